@@ -1,0 +1,2 @@
+export { ConfigError, configVariableNames, loadConfig, printableConfig } from './load-config.js';
+export { Secret, secretKeysOf } from './secret.decorator.js';

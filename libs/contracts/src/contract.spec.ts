@@ -1,0 +1,49 @@
+import { applyWorkspaceSnapshotContract } from './apply-workspace-snapshot/apply-workspace-snapshot.contract.js';
+import { ContractViolation, parseMessage } from './contract.js';
+import { fillSubject } from './subjects.js';
+
+describe('parseMessage', () => {
+  const contract = applyWorkspaceSnapshotContract;
+  const valid = {
+    workspaceId: '6f1f7a39-3a8b-4e0e-9f59-4b8f1f0b7a11',
+    orgId: '0b9f1d5e-2f0e-4a53-9d0d-8f1c7e3f2a10',
+    key: 'acme-prod',
+    name: 'Acme',
+    settings: {},
+    webhookUri: null,
+    publicKeys: [],
+    sealedSecret: 'v1:a:b:c',
+    previousSecret: null,
+    archivedAt: null,
+    version: 3,
+  };
+
+  it('names the subject with its version and the instance it addresses', () => {
+    expect(fillSubject(contract.subject, { namespace: 'test', instanceId: 'instance-a' })).toBe(
+      'test.switchboard.v1.instance.instance-a.workspaces.apply',
+    );
+    expect(fillSubject(contract.subject, { namespace: '', instanceId: 'b' })).toBe(
+      'switchboard.v1.instance.b.workspaces.apply',
+    );
+    expect(() => fillSubject(contract.subject, { namespace: '' })).toThrow(/needs an instanceId/);
+  });
+
+  it('accepts a valid snapshot', () => {
+    expect(parseMessage(contract.subject, contract.request, valid)).toMatchObject({ version: 3, key: 'acme-prod' });
+  });
+
+  it.each([
+    ['a missing field', { ...valid, version: undefined }, /version/],
+    ['a wrong type', { ...valid, settings: 'x' }, /settings/],
+    ['an unknown field', { ...valid, extra: 1 }, /extra/],
+    [
+      'a bad nested field',
+      { ...valid, previousSecret: { sealedSecret: 's', expiresAt: 'soon' } },
+      /previousSecret\.expiresAt/,
+    ],
+    ['not an object', [1, 2], /JSON object/],
+  ])('refuses %s', (_, payload, message) => {
+    expect(() => parseMessage(contract.subject, contract.request, payload)).toThrow(ContractViolation);
+    expect(() => parseMessage(contract.subject, contract.request, payload)).toThrow(message);
+  });
+});

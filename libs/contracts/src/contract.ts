@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+
+/** Ties a NATS subject (a template, see `fillSubject`) to the request it carries and the reply it expects. */
+export interface Contract<Request extends object, Reply extends object | void> {
+  readonly subject: string;
+  readonly request: new () => Request;
+  readonly reply: Reply extends object ? new () => Reply : undefined;
+}
+
+export class ContractViolation extends Error {
+  override name = 'ContractViolation';
+  constructor(
+    readonly subject: string,
+    readonly problems: string[],
+  ) {
+    super(`message on ${subject} is not valid: ${problems.join('; ')}`);
+  }
+}
+
+/** Validates a received message against its class; unknown fields are refused. */
+export function parseMessage<T extends object>(subject: string, type: new () => T, payload: unknown): T {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new ContractViolation(subject, ['the message must be a JSON object']);
+  }
+  const message = plainToInstance(type, payload);
+  const errors = validateSync(message, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length > 0) {
+    throw new ContractViolation(
+      subject,
+      errors.flatMap((error) => flatten(error.property, error)),
+    );
+  }
+  return message;
+}
+
+function flatten(path: string, error: ValidationError): string[] {
+  const own = Object.values(error.constraints ?? {}).map((text) => `${path}: ${text}`);
+  const nested = (error.children ?? []).flatMap((child) => flatten(`${path}.${child.property}`, child));
+  return [...own, ...nested];
+}

@@ -1,0 +1,21 @@
+import { IsInt, IsString, IsUrl, Length, Min } from 'class-validator';
+
+import type { Contract } from '../contract.js';
+import { subjectTemplate } from '../subjects.js';
+
+/** An instance announces itself to the Hub when it starts. */
+export class RegisterInstanceRequest {
+  @IsString() @Length(1, 100) instanceId!: string;
+  @IsString() @Length(1, 200) name!: string;
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) apiUrl!: string;
+}
+
+export class RegisterInstanceReply {
+  @IsInt() @Min(100) heartbeatIntervalMs!: number;
+}
+
+export const registerInstanceContract: Contract<RegisterInstanceRequest, RegisterInstanceReply> = {
+  subject: subjectTemplate('hub.instances.register'),
+  request: RegisterInstanceRequest,
+  reply: RegisterInstanceReply,
+};

@@ -1,0 +1,2 @@
+export { Keyring, KeyringError } from './keyring.js';
+export { constantTimeEqual, generateToken, sha256Hex } from './tokens.js';

@@ -1,0 +1,4 @@
+export { type DatabaseIdentity, ident, identityOf, literal, redactUrl, withDatabase } from './database-urls.js';
+export { postgresOptions } from './postgres-options.js';
+export { schemaDrift } from './schema-drift.js';
+export { type DatabaseSetupOptions, runMigrations, setupDatabase, withClient } from './setup-database.js';

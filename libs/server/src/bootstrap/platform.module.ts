@@ -1,0 +1,57 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+
+import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
+import { HealthController } from '../health/health.controller.js';
+import { createValidationPipe } from '../http/validation.pipe.js';
+import { LoggingModule } from '../logging/logging.module.js';
+import { RpcCorrelationInterceptor } from '../logging/rpc-correlation.interceptor.js';
+import { MetricsController } from '../metrics/metrics.controller.js';
+import { MetricsRegistry } from '../metrics/metrics.js';
+import { NatsClient } from '../nats/nats-client.js';
+
+export interface PlatformOptions {
+  service: string;
+  logLevel: string;
+  natsUrl: string;
+  natsNamespace: string;
+  natsRequestTimeoutMs: number;
+}
+
+/**
+ * What every Switchboard service has: logs with correlation ids, problem+json
+ * errors, validation, metrics, health, and a NATS client. Registered as
+ * global enhancers, so HTTP routes and NATS handlers get the same treatment.
+ */
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
+    return {
+      module: PlatformModule,
+      global: true,
+      imports: [LoggingModule.forRoot({ service: options.service, level: options.logLevel }), TerminusModule],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        MetricsRegistry,
+        {
+          provide: NatsClient,
+          useFactory: async () => {
+            const client = new NatsClient({
+              url: options.natsUrl,
+              name: options.service,
+              defaultTimeoutMs: options.natsRequestTimeoutMs,
+              namespace: options.natsNamespace,
+            });
+            await client.connect();
+            return client;
+          },
+        },
+        { provide: APP_FILTER, useClass: ProblemJsonFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_INTERCEPTOR, useClass: RpcCorrelationInterceptor },
+      ],
+      exports: [MetricsRegistry, NatsClient],
+    };
+  }
+}

@@ -1,0 +1,44 @@
+import { ErrorCode } from './error-code.js';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * The one exception type the domain throws. Each transport maps it: HTTP to
+ * problem+json, NATS to a typed error reply.
+ */
+export class DomainException extends Error {
+  override name = 'DomainException';
+
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    readonly title: string,
+    readonly detail: string,
+    readonly extras: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+  ) {
+    super(detail);
+  }
+
+  static validation(detail: string, errors: FieldError[]): DomainException {
+    return new DomainException(400, ErrorCode.ValidationFailed, 'Validation failed', detail, { errors });
+  }
+
+  static notFound(what: string): DomainException {
+    return new DomainException(404, ErrorCode.NotFound, 'Not found', `${what} was not found.`);
+  }
+
+  static conflict(detail: string): DomainException {
+    return new DomainException(409, ErrorCode.Conflict, 'Conflict', detail);
+  }
+
+  static forbidden(detail: string): DomainException {
+    return new DomainException(403, ErrorCode.Forbidden, 'Forbidden', detail);
+  }
+
+  static unauthenticated(detail: string, code = ErrorCode.Unauthenticated): DomainException {
+    return new DomainException(401, code, 'Unauthorized', detail);
+  }
+}

@@ -1,0 +1,80 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+import { DomainException } from '../errors/domain.exception.js';
+
+/** `?limit=&cursor=`: limit 1-1000 (default 100); a cursor of `0` or empty means the start (Membrane's SDK sends `0`). */
+export class PageQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Opaque; from the previous page. `0` or empty: the start.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  cursor: string | null;
+}
+
+/** Keyset position: the sort key and id of the last item of the previous page. */
+export interface CursorPosition {
+  at: string;
+  id: string;
+}
+
+export function pageLimit(query: PageQueryDto): number {
+  return query.limit ?? 100;
+}
+
+export function decodeCursor(cursor: string | undefined): CursorPosition | null {
+  if (cursor === undefined || cursor === '' || cursor === '0') return null;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      typeof parsed[0] === 'string' &&
+      typeof parsed[1] === 'string' &&
+      !Number.isNaN(Date.parse(parsed[0]))
+    ) {
+      return { at: parsed[0], id: parsed[1] };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw DomainException.validation('cursor: is not a cursor this API returned.', [
+    { field: 'cursor', message: 'is not a cursor this API returned' },
+  ]);
+}
+
+export function encodeCursor(position: CursorPosition): string {
+  return Buffer.from(JSON.stringify([position.at, position.id]), 'utf8').toString('base64url');
+}
+
+/**
+ * Builds a page from rows fetched with `limit + 1`: the extra row only tells
+ * whether there is a next page.
+ */
+export function toPage<Row, Item>(
+  rows: Row[],
+  limit: number,
+  position: (row: Row) => CursorPosition,
+  map: (row: Row) => Item,
+): Page<Item> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map(map),
+    cursor: rows.length > limit && last !== undefined ? encodeCursor(position(last)) : null,
+  };
+}

@@ -1,0 +1,95 @@
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ClientNats, NatsRecordBuilder } from '@nestjs/microservices';
+import { type Contract, fillSubject, parseMessage, type SubjectVariables } from '@switchboard/contracts';
+import { firstValueFrom, timeout } from 'rxjs';
+
+import { CORRELATION_HEADER, currentCorrelationId } from '../logging/correlation.js';
+
+export interface NatsClientOptions {
+  url: string;
+  name: string;
+  /** Applied to every request that does not name its own. */
+  defaultTimeoutMs: number;
+  namespace: string;
+}
+
+export class NatsRequestFailed extends Error {
+  override name = 'NatsRequestFailed';
+}
+
+/**
+ * Sends typed contract messages over Nest's NATS transport. Every request has
+ * a timeout, carries the caller's correlation id, and has its reply validated
+ * against the contract before anyone sees it. Reconnects are automatic.
+ */
+export class NatsClient implements OnApplicationShutdown {
+  private readonly logger = new Logger(NatsClient.name);
+  private readonly proxy: ClientNats;
+
+  constructor(private readonly options: NatsClientOptions) {
+    this.proxy = new ClientNats({
+      servers: options.url,
+      name: options.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      waitOnFirstConnect: true,
+    });
+  }
+
+  async connect(): Promise<void> {
+    await this.proxy.connect();
+  }
+
+  async request<Req extends object, Rep extends object>(
+    contract: Contract<Req, Rep>,
+    payload: Req,
+    { instanceId, timeoutMs = this.options.defaultTimeoutMs }: { instanceId?: string; timeoutMs?: number } = {},
+  ): Promise<Rep> {
+    const subject = this.subject(contract, instanceId);
+    const reply: unknown = await firstValueFrom(
+      this.proxy.send(subject, this.record(payload)).pipe(timeout({ first: timeoutMs })),
+    ).catch((error: unknown) => {
+      throw new NatsRequestFailed(`request on ${subject} failed: ${describeError(error)}`);
+    });
+    return parseMessage(subject, contract.reply as new () => Rep, reply);
+  }
+
+  async emit<Req extends object>(contract: Contract<Req, void>, payload: Req, instanceId?: string): Promise<void> {
+    const subject = this.subject(contract, instanceId);
+    await firstValueFrom(this.proxy.emit(subject, this.record(payload)), { defaultValue: undefined });
+  }
+
+  subject(contract: Contract<object, object | void>, instanceId?: string): string {
+    const variables: SubjectVariables = { namespace: this.options.namespace, instanceId };
+    return fillSubject(contract.subject, variables);
+  }
+
+  /** Round trip to the server: resolves when NATS answered within the timeout. */
+  async ping(timeoutMs = 1000): Promise<number> {
+    const connection = this.proxy.unwrap<NatsConnection>();
+    const started = performance.now();
+    await Promise.race([
+      connection.flush(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('NATS did not answer in time')), timeoutMs)),
+    ]);
+    return performance.now() - started;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.proxy.close().catch((error: unknown) => this.logger.warn(`closing NATS: ${describeError(error)}`));
+  }
+
+  private record(payload: object) {
+    const headers = natsHeaders();
+    const correlationId = currentCorrelationId();
+    if (correlationId) headers.set(CORRELATION_HEADER, correlationId);
+    return new NatsRecordBuilder(payload).setHeaders(headers).build();
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null) return JSON.stringify(error);
+  return String(error);
+}

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+
+import { type MessageHandler, type NatsOptions, ServerNats } from '@nestjs/microservices';
+import { fillSubject, type SubjectVariables } from '@switchboard/contracts';
+
+/**
+ * Nest's NATS server, with handler patterns written as subject templates
+ * (`@MessagePattern(contract.subject)`) and filled from configuration when the
+ * handlers are registered: decorators run before configuration is read.
+ */
+/**
+ * Use as `@EventPattern(subject, { queue: EVERY_REPLICA })` for a broadcast:
+ * each server gets a queue group of its own, so every replica hears every
+ * message (the default queue group hands each message to one replica).
+ */
+export const EVERY_REPLICA = '{every-replica}';
+
+export class TemplatedServerNats extends ServerNats {
+  private readonly replicaQueue = `replica-${randomUUID()}`;
+
+  constructor(
+    options: NonNullable<NatsOptions['options']>,
+    private readonly variables: SubjectVariables,
+  ) {
+    super(options);
+  }
+
+  override addHandler(
+    pattern: unknown,
+    callback: MessageHandler,
+    isEventHandler = false,
+    extras: Record<string, unknown> = {},
+  ): void {
+    const resolved = extras['queue'] === EVERY_REPLICA ? { ...extras, queue: this.replicaQueue } : extras;
+    super.addHandler(pattern, callback, isEventHandler, resolved);
+  }
+
+  override normalizePattern(pattern: Parameters<ServerNats['normalizePattern']>[0]): string {
+    return super.normalizePattern(typeof pattern === 'string' ? fillSubject(pattern, this.variables) : pattern);
+  }
+}

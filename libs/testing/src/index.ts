@@ -1,0 +1,19 @@
+export { freePort } from './free-port.js';
+export { type NatsServerProcess, natsServerProcess } from './nats-server-process.js';
+export { type ServiceProcess, type StartProcessOptions, startServiceProcess } from './service-process.js';
+export {
+  adminUrl,
+  createTestDatabase,
+  type DatabaseKind,
+  dropDatabase,
+  dropRunDatabases,
+  natsNamespace,
+  natsUrl,
+  templateName,
+  TEST_APP,
+  TEST_OWNER,
+  type TestDatabase,
+  testRunPrefix,
+} from './test-database.js';
+export { LOCAL_ADMIN_URL, LOCAL_NATS_URL, provideTestServices, type TestServices } from './test-services.js';
+export { waitFor } from './wait-for.js';
