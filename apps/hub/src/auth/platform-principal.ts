@@ -1,0 +1,7 @@
+import type { User } from '../users/user.entity.js';
+
+/** Who is calling the Hub: a platform user, authenticated by one of their personal access tokens. */
+export interface PlatformPrincipal {
+  user: User;
+  tokenId: string;
+}

@@ -1,0 +1,63 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Keyring } from '@switchboard/crypto';
+import { postgresOptions } from '@switchboard/persistence';
+import { PlatformModule } from '@switchboard/server';
+
+import { AuditLogModule } from './audit-log/audit-log.module.js';
+import { PlatformAuthGuard } from './auth/platform-auth.guard.js';
+import { HubConfig } from './config.js';
+import { HUB_ENTITIES } from './database/entities.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
+import { InstancesModule } from './instances/instances.module.js';
+import { OrgWorkspacesModule } from './org-workspaces/org-workspaces.module.js';
+import { OrgsModule } from './orgs/orgs.module.js';
+import { RoutingModule } from './routing/routing.module.js';
+import { UsersModule } from './users/users.module.js';
+
+/** The Hub: wiring only. Features live in their folders. */
+@Module({})
+export class HubModule {
+  static forRoot(config: HubConfig): DynamicModule {
+    return {
+      module: HubModule,
+      imports: [
+        PlatformModule.forRoot({
+          service: 'hub',
+          logLevel: config.LOG_LEVEL,
+          natsUrl: config.NATS_URL,
+          natsNamespace: config.NATS_NAMESPACE,
+          natsRequestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+        }),
+        TypeOrmModule.forRoot(
+          postgresOptions({
+            url: config.DATABASE_URL,
+            entities: HUB_ENTITIES,
+            poolSize: config.DATABASE_POOL_SIZE,
+            applicationName: 'switchboard-hub',
+          }),
+        ),
+        { module: HubCoreModule, global: true, providers: coreProviders(config), exports: [HubConfig, Keyring] },
+        AuditLogModule,
+        UsersModule,
+        OrgsModule,
+        InstancesModule,
+        RoutingModule,
+        OrgWorkspacesModule,
+        IdempotencyModule,
+      ],
+      providers: [{ provide: APP_GUARD, useClass: PlatformAuthGuard }],
+    };
+  }
+}
+
+@Module({})
+class HubCoreModule {}
+
+function coreProviders(config: HubConfig) {
+  return [
+    { provide: HubConfig, useValue: config },
+    { provide: Keyring, useValue: Keyring.parse(config.ENCRYPTION_KEYS) },
+  ];
+}

@@ -1,0 +1,25 @@
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
+
+import { ApiProblem } from '../auth/access.decorator.js';
+
+export const IDEMPOTENT = 'switchboard:idempotent';
+
+/**
+ * A mutating POST that honours `Idempotency-Key`: a repeat with the same key
+ * and body returns the first response (with `Idempotent-Replayed: true`).
+ */
+export function Idempotent(): MethodDecorator {
+  return applyDecorators(
+    SetMetadata(IDEMPOTENT, true),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        'Up to 255 printable characters, unique per request you mean to make once. A repeat with the same key ' +
+        'and body within 24 hours returns the first response; with another body it gets 422.',
+    }),
+    ApiProblem(409, 'conflict: a request with this Idempotency-Key is still in progress.'),
+    ApiProblem(422, 'idempotency_key_reused: the Idempotency-Key was used with another request.'),
+  );
+}

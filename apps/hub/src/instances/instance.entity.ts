@@ -1,0 +1,13 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** An instance as registered over NATS; `up`/`down` comes from `lastSeenAt`. */
+@Entity('instances')
+export class Instance {
+  @PrimaryColumn({ type: 'text' }) id!: string;
+  @Column({ type: 'text' }) name!: string;
+  @Column({ name: 'api_url', type: 'text' }) apiUrl!: string;
+  @Column({ name: 'last_seen_at', type: 'timestamptz' }) lastSeenAt!: Date;
+  @Column({ name: 'accepts_new_workspaces', type: 'boolean', default: true }) acceptsNewWorkspaces!: boolean;
+  @Column({ type: 'jsonb', default: () => "'{}'" }) labels!: Record<string, string>;
+  @CreateDateColumn({ name: 'registered_at', type: 'timestamptz' }) registeredAt!: Date;
+}

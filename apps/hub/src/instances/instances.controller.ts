@@ -1,0 +1,83 @@
+import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DomainException } from '@switchboard/server';
+import { DataSource } from 'typeorm';
+
+import { Access, ApiProblem } from '../auth/access.decorator.js';
+import { ApiPageResponse } from '../auth/api-page-response.decorator.js';
+import { CurrentPrincipal } from '../auth/current-user.decorator.js';
+import type { PlatformPrincipal } from '../auth/platform-principal.js';
+import { Instance } from './instance.entity.js';
+import { InstanceDto, UpdateInstanceDto } from './instances.dto.js';
+import { InstancesService } from './instances.service.js';
+
+const INSTANCE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** The instance registry: platform admins only. */
+@ApiTags('instances')
+@Controller('instances')
+export class InstancesController {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly instances: InstancesService,
+  ) {}
+
+  @Access('platform admin')
+  @Get()
+  @ApiPageResponse(InstanceDto)
+  async list(@CurrentPrincipal() principal: PlatformPrincipal): Promise<{ items: InstanceDto[]; cursor: null }> {
+    requirePlatformAdmin(principal);
+    const rows = await this.dataSource
+      .getRepository(Instance)
+      .createQueryBuilder('i')
+      .addSelect('(SELECT count(*) FROM org_workspaces w WHERE w.instance_id = i.id)::int', 'workspace_count')
+      .orderBy('i.id')
+      .getRawAndEntities<{ workspace_count: number }>();
+    return {
+      items: rows.entities.map((instance, i) => this.toDto(instance, rows.raw[i].workspace_count)),
+      cursor: null,
+    };
+  }
+
+  @Access('platform admin')
+  @ApiProblem(404, 'not_found: no instance with this id is registered.')
+  @Patch(':id')
+  @ApiOkResponse({ type: InstanceDto })
+  async update(
+    @CurrentPrincipal() principal: PlatformPrincipal,
+    @Param('id') id: string,
+    @Body() body: UpdateInstanceDto,
+  ): Promise<InstanceDto> {
+    requirePlatformAdmin(principal);
+    const repository = this.dataSource.getRepository(Instance);
+    // Instance ids are what INSTANCE_ID allows; anything else names no instance (and never reaches SQL).
+    const instance = INSTANCE_ID.test(id) ? await repository.findOneBy({ id }) : null;
+    if (!instance) throw DomainException.notFound('The instance');
+    if (body.acceptsNewWorkspaces !== undefined) instance.acceptsNewWorkspaces = body.acceptsNewWorkspaces;
+    if (body.labels !== undefined) instance.labels = body.labels;
+    await repository.save(instance);
+    const count = await this.dataSource.query<{ n: number }[]>(
+      'SELECT count(*)::int AS n FROM org_workspaces WHERE instance_id = $1',
+      [id],
+    );
+    return this.toDto(instance, count[0].n);
+  }
+
+  private toDto(instance: Instance, workspaceCount: number): InstanceDto {
+    return {
+      id: instance.id,
+      name: instance.name,
+      apiUrl: instance.apiUrl,
+      status: this.instances.statusOf(instance),
+      lastSeenAt: instance.lastSeenAt.toISOString(),
+      workspaceCount,
+      acceptsNewWorkspaces: instance.acceptsNewWorkspaces,
+      labels: instance.labels,
+    };
+  }
+}
+
+function requirePlatformAdmin(principal: PlatformPrincipal): void {
+  if (!principal.user.isPlatformAdmin) throw DomainException.forbidden('The instance registry is for platform admins.');
+}

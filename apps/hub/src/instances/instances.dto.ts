@@ -1,0 +1,43 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsObject, IsOptional, registerDecorator } from 'class-validator';
+
+export class InstanceDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() apiUrl!: string;
+  @ApiProperty({ enum: ['up', 'down'], description: 'From heartbeats.' }) status!: 'up' | 'down';
+  @ApiProperty({ format: 'date-time' }) lastSeenAt!: string;
+  @ApiProperty() workspaceCount!: number;
+  @ApiProperty() acceptsNewWorkspaces!: boolean;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) labels!: Record<string, string>;
+}
+
+/** Labels: at most 32 string values with short keys. */
+function IsLabels(): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isLabels',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: '$property must map at most 32 keys (1-63 characters) to strings of at most 253 characters' },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'object' &&
+          value !== null &&
+          !Array.isArray(value) &&
+          Object.keys(value).length <= 32 &&
+          Object.entries(value).every(
+            ([key, label]) => key.length >= 1 && key.length <= 63 && typeof label === 'string' && label.length <= 253,
+          ),
+      },
+    });
+}
+
+export class UpdateInstanceDto {
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() acceptsNewWorkspaces?: boolean;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
+  @IsOptional()
+  @IsObject()
+  @IsLabels()
+  labels?: Record<string, string>;
+}

@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+
+import { ConfigError, loadConfig } from '@switchboard/config';
+import { createService } from '@switchboard/server';
+
+import { HubConfig } from './config.js';
+import { HubModule } from './hub.module.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig(HubConfig);
+  const app = await createService(HubModule.forRoot(config), {
+    title: 'Switchboard Hub',
+    description: 'Management API: users, orgs, org workspaces, their tokens and secrets, and the instance registry.',
+    natsUrl: config.NATS_URL,
+    subjectVariables: { namespace: config.NATS_NAMESPACE },
+    serviceName: 'hub',
+  });
+  await app.startAllMicroservices();
+  await app.listen(config.HUB_PORT, config.HUB_HOST);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error('The Hub could not start:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});

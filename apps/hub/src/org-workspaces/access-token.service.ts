@@ -1,0 +1,52 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+import type { WorkspaceTokenClaims } from '@switchboard/contracts';
+import { Keyring } from '@switchboard/crypto';
+import jwt from 'jsonwebtoken';
+
+import type { OrgWorkspace } from './org-workspace.entity.js';
+import type { AccessTokenDto, AccessTokenRequestDto } from './org-workspaces.dto.js';
+
+const DEFAULT_EXPIRES_IN_SECONDS = 3600;
+const KEY_CACHE_LIMIT = 10_000;
+
+/**
+ * Signs workspace JWTs as Membrane issues them, with the workspace's current
+ * secret (HS256). HMAC keys are kept as `KeyObject`s: decrypting the secret
+ * and building the key once per secret, not once per token, is what makes
+ * issuance fast.
+ */
+@Injectable()
+export class AccessTokenService {
+  private readonly keys = new Map<string, KeyObject>();
+
+  constructor(private readonly keyring: Keyring) {}
+
+  issue(workspace: OrgWorkspace, request: AccessTokenRequestDto, now = Date.now()): AccessTokenDto {
+    const issuedAt = Math.floor(now / 1000);
+    const expiresAt = issuedAt + (request.expiresIn ?? DEFAULT_EXPIRES_IN_SECONDS);
+    const claims: WorkspaceTokenClaims = {
+      iss: workspace.key,
+      iat: issuedAt,
+      exp: expiresAt,
+      ...(request.isAdmin ? { isAdmin: true } : {}),
+      ...(request.tenantId ? { tenantId: request.tenantId } : {}),
+      ...(request.tenantKey ? { tenantKey: request.tenantKey } : {}),
+      ...(request.name !== undefined ? { name: request.name } : {}),
+      ...(request.fields !== undefined ? { fields: request.fields } : {}),
+    };
+    const token = jwt.sign(claims, this.keyFor(workspace.sealedSecret), { algorithm: 'HS256' });
+    return { token, expiresAt: new Date(expiresAt * 1000).toISOString() };
+  }
+
+  private keyFor(sealedSecret: string): KeyObject {
+    let key = this.keys.get(sealedSecret);
+    if (!key) {
+      key = createSecretKey(Buffer.from(this.keyring.decrypt(sealedSecret), 'utf8'));
+      if (this.keys.size >= KEY_CACHE_LIMIT) this.keys.delete(this.keys.keys().next().value!);
+      this.keys.set(sealedSecret, key);
+    }
+    return key;
+  }
+}

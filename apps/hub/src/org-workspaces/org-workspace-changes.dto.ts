@@ -1,0 +1,118 @@
+import { createPublicKey } from 'node:crypto';
+
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PageQueryDto } from '@switchboard/server';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Length,
+  Max,
+  Min,
+  registerDecorator,
+  ValidateIf,
+  type ValidationOptions,
+} from 'class-validator';
+
+export const MAX_SETTINGS_BYTES = 64 * 1024;
+
+/** An object whose JSON is at most `bytes` long. */
+function MaxJsonSize(bytes: number, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'maxJsonSize',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: `$property must be at most ${bytes} bytes of JSON`, ...options },
+      validator: { validate: (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null)) <= bytes },
+    });
+}
+
+/** PEM strings that parse as RSA or EC public keys. */
+function IsPublicKeyPem(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isPublicKeyPem',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: 'each of $property must be an RSA or EC public key in PEM', ...options },
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string' || !value.includes('-----BEGIN')) return false;
+          try {
+            const key = createPublicKey(value);
+            return key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'ec';
+          } catch {
+            return false;
+          }
+        },
+      },
+    });
+}
+
+export class UpdateOrgWorkspaceDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @IsOptional() @IsString() @Length(1, 200) name?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: `At most ${MAX_SETTINGS_BYTES} bytes of JSON. The instance honours limits.aiCreditsRolling30DayLimit and limits.tenantRequestsPerSecond.`,
+  })
+  @IsOptional()
+  @IsObject()
+  @MaxJsonSize(MAX_SETTINGS_BYTES)
+  settings?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: String, nullable: true, format: 'uri', description: 'http(s); null removes it.' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @Length(1, 2000)
+  webhookUri?: string | null;
+
+  @ApiPropertyOptional({ type: [String], description: 'RSA or EC public keys in PEM, for RS256/ES256 tokens.' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsPublicKeyPem({ each: true })
+  publicKeys?: string[];
+}
+
+export class RotateSecretDto {
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 604_800,
+    default: 86_400,
+    description: 'Seconds the previous secret stays valid.',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(604_800)
+  gracePeriodSeconds?: number;
+}
+
+export class RotatedSecretDto {
+  @ApiProperty() secret!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) previousSecretExpiresAt!: string | null;
+}
+
+export class WorkspaceSecretDto {
+  @ApiProperty() secret!: string;
+}
+
+export class ListOrgWorkspacesQueryDto extends PageQueryDto {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() orgId!: string;
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  includeArchived?: boolean;
+}

@@ -1,0 +1,140 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Page } from '@switchboard/server';
+
+import { Access, ApiProblem } from '../auth/access.decorator.js';
+import { ApiPageResponse } from '../auth/api-page-response.decorator.js';
+import { CurrentPrincipal } from '../auth/current-user.decorator.js';
+import type { PlatformPrincipal } from '../auth/platform-principal.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
+import {
+  ListOrgWorkspacesQueryDto,
+  RotatedSecretDto,
+  RotateSecretDto,
+  UpdateOrgWorkspaceDto,
+  WorkspaceSecretDto,
+} from './org-workspace-changes.dto.js';
+import {
+  AccessTokenDto,
+  AccessTokenRequestDto,
+  CreatedOrgWorkspaceDto,
+  CreateOrgWorkspaceDto,
+  OrgWorkspaceDto,
+} from './org-workspaces.dto.js';
+import { OrgWorkspacesService } from './org-workspaces.service.js';
+
+@ApiTags('org-workspaces')
+@Controller('org-workspaces')
+export class OrgWorkspacesController {
+  constructor(private readonly workspaces: OrgWorkspacesService) {}
+
+  @Access('org owner or admin')
+  @Idempotent()
+  @ApiProblem(503, 'no_instance_available: no instance is up and accepting new workspaces.')
+  @Post()
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: CreatedOrgWorkspaceDto })
+  create(
+    @CurrentPrincipal() principal: PlatformPrincipal,
+    @Body() body: CreateOrgWorkspaceDto,
+  ): Promise<CreatedOrgWorkspaceDto> {
+    return this.workspaces.create(principal.user.id, body);
+  }
+
+  @Access('org member')
+  @Get()
+  @ApiPageResponse(OrgWorkspaceDto, 'The org workspaces of an org the caller is a member of; cursor-paged.')
+  list(
+    @CurrentPrincipal() principal: PlatformPrincipal,
+    @Query() query: ListOrgWorkspacesQueryDto,
+  ): Promise<Page<OrgWorkspaceDto>> {
+    return this.workspaces.list(principal.user.id, query);
+  }
+
+  @Access('org owner or admin')
+  @Patch(':id')
+  @ApiOkResponse({
+    type: OrgWorkspaceDto,
+    description: 'Routed to the instance: sync.state is pending until it applies.',
+  })
+  update(
+    @CurrentPrincipal() principal: PlatformPrincipal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: UpdateOrgWorkspaceDto,
+  ): Promise<OrgWorkspaceDto> {
+    return this.workspaces.update(principal.user.id, id, body);
+  }
+
+  @Access('org owner or admin')
+  @Get(':id/secret')
+  @ApiOkResponse({ type: WorkspaceSecretDto })
+  secret(
+    @CurrentPrincipal() principal: PlatformPrincipal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<WorkspaceSecretDto> {
+    return this.workspaces.readSecret(principal.user.id, id);
+  }
+
+  @Access('org owner or admin')
+  @Idempotent()
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @ApiOkResponse({ type: RotatedSecretDto })
+  rotateSecret(
+    @CurrentPrincipal() principal: PlatformPrincipal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: RotateSecretDto,
+  ): Promise<RotatedSecretDto> {
+    return this.workspaces.rotateSecret(principal.user.id, id, body);
+  }
+
+  @Access('org owner or admin')
+  @Idempotent()
+  @ApiProblem(409, 'conflict: the workspace is archived already.')
+  @Post(':id/archive')
+  @HttpCode(200)
+  @ApiOkResponse({ type: OrgWorkspaceDto, description: 'While archived, its instance refuses every token for it.' })
+  archive(
+    @CurrentPrincipal() principal: PlatformPrincipal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<OrgWorkspaceDto> {
+    return this.workspaces.setArchived(principal.user.id, id, true);
+  }
+
+  @Access('org owner or admin')
+  @Idempotent()
+  @ApiProblem(409, 'conflict: the workspace is not archived.')
+  @Post(':id/restore')
+  @HttpCode(200)
+  @ApiOkResponse({ type: OrgWorkspaceDto })
+  restore(
+    @CurrentPrincipal() principal: PlatformPrincipal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<OrgWorkspaceDto> {
+    return this.workspaces.setArchived(principal.user.id, id, false);
+  }
+
+  @Access('org member')
+  @Get(':id')
+  @ApiOkResponse({ type: OrgWorkspaceDto })
+  get(
+    @CurrentPrincipal() principal: PlatformPrincipal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+  ): Promise<OrgWorkspaceDto> {
+    return this.workspaces.get(principal.user.id, id);
+  }
+
+  @Access('org owner or admin')
+  @Idempotent()
+  @ApiProblem(409, 'conflict: the workspace is archived; restore it first.')
+  @Post(':id/access-token')
+  @HttpCode(200)
+  @ApiOkResponse({ type: AccessTokenDto })
+  accessToken(
+    @CurrentPrincipal() principal: PlatformPrincipal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: AccessTokenRequestDto,
+  ): Promise<AccessTokenDto> {
+    return this.workspaces.issueAccessToken(principal.user.id, id, body);
+  }
+}

@@ -1,0 +1,81 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsBoolean,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+export class CreateOrgWorkspaceDto {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() orgId!: string;
+  @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @Length(1, 200) name!: string;
+  @ApiPropertyOptional({ description: 'Place the workspace on this instance instead of letting the Hub choose.' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'instanceId must be an instance id' })
+  instanceId?: string;
+}
+
+export class AccessTokenRequestDto {
+  @ApiPropertyOptional({ description: 'A workspace-admin token (no tenant).' })
+  @IsOptional()
+  @IsBoolean()
+  isAdmin?: boolean;
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() tenantId?: string;
+  @ApiPropertyOptional({ description: "The tenant's internalId; a new one creates the tenant." })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  tenantKey?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() fields?: Record<
+    string,
+    unknown
+  >;
+  @ApiPropertyOptional({ minimum: 1, maximum: 2_592_000, default: 3600, description: 'Seconds.' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(2_592_000)
+  expiresIn?: number;
+}
+
+export class AccessTokenDto {
+  @ApiProperty() token!: string;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+}
+
+export class SyncStateDto {
+  @ApiProperty({ description: 'The configuration version the Hub wants the instance to hold.' }) version!: number;
+  @ApiProperty({ description: 'The version the instance confirmed it applied.' }) appliedVersion!: number;
+  @ApiProperty({ enum: ['pending', 'synced'] }) state!: 'pending' | 'synced';
+  @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
+}
+
+export class OrgWorkspaceDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) orgId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ description: 'Public, globally unique, URL-safe; the JWT issuer.' }) key!: string;
+  @ApiProperty() instanceId!: string;
+  @ApiProperty({ description: "Where this workspace's API is served." }) apiUrl!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) settings!: Record<string, unknown>;
+  @ApiProperty({ type: String, nullable: true }) webhookUri!: string | null;
+  @ApiProperty({ type: [String] }) publicKeys!: string[];
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) archivedAt!: string | null;
+  @ApiProperty({ type: SyncStateDto }) sync!: SyncStateDto;
+}
+
+export class CreatedOrgWorkspaceDto extends OrgWorkspaceDto {
+  @ApiProperty({ description: 'The workspace secret; shown here and through the audited secret route only.' })
+  secret!: string;
+}

@@ -1,0 +1,267 @@
+import { generateKeyPairSync } from 'node:crypto';
+
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { Keyring } from '@switchboard/crypto';
+import jwt from 'jsonwebtoken';
+import type { DataSource } from 'typeorm';
+
+import { HubFixtures, json, type OrgFixture } from '../../test/hub-fixtures.js';
+import { type HubHarness, startHub } from '../../test/hub-harness.js';
+import { toSnapshot } from '../routing/workspace-snapshot.mapper.js';
+import { OrgWorkspace } from './org-workspace.entity.js';
+
+/** Org workspaces on the Hub: placement, keys, access tokens, rotation, archive, paging, secrets at rest. */
+describe('org workspaces', () => {
+  let hub: HubHarness;
+  let fixtures: HubFixtures;
+  let org: OrgFixture;
+  const ws = (id: string) => `/org-workspaces/${id}`;
+  const stored = (id: string) =>
+    hub.app.get<DataSource>(getDataSourceToken()).getRepository(OrgWorkspace).findOneByOrFail({ id });
+
+  beforeAll(async () => {
+    hub = await startHub({ HUB_INSTANCE_DOWN_AFTER_MS: '600000' });
+    fixtures = new HubFixtures(hub);
+  });
+
+  afterAll(async () => {
+    await fixtures?.quiesceRelay();
+    await hub?.close();
+  });
+
+  it('places a new workspace on the named instance, else on the least loaded one that is up and open', async () => {
+    await fixtures.sql('DELETE FROM instances');
+    const owner = await fixtures.user('placer');
+    const { id: orgId } = await fixtures.ok('POST', '/orgs', owner.token, { name: 'Placement' });
+    const create = (body: Record<string, unknown> = {}) =>
+      fixtures.call('POST', '/org-workspaces', owner.token, { orgId, name: 'P', ...body });
+
+    const none = await create();
+    expect(none.status).toBe(503);
+    expect(await json(none)).toMatchObject({ code: 'no_instance_available' });
+
+    await fixtures.registerInstance('busy');
+    await fixtures.registerInstance('idle');
+    await fixtures.registerInstance('down', "now() - interval '1 hour'");
+    await fixtures.registerInstance('closed');
+    await fixtures.sql("UPDATE instances SET accepts_new_workspaces = false WHERE id = 'closed'");
+    expect((await json(await create({ instanceId: 'busy' }))).instanceId).toBe('busy');
+    expect((await json(await create({ instanceId: 'busy' }))).instanceId).toBe('busy');
+    // Explicit placement may choose any registered instance, even one closed to automatic placement.
+    expect((await json(await create({ instanceId: 'closed' }))).instanceId).toBe('closed');
+    expect((await json(await create())).instanceId).toBe('idle');
+    expect((await json(await create())).instanceId).toBe('idle');
+    // idle has 2, busy 2: ties go to the lower id; down and closed (0 and 1) are never chosen.
+    expect((await json(await create())).instanceId).toBe('busy');
+
+    const unknown = await create({ instanceId: 'nowhere' });
+    expect(unknown.status).toBe(400);
+    expect(await json(unknown)).toMatchObject({ code: 'validation_failed', errors: [{ field: 'instanceId' }] });
+    await fixtures.registerInstance('matrix');
+    org = await fixtures.org();
+  });
+
+  it('gives every workspace a globally unique key that is safe in a URL', async () => {
+    const keys = new Set<string>();
+    for (const name of ['Ünïcödé / name?', 'Ünïcödé / name?', '---', '日本語', 'a'.repeat(200)]) {
+      const created = await fixtures.ok('POST', '/org-workspaces', org.owner.token, { orgId: org.orgId, name });
+      expect(created.key).toMatch(/^[a-z0-9][a-z0-9-]{0,60}[a-z0-9]$/);
+      expect(encodeURIComponent(created.key)).toBe(created.key);
+      keys.add(created.key);
+    }
+    expect(keys.size).toBe(5);
+  });
+
+  it('pages the list with an opaque cursor and hides archived workspaces unless asked', async () => {
+    const fresh = await fixtures.org({ owner: org.owner, admin: org.admin, member: org.member });
+    for (let i = 0; i < 4; i++) {
+      await fixtures.ok('POST', '/org-workspaces', fresh.owner.token, { orgId: fresh.orgId, name: `W${i}` });
+    }
+    const all: string[] = [];
+    let cursor = '0';
+    do {
+      const page = await fixtures.ok(
+        'GET',
+        `/org-workspaces?orgId=${fresh.orgId}&limit=2&cursor=${cursor}`,
+        org.member.token,
+      );
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      all.push(...page.items.map((item: { id: string }) => item.id));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(all).toHaveLength(5);
+    expect(new Set(all).size).toBe(5);
+    await fixtures.ok('POST', `${ws(all[0])}/archive`, fresh.admin.token);
+    const active = await fixtures.ok('GET', `/org-workspaces?orgId=${fresh.orgId}`, org.member.token);
+    expect(active.items.map((item: { id: string }) => item.id)).not.toContain(all[0]);
+    const everything = await fixtures.ok(
+      'GET',
+      `/org-workspaces?orgId=${fresh.orgId}&includeArchived=true`,
+      org.member.token,
+    );
+    expect(everything.items).toHaveLength(5);
+  });
+
+  it('issues workspace JWTs signed with the current secret, iss the workspace key, with the claims asked for', async () => {
+    const { secret } = await fixtures.ok('GET', `${ws(org.workspaceId)}/secret`, org.admin.token);
+    const { key } = await fixtures.ok('GET', ws(org.workspaceId), org.member.token);
+    const before = Math.floor(Date.now() / 1000);
+    const issued = await fixtures.ok('POST', `${ws(org.workspaceId)}/access-token`, org.admin.token, {
+      tenantKey: 'customer-42',
+      name: 'Customer 42',
+      fields: { plan: 'gold' },
+      expiresIn: 120,
+    });
+    const claims = jwt.verify(issued.token, secret, { algorithms: ['HS256'] }) as Record<string, unknown>;
+    expect(claims).toMatchObject({ iss: key, tenantKey: 'customer-42', name: 'Customer 42', fields: { plan: 'gold' } });
+    expect(claims['exp']).toBeGreaterThanOrEqual(before + 120);
+    expect(claims['exp']).toBeLessThanOrEqual(before + 121);
+    expect(new Date(issued.expiresAt).getTime()).toBe((claims['exp'] as number) * 1000);
+
+    const admin = await fixtures.ok('POST', `${ws(org.workspaceId)}/access-token`, org.owner.token, { isAdmin: true });
+    const adminClaims = jwt.verify(admin.token, secret) as Record<string, unknown>;
+    expect(adminClaims).toMatchObject({ iss: key, isAdmin: true });
+    expect((adminClaims['exp'] as number) - (adminClaims['iat'] as number)).toBe(3600);
+  });
+
+  it('rotates the secret with a grace period: the snapshot carries the previous secret until it expires', async () => {
+    const keyring = Keyring.parse(hub.config.ENCRYPTION_KEYS);
+    const first = (await fixtures.ok('GET', `${ws(org.workspaceId)}/secret`, org.owner.token)).secret;
+    const versionBefore = (await stored(org.workspaceId)).configVersion;
+    // Issued just before the rotation, so that this replica holds the workspace in its issuance cache.
+    await fixtures.ok('POST', `${ws(org.workspaceId)}/access-token`, org.owner.token, { isAdmin: true });
+
+    const rotated = await fixtures.ok('POST', `${ws(org.workspaceId)}/rotate-secret`, org.owner.token, {
+      gracePeriodSeconds: 2,
+    });
+    expect(rotated.secret).not.toBe(first);
+    expect(new Date(rotated.previousSecretExpiresAt).getTime() - Date.now()).toBeGreaterThan(1000);
+    let snapshot = toSnapshot(await stored(org.workspaceId));
+    expect(snapshot.version).toBe(versionBefore + 1);
+    expect(keyring.decrypt(snapshot.sealedSecret)).toBe(rotated.secret);
+    expect(keyring.decrypt(snapshot.previousSecret!.sealedSecret)).toBe(first);
+    expect(snapshot.previousSecret!.expiresAt).toBe(rotated.previousSecretExpiresAt);
+    // New tokens are signed with the new secret.
+    const token = (await fixtures.ok('POST', `${ws(org.workspaceId)}/access-token`, org.owner.token, { isAdmin: true }))
+      .token;
+    expect(() => jwt.verify(token, rotated.secret)).not.toThrow();
+    expect(() => jwt.verify(token, first)).toThrow(/signature/);
+
+    // Rotating again within the grace period keeps only the newest previous secret.
+    const again = await fixtures.ok('POST', `${ws(org.workspaceId)}/rotate-secret`, org.owner.token, {
+      gracePeriodSeconds: 2,
+    });
+    snapshot = toSnapshot(await stored(org.workspaceId));
+    expect(keyring.decrypt(snapshot.previousSecret!.sealedSecret)).toBe(rotated.secret);
+    expect(keyring.decrypt(snapshot.sealedSecret)).toBe(again.secret);
+    // After the grace period the previous secret is gone from the snapshot.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(toSnapshot(await stored(org.workspaceId)).previousSecret).toBeNull();
+
+    // A zero grace period refuses the old secret at once.
+    const immediate = await fixtures.ok('POST', `${ws(org.workspaceId)}/rotate-secret`, org.owner.token, {
+      gracePeriodSeconds: 0,
+    });
+    expect(immediate.previousSecretExpiresAt).toBeNull();
+    expect(toSnapshot(await stored(org.workspaceId)).previousSecret).toBeNull();
+    // Each rotation is a configuration change for the relay.
+    const outbox = await hub.app
+      .get<DataSource>(getDataSourceToken())
+      .query<{ version: number }[]>('SELECT version FROM routing_outbox WHERE workspace_id = $1 ORDER BY id', [
+        org.workspaceId,
+      ]);
+    expect(outbox.map((row) => row.version).slice(-3)).toEqual([
+      versionBefore + 1,
+      versionBefore + 2,
+      versionBefore + 3,
+    ]);
+  }, 15_000);
+
+  it('stops issuing tokens to an admin the moment an owner demotes them', async () => {
+    const fresh = await fixtures.org({ owner: org.owner, admin: org.admin, member: org.member });
+    const issue = () =>
+      fixtures.call('POST', `${ws(fresh.workspaceId)}/access-token`, fresh.admin.token, { isAdmin: true });
+    expect((await issue()).status).toBe(200);
+    await fixtures.ok('PATCH', `/orgs/${fresh.orgId}/members/${fresh.admin.id}`, fresh.owner.token, { role: 'member' });
+    expect((await issue()).status).toBe(403);
+    await fixtures.ok('DELETE', `/orgs/${fresh.orgId}/members/${fresh.admin.id}`, fresh.owner.token);
+    expect((await issue()).status).toBe(404);
+  });
+
+  it('archives and restores: archivedAt reaches the snapshot, tokens are not issued meanwhile', async () => {
+    const fresh = await fixtures.org({ owner: org.owner, admin: org.admin, member: org.member });
+    const archived = await fixtures.ok('POST', `${ws(fresh.workspaceId)}/archive`, fresh.admin.token);
+    expect(archived.archivedAt).not.toBeNull();
+    expect(toSnapshot(await stored(fresh.workspaceId)).archivedAt).toBe(archived.archivedAt);
+    expect((await fixtures.call('POST', `${ws(fresh.workspaceId)}/archive`, fresh.admin.token)).status).toBe(409);
+    const refused = await fixtures.call('POST', `${ws(fresh.workspaceId)}/access-token`, fresh.admin.token, {
+      isAdmin: true,
+    });
+    expect(refused.status).toBe(409);
+
+    const restored = await fixtures.ok('POST', `${ws(fresh.workspaceId)}/restore`, fresh.admin.token);
+    expect(restored.archivedAt).toBeNull();
+    expect(restored.sync.version).toBe(archived.sync.version + 1);
+    expect(toSnapshot(await stored(fresh.workspaceId)).archivedAt).toBeNull();
+    expect((await fixtures.call('POST', `${ws(fresh.workspaceId)}/restore`, fresh.admin.token)).status).toBe(409);
+    expect(
+      (await fixtures.call('POST', `${ws(fresh.workspaceId)}/access-token`, fresh.admin.token, { isAdmin: true }))
+        .status,
+    ).toBe(200);
+  });
+
+  it('changes name, settings, webhook URI and public keys, and refuses what does not parse', async () => {
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const patched = await fixtures.ok('PATCH', ws(org.workspaceId), org.admin.token, {
+      name: 'Renamed',
+      settings: { limits: { aiCreditsRolling30DayLimit: 10 } },
+      webhookUri: 'https://hooks.example.test/x',
+      publicKeys: [pem],
+    });
+    expect(patched).toMatchObject({ name: 'Renamed', webhookUri: 'https://hooks.example.test/x', publicKeys: [pem] });
+    expect(patched.sync).toMatchObject({ state: 'pending' });
+    const cleared = await fixtures.ok('PATCH', ws(org.workspaceId), org.admin.token, { webhookUri: null });
+    expect(cleared.webhookUri).toBeNull();
+    const { publicKey: edKey } = generateKeyPairSync('ed25519');
+    for (const [field, value] of [
+      ['webhookUri', 'ftp://example.test/x'],
+      ['webhookUri', 'javascript:alert(1)'],
+      ['publicKeys', ['not a key']],
+      ['publicKeys', [edKey.export({ type: 'spki', format: 'pem' }).toString()]],
+      ['settings', [1, 2]],
+      ['settings', { blob: 'x'.repeat(70_000) }],
+    ] as const) {
+      const response = await fixtures.call('PATCH', ws(org.workspaceId), org.admin.token, { [field]: value });
+      const body = await json(response);
+      expect({ field, status: response.status, code: body.code }).toEqual({
+        field,
+        status: 400,
+        code: 'validation_failed',
+      });
+      expect(body.errors.map((error: { field: string }) => error.field)).toContain(field);
+    }
+  });
+
+  it('keeps secrets encrypted at rest and out of the audit log, and audits every secret read', async () => {
+    const fresh = await fixtures.ok('POST', '/org-workspaces', org.owner.token, { orgId: org.orgId, name: 'Sealed' });
+    const row = await stored(fresh.id);
+    expect(row.sealedSecret).not.toContain(fresh.secret);
+    expect(Keyring.parse(hub.config.ENCRYPTION_KEYS).decrypt(row.sealedSecret)).toBe(fresh.secret);
+    const read = await fixtures.ok('GET', `${ws(fresh.id)}/secret`, org.admin.token);
+    const rotated = await fixtures.ok('POST', `${ws(fresh.id)}/rotate-secret`, org.admin.token, {});
+    const log = await fixtures.ok('GET', `/orgs/${org.orgId}/audit-log?limit=1000`, org.owner.token);
+    const text = JSON.stringify(log);
+    expect(text).not.toContain(read.secret);
+    expect(text).not.toContain(rotated.secret);
+    const actions = log.items
+      .filter((entry: { targetId: string }) => entry.targetId === fresh.id)
+      .map((entry: { action: string; actorUserId: string }) => [entry.action, entry.actorUserId]);
+    expect(actions).toEqual([
+      ['org_workspace.secret_rotated', org.admin.id],
+      ['org_workspace.secret_read', org.admin.id],
+      ['org_workspace.created', org.owner.id],
+    ]);
+    expect((await fixtures.ok('GET', ws(fresh.id), org.member.token)).secret).toBeUndefined();
+  });
+});

@@ -1,0 +1,343 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Keyring } from '@switchboard/crypto';
+import { decodeCursor, DomainException, type Page, pageLimit, toPage } from '@switchboard/server';
+import { DataSource } from 'typeorm';
+
+import { AuditLogService } from '../audit-log/audit-log.service.js';
+import { TtlCache } from '../auth/ttl-cache.js';
+import { Instance } from '../instances/instance.entity.js';
+import { InstancesService } from '../instances/instances.service.js';
+import { OrgAccessService } from '../orgs/org-access.service.js';
+import { ORG_MANAGERS, ORG_ROLES, type OrgRole } from '../orgs/org-role.js';
+import { OutboxService } from '../routing/outbox.service.js';
+import { RelayService } from '../routing/relay.service.js';
+import { AccessTokenService } from './access-token.service.js';
+import { OrgWorkspace } from './org-workspace.entity.js';
+import type {
+  ListOrgWorkspacesQueryDto,
+  RotatedSecretDto,
+  RotateSecretDto,
+  UpdateOrgWorkspaceDto,
+} from './org-workspace-changes.dto.js';
+import type {
+  AccessTokenDto,
+  AccessTokenRequestDto,
+  CreatedOrgWorkspaceDto,
+  CreateOrgWorkspaceDto,
+  OrgWorkspaceDto,
+} from './org-workspaces.dto.js';
+import { generateWorkspaceKey, generateWorkspaceSecret } from './workspace-secrets.js';
+
+const DEFAULT_GRACE_SECONDS = 86_400;
+/** Every column of org_workspaces, named as the entity's properties. */
+const WORKSPACE_COLUMNS = [
+  'w.id',
+  'w.org_id AS "orgId"',
+  'w.name',
+  'w.key',
+  'w.instance_id AS "instanceId"',
+  'w.settings',
+  'w.webhook_uri AS "webhookUri"',
+  'w.public_keys AS "publicKeys"',
+  'w.sealed_secret AS "sealedSecret"',
+  'w.previous_sealed_secret AS "previousSealedSecret"',
+  'w.previous_secret_expires_at AS "previousSecretExpiresAt"',
+  'w.archived_at AS "archivedAt"',
+  'w.config_version AS "configVersion"',
+  'w.applied_version AS "appliedVersion"',
+  'w.last_sync_error AS "lastSyncError"',
+  'w.created_at AS "createdAt"',
+  'w.updated_at AS "updatedAt"',
+].join(', ');
+
+/** See findManageableCached. */
+export const ISSUANCE_CACHE_MS = 1000;
+
+@Injectable()
+export class OrgWorkspacesService {
+  private readonly issuance = new TtlCache<{ row: WorkspaceWithRole; generation: number }>(ISSUANCE_CACHE_MS);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly keyring: Keyring,
+    private readonly access: OrgAccessService,
+    private readonly instances: InstancesService,
+    private readonly outbox: OutboxService,
+    private readonly relay: RelayService,
+    private readonly accessTokens: AccessTokenService,
+    private readonly audit: AuditLogService,
+  ) {}
+
+  async create(userId: string, request: CreateOrgWorkspaceDto): Promise<CreatedOrgWorkspaceDto> {
+    await this.access.requireRole(request.orgId, userId, ORG_MANAGERS);
+    const secret = generateWorkspaceSecret();
+    const { workspace, instance } = await this.dataSource.transaction(async (manager) => {
+      const instance = await this.instances.place(manager, request.instanceId);
+      const workspace = await manager.save(
+        manager.create(OrgWorkspace, {
+          orgId: request.orgId,
+          name: request.name,
+          key: generateWorkspaceKey(request.name),
+          instanceId: instance.id,
+          settings: {},
+          webhookUri: null,
+          publicKeys: [],
+          sealedSecret: this.keyring.encrypt(secret),
+          previousSealedSecret: null,
+          previousSecretExpiresAt: null,
+          archivedAt: null,
+          configVersion: 1,
+          appliedVersion: 0,
+          lastSyncError: null,
+        }),
+      );
+      await this.outbox.enqueue(manager, workspace);
+      await this.audit.record(manager, {
+        orgId: workspace.orgId,
+        actorUserId: userId,
+        action: 'org_workspace.created',
+        targetType: 'org-workspace',
+        targetId: workspace.id,
+        changes: { name: workspace.name, key: workspace.key, instanceId: workspace.instanceId },
+      });
+      return { workspace, instance };
+    });
+    this.relay.wake();
+    return { ...toOrgWorkspaceDto(workspace, instance), secret };
+  }
+
+  async get(userId: string, id: string): Promise<OrgWorkspaceDto> {
+    const { workspace, instance } = await this.findVisible(userId, id);
+    return toOrgWorkspaceDto(workspace, instance);
+  }
+
+  async list(userId: string, query: ListOrgWorkspacesQueryDto): Promise<Page<OrgWorkspaceDto>> {
+    await this.access.requireRole(query.orgId, userId, ORG_ROLES);
+    const limit = pageLimit(query);
+    const after = decodeCursor(query.cursor);
+    const builder = this.dataSource
+      .getRepository(OrgWorkspace)
+      .createQueryBuilder('w')
+      .innerJoinAndSelect('w.instance', 'instance')
+      .addSelect("to_json(w.created_at) #>> '{}'", 'position')
+      .where('w.orgId = :orgId', { orgId: query.orgId })
+      .orderBy('w.createdAt', 'ASC')
+      .addOrderBy('w.id', 'ASC')
+      .limit(limit + 1);
+    if (!query.includeArchived) builder.andWhere('w.archivedAt IS NULL');
+    if (after) builder.andWhere('(w.created_at, w.id) > (:at::timestamptz, :id::uuid)', { at: after.at, id: after.id });
+    const { entities, raw } = await builder.getRawAndEntities<{ position: string }>();
+    const positions = new Map(entities.map((entity, i) => [entity.id, raw[i].position]));
+    return toPage(
+      entities,
+      limit,
+      (workspace) => ({ at: positions.get(workspace.id)!, id: workspace.id }),
+      (workspace) => toOrgWorkspaceDto(workspace, workspace.instance!),
+    );
+  }
+
+  async update(userId: string, id: string, change: UpdateOrgWorkspaceDto): Promise<OrgWorkspaceDto> {
+    return this.changeConfigurationToDto(userId, id, 'org_workspace.updated', describeChange(change), (workspace) => {
+      if (change.name !== undefined) workspace.name = change.name;
+      if (change.settings !== undefined) workspace.settings = change.settings;
+      if (change.webhookUri !== undefined) workspace.webhookUri = change.webhookUri;
+      if (change.publicKeys !== undefined) workspace.publicKeys = change.publicKeys;
+    });
+  }
+
+  /**
+   * A new secret; the previous one stays valid for the grace period. Rotating
+   * again within it keeps only the newest previous secret.
+   */
+  async rotateSecret(userId: string, id: string, request: RotateSecretDto): Promise<RotatedSecretDto> {
+    const secret = generateWorkspaceSecret();
+    const graceSeconds = request.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
+    const changes = { gracePeriodSeconds: graceSeconds };
+    const { workspace } = await this.changeConfiguration(
+      userId,
+      id,
+      'org_workspace.secret_rotated',
+      changes,
+      (workspace) => {
+        workspace.previousSealedSecret = graceSeconds > 0 ? workspace.sealedSecret : null;
+        workspace.previousSecretExpiresAt = graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null;
+        workspace.sealedSecret = this.keyring.encrypt(secret);
+      },
+    );
+    return { secret, previousSecretExpiresAt: workspace.previousSecretExpiresAt?.toISOString() ?? null };
+  }
+
+  async setArchived(userId: string, id: string, archived: boolean): Promise<OrgWorkspaceDto> {
+    const action = archived ? 'org_workspace.archived' : 'org_workspace.restored';
+    return this.changeConfigurationToDto(userId, id, action, {}, (workspace) => {
+      if (archived && workspace.archivedAt) throw DomainException.conflict('The workspace is archived already.');
+      if (!archived && !workspace.archivedAt) throw DomainException.conflict('The workspace is not archived.');
+      workspace.archivedAt = archived ? new Date() : null;
+    });
+  }
+
+  async readSecret(userId: string, id: string): Promise<{ secret: string }> {
+    const workspace = await this.findManageable(userId, id);
+    await this.audit.record(this.dataSource.manager, {
+      orgId: workspace.orgId,
+      actorUserId: userId,
+      action: 'org_workspace.secret_read',
+      targetType: 'org-workspace',
+      targetId: workspace.id,
+    });
+    return { secret: this.keyring.decrypt(workspace.sealedSecret) };
+  }
+
+  /**
+   * Every configuration change: in one transaction, lock the row, change it,
+   * bump `configVersion` and write the outbox row; then wake the relay.
+   */
+  private async changeConfiguration(
+    userId: string,
+    id: string,
+    action: string,
+    changes: Record<string, unknown>,
+    change: (workspace: OrgWorkspace) => void,
+  ): Promise<{ workspace: OrgWorkspace; instance: Instance }> {
+    await this.findManageable(userId, id);
+    this.issuance.deletePrefix(`${id}:`);
+    const { workspace, instance } = await this.dataSource.transaction(async (manager) => {
+      const workspace = await manager.findOne(OrgWorkspace, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!workspace) throw DomainException.notFound('The org workspace');
+      const instance = await manager.findOneByOrFail(Instance, { id: workspace.instanceId });
+      change(workspace);
+      workspace.configVersion += 1;
+      await manager.save(workspace);
+      await this.outbox.enqueue(manager, workspace);
+      await this.audit.record(manager, {
+        orgId: workspace.orgId,
+        actorUserId: userId,
+        action,
+        targetType: 'org-workspace',
+        targetId: workspace.id,
+        changes: { ...changes, configVersion: workspace.configVersion },
+      });
+      return { workspace, instance };
+    });
+    // Again after commit: an issuance between the first drop and the commit may have cached the old row.
+    this.issuance.deletePrefix(`${id}:`);
+    this.relay.wake();
+    return { workspace, instance };
+  }
+
+  private async changeConfigurationToDto(
+    userId: string,
+    id: string,
+    action: string,
+    changes: Record<string, unknown>,
+    change: (workspace: OrgWorkspace) => void,
+  ): Promise<OrgWorkspaceDto> {
+    const { workspace, instance } = await this.changeConfiguration(userId, id, action, changes, change);
+    return toOrgWorkspaceDto(workspace, instance);
+  }
+
+  async issueAccessToken(userId: string, id: string, request: AccessTokenRequestDto): Promise<AccessTokenDto> {
+    const workspace = await this.findManageableCached(userId, id);
+    if (workspace.archivedAt) throw DomainException.conflict('The workspace is archived; restore it first.');
+    if (request.isAdmin && (request.tenantId || request.tenantKey)) {
+      throw DomainException.validation('An admin token acts on the whole workspace and names no tenant.', [
+        { field: 'isAdmin', message: 'cannot be combined with tenantId or tenantKey' },
+      ]);
+    }
+    if (!request.isAdmin && !request.tenantId && !request.tenantKey) {
+      throw DomainException.validation('Name a tenant (tenantKey or tenantId) or ask for an admin token.', [
+        { field: 'tenantKey', message: 'is required unless isAdmin is true or tenantId is given' },
+      ]);
+    }
+    return this.accessTokens.issue(workspace, request);
+  }
+
+  private async findVisible(userId: string, id: string): Promise<{ workspace: OrgWorkspace; instance: Instance }> {
+    const workspace = await this.dataSource.getRepository(OrgWorkspace).findOne({
+      where: { id },
+      relations: { instance: true },
+    });
+    if (!workspace?.instance) throw DomainException.notFound('The org workspace');
+    await this.access.requireRole(workspace.orgId, userId, ORG_ROLES, 'The org workspace');
+    return { workspace, instance: workspace.instance };
+  }
+
+  /**
+   * The workspace, if the user may manage it: one round trip for the row and
+   * the caller's role (access-token issuance is the Hub's hottest path).
+   */
+  private async findManageable(userId: string, id: string): Promise<OrgWorkspace> {
+    return allowManagers(await this.workspaceWithRole(userId, id));
+  }
+
+  /**
+   * For access-token issuance only: the workspace and the caller's role as
+   * this replica read them less than ISSUANCE_CACHE_MS ago. Changes made on
+   * this replica (configuration, memberships) drop them at once; on other
+   * replicas a token may for up to that long be signed with the secret just
+   * rotated away (still valid during the grace period), or be issued to a
+   * member just demoted.
+   */
+  private async findManageableCached(userId: string, id: string): Promise<OrgWorkspace> {
+    const cacheKey = `${id}:${userId}`;
+    const cached = this.issuance.get(cacheKey);
+    if (cached && cached.generation === this.access.membershipGeneration) return allowManagers(cached.row);
+    const generation = this.access.membershipGeneration;
+    const row = await this.workspaceWithRole(userId, id);
+    if (row) this.issuance.set(cacheKey, { row, generation });
+    return allowManagers(row);
+  }
+
+  private async workspaceWithRole(userId: string, id: string): Promise<WorkspaceWithRole | undefined> {
+    const [row] = await this.dataSource.query<(OrgWorkspace & { callerRole: OrgRole | null })[]>(
+      `SELECT ${WORKSPACE_COLUMNS}, m.role AS "callerRole"
+       FROM org_workspaces w LEFT JOIN org_members m ON m.org_id = w.org_id AND m.user_id = $2
+       WHERE w.id = $1`,
+      [id, userId],
+    );
+    if (!row) return undefined;
+    const { callerRole, ...workspace } = row;
+    return { workspace: Object.assign(new OrgWorkspace(), workspace), callerRole };
+  }
+}
+
+interface WorkspaceWithRole {
+  workspace: OrgWorkspace;
+  callerRole: OrgRole | null;
+}
+
+/** 404 for a workspace that does not exist or is in an org the caller is not in; 403 below admin. */
+function allowManagers(row: WorkspaceWithRole | undefined): OrgWorkspace {
+  if (!row?.callerRole) throw DomainException.notFound('The org workspace');
+  OrgAccessService.check(row.callerRole, ORG_MANAGERS);
+  return row.workspace;
+}
+
+/** What a PATCH changed, for the audit log: settings and keys as given (none of them is a secret). */
+function describeChange(change: UpdateOrgWorkspaceDto): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
+}
+
+export function toOrgWorkspaceDto(workspace: OrgWorkspace, instance: Instance): OrgWorkspaceDto {
+  return {
+    id: workspace.id,
+    orgId: workspace.orgId,
+    name: workspace.name,
+    key: workspace.key,
+    instanceId: workspace.instanceId,
+    apiUrl: instance.apiUrl,
+    settings: workspace.settings,
+    webhookUri: workspace.webhookUri,
+    publicKeys: workspace.publicKeys,
+    createdAt: workspace.createdAt.toISOString(),
+    updatedAt: workspace.updatedAt.toISOString(),
+    archivedAt: workspace.archivedAt?.toISOString() ?? null,
+    sync: {
+      version: workspace.configVersion,
+      appliedVersion: workspace.appliedVersion,
+      state: workspace.appliedVersion >= workspace.configVersion ? 'synced' : 'pending',
+      lastError: workspace.lastSyncError,
+    },
+  };
+}

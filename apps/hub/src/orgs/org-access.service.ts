@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DomainException } from '@switchboard/server';
+import { DataSource } from 'typeorm';
+
+import type { OrgRole } from './org-role.js';
+
+/**
+ * Decides what a user may do in an org. A user who is not a member gets 404,
+ * so that the existence of other orgs does not leak; a member whose role is
+ * not enough gets 403.
+ */
+@Injectable()
+export class OrgAccessService {
+  /** Goes up whenever this replica changes a membership, so that caches of roles (TtlCache) can tell they are stale. */
+  membershipGeneration = 0;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  membershipsChanged(): void {
+    this.membershipGeneration++;
+  }
+
+  async requireRole(orgId: string, userId: string, allowed: readonly OrgRole[], what = 'The org'): Promise<OrgRole> {
+    const [membership] = await this.dataSource.query<{ role: OrgRole }[]>(
+      'SELECT role FROM org_members WHERE org_id = $1 AND user_id = $2',
+      [orgId, userId],
+    );
+    if (!membership) throw DomainException.notFound(what);
+    return OrgAccessService.check(membership.role, allowed);
+  }
+
+  /** 403 unless `role` is one of `allowed`. */
+  static check(role: OrgRole, allowed: readonly OrgRole[]): OrgRole {
+    if (!allowed.includes(role)) {
+      throw DomainException.forbidden(`This needs one of the org roles ${allowed.join(', ')}; you are ${role}.`);
+    }
+    return role;
+  }
+}

@@ -1,0 +1,15 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
+
+import { User } from '../users/user.entity.js';
+import { Org } from './org.entity.js';
+import type { OrgRole } from './org-role.js';
+
+@Entity('org_members')
+export class OrgMember {
+  @PrimaryColumn({ name: 'org_id', type: 'uuid' }) orgId!: string;
+  @Index() @PrimaryColumn({ name: 'user_id', type: 'uuid' }) userId!: string;
+  @ManyToOne(() => Org, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'org_id' }) org?: Relation<Org>;
+  @ManyToOne(() => User, { onDelete: 'CASCADE' }) @JoinColumn({ name: 'user_id' }) user?: Relation<User>;
+  @Column({ type: 'text' }) role!: OrgRole;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+}

@@ -1,0 +1,79 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+
+import { AuditLogService } from '../audit-log/audit-log.service.js';
+import { Org } from './org.entity.js';
+import { OrgAccessService } from './org-access.service.js';
+import { OrgMember } from './org-member.entity.js';
+import { ORG_MANAGERS, ORG_ROLES, type OrgRole } from './org-role.js';
+import type { OrgDto } from './orgs.dto.js';
+
+@Injectable()
+export class OrgsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: OrgAccessService,
+    private readonly audit: AuditLogService,
+  ) {}
+
+  /** The caller becomes the org's owner, in the same transaction. */
+  async create(userId: string, name: string): Promise<OrgDto> {
+    return this.dataSource.transaction(async (manager) => {
+      const org = await manager.save(manager.create(Org, { name }));
+      await manager.save(manager.create(OrgMember, { orgId: org.id, userId, role: 'owner' }));
+      await this.audit.record(manager, {
+        orgId: org.id,
+        actorUserId: userId,
+        action: 'org.created',
+        targetType: 'org',
+        targetId: org.id,
+        changes: { name },
+      });
+      return toOrgDto(org, 'owner');
+    });
+  }
+
+  /** The caller's orgs, with the caller's role in each. */
+  async list(userId: string): Promise<OrgDto[]> {
+    const memberships = await this.dataSource
+      .getRepository(OrgMember)
+      .find({ where: { userId }, relations: { org: true }, order: { createdAt: 'ASC' } });
+    return memberships.map((membership) => toOrgDto(membership.org!, membership.role));
+  }
+
+  async rename(orgId: string, userId: string, name: string): Promise<OrgDto> {
+    const role = await this.access.requireRole(orgId, userId, ORG_MANAGERS);
+    return this.dataSource.transaction(async (manager) => {
+      const org = await manager.findOneByOrFail(Org, { id: orgId });
+      const before = org.name;
+      org.name = name;
+      await manager.save(org);
+      await this.audit.record(manager, {
+        orgId,
+        actorUserId: userId,
+        action: 'org.renamed',
+        targetType: 'org',
+        targetId: orgId,
+        changes: { name: { from: before, to: name } },
+      });
+      return toOrgDto(org, role);
+    });
+  }
+
+  async get(orgId: string, userId: string): Promise<OrgDto> {
+    const role = await this.access.requireRole(orgId, userId, ORG_ROLES);
+    const org = await this.dataSource.getRepository(Org).findOneByOrFail({ id: orgId });
+    return toOrgDto(org, role);
+  }
+}
+
+export function toOrgDto(org: Org, role: OrgRole): OrgDto {
+  return {
+    id: org.id,
+    name: org.name,
+    role,
+    createdAt: org.createdAt.toISOString(),
+    updatedAt: org.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { MetricsRegistry } from '@switchboard/server';
+import { Counter, Gauge } from 'prom-client';
+import { DataSource } from 'typeorm';
+
+/** What operators watch of routing: outbox depth and age, deliveries and failures per instance. */
+@Injectable()
+export class RoutingMetrics {
+  readonly deliveries: Counter<'instance'>;
+  readonly failures: Counter<'instance'>;
+
+  constructor(registry: MetricsRegistry, @InjectDataSource() dataSource: DataSource) {
+    this.deliveries = new Counter({
+      name: 'switchboard_routing_deliveries_total',
+      help: 'Workspace snapshots an instance confirmed applying (or already holding).',
+      labelNames: ['instance'],
+      registers: [registry],
+    });
+    this.failures = new Counter({
+      name: 'switchboard_routing_failures_total',
+      help: 'Deliveries that failed (timeout, no responder, error reply) and will be retried.',
+      labelNames: ['instance'],
+      registers: [registry],
+    });
+    // Read at scrape time, so that every Hub replica reports the shared outbox truthfully.
+    new Gauge({
+      name: 'switchboard_routing_outbox_depth',
+      help: 'Outbox rows not yet delivered, per instance.',
+      labelNames: ['instance'],
+      registers: [registry],
+      async collect() {
+        const rows = await dataSource
+          .query<{ instance_id: string; depth: number }[]>(
+            `SELECT instance_id, count(*)::int AS depth FROM routing_outbox WHERE delivered_at IS NULL GROUP BY instance_id`,
+          )
+          .catch(() => undefined);
+        // Without the database the last values stand; /metrics must still answer.
+        if (!rows) return;
+        this.reset();
+        for (const row of rows) this.set({ instance: row.instance_id }, row.depth);
+      },
+    });
+    new Gauge({
+      name: 'switchboard_routing_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest undelivered outbox row (0 when none).',
+      registers: [registry],
+      async collect() {
+        const rows = await dataSource
+          .query<{ age: number | null }[]>(
+            `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age FROM routing_outbox WHERE delivered_at IS NULL`,
+          )
+          .catch(() => undefined);
+        if (rows) this.set(rows[0]?.age ?? 0);
+      },
+    });
+  }
+}

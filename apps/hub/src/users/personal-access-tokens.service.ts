@@ -1,0 +1,141 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { generateToken, sha256Hex } from '@switchboard/crypto';
+import { DomainException, ErrorCode } from '@switchboard/server';
+import { DataSource, type EntityManager, IsNull } from 'typeorm';
+
+import type { PlatformPrincipal } from '../auth/platform-principal.js';
+import { PersonalAccessToken } from './personal-access-token.entity.js';
+import { User } from './user.entity.js';
+
+/** Recognisable in logs and secret scanners: `sbp_` + 256 random bits. */
+export const TOKEN_PREFIX = 'sbp_';
+const PREFIX_SHOWN = TOKEN_PREFIX.length + 6;
+/** `lastUsedAt` is written at most this often per token, to keep reads off the write path. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+/**
+ * How long this replica trusts a token it looked up, without asking Postgres
+ * again. A revocation takes effect at once on the replica that revoked (it
+ * drops its entry) and within this long on the others; expiry is checked on
+ * every request. One second keeps Postgres off the hot path of a busy client
+ * (thousands of requests a second) and revocation practically immediate.
+ */
+export const PRINCIPAL_CACHE_MS = 1000;
+const PRINCIPAL_CACHE_LIMIT = 10_000;
+
+interface CachedPrincipal {
+  principal: PlatformPrincipal;
+  tokenExpiresAt: number;
+  cachedAt: number;
+}
+
+interface AuthenticatedRow {
+  token_id: string;
+  revoked_at: Date | null;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  id: string;
+  email: string;
+  name: string;
+  is_platform_admin: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface IssuedToken {
+  record: PersonalAccessToken;
+  /** The token itself; it exists only here, never stored. */
+  token: string;
+}
+
+@Injectable()
+export class PersonalAccessTokensService {
+  private readonly logger = new Logger(PersonalAccessTokensService.name);
+  private readonly recentlyRecorded = new Map<string, number>();
+  /** SHA-256 of a token → who it authenticates; see PRINCIPAL_CACHE_MS. */
+  private readonly principals = new Map<string, CachedPrincipal>();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async issue(
+    manager: EntityManager,
+    userId: string,
+    name: string,
+    expiresAt: Date | null,
+    token = generateToken(TOKEN_PREFIX),
+  ): Promise<IssuedToken> {
+    const record = manager.create(PersonalAccessToken, {
+      userId,
+      name,
+      prefix: token.slice(0, PREFIX_SHOWN),
+      tokenHash: sha256Hex(token),
+      expiresAt,
+      revokedAt: null,
+      lastUsedAt: null,
+    });
+    return { record: await manager.save(record), token };
+  }
+
+  /** The token's row joined with its user: one round trip, at most once a second per token and replica. */
+  async authenticate(token: string): Promise<PlatformPrincipal> {
+    const hash = sha256Hex(token);
+    const now = Date.now();
+    const cached = this.principals.get(hash);
+    if (cached && now - cached.cachedAt < PRINCIPAL_CACHE_MS) {
+      if (cached.tokenExpiresAt <= now) {
+        throw DomainException.unauthenticated('The token has expired.', ErrorCode.TokenExpired);
+      }
+      return cached.principal;
+    }
+    const [row] = await this.dataSource.query<AuthenticatedRow[]>(
+      `SELECT t.id AS token_id, t.revoked_at, t.expires_at, t.last_used_at,
+              u.id, u.email, u.name, u.is_platform_admin, u.created_at, u.updated_at
+       FROM personal_access_tokens t JOIN users u ON u.id = t.user_id
+       WHERE t.token_hash = $1`,
+      [hash],
+    );
+    if (!row) throw DomainException.unauthenticated('The token is not valid.', ErrorCode.InvalidToken);
+    if (row.revoked_at) throw DomainException.unauthenticated('The token was revoked.', ErrorCode.TokenRevoked);
+    if (row.expires_at && row.expires_at.getTime() <= now) {
+      throw DomainException.unauthenticated('The token has expired.', ErrorCode.TokenExpired);
+    }
+    if (this.shouldRecordUse(row.token_id, row.last_used_at, now)) {
+      this.dataSource
+        .query('UPDATE personal_access_tokens SET last_used_at = $2 WHERE id = $1', [row.token_id, new Date(now)])
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'could not record lastUsedAt'));
+    }
+    const user = Object.assign(new User(), {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      isPlatformAdmin: row.is_platform_admin,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    });
+    const principal = { user, tokenId: row.token_id };
+    if (this.principals.size >= PRINCIPAL_CACHE_LIMIT) this.principals.clear();
+    this.principals.set(hash, { principal, tokenExpiresAt: row.expires_at?.getTime() ?? Infinity, cachedAt: now });
+    return principal;
+  }
+
+  /** Revokes one of the user's active tokens; it stops working at once on this replica. */
+  async revoke(userId: string, tokenId: string): Promise<boolean> {
+    const result = await this.dataSource
+      .getRepository(PersonalAccessToken)
+      .update({ id: tokenId, userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    for (const [hash, cached] of this.principals) {
+      if (cached.principal.tokenId === tokenId) this.principals.delete(hash);
+    }
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** At most one lastUsedAt write per token per LAST_USED_RESOLUTION_MS from this replica. */
+  private shouldRecordUse(tokenId: string, lastUsedAt: Date | null, now: number): boolean {
+    if (lastUsedAt && now - lastUsedAt.getTime() <= LAST_USED_RESOLUTION_MS) return false;
+    const recorded = this.recentlyRecorded.get(tokenId);
+    if (recorded !== undefined && now - recorded <= LAST_USED_RESOLUTION_MS) return false;
+    if (this.recentlyRecorded.size > 10_000) this.recentlyRecorded.clear();
+    this.recentlyRecorded.set(tokenId, now);
+    return true;
+  }
+}

@@ -1,0 +1,60 @@
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DomainException } from '@switchboard/server';
+import { DataSource } from 'typeorm';
+
+import { Access, ApiProblem } from '../auth/access.decorator.js';
+import { CurrentPrincipal } from '../auth/current-user.decorator.js';
+import type { PlatformPrincipal } from '../auth/platform-principal.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
+import { PersonalAccessTokensService } from './personal-access-tokens.service.js';
+import { User } from './user.entity.js';
+import { CreatedUserDto, CreateUserDto, UserDto } from './users.dto.js';
+
+@ApiTags('users')
+@Controller('users')
+export class UsersController {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tokens: PersonalAccessTokensService,
+  ) {}
+
+  /** Platform admins only: a new user with a first personal access token, shown only here. */
+  @Access('platform admin')
+  @Idempotent()
+  @ApiProblem(409, 'conflict: a user with this email exists.')
+  @Post()
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: CreatedUserDto })
+  async create(@CurrentPrincipal() principal: PlatformPrincipal, @Body() body: CreateUserDto): Promise<CreatedUserDto> {
+    if (!principal.user.isPlatformAdmin) throw DomainException.forbidden('Creating users needs a platform admin.');
+    return this.dataSource.transaction(async (manager) => {
+      const email = body.email.toLowerCase();
+      if (await manager.existsBy(User, { email })) throw DomainException.conflict(`A user with email ${email} exists.`);
+      const user = await manager.save(
+        manager.create(User, { email, name: body.name, isPlatformAdmin: body.isPlatformAdmin ?? false }),
+      );
+      const { token } = await this.tokens.issue(manager, user.id, 'first token', null);
+      return { ...toUserDto(user), token };
+    });
+  }
+
+  @Access('any user')
+  @Get('me')
+  @ApiOkResponse({ type: UserDto })
+  me(@CurrentPrincipal() principal: PlatformPrincipal): UserDto {
+    return toUserDto(principal.user);
+  }
+}
+
+export function toUserDto(user: User): UserDto {
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    isPlatformAdmin: user.isPlatformAdmin,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}
