@@ -1,0 +1,41 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { DomainException, type Page, PageQueryDto } from '@switchboard/server';
+import { IsOptional, IsUUID } from 'class-validator';
+
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
+import { TenantScope } from '../database/tenant-scope.js';
+import { type ActivityLogDto, ActivityLogService } from './activity-log.service.js';
+
+export class ActivityLogQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Admin only: one tenant.' })
+  @IsOptional()
+  @IsUUID()
+  tenantId?: string;
+}
+
+@ApiTags('activity-logs')
+@ApiBearerAuth()
+@Controller('activity-logs')
+export class ActivityLogsController {
+  constructor(
+    private readonly scope: TenantScope,
+    private readonly activity: ActivityLogService,
+  ) {}
+
+  /** A tenant reads its own entries; an admin all of the workspace, or one tenant's with `tenantId`. */
+  @Get()
+  @ApiOkResponse({ description: 'Newest first.' })
+  list(
+    @CurrentPrincipal() principal: WorkspacePrincipal,
+    @Query() query: ActivityLogQueryDto,
+  ): Promise<Page<ActivityLogDto>> {
+    if (query.tenantId && !principal.isAdmin) {
+      throw DomainException.forbidden('Only an admin token may name a tenantId.');
+    }
+    return this.scope.run(scopeOf(principal), (manager) =>
+      this.activity.list(manager, query, principal.tenant?.id ?? query.tenantId ?? null),
+    );
+  }
+}

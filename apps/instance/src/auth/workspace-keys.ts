@@ -1,0 +1,65 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+import { Keyring } from '@switchboard/crypto';
+
+import type { Workspace } from '../workspaces/workspace.entity.js';
+
+const LIMIT = 10_000;
+
+export type WorkspaceAlgorithm = 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'ES256';
+export const WORKSPACE_ALGORITHMS: WorkspaceAlgorithm[] = ['HS256', 'HS384', 'HS512', 'RS256', 'ES256'];
+
+/**
+ * Key material of workspaces as `KeyObject`s, built once per secret or PEM:
+ * decrypting and importing a key per request would dominate verification.
+ * Entries are keyed by the material itself, so a new snapshot (a rotated
+ * secret, new public keys) needs no invalidation: its keys are new entries.
+ */
+@Injectable()
+export class WorkspaceKeys {
+  private readonly keys = new Map<string, KeyObject | null>();
+
+  constructor(private readonly keyring: Keyring) {}
+
+  /** The keys that may have signed a token with this algorithm, most likely first. */
+  candidates(workspace: Workspace, algorithm: string, now = Date.now()): KeyObject[] {
+    if (algorithm.startsWith('HS')) {
+      const keys = [this.hmacKey(workspace.sealedSecret)];
+      const previous = workspace.previousSealedSecret;
+      if (previous && workspace.previousSecretExpiresAt && workspace.previousSecretExpiresAt.getTime() > now) {
+        keys.push(this.hmacKey(previous));
+      }
+      return keys;
+    }
+    const type = algorithm === 'RS256' ? 'rsa' : algorithm === 'ES256' ? 'ec' : undefined;
+    if (!type) return [];
+    return workspace.publicKeys
+      .map((pem) => this.publicKey(pem))
+      .filter((key): key is KeyObject => key !== null && key.asymmetricKeyType === type);
+  }
+
+  hmacKey(sealedSecret: string): KeyObject {
+    return this.cached(`hmac:${sealedSecret}`, () =>
+      createSecretKey(Buffer.from(this.keyring.decrypt(sealedSecret), 'utf8')),
+    )!;
+  }
+
+  private publicKey(pem: string): KeyObject | null {
+    return this.cached(`pem:${pem}`, () => {
+      try {
+        return createPublicKey(pem);
+      } catch {
+        return null; // the Hub validates PEMs; an unreadable one simply verifies nothing
+      }
+    });
+  }
+
+  private cached(id: string, build: () => KeyObject | null): KeyObject | null {
+    if (this.keys.has(id)) return this.keys.get(id)!;
+    const key = build();
+    if (this.keys.size >= LIMIT) this.keys.delete(this.keys.keys().next().value!);
+    this.keys.set(id, key);
+    return key;
+  }
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+
+/**
+ * What a piece of work may see. Row-level security policies on every
+ * tenant-level table compare rows with these two settings: a workspace scope
+ * (admin) sees every tenant of its workspace, a tenant scope sees only its
+ * own tenant, and no scope sees nothing.
+ */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function uuid(value: string): string {
+  if (!UUID.test(value)) throw new Error(`scope ids must be UUIDs, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+export interface Scope {
+  workspaceId: string;
+  /** Null for a workspace-admin scope. */
+  tenantId: string | null;
+}
+
+/**
+ * Runs work in a transaction whose first statement sets the scope with
+ * transaction-local `set_config(…, true)`: the settings end with the
+ * transaction, so a pooled connection never carries one request's tenant
+ * into the next.
+ */
+@Injectable()
+export class TenantScope {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async run<T>(scope: Scope, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      // BEGIN and the scope in one round trip: a simple-protocol batch, so the
+      // ids are inlined — only after checking that they are UUIDs.
+      await runner.query(
+        `BEGIN; SELECT set_config('app.workspace_id', '${uuid(scope.workspaceId)}', true), ` +
+          `set_config('app.tenant_id', '${scope.tenantId === null ? '' : uuid(scope.tenantId)}', true)`,
+      );
+      try {
+        const result = await work(runner.manager);
+        await runner.query('COMMIT');
+        return result;
+      } catch (error) {
+        await runner.query('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Keyring } from '@switchboard/crypto';
+import { postgresOptions } from '@switchboard/persistence';
+import { PlatformModule } from '@switchboard/server';
+
+import { ActivityLogsModule } from './activity-logs/activity-logs.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { InstanceConfig } from './config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { INSTANCE_ENTITIES } from './database/entities.js';
+import { RegistrationModule } from './registration/registration.module.js';
+import { TenantsModule } from './tenants/tenants.module.js';
+import { UsageModule } from './usage/usage.module.js';
+import { WorkspaceCoreModule } from './workspaces/workspace-core.module.js';
+import { WorkspacesModule } from './workspaces/workspaces.module.js';
+
+@Module({})
+class InstanceCoreModule {}
+
+/** An instance: wiring only. Features live in their folders. */
+@Module({})
+export class InstanceModule {
+  static forRoot(config: InstanceConfig): DynamicModule {
+    return {
+      module: InstanceModule,
+      imports: [
+        PlatformModule.forRoot({
+          service: `instance-${config.INSTANCE_ID}`,
+          logLevel: config.LOG_LEVEL,
+          natsUrl: config.NATS_URL,
+          natsNamespace: config.NATS_NAMESPACE,
+          natsRequestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+        }),
+        TypeOrmModule.forRoot(
+          postgresOptions({
+            url: config.DATABASE_URL,
+            entities: INSTANCE_ENTITIES,
+            poolSize: config.DATABASE_POOL_SIZE,
+            applicationName: `switchboard-instance-${config.INSTANCE_ID}`,
+          }),
+        ),
+        {
+          module: InstanceCoreModule,
+          global: true,
+          providers: [
+            { provide: InstanceConfig, useValue: config },
+            { provide: Keyring, useValue: Keyring.parse(config.ENCRYPTION_KEYS) },
+          ],
+          exports: [InstanceConfig, Keyring],
+        },
+        DatabaseModule,
+        WorkspaceCoreModule,
+        WorkspacesModule,
+        AuthModule,
+        TenantsModule,
+        UsageModule,
+        ActivityLogsModule,
+        RegistrationModule,
+      ],
+    };
+  }
+}

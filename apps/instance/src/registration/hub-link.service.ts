@@ -1,0 +1,106 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { instanceHeartbeatContract, reconcileInstanceContract, registerInstanceContract } from '@switchboard/contracts';
+import { NatsClient } from '@switchboard/server';
+
+import { InstanceConfig } from '../config.js';
+import { WorkspaceSyncService } from '../workspaces/workspace-sync.service.js';
+
+const RETRY_MS = 1000;
+/** A bound on one reconciliation, in case the Hub kept answering `more`; the next one carries on. */
+const MAX_RECONCILE_PAGES = 1000;
+
+/**
+ * This instance's link to the Hub: it registers when it starts, sends
+ * heartbeats, and reconciles — at start and periodically it tells the Hub
+ * which workspace versions it holds and applies what it lacks. None of this
+ * blocks startup: while the Hub or NATS is away it keeps retrying.
+ */
+@Injectable()
+export class HubLinkService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(HubLinkService.name);
+  private readonly timers: NodeJS.Timeout[] = [];
+  private heartbeatMs: number;
+  private stopped = false;
+
+  constructor(
+    private readonly config: InstanceConfig,
+    private readonly nats: NatsClient,
+    private readonly sync: WorkspaceSyncService,
+  ) {
+    this.heartbeatMs = config.INSTANCE_HEARTBEAT_INTERVAL_MS;
+  }
+
+  onApplicationBootstrap(): void {
+    void this.registerUntilDone();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    this.timers.forEach(clearTimeout);
+  }
+
+  /**
+   * Asks the Hub for every snapshot this instance lacks or holds stale, and
+   * applies them (the same version check as a delivery: a newer snapshot that
+   * arrived meanwhile wins). The Hub answers a page at a time; ask until done.
+   */
+  async reconcile(): Promise<number> {
+    let received = 0;
+    for (let page = 0; page < MAX_RECONCILE_PAGES; page++) {
+      const held = await this.sync.heldVersions();
+      const reply = await this.nats.request(reconcileInstanceContract, { instanceId: this.config.INSTANCE_ID, held });
+      for (const snapshot of reply.snapshots) await this.sync.apply(snapshot);
+      received += reply.snapshots.length;
+      if (!reply.more) break;
+    }
+    if (received > 0) this.logger.log(`reconciled ${received} workspace(s)`);
+    return received;
+  }
+
+  private async registerUntilDone(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const reply = await this.nats.request(registerInstanceContract, {
+          instanceId: this.config.INSTANCE_ID,
+          name: this.config.INSTANCE_NAME ?? this.config.INSTANCE_ID,
+          apiUrl: this.config.INSTANCE_API_URL,
+        });
+        // The Hub decides how often it must hear from us to count us as up.
+        this.heartbeatMs = Math.min(this.heartbeatMs, reply.heartbeatIntervalMs);
+        this.logger.log(`registered with the Hub as ${this.config.INSTANCE_ID}`);
+        this.every(this.heartbeatMs, () => this.heartbeat());
+        this.every(this.config.INSTANCE_RECONCILE_INTERVAL_MS, () => this.reconcile().then(() => undefined), true);
+        return;
+      } catch (error) {
+        this.logger.warn(`could not register with the Hub yet: ${describe(error)}`);
+        await new Promise((resolve) => this.timers.push(setTimeout(resolve, RETRY_MS)));
+      }
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    await this.nats.emit(instanceHeartbeatContract, {
+      instanceId: this.config.INSTANCE_ID,
+      apiUrl: this.config.INSTANCE_API_URL,
+      sentAt: new Date().toISOString(),
+    });
+  }
+
+  /** Runs `task` now (if asked) and then every `intervalMs`, never two at once, logging failures. */
+  private every(intervalMs: number, task: () => Promise<void>, now = false): void {
+    const run = async () => {
+      try {
+        await task();
+      } catch (error) {
+        this.logger.warn(`background task failed: ${describe(error)}`);
+      }
+      if (!this.stopped) this.timers.push(setTimeout(() => void run(), intervalMs));
+    };
+    if (now) void run();
+    else this.timers.push(setTimeout(() => void run(), intervalMs));
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

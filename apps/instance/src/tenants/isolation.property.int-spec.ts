@@ -1,0 +1,218 @@
+import fc from 'fast-check';
+import jwt from 'jsonwebtoken';
+
+import { type InstanceHarness, json, startInstance } from '../../test/instance-harness.js';
+import { FIXTURE_KEYS, seedWorkspace, type WorkspaceFixture } from '../../test/workspace-fixture.js';
+
+const WORKSPACES = 5;
+const TENANTS = 10;
+const RUNS = 5;
+const OPERATIONS_PER_RUN = 2000;
+const CONCURRENCY = 8;
+
+interface World {
+  workspaces: WorkspaceFixture[];
+  /** tenants[w][t] = the tenant's id */
+  tenants: string[][];
+  /** The names the model expects, changed only by admin renames of the workspace's own tenants. */
+  names: Map<string, string>;
+}
+
+type Caller =
+  | { kind: 'tenant'; w: number; t: number }
+  | { kind: 'admin'; w: number }
+  | { kind: 'invalid'; how: 'expired' | 'wrong-secret' | 'unknown-workspace' | 'alg-none'; w: number; t: number };
+
+type Operation =
+  | { op: 'self' }
+  | { op: 'get'; w: number; t: number }
+  | { op: 'rename'; w: number; t: number; name: string }
+  | { op: 'list' }
+  | { op: 'lookup'; w: number; t: number }
+  | { op: 'usage'; w: number; t: number }
+  | { op: 'credentials'; w: number; t: number }
+  | { op: 'logs' }
+  | { op: 'spend'; w: number; t: number };
+
+const index = (size: number) => fc.integer({ min: 0, max: size - 1 });
+const caller: fc.Arbitrary<Caller> = fc.oneof(
+  fc.record({ kind: fc.constant('tenant' as const), w: index(WORKSPACES), t: index(TENANTS) }),
+  fc.record({ kind: fc.constant('admin' as const), w: index(WORKSPACES) }),
+  fc.record({
+    kind: fc.constant('invalid' as const),
+    how: fc.constantFrom<'expired' | 'wrong-secret' | 'unknown-workspace' | 'alg-none'>(
+      'expired',
+      'wrong-secret',
+      'unknown-workspace',
+      'alg-none',
+    ),
+    w: index(WORKSPACES),
+    t: index(TENANTS),
+  }),
+);
+const target = { w: index(WORKSPACES), t: index(TENANTS) };
+const operation: fc.Arbitrary<Operation> = fc.oneof(
+  fc.constant({ op: 'self' as const }),
+  fc.record({ op: fc.constant('get' as const), ...target }),
+  fc.record({ op: fc.constant('rename' as const), ...target, name: fc.string({ minLength: 1, maxLength: 20 }) }),
+  fc.constant({ op: 'list' as const }),
+  fc.record({ op: fc.constant('lookup' as const), ...target }),
+  fc.record({ op: fc.constant('usage' as const), ...target }),
+  fc.record({ op: fc.constant('credentials' as const), ...target }),
+  fc.constant({ op: 'logs' as const }),
+  fc.record({ op: fc.constant('spend' as const), ...target }),
+);
+
+/**
+ * Random operations by random callers — tenants, admins and invalid tokens —
+ * across several workspaces. Whatever happens, nothing of one tenant or
+ * workspace is visible to, or changed by, another.
+ */
+describe('isolation property', () => {
+  let instance: InstanceHarness;
+  const world: World = { workspaces: [], tenants: [], names: new Map() };
+
+  beforeAll(async () => {
+    instance = await startInstance({ ENCRYPTION_KEYS: FIXTURE_KEYS, DATABASE_POOL_SIZE: '10' });
+    for (let w = 0; w < WORKSPACES; w++) {
+      const workspace = await seedWorkspace(instance);
+      world.workspaces.push(workspace);
+      const ids: string[] = [];
+      for (let t = 0; t < TENANTS; t++) {
+        const tenant = await json(await instance.request('GET', '/self', { token: workspace.tenantToken(`t${t}`) }));
+        ids.push(tenant.id);
+        world.names.set(tenant.id, tenant.name);
+      }
+      world.tenants.push(ids);
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await instance?.close();
+  });
+
+  const tokenOf = (who: Caller): string => {
+    const workspace = world.workspaces[who.w];
+    switch (who.kind) {
+      case 'tenant':
+        return workspace.tenantToken(`t${who.t}`);
+      case 'admin':
+        return workspace.adminToken();
+      case 'invalid':
+        switch (who.how) {
+          case 'expired':
+            return workspace.sign({ tenantKey: `t${who.t}` }, { expiresIn: -60 });
+          case 'wrong-secret':
+            return jwt.sign({ iss: workspace.snapshot.key, tenantKey: `t${who.t}` }, 'not-the-secret', {
+              expiresIn: 60,
+            });
+          case 'unknown-workspace':
+            return jwt.sign({ iss: 'nobody', tenantKey: `t${who.t}` }, workspace.secret, { expiresIn: 60 });
+          case 'alg-none':
+            return jwt.sign(
+              { iss: workspace.snapshot.key, isAdmin: true, exp: Math.floor(Date.now() / 1000) + 60 },
+              '',
+              {
+                algorithm: 'none',
+              },
+            );
+        }
+    }
+  };
+
+  /** Which tenants of which workspace the caller may see. */
+  const visible = (who: Caller, tenantId: string): boolean => {
+    if (who.kind === 'invalid') return false;
+    if (who.kind === 'admin') return world.tenants[who.w].includes(tenantId);
+    return world.tenants[who.w][who.t] === tenantId;
+  };
+
+  async function check(who: Caller, operation: Operation): Promise<void> {
+    const token = tokenOf(who);
+    const targetId = 'w' in operation ? world.tenants[operation.w][operation.t] : undefined;
+    const request = (method: string, path: string, body?: unknown) => instance.request(method, path, { token, body });
+    const response = await (async () => {
+      switch (operation.op) {
+        case 'self':
+          return request('GET', '/self');
+        case 'get':
+          return request('GET', `/tenants/${targetId}`);
+        case 'rename':
+          return request('PATCH', `/tenants/${targetId}`, { name: operation.name });
+        case 'list':
+          return request('GET', '/tenants?limit=1000');
+        case 'lookup':
+          return request('GET', `/tenant?internalId=t${operation.t}`);
+        case 'usage':
+          return request('GET', `/tenants/${targetId}/usage`);
+        case 'credentials':
+          return request('GET', `/tenants/${targetId}/credentials`);
+        case 'logs':
+          return request('GET', '/activity-logs?limit=1000');
+        case 'spend':
+          return request('POST', '/usage', who.kind === 'admin' ? { credits: 1, tenantId: targetId } : { credits: 1 });
+      }
+    })();
+    const body = await json(response);
+    const context = JSON.stringify({ who, operation, status: response.status });
+
+    if (who.kind === 'invalid') {
+      expect({ context, status: response.status }).toEqual({ context, status: 401 });
+      return;
+    }
+    expect({ context, serverError: response.status >= 500 }).toEqual({ context, serverError: false });
+    if (response.status >= 400) return;
+
+    // Every tenant that comes back is one the caller may see.
+    const tenantsIn = (value: unknown): string[] =>
+      value && typeof value === 'object'
+        ? [
+            ...('internalId' in value && 'id' in value ? [String((value as { id: string }).id)] : []),
+            ...('tenantId' in value && value.tenantId ? [String((value as { tenantId: string }).tenantId)] : []),
+            ...Object.values(value).flatMap(tenantsIn),
+          ]
+        : [];
+    for (const id of tenantsIn(body))
+      expect({ context, id, visible: visible(who, id) }).toEqual({ context, id, visible: true });
+    if (
+      operation.op === 'rename' ||
+      operation.op === 'get' ||
+      operation.op === 'usage' ||
+      operation.op === 'credentials'
+    ) {
+      expect({ context, visible: visible(who, targetId!) }).toEqual({ context, visible: true });
+    }
+    if (operation.op === 'spend' && who.kind === 'admin') {
+      expect({ context, visible: visible(who, targetId!) }).toEqual({ context, visible: true });
+    }
+    if (operation.op === 'rename') world.names.set(targetId!, operation.name);
+  }
+
+  it(`holds over ${RUNS * OPERATIONS_PER_RUN} random operations`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(caller, operation), { minLength: OPERATIONS_PER_RUN, maxLength: OPERATIONS_PER_RUN }),
+        async (steps) => {
+          for (let i = 0; i < steps.length; i += CONCURRENCY) {
+            // Renames of one tenant within a batch would race the model; run a batch's renames one after another.
+            const batch = steps.slice(i, i + CONCURRENCY);
+            await Promise.all(batch.filter(([, op]) => op.op !== 'rename').map(([who, op]) => check(who, op)));
+            for (const [who, op] of batch.filter(([, op]) => op.op === 'rename')) await check(who, op);
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+
+    // Nothing was changed by anyone who could not see it: every name is the model's.
+    for (let w = 0; w < WORKSPACES; w++) {
+      const listed = await json(
+        await instance.request('GET', '/tenants?limit=1000', { token: world.workspaces[w].adminToken() }),
+      );
+      expect(listed.items).toHaveLength(TENANTS);
+      for (const tenant of listed.items as { id: string; name: string }[]) {
+        expect({ id: tenant.id, name: tenant.name }).toEqual({ id: tenant.id, name: world.names.get(tenant.id) });
+      }
+    }
+  }, 300_000);
+});

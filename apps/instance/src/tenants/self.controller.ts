@@ -1,0 +1,32 @@
+import { Body, Controller, Get, Patch } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import { requireTenant } from '../auth/require-admin.js';
+import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
+import { TenantDto, UpdateSelfDto } from './tenants.dto.js';
+import { TenantsService } from './tenants.service.js';
+
+/** The caller's own tenant: `/self`, `/tenants/self` and `/customers/self`. */
+@ApiTags('tenants')
+@ApiBearerAuth()
+@Controller()
+export class SelfController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Get(['self', 'tenants/self', 'customers/self'])
+  @ApiOkResponse({ type: TenantDto })
+  get(@CurrentPrincipal() principal: WorkspacePrincipal): Promise<TenantDto> {
+    return this.tenants.get(principal, requireTenant(principal).id);
+  }
+
+  @Patch(['self', 'tenants/self', 'customers/self'])
+  @ApiOkResponse({
+    type: TenantDto,
+    description: 'A tenant may change its name and fields and set (never read) its credentials.',
+  })
+  patch(@CurrentPrincipal() principal: WorkspacePrincipal, @Body() body: UpdateSelfDto): Promise<TenantDto> {
+    requireTenant(principal);
+    return this.tenants.updateSelf(principal, body);
+  }
+}

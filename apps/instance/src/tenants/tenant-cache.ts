@@ -1,0 +1,73 @@
+import { Controller, Injectable, Logger } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { TenantChanged, tenantChangedContract } from '@switchboard/contracts';
+import { EVERY_REPLICA, NatsClient } from '@switchboard/server';
+
+import { InstanceConfig } from '../config.js';
+
+export interface CachedTenant {
+  id: string;
+  internalId: string;
+  fields: Record<string, unknown>;
+}
+
+/** A backstop only: changes reach every replica at once over NATS (see TenantCacheInvalidation). */
+const TTL_MS = 30_000;
+const LIMIT = 100_000;
+
+/**
+ * What a token's tenant key resolved to, so that a token seen again skips the
+ * database. When a tenant changes in a way a token could notice (archived,
+ * restored, its internalId changed) the replica that changed it tells every
+ * replica of the instance to forget it.
+ */
+@Injectable()
+export class TenantCache {
+  private readonly logger = new Logger(TenantCache.name);
+  private readonly entries = new Map<string, { tenant: CachedTenant; expiresAt: number }>();
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly config: InstanceConfig,
+  ) {}
+
+  get(workspaceId: string, internalId: string): CachedTenant | undefined {
+    const entry = this.entries.get(`${workspaceId}:${internalId}`);
+    if (!entry) return undefined;
+    if (entry.expiresAt < Date.now()) {
+      this.entries.delete(`${workspaceId}:${internalId}`);
+      return undefined;
+    }
+    return entry.tenant;
+  }
+
+  set(workspaceId: string, tenant: CachedTenant): void {
+    if (this.entries.size >= LIMIT) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(`${workspaceId}:${tenant.internalId}`, { tenant, expiresAt: Date.now() + TTL_MS });
+  }
+
+  /** Forgets here and on every other replica of this instance. */
+  forget(workspaceId: string, internalId: string): void {
+    this.forgetLocally(workspaceId, internalId);
+    this.nats
+      .emit(tenantChangedContract, { workspaceId, internalId }, this.config.INSTANCE_ID)
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not broadcast a tenant change; caches expire'),
+      );
+  }
+
+  forgetLocally(workspaceId: string, internalId: string): void {
+    this.entries.delete(`${workspaceId}:${internalId}`);
+  }
+}
+
+/** Every replica hears every change (EVERY_REPLICA: a queue group of its own). */
+@Controller()
+export class TenantCacheInvalidation {
+  constructor(private readonly cache: TenantCache) {}
+
+  @EventPattern<string>(tenantChangedContract.subject, { queue: EVERY_REPLICA })
+  forget(@Payload() change: TenantChanged): void {
+    this.cache.forgetLocally(change.workspaceId, change.internalId);
+  }
+}

@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+import { DomainException, ErrorCode } from '@switchboard/server';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+
+const CACHE_LIMIT = 1000;
+
+/**
+ * Checks tenant `fields` against the workspace's JSON Schema. Compiled
+ * validators are cached by the schema's content, so a schema change takes
+ * effect at once and an unchanged one is compiled once.
+ */
+@Injectable()
+export class TenantFieldsValidator {
+  private readonly ajv = new Ajv({ allErrors: true, strict: false });
+  private readonly compiled = new Map<string, ValidateFunction>();
+
+  constructor() {
+    (addFormats as unknown as (ajv: Ajv) => void)(this.ajv);
+  }
+
+  /** Throws 400 naming the problem when `schema` is not a usable JSON Schema. */
+  assertSchema(schema: Record<string, unknown>): void {
+    try {
+      this.compile(schema);
+    } catch (error) {
+      throw DomainException.validation(
+        `The tenant field schema is not valid JSON Schema: ${(error as Error).message}`,
+        [{ field: 'schema', message: (error as Error).message }],
+      );
+    }
+  }
+
+  /** Throws 422 naming each field that breaks the schema; no schema accepts anything. */
+  assertFields(schema: Record<string, unknown> | null, fields: Record<string, unknown>): void {
+    if (!schema) return;
+    const validate = this.compile(schema);
+    if (validate(fields)) return;
+    const errors = (validate.errors ?? []).map((error) => {
+      const path = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      const missing = (error.params as { missingProperty?: string }).missingProperty;
+      const field = ['fields', path, missing].filter(Boolean).join('.');
+      return { field, message: error.message ?? 'is not valid' };
+    });
+    throw new DomainException(
+      422,
+      ErrorCode.ValidationFailed,
+      'Tenant fields break the workspace schema',
+      errors.map((error) => `${error.field}: ${error.message}`).join('; '),
+      { errors },
+    );
+  }
+
+  private compile(schema: Record<string, unknown>): ValidateFunction {
+    const key = createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+    let validate = this.compiled.get(key);
+    if (!validate) {
+      validate = this.ajv.compile(schema);
+      if (this.compiled.size >= CACHE_LIMIT) this.compiled.delete(this.compiled.keys().next().value!);
+      this.compiled.set(key, validate);
+    }
+    return validate;
+  }
+}

@@ -1,0 +1,159 @@
+import { isDeepStrictEqual } from 'node:util';
+
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { WorkspaceTokenClaims } from '@switchboard/contracts';
+import { DomainException, ErrorCode } from '@switchboard/server';
+import { DataSource } from 'typeorm';
+
+import { ActivityLogService } from '../activity-logs/activity-log.service.js';
+import type { TenantRef } from '../auth/workspace-principal.js';
+import { TenantScope } from '../database/tenant-scope.js';
+import type { Workspace } from '../workspaces/workspace.entity.js';
+import { TenantCache } from './tenant-cache.js';
+import { TenantFieldsValidator } from './tenant-fields.validator.js';
+
+interface ResolvedRow {
+  id: string;
+  internal_id: string;
+  fields: Record<string, unknown>;
+  archived_at: Date | null;
+  created: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Turns a token's tenant claims into a tenant: `tenantId` names an existing
+ * one; `tenantKey` (or `id`, or `sub`) is its internalId, and a new one
+ * creates it with the token's `name` and `fields`. A changed `fields` claim
+ * replaces the stored fields. Race-safe: concurrent first requests with one
+ * key make one tenant (the unique key and `ON CONFLICT DO NOTHING`).
+ */
+@Injectable()
+export class TenantResolver {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly scope: TenantScope,
+    private readonly cache: TenantCache,
+    private readonly fieldsValidator: TenantFieldsValidator,
+    private readonly activity: ActivityLogService,
+  ) {}
+
+  async resolve(workspace: Workspace, claims: WorkspaceTokenClaims): Promise<TenantRef | null> {
+    if (claims.tenantId !== undefined) return this.byId(workspace, claims.tenantId);
+    const key = claims.tenantKey ?? claims.id ?? claims.sub;
+    if (key === undefined) {
+      if (claims.isAdmin === true) return null;
+      throw DomainException.unauthenticated(
+        'The token names no tenant (tenantKey, id, sub or tenantId) and is not an admin token.',
+        ErrorCode.InvalidToken,
+      );
+    }
+    if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
+      throw DomainException.unauthenticated(
+        'The tenant key in the token must be 1-200 characters.',
+        ErrorCode.InvalidToken,
+      );
+    }
+    const fields = claims.fields;
+    if (fields !== undefined && (typeof fields !== 'object' || fields === null || Array.isArray(fields))) {
+      throw DomainException.unauthenticated('The fields claim must be an object.', ErrorCode.InvalidToken);
+    }
+    const cached = this.cache.get(workspace.id, key);
+    if (cached && (fields === undefined || isDeepStrictEqual(cached.fields, fields))) {
+      return { id: cached.id, internalId: cached.internalId };
+    }
+    return this.byKey(workspace, key, claims.name, fields);
+  }
+
+  private async byId(workspace: Workspace, tenantId: unknown): Promise<TenantRef> {
+    if (typeof tenantId !== 'string' || !UUID.test(tenantId)) {
+      throw DomainException.unauthenticated('The tenantId claim must be a UUID.', ErrorCode.InvalidToken);
+    }
+    const [row] = await this.scope.run({ workspaceId: workspace.id, tenantId: null }, (manager) =>
+      manager.query<ResolvedRow[]>('SELECT id, internal_id, fields, archived_at FROM tenants WHERE id = $1', [
+        tenantId,
+      ]),
+    );
+    if (!row) throw DomainException.unauthenticated('The token names an unknown tenant.', ErrorCode.InvalidToken);
+    if (row.archived_at) throw DomainException.forbidden('The tenant is archived.');
+    return { id: row.id, internalId: row.internal_id };
+  }
+
+  private async byKey(
+    workspace: Workspace,
+    key: string,
+    name: unknown,
+    fields: Record<string, unknown> | undefined,
+  ): Promise<TenantRef> {
+    // The common case, an existing tenant whose fields did not change, in one round trip.
+    const [known] = await this.dataSource.query<ResolvedRow[]>(
+      'SELECT id, internal_id, fields, archived_at FROM scoped_tenant_by_internal_id($1, $2)',
+      [workspace.id, key],
+    );
+    if (known && !known.archived_at && (fields === undefined || isDeepStrictEqual(known.fields, fields))) {
+      this.cache.set(workspace.id, { id: known.id, internalId: known.internal_id, fields: known.fields });
+      return { id: known.id, internalId: known.internal_id };
+    }
+    if (known?.archived_at) throw DomainException.forbidden('The tenant is archived.');
+    const tenant = await this.scope.run({ workspaceId: workspace.id, tenantId: null }, async (manager) => {
+      const [existing] = await manager.query<ResolvedRow[]>(
+        'SELECT id, internal_id, fields, archived_at, false AS created FROM tenants WHERE internal_id = $1',
+        [key],
+      );
+      let row = existing;
+      if (!row) {
+        this.fieldsValidator.assertFields(workspace.tenantFieldSchema, fields ?? {});
+        const [inserted] = await manager.query<ResolvedRow[]>(
+          `INSERT INTO tenants (workspace_id, internal_id, name, fields) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (workspace_id, internal_id) DO NOTHING
+           RETURNING id, internal_id, fields, archived_at, true AS created`,
+          [
+            workspace.id,
+            key,
+            typeof name === 'string' && name.length > 0 ? name.slice(0, 200) : key,
+            JSON.stringify(fields ?? {}),
+          ],
+        );
+        // Lost the race to a concurrent first request: the winner's row is committed now.
+        row =
+          inserted ??
+          (
+            await manager.query<ResolvedRow[]>(
+              'SELECT id, internal_id, fields, archived_at, false AS created FROM tenants WHERE internal_id = $1',
+              [key],
+            )
+          )[0];
+        if (inserted) {
+          await this.activity.record(manager, {
+            workspaceId: workspace.id,
+            tenantId: inserted.id,
+            type: 'tenant.created',
+            actor: 'token',
+          });
+        }
+      }
+      if (!row) throw new Error(`tenant ${key} neither inserted nor found`);
+      if (row.archived_at) throw DomainException.forbidden('The tenant is archived.');
+      if (!row.created && fields !== undefined && !isDeepStrictEqual(row.fields, fields)) {
+        this.fieldsValidator.assertFields(workspace.tenantFieldSchema, fields);
+        await manager.query('UPDATE tenants SET fields = $2, updated_at = now() WHERE id = $1', [
+          row.id,
+          JSON.stringify(fields),
+        ]);
+        await this.activity.record(manager, {
+          workspaceId: workspace.id,
+          tenantId: row.id,
+          type: 'tenant.fields_changed',
+          actor: 'token',
+          data: { fields },
+        });
+        row = { ...row, fields };
+      }
+      return row;
+    });
+    this.cache.set(workspace.id, { id: tenant.id, internalId: tenant.internal_id, fields: tenant.fields });
+    return { id: tenant.id, internalId: tenant.internal_id };
+  }
+}

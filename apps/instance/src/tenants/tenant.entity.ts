@@ -1,0 +1,40 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  type Relation,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+
+import { Workspace } from '../workspaces/workspace.entity.js';
+
+/**
+ * A tenant of a workspace: under row-level security, visible only within its
+ * workspace, and to a tenant scope only itself. `(workspace_id, id)` is unique
+ * so that tenant-level tables can hold composite foreign keys that cannot
+ * point into another workspace.
+ */
+@Entity('tenants')
+@Unique('tenants_workspace_internal_id', ['workspaceId', 'internalId'])
+@Unique('tenants_workspace_id_id', ['workspaceId', 'id'])
+export class Tenant {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ name: 'workspace_id', type: 'uuid' }) workspaceId!: string;
+  @ManyToOne(() => Workspace, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'workspace_id' })
+  workspace?: Relation<Workspace>;
+  @Column({ name: 'internal_id', type: 'text' }) internalId!: string;
+  @Index('tenants_name') @Column({ type: 'text' }) name!: string;
+  @Column({ type: 'jsonb', default: () => "'{}'" }) fields!: Record<string, unknown>;
+  @Column({ name: 'sealed_credentials', type: 'text', nullable: true }) sealedCredentials!: string | null;
+  @Column({ name: 'ai_credits_rolling_30_day_limit', type: 'integer', nullable: true })
+  aiCreditsRolling30DayLimit!: number | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  @Column({ name: 'archived_at', type: 'timestamptz', nullable: true }) archivedAt!: Date | null;
+}

@@ -1,0 +1,96 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Page } from '@switchboard/server';
+
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
+import {
+  CreateTenantDto,
+  ListTenantsQueryDto,
+  ReplaceTenantDto,
+  TenantDto,
+  TenantPageDto,
+  UpdateTenantDto,
+} from './tenants.dto.js';
+import { TenantsService } from './tenants.service.js';
+
+/** `/customers` serves the same routes, for Membrane clients. */
+@ApiTags('tenants')
+@ApiBearerAuth()
+@Controller(['tenants', 'customers'])
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Get()
+  @ApiOkResponse({ type: TenantPageDto })
+  list(
+    @CurrentPrincipal() principal: WorkspacePrincipal,
+    @Query() query: ListTenantsQueryDto,
+  ): Promise<Page<TenantDto>> {
+    return this.tenants.list(principal, query);
+  }
+
+  @Post()
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: TenantDto })
+  create(@CurrentPrincipal() principal: WorkspacePrincipal, @Body() body: CreateTenantDto): Promise<TenantDto> {
+    return this.tenants.create(principal, body);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: TenantDto, description: 'Admin, or the tenant itself; 404 for any other tenant.' })
+  get(@CurrentPrincipal() principal: WorkspacePrincipal, @Param('id', ParseUUIDPipe) id: string): Promise<TenantDto> {
+    return this.tenants.get(principal, id);
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: TenantDto })
+  patch(
+    @CurrentPrincipal() principal: WorkspacePrincipal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: UpdateTenantDto,
+  ): Promise<TenantDto> {
+    return this.tenants.update(principal, id, body, false);
+  }
+
+  @Put(':id')
+  @ApiOkResponse({ type: TenantDto })
+  put(
+    @CurrentPrincipal() principal: WorkspacePrincipal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: ReplaceTenantDto,
+  ): Promise<TenantDto> {
+    return this.tenants.update(principal, id, body, true);
+  }
+
+  @Delete(':id')
+  @ApiOkResponse({
+    type: TenantDto,
+    description: 'Archives: its tokens are refused and its key does not create it again.',
+  })
+  archive(
+    @CurrentPrincipal() principal: WorkspacePrincipal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<TenantDto> {
+    return this.tenants.setArchived(principal, id, true);
+  }
+
+  @Post(':id/restore')
+  @HttpCode(200)
+  @ApiOkResponse({ type: TenantDto })
+  restore(
+    @CurrentPrincipal() principal: WorkspacePrincipal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<TenantDto> {
+    return this.tenants.setArchived(principal, id, false);
+  }
+
+  @Get(':id/credentials')
+  @ApiOkResponse({ description: 'The decrypted credentials; every read is written to the activity log.' })
+  credentials(
+    @CurrentPrincipal() principal: WorkspacePrincipal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<{ credentials: unknown }> {
+    return this.tenants.readCredentials(principal, id);
+  }
+}
