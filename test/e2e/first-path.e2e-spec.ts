@@ -40,7 +40,7 @@ describe('first path: a workspace made on the Hub appears on its instance', () =
     expect(workspace.body).toMatchObject({
       orgId: org.body.id,
       name: 'Acme Production',
-      key: expect.stringMatching(/^acme-production-[a-z0-9]{8}$/),
+      key: expect.stringMatching(/^acme-production-[a-z0-9]{12}$/),
       secret: expect.stringMatching(/^sbws_/),
       sync: { version: 1 },
     });
