@@ -2,3 +2,4 @@ export { type DatabaseIdentity, ident, identityOf, literal, redactUrl, withDatab
 export { postgresOptions } from './postgres-options.js';
 export { schemaDrift } from './schema-drift.js';
 export { type DatabaseSetupOptions, runMigrations, setupDatabase, withClient } from './setup-database.js';
+export { type ServiceDatabaseConfig, setupServiceDatabase } from './setup-service-database.js';
