@@ -2,7 +2,14 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@switchboard/config';
 import { generateToken, Keyring } from '@switchboard/crypto';
 import { createService } from '@switchboard/server';
-import { createTestDatabase, natsNamespace, natsUrl, type TestDatabase } from '@switchboard/testing';
+import {
+  createTestDatabase,
+  httpClient,
+  type HttpRequest,
+  natsNamespace,
+  natsUrl,
+  type TestDatabase,
+} from '@switchboard/testing';
 
 import { HubConfig } from '../src/config.js';
 import { HubModule } from '../src/hub.module.js';
@@ -18,11 +25,7 @@ export interface HubHarness {
   adminToken: string;
   namespace: string;
   /** `fetch` against the Hub with a bearer token and a JSON body. */
-  request(
-    method: string,
-    path: string,
-    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
-  ): Promise<Response>;
+  request: HttpRequest;
   close(): Promise<void>;
 }
 
@@ -62,16 +65,7 @@ export async function startHub(overrides: Record<string, string> = {}): Promise<
     database,
     adminToken,
     namespace,
-    request: (method, path, options = {}) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: {
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...options.headers,
-        },
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      }),
+    request: httpClient(url),
     close: async () => {
       await app.close();
       await database.drop();

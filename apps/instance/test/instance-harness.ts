@@ -1,7 +1,14 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig } from '@switchboard/config';
 import { createService } from '@switchboard/server';
-import { createTestDatabase, natsNamespace, natsUrl, type TestDatabase } from '@switchboard/testing';
+import {
+  createTestDatabase,
+  httpClient,
+  type HttpRequest,
+  natsNamespace,
+  natsUrl,
+  type TestDatabase,
+} from '@switchboard/testing';
 
 import { InstanceConfig } from '../src/config.js';
 import { InstanceModule } from '../src/instance.module.js';
@@ -12,11 +19,7 @@ export interface InstanceHarness {
   config: InstanceConfig;
   database: TestDatabase;
   namespace: string;
-  request(
-    method: string,
-    path: string,
-    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
-  ): Promise<Response>;
+  request: HttpRequest;
   close(): Promise<void>;
 }
 
@@ -59,16 +62,7 @@ export async function startInstance(
     config,
     database,
     namespace,
-    request: (method, path, options = {}) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: {
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-          ...options.headers,
-        },
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      }),
+    request: httpClient(url),
     close: async () => {
       await app.close();
       if (!shared) await database.drop();

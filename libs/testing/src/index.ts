@@ -1,4 +1,5 @@
 export { freePort } from './free-port.js';
+export { httpClient, type HttpRequest, type RequestOptions } from './http-client.js';
 export { type NatsServerProcess, natsServerProcess } from './nats-server-process.js';
 export { type ServiceProcess, type StartProcessOptions, startServiceProcess } from './service-process.js';
 export {
