@@ -3,8 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import type { CustomStrategy } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { queueGroup, type SubjectVariables } from '@switchboard/contracts';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 
+import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
 import { CORRELATION_HEADER } from '../logging/correlation.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
 import { TemplatedServerNats } from '../nats/templated-server-nats.js';
@@ -16,6 +18,8 @@ export interface ServedRoute {
 }
 
 const servedRoutes = new WeakMap<object, ServedRoute[]>();
+const MAX_PARAM_LENGTH = 500;
+const frameworkProblems = new ProblemJsonFilter();
 
 /** The routes an app created by createService serves (after it listens). */
 export function routesOf(app: object): ServedRoute[] {
@@ -41,7 +45,18 @@ export async function createService(
   module: Type | DynamicModule,
   options: ServiceOptions,
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: options.bodyLimitBytes ?? 1024 * 1024, trustProxy: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    trustProxy: true,
+    // Room for any id or key a route takes; longer ones are refused below, as a problem.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router refuses a malformed URL (400) or an over-long parameter (414) before Nest sees the
+    // request, so its exception filter never runs: answer those as problems here too.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const problem = frameworkProblems.toProblem(error);
+      void reply.status(problem.status).header('Content-Type', 'application/problem+json').send(problem);
+    },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
