@@ -3,6 +3,7 @@ export { PlatformModule, type PlatformOptions } from './bootstrap/platform.modul
 export { DomainException, type FieldError } from './errors/domain.exception.js';
 export { ErrorCode } from './errors/error-code.js';
 export { type Problem, ProblemJsonFilter } from './errors/problem-json.filter.js';
+export { exceedsDepth } from './http/json-depth.js';
 export {
   type CursorPosition,
   decodeCursor,
@@ -13,8 +14,25 @@ export {
   toPage,
 } from './http/pagination.js';
 export { IS_PUBLIC, Public } from './http/public.decorator.js';
-export { createValidationPipe } from './http/validation.pipe.js';
+export { createValidationPipe, MAX_BODY_DEPTH } from './http/validation.pipe.js';
+export {
+  IDEMPOTENCY_OWNER,
+  IdempotencyInterceptor,
+  type IdempotencyOwnerOf,
+} from './idempotency/idempotency.interceptor.js';
+export {
+  IDEMPOTENCY_ABANDONED_AFTER_SECONDS,
+  IDEMPOTENCY_TTL_HOURS,
+  idempotencyKeyInProgress,
+  idempotencyKeyReused,
+  type IdempotencyOutcome,
+  IdempotencyStore,
+} from './idempotency/idempotency.store.js';
+export { IDEMPOTENT, Idempotent } from './idempotency/idempotent.decorator.js';
+export { type IdempotencyOptions, provideIdempotency } from './idempotency/provide-idempotency.js';
+export { requestHash } from './idempotency/request-hash.js';
 export { CORRELATION_HEADER, correlationIdFrom, currentCorrelationId } from './logging/correlation.js';
 export { MetricsRegistry } from './metrics/metrics.js';
 export { NatsClient, type NatsClientOptions, NatsRequestFailed } from './nats/nats-client.js';
 export { EVERY_REPLICA } from './nats/templated-server-nats.js';
+export { ApiProblem, FieldErrorDto, ProblemDto, problemResponse } from './openapi/api-problem.js';

@@ -1,10 +1,8 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { provideIdempotency } from '@switchboard/server';
 
-import { IdempotencyInterceptor } from './idempotency.interceptor.js';
-import { IdempotencyStore } from './idempotency.store.js';
+import { UserIdempotencyStore, userKeyOwner } from './user-idempotency.store.js';
 
-@Module({
-  providers: [IdempotencyStore, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
-})
+/** `Idempotency-Key` on the Hub's `@Idempotent()` routes: keys per user, responses sealed (they carry secrets). */
+@Module({ providers: provideIdempotency({ store: UserIdempotencyStore, ownerOf: userKeyOwner }) })
 export class IdempotencyModule {}

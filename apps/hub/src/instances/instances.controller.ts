@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DomainException } from '@switchboard/server';
+import { ApiProblem, DomainException } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { Access, ApiProblem } from '../auth/access.decorator.js';
+import { Access } from '../auth/access.decorator.js';
 import { ApiPageResponse } from '../auth/api-page-response.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
 import type { PlatformPrincipal } from '../auth/platform-principal.js';

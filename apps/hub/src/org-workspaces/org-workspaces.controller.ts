@@ -1,12 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Page } from '@switchboard/server';
+import { ApiProblem, Idempotent, type Page } from '@switchboard/server';
 
-import { Access, ApiProblem } from '../auth/access.decorator.js';
+import { Access } from '../auth/access.decorator.js';
 import { ApiPageResponse } from '../auth/api-page-response.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
-import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import {
   ListOrgWorkspacesQueryDto,
   RotatedSecretDto,

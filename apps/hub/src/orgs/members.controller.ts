@@ -1,16 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DomainException } from '@switchboard/server';
+import { ApiProblem, DomainException, Idempotent } from '@switchboard/server';
 import { IsIn, IsUUID } from 'class-validator';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { AuditLogService } from '../audit-log/audit-log.service.js';
-import { Access, ApiProblem } from '../auth/access.decorator.js';
+import { Access } from '../auth/access.decorator.js';
 import { ApiPageResponse } from '../auth/api-page-response.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
-import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { User } from '../users/user.entity.js';
 import { OrgAccessService } from './org-access.service.js';
 import { OrgMember } from './org-member.entity.js';

@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Idempotent } from '@switchboard/server';
 
 import { Access } from '../auth/access.decorator.js';
 import { ApiPageResponse } from '../auth/api-page-response.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
-import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { CreateOrgDto, OrgDto } from './orgs.dto.js';
 import { OrgsService } from './orgs.service.js';
 

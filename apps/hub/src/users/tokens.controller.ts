@@ -1,15 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DomainException } from '@switchboard/server';
+import { ApiProblem, DomainException, Idempotent } from '@switchboard/server';
 import { IsDateString, IsOptional, IsString, Length } from 'class-validator';
 import { DataSource, IsNull } from 'typeorm';
 
-import { Access, ApiProblem } from '../auth/access.decorator.js';
+import { Access } from '../auth/access.decorator.js';
 import { ApiPageResponse } from '../auth/api-page-response.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
-import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { PersonalAccessToken } from './personal-access-token.entity.js';
 import { PersonalAccessTokensService } from './personal-access-tokens.service.js';
 

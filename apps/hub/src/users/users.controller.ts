@@ -1,13 +1,12 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DomainException } from '@switchboard/server';
+import { ApiProblem, DomainException, Idempotent } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { Access, ApiProblem } from '../auth/access.decorator.js';
+import { Access } from '../auth/access.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
-import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { PersonalAccessTokensService } from './personal-access-tokens.service.js';
 import { User } from './user.entity.js';
 import { CreatedUserDto, CreateUserDto, UserDto } from './users.dto.js';

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { type InstanceHarness, json, startInstance } from '../../test/instance-harness.js';
 import { FIXTURE_KEYS, seedWorkspace, type WorkspaceFixture } from '../../test/workspace-fixture.js';
 
@@ -217,12 +219,26 @@ describe('tenants', () => {
       ['GET', '/tenants?limit=0'],
       ['GET', '/tenants?limit=5000'],
       ['GET', '/tenants?cursor=garbage'],
+      // Well-formed but forged: the id would reach Postgres as a uuid.
+      ['GET', `/tenants?cursor=${Buffer.from(JSON.stringify([new Date().toISOString(), 'x'])).toString('base64url')}`],
+      ['GET', `/tenants?cursor=${Buffer.from(JSON.stringify(['2026', randomUUID()])).toString('base64url')}`],
       ['GET', '/tenants?includeArchived=maybe'],
       ['GET', '/tenant'],
     ])('%s %s → 400', async (method, path) => {
       const response = await call(method, path, admin(), method === 'PATCH' ? {} : undefined);
       expect(response.status).toBe(400);
       expect(response.headers.get('content-type')).toMatch(/problem\+json/);
+    });
+
+    it('refuses a body nested too deeply for class-transformer to copy (400, not a stack overflow)', async () => {
+      const body = `{"internalId":"deep","name":"x","fields":{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
+      const response = await fetch(`${instance.url}/tenants`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin()}`, 'content-type': 'application/json' },
+        body,
+      });
+      expect(response.status).toBe(400);
+      expect(await json(response)).toMatchObject({ code: 'validation_failed', errors: [{ field: 'fields' }] });
     });
 
     it('refuses malformed JSON and unknown tenant ids without a 500', async () => {

@@ -36,7 +36,21 @@ export function pageLimit(query: PageQueryDto): number {
   return query.limit ?? 100;
 }
 
-export function decodeCursor(cursor: string | undefined): CursorPosition | null {
+/** What Postgres' `to_json(timestamptz)` writes, which the lists put in their cursors. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (id: string) => UUID.test(id);
+
+/**
+ * The position a cursor holds. A cursor is opaque to clients but not signed,
+ * so every part is checked before it reaches SQL: a forged one is a 400, never
+ * a 500 from Postgres. `isId` checks the id part (a UUID unless a list is
+ * keyed by something else).
+ */
+export function decodeCursor(
+  cursor: string | undefined,
+  isId: (id: string) => boolean = isUuid,
+): CursorPosition | null {
   if (cursor === undefined || cursor === '' || cursor === '0') return null;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -45,7 +59,9 @@ export function decodeCursor(cursor: string | undefined): CursorPosition | null 
       parsed.length === 2 &&
       typeof parsed[0] === 'string' &&
       typeof parsed[1] === 'string' &&
-      !Number.isNaN(Date.parse(parsed[0]))
+      ISO_TIMESTAMP.test(parsed[0]) &&
+      !Number.isNaN(Date.parse(parsed[0])) &&
+      isId(parsed[1])
     ) {
       return { at: parsed[0], id: parsed[1] };
     }

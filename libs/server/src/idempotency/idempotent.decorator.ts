@@ -1,7 +1,8 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 
-import { ApiProblem } from '../auth/access.decorator.js';
+import { ApiProblem } from '../openapi/api-problem.js';
+import { IDEMPOTENCY_TTL_HOURS } from './idempotency.store.js';
 
 export const IDEMPOTENT = 'switchboard:idempotent';
 
@@ -17,7 +18,7 @@ export function Idempotent(): MethodDecorator {
       required: false,
       description:
         'Up to 255 printable characters, unique per request you mean to make once. A repeat with the same key ' +
-        'and body within 24 hours returns the first response; with another body it gets 422.',
+        `and body within ${IDEMPOTENCY_TTL_HOURS} hours returns the first response; with another body it gets 422.`,
     }),
     ApiProblem(409, 'conflict: a request with this Idempotency-Key is still in progress.'),
     ApiProblem(422, 'idempotency_key_reused: the Idempotency-Key was used with another request.'),
