@@ -1,11 +1,8 @@
-import { Secret } from '@switchboard/config';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
-
-const POSTGRES_URL = /^postgres(ql)?:\/\/.+\/.+/;
-const NATS_URL = /^(nats|tls|ws|wss):\/\/.+/;
+import { ServiceConfig } from '@switchboard/config';
+import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 
 /** Every environment variable an Instance reads. Validated once at boot. */
-export class InstanceConfig {
+export class InstanceConfig extends ServiceConfig {
   @IsInt() @Min(1) @Max(65535) INSTANCE_PORT: number = 8081;
   @IsString() INSTANCE_HOST: string = '0.0.0.0';
   /** Stable id of this instance; its replicas share it. */
@@ -15,30 +12,20 @@ export class InstanceConfig {
   /** Where clients reach this instance's workspace API; the Hub hands it out with each workspace. */
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) INSTANCE_API_URL!: string;
 
-  @Secret() @Matches(POSTGRES_URL, { message: 'must be a postgres:// URL with a database' }) DATABASE_URL!: string;
-  /** The owner role that runs migrations; needed only by `db:setup`. */
-  @Secret()
-  @IsOptional()
-  @Matches(POSTGRES_URL, { message: 'must be a postgres:// URL with a database' })
-  DATABASE_MIGRATION_URL?: string;
-  /** A superuser connection that creates roles and databases; needed only by `db:setup`. */
-  @Secret()
-  @IsOptional()
-  @Matches(POSTGRES_URL, { message: 'must be a postgres:// URL with a database' })
-  DATABASE_ADMIN_URL?: string;
-  @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE: number = 10;
-
-  @Matches(NATS_URL, { message: 'must be a nats:// URL' }) NATS_URL: string = 'nats://127.0.0.1:4222';
-  @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]*$/, { message: 'may hold only letters, digits, _ and -' })
-  NATS_NAMESPACE: string = '';
-  @IsInt() @Min(50) @Max(60_000) NATS_REQUEST_TIMEOUT_MS: number = 2000;
-
-  /** Shared with the Hub: workspace secrets cross NATS sealed under it. */
-  @Secret() @MinLength(10) ENCRYPTION_KEYS!: string;
-
   @IsInt() @Min(100) @Max(60_000) INSTANCE_HEARTBEAT_INTERVAL_MS: number = 5000;
   /** How often the instance asks the Hub for what it lacks, besides at start. */
   @IsInt() @Min(1000) INSTANCE_RECONCILE_INTERVAL_MS: number = 60_000;
-  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL: string = 'info';
+
+  /** Fallback polling for due event deliveries; NOTIFY wakes the worker at once on the normal path. */
+  @IsInt() @Min(10) @Max(600_000) EVENTS_POLL_INTERVAL_MS: number = 1000;
+  /** First retry delay of a failed webhook delivery; it doubles per attempt (with jitter). */
+  @IsInt() @Min(10) @Max(3_600_000) EVENTS_MIN_BACKOFF_MS: number = 1000;
+  /** Longest delay between two attempts of one webhook delivery. */
+  @IsInt() @Min(10) @Max(86_400_000) EVENTS_MAX_BACKOFF_MS: number = 300_000;
+  /** Timeout of every webhook request. */
+  @IsInt() @Min(50) @Max(300_000) EVENTS_REQUEST_TIMEOUT_MS: number = 10_000;
+  /** Workspaces whose webhooks one replica delivers at the same time. */
+  @IsInt() @Min(1) @Max(1000) EVENTS_WORKSPACE_CONCURRENCY: number = 16;
+  /** Webhook requests one replica has in flight for one workspace (each to a different tenant or target). */
+  @IsInt() @Min(1) @Max(100) EVENTS_DELIVERY_CONCURRENCY: number = 8;
 }

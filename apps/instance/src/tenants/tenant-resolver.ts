@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 import { ActivityLogService } from '../activity-logs/activity-log.service.js';
 import type { TenantRef } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
+import { EventOutbox } from '../events/event-outbox.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import { TenantCache } from './tenant-cache.js';
 import { TenantFieldsValidator } from './tenant-fields.validator.js';
@@ -38,6 +39,7 @@ export class TenantResolver {
     private readonly cache: TenantCache,
     private readonly fieldsValidator: TenantFieldsValidator,
     private readonly activity: ActivityLogService,
+    private readonly events: EventOutbox,
   ) {}
 
   async resolve(workspace: Workspace, claims: WorkspaceTokenClaims): Promise<TenantRef | null> {
@@ -131,6 +133,12 @@ export class TenantResolver {
             tenantId: inserted.id,
             type: 'tenant.created',
             actor: 'token',
+          });
+          await this.events.enqueue(manager, {
+            workspaceId: workspace.id,
+            tenantId: inserted.id,
+            type: 'tenant.created',
+            data: { internalId: inserted.internal_id },
           });
         }
       }

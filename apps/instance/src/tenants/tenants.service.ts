@@ -8,6 +8,7 @@ import { ActivityLogService } from '../activity-logs/activity-log.service.js';
 import { requireAdmin } from '../auth/require-admin.js';
 import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
+import { EventOutbox } from '../events/event-outbox.js';
 import { TenantCache } from './tenant-cache.js';
 import { TenantFieldsValidator } from './tenant-fields.validator.js';
 import { TENANT_COLUMNS, type TenantRow, toTenantDto } from './tenant-row.js';
@@ -36,6 +37,7 @@ export class TenantsService {
     private readonly fieldsValidator: TenantFieldsValidator,
     private readonly activity: ActivityLogService,
     private readonly cache: TenantCache,
+    private readonly events: EventOutbox,
   ) {}
 
   async list(principal: WorkspacePrincipal, query: ListTenantsQueryDto): Promise<Page<TenantDto>> {
@@ -108,6 +110,12 @@ export class TenantsService {
         tenantId: row.id,
         type: 'tenant.created',
         actor: 'admin',
+      });
+      await this.events.enqueue(manager, {
+        workspaceId: principal.workspace.id,
+        tenantId: row.id,
+        type: 'tenant.created',
+        data: { internalId: row.internal_id },
       });
       return toTenantDto(row);
     });
@@ -184,6 +192,14 @@ export class TenantsService {
           type: archived ? 'tenant.archived' : 'tenant.restored',
           actor: 'admin',
         });
+        if (archived) {
+          await this.events.enqueue(manager, {
+            workspaceId: principal.workspace.id,
+            tenantId: id,
+            type: 'tenant.archived',
+            data: { internalId: current.internal_id },
+          });
+        }
       }
       this.cache.forget(principal.workspace.id, current.internal_id);
       return toTenantDto(rows[0]);

@@ -1,0 +1,433 @@
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Keyring } from '@switchboard/crypto';
+import pg from 'pg';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import { InstanceConfig } from '../config.js';
+import { TenantScope } from '../database/tenant-scope.js';
+import { deliveryBackoffMs } from './delivery-backoff.js';
+import { EVENTS_CHANNEL } from './event-outbox.js';
+import { SIGNATURE_HEADER, webhookSignature } from './webhook-signature.js';
+
+/** A delivery this replica leased, with its event and its target. */
+interface ClaimedDelivery {
+  id: string;
+  tenant_id: string;
+  subscription_id: string | null;
+  attempts: number;
+  event_id: string;
+  type: string;
+  data: Record<string, unknown>;
+  created_at: Date;
+  /** Null for the workspace's webhook. */
+  subscription_uri: string | null;
+  subscription_archived: boolean;
+}
+
+interface WorkspaceTarget {
+  webhookUri: string | null;
+  secret: string;
+}
+
+interface Claim {
+  workspace: WorkspaceTarget;
+  deliveries: ClaimedDelivery[];
+}
+
+/** Runs in progress, one per workspace: `wakeup` tells one that more work was committed. */
+interface WorkspaceRun {
+  wakeup: Wakeup;
+  done: Promise<void>;
+}
+
+/** A workspace with nothing due is still looked at this often, in case a wake-up was lost. */
+const SWEEP_MS = 30_000;
+const LISTEN_RETRY_MS = 1000;
+/** Added to the request timeout for the lease, so that a live replica's request is not taken over. */
+const LEASE_MARGIN_MS = 5000;
+const MAX_ERROR_LENGTH = 500;
+
+/**
+ * Sends the outbox's events to their webhooks. Workspaces are worked
+ * independently, up to EVENTS_WORKSPACE_CONCURRENCY at once, each in its own
+ * workspace scope (row-level security shows nothing without one): a slow or
+ * dead receiver holds up only its own workspace. Within a workspace, each
+ * (tenant, target) is a stream whose oldest undelivered event alone may be
+ * sent, so a target sees a tenant's events in order; different streams go out
+ * in parallel. Several replicas may run at once: a claimed delivery is locked
+ * with SKIP LOCKED and hidden behind a lease (its next_attempt_at) while in
+ * flight. Wakes on NOTIFY from the outbox; polls as the fallback.
+ */
+@Injectable()
+export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger(EventDeliveryWorker.name);
+  private readonly shutdown = new AbortController();
+  private readonly leaseSeconds: number;
+  private listener: pg.Client | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Workspaces waiting for a free slot. */
+  private readonly queue = new Set<string>();
+  private readonly runs = new Map<string, WorkspaceRun>();
+  /** When each workspace next has a delivery due, as this replica last saw it; absent: look now. */
+  private readonly dueAt = new Map<string, number>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly scope: TenantScope,
+    private readonly keyring: Keyring,
+    private readonly config: InstanceConfig,
+  ) {
+    this.leaseSeconds = (config.EVENTS_REQUEST_TIMEOUT_MS + LEASE_MARGIN_MS) / 1000;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listen().catch((error: unknown) => {
+      this.logger.warn(`event listener could not connect; polling until it can: ${describe(error)}`);
+      this.retryListen();
+    });
+    void this.poll();
+  }
+
+  /** Stops claiming and aborts requests in flight while the database is still open to release their leases. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.pollTimer);
+    this.queue.clear();
+    this.shutdown.abort();
+    await Promise.allSettled([...this.runs.values()].map((run) => run.done));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+  }
+
+  /** Works the workspace now, or makes its run in progress look again. */
+  wake(workspaceId: string): void {
+    if (this.stopped) return;
+    this.dueAt.delete(workspaceId);
+    const run = this.runs.get(workspaceId);
+    if (run) {
+      run.wakeup.notify();
+      return;
+    }
+    this.queue.add(workspaceId);
+    this.pump();
+  }
+
+  private pump(): void {
+    for (const workspaceId of this.queue) {
+      if (this.stopped || this.runs.size >= this.config.EVENTS_WORKSPACE_CONCURRENCY) return;
+      this.queue.delete(workspaceId);
+      const wakeup = new Wakeup();
+      const done = this.run(workspaceId, wakeup).finally(() => {
+        this.runs.delete(workspaceId);
+        // Woken after its last look: the work it was told about may be unseen.
+        if (wakeup.pending) this.wake(workspaceId);
+        this.pump();
+      });
+      this.runs.set(workspaceId, { wakeup, done });
+    }
+  }
+
+  /** Lists live workspaces (the table has no row-level security) and wakes those that may have work due. */
+  private async poll(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      const rows = await this.dataSource.query<{ id: string }[]>('SELECT id FROM workspaces WHERE archived_at IS NULL');
+      const live = new Set(rows.map((row) => row.id));
+      for (const id of this.dueAt.keys()) if (!live.has(id)) this.dueAt.delete(id);
+      const now = Date.now();
+      for (const id of live) if ((this.dueAt.get(id) ?? 0) <= now) this.wake(id);
+    } catch (error) {
+      this.logger.warn(`listing workspaces for event delivery failed: ${describe(error)}`);
+    } finally {
+      if (!this.stopped) this.pollTimer = setTimeout(() => void this.poll(), this.config.EVENTS_POLL_INTERVAL_MS);
+    }
+  }
+
+  /**
+   * Claims what is due, sends it without waiting for the rest, and claims
+   * again whenever a request finishes (the next event of its stream may now
+   * be due) or new work is committed, until nothing is due or in flight.
+   */
+  private async run(workspaceId: string, wakeup: Wakeup): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    try {
+      for (;;) {
+        if (this.stopped) return;
+        wakeup.pending = false;
+        const room = this.config.EVENTS_DELIVERY_CONCURRENCY - inFlight.size;
+        if (room > 0) {
+          const claim = await this.claim(workspaceId, room);
+          if (!claim) return; // archived or gone: nothing of it is delivered
+          for (const delivery of claim.deliveries) {
+            const sending: Promise<void> = this.deliver(workspaceId, claim.workspace, delivery).finally(() =>
+              inFlight.delete(sending),
+            );
+            inFlight.add(sending);
+          }
+        }
+        if (inFlight.size === 0) {
+          if (wakeup.pending) continue;
+          this.dueAt.set(workspaceId, await this.nextDueAt(workspaceId));
+          return;
+        }
+        await Promise.race([...inFlight, wakeup.next()]);
+      }
+    } catch (error) {
+      this.dueAt.delete(workspaceId);
+      if (!this.stopped) this.logger.warn(`event delivery for workspace ${workspaceId} failed: ${describe(error)}`);
+    } finally {
+      await Promise.allSettled(inFlight);
+    }
+  }
+
+  /**
+   * Leases the due heads of the workspace's streams: per (tenant, target) only
+   * the undelivered delivery with the lowest sequence is a candidate, so a
+   * later event never overtakes an earlier one. SKIP LOCKED and the recheck of
+   * `next_attempt_at` and `delivered_at` on the locked row keep two replicas
+   * from taking the same delivery.
+   */
+  private async claim(workspaceId: string, limit: number): Promise<Claim | null> {
+    return this.scope.run({ workspaceId, tenantId: null }, async (manager) => {
+      const [workspace] = await manager.query<{ webhook_uri: string | null; sealed_secret: string }[]>(
+        'SELECT webhook_uri, sealed_secret FROM workspaces WHERE id = $1 AND archived_at IS NULL',
+        [workspaceId],
+      );
+      if (!workspace) return null;
+      const deliveries = await manager.query<ClaimedDelivery[]>(
+        `WITH heads AS (
+           SELECT DISTINCT ON (tenant_id, subscription_id) id
+           FROM event_deliveries
+           WHERE workspace_id = $1 AND delivered_at IS NULL
+           ORDER BY tenant_id, subscription_id, event_seq
+         ), due AS (
+           SELECT d.id FROM event_deliveries d JOIN heads ON heads.id = d.id
+           WHERE d.delivered_at IS NULL AND d.next_attempt_at <= now()
+           ORDER BY d.next_attempt_at
+           LIMIT $2
+           FOR UPDATE OF d SKIP LOCKED
+         ), claimed AS (
+           UPDATE event_deliveries d SET next_attempt_at = now() + make_interval(secs => $3)
+           FROM due WHERE d.id = due.id
+           RETURNING d.id, d.tenant_id, d.subscription_id, d.attempts, d.event_id
+         )
+         SELECT c.id, c.tenant_id, c.subscription_id, c.attempts, c.event_id, e.type, e.data, e.created_at,
+                s.webhook_uri AS subscription_uri, COALESCE(s.archived_at IS NOT NULL, false) AS subscription_archived
+         FROM claimed c
+         JOIN events e ON e.id = c.event_id
+         LEFT JOIN event_subscriptions s ON s.id = c.subscription_id`,
+        [workspaceId, limit, this.leaseSeconds],
+      );
+      const secret = deliveries.length > 0 ? this.keyring.decrypt(workspace.sealed_secret) : '';
+      return { workspace: { webhookUri: workspace.webhook_uri, secret }, deliveries };
+    });
+  }
+
+  private async deliver(workspaceId: string, workspace: WorkspaceTarget, delivery: ClaimedDelivery): Promise<void> {
+    const uri = delivery.subscription_id === null ? workspace.webhookUri : delivery.subscription_uri;
+    try {
+      if (uri === null || delivery.subscription_archived) {
+        // The target is gone (webhook removed, subscription deleted): so is what was queued for it.
+        await this.inTenant(workspaceId, delivery, (manager) =>
+          manager.query('DELETE FROM event_deliveries WHERE id = $1', [delivery.id]),
+        );
+        return;
+      }
+      const error = await this.send(uri, workspace.secret, delivery);
+      if (error === undefined) {
+        // Shutting down: hand the delivery back for the next replica rather than count an attempt.
+        await this.inTenant(workspaceId, delivery, (manager) =>
+          manager.query('UPDATE event_deliveries SET next_attempt_at = now() WHERE id = $1 AND delivered_at IS NULL', [
+            delivery.id,
+          ]),
+        );
+      } else if (error === null) {
+        await this.inTenant(workspaceId, delivery, (manager) =>
+          manager.query(
+            `UPDATE event_deliveries SET delivered_at = now(), attempts = attempts + 1, last_error = NULL
+             WHERE id = $1 AND delivered_at IS NULL`,
+            [delivery.id],
+          ),
+        );
+      } else {
+        const attempts = delivery.attempts + 1;
+        const backoffMs = deliveryBackoffMs(
+          attempts,
+          this.config.EVENTS_MIN_BACKOFF_MS,
+          this.config.EVENTS_MAX_BACKOFF_MS,
+        );
+        await this.inTenant(workspaceId, delivery, (manager) =>
+          manager.query(
+            `UPDATE event_deliveries SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4)
+             WHERE id = $1 AND delivered_at IS NULL`,
+            [delivery.id, attempts, error.slice(0, MAX_ERROR_LENGTH), backoffMs / 1000],
+          ),
+        );
+        this.logger.warn(
+          `event ${delivery.event_id} (${delivery.type}) delivery ${delivery.id} failed, attempt ${attempts}: ${error}`,
+        );
+      }
+    } catch (error) {
+      // The lease runs out and the delivery is tried again.
+      if (!this.stopped) this.logger.warn(`recording event delivery ${delivery.id} failed: ${describe(error)}`);
+    }
+  }
+
+  /** Null on a 2xx, the reason otherwise, undefined when aborted by shutdown. */
+  private async send(uri: string, secret: string, delivery: ClaimedDelivery): Promise<string | null | undefined> {
+    const body = JSON.stringify({
+      eventType: delivery.type,
+      data: delivery.data,
+      id: delivery.event_id,
+      createdAt: delivery.created_at.toISOString(),
+    });
+    // A controller held by its own timer, not AbortSignal.any([AbortSignal.timeout(…), …]): on
+    // Node 20 the composite holds its sources weakly and, once collected, never aborts — a hung
+    // receiver would then hold its stream forever.
+    const controller = new AbortController();
+    const timeoutMs = this.config.EVENTS_REQUEST_TIMEOUT_MS;
+    const timer = setTimeout(() => controller.abort(new Error(`no response within ${timeoutMs} ms`)), timeoutMs);
+    const onShutdown = () => controller.abort(new Error('shutting down'));
+    this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+    try {
+      const response = await fetch(uri, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: webhookSignature(secret, body) },
+        body,
+        // A redirect is not a 2xx: following it could send the event somewhere the target never named.
+        redirect: 'manual',
+        signal: controller.signal,
+      });
+      await response.body?.cancel().catch(() => undefined);
+      return response.ok ? null : `HTTP ${response.status}`;
+    } catch (error) {
+      if (this.shutdown.signal.aborted) return undefined;
+      return describe(controller.signal.aborted ? controller.signal.reason : error);
+    } finally {
+      clearTimeout(timer);
+      this.shutdown.signal.removeEventListener('abort', onShutdown);
+    }
+  }
+
+  /** The delivery's own tenant scope: enough to write it, nothing more. */
+  private inTenant<T>(
+    workspaceId: string,
+    delivery: ClaimedDelivery,
+    work: (manager: EntityManager) => Promise<T>,
+  ): Promise<T> {
+    return this.scope.run({ workspaceId, tenantId: delivery.tenant_id }, work);
+  }
+
+  /** When the earliest stream head of the workspace is due (leases included), capped by the sweep. */
+  private async nextDueAt(workspaceId: string): Promise<number> {
+    const [row] = await this.scope.run({ workspaceId, tenantId: null }, (manager) =>
+      manager.query<{ in_ms: number | null }[]>(
+        `SELECT (extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS in_ms FROM (
+           SELECT DISTINCT ON (tenant_id, subscription_id) next_attempt_at
+           FROM event_deliveries
+           WHERE workspace_id = $1 AND delivered_at IS NULL
+           ORDER BY tenant_id, subscription_id, event_seq) heads`,
+        [workspaceId],
+      ),
+    );
+    const now = Date.now();
+    const inMs = row?.in_ms ?? null;
+    return Math.min(now + SWEEP_MS, inMs === null ? Infinity : now + inMs);
+  }
+
+  /**
+   * LISTENs for events committed by any replica. A lost connection is
+   * re-established until shutdown (polling covers the gap), and every
+   * workspace is looked at again on reconnect for what was committed meanwhile.
+   */
+  private async listen(): Promise<void> {
+    const options = this.dataSource.options as { url?: string };
+    const client = new pg.Client({ connectionString: options.url, application_name: 'switchboard-events-listener' });
+    let lost = false;
+    const onLost = (error?: Error) => {
+      if (lost) return;
+      lost = true;
+      if (this.listener === client) this.listener = undefined;
+      void client.end().catch(() => undefined);
+      if (this.stopped) return;
+      this.logger.warn(`event listener lost its connection; polling until it is back: ${describe(error)}`);
+      this.retryListen();
+    };
+    client.on('notification', (message) => {
+      if (message.payload) this.wake(message.payload);
+    });
+    client.on('error', onLost);
+    client.on('end', () => onLost());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    } catch (error) {
+      lost = true;
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.listener = client;
+    // Notifications sent while it was away are lost: the next poll looks at every workspace.
+    this.dueAt.clear();
+  }
+
+  private retryListen(): void {
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.listen().catch((error: unknown) => {
+        this.logger.warn(`event listener could not reconnect yet: ${describe(error)}`);
+        this.retryListen();
+      });
+    }, LISTEN_RETRY_MS).unref();
+  }
+}
+
+/** A flag that work arrived, and one promise for the next arrival (shared, so waiting often leaks nothing). */
+class Wakeup {
+  pending = false;
+  private waiting: { promise: Promise<void>; resolve: () => void } | undefined;
+
+  notify(): void {
+    this.pending = true;
+    this.waiting?.resolve();
+    this.waiting = undefined;
+  }
+
+  next(): Promise<void> {
+    if (this.pending) return Promise.resolve();
+    if (!this.waiting) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.waiting = { promise, resolve };
+    }
+    return this.waiting.promise;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error === undefined) return 'connection ended';
+  // Duck-typed: fetch's errors come from another realm under some runners, where instanceof fails.
+  if (typeof error === 'object' && error !== null && 'message' in error) {
+    // fetch reports "fetch failed" and keeps the reason (ECONNREFUSED, a timeout…) in `cause`.
+    const cause = 'cause' in error && error.cause !== undefined ? `: ${describe(error.cause)}` : '';
+    return `${String(error.message)}${cause}`;
+  }
+  return typeof error === 'string' ? error : JSON.stringify(error);
+}

@@ -1,0 +1,57 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Idempotent, type Page } from '@switchboard/server';
+
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
+import {
+  CreateEventSubscriptionDto,
+  EventSubscriptionDto,
+  EventSubscriptionPageDto,
+  EventSubscriptionQueryDto,
+} from './event-subscriptions.dto.js';
+import { EventSubscriptionsService } from './event-subscriptions.service.js';
+
+/** A tenant's own webhooks; an admin manages any tenant's of its workspace. */
+@ApiTags('event-subscriptions')
+@ApiBearerAuth()
+@Controller('event-subscriptions')
+export class EventSubscriptionsController {
+  constructor(private readonly subscriptions: EventSubscriptionsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @Idempotent()
+  @ApiCreatedResponse({ type: EventSubscriptionDto })
+  create(
+    @CurrentPrincipal() principal: WorkspacePrincipal,
+    @Body() body: CreateEventSubscriptionDto,
+  ): Promise<EventSubscriptionDto> {
+    return this.subscriptions.create(principal, body);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: EventSubscriptionPageDto })
+  list(
+    @CurrentPrincipal() principal: WorkspacePrincipal,
+    @Query() query: EventSubscriptionQueryDto,
+  ): Promise<Page<EventSubscriptionDto>> {
+    return this.subscriptions.list(principal, query);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: EventSubscriptionDto, description: "404 for another tenant's subscription." })
+  get(
+    @CurrentPrincipal() principal: WorkspacePrincipal,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<EventSubscriptionDto> {
+    return this.subscriptions.get(principal, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted: pending deliveries to it are dropped.' })
+  remove(@CurrentPrincipal() principal: WorkspacePrincipal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.subscriptions.remove(principal, id);
+  }
+}

@@ -1,0 +1,42 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PageQueryDto } from '@switchboard/server';
+import { IsIn, IsOptional, IsString, IsUrl, IsUUID, MaxLength } from 'class-validator';
+
+import { EVENT_TYPES, type EventType } from './event-outbox.js';
+
+export class EventSubscriptionDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) tenantId!: string;
+  @ApiProperty({ enum: EVENT_TYPES }) eventType!: EventType;
+  @ApiProperty({ format: 'uri' }) webhookUri!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class EventSubscriptionPageDto {
+  @ApiProperty({ type: [EventSubscriptionDto] }) items!: EventSubscriptionDto[];
+  @ApiProperty({ type: String, nullable: true }) cursor!: string | null;
+}
+
+export class CreateEventSubscriptionDto {
+  @ApiProperty({ enum: EVENT_TYPES }) @IsIn(EVENT_TYPES) eventType!: EventType;
+  @ApiProperty({
+    format: 'uri',
+    maxLength: 2000,
+    description: 'http(s); receives POST {eventType, data, id, createdAt}, signed in X-Signature.',
+  })
+  @IsString()
+  @MaxLength(2000)
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  webhookUri!: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Admin only, and then required: the tenant subscribed.' })
+  @IsOptional()
+  @IsUUID()
+  tenantId?: string;
+}
+
+export class EventSubscriptionQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Admin only: one tenant.' })
+  @IsOptional()
+  @IsUUID()
+  tenantId?: string;
+}

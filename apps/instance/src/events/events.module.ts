@@ -1,0 +1,17 @@
+import { Global, Module } from '@nestjs/common';
+
+import { ActivityLogsModule } from '../activity-logs/activity-logs.module.js';
+import { EventDeliveryWorker } from './event-delivery.worker.js';
+import { EventOutbox } from './event-outbox.js';
+import { EventSubscriptionsController } from './event-subscriptions.controller.js';
+import { EventSubscriptionsService } from './event-subscriptions.service.js';
+
+/** Global so that every feature that changes a tenant or a connection can enqueue its events. */
+@Global()
+@Module({
+  imports: [ActivityLogsModule],
+  controllers: [EventSubscriptionsController],
+  providers: [EventOutbox, EventDeliveryWorker, EventSubscriptionsService],
+  exports: [EventOutbox],
+})
+export class EventsModule {}
