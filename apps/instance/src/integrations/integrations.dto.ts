@@ -1,0 +1,121 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PageQueryDto } from '@switchboard/server';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
+
+/** How tenants authenticate with the integration's app (Membrane's names, and the usual non-OAuth kinds). */
+export const INTEGRATION_AUTH_TYPES = [
+  'oauth2',
+  'oauth1',
+  'client-credentials',
+  'api-key',
+  'basic',
+  'proxy',
+  'integration-app-token',
+  'membrane-token',
+  'none',
+] as const;
+export type IntegrationAuthType = (typeof INTEGRATION_AUTH_TYPES)[number];
+
+/**
+ * Keys share `/integrations/{idOrKey}` with ids, so a key may not look like a
+ * UUID, and it holds only characters that need no escaping in a path.
+ */
+export const INTEGRATION_KEY_PATTERN =
+  /^(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)[A-Za-z0-9][A-Za-z0-9._-]*$/i;
+const KEY_MESSAGE = 'must start with a letter or digit, hold only letters, digits, ".", "_" and "-", and not be a UUID';
+
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
+/** Optional in a body, but never null: `null` is a wrong type, not an absent field. */
+const Omittable = () => ValidateIf((_: object, value: unknown) => value !== undefined);
+
+export class IntegrationDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ description: 'Unique in the workspace; connections name their integration by it.' }) key!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: INTEGRATION_AUTH_TYPES }) authType!: IntegrationAuthType;
+  @ApiProperty({ type: String, nullable: true }) clientId!: string | null;
+  @ApiProperty({ description: 'The client secret itself is never returned.' }) hasClientSecret!: boolean;
+  @ApiProperty({ type: 'object', additionalProperties: true }) settings!: Record<string, unknown>;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) archivedAt!: string | null;
+}
+
+export class IntegrationPageDto {
+  @ApiProperty({ type: [IntegrationDto] }) items!: IntegrationDto[];
+  @ApiProperty({ type: String, nullable: true }) cursor!: string | null;
+}
+
+export class ListIntegrationsQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Matches name or key, case-insensitively.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  search?: string;
+  @ApiPropertyOptional({ description: 'Archived integrations are left out unless true.' })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  includeArchived?: boolean;
+}
+
+export class CreateIntegrationDto {
+  @ApiProperty({ minLength: 1, maxLength: 100, pattern: INTEGRATION_KEY_PATTERN.source })
+  @IsString()
+  @Length(1, 100)
+  @Matches(INTEGRATION_KEY_PATTERN, { message: `key ${KEY_MESSAGE}` })
+  key!: string;
+  @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @Length(1, 200) name!: string;
+  @ApiProperty({ enum: INTEGRATION_AUTH_TYPES }) @IsIn(INTEGRATION_AUTH_TYPES) authType!: IntegrationAuthType;
+  @ApiPropertyOptional({ maxLength: 1000 }) @Omittable() @IsString() @Length(1, 1000) clientId?: string;
+  @ApiPropertyOptional({ maxLength: 10_000, description: 'Write-only; stored encrypted, never returned.' })
+  @Omittable()
+  @IsString()
+  @Length(1, 10_000)
+  clientSecret?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @Omittable()
+  @IsObject()
+  settings?: Record<string, unknown>;
+}
+
+/** PATCH: what is given changes; `null` clears clientId or clientSecret. */
+export class UpdateIntegrationDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100, pattern: INTEGRATION_KEY_PATTERN.source })
+  @Omittable()
+  @IsString()
+  @Length(1, 100)
+  @Matches(INTEGRATION_KEY_PATTERN, { message: `key ${KEY_MESSAGE}` })
+  key?: string;
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @Omittable() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ enum: INTEGRATION_AUTH_TYPES })
+  @Omittable()
+  @IsIn(INTEGRATION_AUTH_TYPES)
+  authType?: IntegrationAuthType;
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 1000 })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @Length(1, 1000)
+  clientId?: string | null;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: 10_000,
+    description: 'Write-only; stored encrypted.',
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @Length(1, 10_000)
+  clientSecret?: string | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @Omittable()
+  @IsObject()
+  settings?: Record<string, unknown>;
+}
+
+/** PUT: the integration as given; what is left out is cleared. */
+export class ReplaceIntegrationDto extends CreateIntegrationDto {}
