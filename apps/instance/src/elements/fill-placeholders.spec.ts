@@ -1,0 +1,77 @@
+import { fillPlaceholders as sut, type PlaceholderTenant } from './fill-placeholders.js';
+
+const tenant: PlaceholderTenant = {
+  name: 'Acme Ltd',
+  internalId: 'acme-1',
+  fields: {
+    region: 'eu',
+    seats: 12,
+    trial: false,
+    address: { city: 'Berlin' },
+    'dotted.name': 'literal',
+    nothing: null,
+    tags: ['a'],
+  },
+};
+
+describe('fillPlaceholders', () => {
+  it('fills name, internalId and fields in a string, several per string', () => {
+    expect(sut('{tenant.name} ({tenant.internalId}) in {tenant.fields.region}', tenant)).toBe(
+      'Acme Ltd (acme-1) in eu',
+    );
+  });
+
+  it('fills every string however deep, in objects and arrays, and leaves keys and other values alone', () => {
+    expect(
+      sut(
+        {
+          '{tenant.name}': 'key stays',
+          list: ['{tenant.internalId}', 3, true, null, [{ deep: 'x-{tenant.fields.region}' }]],
+          nested: { more: { text: '{tenant.name}' } },
+        },
+        tenant,
+      ),
+    ).toEqual({
+      '{tenant.name}': 'key stays',
+      list: ['acme-1', 3, true, null, [{ deep: 'x-eu' }]],
+      nested: { more: { text: 'Acme Ltd' } },
+    });
+  });
+
+  it('writes numbers and booleans as text', () => {
+    expect(sut('{tenant.fields.seats}/{tenant.fields.trial}', tenant)).toBe('12/false');
+  });
+
+  it('follows a dotted path into nested fields, and prefers a field whose own name has the dot', () => {
+    expect(sut('{tenant.fields.address.city}', tenant)).toBe('Berlin');
+    expect(sut('{tenant.fields.dotted.name}', tenant)).toBe('literal');
+  });
+
+  it('leaves unknown placeholders and unusable fields exactly as written', () => {
+    const untouched = [
+      '{tenant.unknown}',
+      '{tenant.fields.missing}',
+      '{tenant.fields.nothing}',
+      '{tenant.fields.address}',
+      '{tenant.fields.tags}',
+      '{tenant.fields.region.deeper}',
+      '{tenant.fields.constructor}',
+      '{tenant.fields.__proto__}',
+      '{user.name}',
+      '{tenant.name',
+      'plain {braces}',
+    ];
+    for (const text of untouched) expect(sut(text, tenant)).toBe(text);
+    expect(sut('{tenant.unknown} and {tenant.name}', tenant)).toBe('{tenant.unknown} and Acme Ltd');
+  });
+
+  it('does not scan filled text again', () => {
+    expect(sut('{tenant.name}', { ...tenant, name: '{tenant.internalId}' })).toBe('{tenant.internalId}');
+  });
+
+  it('does not change its input', () => {
+    const input = { a: ['{tenant.name}'] };
+    sut(input, tenant);
+    expect(input).toEqual({ a: ['{tenant.name}'] });
+  });
+});

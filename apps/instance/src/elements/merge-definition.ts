@@ -1,0 +1,33 @@
+import { isJsonObject, type JsonObject, type JsonValue } from './json-value.js';
+
+/**
+ * The element a tenant sees: the template with the tenant's customisation laid
+ * over it. This is JSON Merge Patch (RFC 7396), chosen because a tenant can
+ * then express every change as a partial object and nothing else:
+ * - objects merge recursively, key by key;
+ * - arrays and scalars in the overlay replace what the template has (an array
+ *   is never merged element by element: positions carry no identity);
+ * - `null` in the overlay removes the key (so a customisation can never put a
+ *   literal `null` into a definition).
+ * Neither input is changed. Results are built with `Object.fromEntries`, so a
+ * `__proto__` key is an ordinary own key, never a prototype.
+ */
+export function mergeDefinition(template: JsonObject, overlay: JsonObject): JsonObject {
+  return mergeObject(template, overlay);
+}
+
+function mergeObject(base: JsonObject, overlay: JsonObject): JsonObject {
+  const merged = new Map<string, JsonValue>(Object.entries(base));
+  for (const [key, value] of Object.entries(overlay)) {
+    if (value === null) {
+      merged.delete(key);
+    } else if (isJsonObject(value)) {
+      const current = merged.get(key);
+      // An object over a scalar (or over nothing) still drops its own nulls, as RFC 7396 says.
+      merged.set(key, mergeObject(isJsonObject(current) ? current : {}, value));
+    } else {
+      merged.set(key, value);
+    }
+  }
+  return Object.fromEntries(merged);
+}
