@@ -7,8 +7,13 @@ import { PlatformModule } from '@switchboard/server';
 import { ActivityLogsModule } from './activity-logs/activity-logs.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { InstanceConfig } from './config.js';
+import { ConnectionsModule } from './connections/connections.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { INSTANCE_ENTITIES } from './database/entities.js';
+import { ElementsModule } from './elements/elements.module.js';
+import { EventsModule } from './events/events.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
+import { IntegrationsModule } from './integrations/integrations.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { UsageModule } from './usage/usage.module.js';
@@ -51,10 +56,15 @@ export class InstanceModule {
         },
         DatabaseModule,
         WorkspaceCoreModule,
+        EventsModule,
         WorkspacesModule,
         AuthModule,
         TenantsModule,
         UsageModule,
+        IdempotencyModule,
+        IntegrationsModule,
+        ConnectionsModule,
+        ElementsModule,
         ActivityLogsModule,
         RegistrationModule,
       ],

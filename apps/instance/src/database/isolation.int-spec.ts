@@ -35,7 +35,18 @@ describe('tenant isolation in the database', () => {
       return rows;
     });
     expect(tables.map((table) => table.table)).toEqual(
-      expect.arrayContaining(['tenants', 'usage_records', 'activity_logs', 'rate_limit_windows']),
+      expect.arrayContaining([
+        'tenants',
+        'usage_records',
+        'activity_logs',
+        'rate_limit_windows',
+        'integrations',
+        'connections',
+        'element_templates',
+        'element_revisions',
+        'element_customizations',
+        'idempotency_keys',
+      ]),
     );
     for (const table of tables) {
       expect({

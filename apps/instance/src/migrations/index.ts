@@ -2,6 +2,10 @@ import { Workspaces1763850000000 } from './1763850000000-workspaces.js';
 import { ScopeFunctions1763850000100 } from './1763850000100-scope-functions.js';
 import { Tenants1763880000000 } from './1763880000000-tenants.js';
 import { ScopedTenantReads1763880000100 } from './1763880000100-scoped-tenant-reads.js';
+import { IntegrationsConnections1763900000000 } from './1763900000000-integrations-connections.js';
+import { Elements1763910000000 } from './1763910000000-elements.js';
+import { Events1763920000000 } from './1763920000000-events.js';
+import { IdempotencyKeys1763930000000 } from './1763930000000-idempotency-keys.js';
 
 /** Every instance migration, in order. */
 export const INSTANCE_MIGRATIONS = [
@@ -9,4 +13,8 @@ export const INSTANCE_MIGRATIONS = [
   ScopeFunctions1763850000100,
   Tenants1763880000000,
   ScopedTenantReads1763880000100,
+  IntegrationsConnections1763900000000,
+  Elements1763910000000,
+  Events1763920000000,
+  IdempotencyKeys1763930000000,
 ];

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Idempotent } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { requireAdmin } from '../auth/require-admin.js';
@@ -72,6 +73,7 @@ export class TenantLookupController {
 
   @Post('restore')
   @HttpCode(200)
+  @Idempotent()
   @ApiOkResponse({ type: TenantDto })
   async restore(
     @CurrentPrincipal() principal: WorkspacePrincipal,

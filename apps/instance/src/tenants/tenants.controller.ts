@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { Page } from '@switchboard/server';
+import { Idempotent, type Page } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
@@ -32,6 +32,7 @@ export class TenantsController {
 
   @Post()
   @HttpCode(201)
+  @Idempotent()
   @ApiCreatedResponse({ type: TenantDto })
   create(@CurrentPrincipal() principal: WorkspacePrincipal, @Body() body: CreateTenantDto): Promise<TenantDto> {
     return this.tenants.create(principal, body);
@@ -77,6 +78,7 @@ export class TenantsController {
 
   @Post(':id/restore')
   @HttpCode(200)
+  @Idempotent()
   @ApiOkResponse({ type: TenantDto })
   restore(
     @CurrentPrincipal() principal: WorkspacePrincipal,

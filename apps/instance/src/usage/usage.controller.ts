@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Idempotent } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
@@ -15,6 +16,7 @@ export class UsageController {
   /** Records AI-credit use; 429 `credit_limit_exceeded` (and nothing recorded) past a limit. */
   @Post('usage')
   @HttpCode(201)
+  @Idempotent()
   @ApiCreatedResponse({ type: UsageDto, description: "The tenant's usage after recording." })
   record(@CurrentPrincipal() principal: WorkspacePrincipal, @Body() body: RecordUsageDto): Promise<UsageDto> {
     return this.usage.record(principal, body);
