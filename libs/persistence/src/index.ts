@@ -1,4 +1,5 @@
 export { type DatabaseIdentity, ident, identityOf, literal, redactUrl, withDatabase } from './database-urls.js';
+export { PgListener, type PgListenerOptions } from './pg-listener.js';
 export { postgresOptions } from './postgres-options.js';
 export { schemaDrift } from './schema-drift.js';
 export { type DatabaseSetupOptions, runMigrations, setupDatabase, withClient } from './setup-database.js';

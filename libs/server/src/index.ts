@@ -1,5 +1,6 @@
 export { createService, routesOf, type ServedRoute, type ServiceOptions } from './bootstrap/create-service.js';
 export { PlatformModule, type PlatformOptions } from './bootstrap/platform.module.js';
+export { describeError } from './errors/describe-error.js';
 export { DomainException, type FieldError } from './errors/domain.exception.js';
 export { ErrorCode } from './errors/error-code.js';
 export { type Problem, ProblemJsonFilter } from './errors/problem-json.filter.js';

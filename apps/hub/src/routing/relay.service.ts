@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { applyWorkspaceSnapshotContract } from '@switchboard/contracts';
-import { NatsClient } from '@switchboard/server';
-import pg from 'pg';
+import { PgListener } from '@switchboard/persistence';
+import { describeError, NatsClient } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
 import { HubConfig } from '../config.js';
@@ -41,7 +41,12 @@ const DELIVERED_RETENTION_SECONDS = 3600;
 @Injectable()
 export class RelayService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(RelayService.name);
-  private listener: pg.Client | undefined;
+  /**
+   * LISTENs for outbox rows committed by any Hub replica; re-established until
+   * shutdown (polling covers the gap), with a drain on every (re)connect for
+   * what was committed meanwhile.
+   */
+  private readonly listener: PgListener;
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private pruneTimer: NodeJS.Timeout | undefined;
   private draining = false;
@@ -61,10 +66,20 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly metrics: RoutingMetrics,
   ) {
     this.leaseSeconds = Math.ceil(config.NATS_REQUEST_TIMEOUT_MS / 1000) + 5;
+    this.listener = new PgListener({
+      url: (dataSource.options as { url: string }).url,
+      channel: OUTBOX_CHANNEL,
+      applicationName: 'switchboard-hub-outbox-listener',
+      retryMs: LISTEN_RETRY_MS,
+      onNotification: () => this.wake(),
+      onListening: () => this.wake(),
+      onLost: (error) =>
+        this.logger.warn(`outbox listener is not connected; polling until it is: ${describeError(error)}`),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.listen();
+    await this.listener.start();
     this.schedule(0);
     this.pruneTimer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS);
     this.pruneTimer.unref();
@@ -80,9 +95,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
+    await this.listener.stop();
   }
 
   /** Runs a drain now (or right after the one in progress). */
@@ -125,7 +138,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
       }
       if (claimed.reduce((sum, entry) => sum + entry.ids.length, 0) >= BATCH_SIZE) this.wakeAgain = true;
     } catch (error) {
-      this.logger.warn(`routing outbox drain failed; retrying: ${describe(error)}`);
+      this.logger.warn(`routing outbox drain failed; retrying: ${describeError(error)}`);
     } finally {
       this.draining = false;
       if (this.wakeAgain) {
@@ -185,9 +198,9 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
       this.metrics.deliveries.inc({ instance: instanceId });
     } catch (error) {
       this.metrics.failures.inc({ instance: instanceId });
-      const message = describe(error);
+      const message = describeError(error);
       await this.recordFailure(workspaceId, ids, snapshot.version, message).catch((dbError: unknown) =>
-        this.logger.warn(`could not record a failed delivery: ${describe(dbError)}`),
+        this.logger.warn(`could not record a failed delivery: ${describeError(dbError)}`),
       );
       this.logger.warn(`delivery of workspace ${workspaceId} to ${instanceId} failed: ${message}`);
     }
@@ -224,50 +237,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
            SELECT id FROM routing_outbox WHERE delivered_at < now() - make_interval(secs => $1) LIMIT 10000)`,
         [DELIVERED_RETENTION_SECONDS],
       )
-      .catch((error: unknown) => this.logger.warn(`pruning the routing outbox failed: ${describe(error)}`));
-  }
-
-  /**
-   * LISTENs for outbox rows committed by any Hub replica. A lost connection is
-   * re-established until shutdown (polling covers the gap), and a drain runs on
-   * every (re)connect for what was committed meanwhile.
-   */
-  private async listen(): Promise<void> {
-    const options = this.dataSource.options as { url?: string };
-    const client = new pg.Client({ connectionString: options.url });
-    let lost = false;
-    const onLost = (error?: Error) => {
-      if (lost) return;
-      lost = true;
-      if (this.listener === client) this.listener = undefined;
-      void client.end().catch(() => undefined);
-      if (this.stopped) return;
-      this.logger.warn(`outbox listener lost its connection; polling until it is back: ${describe(error)}`);
-      setTimeout(() => void this.relisten(), LISTEN_RETRY_MS).unref();
-    };
-    client.on('notification', () => this.wake());
-    client.on('error', onLost);
-    client.on('end', () => onLost());
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-    } catch (error) {
-      lost = true;
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    this.listener = client;
-    this.wake();
-  }
-
-  private async relisten(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      await this.listen();
-    } catch (error) {
-      this.logger.warn(`outbox listener could not reconnect yet: ${describe(error)}`);
-      setTimeout(() => void this.relisten(), LISTEN_RETRY_MS).unref();
-    }
+      .catch((error: unknown) => this.logger.warn(`pruning the routing outbox failed: ${describeError(error)}`));
   }
 }
 
@@ -288,10 +258,4 @@ function reviveDates<Row extends WorkspaceSnapshotRow>(row: Row): Row {
     previous_secret_expires_at: date(row.previous_secret_expires_at),
     archived_at: date(row.archived_at),
   };
-}
-
-function describe(error: unknown): string {
-  if (error === undefined) return 'connection ended';
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : JSON.stringify(error);
 }

@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Keyring } from '@switchboard/crypto';
-import pg from 'pg';
+import { PgListener } from '@switchboard/persistence';
+import { describeError } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { InstanceConfig } from '../config.js';
@@ -70,7 +71,12 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
   private readonly logger = new Logger(EventDeliveryWorker.name);
   private readonly shutdown = new AbortController();
   private readonly leaseSeconds: number;
-  private listener: pg.Client | undefined;
+  /**
+   * LISTENs for events committed by any replica; re-established until shutdown
+   * (polling covers the gap), and every workspace is looked at again on
+   * reconnect for what was committed meanwhile.
+   */
+  private readonly listener: PgListener;
   private pollTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** Workspaces waiting for a free slot. */
@@ -86,13 +92,23 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     private readonly config: InstanceConfig,
   ) {
     this.leaseSeconds = (config.EVENTS_REQUEST_TIMEOUT_MS + LEASE_MARGIN_MS) / 1000;
+    this.listener = new PgListener({
+      url: (dataSource.options as { url: string }).url,
+      channel: EVENTS_CHANNEL,
+      applicationName: 'switchboard-events-listener',
+      retryMs: LISTEN_RETRY_MS,
+      onNotification: (workspaceId) => {
+        if (workspaceId) this.wake(workspaceId);
+      },
+      // Notifications sent while it was away are lost: the next poll looks at every workspace.
+      onListening: () => this.dueAt.clear(),
+      onLost: (error) =>
+        this.logger.warn(`event listener is not connected; polling until it is: ${describeError(error)}`),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.listen().catch((error: unknown) => {
-      this.logger.warn(`event listener could not connect; polling until it can: ${describe(error)}`);
-      this.retryListen();
-    });
+    await this.listener.start();
     void this.poll();
   }
 
@@ -107,9 +123,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
+    await this.listener.stop();
   }
 
   /** Works the workspace now, or makes its run in progress look again. */
@@ -150,7 +164,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
       const now = Date.now();
       for (const id of live) if ((this.dueAt.get(id) ?? 0) <= now) this.wake(id);
     } catch (error) {
-      this.logger.warn(`listing workspaces for event delivery failed: ${describe(error)}`);
+      this.logger.warn(`listing workspaces for event delivery failed: ${describeError(error)}`);
     } finally {
       if (!this.stopped) this.pollTimer = setTimeout(() => void this.poll(), this.config.EVENTS_POLL_INTERVAL_MS);
     }
@@ -187,7 +201,8 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
       }
     } catch (error) {
       this.dueAt.delete(workspaceId);
-      if (!this.stopped) this.logger.warn(`event delivery for workspace ${workspaceId} failed: ${describe(error)}`);
+      if (!this.stopped)
+        this.logger.warn(`event delivery for workspace ${workspaceId} failed: ${describeError(error)}`);
     } finally {
       await Promise.allSettled(inFlight);
     }
@@ -282,7 +297,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
       }
     } catch (error) {
       // The lease runs out and the delivery is tried again.
-      if (!this.stopped) this.logger.warn(`recording event delivery ${delivery.id} failed: ${describe(error)}`);
+      if (!this.stopped) this.logger.warn(`recording event delivery ${delivery.id} failed: ${describeError(error)}`);
     }
   }
 
@@ -315,7 +330,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
       return response.ok ? null : `HTTP ${response.status}`;
     } catch (error) {
       if (this.shutdown.signal.aborted) return undefined;
-      return describe(controller.signal.aborted ? controller.signal.reason : error);
+      return describeError(controller.signal.aborted ? controller.signal.reason : error);
     } finally {
       clearTimeout(timer);
       this.shutdown.signal.removeEventListener('abort', onShutdown);
@@ -347,56 +362,6 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     const inMs = row?.in_ms ?? null;
     return Math.min(now + SWEEP_MS, inMs === null ? Infinity : now + inMs);
   }
-
-  /**
-   * LISTENs for events committed by any replica. A lost connection is
-   * re-established until shutdown (polling covers the gap), and every
-   * workspace is looked at again on reconnect for what was committed meanwhile.
-   */
-  private async listen(): Promise<void> {
-    const options = this.dataSource.options as { url?: string };
-    const client = new pg.Client({ connectionString: options.url, application_name: 'switchboard-events-listener' });
-    let lost = false;
-    const onLost = (error?: Error) => {
-      if (lost) return;
-      lost = true;
-      if (this.listener === client) this.listener = undefined;
-      void client.end().catch(() => undefined);
-      if (this.stopped) return;
-      this.logger.warn(`event listener lost its connection; polling until it is back: ${describe(error)}`);
-      this.retryListen();
-    };
-    client.on('notification', (message) => {
-      if (message.payload) this.wake(message.payload);
-    });
-    client.on('error', onLost);
-    client.on('end', () => onLost());
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
-    } catch (error) {
-      lost = true;
-      await client.end().catch(() => undefined);
-      throw error;
-    }
-    if (this.stopped) {
-      await client.end().catch(() => undefined);
-      return;
-    }
-    this.listener = client;
-    // Notifications sent while it was away are lost: the next poll looks at every workspace.
-    this.dueAt.clear();
-  }
-
-  private retryListen(): void {
-    setTimeout(() => {
-      if (this.stopped) return;
-      this.listen().catch((error: unknown) => {
-        this.logger.warn(`event listener could not reconnect yet: ${describe(error)}`);
-        this.retryListen();
-      });
-    }, LISTEN_RETRY_MS).unref();
-  }
 }
 
 /** A flag that work arrived, and one promise for the next arrival (shared, so waiting often leaks nothing). */
@@ -419,15 +384,4 @@ class Wakeup {
     }
     return this.waiting.promise;
   }
-}
-
-function describe(error: unknown): string {
-  if (error === undefined) return 'connection ended';
-  // Duck-typed: fetch's errors come from another realm under some runners, where instanceof fails.
-  if (typeof error === 'object' && error !== null && 'message' in error) {
-    // fetch reports "fetch failed" and keeps the reason (ECONNREFUSED, a timeout…) in `cause`.
-    const cause = 'cause' in error && error.cause !== undefined ? `: ${describe(error.cause)}` : '';
-    return `${String(error.message)}${cause}`;
-  }
-  return typeof error === 'string' ? error : JSON.stringify(error);
 }
