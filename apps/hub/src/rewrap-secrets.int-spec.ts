@@ -1,9 +1,9 @@
 import { Keyring } from '@switchboard/crypto';
-import { withClient } from '@switchboard/persistence';
+import { rewrapSealedColumns, sealedColumnsInCatalog, withClient } from '@switchboard/persistence';
 
 import { HubFixtures } from '../test/hub-fixtures.js';
 import { type HubHarness, startHub, TEST_ENCRYPTION_KEYS } from '../test/hub-harness.js';
-import { HUB_SEALED_COLUMNS, rewrapSealedColumns } from './rewrap-secrets.js';
+import { HUB_SEALED_COLUMNS } from './rewrap-secrets.js';
 
 describe('secrets:rewrap', () => {
   let hub: HubHarness;
@@ -29,6 +29,13 @@ describe('secrets:rewrap', () => {
       );
       return rows.map((row) => row.value);
     });
+
+  it('lists every sealed column of the schema, so that none is left under an old key', async () => {
+    const catalog = await withClient(hub.database.adminUrl, sealedColumnsInCatalog);
+    const names = (columns: { table: string; column: string }[]) =>
+      columns.map(({ table, column }) => `${table}.${column}`).sort();
+    expect(names(HUB_SEALED_COLUMNS)).toEqual(names(catalog));
+  });
 
   it('re-seals every stored secret under the newest key, and only what needs it', async () => {
     const org = await fixtures.org();

@@ -1,6 +1,12 @@
 export { type DatabaseIdentity, ident, identityOf, literal, redactUrl, withDatabase } from './database-urls.js';
 export { PgListener, type PgListenerOptions } from './pg-listener.js';
 export { postgresOptions } from './postgres-options.js';
+export {
+  type RewrapOptions,
+  rewrapSealedColumns,
+  type SealedColumn,
+  sealedColumnsInCatalog,
+} from './rewrap-sealed-columns.js';
 export { schemaDrift } from './schema-drift.js';
 export { type DatabaseSetupOptions, runMigrations, setupDatabase, withClient } from './setup-database.js';
 export { type ServiceDatabaseConfig, setupServiceDatabase } from './setup-service-database.js';
