@@ -1,0 +1,514 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+import { routesOf } from '@switchboard/server';
+import jwt from 'jsonwebtoken';
+
+import { type InstanceHarness, json, startInstance } from './instance-harness.js';
+import { FIXTURE_KEYS, seedWorkspace, type WorkspaceFixture } from './workspace-fixture.js';
+
+/** Served by the platform itself, outside the API description. */
+const OPERATIONAL = /^\/(healthz|readyz|metrics|openapi\.json|openapi\.yaml|docs)(\/|$)/;
+const SNAPSHOT = new URL('./access.snapshot.txt', import.meta.url);
+/** Routes run side by side (each with every caller at once); every case has its own data, so order does not matter. */
+const CONCURRENT_ROUTES = 4;
+
+/**
+ * Who calls, all against workspace A's things:
+ * - `admin`: an admin token of workspace A;
+ * - `tenant`: a tenant of A that owns the thing addressed (for workspace-level things, just a tenant of A);
+ * - `other-tenant`: another tenant of A (fresh, like the owner, for every call);
+ * - `other-ws-admin`: an admin token of workspace B, on the same instance;
+ * - `archived-tenant`: a tenant of A that was archived;
+ * - `no-token`, `expired` (the owning tenant's token, expired), `bad-signature` (A's admin claims, wrong key);
+ * - `archived-ws`: an admin token of workspace C, whose snapshot has `archivedAt` set.
+ */
+const CALLERS = [
+  'admin',
+  'tenant',
+  'other-tenant',
+  'other-ws-admin',
+  'archived-tenant',
+  'no-token',
+  'expired',
+  'bad-signature',
+  'archived-ws',
+] as const;
+type Caller = (typeof CALLERS)[number];
+
+/** Callers whose token is an admin token: requests that must name a tenant name it in the body. */
+const ADMIN_TOKENS: Caller[] = ['admin', 'other-ws-admin', 'bad-signature', 'archived-ws'];
+
+const UNAUTHENTICATED: Partial<Record<Caller, string>> = {
+  'no-token': 'unauthenticated',
+  expired: 'token_expired',
+  'bad-signature': 'invalid_signature',
+};
+
+const TENANT_PATHS = ['tenants', 'customers'] as const;
+const LOOKUP_PATHS = ['tenant', 'customer'] as const;
+const SELF_PATHS = ['self', 'tenants/self', 'customers/self'] as const;
+/** The four element kinds, listed here rather than imported: a new kind is a new set of routes to decide on. */
+const ELEMENT_PATHS = {
+  actions: 'action',
+  flows: 'flow',
+  'field-mappings': 'field-mapping',
+  'data-sources': 'data-source',
+} as const;
+type ElementPath = keyof typeof ELEMENT_PATHS;
+
+/**
+ * Routes that name one of workspace A's things (in the path, by `internalId`
+ * or `?key=`, or a tenant in the body): another workspace's admin must not
+ * learn that it exists.
+ */
+const NAMES_WORKSPACE_DATA = [
+  /^\w+ [^?]*\{/,
+  /^\w+ \/(tenant|customer)(\/restore)?$/,
+  /^GET \/(action|flow|field-mapping|data-source)$/,
+  /^POST \/(connections|usage|event-subscriptions)( \(tenantId in the body\))?$/,
+];
+/** Things that belong to one tenant: another tenant must not learn that they exist. */
+const TENANT_OWNED = [
+  /^\w+ \/(connections|event-subscriptions|tenants|customers)\/\{id\}/,
+  /^GET \/[\w-]+\/\{key\}\/customization$/,
+];
+/** Requests that name the owning tenant by `tenantId` (query or body): never another tenant's way in. */
+const NAMES_TENANT = [/\?tenantId=$/, / \(tenantId in the body\)$/];
+
+interface TenantFixture {
+  id: string;
+  internalId: string;
+  token(): string;
+}
+
+interface Outcome {
+  status: number;
+  code?: string;
+  problemJson: boolean;
+}
+
+let counter = 0;
+const unique = (label: string) => `${label}-${randomBytes(4).toString('hex')}-${(counter++).toString(36)}`;
+const query = (internalId: string) => `?internalId=${encodeURIComponent(internalId)}`;
+const DEFINITION = { greeting: 'Hello {tenant.name}', steps: [{ kind: 'fetch' }] };
+
+/** Helpers that make fresh things in workspace A, each for one case. */
+class Fixtures {
+  constructor(
+    readonly instance: InstanceHarness,
+    readonly workspace: WorkspaceFixture,
+    /** A live integration of A, never changed, that connections are made to. */
+    readonly integrationKey: string,
+  ) {}
+
+  admin(): string {
+    return this.workspace.adminToken();
+  }
+
+  async ok(method: string, path: string, token: string, body?: unknown): Promise<any> {
+    const response = await this.instance.request(method, path, { token, body });
+    if (response.status >= 300) throw new Error(`${method} ${path} → ${response.status} ${await response.text()}`);
+    return response.status === 204 ? undefined : json(response);
+  }
+
+  /** A tenant made as a token makes one: on first sight. */
+  async tenant(label: string): Promise<TenantFixture> {
+    const internalId = unique(label);
+    const token = () => this.workspace.tenantToken(internalId);
+    const self = await this.ok('GET', '/self', token());
+    return { id: self.id, internalId, token };
+  }
+
+  /** A tenant an admin made and then archived. */
+  async archivedTenant(): Promise<TenantFixture> {
+    const internalId = unique('archived');
+    const created = await this.ok('POST', '/tenants', this.admin(), { internalId, name: 'Archived' });
+    await this.ok('DELETE', `/tenants/${created.id}`, this.admin());
+    return { id: created.id, internalId, token: () => this.workspace.tenantToken(internalId) };
+  }
+
+  async integration(archived = false): Promise<{ id: string; key: string }> {
+    const key = unique('integration');
+    const created = await this.ok('POST', '/integrations', this.admin(), { key, name: key, authType: 'api-key' });
+    if (archived) await this.ok('DELETE', `/integrations/${created.id}`, this.admin());
+    return { id: created.id, key };
+  }
+
+  async connection(owner: TenantFixture): Promise<string> {
+    const created = await this.ok('POST', '/connections', owner.token(), {
+      integrationKey: this.integrationKey,
+      credentials: { apiKey: 'secret' },
+    });
+    return created.id;
+  }
+
+  async subscription(owner: TenantFixture): Promise<string> {
+    const created = await this.ok('POST', '/event-subscriptions', owner.token(), {
+      eventType: 'connection.created',
+      webhookUri: 'http://127.0.0.1:9/hook',
+    });
+    return created.id;
+  }
+
+  /** A template; `customizedBy` gives it that tenant's customisation too. */
+  async element(
+    path: ElementPath,
+    options: { archived?: boolean; customizedBy?: TenantFixture } = {},
+  ): Promise<string> {
+    const key = unique('element');
+    await this.ok('POST', `/${path}`, this.admin(), { key, name: key, definition: DEFINITION });
+    if (options.customizedBy) {
+      await this.ok('PUT', `/${path}/${key}/customization`, options.customizedBy.token(), {
+        definition: { greeting: 'Hi' },
+      });
+    }
+    if (options.archived) await this.ok('DELETE', `/${path}/${key}`, this.admin());
+    return key;
+  }
+}
+
+interface Case {
+  /** The tenant that owns what the request addresses. */
+  tenant: TenantFixture;
+  /** The caller holds an admin token: it names the tenant where a tenant token would be implicit. */
+  asAdmin: boolean;
+  fixtures: Fixtures;
+}
+type Request = { path: string; body?: unknown };
+type Build = (c: Case) => Request | Promise<Request>;
+
+const forTenant = (c: Case) => (c.asAdmin ? { tenantId: c.tenant.id } : {});
+
+/**
+ * How to call each route on fresh data. A label that is more than the route
+ * (`ROUTE?query`, `ROUTE (…)`) is a second way to call it where that changes
+ * who may. A served route missing here fails the matrix: a new route needs a
+ * decision on who may call it.
+ */
+const REQUESTS: Record<string, Build> = {
+  'GET /workspace': () => ({ path: '/workspace' }),
+  'PUT /workspace/tenant-field-schema': () => ({ path: '/workspace/tenant-field-schema', body: { type: 'object' } }),
+
+  ...Object.fromEntries(
+    SELF_PATHS.flatMap((path): [string, Build][] => [
+      [`GET /${path}`, () => ({ path: `/${path}` })],
+      [`PATCH /${path}`, () => ({ path: `/${path}`, body: { name: 'Renamed by itself' } })],
+    ]),
+  ),
+
+  ...Object.fromEntries(
+    LOOKUP_PATHS.flatMap((path): [string, Build][] => [
+      [`GET /${path}`, ({ tenant }) => ({ path: `/${path}${query(tenant.internalId)}` })],
+      [`PATCH /${path}`, ({ tenant }) => ({ path: `/${path}${query(tenant.internalId)}`, body: { name: 'Renamed' } })],
+      [
+        `PUT /${path}`,
+        ({ tenant }) => ({
+          path: `/${path}${query(tenant.internalId)}`,
+          body: { internalId: tenant.internalId, name: 'Replaced' },
+        }),
+      ],
+      [`DELETE /${path}`, ({ tenant }) => ({ path: `/${path}${query(tenant.internalId)}` })],
+      [
+        `POST /${path}/restore`,
+        async ({ fixtures }) => ({ path: `/${path}/restore${query((await fixtures.archivedTenant()).internalId)}` }),
+      ],
+    ]),
+  ),
+
+  ...Object.fromEntries(
+    TENANT_PATHS.flatMap((path): [string, Build][] => [
+      [`GET /${path}`, () => ({ path: `/${path}` })],
+      [`POST /${path}`, () => ({ path: `/${path}`, body: { internalId: unique('created'), name: 'Created' } })],
+      [`GET /${path}/{id}`, ({ tenant }) => ({ path: `/${path}/${tenant.id}` })],
+      [`PATCH /${path}/{id}`, ({ tenant }) => ({ path: `/${path}/${tenant.id}`, body: { name: 'Renamed' } })],
+      [
+        `PUT /${path}/{id}`,
+        ({ tenant }) => ({ path: `/${path}/${tenant.id}`, body: { internalId: tenant.internalId, name: 'Replaced' } }),
+      ],
+      [`DELETE /${path}/{id}`, ({ tenant }) => ({ path: `/${path}/${tenant.id}` })],
+      [
+        `POST /${path}/{id}/restore`,
+        async ({ fixtures }) => ({ path: `/${path}/${(await fixtures.archivedTenant()).id}/restore` }),
+      ],
+      [`GET /${path}/{id}/credentials`, ({ tenant }) => ({ path: `/${path}/${tenant.id}/credentials` })],
+      [`GET /${path}/{id}/usage`, ({ tenant }) => ({ path: `/${path}/${tenant.id}/usage` })],
+    ]),
+  ),
+  'POST /usage': (c) => ({ path: '/usage', body: { credits: 1, ...forTenant(c) } }),
+  'POST /usage (tenantId in the body)': ({ tenant }) => ({ path: '/usage', body: { credits: 1, tenantId: tenant.id } }),
+  'GET /activity-logs': () => ({ path: '/activity-logs' }),
+  'GET /activity-logs?tenantId=': ({ tenant }) => ({ path: `/activity-logs?tenantId=${tenant.id}` }),
+
+  'GET /integrations': () => ({ path: '/integrations' }),
+  'POST /integrations': () => ({
+    path: '/integrations',
+    body: { key: unique('integration'), name: 'Created', authType: 'api-key' },
+  }),
+  'GET /integrations/{idOrKey}': async ({ fixtures }) => ({
+    path: `/integrations/${(await fixtures.integration()).key}`,
+  }),
+  'PATCH /integrations/{idOrKey}': async ({ fixtures }) => ({
+    path: `/integrations/${(await fixtures.integration()).id}`,
+    body: { name: 'Renamed' },
+  }),
+  'PUT /integrations/{idOrKey}': async ({ fixtures }) => {
+    const integration = await fixtures.integration();
+    return {
+      path: `/integrations/${integration.id}`,
+      body: { key: integration.key, name: 'Replaced', authType: 'api-key' },
+    };
+  },
+  'DELETE /integrations/{idOrKey}': async ({ fixtures }) => ({
+    path: `/integrations/${(await fixtures.integration()).id}`,
+  }),
+  'POST /integrations/{idOrKey}/restore': async ({ fixtures }) => ({
+    path: `/integrations/${(await fixtures.integration(true)).id}/restore`,
+  }),
+
+  'POST /connections': (c) => ({
+    path: '/connections',
+    body: { integrationKey: c.fixtures.integrationKey, credentials: { apiKey: 'secret' }, ...forTenant(c) },
+  }),
+  'POST /connections (tenantId in the body)': ({ fixtures, tenant }) => ({
+    path: '/connections',
+    body: { integrationKey: fixtures.integrationKey, credentials: { apiKey: 'secret' }, tenantId: tenant.id },
+  }),
+  'GET /connections': () => ({ path: '/connections' }),
+  'GET /connections?tenantId=': ({ tenant }) => ({ path: `/connections?tenantId=${tenant.id}` }),
+  'GET /connections/{id}': async ({ fixtures, tenant }) => ({
+    path: `/connections/${await fixtures.connection(tenant)}`,
+  }),
+  'GET /connections/{id}?includeSecrets=true': async ({ fixtures, tenant }) => ({
+    path: `/connections/${await fixtures.connection(tenant)}?includeSecrets=true`,
+  }),
+  'PATCH /connections/{id}': async ({ fixtures, tenant }) => ({
+    path: `/connections/${await fixtures.connection(tenant)}`,
+    body: { name: 'Renamed' },
+  }),
+  'PUT /connections/{id}': async ({ fixtures, tenant }) => ({
+    path: `/connections/${await fixtures.connection(tenant)}`,
+    body: { name: 'Replaced', credentials: { apiKey: 'other' } },
+  }),
+  'DELETE /connections/{id}': async ({ fixtures, tenant }) => ({
+    path: `/connections/${await fixtures.connection(tenant)}`,
+  }),
+  'GET /connections/{id}/credentials': async ({ fixtures, tenant }) => ({
+    path: `/connections/${await fixtures.connection(tenant)}/credentials`,
+  }),
+
+  'POST /event-subscriptions': (c) => ({
+    path: '/event-subscriptions',
+    body: { eventType: 'connection.created', webhookUri: 'http://127.0.0.1:9/hook', ...forTenant(c) },
+  }),
+  'POST /event-subscriptions (tenantId in the body)': ({ tenant }) => ({
+    path: '/event-subscriptions',
+    body: { eventType: 'connection.created', webhookUri: 'http://127.0.0.1:9/hook', tenantId: tenant.id },
+  }),
+  'GET /event-subscriptions': () => ({ path: '/event-subscriptions' }),
+  'GET /event-subscriptions?tenantId=': ({ tenant }) => ({ path: `/event-subscriptions?tenantId=${tenant.id}` }),
+  'GET /event-subscriptions/{id}': async ({ fixtures, tenant }) => ({
+    path: `/event-subscriptions/${await fixtures.subscription(tenant)}`,
+  }),
+  'DELETE /event-subscriptions/{id}': async ({ fixtures, tenant }) => ({
+    path: `/event-subscriptions/${await fixtures.subscription(tenant)}`,
+  }),
+
+  ...Object.fromEntries(
+    (Object.entries(ELEMENT_PATHS) as [ElementPath, string][]).flatMap(([path, singular]): [string, Build][] => [
+      [`GET /${path}`, () => ({ path: `/${path}` })],
+      [
+        `POST /${path}`,
+        () => ({ path: `/${path}`, body: { key: unique('element'), name: 'Created', definition: DEFINITION } }),
+      ],
+      [`GET /${path}/{key}`, async ({ fixtures }) => ({ path: `/${path}/${await fixtures.element(path)}` })],
+      [`GET /${singular}`, async ({ fixtures }) => ({ path: `/${singular}?key=${await fixtures.element(path)}` })],
+      [
+        `PUT /${path}/{key}`,
+        async ({ fixtures }) => ({
+          path: `/${path}/${await fixtures.element(path)}`,
+          body: { definition: { greeting: 'Revised' } },
+        }),
+      ],
+      [`DELETE /${path}/{key}`, async ({ fixtures }) => ({ path: `/${path}/${await fixtures.element(path)}` })],
+      [
+        `POST /${path}/{key}/restore`,
+        async ({ fixtures }) => ({ path: `/${path}/${await fixtures.element(path, { archived: true })}/restore` }),
+      ],
+      [
+        `GET /${path}/{key}/revisions`,
+        async ({ fixtures }) => ({ path: `/${path}/${await fixtures.element(path)}/revisions` }),
+      ],
+      [
+        `POST /${path}/{key}/rollback`,
+        async ({ fixtures }) => ({ path: `/${path}/${await fixtures.element(path)}/rollback`, body: { revision: 1 } }),
+      ],
+      [
+        `GET /${path}/{key}/customization`,
+        async ({ fixtures, tenant }) => ({
+          path: `/${path}/${await fixtures.element(path, { customizedBy: tenant })}/customization`,
+        }),
+      ],
+      [
+        `PUT /${path}/{key}/customization`,
+        async ({ fixtures }) => ({
+          path: `/${path}/${await fixtures.element(path)}/customization`,
+          body: { definition: { greeting: 'Hi' } },
+        }),
+      ],
+      [
+        `DELETE /${path}/{key}/customization`,
+        async ({ fixtures, tenant }) => ({
+          path: `/${path}/${await fixtures.element(path, { customizedBy: tenant })}/customization`,
+        }),
+      ],
+      [
+        `POST /${path}/{key}/reset`,
+        async ({ fixtures, tenant }) => ({
+          path: `/${path}/${await fixtures.element(path, { customizedBy: tenant })}/reset`,
+        }),
+      ],
+    ]),
+  ),
+};
+
+/** The route a request label exercises: its method and path, without the query. */
+const routeOf = (label: string) => label.split(' ').slice(0, 2).join(' ').split('?')[0];
+const outcomeClass = (status: number) => (status >= 200 && status < 300 ? '2xx' : String(status));
+
+async function mapLimit<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await run(item);
+    }),
+  );
+}
+
+/**
+ * Every instance route × every kind of caller, on fresh data per call, with
+ * what each gets (2xx or the exact 4xx) compared with a committed snapshot: a
+ * change of who can reach what shows up in review. Rules that hold whatever
+ * the snapshot says are checked on their own. (UPDATE_ACCESS_SNAPSHOT=1
+ * rewrites the snapshot.)
+ */
+describe('Instance routes: who may call what', () => {
+  let instance: InstanceHarness;
+  let served: string[];
+  const results = new Map<string, Record<Caller, Outcome>>();
+
+  beforeAll(async () => {
+    instance = await startInstance({ ENCRYPTION_KEYS: FIXTURE_KEYS, DATABASE_POOL_SIZE: '10' });
+    served = [
+      ...new Set(
+        routesOf(instance.app)
+          .filter((route) => !['HEAD', 'OPTIONS'].includes(route.method) && !OPERATIONAL.test(route.url))
+          .map((route) => `${route.method} ${route.url.replace(/:(\w+)/g, '{$1}')}`),
+      ),
+    ].sort();
+
+    const workspace = await seedWorkspace(instance);
+    const otherWorkspace = await seedWorkspace(instance);
+    const archivedWorkspace = await seedWorkspace(instance);
+    await archivedWorkspace.update({ archivedAt: new Date().toISOString() });
+    const integrationKey = unique('crm');
+    await instance.request('POST', '/integrations', {
+      token: workspace.adminToken(),
+      body: { key: integrationKey, name: 'CRM', authType: 'api-key' },
+    });
+    const fixtures = new Fixtures(instance, workspace, integrationKey);
+    const archivedTenant = await fixtures.archivedTenant();
+    const tokens = (tenant: TenantFixture, other: TenantFixture): Record<Caller, string | undefined> => ({
+      admin: workspace.adminToken(),
+      tenant: tenant.token(),
+      'other-tenant': other.token(),
+      'other-ws-admin': otherWorkspace.adminToken(),
+      'archived-tenant': archivedTenant.token(),
+      'no-token': undefined,
+      expired: workspace.sign({ tenantKey: tenant.internalId }, { expiresIn: -10 }),
+      'bad-signature': jwt.sign({ iss: workspace.snapshot.key, isAdmin: true }, 'not-the-workspace-secret', {
+        algorithm: 'HS256',
+        expiresIn: 600,
+      }),
+      'archived-ws': archivedWorkspace.adminToken(),
+    });
+
+    const labels = Object.keys(REQUESTS).filter((label) => served.includes(routeOf(label)));
+    await mapLimit(labels, CONCURRENT_ROUTES, async (label) => {
+      const [method] = label.split(' ') as [string];
+      const outcomes = await Promise.all(
+        CALLERS.map(async (caller): Promise<Outcome> => {
+          const [tenant, other] = await Promise.all([fixtures.tenant('owner'), fixtures.tenant('other')]);
+          const request = await REQUESTS[label]({ tenant, asAdmin: ADMIN_TOKENS.includes(caller), fixtures });
+          const response = await instance.request(method, request.path, {
+            token: tokens(tenant, other)[caller],
+            body: request.body,
+          });
+          const problemJson = response.headers.get('content-type')?.startsWith('application/problem+json') ?? false;
+          const body = problemJson ? await json(response) : await response.arrayBuffer();
+          return { status: response.status, code: problemJson ? body.code : undefined, problemJson };
+        }),
+      );
+      results.set(label, Object.fromEntries(CALLERS.map((caller, i) => [caller, outcomes[i]])) as never);
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await instance?.close();
+  });
+
+  it('has a request for every served route, and none for a route that is not served', () => {
+    expect(served.length).toBeGreaterThanOrEqual(100);
+    expect(served.filter((route) => !REQUESTS[route])).toEqual([]);
+    expect(Object.keys(REQUESTS).filter((label) => !served.includes(routeOf(label)))).toEqual([]);
+  });
+
+  it('holds the rules that no snapshot may change', () => {
+    const problems: string[] = [];
+    for (const [label, by] of results) {
+      const says = (caller: Caller, rule: string) =>
+        problems.push(`${label} as ${caller}: ${rule}, got ${by[caller].status} ${by[caller].code ?? ''}`.trim());
+      for (const caller of CALLERS) {
+        const { status, code, problemJson } = by[caller];
+        if (status >= 500) says(caller, 'never a 5xx');
+        if (status >= 300 && !problemJson) says(caller, 'errors are problem+json');
+        const unauthenticated = UNAUTHENTICATED[caller];
+        if (unauthenticated && (status !== 401 || code !== unauthenticated)) says(caller, `401 ${unauthenticated}`);
+      }
+      if (by['archived-ws'].status !== 403 || by['archived-ws'].code !== 'workspace_archived') {
+        says('archived-ws', '403 workspace_archived');
+      }
+      if (by['archived-tenant'].status !== 403 || by['archived-tenant'].code !== 'tenant_archived') {
+        says('archived-tenant', '403 tenant_archived');
+      }
+      // Another workspace's admin gets what A's own admin would get for a refusal, and 404 where A's admin succeeds.
+      if (NAMES_WORKSPACE_DATA.some((pattern) => pattern.test(label))) {
+        const expected = by.admin.status < 300 ? 404 : by.admin.status;
+        if (by['other-ws-admin'].status !== expected)
+          says('other-ws-admin', `${expected} (A's admin got ${by.admin.status})`);
+      }
+      // Another tenant gets what the owner would get for a refusal, and 404 where the owner succeeds.
+      if (TENANT_OWNED.some((pattern) => pattern.test(label))) {
+        const expected = by.tenant.status < 300 ? 404 : by.tenant.status;
+        if (by['other-tenant'].status !== expected)
+          says('other-tenant', `${expected} (the owner got ${by.tenant.status})`);
+      }
+      if (NAMES_TENANT.some((pattern) => pattern.test(label)) && by['other-tenant'].status < 300) {
+        says('other-tenant', 'never 2xx when naming another tenant');
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(results.size).toBe(Object.keys(REQUESTS).length);
+  });
+
+  it('matches the committed access snapshot: every route with what each kind of caller gets', () => {
+    const lines = [...results.keys()].sort().map((label) => {
+      const by = results.get(label)!;
+      const columns = CALLERS.map((caller) => `${caller}=${outcomeClass(by[caller].status)}`.padEnd(caller.length + 5));
+      return `${label.padEnd(50)} ${columns.join(' ')}`.trimEnd();
+    });
+    const snapshot = `${lines.join('\n')}\n`;
+    if (process.env['UPDATE_ACCESS_SNAPSHOT'] === '1') writeFileSync(SNAPSHOT, snapshot);
+    expect(snapshot).toBe(readFileSync(SNAPSHOT, 'utf8'));
+  });
+});
