@@ -79,7 +79,7 @@ export class TenantResolver {
       ]),
     );
     if (!row) throw DomainException.unauthenticated('The token names an unknown tenant.', ErrorCode.InvalidToken);
-    if (row.archived_at) throw DomainException.forbidden('The tenant is archived.');
+    if (row.archived_at) throw tenantArchived();
     return { id: row.id, internalId: row.internal_id };
   }
 
@@ -98,7 +98,7 @@ export class TenantResolver {
       this.cache.set(workspace.id, { id: known.id, internalId: known.internal_id, fields: known.fields });
       return { id: known.id, internalId: known.internal_id };
     }
-    if (known?.archived_at) throw DomainException.forbidden('The tenant is archived.');
+    if (known?.archived_at) throw tenantArchived();
     const tenant = await this.scope.run({ workspaceId: workspace.id, tenantId: null }, async (manager) => {
       const [existing] = await manager.query<ResolvedRow[]>(
         'SELECT id, internal_id, fields, archived_at, false AS created FROM tenants WHERE internal_id = $1',
@@ -143,7 +143,7 @@ export class TenantResolver {
         }
       }
       if (!row) throw new Error(`tenant ${key} neither inserted nor found`);
-      if (row.archived_at) throw DomainException.forbidden('The tenant is archived.');
+      if (row.archived_at) throw tenantArchived();
       if (!row.created && fields !== undefined && !isDeepStrictEqual(row.fields, fields)) {
         this.fieldsValidator.assertFields(workspace.tenantFieldSchema, fields);
         await manager.query('UPDATE tenants SET fields = $2, updated_at = now() WHERE id = $1', [
@@ -164,4 +164,9 @@ export class TenantResolver {
     this.cache.set(workspace.id, { id: tenant.id, internalId: tenant.internal_id, fields: tenant.fields });
     return { id: tenant.id, internalId: tenant.internal_id };
   }
+}
+
+/** 403 with its own code, so that a client can tell an archived tenant from a missing permission. */
+function tenantArchived(): DomainException {
+  return new DomainException(403, ErrorCode.TenantArchived, 'Forbidden', 'The tenant is archived.');
 }

@@ -96,7 +96,7 @@ describe('tenants', () => {
       expect((await call('DELETE', `/tenants/${tenant.id}`, admin())).status).toBe(200);
       const refused = await call('GET', '/self', token);
       expect(refused.status).toBe(403);
-      expect(await json(refused)).toMatchObject({ code: 'forbidden' });
+      expect(await json(refused)).toMatchObject({ code: 'tenant_archived' });
       const listed = await json(await call('GET', '/tenants?internalId=leaving', admin()));
       expect(listed.items).toHaveLength(0);
       const all = await json(await call('GET', '/tenants?internalId=leaving&includeArchived=true', admin()));
