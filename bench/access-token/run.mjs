@@ -3,7 +3,7 @@
 // KeyObject) against a bare Fastify route that signs the same JWT with a
 // KeyObject and nothing else — same concurrency, side by side in one run.
 //
-//   npm run bench:access-token         (BENCH_SECONDS, BENCH_CONCURRENCY to tune)
+//   npm run bench:access-token         (BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONCURRENCY to tune)
 import { createSecretKey, randomBytes } from 'node:crypto';
 
 import Fastify from 'fastify';
@@ -21,6 +21,8 @@ import { runLoad } from '../lib/load.mjs';
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const natsUrl = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+// Long enough for the JIT to settle: with 1.5 s the first measured run was a third slower than the next.
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const database = `sb_bench_tokens_${randomBytes(4).toString('hex')}`;
 const adminToken = `sbp_${randomBytes(32).toString('base64url')}`;
@@ -85,8 +87,8 @@ const load = (url, headers, durationMs) =>
   runLoad({ url, durationMs, concurrency, headers: [headers], method: 'POST', body });
 const hubTarget = `${hubUrl}/org-workspaces/${workspace.id}/access-token`;
 try {
-  await load(hubTarget, { authorization: `Bearer ${adminToken}` }, 1500);
-  await load(`${bareUrl}/access-token`, {}, 1500);
+  await load(hubTarget, { authorization: `Bearer ${adminToken}` }, warmupSeconds * 1000);
+  await load(`${bareUrl}/access-token`, {}, warmupSeconds * 1000);
   const hubResult = await load(hubTarget, { authorization: `Bearer ${adminToken}` }, seconds * 1000);
   const bareResult = await load(`${bareUrl}/access-token`, {}, seconds * 1000);
   // The Hub's stack with no work at all (no auth, no database): the ceiling any Hub route can reach here.

@@ -3,7 +3,7 @@
 // id with no auth — same pool size, same concurrency, side by side in one run.
 // Then the same with 1,000,000 tenants in the workspace.
 //
-//   npm run bench:tenants-self            (BENCH_SECONDS, BENCH_CONCURRENCY, BENCH_POOL to tune)
+//   npm run bench:tenants-self            (BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONCURRENCY, BENCH_POOL to tune)
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import Fastify from 'fastify';
@@ -23,6 +23,8 @@ import { runLoad } from '../lib/load.mjs';
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const natsUrl = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+// Long enough for the JIT to settle: with 1.5 s the first measured run was a third slower than the next.
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const poolSize = Number(process.env.BENCH_POOL ?? 10);
 const sampleTenants = 1000;
@@ -139,8 +141,8 @@ async function measure(label, total) {
   const headersForBare = tenants.map((tenant) => ({ 'x-tenant-id': tenant.id }));
   const load = (url, headers, durationMs) => runLoad({ url: `${url}/tenants/self`, durationMs, concurrency, headers });
   // Warm both (JIT, pools, the token cache) before measuring.
-  await load(instanceUrl, headersForInstance, 1500);
-  await load(bareUrl, headersForBare, 1500);
+  await load(instanceUrl, headersForInstance, warmupSeconds * 1000);
+  await load(bareUrl, headersForBare, warmupSeconds * 1000);
   const instanceResult = await load(instanceUrl, headersForInstance, seconds * 1000);
   const bareResult = await load(bareUrl, headersForBare, seconds * 1000);
   return { label, total, instance: instanceResult, bare: bareResult };
