@@ -28,4 +28,9 @@ export class InstanceConfig extends ServiceConfig {
   @IsInt() @Min(1) @Max(1000) EVENTS_WORKSPACE_CONCURRENCY: number = 16;
   /** Webhook requests one replica has in flight for one workspace (each to a different tenant or target). */
   @IsInt() @Min(1) @Max(100) EVENTS_DELIVERY_CONCURRENCY: number = 8;
+  /**
+   * How long delivered events and their deliveries are kept (for inspection) before they are deleted.
+   * Undelivered ones are kept whatever their age, and so is every tenant's newest event: it numbers the next.
+   */
+  @IsInt() @Min(60) EVENTS_RETENTION_SECONDS: number = 604_800;
 }

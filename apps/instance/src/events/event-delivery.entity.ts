@@ -13,6 +13,10 @@ import { EventSubscription } from './event-subscription.entity.js';
 @Index('event_deliveries_pending', ['workspaceId', 'tenantId', 'subscriptionId', 'eventSeq'], {
   where: '"delivered_at" IS NULL',
 })
+/** Finds what is old enough to prune. */
+@Index('event_deliveries_delivered', ['workspaceId', 'deliveredAt'], { where: '"delivered_at" IS NOT NULL' })
+/** Backs the foreign key to `events`: deleting an event looks its deliveries up by it. */
+@Index('event_deliveries_event', ['eventId'])
 export class EventDelivery {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ name: 'workspace_id', type: 'uuid' }) workspaceId!: string;

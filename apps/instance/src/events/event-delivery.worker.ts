@@ -54,6 +54,45 @@ const LISTEN_RETRY_MS = 1000;
 /** Added to the request timeout for the lease, so that a live replica's request is not taken over. */
 const LEASE_MARGIN_MS = 5000;
 const MAX_ERROR_LENGTH = 500;
+const PRUNE_INTERVAL_MS = 10 * 60_000;
+/** Rows one prune statement deletes at most: each batch is its own short transaction, so a backlog holds no long locks. */
+const PRUNE_BATCH_SIZE = 1000;
+
+/**
+ * Deliveries delivered longer ago than the retention. SKIP LOCKED: another
+ * replica pruning the same rows is neither waited for nor deadlocked with.
+ */
+const PRUNE_DELIVERIES = `WITH pruned AS (
+    DELETE FROM event_deliveries WHERE id IN (
+      SELECT id FROM event_deliveries
+      WHERE workspace_id = $1 AND delivered_at < now() - make_interval(secs => $2)
+      LIMIT $3
+      FOR UPDATE SKIP LOCKED)
+    RETURNING 1)
+  SELECT count(*)::int AS count FROM pruned`;
+
+/**
+ * Events older than the retention with no delivery left (so none undelivered,
+ * and none delivered within the retention), except each tenant's newest: the
+ * outbox numbers the next event MAX(seq) + 1, so deleting the newest would
+ * hand its seq out again. The worker never needs an event without deliveries.
+ */
+const PRUNE_EVENTS = `WITH pruned AS (
+    DELETE FROM events WHERE id IN (
+      SELECT e.id FROM events e
+      WHERE e.workspace_id = $1 AND e.created_at < now() - make_interval(secs => $2)
+        AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.event_id = e.id)
+        AND EXISTS (SELECT 1 FROM events newer WHERE newer.tenant_id = e.tenant_id AND newer.seq > e.seq)
+      LIMIT $3
+      FOR UPDATE OF e SKIP LOCKED)
+    RETURNING 1)
+  SELECT count(*)::int AS count FROM pruned`;
+
+/** What one prune deleted. */
+export interface PruneResult {
+  deliveries: number;
+  events: number;
+}
 
 /**
  * Sends the outbox's events to their webhooks. Workspaces are worked
@@ -64,7 +103,8 @@ const MAX_ERROR_LENGTH = 500;
  * sent, so a target sees a tenant's events in order; different streams go out
  * in parallel. Several replicas may run at once: a claimed delivery is locked
  * with SKIP LOCKED and hidden behind a lease (its next_attempt_at) while in
- * flight. Wakes on NOTIFY from the outbox; polls as the fallback.
+ * flight. Wakes on NOTIFY from the outbox; polls as the fallback. Prunes
+ * what was delivered longer ago than the retention.
  */
 @Injectable()
 export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -78,6 +118,9 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
    */
   private readonly listener: PgListener;
   private pollTimer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  /** The prune in progress, if any: a slow one is not overlapped by the next. */
+  private pruning: Promise<PruneResult> | undefined;
   private stopped = false;
   /** Workspaces waiting for a free slot. */
   private readonly queue = new Set<string>();
@@ -110,20 +153,74 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
   async onApplicationBootstrap(): Promise<void> {
     await this.listener.start();
     void this.poll();
+    this.pruneTimer = setInterval(
+      () =>
+        void this.prune().catch((error: unknown) =>
+          this.logger.warn(`pruning delivered events failed: ${describeError(error)}`),
+        ),
+      PRUNE_INTERVAL_MS,
+    );
+    this.pruneTimer.unref();
   }
 
   /** Stops claiming and aborts requests in flight while the database is still open to release their leases. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.pollTimer);
+    clearInterval(this.pruneTimer);
     this.queue.clear();
     this.shutdown.abort();
-    await Promise.allSettled([...this.runs.values()].map((run) => run.done));
+    // A prune stops after its current batch.
+    await Promise.allSettled([...[...this.runs.values()].map((run) => run.done), this.pruning]);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     await this.listener.stop();
+  }
+
+  /**
+   * Deletes what EVENTS_RETENTION_SECONDS lets go, in every workspace
+   * (archived ones too: their undelivered events stay all the same), each in
+   * its own workspace scope since row-level security shows nothing without
+   * one. Deliveries go first, so that their events are then free to go. A call
+   * during a prune in progress shares it.
+   */
+  prune(): Promise<PruneResult> {
+    this.pruning ??= this.pruneWorkspaces().finally(() => (this.pruning = undefined));
+    return this.pruning;
+  }
+
+  private async pruneWorkspaces(): Promise<PruneResult> {
+    const pruned: PruneResult = { deliveries: 0, events: 0 };
+    const workspaces = await this.dataSource.query<{ id: string }[]>('SELECT id FROM workspaces');
+    for (const { id } of workspaces) {
+      if (this.stopped) break;
+      try {
+        pruned.deliveries += await this.pruneInBatches(id, PRUNE_DELIVERIES);
+        pruned.events += await this.pruneInBatches(id, PRUNE_EVENTS);
+      } catch (error) {
+        // One workspace's failure does not keep the others from being pruned; the next round retries it.
+        if (!this.stopped) this.logger.warn(`pruning events of workspace ${id} failed: ${describeError(error)}`);
+      }
+    }
+    return pruned;
+  }
+
+  /** Runs the statement, one transaction per batch, until a batch comes back short. */
+  private async pruneInBatches(workspaceId: string, statement: string): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [{ count }] = await this.scope.run({ workspaceId, tenantId: null }, (manager) =>
+        manager.query<{ count: number }[]>(statement, [
+          workspaceId,
+          this.config.EVENTS_RETENTION_SECONDS,
+          PRUNE_BATCH_SIZE,
+        ]),
+      );
+      total += count;
+      if (count < PRUNE_BATCH_SIZE || this.stopped) return total;
+    }
   }
 
   /** Works the workspace now, or makes its run in progress look again. */

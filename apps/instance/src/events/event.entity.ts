@@ -2,6 +2,7 @@ import {
   Column,
   CreateDateColumn,
   Entity,
+  Index,
   JoinColumn,
   ManyToOne,
   PrimaryGeneratedColumn,
@@ -19,6 +20,8 @@ import { Tenant } from '../tenants/tenant.entity.js';
 @Entity('events')
 @Unique('events_tenant_seq', ['tenantId', 'seq'])
 @Unique('events_tenant_id_id', ['tenantId', 'id'])
+/** Finds what is old enough to prune. */
+@Index('events_workspace_time', ['workspaceId', 'createdAt'])
 export class EventRecord {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ name: 'workspace_id', type: 'uuid' }) workspaceId!: string;

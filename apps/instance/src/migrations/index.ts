@@ -6,6 +6,7 @@ import { IntegrationsConnections1763900000000 } from './1763900000000-integratio
 import { Elements1763910000000 } from './1763910000000-elements.js';
 import { Events1763920000000 } from './1763920000000-events.js';
 import { IdempotencyKeys1763930000000 } from './1763930000000-idempotency-keys.js';
+import { EventRetention1763940000000 } from './1763940000000-event-retention.js';
 
 /** Every instance migration, in order. */
 export const INSTANCE_MIGRATIONS = [
@@ -17,4 +18,5 @@ export const INSTANCE_MIGRATIONS = [
   Elements1763910000000,
   Events1763920000000,
   IdempotencyKeys1763930000000,
+  EventRetention1763940000000,
 ];
