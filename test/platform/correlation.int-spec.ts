@@ -3,7 +3,7 @@ import { MessagePattern } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type Contract, subjectTemplate } from '@switchboard/contracts';
 import { createService, currentCorrelationId, NatsClient, PlatformModule, Public } from '@switchboard/server';
-import { natsNamespace, natsUrl } from '@switchboard/testing';
+import { listenOnLoopback, natsNamespace, natsUrl } from '@switchboard/testing';
 import { IsOptional, IsString } from 'class-validator';
 
 class EchoRequest {}
@@ -60,9 +60,7 @@ describe('correlation id', () => {
       subjectVariables: { namespace },
       serviceName: 'correlation-test',
     });
-    await app.startAllMicroservices();
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
+    url = await listenOnLoopback(app);
   });
 
   afterAll(async () => {

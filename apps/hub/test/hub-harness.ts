@@ -6,6 +6,7 @@ import {
   createTestDatabase,
   httpClient,
   type HttpRequest,
+  listenOnLoopback,
   natsNamespace,
   natsUrl,
   type TestDatabase,
@@ -55,9 +56,7 @@ export async function startHub(overrides: Record<string, string> = {}): Promise<
     subjectVariables: { namespace },
     serviceName: 'hub',
   });
-  await app.startAllMicroservices();
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const url = await listenOnLoopback(app);
   return {
     app,
     url,

@@ -5,6 +5,7 @@ import {
   createTestDatabase,
   httpClient,
   type HttpRequest,
+  listenOnLoopback,
   natsNamespace,
   natsUrl,
   type TestDatabase,
@@ -53,9 +54,7 @@ export async function startInstance(
     subjectVariables: { namespace, instanceId: config.INSTANCE_ID },
     serviceName: `instance-${config.INSTANCE_ID}`,
   });
-  await app.startAllMicroservices();
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const url = await listenOnLoopback(app);
   return {
     app,
     url,
