@@ -1,4 +1,7 @@
-import { Controller, Get, Module } from '@nestjs/common';
+import http from 'node:http';
+import { Writable } from 'node:stream';
+
+import { Body, Controller, Get, Logger, Module, Post } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type Contract, subjectTemplate } from '@switchboard/contracts';
@@ -7,6 +10,9 @@ import { listenOnLoopback, natsNamespace, natsUrl } from '@switchboard/testing';
 import { IsOptional, IsString } from 'class-validator';
 
 class EchoRequest {}
+class EchoBody {
+  @IsString() value!: string;
+}
 class EchoReply {
   @IsOptional() @IsString() correlationId?: string;
 }
@@ -27,6 +33,15 @@ class EchoController {
     return { http: currentCorrelationId(), nats: reply.correlationId };
   }
 
+  /** Fastify reads a body from socket events: the handler still runs in the request's context. */
+  @Public()
+  @Post('echo')
+  async echoBody(@Body() body: EchoBody): Promise<{ http?: string; nats?: string; value: string }> {
+    new Logger('Echo').log(`echoing ${body.value}`);
+    const reply = await this.nats.request(echoContract, {});
+    return { http: currentCorrelationId(), nats: reply.correlationId, value: body.value };
+  }
+
   @MessagePattern(echoContract.subject)
   handle(): EchoReply {
     return { correlationId: currentCorrelationId() };
@@ -36,6 +51,15 @@ class EchoController {
 describe('correlation id', () => {
   let app: NestFastifyApplication;
   let url: string;
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
 
   beforeAll(async () => {
     const namespace = natsNamespace();
@@ -43,7 +67,8 @@ describe('correlation id', () => {
       imports: [
         PlatformModule.forRoot({
           service: 'correlation-test',
-          logLevel: 'silent',
+          logLevel: 'info',
+          logDestination: destination,
           natsUrl: natsUrl(),
           natsNamespace: namespace,
           natsRequestTimeoutMs: 2000,
@@ -71,6 +96,30 @@ describe('correlation id', () => {
     const response = await fetch(`${url}/echo`, { headers: { 'x-correlation-id': 'req-12345' } });
     expect(response.headers.get('x-correlation-id')).toBe('req-12345');
     expect(await response.json()).toEqual({ http: 'req-12345', nats: 'req-12345' });
+  });
+
+  it('stays with a request whose body came later, and marks its log lines', async () => {
+    // The headers first, the body a moment later: Fastify then reads it from another socket event.
+    const answer = new Promise<string>((resolve, reject) => {
+      const request = http.request(`${url}/echo`, {
+        method: 'POST',
+        headers: { 'x-correlation-id': 'req-body-1', 'content-type': 'application/json', authorization: 'Bearer x' },
+      });
+      request.on('response', (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        response.on('end', () => resolve(text));
+      });
+      request.on('error', reject);
+      request.flushHeaders();
+      setTimeout(() => request.end(JSON.stringify({ value: 'hello' })), 30);
+    });
+    expect(JSON.parse(await answer)).toEqual({ http: 'req-body-1', nats: 'req-body-1', value: 'hello' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const mine = lines.filter((line) => line['correlationId'] === 'req-body-1');
+    expect(mine.map((line) => line['msg'])).toEqual(['echoing hello', 'request completed']);
+    expect(mine[1]).toMatchObject({ req: { method: 'POST', url: '/echo' }, res: { statusCode: 201 } });
+    expect(JSON.stringify(lines)).not.toContain('Bearer x');
   });
 
   it('is made when the caller sends none, or sends an unsafe one', async () => {

@@ -32,7 +32,12 @@ export {
 export { IDEMPOTENT, Idempotent } from './idempotency/idempotent.decorator.js';
 export { type IdempotencyOptions, provideIdempotency } from './idempotency/provide-idempotency.js';
 export { requestHash } from './idempotency/request-hash.js';
-export { CORRELATION_HEADER, correlationIdFrom, currentCorrelationId } from './logging/correlation.js';
+export {
+  CORRELATION_HEADER,
+  correlationIdFrom,
+  currentCorrelationId,
+  withCorrelationId,
+} from './logging/correlation.js';
 export { MetricsRegistry } from './metrics/metrics.js';
 export { NatsClient, type NatsClientOptions, NatsRequestFailed } from './nats/nats-client.js';
 export { EVERY_REPLICA } from './nats/templated-server-nats.js';

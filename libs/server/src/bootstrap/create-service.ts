@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CustomStrategy } from '@nestjs/microservices';
@@ -7,7 +9,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 
 import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
-import { CORRELATION_HEADER } from '../logging/correlation.js';
+import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
+import { ROOT_LOGGER, type RootLogger } from '../logging/logging.module.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
 import { TemplatedServerNats } from '../nats/templated-server-nats.js';
 import { setupOpenApi } from '../openapi/setup-openapi.js';
@@ -20,6 +23,8 @@ export interface ServedRoute {
 const servedRoutes = new WeakMap<object, ServedRoute[]>();
 const MAX_PARAM_LENGTH = 500;
 const frameworkProblems = new ProblemJsonFilter();
+/** Probes are answered but not logged: they come every few seconds from every orchestrator. */
+const UNLOGGED = /^\/(healthz|readyz|metrics)/;
 
 /** The routes an app created by createService serves (after it listens). */
 export function routesOf(app: object): ServedRoute[] {
@@ -48,6 +53,9 @@ export async function createService(
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
     trustProxy: true,
+    // Each request's id is its correlation id: the caller's, when it is a safe token, else a new one.
+    requestIdHeader: false,
+    genReqId: (request: IncomingMessage) => correlationIdFrom(request.headers[CORRELATION_HEADER]),
     // Room for any id or key a route takes; longer ones are refused below, as a problem.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // The router refuses a malformed URL (400) or an over-long parameter (414) before Nest sees the
@@ -69,17 +77,29 @@ export async function createService(
     for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url });
   });
   servedRoutes.set(app, routes);
-  // The logging middleware settled the request's correlation id in its headers; echo it to the caller.
+  // Everything done for a request, body parsing included, runs in its correlation context.
+  fastify.addHook('onRequest', (request, _reply, done) => withCorrelationId(request.id, done));
   fastify.addHook('onSend', async (request, reply) => {
-    const id = request.headers[CORRELATION_HEADER];
-    if (typeof id === 'string') void reply.header(CORRELATION_HEADER, id);
+    void reply.header(CORRELATION_HEADER, request.id);
   });
+  const log = app.get<RootLogger>(ROOT_LOGGER);
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     registry.httpDuration.observe(
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    if (!UNLOGGED.test(request.url)) {
+      log.info(
+        {
+          correlationId: request.id,
+          req: { method: request.method, url: request.url, route },
+          res: { statusCode: reply.statusCode },
+          responseTime: Math.round(reply.elapsedTime),
+        },
+        'request completed',
+      );
+    }
   });
 
   setupOpenApi(app, options.title, options.description);

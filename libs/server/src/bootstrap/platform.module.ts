@@ -1,12 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import type { DestinationStream } from 'pino';
 
 import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
 import { HealthController } from '../health/health.controller.js';
 import { createValidationPipe } from '../http/validation.pipe.js';
 import { LoggingModule } from '../logging/logging.module.js';
-import { RpcCorrelationInterceptor } from '../logging/rpc-correlation.interceptor.js';
 import { MetricsController } from '../metrics/metrics.controller.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
 import { NatsClient } from '../nats/nats-client.js';
@@ -14,6 +14,8 @@ import { NatsClient } from '../nats/nats-client.js';
 export interface PlatformOptions {
   service: string;
   logLevel: string;
+  /** Where log lines go; standard output unless given. */
+  logDestination?: DestinationStream;
   natsUrl: string;
   natsNamespace: string;
   natsRequestTimeoutMs: number;
@@ -30,7 +32,14 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       global: true,
-      imports: [LoggingModule.forRoot({ service: options.service, level: options.logLevel }), TerminusModule],
+      imports: [
+        LoggingModule.forRoot({
+          service: options.service,
+          level: options.logLevel,
+          destination: options.logDestination,
+        }),
+        TerminusModule,
+      ],
       controllers: [HealthController, MetricsController],
       providers: [
         MetricsRegistry,
@@ -49,7 +58,6 @@ export class PlatformModule {
         },
         { provide: APP_FILTER, useClass: ProblemJsonFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
-        { provide: APP_INTERCEPTOR, useClass: RpcCorrelationInterceptor },
       ],
       exports: [MetricsRegistry, NatsClient],
     };

@@ -1,68 +1,57 @@
-import type { IncomingMessage } from 'node:http';
-
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
-import { CORRELATION_HEADER, correlationIdFrom, currentCorrelationId } from './correlation.js';
+import { currentCorrelationId } from './correlation.js';
 
 export interface LoggingOptions {
   service: string;
   level: string;
   pretty?: boolean;
+  /** Where the lines go; standard output unless given. */
+  destination?: DestinationStream;
 }
 
+/** The service's pino logger, for the one request-completed line createService writes per request. */
+export const ROOT_LOGGER = Symbol('RootLogger');
+
 /**
- * pino JSON logs and the ambient request context (nestjs-cls). Every line
- * written inside a request or a NATS message carries its correlation id; the
- * id comes from the `x-correlation-id` header (HTTP or NATS) or is made here,
- * and is echoed back on the HTTP response (see createService).
+ * pino JSON logs. Every line written inside an HTTP request or a NATS message
+ * carries its correlation id (see correlation.ts); Nest's own logger writes
+ * through the same pino instance (nestjs-pino).
+ *
+ * Requests are logged by createService, one line each, from a Fastify hook:
+ * nestjs-pino's pino-http middleware would run through @fastify/middie on
+ * every request, which cost more than the rest of a cached route.
  */
 @Module({})
 export class LoggingModule {
   static forRoot(options: LoggingOptions): DynamicModule {
+    const logger = pino(
+      {
+        name: options.service,
+        level: options.level,
+        mixin: () => {
+          const correlationId = currentCorrelationId();
+          return correlationId ? { correlationId } : {};
+        },
+        redact: {
+          paths: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.token', '*.credentials'],
+          censor: '[redacted]',
+        },
+        ...(options.pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
+      },
+      options.destination,
+    );
     return {
       module: LoggingModule,
       global: true,
-      imports: [
-        ClsModule.forRoot({
-          global: true,
-          middleware: {
-            mount: true,
-            // Neither is used here, and each costs awaits on every request: together about a sixth of the
-            // instance's GET /tenants/self throughput (bench/tenants-self).
-            resolveProxyProviders: false,
-            initializePlugins: false,
-            generateId: true,
-            idGenerator: (req: IncomingMessage) => ensureCorrelationId(req),
-          },
-        }),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            name: options.service,
-            level: options.level,
-            genReqId: (req: IncomingMessage) => ensureCorrelationId(req),
-            customProps: () => ({ correlationId: currentCorrelationId() }),
-            mixin: () => {
-              const correlationId = currentCorrelationId();
-              return correlationId ? { correlationId } : {};
-            },
-            redact: {
-              paths: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.token', '*.credentials'],
-              censor: '[redacted]',
-            },
-            autoLogging: { ignore: (req: IncomingMessage) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') },
-            ...(options.pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
-          },
-        }),
-      ],
+      // No routes: nestjs-pino serves only as Nest's logger here, not as HTTP middleware.
+      imports: [LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] })],
+      providers: [{ provide: ROOT_LOGGER, useValue: logger }],
+      exports: [ROOT_LOGGER],
     };
   }
 }
 
-/** Both middlewares (cls and pino-http) read and write the header, so they agree on one id whichever runs first. */
-function ensureCorrelationId(req: IncomingMessage): string {
-  const id = correlationIdFrom(req.headers[CORRELATION_HEADER]);
-  req.headers[CORRELATION_HEADER] = id;
-  return id;
-}
+export type { Logger as RootLogger };

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
-import { type MessageHandler, type NatsOptions, ServerNats } from '@nestjs/microservices';
+import { type MessageHandler, type NatsContext, type NatsOptions, ServerNats } from '@nestjs/microservices';
 import { fillSubject, type SubjectVariables } from '@switchboard/contracts';
 
-/**
- * Nest's NATS server, with handler patterns written as subject templates
- * (`@MessagePattern(contract.subject)`) and filled from configuration when the
- * handlers are registered: decorators run before configuration is read.
- */
+import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
+
 /**
  * Use as `@EventPattern(subject, { queue: EVERY_REPLICA })` for a broadcast:
  * each server gets a queue group of its own, so every replica hears every
@@ -15,6 +12,12 @@ import { fillSubject, type SubjectVariables } from '@switchboard/contracts';
  */
 export const EVERY_REPLICA = '{every-replica}';
 
+/**
+ * Nest's NATS server, with handler patterns written as subject templates
+ * (`@MessagePattern(contract.subject)`) and filled from configuration when the
+ * handlers are registered: decorators run before configuration is read. Each
+ * message is handled in the correlation context its headers name.
+ */
 export class TemplatedServerNats extends ServerNats {
   private readonly replicaQueue = `replica-${randomUUID()}`;
 
@@ -32,7 +35,11 @@ export class TemplatedServerNats extends ServerNats {
     extras: Record<string, unknown> = {},
   ): void {
     const resolved = extras['queue'] === EVERY_REPLICA ? { ...extras, queue: this.replicaQueue } : extras;
-    super.addHandler(pattern, callback, isEventHandler, resolved);
+    const inContext: MessageHandler = (data, context?: NatsContext) => {
+      const headers = context?.getHeaders() as { get(name: string): string } | undefined;
+      return withCorrelationId(correlationIdFrom(headers?.get(CORRELATION_HEADER)), () => callback(data, context));
+    };
+    super.addHandler(pattern, inContext, isEventHandler, resolved);
   }
 
   override normalizePattern(pattern: Parameters<ServerNats['normalizePattern']>[0]): string {
