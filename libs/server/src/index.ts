@@ -20,6 +20,7 @@ export {
   IDEMPOTENCY_OWNER,
   IdempotencyInterceptor,
   type IdempotencyOwnerOf,
+  IDEMPOTENT,
 } from './idempotency/idempotency.interceptor.js';
 export {
   IDEMPOTENCY_ABANDONED_AFTER_SECONDS,
@@ -29,8 +30,8 @@ export {
   type IdempotencyOutcome,
   IdempotencyStore,
 } from './idempotency/idempotency.store.js';
-export { IDEMPOTENT, Idempotent } from './idempotency/idempotent.decorator.js';
-export { type IdempotencyOptions, provideIdempotency } from './idempotency/provide-idempotency.js';
+export { Idempotent } from './idempotency/idempotent.decorator.js';
+export { idempotencyModule, type IdempotencyOptions } from './idempotency/provide-idempotency.js';
 export { requestHash } from './idempotency/request-hash.js';
 export {
   CORRELATION_HEADER,

@@ -1,5 +1,5 @@
-import { Module } from '@nestjs/common';
-import { provideIdempotency } from '@switchboard/server';
+import { Global, Module } from '@nestjs/common';
+import { idempotencyModule } from '@switchboard/server';
 
 import { scopeOf } from '../auth/workspace-principal.js';
 import { ScopedIdempotencyStore } from './scoped-idempotency.store.js';
@@ -9,5 +9,6 @@ import { ScopedIdempotencyStore } from './scoped-idempotency.store.js';
  * principal (a tenant, or a workspace admin), responses sealed (they can
  * carry credentials).
  */
-@Module({ providers: provideIdempotency({ store: ScopedIdempotencyStore, ownerOf: scopeOf }) })
+@Global()
+@Module(idempotencyModule({ store: ScopedIdempotencyStore, ownerOf: scopeOf }))
 export class IdempotencyModule {}

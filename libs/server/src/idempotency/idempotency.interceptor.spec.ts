@@ -3,9 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { lastValueFrom, of, throwError } from 'rxjs';
 
 import { DomainException } from '../errors/domain.exception.js';
-import { IdempotencyInterceptor } from './idempotency.interceptor.js';
+import { IdempotencyInterceptor, IDEMPOTENT } from './idempotency.interceptor.js';
 import { type IdempotencyOutcome, IdempotencyStore } from './idempotency.store.js';
-import { IDEMPOTENT } from './idempotent.decorator.js';
 
 interface Owner {
   userId: string;

@@ -5,12 +5,14 @@ import { catchError, concatMap, from, type Observable, of, switchMap, throwError
 
 import { DomainException } from '../errors/domain.exception.js';
 import { IdempotencyStore } from './idempotency.store.js';
-import { IDEMPOTENT } from './idempotent.decorator.js';
 import { requestHash } from './request-hash.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 
-/** The injection token of the app's `(principal) => owner` function (see provideIdempotency). */
+/** Marks the routes that honour `Idempotency-Key` (see Idempotent). */
+export const IDEMPOTENT = 'switchboard:idempotent';
+
+/** The injection token of the app's `(principal) => owner` function (see idempotencyModule). */
 export const IDEMPOTENCY_OWNER = Symbol('IdempotencyOwner');
 
 /** Turns the principal an app's auth guard put on `request.principal` into the owner of its keys. */

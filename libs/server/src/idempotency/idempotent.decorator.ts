@@ -1,18 +1,20 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 
 import { ApiProblem } from '../openapi/api-problem.js';
+import { IdempotencyInterceptor, IDEMPOTENT } from './idempotency.interceptor.js';
 import { IDEMPOTENCY_TTL_HOURS } from './idempotency.store.js';
-
-export const IDEMPOTENT = 'switchboard:idempotent';
 
 /**
  * A mutating POST that honours `Idempotency-Key`: a repeat with the same key
  * and body returns the first response (with `Idempotent-Replayed: true`).
+ * The interceptor is attached to these routes only: an interceptor on every
+ * route costs every request Nest's observable chain.
  */
 export function Idempotent(): MethodDecorator {
   return applyDecorators(
     SetMetadata(IDEMPOTENT, true),
+    UseInterceptors(IdempotencyInterceptor),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,

@@ -1,7 +1,6 @@
-import type { Provider, Type } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import type { ModuleMetadata, Type } from '@nestjs/common';
 
-import { IDEMPOTENCY_OWNER, IdempotencyInterceptor, type IdempotencyOwnerOf } from './idempotency.interceptor.js';
+import { IDEMPOTENCY_OWNER, type IdempotencyOwnerOf } from './idempotency.interceptor.js';
 import { IdempotencyStore } from './idempotency.store.js';
 
 export interface IdempotencyOptions<Principal, Owner> {
@@ -11,11 +10,19 @@ export interface IdempotencyOptions<Principal, Owner> {
   ownerOf: IdempotencyOwnerOf<Principal, Owner>;
 }
 
-/** The providers of an app's idempotency module: its store and owner function behind the shared interceptor. */
-export function provideIdempotency<Principal, Owner>(options: IdempotencyOptions<Principal, Owner>): Provider[] {
-  return [
-    { provide: IdempotencyStore, useClass: options.store },
-    { provide: IDEMPOTENCY_OWNER, useValue: options.ownerOf },
-    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-  ];
+/**
+ * An app's idempotency module: its store and owner function, for the
+ * interceptor every `@Idempotent()` route carries. Declare the module
+ * `@Global()`, so that the routes of every module reach them.
+ */
+export function idempotencyModule<Principal, Owner>(
+  options: IdempotencyOptions<Principal, Owner>,
+): Required<Pick<ModuleMetadata, 'providers' | 'exports'>> {
+  return {
+    providers: [
+      { provide: IdempotencyStore, useClass: options.store },
+      { provide: IDEMPOTENCY_OWNER, useValue: options.ownerOf },
+    ],
+    exports: [IdempotencyStore, IDEMPOTENCY_OWNER],
+  };
 }
