@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 
 import { TenantsModule } from '../tenants/tenants.module.js';
+import { RateLimitGuard } from '../usage/rate-limit.guard.js';
 import { VerifiedTokens } from './verified-tokens.js';
 import { WorkspaceAuthGuard } from './workspace-auth.guard.js';
 import { WorkspaceJwtStrategy } from './workspace-jwt.strategy.js';
@@ -14,7 +15,9 @@ import { WorkspaceKeys } from './workspace-keys.js';
     WorkspaceKeys,
     VerifiedTokens,
     WorkspaceJwtStrategy,
+    // Global guards run in the order they are provided: the rate limit counts the tenant authentication found.
     { provide: APP_GUARD, useClass: WorkspaceAuthGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
   exports: [WorkspaceKeys],
 })

@@ -1,6 +1,5 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode } from '@switchboard/server';
-import { from, type Observable, switchMap } from 'rxjs';
 
 import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
@@ -10,30 +9,28 @@ import { workspaceLimit } from './workspace-limits.js';
  * `limits.tenantRequestsPerSecond`: a per-tenant counter per one-second
  * window, kept in Postgres so that every replica of the instance counts
  * against the same limit. One round trip per request of a limited tenant.
+ * Runs after WorkspaceAuthGuard, which finds the tenant (see AuthModule).
  */
 @Injectable()
-export class RateLimitInterceptor implements NestInterceptor {
+export class RateLimitGuard implements CanActivate {
   constructor(private readonly scope: TenantScope) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
     const principal = context.switchToHttp().getRequest<{ principal?: WorkspacePrincipal }>().principal;
     const limit = principal?.tenant ? workspaceLimit(principal.workspace, 'tenantRequestsPerSecond') : null;
-    if (!principal?.tenant || limit === null) return next.handle();
-    return from(this.count(principal)).pipe(
-      switchMap(({ count, retryAfter }) => {
-        if (count > limit) {
-          throw new DomainException(
-            429,
-            ErrorCode.RateLimited,
-            'Too Many Requests',
-            `This tenant may make ${limit} requests per second.`,
-            { retryAfterSeconds: retryAfter },
-          );
-        }
-        return next.handle();
-      }),
-    );
+    if (!principal?.tenant || limit === null) return true;
+    const { count, retryAfter } = await this.count(principal);
+    if (count > limit) {
+      throw new DomainException(
+        429,
+        ErrorCode.RateLimited,
+        'Too Many Requests',
+        `This tenant may make ${limit} requests per second.`,
+        { retryAfterSeconds: retryAfter },
+      );
+    }
+    return true;
   }
 
   private async count(principal: WorkspacePrincipal): Promise<{ count: number; retryAfter: number }> {
