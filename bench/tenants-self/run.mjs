@@ -1,7 +1,10 @@
 // GET /tenants/self on a real instance (tenant JWT, passport-jwt, RLS scope,
 // the app role) against a bare Fastify + pg server that reads the same row by
 // id with no auth — same pool size, same concurrency, side by side in one run.
-// Then the same with 1,000,000 tenants in the workspace.
+// Then the same with 1,000,000 tenants in the workspace. The instance reads the
+// row with a named prepared statement; a second bare route does the same, so
+// the report shows the ratio to the plain bare server (the target) and to one
+// that saves what the statement saves.
 //
 //   npm run bench:tenants-self            (BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONCURRENCY, BENCH_POOL to tune)
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -88,24 +91,32 @@ await instance.get(NatsClient).request(
 // The baseline: the same row by id, no auth, no scope, same pool size.
 const ownerPool = new pg.Pool({ connectionString: withDatabase(adminUrl, database), max: poolSize });
 const bare = Fastify();
+const TENANT_BY_ID = `SELECT id, internal_id, name, fields, sealed_credentials, ai_credits_rolling_30_day_limit, created_at, updated_at, archived_at
+  FROM tenants WHERE id = $1`;
+const toDto = (row) => ({
+  id: row.id,
+  internalId: row.internal_id,
+  name: row.name,
+  fields: row.fields,
+  hasCredentials: row.sealed_credentials !== null,
+  aiCreditsRolling30DayLimit: row.ai_credits_rolling_30_day_limit,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+  archivedAt: row.archived_at,
+});
 bare.get('/tenants/self', async (request) => {
-  const { rows } = await ownerPool.query(
-    `SELECT id, internal_id, name, fields, sealed_credentials, ai_credits_rolling_30_day_limit, created_at, updated_at, archived_at
-     FROM tenants WHERE id = $1`,
-    [request.headers['x-tenant-id']],
-  );
-  const row = rows[0];
-  return {
-    id: row.id,
-    internalId: row.internal_id,
-    name: row.name,
-    fields: row.fields,
-    hasCredentials: row.sealed_credentials !== null,
-    aiCreditsRolling30DayLimit: row.ai_credits_rolling_30_day_limit,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-    archivedAt: row.archived_at,
-  };
+  const { rows } = await ownerPool.query(TENANT_BY_ID, [request.headers['x-tenant-id']]);
+  return toDto(rows[0]);
+});
+// The same with a named prepared statement, as the instance reads the row: shown for comparison, so that
+// what the statement saves is not mistaken for what the rest of the stack costs.
+bare.get('/tenants/self-prepared', async (request) => {
+  const { rows } = await ownerPool.query({
+    name: 'tenant_by_id',
+    text: TENANT_BY_ID,
+    values: [request.headers['x-tenant-id']],
+  });
+  return toDto(rows[0]);
 });
 await bare.listen({ port: 0, host: '127.0.0.1' });
 const bareUrl = `http://127.0.0.1:${bare.server.address().port}`;
@@ -139,13 +150,18 @@ async function measure(label, total) {
   );
   const headersForInstance = tokens.map((token) => ({ authorization: `Bearer ${token}` }));
   const headersForBare = tenants.map((tenant) => ({ 'x-tenant-id': tenant.id }));
-  const load = (url, headers, durationMs) => runLoad({ url: `${url}/tenants/self`, durationMs, concurrency, headers });
-  // Warm both (JIT, pools, the token cache) before measuring.
-  await load(instanceUrl, headersForInstance, warmupSeconds * 1000);
-  await load(bareUrl, headersForBare, warmupSeconds * 1000);
-  const instanceResult = await load(instanceUrl, headersForInstance, seconds * 1000);
-  const bareResult = await load(bareUrl, headersForBare, seconds * 1000);
-  return { label, total, instance: instanceResult, bare: bareResult };
+  const load = (url, headers, durationMs) => runLoad({ url, durationMs, concurrency, headers });
+  const targets = {
+    instance: [`${instanceUrl}/tenants/self`, headersForInstance],
+    bare: [`${bareUrl}/tenants/self`, headersForBare],
+    barePrepared: [`${bareUrl}/tenants/self-prepared`, headersForBare],
+  };
+  // Warm all three (JIT, pools, the token cache) before measuring.
+  for (const [url, headers] of Object.values(targets)) await load(url, headers, warmupSeconds * 1000);
+  const results = { label, total };
+  for (const [name, [url, headers]] of Object.entries(targets))
+    results[name] = await load(url, headers, seconds * 1000);
+  return results;
 }
 
 const format = (r) =>
@@ -157,9 +173,12 @@ try {
   console.log(`GET /tenants/self — concurrency ${concurrency}, pool ${poolSize}, ${seconds}s each, this machine`);
   for (const run of [small, large]) {
     console.log(`\n${run.label}`);
-    console.log(`  instance   ${format(run.instance)}`);
-    console.log(`  bare       ${format(run.bare)}`);
+    const lines = { instance: run.instance, bare: run.bare, 'bare, prepared': run.barePrepared };
+    for (const [name, result] of Object.entries(lines)) console.log(`  ${name.padEnd(15)}${format(result)}`);
     console.log(`  instance / bare throughput: ${((100 * run.instance.throughput) / run.bare.throughput).toFixed(1)}%`);
+    console.log(
+      `  instance / bare with the same prepared statement: ${((100 * run.instance.throughput) / run.barePrepared.throughput).toFixed(1)}%`,
+    );
   }
   console.log(
     `\ninstance p99, 1,000,000 vs 1,000 tenants: ${(large.instance.p99 / small.instance.p99).toFixed(2)}x (target ≤ 1.2x)`,

@@ -1,6 +1,7 @@
 export { type DatabaseIdentity, ident, identityOf, literal, redactUrl, withDatabase } from './database-urls.js';
 export { PgListener, type PgListenerOptions } from './pg-listener.js';
 export { postgresOptions } from './postgres-options.js';
+export { queryPrepared } from './prepared-query.js';
 export {
   type RewrapOptions,
   rewrapSealedColumns,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Keyring } from '@switchboard/crypto';
+import { queryPrepared } from '@switchboard/persistence';
 import { decodeCursor, DomainException, type Page, pageLimit, toPage } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -67,9 +68,11 @@ export class TenantsService {
     return toPage(rows, limit, (row) => ({ at: row.position!, id: row.id }), toTenantDto);
   }
 
-  /** One round trip: the scope and the read in one statement (see ScopedTenantReads). */
+  /** One round trip: the scope and the read in one prepared statement (see ScopedTenantReads). */
   async get(principal: WorkspacePrincipal, id: string): Promise<TenantDto> {
-    const [row] = await this.dataSource.query<TenantRow[]>(
+    const [row] = await queryPrepared<TenantRow>(
+      this.dataSource,
+      'scoped_tenant_by_id',
       `SELECT ${TENANT_COLUMNS} FROM scoped_tenant_by_id($1, $2, $3)`,
       [principal.workspace.id, principal.tenant?.id ?? null, id],
     );
