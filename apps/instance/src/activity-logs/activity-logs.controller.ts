@@ -1,9 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { DomainException, type Page, PageQueryDto } from '@switchboard/server';
+import { type Page, PageQueryDto } from '@switchboard/server';
 import { IsOptional, IsUUID } from 'class-validator';
 
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import { namedTenant } from '../auth/require-admin.js';
 import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import { type ActivityLogDto, ActivityLogService } from './activity-log.service.js';
@@ -31,11 +32,7 @@ export class ActivityLogsController {
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Query() query: ActivityLogQueryDto,
   ): Promise<Page<ActivityLogDto>> {
-    if (query.tenantId && !principal.isAdmin) {
-      throw DomainException.forbidden('Only an admin token may name a tenantId.');
-    }
-    return this.scope.run(scopeOf(principal), (manager) =>
-      this.activity.list(manager, query, principal.tenant?.id ?? query.tenantId ?? null),
-    );
+    const tenantId = namedTenant(principal, query.tenantId);
+    return this.scope.run(scopeOf(principal), (manager) => this.activity.list(manager, query, tenantId));
   }
 }

@@ -122,14 +122,16 @@ describe('connections', () => {
     expect((await activity(tenants.alice.id)).map((entry) => entry.type)).toContain('connection.created');
   });
 
-  it('an admin connects the tenant it names; a tenant token may not name one', async () => {
+  it('an admin connects the tenant it names; a tenant token may name only itself', async () => {
     const named = await connect(admin(), { tenantId: tenants.bob.id, name: 'Bob via admin' });
     expect(named).toMatchObject({ tenantId: tenants.bob.id, name: 'Bob via admin' });
 
     const unnamed = await call('POST', '/connections', admin(), { integrationKey: 'crm', credentials: CREDENTIALS });
     expect(unnamed.status).toBe(400);
     expect((await json(unnamed)).errors).toEqual([expect.objectContaining({ field: 'tenantId' })]);
-    for (const tenantId of [tenants.alice.id, tenants.bob.id]) {
+    const itself = await connect(tenants.alice.token(), { tenantId: tenants.alice.id, name: 'Alice, named' });
+    expect(itself).toMatchObject({ tenantId: tenants.alice.id, name: 'Alice, named' });
+    for (const tenantId of [tenants.bob.id, tenants.carol.id, MISSING]) {
       const response = await call('POST', '/connections', tenants.alice.token(), {
         integrationKey: 'crm',
         credentials: CREDENTIALS,
@@ -210,7 +212,7 @@ describe('connections', () => {
     expect(await names(`/connections?integrationId=${daveErp.integrationId}`, dave)).toEqual(['dave-erp']);
     expect(await names('/connections?search=ERIN', fixture.adminToken())).toEqual(['erin-crm']);
     expect((await call('GET', `/connections?tenantId=${erinCrm.tenantId}`, dave)).status).toBe(403);
-    expect((await call('GET', `/connections?tenantId=${daveCrm.tenantId}`, dave)).status).toBe(403);
+    expect(await names(`/connections?tenantId=${daveCrm.tenantId}`, dave)).toEqual(['dave-crm', 'dave-erp']);
 
     await call('PATCH', `/connections/${daveErp.id}`, dave, { disconnected: true });
     expect(await names('/connections?disconnected=true', dave)).toEqual(['dave-erp']);

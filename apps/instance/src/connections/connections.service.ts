@@ -4,7 +4,7 @@ import { decodeCursor, DomainException, ErrorCode, type Page, pageLimit, toPage 
 import type { EntityManager } from 'typeorm';
 
 import { type ActivityActor, ActivityLogService } from '../activity-logs/activity-log.service.js';
-import { requireAdmin } from '../auth/require-admin.js';
+import { actedOnTenant, namedTenant, requireAdmin } from '../auth/require-admin.js';
 import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import { EventOutbox } from '../events/event-outbox.js';
@@ -42,7 +42,7 @@ export class ConnectionsService {
   ) {}
 
   async create(principal: WorkspacePrincipal, dto: CreateConnectionDto): Promise<ConnectionDto> {
-    const tenantId = this.tenantFor(principal, dto.tenantId);
+    const tenantId = actedOnTenant(principal, dto.tenantId);
     const selector = this.integrationOf(dto);
     return this.scope.run(scopeOf(principal), async (manager) => {
       if (!principal.tenant) await this.assertTenant(manager, tenantId);
@@ -74,15 +74,12 @@ export class ConnectionsService {
   }
 
   async list(principal: WorkspacePrincipal, query: ListConnectionsQueryDto): Promise<Page<ConnectionDto>> {
-    const named = query.tenantId ?? query.userId;
-    if (named !== undefined && !principal.isAdmin) {
-      throw DomainException.forbidden('Only an admin token may name a tenantId.');
-    }
     if (query.tenantId !== undefined && query.userId !== undefined && query.tenantId !== query.userId) {
       throw DomainException.validation('tenantId and userId name the same thing; give one.', [
         { field: 'userId', message: 'differs from tenantId' },
       ]);
     }
+    const tenantId = namedTenant(principal, query.tenantId ?? query.userId);
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
     const search = query.search ? `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
@@ -100,7 +97,7 @@ export class ConnectionsService {
          ORDER BY c.created_at, c.id
          LIMIT $9`,
         [
-          principal.tenant?.id ?? named ?? null,
+          tenantId,
           query.integrationKey ?? null,
           query.integrationId ?? null,
           search,
@@ -212,22 +209,6 @@ export class ConnectionsService {
   ): Promise<Record<string, unknown> | null> {
     await this.recordActivity(manager, principal, row, 'connection.credentials_read');
     return row.sealed_credentials ? this.keyring.decryptJson<Record<string, unknown>>(row.sealed_credentials) : null;
-  }
-
-  /** Tenant ids come from the token; only an admin token names one, and it must. */
-  private tenantFor(principal: WorkspacePrincipal, requested: string | undefined): string {
-    if (principal.tenant) {
-      if (requested !== undefined) {
-        throw DomainException.forbidden('Only an admin token may name a tenantId; a tenant token connects itself.');
-      }
-      return principal.tenant.id;
-    }
-    if (requested === undefined) {
-      throw DomainException.validation('An admin token must name the tenant: tenantId.', [
-        { field: 'tenantId', message: 'is required with an admin token' },
-      ]);
-    }
-    return requested;
   }
 
   private integrationOf(dto: CreateConnectionDto): IntegrationSelector {

@@ -108,7 +108,12 @@ describe('event subscriptions', () => {
       const listed = await json(await call('GET', '/event-subscriptions?limit=1000', token));
       expect(listed.items.map((item: { id: string }) => item.id)).not.toContain(mine.id);
     }
-    // A tenant never names a tenant, not even to read or subscribe for another one.
+    // A tenant may name itself, which changes nothing, and no other tenant.
+    const self = await subscribe(bob(), 'tenant.created', '/bob-self', tenants['bob']);
+    expect(self.tenantId).toBe(tenants['bob']);
+    const selfListed = await call('GET', `/event-subscriptions?tenantId=${tenants['bob']}`, bob());
+    expect(selfListed.status).toBe(200);
+    expect((await call('DELETE', `/event-subscriptions/${self.id}`, bob())).status).toBe(204);
     const named = await call('GET', `/event-subscriptions?tenantId=${tenants['alice']}`, bob());
     expect(named.status).toBe(403);
     const forOther = await call('POST', '/event-subscriptions', bob(), {

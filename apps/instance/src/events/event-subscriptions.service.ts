@@ -3,6 +3,7 @@ import { decodeCursor, DomainException, type Page, pageLimit, toPage } from '@sw
 import type { EntityManager } from 'typeorm';
 
 import { ActivityLogService } from '../activity-logs/activity-log.service.js';
+import { actedOnTenant, namedTenant } from '../auth/require-admin.js';
 import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import type { EventType } from './event-outbox.js';
@@ -37,12 +38,7 @@ export class EventSubscriptionsService {
   ) {}
 
   async create(principal: WorkspacePrincipal, dto: CreateEventSubscriptionDto): Promise<EventSubscriptionDto> {
-    const tenantId = this.tenantOf(principal, dto.tenantId);
-    if (tenantId === null) {
-      throw DomainException.validation('tenantId: an admin token must name the tenant to subscribe.', [
-        { field: 'tenantId', message: 'is required with an admin token' },
-      ]);
-    }
+    const tenantId = actedOnTenant(principal, dto.tenantId);
     return this.scope.run(scopeOf(principal), async (manager) => {
       const [tenant] = await manager.query<{ id: string }[]>('SELECT id FROM tenants WHERE id = $1', [tenantId]);
       if (!tenant) throw DomainException.notFound('The tenant');
@@ -65,7 +61,7 @@ export class EventSubscriptionsService {
 
   /** Oldest first. A tenant sees its own; an admin all of the workspace, or one tenant's with `tenantId`. */
   async list(principal: WorkspacePrincipal, query: EventSubscriptionQueryDto): Promise<Page<EventSubscriptionDto>> {
-    const tenantId = this.tenantOf(principal, query.tenantId);
+    const tenantId = namedTenant(principal, query.tenantId);
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
     const rows = await this.scope.run(scopeOf(principal), (manager) =>
@@ -110,14 +106,6 @@ export class EventSubscriptionsService {
     );
     if (!row) throw DomainException.notFound('The event subscription');
     return row;
-  }
-
-  /** The tenant a request is about: a tenant token's own; an admin's named one, or null for all. */
-  private tenantOf(principal: WorkspacePrincipal, named: string | undefined): string | null {
-    if (named !== undefined && !principal.isAdmin) {
-      throw DomainException.forbidden('Only an admin token may name a tenantId.');
-    }
-    return principal.tenant?.id ?? named ?? null;
   }
 }
 

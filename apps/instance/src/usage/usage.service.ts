@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode } from '@switchboard/server';
 
 import { ActivityLogService } from '../activity-logs/activity-log.service.js';
+import { actedOnTenant } from '../auth/require-admin.js';
 import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import type { RecordUsageDto, UsageDto } from './usage.dto.js';
@@ -27,7 +28,7 @@ export class UsageService {
   ) {}
 
   async record(principal: WorkspacePrincipal, dto: RecordUsageDto): Promise<UsageDto> {
-    const tenantId = this.tenantOf(principal, dto.tenantId);
+    const tenantId = actedOnTenant(principal, dto.tenantId);
     const workspaceId = principal.workspace.id;
     const sharedLimit = workspaceLimit(principal.workspace, 'aiCreditsRolling30DayLimit');
     // The workspace scope: the shared limit sums every tenant's usage. The tenant
@@ -105,20 +106,5 @@ export class UsageService {
         };
       },
     );
-  }
-
-  private tenantOf(principal: WorkspacePrincipal, requested: string | undefined): string {
-    if (principal.tenant) {
-      if (requested !== undefined && requested !== principal.tenant.id) {
-        throw DomainException.forbidden('A tenant token records usage only for its own tenant.');
-      }
-      return principal.tenant.id;
-    }
-    if (!requested) {
-      throw DomainException.validation('An admin token must name the tenant: tenantId.', [
-        { field: 'tenantId', message: 'is required with an admin token' },
-      ]);
-    }
-    return requested;
   }
 }
