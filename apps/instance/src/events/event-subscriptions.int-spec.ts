@@ -7,6 +7,7 @@ import { type WebhookReceiver, webhookReceiver } from '../../test/webhook-receiv
 import { FIXTURE_KEYS, seedWorkspace, type WorkspaceFixture } from '../../test/workspace-fixture.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import { EventOutbox, type EventType } from './event-outbox.js';
+import { MAX_SUBSCRIPTIONS_PER_TENANT } from './event-subscriptions.service.js';
 
 describe('event subscriptions', () => {
   let instance: InstanceHarness;
@@ -159,6 +160,28 @@ describe('event subscriptions', () => {
     });
     expect(unknownTenant.status).toBe(404);
     expect((await call('DELETE', `/event-subscriptions/${forBob.id}`, admin)).status).toBe(204);
+  });
+
+  it('caps a tenant at MAX_SUBSCRIPTIONS_PER_TENANT live subscriptions, even when they are made at once', async () => {
+    const dave = workspace.tenantToken('dave');
+    const attempts = await Promise.all(
+      Array.from({ length: MAX_SUBSCRIPTIONS_PER_TENANT + 10 }, (_, i) =>
+        call('POST', '/event-subscriptions', dave, {
+          eventType: 'tenant.created',
+          webhookUri: `${receiver.url}/d${i}`,
+        }),
+      ),
+    );
+    const statuses = attempts.map((response) => response.status);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(MAX_SUBSCRIPTIONS_PER_TENANT);
+    expect(statuses.filter((status) => status === 409)).toHaveLength(10);
+    const refused = await json(attempts[statuses.indexOf(409)]);
+    expect(refused).toMatchObject({ code: 'conflict', detail: expect.stringContaining('delete one first') });
+    // Deleting one makes room for one; other tenants were never limited by dave's.
+    const listed = await json(await call('GET', '/event-subscriptions?limit=1', dave));
+    expect((await call('DELETE', `/event-subscriptions/${listed.items[0].id}`, dave)).status).toBe(204);
+    await subscribe(dave, 'tenant.created', '/d-again');
+    await subscribe(bob(), 'tenant.created', '/bob-after-dave');
   });
 
   it('refuses bad input with 400 problem+json', async () => {

@@ -13,6 +13,9 @@ import type {
   EventSubscriptionQueryDto,
 } from './event-subscriptions.dto.js';
 
+/** Every subscription gets each matching event delivered: uncapped, one tenant could multiply the deliveries without end. */
+export const MAX_SUBSCRIPTIONS_PER_TENANT = 100;
+
 interface SubscriptionRow {
   id: string;
   tenant_id: string;
@@ -42,6 +45,17 @@ export class EventSubscriptionsService {
     return this.scope.run(scopeOf(principal), async (manager) => {
       const [tenant] = await manager.query<{ id: string }[]>('SELECT id FROM tenants WHERE id = $1', [tenantId]);
       if (!tenant) throw DomainException.notFound('The tenant');
+      // One creation at a time per tenant, so that concurrent ones cannot pass the cap together.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))', [tenantId]);
+      const [{ live }] = await manager.query<{ live: number }[]>(
+        'SELECT count(*)::int AS live FROM event_subscriptions WHERE tenant_id = $1 AND archived_at IS NULL',
+        [tenantId],
+      );
+      if (live >= MAX_SUBSCRIPTIONS_PER_TENANT) {
+        throw DomainException.conflict(
+          `The tenant has ${MAX_SUBSCRIPTIONS_PER_TENANT} event subscriptions, the most it may have; delete one first.`,
+        );
+      }
       const [row] = await manager.query<SubscriptionRow[]>(
         `INSERT INTO event_subscriptions (workspace_id, tenant_id, event_type, webhook_uri)
          VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
