@@ -1,4 +1,6 @@
 import { type ArgumentMetadata, type ValidationError, ValidationPipe } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate, type ValidatorOptions } from 'class-validator';
 
 import { DomainException, type FieldError } from '../errors/domain.exception.js';
 import { exceedsDepth } from './json-depth.js';
@@ -11,11 +13,16 @@ import { exceedsDepth } from './json-depth.js';
 export const MAX_BODY_DEPTH = 64;
 
 /** Bodies, queries and params are validated against their DTO; unknown body fields are refused. */
+const VALIDATOR_OPTIONS = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: { target: false },
+} satisfies ValidatorOptions;
+
 export function createValidationPipe(): ValidationPipe {
   return new BoundedValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
+    ...VALIDATOR_OPTIONS,
     transform: true,
     exceptionFactory: (errors) => {
       const fieldErrors = errors.flatMap((error) => flatten('', error));
@@ -27,17 +34,31 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
+/**
+ * Nest's ValidationPipe, bounded in depth, and with a short way for JSON
+ * object bodies: the generic pipe first walks every value three times to guard
+ * against binary values, sparse arrays and prototype keys, none of which a
+ * JSON body can carry past Fastify's parser (it refuses `__proto__` and
+ * `constructor.prototype`). Those walks cost the Hub's access-token route
+ * about a sixth of its throughput; the body still goes through
+ * class-transformer and class-validator with the same options.
+ */
 class BoundedValidationPipe extends ValidationPipe {
-  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && typeof value === 'object' && value !== null) {
-      for (const [field, item] of Object.entries(value)) {
-        if (exceedsDepth(item, MAX_BODY_DEPTH - 1)) {
-          const message = `must be nested at most ${MAX_BODY_DEPTH} levels deep`;
-          throw DomainException.validation(`${field}: ${message}`, [{ field, message }]);
-        }
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'body' || typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return super.transform(value, metadata) as Promise<unknown>;
+    }
+    for (const [field, item] of Object.entries(value)) {
+      if (exceedsDepth(item, MAX_BODY_DEPTH - 1)) {
+        const message = `must be nested at most ${MAX_BODY_DEPTH} levels deep`;
+        throw DomainException.validation(`${field}: ${message}`, [{ field, message }]);
       }
     }
-    return super.transform(value, metadata) as Promise<unknown>;
+    if (!metadata.metatype || !this.toValidate(metadata)) return value;
+    const body: object = plainToInstance(metadata.metatype as new () => object, value);
+    const errors = await validate(body, VALIDATOR_OPTIONS);
+    if (errors.length > 0) throw this.exceptionFactory(errors);
+    return body;
   }
 }
 
