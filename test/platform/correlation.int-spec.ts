@@ -2,11 +2,18 @@ import http from 'node:http';
 import { Writable } from 'node:stream';
 
 import { Body, Controller, Get, Logger, Module, Post } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
+import { EventPattern, MessagePattern } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type Contract, subjectTemplate } from '@switchboard/contracts';
-import { createService, currentCorrelationId, NatsClient, PlatformModule, Public } from '@switchboard/server';
-import { listenOnLoopback, natsNamespace, natsUrl } from '@switchboard/testing';
+import {
+  createService,
+  currentCorrelationId,
+  NatsClient,
+  PlatformModule,
+  Public,
+  withCorrelationId,
+} from '@switchboard/server';
+import { listenOnLoopback, natsNamespace, natsUrl, waitFor } from '@switchboard/testing';
 import { IsOptional, IsString } from 'class-validator';
 
 class EchoRequest {}
@@ -21,6 +28,23 @@ const echoContract: Contract<EchoRequest, EchoReply> = {
   request: EchoRequest,
   reply: EchoReply,
 };
+
+const noticeContract: Contract<EchoRequest, void> = {
+  subject: subjectTemplate('test.notice-correlation'),
+  request: EchoRequest,
+  reply: undefined,
+};
+/** Correlation ids as each listener of noticeContract saw them. */
+const heard: string[] = [];
+
+/** A second listener of the same event, so that both are seen to be called, each in the context. */
+@Controller()
+class SecondListener {
+  @EventPattern<string>(noticeContract.subject)
+  hear(): void {
+    heard.push(`second:${currentCorrelationId()}`);
+  }
+}
 
 @Controller()
 class EchoController {
@@ -45,6 +69,11 @@ class EchoController {
   @MessagePattern(echoContract.subject)
   handle(): EchoReply {
     return { correlationId: currentCorrelationId() };
+  }
+
+  @EventPattern<string>(noticeContract.subject)
+  hear(): void {
+    heard.push(`first:${currentCorrelationId()}`);
   }
 }
 
@@ -74,7 +103,7 @@ describe('correlation id', () => {
           natsRequestTimeoutMs: 2000,
         }),
       ],
-      controllers: [EchoController],
+      controllers: [EchoController, SecondListener],
     })
     class TestModule {}
     // PlatformModule's health check wants a TypeORM connection; this test only reads /echo.
@@ -120,6 +149,12 @@ describe('correlation id', () => {
     expect(mine.map((line) => line['msg'])).toEqual(['echoing hello', 'request completed']);
     expect(mine[1]).toMatchObject({ req: { method: 'POST', url: '/echo' }, res: { statusCode: 201 } });
     expect(JSON.stringify(lines)).not.toContain('Bearer x');
+  });
+
+  it('reaches every listener of an event', async () => {
+    await withCorrelationId('evt-1', () => app.get(NatsClient).emit(noticeContract, {}));
+    await waitFor(() => (heard.length === 2 ? true : undefined), { what: 'both listeners' });
+    expect(heard.sort()).toEqual(['first:evt-1', 'second:evt-1']);
   });
 
   it('is made when the caller sends none, or sends an unsafe one', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { type MessageHandler, type NatsContext, type NatsOptions, ServerNats } from '@nestjs/microservices';
+import { type MessageHandler, type NatsOptions, ServerNats } from '@nestjs/microservices';
 import { fillSubject, type SubjectVariables } from '@switchboard/contracts';
 
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
@@ -35,11 +35,12 @@ export class TemplatedServerNats extends ServerNats {
     extras: Record<string, unknown> = {},
   ): void {
     const resolved = extras['queue'] === EVERY_REPLICA ? { ...extras, queue: this.replicaQueue } : extras;
-    const inContext: MessageHandler = (data, context?: NatsContext) => {
-      const headers = context?.getHeaders() as { get(name: string): string } | undefined;
-      return withCorrelationId(correlationIdFrom(headers?.get(CORRELATION_HEADER)), () => callback(data, context));
-    };
-    super.addHandler(pattern, inContext, isEventHandler, resolved);
+    super.addHandler(pattern, callback, isEventHandler, resolved);
+  }
+
+  override handleMessage(channel: string, message: { headers?: { get(name: string): string } }): Promise<unknown> {
+    const id = correlationIdFrom(message.headers?.get(CORRELATION_HEADER));
+    return withCorrelationId(id, () => super.handleMessage(channel, message) as Promise<unknown>);
   }
 
   override normalizePattern(pattern: Parameters<ServerNats['normalizePattern']>[0]): string {
