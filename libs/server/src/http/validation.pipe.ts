@@ -12,7 +12,6 @@ import { exceedsDepth } from './json-depth.js';
  */
 export const MAX_BODY_DEPTH = 64;
 
-/** Bodies, queries and params are validated against their DTO; unknown body fields are refused. */
 const VALIDATOR_OPTIONS = {
   whitelist: true,
   forbidNonWhitelisted: true,
@@ -20,6 +19,7 @@ const VALIDATOR_OPTIONS = {
   validationError: { target: false },
 } satisfies ValidatorOptions;
 
+/** Bodies, queries and params are validated against their DTO; unknown body fields are refused. */
 export function createValidationPipe(): ValidationPipe {
   return new BoundedValidationPipe({
     ...VALIDATOR_OPTIONS,
