@@ -1,5 +1,6 @@
 import { IsIn, IsInt, IsOptional, Matches, Max, Min, MinLength } from 'class-validator';
 
+import { IsCidrList } from './cidr-list.decorator.js';
 import { Secret } from './secret.decorator.js';
 
 const POSTGRES_URL = /^postgres(ql)?:\/\/.+\/.+/;
@@ -33,6 +34,13 @@ export abstract class ServiceConfig {
 
   /** `v2:<base64 32 bytes>,v1:…`: the first encrypts, all decrypt. Shared by the Hub and its instances. */
   @Secret() @MinLength(10) ENCRYPTION_KEYS!: string;
+
+  /**
+   * Ranges outbound calls (webhooks) may reach although they are not public,
+   * comma-separated CIDRs; none by default. E.g. `127.0.0.0/8,::1/128` for a
+   * receiver on the development machine.
+   */
+  @IsCidrList() OUTBOUND_ALLOWED_CIDRS: string = '';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL: string = 'info';
 }

@@ -43,3 +43,7 @@ export { MetricsRegistry } from './metrics/metrics.js';
 export { NatsClient, type NatsClientOptions, NatsRequestFailed } from './nats/nats-client.js';
 export { EVERY_REPLICA } from './nats/templated-server-nats.js';
 export { ApiProblem, FieldErrorDto, ProblemDto, problemResponse } from './openapi/api-problem.js';
+export { IsHttpUrl } from './outbound/is-http-url.decorator.js';
+export { OutboundConnectionRefused, OutboundHttp, type Resolve } from './outbound/outbound-http.js';
+export { OutboundPolicy, parseCidrList } from './outbound/outbound-policy.js';
+export { assertOutboundUrl, outboundUrlRefusal } from './outbound/outbound-url.js';

@@ -26,6 +26,13 @@ export class DomainException extends Error {
     return new DomainException(400, ErrorCode.ValidationFailed, 'Validation failed', detail, { errors });
   }
 
+  /** `400 outbound_url_refused`: a URL the service would call is not a public http(s) target (API.md, "Trust boundaries"). */
+  static outboundUrlRefused(field: string, reason: string): DomainException {
+    return new DomainException(400, ErrorCode.OutboundUrlRefused, 'Outbound URL refused', `${field}: ${reason}.`, {
+      errors: [{ field, message: reason }],
+    });
+  }
+
   static notFound(what: string): DomainException {
     return new DomainException(404, ErrorCode.NotFound, 'Not found', `${what} was not found.`);
   }

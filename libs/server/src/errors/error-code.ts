@@ -1,6 +1,7 @@
 /** Stable, machine-readable error codes carried in every problem+json body. */
 export enum ErrorCode {
   ValidationFailed = 'validation_failed',
+  OutboundUrlRefused = 'outbound_url_refused',
   MalformedRequest = 'malformed_request',
   UnsupportedMediaType = 'unsupported_media_type',
   PayloadTooLarge = 'payload_too_large',
