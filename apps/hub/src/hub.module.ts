@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Keyring } from '@switchboard/crypto';
 import { postgresOptions } from '@switchboard/persistence';
-import { PlatformModule } from '@switchboard/server';
+import { OutboundPolicy, PlatformModule } from '@switchboard/server';
 
 import { AuditLogModule } from './audit-log/audit-log.module.js';
 import { PlatformAuthGuard } from './auth/platform-auth.guard.js';
@@ -38,7 +38,12 @@ export class HubModule {
             applicationName: 'switchboard-hub',
           }),
         ),
-        { module: HubCoreModule, global: true, providers: coreProviders(config), exports: [HubConfig, Keyring] },
+        {
+          module: HubCoreModule,
+          global: true,
+          providers: coreProviders(config),
+          exports: [HubConfig, Keyring, OutboundPolicy],
+        },
         AuditLogModule,
         UsersModule,
         OrgsModule,
@@ -59,5 +64,6 @@ function coreProviders(config: HubConfig) {
   return [
     { provide: HubConfig, useValue: config },
     { provide: Keyring, useValue: Keyring.parse(config.ENCRYPTION_KEYS) },
+    { provide: OutboundPolicy, useValue: OutboundPolicy.fromAllowedCidrs(config.OUTBOUND_ALLOWED_CIDRS) },
   ];
 }

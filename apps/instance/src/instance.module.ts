@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Keyring } from '@switchboard/crypto';
 import { postgresOptions } from '@switchboard/persistence';
-import { PlatformModule } from '@switchboard/server';
+import { OutboundPolicy, PlatformModule } from '@switchboard/server';
 
 import { ActivityLogsModule } from './activity-logs/activity-logs.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -51,8 +51,9 @@ export class InstanceModule {
           providers: [
             { provide: InstanceConfig, useValue: config },
             { provide: Keyring, useValue: Keyring.parse(config.ENCRYPTION_KEYS) },
+            { provide: OutboundPolicy, useValue: OutboundPolicy.fromAllowedCidrs(config.OUTBOUND_ALLOWED_CIDRS) },
           ],
-          exports: [InstanceConfig, Keyring],
+          exports: [InstanceConfig, Keyring, OutboundPolicy],
         },
         DatabaseModule,
         WorkspaceCoreModule,

@@ -398,7 +398,12 @@ describe('Instance routes: who may call what', () => {
   const results = new Map<string, Record<Caller, Outcome>>();
 
   beforeAll(async () => {
-    instance = await startInstance({ ENCRYPTION_KEYS: FIXTURE_KEYS, DATABASE_POOL_SIZE: '10' });
+    instance = await startInstance({
+      ENCRYPTION_KEYS: FIXTURE_KEYS,
+      DATABASE_POOL_SIZE: '10',
+      // Subscriptions point at a closed loopback port, which the outbound policy refuses unless allowed.
+      OUTBOUND_ALLOWED_CIDRS: '127.0.0.0/8',
+    });
     served = [
       ...new Set(
         routesOf(instance.app)

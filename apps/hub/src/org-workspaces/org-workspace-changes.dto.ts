@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PageQueryDto } from '@switchboard/server';
+import { IsHttpUrl, PageQueryDto } from '@switchboard/server';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -11,7 +11,6 @@ import {
   IsObject,
   IsOptional,
   IsString,
-  IsUrl,
   IsUUID,
   Length,
   Max,
@@ -70,10 +69,17 @@ export class UpdateOrgWorkspaceDto {
   @MaxJsonSize(MAX_SETTINGS_BYTES)
   settings?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: String, nullable: true, format: 'uri', description: 'http(s); null removes it.' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    format: 'uri',
+    description:
+      'http(s) to a public address (else 400 outbound_url_refused; OUTBOUND_ALLOWED_CIDRS allows ranges); null removes it.',
+  })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @IsString()
+  @IsHttpUrl()
   @Length(1, 2000)
   webhookUri?: string | null;
 

@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Keyring } from '@switchboard/crypto';
-import { decodeCursor, DomainException, type Page, pageLimit, toPage } from '@switchboard/server';
+import {
+  assertOutboundUrl,
+  decodeCursor,
+  DomainException,
+  OutboundPolicy,
+  type Page,
+  pageLimit,
+  toPage,
+} from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
 import { AuditLogService } from '../audit-log/audit-log.service.js';
@@ -67,6 +75,7 @@ export class OrgWorkspacesService {
     private readonly relay: RelayService,
     private readonly accessTokens: AccessTokenService,
     private readonly audit: AuditLogService,
+    private readonly outbound: OutboundPolicy,
   ) {}
 
   async create(userId: string, request: CreateOrgWorkspaceDto): Promise<CreatedOrgWorkspaceDto> {
@@ -137,8 +146,15 @@ export class OrgWorkspacesService {
     );
   }
 
+  /**
+   * Changes what the body names. A `webhookUri` must be a public http(s)
+   * target (`400 outbound_url_refused` otherwise, nothing changed); checked
+   * once the caller is known to manage the workspace, so that others learn
+   * nothing from it.
+   */
   async update(userId: string, id: string, change: UpdateOrgWorkspaceDto): Promise<OrgWorkspaceDto> {
     return this.changeConfigurationToDto(userId, id, 'org_workspace.updated', describeChange(change), (workspace) => {
+      if (typeof change.webhookUri === 'string') assertOutboundUrl(change.webhookUri, this.outbound, 'webhookUri');
       if (change.name !== undefined) workspace.name = change.name;
       if (change.settings !== undefined) workspace.settings = change.settings;
       if (change.webhookUri !== undefined) workspace.webhookUri = change.webhookUri;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PageQueryDto } from '@switchboard/server';
-import { IsIn, IsOptional, IsString, IsUrl, IsUUID, MaxLength } from 'class-validator';
+import { IsHttpUrl, PageQueryDto } from '@switchboard/server';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 
 import { EVENT_TYPES, type EventType } from './event-outbox.js';
 
@@ -22,11 +22,12 @@ export class CreateEventSubscriptionDto {
   @ApiProperty({
     format: 'uri',
     maxLength: 2000,
-    description: 'http(s); receives POST {eventType, data, id, createdAt}, signed in X-Signature.',
+    description:
+      'http(s) to a public address (else 400 outbound_url_refused; OUTBOUND_ALLOWED_CIDRS allows ranges); receives POST {eventType, data, id, createdAt}, signed as Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature) and in X-Signature.',
   })
   @IsString()
   @MaxLength(2000)
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @IsHttpUrl()
   webhookUri!: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'Admin only, and then required: the tenant subscribed.' })
   @IsOptional()

@@ -25,6 +25,8 @@ describe('event subscriptions', () => {
       EVENTS_MIN_BACKOFF_MS: '20',
       EVENTS_MAX_BACKOFF_MS: '200',
       EVENTS_REQUEST_TIMEOUT_MS: '2000',
+      // The receiver listens on loopback, which the outbound policy refuses unless allowed.
+      OUTBOUND_ALLOWED_CIDRS: '127.0.0.0/8',
     });
     workspace = await seedWorkspace(instance, { webhookUri: `${receiver.url}/workspace` });
     other = await seedWorkspace(instance);

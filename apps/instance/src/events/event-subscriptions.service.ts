@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, DomainException, type Page, pageLimit, toPage } from '@switchboard/server';
+import {
+  assertOutboundUrl,
+  decodeCursor,
+  DomainException,
+  OutboundPolicy,
+  type Page,
+  pageLimit,
+  toPage,
+} from '@switchboard/server';
 import type { EntityManager } from 'typeorm';
 
 import { ActivityLogService } from '../activity-logs/activity-log.service.js';
@@ -38,10 +46,17 @@ export class EventSubscriptionsService {
   constructor(
     private readonly scope: TenantScope,
     private readonly activity: ActivityLogService,
+    private readonly outbound: OutboundPolicy,
   ) {}
 
+  /**
+   * Subscribes the tenant. `webhookUri` must be a public http(s) target
+   * (`400 outbound_url_refused` otherwise, nothing stored); the address it
+   * resolves to is judged again at each delivery.
+   */
   async create(principal: WorkspacePrincipal, dto: CreateEventSubscriptionDto): Promise<EventSubscriptionDto> {
     const tenantId = actedOnTenant(principal, dto.tenantId);
+    assertOutboundUrl(dto.webhookUri, this.outbound, 'webhookUri');
     return this.scope.run(scopeOf(principal), async (manager) => {
       const [tenant] = await manager.query<{ id: string }[]>('SELECT id FROM tenants WHERE id = $1', [tenantId]);
       if (!tenant) throw DomainException.notFound('The tenant');
