@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** What a receiver does with one request: answer with a status, or never answer. */
@@ -9,6 +9,8 @@ export interface ReceivedRequest {
   body: string;
   signature: string | undefined;
   contentType: string | undefined;
+  /** Every header, as Node lowercases them. */
+  headers: IncomingHttpHeaders;
   /** The parsed body. */
   event: { eventType: string; data: Record<string, unknown>; id: string; createdAt: string };
   status: ReceiverReply;
@@ -46,6 +48,7 @@ export async function webhookReceiver(): Promise<WebhookReceiver> {
         body,
         signature: Array.isArray(header) ? header[0] : header,
         contentType: request.headers['content-type'],
+        headers: request.headers,
         event: JSON.parse(body) as ReceivedRequest['event'],
       };
       const status = receiver.reply(seen, requests.length);

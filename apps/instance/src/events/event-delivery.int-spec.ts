@@ -9,6 +9,8 @@ import { TenantScope } from '../database/tenant-scope.js';
 import { EventOutbox } from './event-outbox.js';
 
 const EVENTS_CONFIG = {
+  // The receiver listens on loopback, which the outbound policy refuses unless allowed.
+  OUTBOUND_ALLOWED_CIDRS: '127.0.0.0/8',
   EVENTS_POLL_INTERVAL_MS: '100',
   EVENTS_MIN_BACKOFF_MS: '20',
   EVENTS_MAX_BACKOFF_MS: '200',

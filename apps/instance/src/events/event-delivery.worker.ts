@@ -8,14 +8,15 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Keyring } from '@switchboard/crypto';
 import { PgListener } from '@switchboard/persistence';
-import { describeError } from '@switchboard/server';
+import { describeError, OutboundHttp } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { InstanceConfig } from '../config.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import { deliveryBackoffMs } from './delivery-backoff.js';
 import { EVENTS_CHANNEL } from './event-outbox.js';
-import { SIGNATURE_HEADER, webhookSignature } from './webhook-signature.js';
+import { liveWebhookSecrets, type WorkspaceSecretColumns } from './live-secrets.js';
+import { SIGNATURE_HEADER, standardWebhookHeaders, webhookSignature } from './webhook-signature.js';
 
 /** A delivery this replica leased, with its event and its target. */
 interface ClaimedDelivery {
@@ -34,7 +35,8 @@ interface ClaimedDelivery {
 
 interface WorkspaceTarget {
   webhookUri: string | null;
-  secret: string;
+  /** Live secrets, current first (see liveWebhookSecrets); empty when nothing was claimed. */
+  secrets: string[];
 }
 
 interface Claim {
@@ -105,6 +107,11 @@ export interface PruneResult {
  * with SKIP LOCKED and hidden behind a lease (its next_attempt_at) while in
  * flight. Wakes on NOTIFY from the outbox; polls as the fallback. Prunes
  * what was delivered longer ago than the retention.
+ *
+ * Requests go through `OutboundHttp`: an address the outbound policy refuses
+ * (after DNS resolution) fails the attempt like any network error — recorded
+ * in `last_error`, retried with backoff. Each request carries the Standard
+ * Webhooks headers (one signature per live secret) and `X-Signature`.
  */
 @Injectable()
 export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -133,6 +140,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     private readonly scope: TenantScope,
     private readonly keyring: Keyring,
     private readonly config: InstanceConfig,
+    private readonly http: OutboundHttp,
   ) {
     this.leaseSeconds = (config.EVENTS_REQUEST_TIMEOUT_MS + LEASE_MARGIN_MS) / 1000;
     this.listener = new PgListener({
@@ -314,8 +322,9 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
    */
   private async claim(workspaceId: string, limit: number): Promise<Claim | null> {
     return this.scope.run({ workspaceId, tenantId: null }, async (manager) => {
-      const [workspace] = await manager.query<{ webhook_uri: string | null; sealed_secret: string }[]>(
-        'SELECT webhook_uri, sealed_secret FROM workspaces WHERE id = $1 AND archived_at IS NULL',
+      const [workspace] = await manager.query<({ webhook_uri: string | null } & WorkspaceSecretColumns)[]>(
+        `SELECT webhook_uri, sealed_secret, previous_sealed_secret, previous_secret_expires_at
+         FROM workspaces WHERE id = $1 AND archived_at IS NULL`,
         [workspaceId],
       );
       if (!workspace) return null;
@@ -343,8 +352,8 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
          LEFT JOIN event_subscriptions s ON s.id = c.subscription_id`,
         [workspaceId, limit, this.leaseSeconds],
       );
-      const secret = deliveries.length > 0 ? this.keyring.decrypt(workspace.sealed_secret) : '';
-      return { workspace: { webhookUri: workspace.webhook_uri, secret }, deliveries };
+      const secrets = deliveries.length > 0 ? liveWebhookSecrets(workspace, this.keyring) : [];
+      return { workspace: { webhookUri: workspace.webhook_uri, secrets }, deliveries };
     });
   }
 
@@ -358,7 +367,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
         );
         return;
       }
-      const error = await this.send(uri, workspace.secret, delivery);
+      const error = await this.send(uri, workspace.secrets, delivery);
       if (error === undefined) {
         // Shutting down: hand the delivery back for the next replica rather than count an attempt.
         await this.inTenant(workspaceId, delivery, (manager) =>
@@ -399,7 +408,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
   }
 
   /** Null on a 2xx, the reason otherwise, undefined when aborted by shutdown. */
-  private async send(uri: string, secret: string, delivery: ClaimedDelivery): Promise<string | null | undefined> {
+  private async send(uri: string, secrets: string[], delivery: ClaimedDelivery): Promise<string | null | undefined> {
     const body = JSON.stringify({
       eventType: delivery.type,
       data: delivery.data,
@@ -415,9 +424,13 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     const onShutdown = () => controller.abort(new Error('shutting down'));
     this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     try {
-      const response = await fetch(uri, {
+      const response = await this.http.fetch(uri, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: webhookSignature(secret, body) },
+        headers: {
+          'content-type': 'application/json',
+          ...standardWebhookHeaders(delivery.event_id, Date.now() / 1000, body, secrets),
+          [SIGNATURE_HEADER]: webhookSignature(secrets[0], body),
+        },
         body,
         // A redirect is not a 2xx: following it could send the event somewhere the target never named.
         redirect: 'manual',

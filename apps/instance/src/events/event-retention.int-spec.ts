@@ -29,6 +29,8 @@ describe('event retention', () => {
       EVENTS_MIN_BACKOFF_MS: '20',
       EVENTS_MAX_BACKOFF_MS: '200',
       EVENTS_RETENTION_SECONDS: '60',
+      // The receiver listens on loopback, which the outbound policy refuses unless allowed.
+      OUTBOUND_ALLOWED_CIDRS: '127.0.0.0/8',
     });
     outbox = instance.app.get(EventOutbox);
     scope = instance.app.get(TenantScope);

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { OutboundHttp, OutboundPolicy } from '@switchboard/server';
 
 import { ActivityLogsModule } from '../activity-logs/activity-logs.module.js';
 import { EventDeliveryWorker } from './event-delivery.worker.js';
@@ -11,7 +12,16 @@ import { EventSubscriptionsService } from './event-subscriptions.service.js';
 @Module({
   imports: [ActivityLogsModule],
   controllers: [EventSubscriptionsController],
-  providers: [EventOutbox, EventDeliveryWorker, EventSubscriptionsService],
+  providers: [
+    EventOutbox,
+    EventDeliveryWorker,
+    EventSubscriptionsService,
+    {
+      provide: OutboundHttp,
+      useFactory: (policy: OutboundPolicy) => new OutboundHttp(policy),
+      inject: [OutboundPolicy],
+    },
+  ],
   exports: [EventOutbox],
 })
 export class EventsModule {}
