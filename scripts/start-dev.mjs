@@ -61,7 +61,14 @@ if (missing.length > 0) {
   process.exit(1);
 }
 
-const common = { ...env, NATS_URL: natsUrl, ENCRYPTION_KEYS: encryptionKeys, LOG_LEVEL: env.LOG_LEVEL ?? 'info' };
+const common = {
+  ...env,
+  NATS_URL: natsUrl,
+  ENCRYPTION_KEYS: encryptionKeys,
+  LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+  // Webhooks to a receiver on this machine (the README walk-through); production allows no such range.
+  OUTBOUND_ALLOWED_CIDRS: env.OUTBOUND_ALLOWED_CIDRS ?? '127.0.0.0/8,::1/128',
+};
 for (const service of services) {
   const app = service.name === 'hub' ? 'hub' : 'instance';
   const result = spawnSync('node', [`apps/${app}/dist/db-setup.js`], {
