@@ -84,7 +84,7 @@ export class OutboundHttp implements OnApplicationShutdown {
  */
 function guardedLookup(policy: OutboundPolicy, resolve: Resolve): LookupFunction {
   return (hostname, options, callback) => {
-    resolve(hostname, { family: typeof options.family === 'number' ? options.family : 0, hints: options.hints }).then(
+    resolve(hostname, { family: familyOf(options.family), hints: options.hints }).then(
       (addresses) => {
         const allowed = addresses.filter((entry) => policy.refusalOf(entry.address) === undefined);
         if (allowed.length === 0) {
@@ -99,4 +99,11 @@ function guardedLookup(policy: OutboundPolicy, resolve: Resolve): LookupFunction
       (error: NodeJS.ErrnoException) => callback(error, ''),
     );
   };
+}
+
+/** `dns.lookup`'s family option as a number: 4, 6, or 0 for either. */
+function familyOf(family: number | 'IPv4' | 'IPv6' | undefined): number {
+  if (family === 'IPv4') return 4;
+  if (family === 'IPv6') return 6;
+  return family ?? 0;
 }
