@@ -17,9 +17,9 @@ export class DomainException extends Error {
     readonly code: ErrorCode,
     readonly title: string,
     readonly detail: string,
-    readonly extras: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+    readonly extras: { errors?: FieldError[]; retryAfterSeconds?: number; cause?: unknown } = {},
   ) {
-    super(detail);
+    super(detail, extras.cause === undefined ? undefined : { cause: extras.cause });
   }
 
   static validation(detail: string, errors: FieldError[]): DomainException {

@@ -55,7 +55,18 @@ export class ProblemJsonFilter implements ExceptionFilter {
 
   toProblem(exception: unknown): Problem {
     if (exception instanceof DomainException) {
-      return problem(exception.status, exception.code, exception.title, exception.detail, exception.extras.errors);
+      const known = problem(
+        exception.status,
+        exception.code,
+        exception.title,
+        exception.detail,
+        exception.extras.errors,
+      );
+      if (exception.status < 500) return known;
+      // A server-side condition the domain names (keys missing, a dependency down): still traceable by errorId.
+      const errorId = randomUUID();
+      this.logger.error({ errorId, code: exception.code, err: exception.cause ?? exception }, exception.detail);
+      return { ...known, errorId };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
