@@ -90,7 +90,7 @@ describe('an instance whose keyring lacks the Hub key', () => {
     for (const [index, token] of tokens.entries()) {
       const response = await call(index === 1 ? '/workspace' : '/self', token);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      const body = await response.json();
+      const body = (await response.json()) as { errorId: string };
       expect(body).toMatchObject({ status: 503, code: 'workspace_keys_unavailable' });
       expect(body.errorId).toMatch(/^[0-9a-f-]{36}$/);
       expect(response.status).toBe(503);
