@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Keyring } from '@switchboard/crypto';
-import { decodeCursor, DomainException, type Page, pageLimit, toPage } from '@switchboard/server';
+import { decodeCursor, DomainException, ErrorCode, type Page, pageLimit, toPage } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
 import { AuditLogService } from '../audit-log/audit-log.service.js';
@@ -28,6 +28,7 @@ import type {
   OrgWorkspaceDto,
 } from './org-workspaces.dto.js';
 import { generateWorkspaceKey, generateWorkspaceSecret } from './workspace-secrets.js';
+import { workspaceSettingsErrors } from './workspace-settings.js';
 
 const DEFAULT_GRACE_SECONDS = 86_400;
 /** Every column of org_workspaces, named as the entity's properties. */
@@ -137,8 +138,21 @@ export class OrgWorkspacesService {
     );
   }
 
+  /**
+   * Changes what the request names and routes the new snapshot to the instance.
+   * @throws DomainException 400 validation_failed naming `settings.limits.<name>` for limits the instance
+   *   could not honour (see workspaceSettingsErrors); 409 workspace_archived while the workspace is archived.
+   */
   async update(userId: string, id: string, change: UpdateOrgWorkspaceDto): Promise<OrgWorkspaceDto> {
+    const settingsErrors = change.settings ? workspaceSettingsErrors(change.settings) : [];
+    if (settingsErrors.length > 0) {
+      throw DomainException.validation(
+        settingsErrors.map((e) => `${e.field}: ${e.message}`).join('; '),
+        settingsErrors,
+      );
+    }
     return this.changeConfigurationToDto(userId, id, 'org_workspace.updated', describeChange(change), (workspace) => {
+      refuseArchived(workspace);
       if (change.name !== undefined) workspace.name = change.name;
       if (change.settings !== undefined) workspace.settings = change.settings;
       if (change.webhookUri !== undefined) workspace.webhookUri = change.webhookUri;
@@ -149,6 +163,7 @@ export class OrgWorkspacesService {
   /**
    * A new secret; the previous one stays valid for the grace period. Rotating
    * again within it keeps only the newest previous secret.
+   * @throws DomainException 409 workspace_archived while the workspace is archived.
    */
   async rotateSecret(userId: string, id: string, request: RotateSecretDto): Promise<RotatedSecretDto> {
     const secret = generateWorkspaceSecret();
@@ -160,6 +175,7 @@ export class OrgWorkspacesService {
       'org_workspace.secret_rotated',
       changes,
       (workspace) => {
+        refuseArchived(workspace);
         workspace.previousSealedSecret = graceSeconds > 0 ? workspace.sealedSecret : null;
         workspace.previousSecretExpiresAt = graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null;
         workspace.sealedSecret = this.keyring.encrypt(secret);
@@ -239,7 +255,7 @@ export class OrgWorkspacesService {
 
   async issueAccessToken(userId: string, id: string, request: AccessTokenRequestDto): Promise<AccessTokenDto> {
     const workspace = await this.findManageableCached(userId, id);
-    if (workspace.archivedAt) throw DomainException.conflict('The workspace is archived; restore it first.');
+    refuseArchived(workspace);
     if (request.isAdmin && (request.tenantId || request.tenantKey)) {
       throw DomainException.validation('An admin token acts on the whole workspace and names no tenant.', [
         { field: 'isAdmin', message: 'cannot be combined with tenantId or tenantKey' },
@@ -340,4 +356,21 @@ export function toOrgWorkspaceDto(workspace: OrgWorkspace, instance: Instance): 
       lastError: workspace.lastSyncError,
     },
   };
+}
+
+/**
+ * An archived workspace is frozen until restored: its instance refuses every
+ * token for it, so changing or rotating it, or issuing tokens, would only mislead.
+ * Checked under the row lock for changes, so an archive cannot slip in between.
+ * @throws DomainException 409 workspace_archived.
+ */
+function refuseArchived(workspace: OrgWorkspace): void {
+  if (workspace.archivedAt) {
+    throw new DomainException(
+      409,
+      ErrorCode.WorkspaceArchived,
+      'Conflict',
+      'The workspace is archived; restore it first (POST /org-workspaces/{id}/restore).',
+    );
+  }
 }
