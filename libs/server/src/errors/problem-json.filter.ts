@@ -8,6 +8,8 @@ import { DomainException, type FieldError } from './domain.exception.js';
 import { ErrorCode } from './error-code.js';
 
 export interface Problem {
+  /** Extension members (RFC 9457 §3.2) a DomainException carries. */
+  [extension: string]: unknown;
   type: string;
   title: string;
   status: number;
@@ -55,17 +57,14 @@ export class ProblemJsonFilter implements ExceptionFilter {
 
   toProblem(exception: unknown): Problem {
     if (exception instanceof DomainException) {
-      const known = problem(
-        exception.status,
-        exception.code,
-        exception.title,
-        exception.detail,
-        exception.extras.errors,
-      );
+      const known = {
+        ...exception.extras.extensions,
+        ...problem(exception.status, exception.code, exception.title, exception.detail, exception.extras.errors),
+      };
       if (exception.status < 500) return known;
       // A server-side condition the domain names (keys missing, a dependency down): still traceable by errorId.
       const errorId = randomUUID();
-      this.logger.error({ errorId, code: exception.code, err: exception.cause ?? exception }, exception.detail);
+      this.logger.warn({ errorId, code: exception.code, err: exception.cause ?? exception }, exception.detail);
       return { ...known, errorId };
     }
     if (exception instanceof HttpException) {
