@@ -1,5 +1,3 @@
-import net from 'node:net';
-
 import { generateToken, Keyring } from '@switchboard/crypto';
 import {
   createTestDatabase,
@@ -10,6 +8,7 @@ import {
   natsUrl,
   type ServiceProcess,
   startServiceProcess,
+  tcpRelay,
   type TestDatabase,
   waitFor,
 } from '@switchboard/testing';
@@ -120,6 +119,7 @@ describe('services start before their dependencies and report them on /readyz', 
     url.port = String(relayPort);
     url.hostname = '127.0.0.1';
     const port = await freePort();
+    const adminToken = generateToken('sbp_');
     const hub = await startServiceProcess({
       name: 'hub-waiting',
       script: 'apps/hub/dist/main.js',
@@ -134,7 +134,7 @@ describe('services start before their dependencies and report them on /readyz', 
         NATS_NAMESPACE: natsNamespace(),
         ENCRYPTION_KEYS: Keyring.generateKeySpec('k1'),
         HUB_BOOTSTRAP_ADMIN_EMAIL: 'admin@example.test',
-        HUB_BOOTSTRAP_ADMIN_TOKEN: generateToken('sbp_'),
+        HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
       },
     });
     started.push(hub);
@@ -156,38 +156,16 @@ describe('services start before their dependencies and report them on /readyz', 
       await relay.close();
       await untilReady(hub, false, 'the Hub to report Postgres down');
       await expectNotReady(hub, 'postgres', 'nats');
+      // A request that needs the database meanwhile: 503 problem+json (not a 500, not a crash).
+      const me = await fetch(`${hub.url}/users/me`, { headers: { authorization: `Bearer ${adminToken}` } });
+      expect(me.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await me.json()).toMatchObject({ status: 503, code: 'service_unavailable' });
       await relay.open();
       await untilReady(hub, true, 'the Hub to be ready again after Postgres is back');
+      const again = await fetch(`${hub.url}/users/me`, { headers: { authorization: `Bearer ${adminToken}` } });
+      expect(again.status).toBe(200);
     } finally {
       await relay.close();
     }
   }, 90_000);
 });
-
-/** A TCP relay from `port` to `targetPort` on 127.0.0.1 that can be opened and closed (dropping its connections). */
-function tcpRelay(port: number, targetPort: number) {
-  let server: net.Server | undefined;
-  const sockets = new Set<net.Socket>();
-  return {
-    open: () =>
-      new Promise<void>((resolve, reject) => {
-        server = net.createServer((client) => {
-          const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
-          for (const socket of [client, upstream]) {
-            sockets.add(socket);
-            socket.on('close', () => sockets.delete(socket));
-            socket.on('error', () => undefined);
-          }
-          client.pipe(upstream).pipe(client);
-        });
-        server.once('error', reject);
-        server.listen(port, '127.0.0.1', () => resolve());
-      }),
-    close: async () => {
-      const running = server;
-      server = undefined;
-      for (const socket of sockets) socket.destroy();
-      if (running) await new Promise<void>((resolve) => running.close(() => resolve()));
-    },
-  };
-}

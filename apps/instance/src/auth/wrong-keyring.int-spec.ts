@@ -10,6 +10,8 @@ import {
   natsUrl,
   type ServiceProcess,
   startServiceProcess,
+  type TcpRelay,
+  tcpRelay,
   type TestDatabase,
   waitFor,
 } from '@switchboard/testing';
@@ -104,5 +106,99 @@ describe('an instance whose keyring lacks the Hub key', () => {
     expect((await call('/self', tokens[0])).status).toBe(503);
     expect((await call('/healthz')).status).toBe(200);
     expect((await call('/readyz')).status).toBe(200);
+  });
+});
+
+/** The database going away under the auth path: tokens are answered 503 problem+json, and the process stays up. */
+describe('an instance whose database goes away', () => {
+  const instanceId = 'instance-lostdb';
+  const namespace = natsNamespace();
+  const keySpec = Keyring.generateKeySpec('v1');
+  const secret = `sbws_${randomBytes(32).toString('base64url')}`;
+  let database: TestDatabase;
+  let relay: TcpRelay;
+  let service: ServiceProcess;
+  let nats: NatsClient;
+  let key: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('instance');
+    const relayPort = await freePort();
+    relay = tcpRelay(relayPort, 5432);
+    await relay.open();
+    const url = new URL(database.appUrl);
+    url.hostname = '127.0.0.1';
+    url.port = String(relayPort);
+    const port = await freePort();
+    service = await startServiceProcess({
+      name: instanceId,
+      script: 'apps/instance/dist/main.js',
+      port,
+      env: {
+        INSTANCE_ID: instanceId,
+        INSTANCE_PORT: String(port),
+        INSTANCE_HOST: '127.0.0.1',
+        INSTANCE_API_URL: `http://127.0.0.1:${port}`,
+        DATABASE_URL: url.toString(),
+        DATABASE_POOL_SIZE: '3',
+        NATS_URL: natsUrl(),
+        NATS_NAMESPACE: namespace,
+        ENCRYPTION_KEYS: keySpec,
+      },
+    });
+    nats = new NatsClient({ url: natsUrl(), name: 'lost-db-test', defaultTimeoutMs: 5000, namespace });
+    await nats.connect();
+    key = `ws-${randomBytes(6).toString('hex')}`;
+    await nats.request(
+      applyWorkspaceSnapshotContract,
+      {
+        workspaceId: randomUUID(),
+        orgId: randomUUID(),
+        key,
+        name: 'Loses its database',
+        settings: {},
+        webhookUri: null,
+        publicKeys: [],
+        sealedSecret: Keyring.parse(keySpec).encrypt(secret),
+        previousSecret: null,
+        archivedAt: null,
+        version: 1,
+      },
+      { instanceId },
+    );
+  });
+
+  afterAll(async () => {
+    await nats?.onApplicationShutdown();
+    await service?.stop();
+    await relay?.close();
+    await database?.drop();
+  });
+
+  it('answers tokens with 503 service_unavailable while the database is gone, and 200 once it is back', async () => {
+    const token = (tenantKey: string) => jwt.sign({ iss: key, tenantKey }, secret, { expiresIn: 600 });
+    const self = (tenantKey: string) =>
+      fetch(`${service.url}/self`, { headers: { authorization: `Bearer ${token(tenantKey)}` } });
+    expect((await self('before')).status).toBe(200);
+
+    await relay.close();
+    // New tenants (their creation needs the database) and known ones alike.
+    for (const tenantKey of ['during', 'before', 'during-2']) {
+      const response = await self(tenantKey);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const problem = (await response.json()) as { status: number; code: string; errorId?: string };
+      expect(problem.status).toBe(response.status);
+      expect(problem.errorId).toMatch(/^[0-9a-f-]{36}$/);
+      // A pooled connection cut mid-query may surface as a 500; a refused connection is a 503.
+      if (tenantKey === 'during-2') expect(problem).toMatchObject({ status: 503, code: 'service_unavailable' });
+      else expect([500, 503]).toContain(problem.status);
+    }
+    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+
+    await relay.open();
+    await waitFor(async () => ((await self('after')).status === 200 ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'the instance to answer tokens again',
+    });
   });
 });

@@ -4,6 +4,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { FastifyReply } from 'fastify';
 import { type Observable, throwError } from 'rxjs';
 
+import { isDependencyUnavailable } from './dependency-unavailable.js';
 import { DomainException, type FieldError } from './domain.exception.js';
 import { ErrorCode } from './error-code.js';
 
@@ -81,6 +82,18 @@ export class ProblemJsonFilter implements ExceptionFilter {
     const clientError = fastifyClientError(exception);
     if (clientError) return clientError;
     const errorId = randomUUID();
+    if (isDependencyUnavailable(exception)) {
+      this.logger.warn({ errorId, err: exception }, 'a dependency is unavailable');
+      return {
+        ...problem(
+          503,
+          ErrorCode.ServiceUnavailable,
+          'Service Unavailable',
+          `A service this one depends on (its database) is unavailable; try again shortly (errorId ${errorId}).`,
+        ),
+        errorId,
+      };
+    }
     this.logger.error({ errorId, err: exception }, 'unhandled error');
     return {
       ...problem(
