@@ -86,7 +86,7 @@ describe('first path: a workspace made on the Hub appears on its instance', () =
       const readyz = await call(service.url, 'GET', '/readyz');
       expect(readyz).toMatchObject({
         status: 200,
-        body: { status: 'ok', info: { database: { status: 'up' }, nats: { status: 'up' } } },
+        body: { status: 'ok', info: { postgres: { status: 'up' }, nats: { status: 'up' } } },
       });
       const metrics = await fetch(`${service.url}/metrics`);
       expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);

@@ -1,13 +1,22 @@
 import 'reflect-metadata';
 
 import { ConfigError, loadConfig } from '@switchboard/config';
-import { createService } from '@switchboard/server';
+import { createService, natsDependency, postgresDependency, serveWhileStarting } from '@switchboard/server';
 
 import { HubConfig } from './config.js';
 import { HubModule } from './hub.module.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(HubConfig);
+  // The port opens at once (liveness) while Postgres and NATS are awaited; the app takes it over when they answer.
+  const starting = await serveWhileStarting({
+    service: 'hub',
+    port: config.HUB_PORT,
+    host: config.HUB_HOST,
+    logLevel: config.LOG_LEVEL,
+    dependencies: [postgresDependency(config.DATABASE_URL), natsDependency(config.NATS_URL)],
+  });
+  await starting.dependenciesUp;
   const app = await createService(HubModule.forRoot(config), {
     title: 'Switchboard Hub',
     description: 'Management API: users, orgs, org workspaces, their tokens and secrets, and the instance registry.',
@@ -16,6 +25,7 @@ async function main(): Promise<void> {
     serviceName: 'hub',
   });
   await app.startAllMicroservices();
+  await starting.close();
   await app.listen(config.HUB_PORT, config.HUB_HOST);
 }
 

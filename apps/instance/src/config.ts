@@ -1,4 +1,5 @@
 import { ServiceConfig } from '@switchboard/config';
+import { MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS } from '@switchboard/contracts';
 import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 
 /** Every environment variable an Instance reads. Validated once at boot. */
@@ -33,4 +34,10 @@ export class InstanceConfig extends ServiceConfig {
    * Undelivered ones are kept whatever their age, and so is every tenant's newest event: it numbers the next.
    */
   @IsInt() @Min(60) EVENTS_RETENTION_SECONDS: number = 604_800;
+
+  /**
+   * Longest lifetime a workspace token may have left: one whose `exp` lies further ahead is refused
+   * (`401 token_lifetime_too_long`). 30 days by default; the Hub never issues longer-lived tokens.
+   */
+  @IsInt() @Min(60) @Max(31_536_000) INSTANCE_MAX_TOKEN_LIFETIME_SECONDS: number = MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS;
 }

@@ -1,13 +1,22 @@
 import 'reflect-metadata';
 
 import { ConfigError, loadConfig } from '@switchboard/config';
-import { createService } from '@switchboard/server';
+import { createService, natsDependency, postgresDependency, serveWhileStarting } from '@switchboard/server';
 
 import { InstanceConfig } from './config.js';
 import { InstanceModule } from './instance.module.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(InstanceConfig);
+  // The port opens at once (liveness) while Postgres and NATS are awaited; the app takes it over when they answer.
+  const starting = await serveWhileStarting({
+    service: `instance-${config.INSTANCE_ID}`,
+    port: config.INSTANCE_PORT,
+    host: config.INSTANCE_HOST,
+    logLevel: config.LOG_LEVEL,
+    dependencies: [postgresDependency(config.DATABASE_URL), natsDependency(config.NATS_URL)],
+  });
+  await starting.dependenciesUp;
   const app = await createService(InstanceModule.forRoot(config), {
     title: `Switchboard Instance ${config.INSTANCE_ID}`,
     description: 'Workspace and tenant API: tenants, connections, integrations, elements, usage and activity logs.',
@@ -16,6 +25,7 @@ async function main(): Promise<void> {
     serviceName: `instance-${config.INSTANCE_ID}`,
   });
   await app.startAllMicroservices();
+  await starting.close();
   await app.listen(config.INSTANCE_PORT, config.INSTANCE_HOST);
 }
 

@@ -6,4 +6,7 @@ export * from './register-instance/register-instance.contract.js';
 export { fillSubject, queueGroup, SUBJECT_PREFIX, subjectTemplate, type SubjectVariables } from './subjects.js';
 export * from './tenant-changed/tenant-changed.contract.js';
 export { PreviousSecret, WorkspaceSnapshot } from './workspace-snapshot.js';
-export type { WorkspaceTokenClaims } from './workspace-token/workspace-token-claims.js';
+export {
+  MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS,
+  type WorkspaceTokenClaims,
+} from './workspace-token/workspace-token-claims.js';

@@ -1,5 +1,13 @@
 export { createService, routesOf, type ServedRoute, type ServiceOptions } from './bootstrap/create-service.js';
 export { PlatformModule, type PlatformOptions } from './bootstrap/platform.module.js';
+export {
+  type Dependency,
+  natsDependency,
+  postgresDependency,
+  serveWhileStarting,
+  type Starting,
+  type StartingOptions,
+} from './bootstrap/serve-while-starting.js';
 export { describeError } from './errors/describe-error.js';
 export { DomainException, type FieldError } from './errors/domain.exception.js';
 export { ErrorCode } from './errors/error-code.js';

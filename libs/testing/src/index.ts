@@ -3,6 +3,7 @@ export { httpClient, type HttpRequest, type RequestOptions } from './http-client
 export { listenOnLoopback } from './listen-on-loopback.js';
 export { type NatsServerProcess, natsServerProcess } from './nats-server-process.js';
 export { type ServiceProcess, type StartProcessOptions, startServiceProcess } from './service-process.js';
+export { type TcpRelay, tcpRelay } from './tcp-relay.js';
 export {
   adminUrl,
   createTestDatabase,

@@ -1,7 +1,15 @@
-import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ApiProblem, DomainException } from '@switchboard/server';
+import {
+  ApiProblem,
+  decodeCursor,
+  DomainException,
+  type Page,
+  pageLimit,
+  PageQueryDto,
+  toPage,
+} from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
 import { Access } from '../auth/access.decorator.js';
@@ -26,18 +34,37 @@ export class InstancesController {
   @Access('platform admin')
   @Get()
   @ApiPageResponse(InstanceDto)
-  async list(@CurrentPrincipal() principal: PlatformPrincipal): Promise<{ items: InstanceDto[]; cursor: null }> {
+  async list(
+    @CurrentPrincipal() principal: PlatformPrincipal,
+    @Query() query: PageQueryDto,
+  ): Promise<Page<InstanceDto>> {
     requirePlatformAdmin(principal);
-    const rows = await this.dataSource
+    const limit = pageLimit(query);
+    // Instances are keyed by their INSTANCE_ID, not a UUID: the cursor's id part must be one.
+    const after = decodeCursor(query.cursor, (id) => INSTANCE_ID.test(id));
+    const builder = this.dataSource
       .getRepository(Instance)
       .createQueryBuilder('i')
       .addSelect('(SELECT count(*) FROM org_workspaces w WHERE w.instance_id = i.id)::int', 'workspace_count')
-      .orderBy('i.id')
-      .getRawAndEntities<{ workspace_count: number }>();
-    return {
-      items: rows.entities.map((instance, i) => this.toDto(instance, rows.raw[i].workspace_count)),
-      cursor: null,
-    };
+      .addSelect("to_json(i.registered_at) #>> '{}'", 'position')
+      .orderBy('i.registeredAt', 'ASC')
+      .addOrderBy('i.id', 'ASC')
+      .limit(limit + 1);
+    if (after) {
+      builder.where('(i.registered_at, i.id) > (:at::timestamptz, :id)', { at: after.at, id: after.id });
+    }
+    const { entities, raw } = await builder.getRawAndEntities<{
+      workspace_count: number;
+      position: string;
+      i_id: string;
+    }>();
+    const byId = new Map(raw.map((row) => [row.i_id, row]));
+    return toPage(
+      entities,
+      limit,
+      (instance) => ({ at: byId.get(instance.id)!.position, id: instance.id }),
+      (instance) => this.toDto(instance, byId.get(instance.id)!.workspace_count),
+    );
   }
 
   @Access('platform admin')

@@ -20,6 +20,8 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 
+import { MAX_TENANT_REQUESTS_PER_SECOND } from './workspace-settings.js';
+
 export const MAX_SETTINGS_BYTES = 64 * 1024;
 
 /** An object whose JSON is at most `bytes` long. */
@@ -62,7 +64,23 @@ export class UpdateOrgWorkspaceDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: `At most ${MAX_SETTINGS_BYTES} bytes of JSON. The instance honours limits.aiCreditsRolling30DayLimit and limits.tenantRequestsPerSecond.`,
+    properties: {
+      limits: {
+        type: 'object',
+        nullable: true,
+        additionalProperties: false,
+        properties: {
+          aiCreditsRolling30DayLimit: { type: 'number', nullable: true, minimum: 0 },
+          tenantRequestsPerSecond: {
+            type: 'integer',
+            nullable: true,
+            minimum: 1,
+            maximum: MAX_TENANT_REQUESTS_PER_SECOND,
+          },
+        },
+      },
+    },
+    description: `At most ${MAX_SETTINGS_BYTES} bytes of JSON. The instance honours limits.aiCreditsRolling30DayLimit (shared AI credits per rolling 30 days, >= 0) and limits.tenantRequestsPerSecond (>= 1; 0 would refuse every request); null means no limit, and other keys under limits are refused.`,
   })
   @IsOptional()
   @IsObject()

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS } from '@switchboard/contracts';
 import {
   IsBoolean,
   IsInt,
@@ -39,11 +40,16 @@ export class AccessTokenRequestDto {
     string,
     unknown
   >;
-  @ApiPropertyOptional({ minimum: 1, maximum: 2_592_000, default: 3600, description: 'Seconds.' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS,
+    default: 3600,
+    description: 'Seconds; at most what instances accept by default (INSTANCE_MAX_TOKEN_LIFETIME_SECONDS).',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(2_592_000)
+  @Max(MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS)
   expiresIn?: number;
 }
 

@@ -5,6 +5,7 @@ import {
   assertOutboundUrl,
   decodeCursor,
   DomainException,
+  ErrorCode,
   OutboundPolicy,
   type Page,
   pageLimit,
@@ -36,6 +37,7 @@ import type {
   OrgWorkspaceDto,
 } from './org-workspaces.dto.js';
 import { generateWorkspaceKey, generateWorkspaceSecret } from './workspace-secrets.js';
+import { workspaceSettingsErrors } from './workspace-settings.js';
 
 const DEFAULT_GRACE_SECONDS = 86_400;
 /** Every column of org_workspaces, named as the entity's properties. */
@@ -147,13 +149,23 @@ export class OrgWorkspacesService {
   }
 
   /**
-   * Changes what the body names. A `webhookUri` must be a public http(s)
-   * target (`400 outbound_url_refused` otherwise, nothing changed); checked
-   * once the caller is known to manage the workspace, so that others learn
-   * nothing from it.
+   * Changes what the request names and routes the new snapshot to the instance.
+   * A `webhookUri` must be a public http(s) target (`400 outbound_url_refused`
+   * otherwise, nothing changed); checked once the caller is known to manage
+   * the workspace, so that others learn nothing from it.
+   * @throws DomainException 400 validation_failed naming `settings.limits.<name>` for limits the instance
+   *   could not honour (see workspaceSettingsErrors); 409 workspace_archived while the workspace is archived.
    */
   async update(userId: string, id: string, change: UpdateOrgWorkspaceDto): Promise<OrgWorkspaceDto> {
+    const settingsErrors = change.settings ? workspaceSettingsErrors(change.settings) : [];
+    if (settingsErrors.length > 0) {
+      throw DomainException.validation(
+        settingsErrors.map((e) => `${e.field}: ${e.message}`).join('; '),
+        settingsErrors,
+      );
+    }
     return this.changeConfigurationToDto(userId, id, 'org_workspace.updated', describeChange(change), (workspace) => {
+      refuseArchived(workspace);
       if (typeof change.webhookUri === 'string') assertOutboundUrl(change.webhookUri, this.outbound, 'webhookUri');
       if (change.name !== undefined) workspace.name = change.name;
       if (change.settings !== undefined) workspace.settings = change.settings;
@@ -165,6 +177,7 @@ export class OrgWorkspacesService {
   /**
    * A new secret; the previous one stays valid for the grace period. Rotating
    * again within it keeps only the newest previous secret.
+   * @throws DomainException 409 workspace_archived while the workspace is archived.
    */
   async rotateSecret(userId: string, id: string, request: RotateSecretDto): Promise<RotatedSecretDto> {
     const secret = generateWorkspaceSecret();
@@ -176,6 +189,7 @@ export class OrgWorkspacesService {
       'org_workspace.secret_rotated',
       changes,
       (workspace) => {
+        refuseArchived(workspace);
         workspace.previousSealedSecret = graceSeconds > 0 ? workspace.sealedSecret : null;
         workspace.previousSecretExpiresAt = graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null;
         workspace.sealedSecret = this.keyring.encrypt(secret);
@@ -255,7 +269,7 @@ export class OrgWorkspacesService {
 
   async issueAccessToken(userId: string, id: string, request: AccessTokenRequestDto): Promise<AccessTokenDto> {
     const workspace = await this.findManageableCached(userId, id);
-    if (workspace.archivedAt) throw DomainException.conflict('The workspace is archived; restore it first.');
+    refuseArchived(workspace);
     if (request.isAdmin && (request.tenantId || request.tenantKey)) {
       throw DomainException.validation('An admin token acts on the whole workspace and names no tenant.', [
         { field: 'isAdmin', message: 'cannot be combined with tenantId or tenantKey' },
@@ -356,4 +370,21 @@ export function toOrgWorkspaceDto(workspace: OrgWorkspace, instance: Instance): 
       lastError: workspace.lastSyncError,
     },
   };
+}
+
+/**
+ * An archived workspace is frozen until restored: its instance refuses every
+ * token for it, so changing or rotating it, or issuing tokens, would only mislead.
+ * Checked under the row lock for changes, so an archive cannot slip in between.
+ * @throws DomainException 409 workspace_archived.
+ */
+function refuseArchived(workspace: OrgWorkspace): void {
+  if (workspace.archivedAt) {
+    throw new DomainException(
+      409,
+      ErrorCode.WorkspaceArchived,
+      'Conflict',
+      'The workspace is archived; restore it first (POST /org-workspaces/{id}/restore).',
+    );
+  }
 }

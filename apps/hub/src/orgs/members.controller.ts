@@ -1,7 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ApiProblem, DomainException, Idempotent } from '@switchboard/server';
+import {
+  ApiProblem,
+  decodeCursor,
+  DomainException,
+  Idempotent,
+  type Page,
+  pageLimit,
+  PageQueryDto,
+  toPage,
+} from '@switchboard/server';
 import { IsIn, IsUUID } from 'class-validator';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -50,12 +59,26 @@ export class MembersController {
   async list(
     @CurrentPrincipal() principal: PlatformPrincipal,
     @Param('orgId', ParseUUIDPipe) orgId: string,
-  ): Promise<{ items: MemberDto[]; cursor: null }> {
+    @Query() query: PageQueryDto,
+  ): Promise<Page<MemberDto>> {
     await this.access.requireRole(orgId, principal.user.id, OWNERS);
-    const members = await this.dataSource
+    const limit = pageLimit(query);
+    const after = decodeCursor(query.cursor);
+    const builder = this.dataSource
       .getRepository(OrgMember)
-      .find({ where: { orgId }, relations: { user: true }, order: { createdAt: 'ASC' } });
-    return { items: members.map(toMemberDto), cursor: null };
+      .createQueryBuilder('m')
+      .innerJoinAndSelect('m.user', 'user')
+      .addSelect("to_json(m.created_at) #>> '{}'", 'position')
+      .where('m.orgId = :orgId', { orgId })
+      .orderBy('m.createdAt', 'ASC')
+      .addOrderBy('m.userId', 'ASC')
+      .limit(limit + 1);
+    if (after) {
+      builder.andWhere('(m.created_at, m.user_id) > (:at::timestamptz, :id::uuid)', { at: after.at, id: after.id });
+    }
+    const { entities, raw } = await builder.getRawAndEntities<{ position: string; m_user_id: string }>();
+    const positions = new Map(raw.map((row) => [row.m_user_id, row.position]));
+    return toPage(entities, limit, (member) => ({ at: positions.get(member.userId)!, id: member.userId }), toMemberDto);
   }
 
   @Access('org owner')

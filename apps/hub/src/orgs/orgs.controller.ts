@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Idempotent } from '@switchboard/server';
+import { Idempotent, type Page, PageQueryDto } from '@switchboard/server';
 
 import { Access } from '../auth/access.decorator.js';
 import { ApiPageResponse } from '../auth/api-page-response.decorator.js';
@@ -26,8 +26,8 @@ export class OrgsController {
   @Access('any user')
   @Get()
   @ApiPageResponse(OrgDto, "The caller's orgs.")
-  async list(@CurrentPrincipal() principal: PlatformPrincipal): Promise<{ items: OrgDto[]; cursor: null }> {
-    return { items: await this.orgs.list(principal.user.id), cursor: null };
+  list(@CurrentPrincipal() principal: PlatformPrincipal, @Query() query: PageQueryDto): Promise<Page<OrgDto>> {
+    return this.orgs.list(principal.user.id, query);
   }
 
   @Access('org owner or admin')

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { decodeCursor, type Page, pageLimit, type PageQueryDto, toPage } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
 import { AuditLogService } from '../audit-log/audit-log.service.js';
@@ -34,12 +35,34 @@ export class OrgsService {
     });
   }
 
-  /** The caller's orgs, with the caller's role in each. */
-  async list(userId: string): Promise<OrgDto[]> {
-    const memberships = await this.dataSource
+  /**
+   * The caller's orgs, with the caller's role in each, a page at a time in the order the caller joined them
+   * (API.md, Conventions: `limit` 1-1000, default 100; `cursor` from the previous page, `0` or empty the start).
+   * @throws DomainException 400 validation_failed for a cursor this API did not return.
+   */
+  async list(userId: string, query: PageQueryDto): Promise<Page<OrgDto>> {
+    const limit = pageLimit(query);
+    const after = decodeCursor(query.cursor);
+    const builder = this.dataSource
       .getRepository(OrgMember)
-      .find({ where: { userId }, relations: { org: true }, order: { createdAt: 'ASC' } });
-    return memberships.map((membership) => toOrgDto(membership.org!, membership.role));
+      .createQueryBuilder('m')
+      .innerJoinAndSelect('m.org', 'org')
+      .addSelect("to_json(m.created_at) #>> '{}'", 'position')
+      .where('m.userId = :userId', { userId })
+      .orderBy('m.createdAt', 'ASC')
+      .addOrderBy('m.orgId', 'ASC')
+      .limit(limit + 1);
+    if (after) {
+      builder.andWhere('(m.created_at, m.org_id) > (:at::timestamptz, :id::uuid)', { at: after.at, id: after.id });
+    }
+    const { entities, raw } = await builder.getRawAndEntities<{ position: string; m_org_id: string }>();
+    const positions = new Map(raw.map((row) => [row.m_org_id, row.position]));
+    return toPage(
+      entities,
+      limit,
+      (membership) => ({ at: positions.get(membership.orgId)!, id: membership.orgId }),
+      (membership) => toOrgDto(membership.org!, membership.role),
+    );
   }
 
   async rename(orgId: string, userId: string, name: string): Promise<OrgDto> {

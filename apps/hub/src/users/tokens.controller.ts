@@ -1,9 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ApiProblem, DomainException, Idempotent } from '@switchboard/server';
+import {
+  ApiProblem,
+  decodeCursor,
+  DomainException,
+  Idempotent,
+  type Page,
+  pageLimit,
+  PageQueryDto,
+  toPage,
+} from '@switchboard/server';
 import { IsDateString, IsOptional, IsString, Length } from 'class-validator';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource } from 'typeorm';
 
 import { Access } from '../auth/access.decorator.js';
 import { ApiPageResponse } from '../auth/api-page-response.decorator.js';
@@ -64,11 +73,24 @@ export class TokensController {
   @Access('any user')
   @Get()
   @ApiPageResponse(TokenDto, 'Active tokens (not revoked), without their values.')
-  async list(@CurrentPrincipal() principal: PlatformPrincipal): Promise<{ items: TokenDto[]; cursor: null }> {
-    const records = await this.dataSource
+  async list(@CurrentPrincipal() principal: PlatformPrincipal, @Query() query: PageQueryDto): Promise<Page<TokenDto>> {
+    const limit = pageLimit(query);
+    const after = decodeCursor(query.cursor);
+    const builder = this.dataSource
       .getRepository(PersonalAccessToken)
-      .find({ where: { userId: principal.user.id, revokedAt: IsNull() }, order: { createdAt: 'ASC' } });
-    return { items: records.map(toTokenDto), cursor: null };
+      .createQueryBuilder('t')
+      .addSelect("to_json(t.created_at) #>> '{}'", 'position')
+      .where('t.userId = :userId', { userId: principal.user.id })
+      .andWhere('t.revokedAt IS NULL')
+      .orderBy('t.createdAt', 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .limit(limit + 1);
+    if (after) {
+      builder.andWhere('(t.created_at, t.id) > (:at::timestamptz, :id::uuid)', { at: after.at, id: after.id });
+    }
+    const { entities, raw } = await builder.getRawAndEntities<{ position: string; t_id: string }>();
+    const positions = new Map(raw.map((row) => [row.t_id, row.position]));
+    return toPage(entities, limit, (token) => ({ at: positions.get(token.id)!, id: token.id }), toTokenDto);
   }
 
   /** Revokes the token; it stops working at once. */

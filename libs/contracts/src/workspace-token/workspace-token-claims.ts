@@ -19,3 +19,10 @@ export interface WorkspaceTokenClaims {
   nbf?: number;
   iat?: number;
 }
+
+/**
+ * The longest lifetime a workspace token may have: the Hub issues none longer
+ * (`expiresIn`), and it is the default of an instance's
+ * `INSTANCE_MAX_TOKEN_LIFETIME_SECONDS`, beyond which it refuses a token. 30 days.
+ */
+export const MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS = 2_592_000;

@@ -17,9 +17,15 @@ export class DomainException extends Error {
     readonly code: ErrorCode,
     readonly title: string,
     readonly detail: string,
-    readonly extras: { errors?: FieldError[]; retryAfterSeconds?: number } = {},
+    readonly extras: {
+      errors?: FieldError[];
+      retryAfterSeconds?: number;
+      cause?: unknown;
+      /** Extension members of the problem (RFC 9457 §3.2), e.g. `dependencies` of a 503 from /readyz. */
+      extensions?: Record<string, unknown>;
+    } = {},
   ) {
-    super(detail);
+    super(detail, extras.cause === undefined ? undefined : { cause: extras.cause });
   }
 
   static validation(detail: string, errors: FieldError[]): DomainException {

@@ -12,6 +12,7 @@ export enum ErrorCode {
   TokenNotYetValid = 'token_not_yet_valid',
   TokenMissingExpiry = 'token_missing_exp',
   TokenAlgorithmRefused = 'token_algorithm_refused',
+  TokenLifetimeTooLong = 'token_lifetime_too_long',
   InvalidSignature = 'invalid_signature',
   UnknownWorkspace = 'unknown_workspace',
   UnknownTenant = 'unknown_tenant',
@@ -25,5 +26,6 @@ export enum ErrorCode {
   CreditLimitExceeded = 'credit_limit_exceeded',
   NoInstanceAvailable = 'no_instance_available',
   ServiceUnavailable = 'service_unavailable',
+  WorkspaceKeysUnavailable = 'workspace_keys_unavailable',
   InternalError = 'internal_error',
 }

@@ -4,10 +4,13 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { FastifyReply } from 'fastify';
 import { type Observable, throwError } from 'rxjs';
 
+import { isDependencyUnavailable } from './dependency-unavailable.js';
 import { DomainException, type FieldError } from './domain.exception.js';
 import { ErrorCode } from './error-code.js';
 
 export interface Problem {
+  /** Extension members (RFC 9457 §3.2) a DomainException carries. */
+  [extension: string]: unknown;
   type: string;
   title: string;
   status: number;
@@ -55,7 +58,15 @@ export class ProblemJsonFilter implements ExceptionFilter {
 
   toProblem(exception: unknown): Problem {
     if (exception instanceof DomainException) {
-      return problem(exception.status, exception.code, exception.title, exception.detail, exception.extras.errors);
+      const known = {
+        ...exception.extras.extensions,
+        ...problem(exception.status, exception.code, exception.title, exception.detail, exception.extras.errors),
+      };
+      if (exception.status < 500) return known;
+      // A server-side condition the domain names (keys missing, a dependency down): still traceable by errorId.
+      const errorId = randomUUID();
+      this.logger.warn({ errorId, code: exception.code, err: exception.cause ?? exception }, exception.detail);
+      return { ...known, errorId };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -71,6 +82,18 @@ export class ProblemJsonFilter implements ExceptionFilter {
     const clientError = fastifyClientError(exception);
     if (clientError) return clientError;
     const errorId = randomUUID();
+    if (isDependencyUnavailable(exception)) {
+      this.logger.warn({ errorId, err: exception }, 'a dependency is unavailable');
+      return {
+        ...problem(
+          503,
+          ErrorCode.ServiceUnavailable,
+          'Service Unavailable',
+          `A service this one depends on (its database) is unavailable; try again shortly (errorId ${errorId}).`,
+        ),
+        errorId,
+      };
+    }
     this.logger.error({ errorId, err: exception }, 'unhandled error');
     return {
       ...problem(

@@ -1,42 +1,69 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { TypeOrmHealthIndicator } from '@nestjs/terminus';
 
+import { DomainException } from '../errors/domain.exception.js';
+import { ErrorCode } from '../errors/error-code.js';
 import { Public } from '../http/public.decorator.js';
 import { NatsClient } from '../nats/nats-client.js';
+import { ApiProblem } from '../openapi/api-problem.js';
+import { type DependencyState, notReady, type Readiness } from './readiness.js';
+
+const PROBE_TIMEOUT_MS = 1000;
 
 @ApiTags('operations')
 @Public()
 @Controller()
 export class HealthController {
   constructor(
-    private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
-    private readonly indicators: HealthIndicatorService,
     private readonly nats: NatsClient,
   ) {}
 
-  /** The process is up. */
+  /** Liveness: the process is up and answers. It checks no dependency, so an orchestrator never restarts a service for an outage elsewhere. */
   @Get('healthz')
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
-  /** The database and NATS are reachable. */
+  /**
+   * Readiness: Postgres and NATS both answer within a second.
+   * @returns 200 `{status: "ok", info: {postgres: {status: "up"}, nats: {status: "up", rttMs}}}`.
+   * @throws DomainException 503 service_unavailable naming every dependency that is down, with the
+   *   state of each in the problem's `dependencies` member.
+   */
   @Get('readyz')
-  @HealthCheck()
-  readyz() {
-    return this.health.check([
-      () => this.database.pingCheck('database', { timeout: 1000 }),
-      async () => {
-        const indicator = this.indicators.check('nats');
-        try {
-          const rttMs = await this.nats.ping(1000);
-          return indicator.up({ rttMs: Math.round(rttMs * 100) / 100 });
-        } catch (error) {
-          return indicator.down({ message: error instanceof Error ? error.message : String(error) });
-        }
-      },
-    ]);
+  @ApiOkResponse({ description: 'Postgres and NATS are reachable.' })
+  @ApiProblem(503, 'service_unavailable: a dependency (postgres, nats) is down; `dependencies` names it.')
+  async readyz(): Promise<Readiness> {
+    const [postgres, nats] = await Promise.all([this.postgres(), this.natsState()]);
+    const dependencies = { postgres, nats };
+    const problem = notReady(dependencies);
+    if (problem) {
+      throw new DomainException(503, ErrorCode.ServiceUnavailable, 'Service Unavailable', problem, {
+        extensions: { dependencies },
+      });
+    }
+    return { status: 'ok', info: dependencies };
+  }
+
+  private async postgres(): Promise<DependencyState> {
+    try {
+      const result = await this.database.pingCheck('postgres', { timeout: PROBE_TIMEOUT_MS });
+      const state = result['postgres'] as { status: string; message?: unknown } | undefined;
+      if (state?.status === 'up') return { status: 'up' };
+      return { status: 'down', message: typeof state?.message === 'string' ? state.message : 'did not answer' };
+    } catch (error) {
+      return { status: 'down', message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  private async natsState(): Promise<DependencyState> {
+    try {
+      const rttMs = await this.nats.ping(PROBE_TIMEOUT_MS);
+      return { status: 'up', rttMs: Math.round(rttMs * 100) / 100 };
+    } catch (error) {
+      return { status: 'down', message: error instanceof Error ? error.message : String(error) };
+    }
   }
 }
