@@ -25,4 +25,7 @@ export enum ErrorCode {
   NoInstanceAvailable = 'no_instance_available',
   ServiceUnavailable = 'service_unavailable',
   InternalError = 'internal_error',
+  /** Over NATS only: see `SnapshotRefusalCode` in `@switchboard/contracts`. */
+  SnapshotSignatureInvalid = 'snapshot_signature_invalid',
+  KeyringMismatch = 'keyring_mismatch',
 }
