@@ -1,13 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Keyring } from '@switchboard/crypto';
+import { Keyring, SnapshotSigner } from '@switchboard/crypto';
 import { postgresOptions } from '@switchboard/persistence';
 import { PlatformModule } from '@switchboard/server';
 
 import { AuditLogModule } from './audit-log/audit-log.module.js';
 import { PlatformAuthGuard } from './auth/platform-auth.guard.js';
-import { HubConfig } from './config.js';
+import { HubConfig, requireSigningKey } from './config.js';
 import { HUB_ENTITIES } from './database/entities.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InstancesModule } from './instances/instances.module.js';
@@ -38,7 +38,7 @@ export class HubModule {
             applicationName: 'switchboard-hub',
           }),
         ),
-        { module: HubCoreModule, global: true, providers: coreProviders(config), exports: [HubConfig, Keyring] },
+        { module: HubCoreModule, global: true, providers: coreProviders(config), exports: [HubConfig, Keyring, SnapshotSigner] },
         AuditLogModule,
         UsersModule,
         OrgsModule,
@@ -59,5 +59,7 @@ function coreProviders(config: HubConfig) {
   return [
     { provide: HubConfig, useValue: config },
     { provide: Keyring, useValue: Keyring.parse(config.ENCRYPTION_KEYS) },
+    // Imported once: signing must not import a key per snapshot.
+    { provide: SnapshotSigner, useValue: SnapshotSigner.fromSeed(requireSigningKey(config)) },
   ];
 }
