@@ -1,12 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Keyring } from '@switchboard/crypto';
+import { Keyring, SnapshotVerifier } from '@switchboard/crypto';
 import { postgresOptions } from '@switchboard/persistence';
 import { PlatformModule } from '@switchboard/server';
 
 import { ActivityLogsModule } from './activity-logs/activity-logs.module.js';
 import { AuthModule } from './auth/auth.module.js';
-import { InstanceConfig } from './config.js';
+import { InstanceConfig, requireHubPublicKey } from './config.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { INSTANCE_ENTITIES } from './database/entities.js';
@@ -51,8 +51,9 @@ export class InstanceModule {
           providers: [
             { provide: InstanceConfig, useValue: config },
             { provide: Keyring, useValue: Keyring.parse(config.ENCRYPTION_KEYS) },
+            { provide: SnapshotVerifier, useValue: SnapshotVerifier.fromPublicKeys(requireHubPublicKey(config)) },
           ],
-          exports: [InstanceConfig, Keyring],
+          exports: [InstanceConfig, Keyring, SnapshotVerifier],
         },
         DatabaseModule,
         WorkspaceCoreModule,
