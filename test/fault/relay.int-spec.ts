@@ -6,9 +6,9 @@ import { NatsClient } from '@switchboard/server';
 import { natsUrl, waitFor } from '@switchboard/testing';
 import type { DataSource } from 'typeorm';
 
-import { type HubHarness, startHub, TEST_ENCRYPTION_KEYS } from '../../apps/hub/test/hub-harness.js';
 import { OrgWorkspace } from '../../apps/hub/src/org-workspaces/org-workspace.entity.js';
 import { snapshotDigest, toSnapshot } from '../../apps/hub/src/routing/workspace-snapshot.mapper.js';
+import { type HubHarness, startHub, TEST_ENCRYPTION_KEYS } from '../../apps/hub/test/hub-harness.js';
 import { startInstance } from '../../apps/instance/test/instance-harness.js';
 
 /**
@@ -193,12 +193,10 @@ describe('routing relay', () => {
           .findOneByOrFail({ id: first.id }),
       ),
     );
-    const reply = await hub.app
-      .get(NatsClient)
-      .request(reconcileInstanceContract, {
-        instanceId: 'paged',
-        held: [{ workspaceId: first.id, version: 1, digest }],
-      });
+    const reply = await hub.app.get(NatsClient).request(reconcileInstanceContract, {
+      instanceId: 'paged',
+      held: [{ workspaceId: first.id, version: 1, digest }],
+    });
     expect(reply.snapshots).toHaveLength(100);
     expect(reply.more).toBe(true);
     expect(reply.snapshots.map((signed) => signed.snapshot.workspaceId)).not.toContain(first.id);

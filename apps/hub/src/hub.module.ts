@@ -38,7 +38,12 @@ export class HubModule {
             applicationName: 'switchboard-hub',
           }),
         ),
-        { module: HubCoreModule, global: true, providers: coreProviders(config), exports: [HubConfig, Keyring, SnapshotSigner] },
+        {
+          module: HubCoreModule,
+          global: true,
+          providers: coreProviders(config),
+          exports: [HubConfig, Keyring, SnapshotSigner],
+        },
         AuditLogModule,
         UsersModule,
         OrgsModule,

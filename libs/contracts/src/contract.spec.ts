@@ -51,7 +51,10 @@ describe('parseMessage', () => {
         ...valid,
         snapshot: {
           ...snapshot,
-          previousSecrets: Array.from({ length: 6 }, () => ({ sealedSecret: 's', expiresAt: '2030-01-01T00:00:00.000Z' })),
+          previousSecrets: Array.from({ length: 6 }, () => ({
+            sealedSecret: 's',
+            expiresAt: '2030-01-01T00:00:00.000Z',
+          })),
         },
       },
       /previousSecrets/,

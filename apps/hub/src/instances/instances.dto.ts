@@ -13,7 +13,8 @@ export class InstanceDto {
   @ApiProperty({
     type: [String],
     nullable: true,
-    description: "Versions of the instance's ENCRYPTION_KEYS, as it reported them at registration (null: not reported).",
+    description:
+      "Versions of the instance's ENCRYPTION_KEYS, as it reported them at registration (null: not reported).",
   })
   keyIds!: string[] | null;
   @ApiProperty({

@@ -8,9 +8,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  */
 export class SignedSync1764000000100 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(
-      `ALTER TABLE "org_workspaces" ADD "previous_sealed_secrets" jsonb NOT NULL DEFAULT '[]'`,
-    );
+    await queryRunner.query(`ALTER TABLE "org_workspaces" ADD "previous_sealed_secrets" jsonb NOT NULL DEFAULT '[]'`);
     await queryRunner.query(
       `UPDATE "org_workspaces" SET "previous_sealed_secrets" = jsonb_build_array(jsonb_build_object(
          'sealedSecret', "previous_sealed_secret",

@@ -1,3 +1,4 @@
+import type { PreviousSecret } from '@switchboard/contracts';
 import {
   Column,
   CreateDateColumn,
@@ -9,8 +10,6 @@ import {
   type Relation,
   UpdateDateColumn,
 } from 'typeorm';
-
-import type { PreviousSecret } from '@switchboard/contracts';
 
 import { Instance } from '../instances/instance.entity.js';
 import { Org } from '../orgs/org.entity.js';

@@ -172,7 +172,9 @@ describe('org workspaces', () => {
     });
     expect(immediate.previousSecretExpiresAt).toBeNull();
     expect(
-      toSnapshot(await stored(org.workspaceId)).previousSecrets.map((previous) => keyring.decrypt(previous.sealedSecret)),
+      toSnapshot(await stored(org.workspaceId)).previousSecrets.map((previous) =>
+        keyring.decrypt(previous.sealedSecret),
+      ),
     ).toEqual([rotated.secret]);
     // Each rotation is a configuration change for the relay.
     const outbox = await hub.app

@@ -162,24 +162,23 @@ export class OrgWorkspacesService {
     const graceSeconds = request.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
     const changes = { gracePeriodSeconds: graceSeconds };
     let expiresAt: string | null = null;
-    await this.changeConfiguration(
-      userId,
-      id,
-      'org_workspace.secret_rotated',
-      changes,
-      (workspace) => {
-        const replaced =
-          graceSeconds > 0
-            ? [{ sealedSecret: workspace.sealedSecret, expiresAt: new Date(Date.now() + graceSeconds * 1000).toISOString() }]
-            : [];
-        workspace.previousSealedSecrets = [...replaced, ...workspace.previousSealedSecrets].slice(
-          0,
-          MAX_PREVIOUS_SECRETS,
-        );
-        workspace.sealedSecret = this.keyring.encrypt(secret);
-        expiresAt = replaced[0]?.expiresAt ?? null;
-      },
-    );
+    await this.changeConfiguration(userId, id, 'org_workspace.secret_rotated', changes, (workspace) => {
+      const replaced =
+        graceSeconds > 0
+          ? [
+              {
+                sealedSecret: workspace.sealedSecret,
+                expiresAt: new Date(Date.now() + graceSeconds * 1000).toISOString(),
+              },
+            ]
+          : [];
+      workspace.previousSealedSecrets = [...replaced, ...workspace.previousSealedSecrets].slice(
+        0,
+        MAX_PREVIOUS_SECRETS,
+      );
+      workspace.sealedSecret = this.keyring.encrypt(secret);
+      expiresAt = replaced[0]?.expiresAt ?? null;
+    });
     return { secret, previousSecretExpiresAt: expiresAt };
   }
 

@@ -60,7 +60,9 @@ export class ReconcileHandler {
   @MessagePattern(reconcileInstanceContract.subject)
   async reconcile(@Payload() request: ReconcileInstanceRequest): Promise<ReconcileInstanceReply> {
     const held = new Map<string, HeldWorkspace>(request.held.map((entry) => [entry.workspaceId, entry]));
-    const refused = new Map<string, RefusedSnapshot>((request.refused ?? []).map((entry) => [entry.workspaceId, entry]));
+    const refused = new Map<string, RefusedSnapshot>(
+      (request.refused ?? []).map((entry) => [entry.workspaceId, entry]),
+    );
     const placed = await this.dataSource.query<PlacedWorkspace[]>(
       `SELECT ${SNAPSHOT_COLUMNS.map((column) => `w.${column}`).join(', ')},
               w.applied_version, w.applied_digest, w.last_sync_error, w.sync_error_code

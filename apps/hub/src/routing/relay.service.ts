@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { applyWorkspaceSnapshotContract } from '@switchboard/contracts';
-import { PgListener } from '@switchboard/persistence';
 import { SnapshotSigner } from '@switchboard/crypto';
+import { PgListener } from '@switchboard/persistence';
 import { describeError, NatsClient, NatsErrorReply } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 

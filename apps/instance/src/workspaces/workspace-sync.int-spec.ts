@@ -172,12 +172,16 @@ describe('applying workspace snapshots', () => {
     expect(refusal.reason).toMatch(/^instance-test cannot decrypt with its keys \(key v3 unknown\)/);
     // A live previous secret counts too; an expired one is never used, so it does not.
     const withPrevious = snapshot({
-      previousSecrets: [{ sealedSecret: stranger.encrypt('old'), expiresAt: new Date(Date.now() + 60_000).toISOString() }],
+      previousSecrets: [
+        { sealedSecret: stranger.encrypt('old'), expiresAt: new Date(Date.now() + 60_000).toISOString() },
+      ],
     });
     await expect(deliver(withPrevious)).rejects.toThrow(/keyring_mismatch/);
     expect(await allRows()).toEqual(before);
     const expired = snapshot({
-      previousSecrets: [{ sealedSecret: stranger.encrypt('old'), expiresAt: new Date(Date.now() - 1000).toISOString() }],
+      previousSecrets: [
+        { sealedSecret: stranger.encrypt('old'), expiresAt: new Date(Date.now() - 1000).toISOString() },
+      ],
     });
     expect((await deliver(expired)).applied).toBe(true);
   });
@@ -190,7 +194,9 @@ describe('applying workspace snapshots', () => {
     expect(await heldOf()).toEqual({ workspaceId: current.workspaceId, version: 4, digest: canonicalDigest(current) });
     // Changed behind the Hub's back, by the owner role.
     await withClient(instance.database.migrationUrl, (client) =>
-      client.query(`UPDATE workspaces SET name = 'Tampered', public_keys = '["x"]' WHERE id = $1`, [current.workspaceId]),
+      client.query(`UPDATE workspaces SET name = 'Tampered', public_keys = '["x"]' WHERE id = $1`, [
+        current.workspaceId,
+      ]),
     );
     const drifted = await heldOf();
     expect(drifted!.version).toBe(4);
