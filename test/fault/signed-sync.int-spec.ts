@@ -3,6 +3,7 @@ import { generateSigningKeyPair, Keyring } from '@switchboard/crypto';
 import { withClient } from '@switchboard/persistence';
 import { NatsClient } from '@switchboard/server';
 import { waitFor } from '@switchboard/testing';
+import jwt from 'jsonwebtoken';
 
 import { type HubHarness, startHub, TEST_ENCRYPTION_KEYS } from '../../apps/hub/test/hub-harness.js';
 import { HubLinkService } from '../../apps/instance/src/registration/hub-link.service.js';
@@ -108,6 +109,35 @@ describe('signed snapshots and the sync state', () => {
     expect(items.find((item) => item.id === 'short-keys')).toMatchObject({ keyIds: ['other'], keyringMismatch: true });
     expect(items.find((item) => item.id === 'wrong-trust')).toMatchObject({ keyIds: ['test'], keyringMismatch: false });
   });
+
+  it('keeps each previous secret valid on the instance until the expiry its own rotation promised', async () => {
+    const instance = await instanceOn('rotating');
+    const id = await createWorkspace('rotating');
+    const { key } = await api('GET', `/org-workspaces/${id}`);
+    const first = (await api('GET', `/org-workspaces/${id}/secret`)).secret as string;
+    const firstRotation = await api('POST', `/org-workspaces/${id}/rotate-secret`, { gracePeriodSeconds: 2 });
+    const secondRotation = await api('POST', `/org-workspaces/${id}/rotate-secret`, { gracePeriodSeconds: 4 });
+    await syncWhere(id, 'both rotations to reach the instance', (candidate) => candidate.state === 'synced');
+    const status = async (secret: string) =>
+      (
+        await instance.request('GET', '/workspace', {
+          token: jwt.sign({ iss: key, isAdmin: true }, secret, { algorithm: 'HS256', expiresIn: 600 }),
+        })
+      ).status;
+    expect(await status(first)).toBe(200);
+    expect(await status(firstRotation.secret)).toBe(200);
+    expect(await status(secondRotation.secret)).toBe(200);
+    await new Promise((resolve) =>
+      setTimeout(resolve, Date.parse(firstRotation.previousSecretExpiresAt) - Date.now() + 100),
+    );
+    expect(await status(first)).toBe(401);
+    expect(await status(firstRotation.secret)).toBe(200);
+    await new Promise((resolve) =>
+      setTimeout(resolve, Date.parse(secondRotation.previousSecretExpiresAt) - Date.now() + 100),
+    );
+    expect(await status(firstRotation.secret)).toBe(401);
+    expect(await status(secondRotation.secret)).toBe(200);
+  }, 20_000);
 
   it('detects a row changed behind the Hub’s back as drifted, and heals it back to synced', async () => {
     const instance = await instanceOn('drifting');
