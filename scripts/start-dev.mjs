@@ -5,6 +5,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 
+import { SnapshotSigner } from '../libs/crypto/dist/index.js';
+
 const env = process.env;
 const pgHost = env.PGHOST ?? '127.0.0.1';
 const pgPort = Number(env.PGPORT ?? 5432);
@@ -14,6 +16,9 @@ const adminUrl = env.DATABASE_ADMIN_URL ?? `postgres://postgres@${pgHost}:${pgPo
 const adminEmail = env.HUB_BOOTSTRAP_ADMIN_EMAIL ?? 'admin@switchboard.local';
 const adminToken = env.HUB_BOOTSTRAP_ADMIN_TOKEN ?? 'sbp_development_admin_token_do_not_use_in_production';
 const encryptionKeys = env.ENCRYPTION_KEYS ?? 'dev:c3dpdGNoYm9hcmQtZGV2ZWxvcG1lbnQta2V5LTMyYnk=';
+// The Hub signs snapshots with this Ed25519 seed; the instances verify with its public key, derived here.
+const hubSigningKey = env.HUB_SIGNING_KEY ?? 'c3dpdGNoYm9hcmQtZGV2LWh1Yi1zaWduaW5nLXNlZWQ=';
+const hubPublicKey = env.HUB_PUBLIC_KEY ?? SnapshotSigner.fromSeed(hubSigningKey).publicKey;
 
 const dbUrl = (role, database) => `postgres://${role}:switchboard@${pgHost}:${pgPort}/${database}`;
 const services = [
@@ -21,7 +26,12 @@ const services = [
     name: 'hub',
     port: 8080,
     database: 'switchboard_hub',
-    env: { HUB_PORT: '8080', HUB_BOOTSTRAP_ADMIN_EMAIL: adminEmail, HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken },
+    env: {
+      HUB_PORT: '8080',
+      HUB_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
+      HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
+      HUB_SIGNING_KEY: hubSigningKey,
+    },
   },
   ...['a', 'b'].map((letter, index) => ({
     name: `instance-${letter}`,
@@ -31,6 +41,7 @@ const services = [
       INSTANCE_PORT: String(8081 + index),
       INSTANCE_ID: `instance-${letter}`,
       INSTANCE_API_URL: `http://localhost:${8081 + index}`,
+      HUB_PUBLIC_KEY: hubPublicKey,
     },
   })),
 ];

@@ -13,7 +13,7 @@ import { HubConfig } from '../../apps/hub/dist/config.js';
 import { HubModule } from '../../apps/hub/dist/hub.module.js';
 import { HUB_MIGRATIONS } from '../../apps/hub/dist/migrations/index.js';
 import { loadConfig } from '../../libs/config/dist/index.js';
-import { Keyring } from '../../libs/crypto/dist/index.js';
+import { generateSigningKeyPair, Keyring } from '../../libs/crypto/dist/index.js';
 import { setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
 import { createService } from '../../libs/server/dist/index.js';
 import { runLoad } from '../lib/load.mjs';
@@ -40,6 +40,7 @@ const config = loadConfig(HubConfig, {
   ENCRYPTION_KEYS: Keyring.generateKeySpec('bench'),
   HUB_BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
   HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
+  HUB_SIGNING_KEY: generateSigningKeyPair().signingKey,
   LOG_LEVEL: 'silent',
 });
 const hub = await createService(HubModule.forRoot(config), {

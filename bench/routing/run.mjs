@@ -16,7 +16,7 @@ import pg from 'pg';
 
 import { HUB_MIGRATIONS } from '../../apps/hub/dist/migrations/index.js';
 import { INSTANCE_MIGRATIONS } from '../../apps/instance/dist/migrations/index.js';
-import { Keyring } from '../../libs/crypto/dist/index.js';
+import { generateSigningKeyPair, Keyring } from '../../libs/crypto/dist/index.js';
 import { setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
 import { freePort, startServiceProcess } from '../../libs/testing/dist/index.js';
 
@@ -33,6 +33,8 @@ const namespace = `benchrouting${suffix}`;
 const owner = { user: 'switchboard_owner', password: 'switchboard' };
 const app = { user: 'switchboard_app', password: 'switchboard' };
 const keys = Keyring.generateKeySpec('bench');
+// Snapshots are signed and verified as deployed: the Hub holds the seed, the instance its public key.
+const hubKeys = generateSigningKeyPair();
 const adminToken = `sbp_${randomBytes(32).toString('base64url')}`;
 const databases = { hub: `sb_bench_hub_${suffix}`, instance: `sb_bench_instance_${suffix}` };
 const services = [];
@@ -104,6 +106,7 @@ try {
       DATABASE_URL: withDatabase(adminUrl, databases.hub, app),
       HUB_BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
       HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
+      HUB_SIGNING_KEY: hubKeys.signingKey,
     },
   });
   await start({
@@ -118,6 +121,7 @@ try {
       INSTANCE_API_URL: `http://127.0.0.1:${instancePort}`,
       INSTANCE_HEARTBEAT_INTERVAL_MS: '1000',
       DATABASE_URL: withDatabase(adminUrl, databases.instance, app),
+      HUB_PUBLIC_KEY: hubKeys.publicKey,
     },
   });
 

@@ -18,7 +18,7 @@ import { InstanceModule } from '../../apps/instance/dist/instance.module.js';
 import { INSTANCE_MIGRATIONS } from '../../apps/instance/dist/migrations/index.js';
 import { loadConfig } from '../../libs/config/dist/index.js';
 import { applyWorkspaceSnapshotContract } from '../../libs/contracts/dist/index.js';
-import { Keyring } from '../../libs/crypto/dist/index.js';
+import { generateSigningKeyPair, Keyring, SnapshotSigner } from '../../libs/crypto/dist/index.js';
 import { setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
 import { createService, NatsClient } from '../../libs/server/dist/index.js';
 import { runLoad } from '../lib/load.mjs';
@@ -46,6 +46,8 @@ await setupDatabase({
 });
 
 const namespace = `bench${randomBytes(4).toString('hex')}`;
+// The instance applies only what the Hub signed: this script signs as the Hub.
+const hubKeys = generateSigningKeyPair();
 const config = loadConfig(InstanceConfig, {
   INSTANCE_ID: 'bench',
   INSTANCE_API_URL: 'http://127.0.0.1:1',
@@ -54,6 +56,7 @@ const config = loadConfig(InstanceConfig, {
   NATS_URL: natsUrl,
   NATS_NAMESPACE: namespace,
   ENCRYPTION_KEYS: keys,
+  HUB_PUBLIC_KEY: hubKeys.publicKey,
   LOG_LEVEL: 'silent',
 });
 const instance = await createService(InstanceModule.forRoot(config), {
@@ -70,23 +73,26 @@ const instanceUrl = (await instance.getUrl()).replace('[::1]', '127.0.0.1');
 const secret = `sbws_${randomBytes(32).toString('base64url')}`;
 const workspaceId = randomUUID();
 const workspaceKey = `bench-${randomBytes(4).toString('hex')}`;
-await instance.get(NatsClient).request(
-  applyWorkspaceSnapshotContract,
-  {
-    workspaceId,
-    orgId: randomUUID(),
-    key: workspaceKey,
-    name: 'bench',
-    settings: {},
-    webhookUri: null,
-    publicKeys: [],
-    sealedSecret: keyring.encrypt(secret),
-    previousSecret: null,
-    archivedAt: null,
-    version: 1,
-  },
-  { instanceId: 'bench' },
-);
+const snapshot = {
+  workspaceId,
+  orgId: randomUUID(),
+  key: workspaceKey,
+  name: 'bench',
+  settings: {},
+  webhookUri: null,
+  publicKeys: [],
+  sealedSecret: keyring.encrypt(secret),
+  previousSecrets: [],
+  archivedAt: null,
+  version: 1,
+};
+await instance
+  .get(NatsClient)
+  .request(
+    applyWorkspaceSnapshotContract,
+    { snapshot, signature: SnapshotSigner.fromSeed(hubKeys.signingKey).sign('bench', snapshot) },
+    { instanceId: 'bench' },
+  );
 
 // The baseline: the same row by id, no auth, no scope, same pool size.
 const ownerPool = new pg.Pool({ connectionString: withDatabase(adminUrl, database), max: poolSize });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { configVariableNames, loadConfig } from '@switchboard/config';
-import { Keyring } from '@switchboard/crypto';
+import { generateSigningKeyPair, Keyring } from '@switchboard/crypto';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -43,6 +43,8 @@ const REQUIRED: Record<App, string[]> = {
 };
 // The migration step creates roles and the database, so it needs the two connections the services never get.
 const REQUIRED_BY_SETUP = ['DATABASE_MIGRATION_URL', 'DATABASE_ADMIN_URL'];
+// The running services sign and verify snapshots; the migration step does neither.
+const REQUIRED_BY_MAIN: Record<App, string[]> = { hub: ['HUB_SIGNING_KEY'], instance: ['HUB_PUBLIC_KEY'] };
 
 /** Which app and script a command runs: `node apps/<hub|instance>/dist/<main|db-setup>.js`; undefined for others. */
 function switchboardCommand(command: unknown): { app: App; script: Script } | undefined {
@@ -55,7 +57,7 @@ function unknownVariables(app: App, names: string[]): string[] {
 }
 
 function missingVariables(app: App, script: Script, names: string[]): string[] {
-  const required = script === 'db-setup' ? [...REQUIRED[app], ...REQUIRED_BY_SETUP] : REQUIRED[app];
+  const required = [...REQUIRED[app], ...(script === 'db-setup' ? REQUIRED_BY_SETUP : REQUIRED_BY_MAIN[app])];
   return required.filter((name) => !names.includes(name));
 }
 
@@ -150,9 +152,26 @@ describe('docker-compose.yml', () => {
   const { services } = parse(read('docker-compose.yml'), { merge: true }) as {
     services: Record<string, ComposeService>;
   };
+  // What `docker compose` substitutes for `${NAME}`, `${NAME:?message}` and `${NAME:-default}`: the operator's
+  // environment, here a generated example.
+  const signingPair = generateSigningKeyPair();
+  const operatorEnv: Record<string, string> = {
+    HUB_SIGNING_KEY: signingPair.signingKey,
+    HUB_PUBLIC_KEY: signingPair.publicKey,
+  };
+  const interpolate = (env: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(env).map(([name, value]) => [
+        name,
+        String(value).replace(
+          /\$\{(\w+)(?::[?-]([^}]*))?\}/g,
+          (_, variable: string, fallback?: string) => operatorEnv[variable] ?? fallback ?? '',
+        ),
+      ]),
+    );
   const switchboard = Object.entries(services).flatMap(([name, service]) => {
     const command = switchboardCommand(service.command);
-    return command ? [{ name, service, env: service.environment ?? {}, ...command }] : [];
+    return command ? [{ name, service, env: interpolate(service.environment ?? {}), ...command }] : [];
   });
   const APPS = [
     ['hub', 'migrate-hub', 8080],
@@ -231,6 +250,22 @@ describe('docker-compose.yml', () => {
     expect(keyrings.size).toBe(1);
     const [keyring] = keyrings;
     expect(Keyring.parse(keyring).currentVersion).toBe('v1');
+  });
+
+  it('gives the Hub alone its snapshot signing key, and the instances its public key, from the environment', () => {
+    for (const { name, service, app, script } of switchboard) {
+      const raw = service.environment ?? {};
+      const signs = app === 'hub' && script === 'main';
+      expect({ name, signingKey: raw.HUB_SIGNING_KEY }).toEqual({
+        name,
+        signingKey: signs ? expect.stringMatching(/^\$\{HUB_SIGNING_KEY:\?/) : undefined,
+      });
+      const verifies = app === 'instance' && script === 'main';
+      expect({ name, publicKey: raw.HUB_PUBLIC_KEY }).toEqual({
+        name,
+        publicKey: verifies ? expect.stringMatching(/^\$\{HUB_PUBLIC_KEY:\?/) : undefined,
+      });
+    }
   });
 
   it('bootstraps the first platform admin of the Hub', () => {
@@ -385,6 +420,20 @@ describe.each([
     }
   });
 
+  it('gives the Hub alone the snapshot signing key, and every instance the public key', () => {
+    for (const { where, container, app, script } of workloads) {
+      const names = (container.env ?? []).map((entry) => entry.name);
+      expect({ where, signingKey: names.includes('HUB_SIGNING_KEY') }).toEqual({
+        where,
+        signingKey: app === 'hub' && script === 'main',
+      });
+      expect({ where, publicKey: names.includes('HUB_PUBLIC_KEY') }).toEqual({
+        where,
+        publicKey: app === 'instance' && script === 'main',
+      });
+    }
+  });
+
   it('gives each instance its own id and database, and shares one keyring with the Hub', () => {
     const deployments = ofKind('Deployment');
     const secretKeyOf = (deployment: KubernetesObject, variable: string) =>
@@ -459,7 +508,9 @@ describe('the checks themselves', () => {
     expect(unknownVariables('hub', ['HUB_PORT', 'HUB_PROT', 'INSTANCE_ID'])).toEqual(['HUB_PROT', 'INSTANCE_ID']);
     expect(missingVariables('instance', 'main', ['DATABASE_URL', 'ENCRYPTION_KEYS', 'INSTANCE_ID'])).toEqual([
       'INSTANCE_API_URL',
+      'HUB_PUBLIC_KEY',
     ]);
+    expect(missingVariables('hub', 'db-setup', ['DATABASE_URL', 'ENCRYPTION_KEYS', ...REQUIRED_BY_SETUP])).toEqual([]);
     expect(configProblems('hub', { DATABASE_URL: 'postgres://x/y', ENCRYPTION_KEYS: 'short' })).toMatch(
       /ENCRYPTION_KEYS/,
     );

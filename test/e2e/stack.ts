@@ -6,6 +6,7 @@ import {
   natsUrl,
   type ServiceProcess,
   startServiceProcess,
+  TEST_HUB_KEYS,
   type TestDatabase,
 } from '@switchboard/testing';
 
@@ -67,6 +68,8 @@ export async function startStack(
         DATABASE_URL: hubDatabase.appUrl,
         HUB_BOOTSTRAP_ADMIN_EMAIL: 'admin@example.test',
         HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
+        // The Hub alone holds the signing key; instances get its public key.
+        HUB_SIGNING_KEY: options.env?.['HUB_SIGNING_KEY'] ?? TEST_HUB_KEYS.signingKey,
       },
     });
   }
@@ -87,6 +90,7 @@ export async function startStack(
         INSTANCE_API_URL: `http://127.0.0.1:${port}`,
         INSTANCE_HEARTBEAT_INTERVAL_MS: '250',
         DATABASE_URL: database.appUrl,
+        HUB_PUBLIC_KEY: options.env?.['HUB_PUBLIC_KEY'] ?? TEST_HUB_KEYS.publicKey,
       },
     });
   }

@@ -1,9 +1,13 @@
 import { connect } from '@nats-io/transport-node';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import { reconcileInstanceContract } from '@switchboard/contracts';
 import { withClient } from '@switchboard/persistence';
 import { NatsClient } from '@switchboard/server';
 import { natsUrl, waitFor } from '@switchboard/testing';
+import type { DataSource } from 'typeorm';
 
+import { OrgWorkspace } from '../../apps/hub/src/org-workspaces/org-workspace.entity.js';
+import { snapshotDigest, toSnapshot } from '../../apps/hub/src/routing/workspace-snapshot.mapper.js';
 import { type HubHarness, startHub, TEST_ENCRYPTION_KEYS } from '../../apps/hub/test/hub-harness.js';
 import { startInstance } from '../../apps/instance/test/instance-harness.js';
 
@@ -181,12 +185,21 @@ describe('routing relay', () => {
        FROM org_workspaces, generate_series(1, 249) g WHERE id = $1`,
       [first.id],
     );
-    const reply = await hub.app
-      .get(NatsClient)
-      .request(reconcileInstanceContract, { instanceId: 'paged', held: [{ workspaceId: first.id, version: 1 }] });
+    const digest = snapshotDigest(
+      toSnapshot(
+        await hub.app
+          .get<DataSource>(getDataSourceToken())
+          .getRepository(OrgWorkspace)
+          .findOneByOrFail({ id: first.id }),
+      ),
+    );
+    const reply = await hub.app.get(NatsClient).request(reconcileInstanceContract, {
+      instanceId: 'paged',
+      held: [{ workspaceId: first.id, version: 1, digest }],
+    });
     expect(reply.snapshots).toHaveLength(100);
     expect(reply.more).toBe(true);
-    expect(reply.snapshots.map((snapshot) => snapshot.workspaceId)).not.toContain(first.id);
+    expect(reply.snapshots.map((signed) => signed.snapshot.workspaceId)).not.toContain(first.id);
 
     const { instance } = await liveInstance('paged');
     const expected = await hubSql<{ id: string; config_version: number }>(

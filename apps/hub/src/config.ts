@@ -1,5 +1,5 @@
-import { Secret, ServiceConfig } from '@switchboard/config';
-import { IsEmail, IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
+import { ConfigError, Secret, ServiceConfig } from '@switchboard/config';
+import { IsEmail, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** Every environment variable the Hub reads. Validated once at boot. */
 export class HubConfig extends ServiceConfig {
@@ -14,6 +14,27 @@ export class HubConfig extends ServiceConfig {
   @MinLength(32, { message: 'must be at least 32 characters' })
   HUB_BOOTSTRAP_ADMIN_TOKEN?: string;
 
+  /**
+   * Base64 of the 32-byte Ed25519 seed (RFC 8032) the Hub signs every snapshot
+   * with; instances get its public key as `HUB_PUBLIC_KEY`. Optional here so
+   * that `db:setup` and `secrets:rewrap` do without it; the Hub refuses to
+   * start without it (`requireSigningKey`).
+   */
+  @Secret()
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=?$/, { message: 'must be the base64 of a 32-byte Ed25519 seed' })
+  HUB_SIGNING_KEY?: string;
+
   /** An instance with no heartbeat for this long is `down`. */
   @IsInt() @Min(1000) HUB_INSTANCE_DOWN_AFTER_MS: number = 15_000;
+}
+
+/** `HUB_SIGNING_KEY`, which the running Hub needs. Throws a `ConfigError` naming it when it is not set. */
+export function requireSigningKey(config: HubConfig): string {
+  if (!config.HUB_SIGNING_KEY) {
+    throw new ConfigError([
+      'HUB_SIGNING_KEY is required or malformed (it is not set): the base64 of the 32-byte Ed25519 seed the Hub signs snapshots with.',
+    ]);
+  }
+  return config.HUB_SIGNING_KEY;
 }

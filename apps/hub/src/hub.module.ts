@@ -1,13 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Keyring } from '@switchboard/crypto';
+import { Keyring, SnapshotSigner } from '@switchboard/crypto';
 import { postgresOptions } from '@switchboard/persistence';
 import { OutboundPolicy, PlatformModule } from '@switchboard/server';
 
 import { AuditLogModule } from './audit-log/audit-log.module.js';
 import { PlatformAuthGuard } from './auth/platform-auth.guard.js';
-import { HubConfig } from './config.js';
+import { HubConfig, requireSigningKey } from './config.js';
 import { HUB_ENTITIES } from './database/entities.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InstancesModule } from './instances/instances.module.js';
@@ -42,7 +42,7 @@ export class HubModule {
           module: HubCoreModule,
           global: true,
           providers: coreProviders(config),
-          exports: [HubConfig, Keyring, OutboundPolicy],
+          exports: [HubConfig, Keyring, OutboundPolicy, SnapshotSigner],
         },
         AuditLogModule,
         UsersModule,
@@ -65,5 +65,7 @@ function coreProviders(config: HubConfig) {
     { provide: HubConfig, useValue: config },
     { provide: Keyring, useValue: Keyring.parse(config.ENCRYPTION_KEYS) },
     { provide: OutboundPolicy, useValue: OutboundPolicy.fromAllowedCidrs(config.OUTBOUND_ALLOWED_CIDRS) },
+    // Imported once: signing must not import a key per snapshot.
+    { provide: SnapshotSigner, useValue: SnapshotSigner.fromSeed(requireSigningKey(config)) },
   ];
 }

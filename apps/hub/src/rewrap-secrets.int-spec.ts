@@ -24,7 +24,7 @@ describe('secrets:rewrap', () => {
     withClient(hub.database.adminUrl, async (client) => {
       const { rows } = await client.query<{ value: string }>(
         `SELECT sealed_secret AS value FROM org_workspaces
-         UNION ALL SELECT previous_sealed_secret FROM org_workspaces WHERE previous_sealed_secret IS NOT NULL
+         UNION ALL SELECT e ->> 'sealedSecret' FROM org_workspaces, jsonb_array_elements(previous_sealed_secrets) AS e
          UNION ALL SELECT sealed_response FROM idempotency_keys WHERE sealed_response IS NOT NULL`,
       );
       return rows.map((row) => row.value);
@@ -67,7 +67,8 @@ describe('secrets:rewrap', () => {
     const onlyNewest = Keyring.parse(newest);
     const [current, previous] = await withClient(hub.database.adminUrl, async (client) => {
       const { rows } = await client.query<{ sealed_secret: string; previous_sealed_secret: string }>(
-        'SELECT sealed_secret, previous_sealed_secret FROM org_workspaces WHERE id = $1',
+        `SELECT sealed_secret, previous_sealed_secrets -> 0 ->> 'sealedSecret' AS previous_sealed_secret
+         FROM org_workspaces WHERE id = $1`,
         [org.workspaceId],
       );
       return [rows[0].sealed_secret, rows[0].previous_sealed_secret];

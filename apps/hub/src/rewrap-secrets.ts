@@ -9,7 +9,7 @@ import { HubConfig } from './config.js';
 /** Every value the Hub stores sealed with `ENCRYPTION_KEYS`. */
 export const HUB_SEALED_COLUMNS: SealedColumn[] = [
   { table: 'org_workspaces', column: 'sealed_secret', key: ['id'] },
-  { table: 'org_workspaces', column: 'previous_sealed_secret', key: ['id'] },
+  { table: 'org_workspaces', column: 'previous_sealed_secrets', key: ['id'], jsonField: 'sealedSecret' },
   { table: 'idempotency_keys', column: 'sealed_response', key: ['user_id', 'key'] },
 ];
 

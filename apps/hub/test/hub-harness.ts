@@ -9,6 +9,7 @@ import {
   listenOnLoopback,
   natsNamespace,
   natsUrl,
+  TEST_HUB_KEYS,
   type TestDatabase,
 } from '@switchboard/testing';
 
@@ -47,6 +48,7 @@ export async function startHub(overrides: Record<string, string> = {}): Promise<
     HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
     LOG_LEVEL: 'silent',
     DATABASE_POOL_SIZE: '5',
+    HUB_SIGNING_KEY: TEST_HUB_KEYS.signingKey,
     ...overrides,
   });
   const app = await createService(HubModule.forRoot(config), {

@@ -1,4 +1,4 @@
-import { ServiceConfig } from '@switchboard/config';
+import { ConfigError, ServiceConfig } from '@switchboard/config';
 import { MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS } from '@switchboard/contracts';
 import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 
@@ -12,6 +12,19 @@ export class InstanceConfig extends ServiceConfig {
   @IsOptional() @IsString() INSTANCE_NAME?: string;
   /** Where clients reach this instance's workspace API; the Hub hands it out with each workspace. */
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) INSTANCE_API_URL!: string;
+
+  /**
+   * The Hub's Ed25519 public key(s): base64 of the 32-byte raw key, several
+   * comma-separated during a key rollover. The instance applies only
+   * snapshots signed by one of them. Optional here so that `db:setup` and
+   * `secrets:rewrap:instance` do without it; the instance refuses to start
+   * without it (`requireHubPublicKey`).
+   */
+  @IsOptional()
+  @Matches(/^\s*[A-Za-z0-9+/]{43}=?\s*(,\s*[A-Za-z0-9+/]{43}=?\s*)*$/, {
+    message: 'must be base64 32-byte Ed25519 public keys, comma-separated',
+  })
+  HUB_PUBLIC_KEY?: string;
 
   @IsInt() @Min(100) @Max(60_000) INSTANCE_HEARTBEAT_INTERVAL_MS: number = 5000;
   /** How often the instance asks the Hub for what it lacks, besides at start. */
@@ -40,4 +53,14 @@ export class InstanceConfig extends ServiceConfig {
    * (`401 token_lifetime_too_long`). 30 days by default; the Hub never issues longer-lived tokens.
    */
   @IsInt() @Min(60) @Max(31_536_000) INSTANCE_MAX_TOKEN_LIFETIME_SECONDS: number = MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS;
+}
+
+/** `HUB_PUBLIC_KEY`, which a running instance needs. Throws a `ConfigError` naming it when it is not set. */
+export function requireHubPublicKey(config: InstanceConfig): string {
+  if (!config.HUB_PUBLIC_KEY) {
+    throw new ConfigError([
+      "HUB_PUBLIC_KEY is required or malformed (it is not set): the base64 of the Hub's 32-byte Ed25519 public key.",
+    ]);
+  }
+  return config.HUB_PUBLIC_KEY;
 }

@@ -1,12 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Keyring } from '@switchboard/crypto';
+import { Keyring, SnapshotVerifier } from '@switchboard/crypto';
 import { postgresOptions } from '@switchboard/persistence';
 import { OutboundPolicy, PlatformModule } from '@switchboard/server';
 
 import { ActivityLogsModule } from './activity-logs/activity-logs.module.js';
 import { AuthModule } from './auth/auth.module.js';
-import { InstanceConfig } from './config.js';
+import { InstanceConfig, requireHubPublicKey } from './config.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { INSTANCE_ENTITIES } from './database/entities.js';
@@ -52,8 +52,9 @@ export class InstanceModule {
             { provide: InstanceConfig, useValue: config },
             { provide: Keyring, useValue: Keyring.parse(config.ENCRYPTION_KEYS) },
             { provide: OutboundPolicy, useValue: OutboundPolicy.fromAllowedCidrs(config.OUTBOUND_ALLOWED_CIDRS) },
+            { provide: SnapshotVerifier, useValue: SnapshotVerifier.fromPublicKeys(requireHubPublicKey(config)) },
           ],
-          exports: [InstanceConfig, Keyring, OutboundPolicy],
+          exports: [InstanceConfig, Keyring, OutboundPolicy, SnapshotVerifier],
         },
         DatabaseModule,
         WorkspaceCoreModule,

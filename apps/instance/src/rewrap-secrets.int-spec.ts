@@ -38,11 +38,15 @@ describe('secrets:rewrap:instance', () => {
   const storedValues = () =>
     withClient(instance.database.adminUrl, async (client) => {
       const values: StoredValue[] = [];
-      for (const { table, column } of INSTANCE_SEALED_COLUMNS) {
+      for (const { table, column, jsonField } of INSTANCE_SEALED_COLUMNS) {
         const workspaceId = table === 'workspaces' ? 'id' : 'workspace_id';
+        // A JSON array of sealed values: one value per element, named by the row and its position.
         const { rows } = await client.query<{ id: string; workspace_id: string; sealed: string }>(
-          `SELECT id::text, ${workspaceId}::text AS workspace_id, ${column} AS sealed FROM ${table}
-           WHERE ${column} IS NOT NULL ORDER BY id`,
+          jsonField === undefined
+            ? `SELECT id::text, ${workspaceId}::text AS workspace_id, ${column} AS sealed FROM ${table}
+               WHERE ${column} IS NOT NULL ORDER BY id`
+            : `SELECT id::text || '#' || e.n AS id, ${workspaceId}::text AS workspace_id, e.value ->> '${jsonField}' AS sealed
+               FROM ${table}, jsonb_array_elements(${column}) WITH ORDINALITY AS e(value, n) ORDER BY 1`,
         );
         values.push(
           ...rows.map((row) => ({
@@ -65,10 +69,16 @@ describe('secrets:rewrap:instance', () => {
     for (const [i, workspace] of workspaces.entries()) {
       // A rotated workspace secret, so that the previous one is stored too.
       await workspace.update({
-        previousSecret: {
-          sealedSecret: oldKeyring.encrypt(`earlier-secret-${i}`),
-          expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-        },
+        previousSecrets: [
+          {
+            sealedSecret: oldKeyring.encrypt(`earlier-secret-${i}`),
+            expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+          },
+          {
+            sealedSecret: oldKeyring.encrypt(`earliest-secret-${i}`),
+            expiresAt: new Date(Date.now() + 1_800_000).toISOString(),
+          },
+        ],
       });
       const admin = workspace.adminToken();
       const tenantCredentials = { apiKey: `tenant-secret-${i}` };

@@ -23,7 +23,7 @@ import { InstanceConfig } from './config.js';
  */
 export const WORKSPACE_SEALED_COLUMNS: SealedColumn[] = [
   { table: 'workspaces', column: 'sealed_secret', key: ['id'] },
-  { table: 'workspaces', column: 'previous_sealed_secret', key: ['id'] },
+  { table: 'workspaces', column: 'previous_sealed_secrets', key: ['id'], jsonField: 'sealedSecret' },
 ];
 
 /**

@@ -8,6 +8,7 @@ import {
   listenOnLoopback,
   natsNamespace,
   natsUrl,
+  TEST_HUB_KEYS,
   type TestDatabase,
 } from '@switchboard/testing';
 
@@ -27,7 +28,9 @@ export interface InstanceHarness {
 /**
  * An instance in this process, on a fresh database cloned from the migrated
  * template. Give it the Hub's namespace and ENCRYPTION_KEYS to pair it with a
- * Hub; alone, tests deliver snapshots to it over NATS themselves.
+ * Hub (both use `TEST_HUB_KEYS` to sign and verify snapshots by default);
+ * alone, tests deliver snapshots to it over NATS themselves
+ * (`signSnapshotForTest`).
  */
 export async function startInstance(
   overrides: Record<string, string> & { ENCRYPTION_KEYS: string },
@@ -45,6 +48,7 @@ export async function startInstance(
     LOG_LEVEL: 'silent',
     DATABASE_POOL_SIZE: '5',
     INSTANCE_HEARTBEAT_INTERVAL_MS: '200',
+    HUB_PUBLIC_KEY: TEST_HUB_KEYS.publicKey,
     ...overrides,
   });
   const app = await createService(InstanceModule.forRoot(config), {

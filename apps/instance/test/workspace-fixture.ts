@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { applyWorkspaceSnapshotContract, type WorkspaceSnapshot } from '@switchboard/contracts';
 import { Keyring } from '@switchboard/crypto';
 import { NatsClient } from '@switchboard/server';
+import { signSnapshotForTest } from '@switchboard/testing';
 import jwt from 'jsonwebtoken';
 
 import type { InstanceHarness } from './instance-harness.js';
@@ -21,8 +22,8 @@ export interface WorkspaceFixture {
 
 /**
  * A workspace delivered to an instance over NATS exactly as the Hub delivers
- * one, with helpers that sign tokens for it. The instance must run with
- * `ENCRYPTION_KEYS: FIXTURE_KEYS`.
+ * one (signed with `TEST_HUB_KEYS`), with helpers that sign tokens for it.
+ * The instance must run with `ENCRYPTION_KEYS: FIXTURE_KEYS`.
  */
 export async function seedWorkspace(
   instance: InstanceHarness,
@@ -40,13 +41,14 @@ export async function seedWorkspace(
     webhookUri: null,
     publicKeys: [],
     sealedSecret: keyring.encrypt(secret),
-    previousSecret: null,
+    previousSecrets: [],
     archivedAt: null,
     version: 1,
     ...overrides,
   };
   const deliver = async () => {
-    await nats.request(applyWorkspaceSnapshotContract, snapshot, { instanceId: instance.config.INSTANCE_ID });
+    const instanceId = instance.config.INSTANCE_ID;
+    await nats.request(applyWorkspaceSnapshotContract, signSnapshotForTest(instanceId, snapshot), { instanceId });
   };
   await deliver();
   const sign = (claims: Record<string, unknown>, options: jwt.SignOptions = {}) =>

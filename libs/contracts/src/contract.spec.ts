@@ -4,7 +4,7 @@ import { fillSubject } from './subjects.js';
 
 describe('parseMessage', () => {
   const contract = applyWorkspaceSnapshotContract;
-  const valid = {
+  const snapshot = {
     workspaceId: '6f1f7a39-3a8b-4e0e-9f59-4b8f1f0b7a11',
     orgId: '0b9f1d5e-2f0e-4a53-9d0d-8f1c7e3f2a10',
     key: 'acme-prod',
@@ -13,10 +13,11 @@ describe('parseMessage', () => {
     webhookUri: null,
     publicKeys: [],
     sealedSecret: 'v1:a:b:c',
-    previousSecret: null,
+    previousSecrets: [],
     archivedAt: null,
     version: 3,
   };
+  const valid = { snapshot, signature: 'c2lnbmF0dXJl' };
 
   it('names the subject with its version and the instance it addresses', () => {
     expect(fillSubject(contract.subject, { namespace: 'test', instanceId: 'instance-a' })).toBe(
@@ -29,17 +30,34 @@ describe('parseMessage', () => {
   });
 
   it('accepts a valid snapshot', () => {
-    expect(parseMessage(contract.subject, contract.request, valid)).toMatchObject({ version: 3, key: 'acme-prod' });
+    expect(parseMessage(contract.subject, contract.request, valid)).toMatchObject({
+      snapshot: { version: 3, key: 'acme-prod' },
+    });
   });
 
   it.each([
-    ['a missing field', { ...valid, version: undefined }, /version/],
-    ['a wrong type', { ...valid, settings: 'x' }, /settings/],
+    ['a missing field', { ...valid, snapshot: { ...snapshot, version: undefined } }, /snapshot\.version/],
+    ['a missing signature', { snapshot }, /signature/],
+    ['a wrong type', { ...valid, snapshot: { ...snapshot, settings: 'x' } }, /settings/],
     ['an unknown field', { ...valid, extra: 1 }, /extra/],
     [
       'a bad nested field',
-      { ...valid, previousSecret: { sealedSecret: 's', expiresAt: 'soon' } },
-      /previousSecret\.expiresAt/,
+      { ...valid, snapshot: { ...snapshot, previousSecrets: [{ sealedSecret: 's', expiresAt: 'soon' }] } },
+      /previousSecrets\.0\.expiresAt/,
+    ],
+    [
+      'more than five previous secrets',
+      {
+        ...valid,
+        snapshot: {
+          ...snapshot,
+          previousSecrets: Array.from({ length: 6 }, () => ({
+            sealedSecret: 's',
+            expiresAt: '2030-01-01T00:00:00.000Z',
+          })),
+        },
+      },
+      /previousSecrets/,
     ],
     ['not an object', [1, 2], /JSON object/],
   ])('refuses %s', (_, payload, message) => {

@@ -1,11 +1,19 @@
 export * from './apply-workspace-snapshot/apply-workspace-snapshot.contract.js';
 export { type Contract, ContractViolation, parseMessage } from './contract.js';
+export { ErrorReply, SnapshotRefusalCode } from './error-reply/error-reply.js';
 export * from './instance-heartbeat/instance-heartbeat.contract.js';
 export * from './reconcile-instance/reconcile-instance.contract.js';
 export * from './register-instance/register-instance.contract.js';
 export { fillSubject, queueGroup, SUBJECT_PREFIX, subjectTemplate, type SubjectVariables } from './subjects.js';
 export * from './tenant-changed/tenant-changed.contract.js';
-export { PreviousSecret, WorkspaceSnapshot } from './workspace-snapshot.js';
+export {
+  HeldWorkspace,
+  MAX_PREVIOUS_SECRETS,
+  PreviousSecret,
+  SignedWorkspaceSnapshot,
+  SNAPSHOT_DIGEST,
+  WorkspaceSnapshot,
+} from './workspace-snapshot.js';
 export {
   MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS,
   type WorkspaceTokenClaims,

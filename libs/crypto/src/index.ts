@@ -1,2 +1,10 @@
 export { Keyring, KeyringError } from './keyring.js';
+export {
+  canonicalDigest,
+  canonicalJson,
+  generateSigningKeyPair,
+  SigningKeyError,
+  SnapshotSigner,
+  SnapshotVerifier,
+} from './snapshot-signature.js';
 export { constantTimeEqual, generateToken, sha256Hex } from './tokens.js';

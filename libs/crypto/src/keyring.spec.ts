@@ -28,6 +28,13 @@ describe('Keyring', () => {
     expect(sut.decrypt(rewrapped)).toBe('x');
   });
 
+  it('lists its versions, current first, and reads the version a value names', () => {
+    const sut = Keyring.parse(`${v2},${v1}`);
+    expect(sut.versions).toEqual(['v2', 'v1']);
+    expect(Keyring.versionOf(sut.encrypt('x'))).toBe('v2');
+    expect(Keyring.versionOf('garbage')).toBe('');
+  });
+
   it('refuses a tampered ciphertext', () => {
     const sut = Keyring.parse(v1);
     const [version, iv, tag, data] = sut.encrypt('x').split(':');

@@ -61,6 +61,16 @@ export class Keyring {
     return this.current.version;
   }
 
+  /** Every key's version (never the key), the current one first: what an instance reports to the Hub. */
+  get versions(): string[] {
+    return [...this.keys.keys()];
+  }
+
+  /** The version a sealed value names (`<version>:…`), whether or not this keyring holds it. */
+  static versionOf(sealed: string): string {
+    return sealed.slice(0, Math.max(0, sealed.indexOf(':')));
+  }
+
   encrypt(plaintext: string): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, this.current.material, iv, { authTagLength: TAG_BYTES });

@@ -3,11 +3,17 @@ import type pg from 'pg';
 
 import { ident } from './database-urls.js';
 
-/** A column of keyring-sealed values, and the columns that identify its rows. */
+/**
+ * A column of keyring-sealed values, and the columns that identify its rows.
+ * With `jsonField`, the column is a `jsonb` array of objects whose
+ * `jsonField` property holds a sealed value (e.g. previous secrets, each with
+ * its expiry): every element is re-sealed, the rest of it kept as it is.
+ */
 export interface SealedColumn {
   table: string;
   column: string;
   key: string[];
+  jsonField?: string;
 }
 
 /**
@@ -59,41 +65,62 @@ export async function rewrapSealedColumns(
 async function rewrapColumn(
   client: pg.ClientBase,
   keyring: Keyring,
-  { table, column, key }: SealedColumn,
+  { table, column, key, jsonField }: SealedColumn,
   batchSize: number,
   enterScope: (() => Promise<void>) | undefined,
 ): Promise<number> {
   const prefix = `${keyring.currentVersion}:`;
   const keys = key.map(ident).join(', ');
+  // A stale row: its value (or, in a JSON array, any element's field) is not sealed with the current key.
+  const stale =
+    jsonField === undefined
+      ? `${ident(column)} IS NOT NULL AND left(${ident(column)}, $1) <> $2`
+      : `EXISTS (SELECT 1 FROM jsonb_array_elements(${ident(column)}) AS e WHERE left(e ->> $4::text, $1) <> $2)`;
   let count = 0;
   for (;;) {
     await client.query('BEGIN');
     try {
       await enterScope?.();
-      const { rows } = await client.query<Record<string, string>>(
+      const { rows } = await client.query<Record<string, unknown>>(
         `SELECT ${keys}, ${ident(column)} AS sealed FROM ${ident(table)}
-         WHERE ${ident(column)} IS NOT NULL AND left(${ident(column)}, $1) <> $2
-         ORDER BY ${keys} LIMIT $3 FOR UPDATE`,
-        [prefix.length, prefix, batchSize],
+         WHERE ${stale} ORDER BY ${keys} LIMIT $3 FOR UPDATE`,
+        jsonField === undefined ? [prefix.length, prefix, batchSize] : [prefix.length, prefix, batchSize, jsonField],
       );
+      let resealedValues = 0;
       for (const row of rows) {
-        let resealed: string;
-        try {
-          resealed = keyring.rewrap(row['sealed']);
-        } catch {
-          throw new Error(
-            `${table}.${column} (${key.map((k) => `${k}=${row[k]}`).join(', ')}) is sealed with a key that ` +
-              'ENCRYPTION_KEYS does not hold; add that key (after the new one) and run again.',
-          );
+        const reseal = (sealed: string): string => {
+          try {
+            return keyring.rewrap(sealed);
+          } catch {
+            throw new Error(
+              `${table}.${column} (${key.map((k) => `${k}=${String(row[k])}`).join(', ')}) is sealed with a key that ` +
+                'ENCRYPTION_KEYS does not hold; add that key (after the new one) and run again.',
+            );
+          }
+        };
+        let resealed: unknown;
+        if (jsonField === undefined) {
+          resealed = reseal(row['sealed'] as string);
+          resealedValues++;
+        } else {
+          resealed = (row['sealed'] as Record<string, unknown>[]).map((element) => {
+            const sealed = element[jsonField];
+            if (typeof sealed !== 'string' || !keyring.isStale(sealed)) return element;
+            resealedValues++;
+            return { ...element, [jsonField]: reseal(sealed) };
+          });
         }
         const where = key.map((k, i) => `${ident(k)} = $${i + 3}`).join(' AND ');
-        await client.query(
-          `UPDATE ${ident(table)} SET ${ident(column)} = $1 WHERE ${ident(column)} = $2 AND ${where}`,
-          [resealed, row['sealed'], ...key.map((k) => row[k])],
-        );
+        // Compare-and-set: a value changed since it was read (a rotation) is left alone.
+        const same = jsonField === undefined ? `${ident(column)} = $2` : `${ident(column)} = $2::jsonb`;
+        await client.query(`UPDATE ${ident(table)} SET ${ident(column)} = $1 WHERE ${same} AND ${where}`, [
+          jsonField === undefined ? resealed : JSON.stringify(resealed),
+          jsonField === undefined ? row['sealed'] : JSON.stringify(row['sealed']),
+          ...key.map((k) => row[k]),
+        ]);
       }
       await client.query('COMMIT');
-      count += rows.length;
+      count += resealedValues;
       if (rows.length < batchSize) return count;
     } catch (error) {
       await client.query('ROLLBACK');
@@ -104,7 +131,7 @@ async function rewrapColumn(
 
 /**
  * Every column of the current schema whose name says it holds sealed values
- * (`sealed_…`, `previous_sealed_…`), so that a test can fail when a command's
+ * (`sealed_…`, `previous_sealed_…`, JSON arrays of sealed values included), so that a test can fail when a command's
  * list of sealed columns misses one. Read it as a role that sees every table.
  */
 export async function sealedColumnsInCatalog(client: pg.ClientBase): Promise<{ table: string; column: string }[]> {

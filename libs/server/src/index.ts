@@ -48,7 +48,7 @@ export {
   withCorrelationId,
 } from './logging/correlation.js';
 export { MetricsRegistry } from './metrics/metrics.js';
-export { NatsClient, type NatsClientOptions, NatsRequestFailed } from './nats/nats-client.js';
+export { NatsClient, type NatsClientOptions, NatsErrorReply, NatsRequestFailed } from './nats/nats-client.js';
 export { EVERY_REPLICA } from './nats/templated-server-nats.js';
 export { ApiProblem, FieldErrorDto, ProblemDto, problemResponse } from './openapi/api-problem.js';
 export { IsHttpUrl } from './outbound/is-http-url.decorator.js';

@@ -9,5 +9,7 @@ export class Instance {
   @Column({ name: 'last_seen_at', type: 'timestamptz' }) lastSeenAt!: Date;
   @Column({ name: 'accepts_new_workspaces', type: 'boolean', default: true }) acceptsNewWorkspaces!: boolean;
   @Column({ type: 'jsonb', default: () => "'{}'" }) labels!: Record<string, string>;
+  /** The versions of the instance's `ENCRYPTION_KEYS`, as it reported them when it registered (null: never reported). */
+  @Column({ name: 'key_ids', type: 'jsonb', nullable: true }) keyIds!: string[] | null;
   @CreateDateColumn({ name: 'registered_at', type: 'timestamptz' }) registeredAt!: Date;
 }

@@ -101,6 +101,8 @@ export class InstancesController {
       workspaceCount,
       acceptsNewWorkspaces: instance.acceptsNewWorkspaces,
       labels: instance.labels,
+      keyIds: instance.keyIds,
+      keyringMismatch: this.instances.keyringMismatch(instance),
     };
   }
 }

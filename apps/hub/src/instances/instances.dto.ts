@@ -10,6 +10,20 @@ export class InstanceDto {
   @ApiProperty() workspaceCount!: number;
   @ApiProperty() acceptsNewWorkspaces!: boolean;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) labels!: Record<string, string>;
+  @ApiProperty({
+    type: [String],
+    nullable: true,
+    description:
+      "Versions of the instance's ENCRYPTION_KEYS, as it reported them at registration (null: not reported).",
+  })
+  keyIds!: string[] | null;
+  @ApiProperty({
+    type: Boolean,
+    nullable: true,
+    description:
+      'True when the instance lacks the key the Hub encrypts with, so it cannot decrypt new secrets (null: not reported).',
+  })
+  keyringMismatch!: boolean | null;
 }
 
 /** Labels: at most 32 string values with short keys. */

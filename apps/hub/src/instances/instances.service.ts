@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { InstanceHeartbeat, RegisterInstanceRequest } from '@switchboard/contracts';
+import { Keyring } from '@switchboard/crypto';
 import { DomainException, ErrorCode } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -14,14 +15,26 @@ export class InstancesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: HubConfig,
+    private readonly keyring: Keyring,
   ) {}
 
+  /** Records an instance as it announced itself, with the versions of its keyring. */
   async register(request: RegisterInstanceRequest): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO instances (id, name, api_url, last_seen_at) VALUES ($1, $2, $3, now())
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, api_url = EXCLUDED.api_url, last_seen_at = now()`,
-      [request.instanceId, request.name, request.apiUrl],
+      `INSERT INTO instances (id, name, api_url, key_ids, last_seen_at) VALUES ($1, $2, $3, $4, now())
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, api_url = EXCLUDED.api_url, key_ids = EXCLUDED.key_ids,
+         last_seen_at = now()`,
+      [request.instanceId, request.name, request.apiUrl, JSON.stringify(request.keyIds)],
     );
+  }
+
+  /**
+   * Whether an instance lacks the key the Hub encrypts with (the first of the
+   * Hub's `ENCRYPTION_KEYS`): it could decrypt no secret the Hub seals from
+   * now on. Null when the instance has not reported its keyring yet.
+   */
+  keyringMismatch(instance: Instance): boolean | null {
+    return instance.keyIds === null ? null : !instance.keyIds.includes(this.keyring.currentVersion);
   }
 
   /** A heartbeat from an instance the Hub has not seen registers it. */

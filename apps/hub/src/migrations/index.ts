@@ -1,6 +1,12 @@
 import { InitialSchema1763850000000 } from './1763850000000-initial-schema.js';
 import { AuditLog1763860000000 } from './1763860000000-audit-log.js';
 import { IdempotencyKeys1763860000001 } from './1763860000001-idempotency-keys.js';
+import { SignedSync1764000000100 } from './1764000000100-signed-sync.js';
 
 /** Every Hub migration, in order. */
-export const HUB_MIGRATIONS = [InitialSchema1763850000000, AuditLog1763860000000, IdempotencyKeys1763860000001];
+export const HUB_MIGRATIONS = [
+  InitialSchema1763850000000,
+  AuditLog1763860000000,
+  IdempotencyKeys1763860000001,
+  SignedSync1764000000100,
+];

@@ -1,3 +1,4 @@
+import type { PreviousSecret } from '@switchboard/contracts';
 import {
   Column,
   CreateDateColumn,
@@ -34,13 +35,21 @@ export class OrgWorkspace {
   @Column({ name: 'webhook_uri', type: 'text', nullable: true }) webhookUri!: string | null;
   @Column({ name: 'public_keys', type: 'jsonb', default: () => "'[]'" }) publicKeys!: string[];
   @Column({ name: 'sealed_secret', type: 'text' }) sealedSecret!: string;
-  @Column({ name: 'previous_sealed_secret', type: 'text', nullable: true }) previousSealedSecret!: string | null;
-  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
-  previousSecretExpiresAt!: Date | null;
+  /**
+   * Secrets replaced by rotations and still promised: newest first, each valid
+   * until its own `expiresAt` (ISO 8601), at most `MAX_PREVIOUS_SECRETS`.
+   * Sent as they are in every snapshot, so a snapshot is a function of the row.
+   */
+  @Column({ name: 'previous_sealed_secrets', type: 'jsonb', default: () => "'[]'" })
+  previousSealedSecrets!: PreviousSecret[];
   @Column({ name: 'archived_at', type: 'timestamptz', nullable: true }) archivedAt!: Date | null;
   @Column({ name: 'config_version', type: 'integer', default: 1 }) configVersion!: number;
   @Column({ name: 'applied_version', type: 'integer', default: 0 }) appliedVersion!: number;
+  /** The digest (SHA-256 of the canonical snapshot) of what the instance last reported holding. */
+  @Column({ name: 'applied_digest', type: 'text', nullable: true }) appliedDigest!: string | null;
   @Column({ name: 'last_sync_error', type: 'text', nullable: true }) lastSyncError!: string | null;
+  /** Set when the instance refused the snapshot (a `SnapshotRefusalCode`): the sync has `failed`, not merely lags. */
+  @Column({ name: 'sync_error_code', type: 'text', nullable: true }) syncErrorCode!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -58,10 +58,18 @@ export class AccessTokenDto {
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
 }
 
+export type SyncState = 'pending' | 'synced' | 'failed' | 'drifted';
+
 export class SyncStateDto {
   @ApiProperty({ description: 'The configuration version the Hub wants the instance to hold.' }) version!: number;
   @ApiProperty({ description: 'The version the instance confirmed it applied.' }) appliedVersion!: number;
-  @ApiProperty({ enum: ['pending', 'synced'] }) state!: 'pending' | 'synced';
+  @ApiProperty({
+    enum: ['pending', 'synced', 'failed', 'drifted'],
+    description:
+      '`failed`: the instance refused the snapshot (see lastError); `drifted`: it holds the current version with ' +
+      'other contents (heals by itself); `pending`: not confirmed yet.',
+  })
+  state!: SyncState;
   @ApiProperty({ type: String, nullable: true }) lastError!: string | null;
 }
 

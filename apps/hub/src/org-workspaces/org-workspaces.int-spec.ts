@@ -139,31 +139,43 @@ describe('org workspaces', () => {
     let snapshot = toSnapshot(await stored(org.workspaceId));
     expect(snapshot.version).toBe(versionBefore + 1);
     expect(keyring.decrypt(snapshot.sealedSecret)).toBe(rotated.secret);
-    expect(keyring.decrypt(snapshot.previousSecret!.sealedSecret)).toBe(first);
-    expect(snapshot.previousSecret!.expiresAt).toBe(rotated.previousSecretExpiresAt);
+    expect(snapshot.previousSecrets).toHaveLength(1);
+    expect(keyring.decrypt(snapshot.previousSecrets[0].sealedSecret)).toBe(first);
+    expect(snapshot.previousSecrets[0].expiresAt).toBe(rotated.previousSecretExpiresAt);
     // New tokens are signed with the new secret.
     const token = (await fixtures.ok('POST', `${ws(org.workspaceId)}/access-token`, org.owner.token, { isAdmin: true }))
       .token;
     expect(() => jwt.verify(token, rotated.secret)).not.toThrow();
     expect(() => jwt.verify(token, first)).toThrow(/signature/);
 
-    // Rotating again within the grace period keeps only the newest previous secret.
+    // Rotating again within the grace period keeps both previous secrets, newest first, each with the
+    // expiry its own rotation promised.
     const again = await fixtures.ok('POST', `${ws(org.workspaceId)}/rotate-secret`, org.owner.token, {
-      gracePeriodSeconds: 2,
+      gracePeriodSeconds: 60,
     });
     snapshot = toSnapshot(await stored(org.workspaceId));
-    expect(keyring.decrypt(snapshot.previousSecret!.sealedSecret)).toBe(rotated.secret);
     expect(keyring.decrypt(snapshot.sealedSecret)).toBe(again.secret);
-    // After the grace period the previous secret is gone from the snapshot.
+    expect(snapshot.previousSecrets.map((previous) => keyring.decrypt(previous.sealedSecret))).toEqual([
+      rotated.secret,
+      first,
+    ]);
+    expect(snapshot.previousSecrets.map((previous) => previous.expiresAt)).toEqual([
+      again.previousSecretExpiresAt,
+      rotated.previousSecretExpiresAt,
+    ]);
+    // After its own grace period a previous secret is dropped by the next change; the live one stays.
     await new Promise((resolve) => setTimeout(resolve, 2100));
-    expect(toSnapshot(await stored(org.workspaceId)).previousSecret).toBeNull();
 
-    // A zero grace period refuses the old secret at once.
+    // A zero grace period refuses the replaced secret at once.
     const immediate = await fixtures.ok('POST', `${ws(org.workspaceId)}/rotate-secret`, org.owner.token, {
       gracePeriodSeconds: 0,
     });
     expect(immediate.previousSecretExpiresAt).toBeNull();
-    expect(toSnapshot(await stored(org.workspaceId)).previousSecret).toBeNull();
+    expect(
+      toSnapshot(await stored(org.workspaceId)).previousSecrets.map((previous) =>
+        keyring.decrypt(previous.sealedSecret),
+      ),
+    ).toEqual([rotated.secret]);
     // Each rotation is a configuration change for the relay.
     const outbox = await hub.app
       .get<DataSource>(getDataSourceToken())
@@ -176,6 +188,24 @@ describe('org workspaces', () => {
       versionBefore + 3,
     ]);
   }, 15_000);
+
+  it('keeps at most five previous secrets, dropping the oldest', async () => {
+    const keyring = Keyring.parse(hub.config.ENCRYPTION_KEYS);
+    const fresh = await fixtures.org({ owner: org.owner, admin: org.admin, member: org.member });
+    const secrets = [(await fixtures.ok('GET', `${ws(fresh.workspaceId)}/secret`, org.owner.token)).secret as string];
+    for (let i = 0; i < 6; i++) {
+      const rotated = await fixtures.ok('POST', `${ws(fresh.workspaceId)}/rotate-secret`, org.owner.token, {
+        gracePeriodSeconds: 3600,
+      });
+      secrets.push(rotated.secret as string);
+    }
+    const snapshot = toSnapshot(await stored(fresh.workspaceId));
+    expect(keyring.decrypt(snapshot.sealedSecret)).toBe(secrets[6]);
+    // Newest first: the five secrets before the current one; the very first is gone.
+    expect(snapshot.previousSecrets.map((previous) => keyring.decrypt(previous.sealedSecret))).toEqual(
+      secrets.slice(1, 6).reverse(),
+    );
+  });
 
   it('stops issuing tokens to an admin the moment an owner demotes them', async () => {
     const fresh = await fixtures.org({ owner: org.owner, admin: org.admin, member: org.member });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { MAX_PREVIOUS_SECRETS } from '@switchboard/contracts';
 import { Keyring } from '@switchboard/crypto';
 import {
   assertOutboundUrl,
@@ -21,6 +22,7 @@ import { OrgAccessService } from '../orgs/org-access.service.js';
 import { ORG_MANAGERS, ORG_ROLES, type OrgRole } from '../orgs/org-role.js';
 import { OutboxService } from '../routing/outbox.service.js';
 import { RelayService } from '../routing/relay.service.js';
+import { snapshotDigest, toSnapshot } from '../routing/workspace-snapshot.mapper.js';
 import { AccessTokenService } from './access-token.service.js';
 import { OrgWorkspace } from './org-workspace.entity.js';
 import type {
@@ -35,6 +37,7 @@ import type {
   CreatedOrgWorkspaceDto,
   CreateOrgWorkspaceDto,
   OrgWorkspaceDto,
+  SyncState,
 } from './org-workspaces.dto.js';
 import { generateWorkspaceKey, generateWorkspaceSecret } from './workspace-secrets.js';
 import { workspaceSettingsErrors } from './workspace-settings.js';
@@ -51,12 +54,13 @@ const WORKSPACE_COLUMNS = [
   'w.webhook_uri AS "webhookUri"',
   'w.public_keys AS "publicKeys"',
   'w.sealed_secret AS "sealedSecret"',
-  'w.previous_sealed_secret AS "previousSealedSecret"',
-  'w.previous_secret_expires_at AS "previousSecretExpiresAt"',
+  'w.previous_sealed_secrets AS "previousSealedSecrets"',
   'w.archived_at AS "archivedAt"',
   'w.config_version AS "configVersion"',
   'w.applied_version AS "appliedVersion"',
+  'w.applied_digest AS "appliedDigest"',
   'w.last_sync_error AS "lastSyncError"',
+  'w.sync_error_code AS "syncErrorCode"',
   'w.created_at AS "createdAt"',
   'w.updated_at AS "updatedAt"',
 ].join(', ');
@@ -95,12 +99,13 @@ export class OrgWorkspacesService {
           webhookUri: null,
           publicKeys: [],
           sealedSecret: this.keyring.encrypt(secret),
-          previousSealedSecret: null,
-          previousSecretExpiresAt: null,
+          previousSealedSecrets: [],
           archivedAt: null,
           configVersion: 1,
           appliedVersion: 0,
+          appliedDigest: null,
           lastSyncError: null,
+          syncErrorCode: null,
         }),
       );
       await this.outbox.enqueue(manager, workspace);
@@ -175,27 +180,36 @@ export class OrgWorkspacesService {
   }
 
   /**
-   * A new secret; the previous one stays valid for the grace period. Rotating
-   * again within it keeps only the newest previous secret.
+   * A new secret; the one it replaces stays valid for the grace period, and
+   * every earlier previous secret until the expiry its own rotation promised
+   * (API.md, Trust boundaries: Secret rotation), at most
+   * `MAX_PREVIOUS_SECRETS` at once: beyond that the oldest is dropped.
    * @throws DomainException 409 workspace_archived while the workspace is archived.
    */
   async rotateSecret(userId: string, id: string, request: RotateSecretDto): Promise<RotatedSecretDto> {
     const secret = generateWorkspaceSecret();
     const graceSeconds = request.gracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
     const changes = { gracePeriodSeconds: graceSeconds };
-    const { workspace } = await this.changeConfiguration(
-      userId,
-      id,
-      'org_workspace.secret_rotated',
-      changes,
-      (workspace) => {
-        refuseArchived(workspace);
-        workspace.previousSealedSecret = graceSeconds > 0 ? workspace.sealedSecret : null;
-        workspace.previousSecretExpiresAt = graceSeconds > 0 ? new Date(Date.now() + graceSeconds * 1000) : null;
-        workspace.sealedSecret = this.keyring.encrypt(secret);
-      },
-    );
-    return { secret, previousSecretExpiresAt: workspace.previousSecretExpiresAt?.toISOString() ?? null };
+    let expiresAt: string | null = null;
+    await this.changeConfiguration(userId, id, 'org_workspace.secret_rotated', changes, (workspace) => {
+      refuseArchived(workspace);
+      const replaced =
+        graceSeconds > 0
+          ? [
+              {
+                sealedSecret: workspace.sealedSecret,
+                expiresAt: new Date(Date.now() + graceSeconds * 1000).toISOString(),
+              },
+            ]
+          : [];
+      workspace.previousSealedSecrets = [...replaced, ...workspace.previousSealedSecrets].slice(
+        0,
+        MAX_PREVIOUS_SECRETS,
+      );
+      workspace.sealedSecret = this.keyring.encrypt(secret);
+      expiresAt = replaced[0]?.expiresAt ?? null;
+    });
+    return { secret, previousSecretExpiresAt: expiresAt };
   }
 
   async setArchived(userId: string, id: string, archived: boolean): Promise<OrgWorkspaceDto> {
@@ -236,6 +250,11 @@ export class OrgWorkspacesService {
       const workspace = await manager.findOne(OrgWorkspace, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!workspace) throw DomainException.notFound('The org workspace');
       const instance = await manager.findOneByOrFail(Instance, { id: workspace.instanceId });
+      // Expired previous secrets go with the next change: a snapshot stays a function of the row.
+      const now = Date.now();
+      workspace.previousSealedSecrets = workspace.previousSealedSecrets.filter(
+        (previous) => Date.parse(previous.expiresAt) > now,
+      );
       change(workspace);
       workspace.configVersion += 1;
       await manager.save(workspace);
@@ -366,7 +385,7 @@ export function toOrgWorkspaceDto(workspace: OrgWorkspace, instance: Instance): 
     sync: {
       version: workspace.configVersion,
       appliedVersion: workspace.appliedVersion,
-      state: workspace.appliedVersion >= workspace.configVersion ? 'synced' : 'pending',
+      state: syncState(workspace),
       lastError: workspace.lastSyncError,
     },
   };
@@ -387,4 +406,18 @@ function refuseArchived(workspace: OrgWorkspace): void {
       'The workspace is archived; restore it first (POST /org-workspaces/{id}/restore).',
     );
   }
+}
+
+/**
+ * What the instance holds compared with what the Hub wants (API.md, Trust
+ * boundaries: NATS): `failed` when the instance refused the snapshot (it
+ * cannot verify or decrypt it; `lastError` says why), `pending` until it
+ * confirms the current version, `drifted` when it holds the current version
+ * with another digest (it heals by itself: reconciliation re-sends the signed
+ * snapshot), `synced` when version and digest match.
+ */
+export function syncState(workspace: OrgWorkspace): SyncState {
+  if (workspace.syncErrorCode !== null) return 'failed';
+  if (workspace.appliedVersion < workspace.configVersion || workspace.appliedDigest === null) return 'pending';
+  return workspace.appliedDigest === snapshotDigest(toSnapshot(workspace)) ? 'synced' : 'drifted';
 }

@@ -7,14 +7,20 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { applyWorkspaceSnapshotContract } from '@switchboard/contracts';
+import { SnapshotSigner } from '@switchboard/crypto';
 import { PgListener } from '@switchboard/persistence';
-import { describeError, NatsClient } from '@switchboard/server';
+import { describeError, NatsClient, NatsErrorReply } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
 import { HubConfig } from '../config.js';
 import { OUTBOX_CHANNEL } from './outbox.service.js';
 import { RoutingMetrics } from './routing-metrics.js';
-import { rowToSnapshot, SNAPSHOT_COLUMNS, type WorkspaceSnapshotRow } from './workspace-snapshot.mapper.js';
+import {
+  rowToSnapshot,
+  signSnapshot,
+  SNAPSHOT_COLUMNS,
+  type WorkspaceSnapshotRow,
+} from './workspace-snapshot.mapper.js';
 
 /** One workspace's claimed rows, with the workspace as it was when they were claimed (null if it is gone). */
 interface ClaimedWorkspace {
@@ -64,6 +70,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly nats: NatsClient,
     private readonly config: HubConfig,
     private readonly metrics: RoutingMetrics,
+    private readonly signer: SnapshotSigner,
   ) {
     this.leaseSeconds = Math.ceil(config.NATS_REQUEST_TIMEOUT_MS / 1000) + 5;
     this.listener = new PgListener({
@@ -180,38 +187,51 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     const snapshot = rowToSnapshot(reviveDates(row));
     const instanceId = row.instance_id;
     try {
-      const reply = await this.nats.request(applyWorkspaceSnapshotContract, snapshot, {
-        instanceId,
-        timeoutMs: this.config.NATS_REQUEST_TIMEOUT_MS,
-      });
+      const reply = await this.nats.request(
+        applyWorkspaceSnapshotContract,
+        signSnapshot(this.signer, instanceId, snapshot),
+        { instanceId, timeoutMs: this.config.NATS_REQUEST_TIMEOUT_MS },
+      );
       // One statement: every row this snapshot covers is delivered (claimed or not, by this replica or
-      // another), and the workspace records what the instance holds — never beyond what the Hub decided.
+      // another), and the workspace records what the instance holds — version and digest, the version
+      // never beyond what the Hub decided — unless a newer reply was recorded already.
       await this.dataSource.query(
         `WITH delivered AS (
            UPDATE routing_outbox SET delivered_at = now(), last_error = NULL
            WHERE workspace_id = $1 AND delivered_at IS NULL AND version <= $2)
          UPDATE org_workspaces
-         SET applied_version = LEAST(config_version, GREATEST(applied_version, $3)), last_sync_error = NULL
+         SET applied_version = LEAST(config_version, GREATEST(applied_version, $3)),
+             applied_digest = CASE WHEN $3 >= applied_version THEN $4 ELSE applied_digest END,
+             last_sync_error = NULL, sync_error_code = NULL
          WHERE id = $1`,
-        [workspaceId, snapshot.version, reply.appliedVersion],
+        [workspaceId, snapshot.version, reply.appliedVersion, reply.digest],
       );
       this.metrics.deliveries.inc({ instance: instanceId });
     } catch (error) {
       this.metrics.failures.inc({ instance: instanceId });
-      const message = describeError(error);
-      await this.recordFailure(workspaceId, ids, snapshot.version, message).catch((dbError: unknown) =>
-        this.logger.warn(`could not record a failed delivery: ${describeError(dbError)}`),
+      // The instance received the snapshot and refused it: that is a failed sync, in its own words.
+      const refusal = error instanceof NatsErrorReply ? { code: error.code, message: error.reason } : undefined;
+      const message = refusal?.message ?? describeError(error);
+      await this.recordFailure(workspaceId, ids, snapshot.version, message, refusal?.code ?? null).catch(
+        (dbError: unknown) => this.logger.warn(`could not record a failed delivery: ${describeError(dbError)}`),
       );
-      this.logger.warn(`delivery of workspace ${workspaceId} to ${instanceId} failed: ${message}`);
+      this.logger.warn(`delivery of workspace ${workspaceId} to ${instanceId} failed: ${describeError(error)}`);
     }
   }
 
   /**
    * Backs off every undelivered row the failed snapshot covered, not only the
    * claimed ones, so that a dead instance is retried at a falling rate;
-   * newer rows are still tried at once (they carry a newer change).
+   * newer rows are still tried at once (they carry a newer change). A refusal
+   * (`code`) marks the sync `failed`; a transport failure leaves it pending.
    */
-  private async recordFailure(workspaceId: string, ids: string[], version: number, message: string): Promise<void> {
+  private async recordFailure(
+    workspaceId: string,
+    ids: string[],
+    version: number,
+    message: string,
+    code: string | null,
+  ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
       const [{ attempts }] = await manager.query<{ attempts: number }[]>(
         `SELECT coalesce(max(attempts), 0)::int AS attempts FROM routing_outbox
@@ -224,7 +244,11 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
          WHERE workspace_id = $1 AND delivered_at IS NULL AND (version <= $2 OR id = ANY($3::bigint[]))`,
         [workspaceId, version, ids, attempts + 1, message, backoffMs(attempts + 1) / 1000],
       );
-      await manager.query('UPDATE org_workspaces SET last_sync_error = $2 WHERE id = $1', [workspaceId, message]);
+      await manager.query('UPDATE org_workspaces SET last_sync_error = $2, sync_error_code = $3 WHERE id = $1', [
+        workspaceId,
+        message,
+        code,
+      ]);
     });
   }
 
@@ -255,7 +279,6 @@ function reviveDates<Row extends WorkspaceSnapshotRow>(row: Row): Row {
   const date = (value: Date | string | null) => (value === null ? null : new Date(value));
   return {
     ...row,
-    previous_secret_expires_at: date(row.previous_secret_expires_at),
     archived_at: date(row.archived_at),
   };
 }

@@ -1,4 +1,5 @@
-import type { WorkspaceSnapshot } from '@switchboard/contracts';
+import type { PreviousSecret, SignedWorkspaceSnapshot, WorkspaceSnapshot } from '@switchboard/contracts';
+import { canonicalDigest, type SnapshotSigner } from '@switchboard/crypto';
 
 import type { OrgWorkspace } from '../org-workspaces/org-workspace.entity.js';
 
@@ -12,8 +13,7 @@ export interface WorkspaceSnapshotRow {
   webhook_uri: string | null;
   public_keys: string[];
   sealed_secret: string;
-  previous_sealed_secret: string | null;
-  previous_secret_expires_at: Date | null;
+  previous_sealed_secrets: PreviousSecret[];
   archived_at: Date | null;
   config_version: number;
 }
@@ -28,8 +28,7 @@ export const SNAPSHOT_COLUMNS: readonly (keyof WorkspaceSnapshotRow)[] = [
   'webhook_uri',
   'public_keys',
   'sealed_secret',
-  'previous_sealed_secret',
-  'previous_secret_expires_at',
+  'previous_sealed_secrets',
   'archived_at',
   'config_version',
 ];
@@ -45,20 +44,19 @@ export function toSnapshot(workspace: OrgWorkspace): WorkspaceSnapshot {
     webhook_uri: workspace.webhookUri,
     public_keys: workspace.publicKeys,
     sealed_secret: workspace.sealedSecret,
-    previous_sealed_secret: workspace.previousSealedSecret,
-    previous_secret_expires_at: workspace.previousSecretExpiresAt,
+    previous_sealed_secrets: workspace.previousSealedSecrets,
     archived_at: workspace.archivedAt,
     config_version: workspace.configVersion,
   });
 }
 
-/** The same from a raw row, so that the relay can claim rows and read their workspaces in one statement. */
+/**
+ * The same from a raw row, so that the relay can claim rows and read their
+ * workspaces in one statement. A function of the row alone (previous secrets
+ * are sent as stored, expired or not; the instance ignores expired ones), so
+ * one version has one digest and the Hub can compare what an instance holds.
+ */
 export function rowToSnapshot(row: WorkspaceSnapshotRow): WorkspaceSnapshot {
-  // A previous secret past its expiry is no longer sent: the instance would refuse it anyway.
-  const previousValid =
-    row.previous_sealed_secret !== null &&
-    row.previous_secret_expires_at !== null &&
-    row.previous_secret_expires_at.getTime() > Date.now();
   return {
     workspaceId: row.id,
     orgId: row.org_id,
@@ -68,10 +66,22 @@ export function rowToSnapshot(row: WorkspaceSnapshotRow): WorkspaceSnapshot {
     webhookUri: row.webhook_uri,
     publicKeys: row.public_keys,
     sealedSecret: row.sealed_secret,
-    previousSecret: previousValid
-      ? { sealedSecret: row.previous_sealed_secret!, expiresAt: row.previous_secret_expires_at!.toISOString() }
-      : null,
+    previousSecrets: row.previous_sealed_secrets.map(({ sealedSecret, expiresAt }) => ({ sealedSecret, expiresAt })),
     archivedAt: row.archived_at?.toISOString() ?? null,
     version: row.config_version,
   };
+}
+
+/** SHA-256 (hex) of the RFC 8785 canonical form of a snapshot: what the instance must report holding. */
+export function snapshotDigest(snapshot: WorkspaceSnapshot): string {
+  return canonicalDigest(snapshot);
+}
+
+/** A snapshot with the Hub's signature for the one instance it is addressed to. */
+export function signSnapshot(
+  signer: SnapshotSigner,
+  instanceId: string,
+  snapshot: WorkspaceSnapshot,
+): SignedWorkspaceSnapshot {
+  return { snapshot, signature: signer.sign(instanceId, snapshot) };
 }

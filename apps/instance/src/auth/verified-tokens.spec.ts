@@ -8,8 +8,7 @@ function workspace(change: Partial<Workspace> = {}): Workspace {
   return {
     key: 'ws',
     configVersion: 3,
-    previousSealedSecret: null,
-    previousSecretExpiresAt: null,
+    previousSealedSecrets: [],
     ...change,
   } as Workspace;
 }
@@ -37,10 +36,25 @@ describe('VerifiedTokens', () => {
   });
 
   it('never past the end of a previous secret’s grace period, which the token may have been signed with', () => {
-    const rotating = workspace({ previousSealedSecret: 'old', previousSecretExpiresAt: new Date(NOW + 2_000) });
+    const rotating = workspace({
+      previousSealedSecrets: [{ sealedSecret: 'old', expiresAt: new Date(NOW + 2_000).toISOString() }],
+    });
     sut.remember('t', { iss: 'ws', exp: seconds(NOW) + 600 }, rotating, NOW);
     expect(sut.lookup('t', NOW + 1_999)).toBeDefined();
     expect(sut.lookup('t', NOW + 2_000)).toBeUndefined();
+  });
+
+  it('with several previous secrets, never past the soonest live expiry', () => {
+    const rotating = workspace({
+      previousSealedSecrets: [
+        { sealedSecret: 'newer', expiresAt: new Date(NOW + 9_000).toISOString() },
+        { sealedSecret: 'older', expiresAt: new Date(NOW + 3_000).toISOString() },
+        { sealedSecret: 'gone', expiresAt: new Date(NOW - 1_000).toISOString() },
+      ],
+    });
+    sut.remember('t', { iss: 'ws', exp: seconds(NOW) + 600 }, rotating, NOW);
+    expect(sut.lookup('t', NOW + 2_999)).toBeDefined();
+    expect(sut.lookup('t', NOW + 3_000)).toBeUndefined();
   });
 
   it('does not remember a token that is already past its use', () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { WorkspaceTokenClaims } from '@switchboard/contracts';
 
 import type { Workspace } from '../workspaces/workspace.entity.js';
+import { nextSecretExpiry } from './workspace-keys.js';
 
 /** A backstop on how long a verification is reused, whatever the token's own expiry. */
 const REUSE_MS = 60_000;
@@ -46,11 +47,9 @@ export class VerifiedTokens {
 
   remember(token: string, claims: WorkspaceTokenClaims, workspace: Workspace, now = Date.now()): void {
     const expiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 : now;
-    // A token signed with the previous secret stops being valid when the grace period ends.
-    const graceEnds =
-      workspace.previousSealedSecret && workspace.previousSecretExpiresAt
-        ? workspace.previousSecretExpiresAt.getTime()
-        : Infinity;
+    // A token signed with a previous secret stops being valid when that secret's grace period ends;
+    // which secret verified it is not known here, so the soonest expiry bounds the reuse.
+    const graceEnds = nextSecretExpiry(workspace, now);
     const reuseUntil = Math.min(expiresAt, graceEnds, now + REUSE_MS);
     if (reuseUntil <= now) return;
     if (this.entries.size >= LIMIT) this.entries.delete(this.entries.keys().next().value!);

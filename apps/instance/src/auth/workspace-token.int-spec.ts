@@ -109,10 +109,12 @@ describe('workspace tokens', () => {
     const newSecret = 'sbws_new-secret-after-rotation-0123456789abcdef';
     await other.update({
       sealedSecret: keyring.encrypt(newSecret),
-      previousSecret: {
-        sealedSecret: other.snapshot.sealedSecret,
-        expiresAt: new Date(Date.now() + 1500).toISOString(),
-      },
+      previousSecrets: [
+        {
+          sealedSecret: other.snapshot.sealedSecret,
+          expiresAt: new Date(Date.now() + 1500).toISOString(),
+        },
+      ],
     });
     const newToken = jwt.sign({ iss: other.snapshot.key, tenantKey: 'rotating' }, newSecret, { expiresIn: 600 });
     expect((await self(oldToken)).status).toBe(200);
@@ -121,6 +123,40 @@ describe('workspace tokens', () => {
     await expectProblem(await self(oldToken), 401, 'invalid_signature');
     expect((await self(newToken)).status).toBe(200);
   });
+
+  it('after two rotations in a row, accepts each previous secret until its own expiry', async () => {
+    const other = await seedWorkspace(instance);
+    const keyring = Keyring.parse(FIXTURE_KEYS);
+    const token = (secret: string) =>
+      jwt.sign({ iss: other.snapshot.key, tenantKey: 'twice' }, secret, { expiresIn: 600 });
+    const firstToken = other.tenantToken('twice');
+    const second = 'sbws_second-secret-0123456789abcdef0123456789';
+    const third = 'sbws_third-secret-0123456789abcdef01234567890';
+    const firstExpires = Date.now() + 1500;
+    // Rotation 1: the first secret stays valid 1.5 s.
+    await other.update({
+      sealedSecret: keyring.encrypt(second),
+      previousSecrets: [{ sealedSecret: other.snapshot.sealedSecret, expiresAt: new Date(firstExpires).toISOString() }],
+    });
+    const secondSealed = other.snapshot.sealedSecret;
+    // Rotation 2, right after: the second secret stays valid 3 s, the first keeps its own promise.
+    await other.update({
+      sealedSecret: keyring.encrypt(third),
+      previousSecrets: [
+        { sealedSecret: secondSealed, expiresAt: new Date(Date.now() + 3000).toISOString() },
+        ...other.snapshot.previousSecrets,
+      ],
+    });
+    expect((await self(firstToken)).status).toBe(200);
+    expect((await self(token(second))).status).toBe(200);
+    expect((await self(token(third))).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, firstExpires - Date.now()) + 100));
+    await expectProblem(await self(firstToken), 401, 'invalid_signature');
+    expect((await self(token(second))).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await expectProblem(await self(token(second)), 401, 'invalid_signature');
+    expect((await self(token(third))).status).toBe(200);
+  }, 10_000);
 
   it.each([
     ['RS256', 'rsa', { modulusLength: 2048 }],

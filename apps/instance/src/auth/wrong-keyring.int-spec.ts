@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import { applyWorkspaceSnapshotContract, type WorkspaceSnapshot } from '@switchboard/contracts';
-import { Keyring } from '@switchboard/crypto';
+import { canonicalDigest, Keyring } from '@switchboard/crypto';
+import { withClient } from '@switchboard/persistence';
 import { NatsClient } from '@switchboard/server';
 import {
   createTestDatabase,
@@ -9,9 +10,11 @@ import {
   natsNamespace,
   natsUrl,
   type ServiceProcess,
+  signSnapshotForTest,
   startServiceProcess,
   type TcpRelay,
   tcpRelay,
+  TEST_HUB_KEYS,
   type TestDatabase,
   waitFor,
 } from '@switchboard/testing';
@@ -30,7 +33,6 @@ describe('an instance whose keyring lacks the Hub key', () => {
   const secret = `sbws_${randomBytes(32).toString('base64url')}`;
   let database: TestDatabase;
   let service: ServiceProcess;
-  let nats: NatsClient;
   let snapshot: WorkspaceSnapshot;
 
   beforeAll(async () => {
@@ -51,10 +53,9 @@ describe('an instance whose keyring lacks the Hub key', () => {
         NATS_NAMESPACE: namespace,
         // Only the old key: the Hub already seals with v2.
         ENCRYPTION_KEYS: Keyring.generateKeySpec('v1'),
+        HUB_PUBLIC_KEY: TEST_HUB_KEYS.publicKey,
       },
     });
-    nats = new NatsClient({ url: natsUrl(), name: 'wrong-keyring-test', defaultTimeoutMs: 5000, namespace });
-    await nats.connect();
     snapshot = {
       workspaceId: randomUUID(),
       orgId: randomUUID(),
@@ -64,15 +65,30 @@ describe('an instance whose keyring lacks the Hub key', () => {
       webhookUri: null,
       publicKeys: [],
       sealedSecret: hubKeys.encrypt(secret),
-      previousSecret: null,
+      previousSecrets: [],
       archivedAt: null,
       version: 1,
     };
-    await nats.request(applyWorkspaceSnapshotContract, snapshot, { instanceId });
+    // Held from before the instance lost the key (it now refuses such snapshots over NATS, so the row is
+    // written as the owner role, as it stood when the instance applied it with the key it then had).
+    await withClient(database.migrationUrl, (client) =>
+      client.query(
+        `INSERT INTO workspaces (id, org_id, key, name, settings, webhook_uri, public_keys, sealed_secret,
+           previous_sealed_secrets, archived_at, config_version, snapshot_digest, updated_at)
+         VALUES ($1, $2, $3, $4, '{}', NULL, '[]', $5, '[]', NULL, 1, $6, now())`,
+        [
+          snapshot.workspaceId,
+          snapshot.orgId,
+          snapshot.key,
+          snapshot.name,
+          snapshot.sealedSecret,
+          canonicalDigest(snapshot),
+        ],
+      ),
+    );
   });
 
   afterAll(async () => {
-    await nats?.onApplicationShutdown();
     await service?.stop();
     await database?.drop();
   });
@@ -144,6 +160,7 @@ describe('an instance whose database goes away', () => {
         NATS_URL: natsUrl(),
         NATS_NAMESPACE: namespace,
         ENCRYPTION_KEYS: keySpec,
+        HUB_PUBLIC_KEY: TEST_HUB_KEYS.publicKey,
       },
     });
     nats = new NatsClient({ url: natsUrl(), name: 'lost-db-test', defaultTimeoutMs: 5000, namespace });
@@ -151,7 +168,7 @@ describe('an instance whose database goes away', () => {
     key = `ws-${randomBytes(6).toString('hex')}`;
     await nats.request(
       applyWorkspaceSnapshotContract,
-      {
+      signSnapshotForTest(instanceId, {
         workspaceId: randomUUID(),
         orgId: randomUUID(),
         key,
@@ -160,10 +177,10 @@ describe('an instance whose database goes away', () => {
         webhookUri: null,
         publicKeys: [],
         sealedSecret: Keyring.parse(keySpec).encrypt(secret),
-        previousSecret: null,
+        previousSecrets: [],
         archivedAt: null,
         version: 1,
-      },
+      }),
       { instanceId },
     );
   });

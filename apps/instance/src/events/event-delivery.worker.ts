@@ -6,16 +6,17 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { PreviousSecret } from '@switchboard/contracts';
 import { Keyring } from '@switchboard/crypto';
 import { PgListener } from '@switchboard/persistence';
 import { describeError, OutboundHttp } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import { liveSecrets } from '../auth/workspace-keys.js';
 import { InstanceConfig } from '../config.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import { deliveryBackoffMs } from './delivery-backoff.js';
 import { EVENTS_CHANNEL } from './event-outbox.js';
-import { liveWebhookSecrets, type WorkspaceSecretColumns } from './live-secrets.js';
 import { SIGNATURE_HEADER, standardWebhookHeaders, webhookSignature } from './webhook-signature.js';
 
 /** A delivery this replica leased, with its event and its target. */
@@ -35,7 +36,7 @@ interface ClaimedDelivery {
 
 interface WorkspaceTarget {
   webhookUri: string | null;
-  /** Live secrets, current first (see liveWebhookSecrets); empty when nothing was claimed. */
+  /** Live secrets, current first (see liveSecrets); empty when nothing was claimed. */
   secrets: string[];
 }
 
@@ -322,8 +323,10 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
    */
   private async claim(workspaceId: string, limit: number): Promise<Claim | null> {
     return this.scope.run({ workspaceId, tenantId: null }, async (manager) => {
-      const [workspace] = await manager.query<({ webhook_uri: string | null } & WorkspaceSecretColumns)[]>(
-        `SELECT webhook_uri, sealed_secret, previous_sealed_secret, previous_secret_expires_at
+      const [workspace] = await manager.query<
+        { webhook_uri: string | null; sealed_secret: string; previous_sealed_secrets: PreviousSecret[] }[]
+      >(
+        `SELECT webhook_uri, sealed_secret, previous_sealed_secrets
          FROM workspaces WHERE id = $1 AND archived_at IS NULL`,
         [workspaceId],
       );
@@ -352,7 +355,13 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
          LEFT JOIN event_subscriptions s ON s.id = c.subscription_id`,
         [workspaceId, limit, this.leaseSeconds],
       );
-      const secrets = deliveries.length > 0 ? liveWebhookSecrets(workspace, this.keyring) : [];
+      const secrets =
+        deliveries.length > 0
+          ? liveSecrets(
+              { sealedSecret: workspace.sealed_secret, previousSealedSecrets: workspace.previous_sealed_secrets },
+              this.keyring,
+            )
+          : [];
       return { workspace: { webhookUri: workspace.webhook_uri, secrets }, deliveries };
     });
   }

@@ -230,10 +230,9 @@ describe('outbound webhooks to an allowed range, signed as Standard Webhooks', (
     const newSecret = `sbws_${randomBytes(32).toString('base64url')}`;
     await workspace.update({
       sealedSecret: keyring.encrypt(newSecret),
-      previousSecret: {
-        sealedSecret: keyring.encrypt(workspace.secret),
-        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-      },
+      previousSecrets: [
+        { sealedSecret: keyring.encrypt(workspace.secret), expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+      ],
     });
     await emit(workspace, tenantId, 1);
     const during = (await acceptedAt('/rotated', 2))[1];
@@ -247,10 +246,9 @@ describe('outbound webhooks to an allowed range, signed as Standard Webhooks', (
 
     // The grace period is over: only the new secret signs.
     await workspace.update({
-      previousSecret: {
-        sealedSecret: keyring.encrypt(workspace.secret),
-        expiresAt: new Date(Date.now() - 1000).toISOString(),
-      },
+      previousSecrets: [
+        { sealedSecret: keyring.encrypt(workspace.secret), expiresAt: new Date(Date.now() - 1000).toISOString() },
+      ],
     });
     await emit(workspace, tenantId, 2);
     const after = (await acceptedAt('/rotated', 3))[2];

@@ -7,6 +7,7 @@ import { Elements1763910000000 } from './1763910000000-elements.js';
 import { Events1763920000000 } from './1763920000000-events.js';
 import { IdempotencyKeys1763930000000 } from './1763930000000-idempotency-keys.js';
 import { EventRetention1763940000000 } from './1763940000000-event-retention.js';
+import { SignedSync1764000000100 } from './1764000000100-signed-sync.js';
 
 /** Every instance migration, in order. */
 export const INSTANCE_MIGRATIONS = [
@@ -19,4 +20,5 @@ export const INSTANCE_MIGRATIONS = [
   Events1763920000000,
   IdempotencyKeys1763930000000,
   EventRetention1763940000000,
+  SignedSync1764000000100,
 ];

@@ -1,6 +1,12 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { instanceHeartbeatContract, reconcileInstanceContract, registerInstanceContract } from '@switchboard/contracts';
-import { NatsClient } from '@switchboard/server';
+import {
+  instanceHeartbeatContract,
+  reconcileInstanceContract,
+  type RefusedSnapshot,
+  registerInstanceContract,
+} from '@switchboard/contracts';
+import { Keyring } from '@switchboard/crypto';
+import { DomainException, NatsClient } from '@switchboard/server';
 
 import { InstanceConfig } from '../config.js';
 import { WorkspaceSyncService } from '../workspaces/workspace-sync.service.js';
@@ -26,6 +32,7 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
     private readonly config: InstanceConfig,
     private readonly nats: NatsClient,
     private readonly sync: WorkspaceSyncService,
+    private readonly keyring: Keyring,
   ) {
     this.heartbeatMs = config.INSTANCE_HEARTBEAT_INTERVAL_MS;
   }
@@ -40,18 +47,40 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /**
-   * Asks the Hub for every snapshot this instance lacks or holds stale, and
-   * applies them (the same version check as a delivery: a newer snapshot that
-   * arrived meanwhile wins). The Hub answers a page at a time; ask until done.
+   * Tells the Hub what this instance holds (versions and digests) and applies
+   * the signed snapshots it lacks, holds stale or holds altered (the same
+   * checks as a delivery: a newer snapshot that arrived meanwhile wins, and
+   * nothing unverifiable or undecryptable is applied). The Hub answers a page
+   * at a time; ask until done, then once more when anything was applied or
+   * refused, so that the Hub records what is now held and why a snapshot was
+   * refused.
    */
   async reconcile(): Promise<number> {
     let received = 0;
+    let refused: RefusedSnapshot[] = [];
+    let reporting = false;
     for (let page = 0; page < MAX_RECONCILE_PAGES; page++) {
-      const held = await this.sync.heldVersions();
-      const reply = await this.nats.request(reconcileInstanceContract, { instanceId: this.config.INSTANCE_ID, held });
-      for (const snapshot of reply.snapshots) await this.sync.apply(snapshot);
-      received += reply.snapshots.length;
-      if (!reply.more) break;
+      const held = await this.sync.heldWorkspaces();
+      const reply = await this.nats.request(reconcileInstanceContract, {
+        instanceId: this.config.INSTANCE_ID,
+        held,
+        ...(refused.length > 0 ? { refused } : {}),
+      });
+      refused = [];
+      let applied = 0;
+      for (const signed of reply.snapshots) {
+        try {
+          if ((await this.sync.apply(signed)).applied) applied++;
+        } catch (error) {
+          if (!(error instanceof DomainException)) throw error;
+          const { workspaceId, version } = signed.snapshot;
+          refused.push({ workspaceId, version, code: error.code, message: error.detail });
+        }
+      }
+      received += applied;
+      if (reply.more) continue;
+      if (reporting || (applied === 0 && refused.length === 0)) break;
+      reporting = true;
     }
     if (received > 0) this.logger.log(`reconciled ${received} workspace(s)`);
     return received;
@@ -64,6 +93,7 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
           instanceId: this.config.INSTANCE_ID,
           name: this.config.INSTANCE_NAME ?? this.config.INSTANCE_ID,
           apiUrl: this.config.INSTANCE_API_URL,
+          keyIds: this.keyring.versions,
         });
         // The Hub decides how often it must hear from us to count us as up.
         this.heartbeatMs = Math.min(this.heartbeatMs, reply.heartbeatIntervalMs);

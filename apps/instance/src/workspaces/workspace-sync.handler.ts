@@ -14,7 +14,7 @@ export class WorkspaceSyncHandler {
   constructor(private readonly sync: WorkspaceSyncService) {}
 
   @MessagePattern(applyWorkspaceSnapshotContract.subject)
-  apply(@Payload() snapshot: ApplyWorkspaceSnapshotRequest): Promise<ApplyWorkspaceSnapshotReply> {
-    return this.sync.apply(snapshot);
+  apply(@Payload() signed: ApplyWorkspaceSnapshotRequest): Promise<ApplyWorkspaceSnapshotReply> {
+    return this.sync.apply(signed);
   }
 }

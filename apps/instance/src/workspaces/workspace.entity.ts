@@ -1,3 +1,4 @@
+import type { PreviousSecret } from '@switchboard/contracts';
 import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 /**
@@ -16,11 +17,17 @@ export class Workspace {
   @Column({ name: 'webhook_uri', type: 'text', nullable: true }) webhookUri!: string | null;
   @Column({ name: 'public_keys', type: 'jsonb', default: () => "'[]'" }) publicKeys!: string[];
   @Column({ name: 'sealed_secret', type: 'text' }) sealedSecret!: string;
-  @Column({ name: 'previous_sealed_secret', type: 'text', nullable: true }) previousSealedSecret!: string | null;
-  @Column({ name: 'previous_secret_expires_at', type: 'timestamptz', nullable: true })
-  previousSecretExpiresAt!: Date | null;
+  /** Secrets replaced by rotations, newest first, each accepted until its own `expiresAt` (ISO 8601), as the Hub sent them. */
+  @Column({ name: 'previous_sealed_secrets', type: 'jsonb', default: () => "'[]'" })
+  previousSealedSecrets!: PreviousSecret[];
   @Column({ name: 'archived_at', type: 'timestamptz', nullable: true }) archivedAt!: Date | null;
   @Column({ name: 'config_version', type: 'integer' }) configVersion!: number;
+  /**
+   * SHA-256 of the canonical snapshot this row holds: set when a snapshot is
+   * applied, and set again to what the row holds when reconciliation finds
+   * the row changed behind the Hub's back (so the next snapshot heals it).
+   */
+  @Column({ name: 'snapshot_digest', type: 'text', nullable: true }) snapshotDigest!: string | null;
   /** JSON Schema that tenant `fields` must satisfy; owned by the instance, not by the Hub. */
   @Column({ name: 'tenant_field_schema', type: 'jsonb', nullable: true }) tenantFieldSchema!: Record<
     string,

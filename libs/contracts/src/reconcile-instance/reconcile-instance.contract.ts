@@ -3,25 +3,41 @@ import { IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUUID, Length, Min, V
 
 import type { Contract } from '../contract.js';
 import { subjectTemplate } from '../subjects.js';
-import { WorkspaceSnapshot } from '../workspace-snapshot.js';
+import { HeldWorkspace, SignedWorkspaceSnapshot } from '../workspace-snapshot.js';
 
-export class HeldWorkspaceVersion {
+/** A snapshot from an earlier reply that the instance refused (see `SnapshotRefusalCode`). */
+export class RefusedSnapshot {
   @IsUUID() workspaceId!: string;
-  @IsInt() @Min(0) version!: number;
-}
-
-/** An instance tells the Hub which versions it holds, at start and periodically. */
-export class ReconcileInstanceRequest {
-  @IsString() @Length(1, 100) instanceId!: string;
-  @IsArray() @ValidateNested({ each: true }) @Type(() => HeldWorkspaceVersion) held!: HeldWorkspaceVersion[];
+  @IsInt() @Min(1) version!: number;
+  @IsString() @Length(1, 100) code!: string;
+  @IsString() @Length(1, 1000) message!: string;
 }
 
 /**
- * The snapshots the instance lacks or holds stale, a page at a time (a NATS
- * message is limited in size): `more` says to apply them and ask again.
+ * An instance tells the Hub what it holds (version and digest of each
+ * workspace), at start and periodically, and which snapshots of the previous
+ * reply it refused.
+ */
+export class ReconcileInstanceRequest {
+  @IsString() @Length(1, 100) instanceId!: string;
+  @IsArray() @ValidateNested({ each: true }) @Type(() => HeldWorkspace) held!: HeldWorkspace[];
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => RefusedSnapshot)
+  refused?: RefusedSnapshot[];
+}
+
+/**
+ * The signed snapshots the instance lacks, holds stale, or holds altered (a
+ * digest that differs from the Hub's), a page at a time (a NATS message is
+ * limited in size): `more` says to apply them and ask again.
  */
 export class ReconcileInstanceReply {
-  @IsArray() @ValidateNested({ each: true }) @Type(() => WorkspaceSnapshot) snapshots!: WorkspaceSnapshot[];
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => SignedWorkspaceSnapshot)
+  snapshots!: SignedWorkspaceSnapshot[];
   @IsOptional() @IsBoolean() more?: boolean;
 }
 

@@ -1,4 +1,4 @@
-import { IsInt, IsString, IsUrl, Length, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsString, IsUrl, Length, Matches, Min } from 'class-validator';
 
 import type { Contract } from '../contract.js';
 import { subjectTemplate } from '../subjects.js';
@@ -8,6 +8,11 @@ export class RegisterInstanceRequest {
   @IsString() @Length(1, 100) instanceId!: string;
   @IsString() @Length(1, 200) name!: string;
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) apiUrl!: string;
+  /** The versions of the instance's `ENCRYPTION_KEYS` (never the keys), so the Hub can show a keyring mismatch. */
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { each: true, message: 'each of $property must be a keyring version' })
+  keyIds!: string[];
 }
 
 export class RegisterInstanceReply {

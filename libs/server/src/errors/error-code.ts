@@ -28,4 +28,7 @@ export enum ErrorCode {
   ServiceUnavailable = 'service_unavailable',
   WorkspaceKeysUnavailable = 'workspace_keys_unavailable',
   InternalError = 'internal_error',
+  /** Over NATS only: see `SnapshotRefusalCode` in `@switchboard/contracts`. */
+  SnapshotSignatureInvalid = 'snapshot_signature_invalid',
+  KeyringMismatch = 'keyring_mismatch',
 }

@@ -44,9 +44,9 @@ export class ProblemJsonFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
     if (host.getType() === 'rpc') {
-      // Over NATS the same problem travels as the typed error of the reply.
+      // Over NATS the same problem travels as the typed error of the reply (an `ErrorReply`: code and message).
       const problem = this.toProblem(exception);
-      return throwError(() => problem);
+      return throwError(() => ({ ...problem, message: problem.detail }));
     }
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const problem = this.toProblem(exception);

@@ -1,7 +1,13 @@
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientNats, NatsRecordBuilder } from '@nestjs/microservices';
-import { type Contract, fillSubject, parseMessage, type SubjectVariables } from '@switchboard/contracts';
+import {
+  type Contract,
+  type ErrorReply,
+  fillSubject,
+  parseMessage,
+  type SubjectVariables,
+} from '@switchboard/contracts';
 import { firstValueFrom, timeout } from 'rxjs';
 
 import { CORRELATION_HEADER, currentCorrelationId } from '../logging/correlation.js';
@@ -16,6 +22,22 @@ export interface NatsClientOptions {
 
 export class NatsRequestFailed extends Error {
   override name = 'NatsRequestFailed';
+}
+
+/**
+ * The responder answered with an error reply (`ErrorReply` in
+ * `@switchboard/contracts`): it received the request and refused it, so
+ * `code` says why (e.g. `snapshot_signature_invalid`).
+ */
+export class NatsErrorReply extends NatsRequestFailed {
+  override name = 'NatsErrorReply';
+  constructor(
+    subject: string,
+    readonly code: string,
+    readonly reason: string,
+  ) {
+    super(`request on ${subject} was refused (${code}): ${reason}`);
+  }
 }
 
 /**
@@ -50,6 +72,8 @@ export class NatsClient implements OnApplicationShutdown {
     const reply: unknown = await firstValueFrom(
       this.proxy.send(subject, this.record(payload)).pipe(timeout({ first: timeoutMs })),
     ).catch((error: unknown) => {
+      const refusal = asErrorReply(error);
+      if (refusal) throw new NatsErrorReply(subject, refusal.code, refusal.message);
       throw new NatsRequestFailed(`request on ${subject} failed: ${describeError(error)}`);
     });
     return parseMessage(subject, contract.reply as new () => Rep, reply);
@@ -86,6 +110,13 @@ export class NatsClient implements OnApplicationShutdown {
     if (correlationId) headers.set(CORRELATION_HEADER, correlationId);
     return new NatsRecordBuilder(payload).setHeaders(headers).build();
   }
+}
+
+/** An error the responder sent (rather than a timeout or a transport failure), with the fields every service sends. */
+function asErrorReply(error: unknown): ErrorReply | undefined {
+  if (typeof error !== 'object' || error === null || error instanceof Error) return undefined;
+  const { code, message } = error as Partial<Record<keyof ErrorReply, unknown>>;
+  return typeof code === 'string' && typeof message === 'string' ? { code, message } : undefined;
 }
 
 function describeError(error: unknown): string {
