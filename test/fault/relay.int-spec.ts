@@ -183,7 +183,11 @@ describe('routing relay', () => {
     );
     const reply = await hub.app
       .get(NatsClient)
-      .request(reconcileInstanceContract, { instanceId: 'paged', held: [{ workspaceId: first.id, version: 1 }] });
+      .request(
+        reconcileInstanceContract,
+        { instanceId: 'paged', held: [{ workspaceId: first.id, version: 1 }] },
+        { instanceId: 'paged' },
+      );
     expect(reply.snapshots).toHaveLength(100);
     expect(reply.more).toBe(true);
     expect(reply.snapshots.map((snapshot) => snapshot.workspaceId)).not.toContain(first.id);

@@ -3,7 +3,17 @@ export { type Contract, ContractViolation, parseMessage } from './contract.js';
 export * from './instance-heartbeat/instance-heartbeat.contract.js';
 export * from './reconcile-instance/reconcile-instance.contract.js';
 export * from './register-instance/register-instance.contract.js';
-export { fillSubject, queueGroup, SUBJECT_PREFIX, subjectTemplate, type SubjectVariables } from './subjects.js';
+export {
+  ANY_INSTANCE,
+  fillSubject,
+  HUB_INBOX_PREFIX,
+  instanceIdOfSubject,
+  instanceInboxPrefix,
+  queueGroup,
+  SUBJECT_PREFIX,
+  subjectTemplate,
+  type SubjectVariables,
+} from './subjects.js';
 export * from './tenant-changed/tenant-changed.contract.js';
 export { PreviousSecret, WorkspaceSnapshot } from './workspace-snapshot.js';
 export type { WorkspaceTokenClaims } from './workspace-token/workspace-token-claims.js';

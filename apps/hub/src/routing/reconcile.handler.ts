@@ -1,9 +1,11 @@
-import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Controller, Logger } from '@nestjs/common';
+import { Ctx, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { reconcileInstanceContract, ReconcileInstanceReply, ReconcileInstanceRequest } from '@switchboard/contracts';
 import { DataSource } from 'typeorm';
 
+import { HubConfig } from '../config.js';
+import { verifiedSender } from '../instances/instance-identity.js';
 import { OUTBOX_CHANNEL, type OutboxNotice } from './outbox.service.js';
 import { rowToSnapshot, SNAPSHOT_COLUMNS, type WorkspaceSnapshotRow } from './workspace-snapshot.mapper.js';
 
@@ -13,14 +15,31 @@ export const RECONCILE_PAGE_SIZE = 100;
 /**
  * An instance (at start and periodically) says which versions it holds; it
  * gets back the snapshots of every workspace placed on it that it lacks or
- * holds stale, so drift heals by itself.
+ * holds stale, so drift heals by itself. An instance asks only for itself:
+ * on a subject that carries its id (see `verifiedSender`), else the reply
+ * would hand it another instance's workspaces.
  */
 @Controller()
 export class ReconcileHandler {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly logger = new Logger(ReconcileHandler.name);
 
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: HubConfig,
+  ) {}
+
+  /** @throws DomainException 403 (as the typed error reply) when the payload names another instance. */
   @MessagePattern(reconcileInstanceContract.subject)
-  async reconcile(@Payload() request: ReconcileInstanceRequest): Promise<ReconcileInstanceReply> {
+  async reconcile(
+    @Payload() request: ReconcileInstanceRequest,
+    @Ctx() context: NatsContext,
+  ): Promise<ReconcileInstanceReply> {
+    try {
+      verifiedSender(reconcileInstanceContract, this.config.NATS_NAMESPACE, context, request.instanceId);
+    } catch (error) {
+      this.logger.warn(`reconciliation refused: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    }
     const held = request.held.map((entry) => entry.workspaceId);
     const versions = request.held.map((entry) => entry.version);
     // What it holds is what it applied: record that (never beyond the Hub's version).

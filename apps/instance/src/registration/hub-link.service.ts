@@ -48,7 +48,8 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
     let received = 0;
     for (let page = 0; page < MAX_RECONCILE_PAGES; page++) {
       const held = await this.sync.heldVersions();
-      const reply = await this.nats.request(reconcileInstanceContract, { instanceId: this.config.INSTANCE_ID, held });
+      const instanceId = this.config.INSTANCE_ID;
+      const reply = await this.nats.request(reconcileInstanceContract, { instanceId, held }, { instanceId });
       for (const snapshot of reply.snapshots) await this.sync.apply(snapshot);
       received += reply.snapshots.length;
       if (!reply.more) break;
@@ -60,11 +61,15 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
   private async registerUntilDone(): Promise<void> {
     while (!this.stopped) {
       try {
-        const reply = await this.nats.request(registerInstanceContract, {
-          instanceId: this.config.INSTANCE_ID,
-          name: this.config.INSTANCE_NAME ?? this.config.INSTANCE_ID,
-          apiUrl: this.config.INSTANCE_API_URL,
-        });
+        const reply = await this.nats.request(
+          registerInstanceContract,
+          {
+            instanceId: this.config.INSTANCE_ID,
+            name: this.config.INSTANCE_NAME ?? this.config.INSTANCE_ID,
+            apiUrl: this.config.INSTANCE_API_URL,
+          },
+          { instanceId: this.config.INSTANCE_ID },
+        );
         // The Hub decides how often it must hear from us to count us as up.
         this.heartbeatMs = Math.min(this.heartbeatMs, reply.heartbeatIntervalMs);
         this.logger.log(`registered with the Hub as ${this.config.INSTANCE_ID}`);
@@ -79,11 +84,11 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async heartbeat(): Promise<void> {
-    await this.nats.emit(instanceHeartbeatContract, {
-      instanceId: this.config.INSTANCE_ID,
-      apiUrl: this.config.INSTANCE_API_URL,
-      sentAt: new Date().toISOString(),
-    });
+    await this.nats.emit(
+      instanceHeartbeatContract,
+      { instanceId: this.config.INSTANCE_ID, apiUrl: this.config.INSTANCE_API_URL, sentAt: new Date().toISOString() },
+      this.config.INSTANCE_ID,
+    );
   }
 
   /** Runs `task` now (if asked) and then every `intervalMs`, never two at once, logging failures. */

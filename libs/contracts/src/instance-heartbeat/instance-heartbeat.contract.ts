@@ -11,7 +11,7 @@ export class InstanceHeartbeat {
 }
 
 export const instanceHeartbeatContract: Contract<InstanceHeartbeat, void> = {
-  subject: subjectTemplate('hub.instances.heartbeat'),
+  subject: subjectTemplate('hub.instances.{instanceId}.heartbeat'),
   request: InstanceHeartbeat,
   reply: undefined,
 };

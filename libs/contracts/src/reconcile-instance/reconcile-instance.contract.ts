@@ -26,7 +26,7 @@ export class ReconcileInstanceReply {
 }
 
 export const reconcileInstanceContract: Contract<ReconcileInstanceRequest, ReconcileInstanceReply> = {
-  subject: subjectTemplate('hub.instances.reconcile'),
+  subject: subjectTemplate('hub.instances.{instanceId}.reconcile'),
   request: ReconcileInstanceRequest,
   reply: ReconcileInstanceReply,
 };

@@ -15,7 +15,7 @@ export class RegisterInstanceReply {
 }
 
 export const registerInstanceContract: Contract<RegisterInstanceRequest, RegisterInstanceReply> = {
-  subject: subjectTemplate('hub.instances.register'),
+  subject: subjectTemplate('hub.instances.{instanceId}.register'),
   request: RegisterInstanceRequest,
   reply: RegisterInstanceReply,
 };
