@@ -35,12 +35,21 @@ interface ServiceSpec {
  * fresh databases and a NATS namespace of their own.
  */
 export async function startStack(
-  options: { instanceIds?: string[]; natsUrl?: string; env?: Record<string, string>; hubReplicas?: number } = {},
+  options: {
+    instanceIds?: string[];
+    natsUrl?: string;
+    env?: Record<string, string>;
+    hubReplicas?: number;
+    /** A subject namespace of the test's choosing ('' for a private NATS with the shipped permissions). */
+    namespace?: string;
+    /** Variables for one service by name (`hub`, `instance-a`, …), e.g. its own NATS credentials. */
+    serviceEnv?: Record<string, Record<string, string>>;
+  } = {},
 ): Promise<Stack> {
   const instanceIds = options.instanceIds ?? ['instance-a', 'instance-b'];
   const hubNames = Array.from({ length: options.hubReplicas ?? 1 }, (_, i) => (i === 0 ? 'hub' : `hub-${i + 1}`));
   const instanceDatabases: Record<string, TestDatabase> = {};
-  const namespace = natsNamespace();
+  const namespace = options.namespace ?? natsNamespace();
   const adminToken = generateToken('sbp_');
   const common = {
     NATS_URL: options.natsUrl ?? natsUrl(),
@@ -67,6 +76,7 @@ export async function startStack(
         DATABASE_URL: hubDatabase.appUrl,
         HUB_BOOTSTRAP_ADMIN_EMAIL: 'admin@example.test',
         HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
+        ...options.serviceEnv?.['hub'],
       },
     });
   }
@@ -87,6 +97,7 @@ export async function startStack(
         INSTANCE_API_URL: `http://127.0.0.1:${port}`,
         INSTANCE_HEARTBEAT_INTERVAL_MS: '250',
         DATABASE_URL: database.appUrl,
+        ...options.serviceEnv?.[id],
       },
     });
   }

@@ -1,7 +1,7 @@
 export { freePort } from './free-port.js';
 export { httpClient, type HttpRequest, type RequestOptions } from './http-client.js';
 export { listenOnLoopback } from './listen-on-loopback.js';
-export { type NatsServerProcess, natsServerProcess } from './nats-server-process.js';
+export { type NatsServerOptions, type NatsServerProcess, natsServerProcess } from './nats-server-process.js';
 export { type ServiceProcess, type StartProcessOptions, startServiceProcess } from './service-process.js';
 export {
   adminUrl,
