@@ -12,7 +12,7 @@ import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
 import { ROOT_LOGGER, type RootLogger } from '../logging/logging.module.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
-import { natsConnectionOptions,type NatsCredentials } from '../nats/nats-connection-options.js';
+import { natsConnectionOptions, type NatsCredentials } from '../nats/nats-connection-options.js';
 import { TemplatedServerNats } from '../nats/templated-server-nats.js';
 import { setupOpenApi } from '../openapi/setup-openapi.js';
 

@@ -5,7 +5,7 @@ import { type Contract, fillSubject, parseMessage, type SubjectVariables } from 
 import { firstValueFrom, timeout } from 'rxjs';
 
 import { CORRELATION_HEADER, currentCorrelationId } from '../logging/correlation.js';
-import { natsConnectionOptions,type NatsCredentials } from './nats-connection-options.js';
+import { natsConnectionOptions, type NatsCredentials } from './nats-connection-options.js';
 
 export interface NatsClientOptions {
   url: string;
