@@ -9,6 +9,7 @@ import {
   instanceInboxPrefix,
   reconcileInstanceContract,
   registerInstanceContract,
+  tenantChangedContract,
 } from '@switchboard/contracts';
 import { withClient } from '@switchboard/persistence';
 import { type NatsServerProcess, natsServerProcess, waitFor } from '@switchboard/testing';
@@ -186,6 +187,17 @@ describe('NATS with the shipped authorization', () => {
     await expect(request(reconcile, { instanceId: 'instance-b', held: [] })).rejects.toThrow();
     await violationFor(reconcile);
 
+    // Nor can it tell instance-b's replicas that a tenant changed; its own replicas it may.
+    const othersBroadcast = subjectFor(tenantChangedContract, 'instance-b');
+    asInstanceA.publish(othersBroadcast, JSON.stringify({ pattern: othersBroadcast, data: {} }));
+    await violationFor(othersBroadcast);
+    const ownBroadcast = subjectFor(tenantChangedContract, 'instance-a');
+    asInstanceA.publish(
+      ownBroadcast,
+      JSON.stringify({ pattern: ownBroadcast, data: { workspaceId: randomUUID(), internalId: 'nobody' } }),
+    );
+    await asInstanceA.flush();
+
     // Nor can it listen to what the Hub sends instance-b, or to the Hub's replies.
     for (const subject of ['switchboard.v1.instance.instance-b.>', '_INBOX.hub.>']) {
       const subscription = asInstanceA.subscribe(subject);
@@ -193,6 +205,7 @@ describe('NATS with the shipped authorization', () => {
       await violationFor(subject);
     }
 
+    expect(reported.filter((error) => error.includes(ownBroadcast))).toEqual([]);
     await expectNothingChanged(before);
   });
 
