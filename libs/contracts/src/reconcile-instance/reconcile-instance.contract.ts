@@ -10,7 +10,12 @@ export class HeldWorkspaceVersion {
   @IsInt() @Min(0) version!: number;
 }
 
-/** An instance tells the Hub which versions it holds, at start and periodically. */
+/**
+ * An instance tells the Hub which versions it holds, at start and periodically.
+ * Sent on `…hub.instances.{instanceId}.…`: the subject names the sender, which
+ * only that instance's NATS user may publish on, and the Hub refuses a payload
+ * whose `instanceId` differs from it.
+ */
 export class ReconcileInstanceRequest {
   @IsString() @Length(1, 100) instanceId!: string;
   @IsArray() @ValidateNested({ each: true }) @Type(() => HeldWorkspaceVersion) held!: HeldWorkspaceVersion[];

@@ -3,7 +3,12 @@ import { IsInt, IsString, IsUrl, Length, Min } from 'class-validator';
 import type { Contract } from '../contract.js';
 import { subjectTemplate } from '../subjects.js';
 
-/** An instance announces itself to the Hub when it starts. */
+/**
+ * An instance announces itself to the Hub when it starts.
+ * Sent on `…hub.instances.{instanceId}.…`: the subject names the sender, which
+ * only that instance's NATS user may publish on, and the Hub refuses a payload
+ * whose `instanceId` differs from it.
+ */
 export class RegisterInstanceRequest {
   @IsString() @Length(1, 100) instanceId!: string;
   @IsString() @Length(1, 200) name!: string;
