@@ -1,26 +1,41 @@
 // `npm start`: the whole stack on this machine — the Hub on 8080 and
 // instances instance-a on 8081 and instance-b on 8082 — against the local
-// Postgres and NATS. Creates databases and roles, runs migrations, starts the
-// three services and prints where they are. Ctrl-C stops them all.
+// Postgres and a nats-server of its own, run with the shipped authorization
+// (deploy/nats/nats-server.conf) on a free port from 4223 up, unless NATS_URL
+// names another NATS. Creates databases and roles, runs migrations, starts the
+// three services (each with its own NATS user) and prints where they are.
+// Ctrl-C stops them all. The development defaults come from
+// scripts/dev-defaults.json; services accept them only because this script sets
+// SWITCHBOARD_DEV_DEFAULTS=true.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-import { SnapshotSigner } from '../libs/crypto/dist/index.js';
 
 const env = process.env;
+const defaults = JSON.parse(readFileSync(new URL('./dev-defaults.json', import.meta.url), 'utf8'));
+/** A variable from the environment (when not empty), else its development default. */
+const setting = (name) => env[name] || defaults.secrets[name] || defaults.public[name];
 const pgHost = env.PGHOST ?? '127.0.0.1';
 const pgPort = Number(env.PGPORT ?? 5432);
-const natsUrl = env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const adminUrl = env.DATABASE_ADMIN_URL ?? `postgres://postgres@${pgHost}:${pgPort}/postgres`;
+const natsServerBin = env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
+const natsConfig = new URL('../deploy/nats/nats-server.conf', import.meta.url).pathname;
 // Development defaults only; set these in any real deployment.
-const adminEmail = env.HUB_BOOTSTRAP_ADMIN_EMAIL ?? 'admin@switchboard.local';
-const adminToken = env.HUB_BOOTSTRAP_ADMIN_TOKEN ?? 'sbp_development_admin_token_do_not_use_in_production';
-const encryptionKeys = env.ENCRYPTION_KEYS ?? 'dev:c3dpdGNoYm9hcmQtZGV2ZWxvcG1lbnQta2V5LTMyYnk=';
-// The Hub signs snapshots with this Ed25519 seed; the instances verify with its public key, derived here.
-const hubSigningKey = env.HUB_SIGNING_KEY ?? 'c3dpdGNoYm9hcmQtZGV2LWh1Yi1zaWduaW5nLXNlZWQ=';
-const hubPublicKey = env.HUB_PUBLIC_KEY ?? SnapshotSigner.fromSeed(hubSigningKey).publicKey;
+const adminEmail = setting('HUB_BOOTSTRAP_ADMIN_EMAIL');
+const adminToken = setting('HUB_BOOTSTRAP_ADMIN_TOKEN');
+const encryptionKeys = setting('ENCRYPTION_KEYS');
+/** The NATS password of each service's own user, as nats-server reads it ($NATS_…_PASSWORD in the config). */
+const natsPasswords = {
+  NATS_HUB_PASSWORD: setting('NATS_HUB_PASSWORD'),
+  NATS_INSTANCE_A_PASSWORD: setting('NATS_INSTANCE_A_PASSWORD'),
+  NATS_INSTANCE_B_PASSWORD: setting('NATS_INSTANCE_B_PASSWORD'),
+};
 
-const dbUrl = (role, database) => `postgres://${role}:switchboard@${pgHost}:${pgPort}/${database}`;
+const dbPassword = encodeURIComponent(setting('SWITCHBOARD_DB_PASSWORD'));
+const dbUrl = (role, database) => `postgres://${role}:${dbPassword}@${pgHost}:${pgPort}/${database}`;
 const services = [
   {
     name: 'hub',
@@ -30,7 +45,9 @@ const services = [
       HUB_PORT: '8080',
       HUB_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
       HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-      HUB_SIGNING_KEY: hubSigningKey,
+      HUB_SIGNING_KEY: setting('HUB_SIGNING_KEY'),
+      NATS_USER: 'hub',
+      NATS_PASSWORD: natsPasswords.NATS_HUB_PASSWORD,
     },
   },
   ...['a', 'b'].map((letter, index) => ({
@@ -41,7 +58,9 @@ const services = [
       INSTANCE_PORT: String(8081 + index),
       INSTANCE_ID: `instance-${letter}`,
       INSTANCE_API_URL: `http://localhost:${8081 + index}`,
-      HUB_PUBLIC_KEY: hubPublicKey,
+      HUB_PUBLIC_KEY: setting('HUB_PUBLIC_KEY'),
+      NATS_USER: `instance-${letter}`,
+      NATS_PASSWORD: natsPasswords[`NATS_INSTANCE_${letter.toUpperCase()}_PASSWORD`],
     },
   })),
 ];
@@ -55,21 +74,88 @@ function reachable(host, port) {
   });
 }
 
-const nats = new URL(natsUrl);
+/** Resolves true when something listens on host:port. */
+function listening(port) {
+  return reachable('127.0.0.1', port);
+}
+
+/** The first port from `from` up that nothing listens on. */
+async function freePortFrom(from) {
+  for (let port = from; port < from + 100; port++) {
+    const free = await new Promise((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port for nats-server from ${from}`);
+}
+
 const missing = [];
 if (!(await reachable(pgHost, pgPort))) {
   missing.push(
     `Postgres is not reachable on ${pgHost}:${pgPort}. Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`,
   );
 }
-if (!(await reachable(nats.hostname, Number(nats.port || 4222)))) {
+if (env.NATS_URL) {
+  const nats = new URL(env.NATS_URL);
+  if (!(await reachable(nats.hostname, Number(nats.port || 4222)))) {
+    missing.push(
+      `NATS is not reachable at ${env.NATS_URL}. Start it: start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log`,
+    );
+  }
+} else if (!existsSync(natsServerBin)) {
   missing.push(
-    `NATS is not reachable at ${natsUrl}. Start it: start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log`,
+    `npm start runs its own nats-server, but ${natsServerBin} does not exist: install nats-server (or set NATS_SERVER_BIN), or set NATS_URL to a running NATS.`,
   );
 }
 if (missing.length > 0) {
   for (const line of missing) console.error(line);
   process.exit(1);
+}
+
+/** The services, once started; `stop` ends them (and our nats-server). */
+const children = [];
+let stopping = false;
+
+// Our own nats-server with the shipped authorization, unless NATS_URL names another.
+let natsServer;
+let natsStore;
+let natsUrl = env.NATS_URL;
+if (!natsUrl) {
+  const port = await freePortFrom(4223);
+  natsStore = mkdtempSync(join(tmpdir(), 'switchboard-nats-'));
+  natsServer = spawn(
+    natsServerBin,
+    ['-c', natsConfig, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', natsStore],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: env.PATH ?? '', ...natsPasswords },
+    },
+  );
+  // Its banner is long: keep its last lines, shown only if it stops on its own.
+  const natsLog = [];
+  natsServer.stderr.on('data', (chunk) => {
+    natsLog.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    natsLog.splice(0, Math.max(0, natsLog.length - 20));
+  });
+  natsServer.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(natsLog.join('\n'));
+      console.error(`nats-server exited (${signal ?? code}); stopping the stack`);
+      stop(1);
+    }
+  });
+  for (let attempt = 0; attempt < 100 && !(await listening(port)); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (!(await listening(port))) {
+    console.error(`nats-server did not listen on 127.0.0.1:${port}`);
+    stop(1);
+    await new Promise(() => {});
+  }
+  natsUrl = `nats://127.0.0.1:${port}`;
 }
 
 const common = {
@@ -79,6 +165,8 @@ const common = {
   LOG_LEVEL: env.LOG_LEVEL ?? 'info',
   // Webhooks to a receiver on this machine (the README walk-through); production allows no such range.
   OUTBOUND_ALLOWED_CIDRS: env.OUTBOUND_ALLOWED_CIDRS ?? '127.0.0.0/8,::1/128',
+  // The published development defaults above are accepted only because of this; never set it elsewhere.
+  SWITCHBOARD_DEV_DEFAULTS: 'true',
 };
 for (const service of services) {
   const app = service.name === 'hub' ? 'hub' : 'instance';
@@ -94,30 +182,37 @@ for (const service of services) {
   });
   if (result.status !== 0) {
     console.error(`setting up the database of ${service.name} failed`);
-    process.exit(1);
+    stop(1);
+    await new Promise(() => {});
   }
 }
 
-const children = services.map((service) => {
-  const app = service.name === 'hub' ? 'hub' : 'instance';
-  const child = spawn('node', [`apps/${app}/dist/main.js`], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...common, ...service.env, DATABASE_URL: dbUrl('switchboard_app', service.database) },
-  });
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`${service.name} exited (${signal ?? code}); stopping the stack`);
-      stop(1);
-    }
-  });
-  return child;
-});
+children.push(
+  ...services.map((service) => {
+    const app = service.name === 'hub' ? 'hub' : 'instance';
+    const child = spawn('node', [`apps/${app}/dist/main.js`], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...common, ...service.env, DATABASE_URL: dbUrl('switchboard_app', service.database) },
+    });
+    child.on('exit', (code, signal) => {
+      if (!stopping) {
+        console.error(`${service.name} exited (${signal ?? code}); stopping the stack`);
+        stop(1);
+      }
+    });
+    return child;
+  }),
+);
 
-let stopping = false;
 function stop(code = 0) {
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
-  setTimeout(() => process.exit(code), 2000).unref();
+  // NATS last, so that the services can close their connections first.
+  setTimeout(() => {
+    natsServer?.kill('SIGTERM');
+    if (natsStore) rmSync(natsStore, { recursive: true, force: true });
+    process.exit(code);
+  }, 1500).unref();
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
@@ -141,6 +236,7 @@ async function waitReady() {
 if (await waitReady()) {
   console.log(`
 Switchboard is running:
+  NATS        ${natsUrl}${natsServer ? '   (its own nats-server, with deploy/nats/nats-server.conf)' : ''}
   Hub         http://localhost:8080   (docs: http://localhost:8080/docs)
   instance-a  http://localhost:8081   (docs: http://localhost:8081/docs)
   instance-b  http://localhost:8082   (docs: http://localhost:8082/docs)

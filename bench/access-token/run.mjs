@@ -27,14 +27,15 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const database = `sb_bench_tokens_${randomBytes(4).toString('hex')}`;
 const adminToken = `sbp_${randomBytes(32).toString('base64url')}`;
 
+// Roles with a password of the bench's own: npm start's published one is refused outside development.
 await setupDatabase({
   adminUrl,
-  migrationUrl: withDatabase(adminUrl, database, { user: 'switchboard_owner', password: 'switchboard' }),
-  appUrl: withDatabase(adminUrl, database, { user: 'switchboard_app', password: 'switchboard' }),
+  migrationUrl: withDatabase(adminUrl, database, { user: 'switchboard_owner', password: 'switchboard-bench' }),
+  appUrl: withDatabase(adminUrl, database, { user: 'switchboard_app', password: 'switchboard-bench' }),
   migrations: HUB_MIGRATIONS,
 });
 const config = loadConfig(HubConfig, {
-  DATABASE_URL: withDatabase(adminUrl, database, { user: 'switchboard_app', password: 'switchboard' }),
+  DATABASE_URL: withDatabase(adminUrl, database, { user: 'switchboard_app', password: 'switchboard-bench' }),
   NATS_URL: natsUrl,
   NATS_NAMESPACE: `benchtokens${randomBytes(3).toString('hex')}`,
   ENCRYPTION_KEYS: Keyring.generateKeySpec('bench'),

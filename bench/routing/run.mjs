@@ -30,8 +30,9 @@ const HUB_CHANNEL = 'switchboard_routing_outbox';
 
 const suffix = randomBytes(4).toString('hex');
 const namespace = `benchrouting${suffix}`;
-const owner = { user: 'switchboard_owner', password: 'switchboard' };
-const app = { user: 'switchboard_app', password: 'switchboard' };
+// Not npm start's published database password, which services refuse outside development.
+const owner = { user: 'switchboard_owner', password: 'switchboard-bench' };
+const app = { user: 'switchboard_app', password: 'switchboard-bench' };
 const keys = Keyring.generateKeySpec('bench');
 // Snapshots are signed and verified as deployed: the Hub holds the seed, the instance its public key.
 const hubKeys = generateSigningKeyPair();

@@ -33,8 +33,9 @@ const poolSize = Number(process.env.BENCH_POOL ?? 10);
 const sampleTenants = 1000;
 
 const database = `sb_bench_${randomBytes(4).toString('hex')}`;
-const owner = { user: 'switchboard_owner', password: 'switchboard' };
-const app = { user: 'switchboard_app', password: 'switchboard' };
+// Not npm start's published database password, which services refuse outside development.
+const owner = { user: 'switchboard_owner', password: 'switchboard-bench' };
+const app = { user: 'switchboard_app', password: 'switchboard-bench' };
 const keys = Keyring.generateKeySpec('bench');
 const keyring = Keyring.parse(keys);
 

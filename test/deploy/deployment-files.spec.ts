@@ -1,13 +1,15 @@
 // No Docker engine or kustomize binary runs where the tests do, so these tests read the deployment files
 // instead: they parse them, render the k8s overlays, validate every object against the Kubernetes schema and
 // check every variable against the services' own config schemas.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { configVariableNames, loadConfig } from '@switchboard/config';
-import { generateSigningKeyPair, Keyring } from '@switchboard/crypto';
+import { configVariableNames, loadConfig, secretKeysOf } from '@switchboard/config';
+import { Keyring } from '@switchboard/crypto';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -43,8 +45,6 @@ const REQUIRED: Record<App, string[]> = {
 };
 // The migration step creates roles and the database, so it needs the two connections the services never get.
 const REQUIRED_BY_SETUP = ['DATABASE_MIGRATION_URL', 'DATABASE_ADMIN_URL'];
-// The running services sign and verify snapshots; the migration step does neither.
-const REQUIRED_BY_MAIN: Record<App, string[]> = { hub: ['HUB_SIGNING_KEY'], instance: ['HUB_PUBLIC_KEY'] };
 
 /** Which app and script a command runs: `node apps/<hub|instance>/dist/<main|db-setup>.js`; undefined for others. */
 function switchboardCommand(command: unknown): { app: App; script: Script } | undefined {
@@ -52,12 +52,18 @@ function switchboardCommand(command: unknown): { app: App; script: Script } | un
   return match ? { app: match[1] as App, script: match[2] as Script } : undefined;
 }
 
+/** The secret variables of a service: its schema's `@Secret()`s. */
+const SECRETS: Record<App, Set<string>> = {
+  hub: new Set(secretKeysOf(HubConfig)),
+  instance: new Set(secretKeysOf(InstanceConfig)),
+};
+
 function unknownVariables(app: App, names: string[]): string[] {
   return names.filter((name) => !VARIABLES[app].has(name));
 }
 
 function missingVariables(app: App, script: Script, names: string[]): string[] {
-  const required = [...REQUIRED[app], ...(script === 'db-setup' ? REQUIRED_BY_SETUP : REQUIRED_BY_MAIN[app])];
+  const required = script === 'db-setup' ? [...REQUIRED[app], ...REQUIRED_BY_SETUP] : REQUIRED[app];
   return required.filter((name) => !names.includes(name));
 }
 
@@ -84,6 +90,53 @@ function validate(object: KubernetesObject): void {
   const Model = MODELS[`${object.apiVersion}/${object.kind}`];
   if (!Model) throw new Error(`no schema known for ${object.apiVersion} ${object.kind}`);
   new Model(object).validate();
+}
+
+/** What `npm run secrets:generate` writes to `file` (by default one of the test's own), read back. */
+function generatedSecrets(into?: string): Record<string, string> {
+  const directory = mkdtempSync(join(tmpdir(), 'sb-secrets-'));
+  try {
+    const file = into ?? join(directory, '.env');
+    const result = spawnSync(process.execPath, [join(ROOT, 'scripts/generate-secrets.mjs'), '--out', file], {
+      encoding: 'utf8',
+    });
+    if (result.status !== 0) throw new Error(`secrets:generate failed: ${result.stderr}`);
+    expect(result.stdout).not.toMatch(/=/);
+    return Object.fromEntries(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .flatMap((line) => {
+          const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+          return match ? [[match[1], match[2]]] : [];
+        }),
+    );
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Docker compose's interpolation of `${NAME}` and `${NAME:?message}` in every string value (after the YAML is
+ * parsed, so comments are left alone); a missing variable throws, as compose stops.
+ */
+function interpolate<T>(value: T, variables: Record<string, string>): T {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Z0-9_]+)(?::\?[^}]*)?\}/g, (_, name: string) => {
+      if (!(name in variables)) throw new Error(`docker compose would stop: ${name} is not set`);
+      return variables[name];
+    }) as T;
+  }
+  if (Array.isArray(value)) return value.map((item: unknown) => interpolate(item, variables)) as T;
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolate(item, variables)])) as T;
+  }
+  return value;
+}
+
+/** An operator's own value for a placeholder of the example Secret. */
+function replacement(placeholder: string): string {
+  if (/BASE64_OF/.test(placeholder)) return randomBytes(32).toString('base64');
+  return randomBytes(24).toString('hex');
 }
 
 describe('Dockerfile', () => {
@@ -149,29 +202,14 @@ describe('docker-compose.yml', () => {
     depends_on?: Record<string, { condition: string }>;
     healthcheck?: { test: string[] };
   }
-  const { services } = parse(read('docker-compose.yml'), { merge: true }) as {
-    services: Record<string, ComposeService>;
-  };
-  // What `docker compose` substitutes for `${NAME}`, `${NAME:?message}` and `${NAME:-default}`: the operator's
-  // environment, here a generated example.
-  const signingPair = generateSigningKeyPair();
-  const operatorEnv: Record<string, string> = {
-    HUB_SIGNING_KEY: signingPair.signingKey,
-    HUB_PUBLIC_KEY: signingPair.publicKey,
-  };
-  const interpolate = (env: Record<string, string>) =>
-    Object.fromEntries(
-      Object.entries(env).map(([name, value]) => [
-        name,
-        String(value).replace(
-          /\$\{(\w+)(?::[?-]([^}]*))?\}/g,
-          (_, variable: string, fallback?: string) => operatorEnv[variable] ?? fallback ?? '',
-        ),
-      ]),
-    );
+  const raw = (parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> })
+    .services;
+  // What `npm run secrets:generate` writes to .env, for docker compose to fill the file's ${VARIABLES} with.
+  const generated = generatedSecrets();
+  const services = interpolate(raw, generated);
   const switchboard = Object.entries(services).flatMap(([name, service]) => {
     const command = switchboardCommand(service.command);
-    return command ? [{ name, service, env: interpolate(service.environment ?? {}), ...command }] : [];
+    return command ? [{ name, service, env: service.environment ?? {}, ...command }] : [];
   });
   const APPS = [
     ['hub', 'migrate-hub', 8080],
@@ -252,16 +290,69 @@ describe('docker-compose.yml', () => {
     expect(Keyring.parse(keyring).currentVersion).toBe('v1');
   });
 
+  it('takes every secret from the environment or .env, never a literal value', () => {
+    for (const [name, service] of Object.entries(raw)) {
+      const command = switchboardCommand(service.command);
+      const secretNames = command
+        ? [...SECRETS[command.app]]
+        : Object.keys(service.environment ?? {}).filter((variable) => /PASSWORD|KEY|TOKEN/.test(variable));
+      for (const variable of secretNames) {
+        const value = service.environment?.[variable];
+        if (value === undefined) continue;
+        expect({ name, variable, value }).toEqual({
+          name,
+          variable,
+          value: expect.stringMatching(/\$\{[A-Z0-9_]+:\?run npm run secrets:generate first\}/),
+        });
+      }
+    }
+    expect(raw['postgres'].environment?.['POSTGRES_PASSWORD']).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
+  });
+
+  it('has npm run secrets:generate make every variable it reads, fresh, and keep them when run again', () => {
+    const referenced = new Set([...JSON.stringify(raw).matchAll(/\$\{([A-Z0-9_]+)/g)].map((match) => match[1]));
+    expect([...referenced].filter((name) => !(name in generated))).toEqual([]);
+    expect(Buffer.from(generated['HUB_SIGNING_KEY'], 'base64')).toHaveLength(32);
+    expect(Buffer.from(generated['HUB_PUBLIC_KEY'], 'base64')).toHaveLength(32);
+    expect(generatedSecrets()['ENCRYPTION_KEYS']).not.toBe(generated['ENCRYPTION_KEYS']);
+
+    const directory = mkdtempSync(join(tmpdir(), 'sb-secrets-'));
+    try {
+      const file = join(directory, '.env');
+      writeFileSync(file, 'ENCRYPTION_KEYS=v1:kept\n');
+      const first = generatedSecrets(file);
+      expect(first['ENCRYPTION_KEYS']).toBe('v1:kept');
+      expect(generatedSecrets(file)).toEqual(first);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('runs NATS with the shipped authorization, each app as its own NATS user', () => {
+    const nats = raw['nats'];
+    expect(nats.command?.join(' ')).toContain('-c /etc/nats/switchboard.conf');
+    expect((nats as { volumes?: string[] }).volumes).toContain(
+      './deploy/nats/nats-server.conf:/etc/nats/switchboard.conf:ro',
+    );
+    for (const [app] of APPS) {
+      const env = raw[app].environment!;
+      expect(env['NATS_USER']).toBe(app);
+      const variable = `NATS_${app.toUpperCase().replaceAll('-', '_')}_PASSWORD`;
+      expect(env['NATS_PASSWORD']).toContain(`\${${variable}:?`);
+      expect(nats.environment?.[variable]).toContain(`\${${variable}:?`);
+    }
+  });
+
   it('gives the Hub alone its snapshot signing key, and the instances its public key, from the environment', () => {
-    for (const { name, service, app, script } of switchboard) {
-      const raw = service.environment ?? {};
+    for (const { name, app, script } of switchboard) {
+      const env = raw[name].environment ?? {};
       const signs = app === 'hub' && script === 'main';
-      expect({ name, signingKey: raw.HUB_SIGNING_KEY }).toEqual({
+      expect({ name, signingKey: env['HUB_SIGNING_KEY'] }).toEqual({
         name,
         signingKey: signs ? expect.stringMatching(/^\$\{HUB_SIGNING_KEY:\?/) : undefined,
       });
       const verifies = app === 'instance' && script === 'main';
-      expect({ name, publicKey: raw.HUB_PUBLIC_KEY }).toEqual({
+      expect({ name, publicKey: env['HUB_PUBLIC_KEY'] }).toEqual({
         name,
         publicKey: verifies ? expect.stringMatching(/^\$\{HUB_PUBLIC_KEY:\?/) : undefined,
       });
@@ -310,6 +401,33 @@ describe('k8s/base', () => {
   });
 });
 
+describe('deploy/nats/nats-server.conf', () => {
+  const conf = read('deploy/nats/nats-server.conf');
+  const blocks = conf.split(/\n    \{\n/).slice(1);
+  const users = new Map(blocks.map((block) => [/user: "([^"]+)"/.exec(block)![1], block]));
+  const instanceIds = readdirSync(join(ROOT, 'k8s/base/instances')).map((file) => file.replace(/\.yaml$/, ''));
+
+  it('has a user for the Hub and for every instance the manifests deploy, each password from the environment', () => {
+    expect([...users.keys()].sort()).toEqual(['hub', ...instanceIds].sort());
+    for (const [user, block] of users) {
+      const variable = `NATS_${user.toUpperCase().replaceAll('-', '_')}_PASSWORD`;
+      expect({ user, password: /password: (\S+)/.exec(block)![1] }).toEqual({ user, password: `$${variable}` });
+    }
+    expect(conf).not.toMatch(/no_auth_user/);
+  });
+
+  it('lets an instance publish only under its own id, and subscribe only to its own subjects and inboxes', () => {
+    for (const id of instanceIds) {
+      const block = users.get(id)!;
+      const subjects = [...block.matchAll(/"([^"]+)"/g)].map((match) => match[1]).filter((subject) => subject !== id);
+      for (const subject of subjects)
+        expect({ id, subject, own: subject.includes(`.${id}.`) }).toMatchObject({ own: true });
+      expect(block).toMatch(/allow_responses: true/);
+    }
+    expect(users.get('hub')).toContain('publish: { allow: ["switchboard.v1.instance.*.>"] }');
+  });
+});
+
 describe.each([
   ['dev', { hubReplicas: 1 }],
   ['production', { hubReplicas: 2 }],
@@ -331,13 +449,21 @@ describe.each([
     })),
   );
 
-  /** The environment a container gets, with secrets taken from the example Secret. */
-  function environmentOf(container: Container): Record<string, string> {
+  // The example Secret with each placeholder replaced, as an operator would: its own values.
+  const ownSecret = Object.fromEntries(
+    Object.entries(exampleSecret).map(([key, value]) => [key, value.replace(/REPLACE\w*/g, replacement)]),
+  );
+
+  /** The environment a container gets, with secrets taken from the example Secret (or another). */
+  function environmentOf(
+    container: Container,
+    secrets: Record<string, string> = exampleSecret,
+  ): Record<string, string> {
     const env: Record<string, string> = {};
     for (const source of container.envFrom ?? []) Object.assign(env, configMaps.get(source.configMapRef?.name ?? ''));
     for (const entry of container.env ?? []) {
       const secret = entry.valueFrom?.secretKeyRef;
-      env[entry.name] = secret ? exampleSecret[secret.key] : entry.value!;
+      env[entry.name] = secret ? secrets[secret.key] : entry.value!;
     }
     return env;
   }
@@ -347,6 +473,7 @@ describe.each([
     expect(names).toEqual(
       [
         'ConfigMap/switchboard-config',
+        'ConfigMap/switchboard-nats-auth',
         'Deployment/hub',
         'Deployment/instance-a',
         'Deployment/instance-b',
@@ -411,13 +538,34 @@ describe.each([
     }
   });
 
-  it('hands every service an environment its config validation accepts', () => {
+  it('hands every service an environment its config validation accepts, once the placeholders are replaced', () => {
     for (const { where, container, app } of workloads) {
-      expect({ where, problems: configProblems(app, environmentOf(container)) }).toEqual({
+      expect({ where, problems: configProblems(app, environmentOf(container, ownSecret)) }).toEqual({
         where,
         problems: undefined,
       });
     }
+  });
+
+  it("stops every service that gets the example Secret's values as written: they are published", () => {
+    for (const { where, container, app } of workloads) {
+      expect({ where, problems: configProblems(app, environmentOf(container)) }).toEqual({
+        where,
+        problems: expect.stringMatching(/holds a value published in the Switchboard repository/),
+      });
+    }
+  });
+
+  it('gives every service its own NATS user, the password from its own key, and ships the NATS authorization', () => {
+    const keys = ofKind('Deployment').map((deployment) => {
+      const env = containersOf(deployment)[0].env!;
+      expect(env.find((entry) => entry.name === 'NATS_USER')?.value).toBe(deployment.metadata.name);
+      return env.find((entry) => entry.name === 'NATS_PASSWORD')!.valueFrom!.secretKeyRef!.key;
+    });
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(configMaps.get('switchboard-nats-auth')?.['switchboard-auth.conf']).toBe(
+      read('deploy/nats/nats-server.conf'),
+    );
   });
 
   it('gives the Hub alone the snapshot signing key, and every instance the public key', () => {
@@ -508,9 +656,7 @@ describe('the checks themselves', () => {
     expect(unknownVariables('hub', ['HUB_PORT', 'HUB_PROT', 'INSTANCE_ID'])).toEqual(['HUB_PROT', 'INSTANCE_ID']);
     expect(missingVariables('instance', 'main', ['DATABASE_URL', 'ENCRYPTION_KEYS', 'INSTANCE_ID'])).toEqual([
       'INSTANCE_API_URL',
-      'HUB_PUBLIC_KEY',
     ]);
-    expect(missingVariables('hub', 'db-setup', ['DATABASE_URL', 'ENCRYPTION_KEYS', ...REQUIRED_BY_SETUP])).toEqual([]);
     expect(configProblems('hub', { DATABASE_URL: 'postgres://x/y', ENCRYPTION_KEYS: 'short' })).toMatch(
       /ENCRYPTION_KEYS/,
     );
@@ -549,9 +695,12 @@ describe('.env.example', () => {
     expect(entries.filter(({ comment }) => !comment.startsWith('# ')).map(({ name }) => name)).toEqual([]);
   });
 
-  it('holds local development defaults both services accept', () => {
+  it('holds local development defaults both services accept under npm start, and refuse elsewhere', () => {
     expect(env.DATABASE_URL).toBe('postgres://switchboard_app:switchboard@127.0.0.1:5432/switchboard_hub');
-    expect(configProblems('hub', env)).toBeUndefined();
-    expect(configProblems('instance', env)).toBeUndefined();
+    const development = { ...env, SWITCHBOARD_DEV_DEFAULTS: 'true' };
+    expect(configProblems('hub', development)).toBeUndefined();
+    expect(configProblems('instance', development)).toBeUndefined();
+    expect(env.SWITCHBOARD_DEV_DEFAULTS).toBe('false');
+    expect(configProblems('hub', env)).toMatch(/DATABASE_URL holds a value published/);
   });
 });

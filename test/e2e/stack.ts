@@ -36,12 +36,21 @@ interface ServiceSpec {
  * fresh databases and a NATS namespace of their own.
  */
 export async function startStack(
-  options: { instanceIds?: string[]; natsUrl?: string; env?: Record<string, string>; hubReplicas?: number } = {},
+  options: {
+    instanceIds?: string[];
+    natsUrl?: string;
+    env?: Record<string, string>;
+    hubReplicas?: number;
+    /** A subject namespace of the test's choosing ('' for a private NATS with the shipped permissions). */
+    namespace?: string;
+    /** Variables for one service by name (`hub`, `instance-a`, …), e.g. its own NATS credentials. */
+    serviceEnv?: Record<string, Record<string, string>>;
+  } = {},
 ): Promise<Stack> {
   const instanceIds = options.instanceIds ?? ['instance-a', 'instance-b'];
   const hubNames = Array.from({ length: options.hubReplicas ?? 1 }, (_, i) => (i === 0 ? 'hub' : `hub-${i + 1}`));
   const instanceDatabases: Record<string, TestDatabase> = {};
-  const namespace = natsNamespace();
+  const namespace = options.namespace ?? natsNamespace();
   const adminToken = generateToken('sbp_');
   const common = {
     NATS_URL: options.natsUrl ?? natsUrl(),
@@ -70,6 +79,7 @@ export async function startStack(
         HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
         // The Hub alone holds the signing key; instances get its public key.
         HUB_SIGNING_KEY: options.env?.['HUB_SIGNING_KEY'] ?? TEST_HUB_KEYS.signingKey,
+        ...options.serviceEnv?.['hub'],
       },
     });
   }
@@ -91,6 +101,7 @@ export async function startStack(
         INSTANCE_HEARTBEAT_INTERVAL_MS: '250',
         DATABASE_URL: database.appUrl,
         HUB_PUBLIC_KEY: options.env?.['HUB_PUBLIC_KEY'] ?? TEST_HUB_KEYS.publicKey,
+        ...options.serviceEnv?.[id],
       },
     });
   }

@@ -193,10 +193,13 @@ describe('routing relay', () => {
           .findOneByOrFail({ id: first.id }),
       ),
     );
-    const reply = await hub.app.get(NatsClient).request(reconcileInstanceContract, {
-      instanceId: 'paged',
-      held: [{ workspaceId: first.id, version: 1, digest }],
-    });
+    const reply = await hub.app
+      .get(NatsClient)
+      .request(
+        reconcileInstanceContract,
+        { instanceId: 'paged', held: [{ workspaceId: first.id, version: 1, digest }] },
+        { instanceId: 'paged' },
+      );
     expect(reply.snapshots).toHaveLength(100);
     expect(reply.more).toBe(true);
     expect(reply.snapshots.map((signed) => signed.snapshot.workspaceId)).not.toContain(first.id);

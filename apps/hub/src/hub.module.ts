@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { HUB_INBOX_PREFIX } from '@switchboard/contracts';
 import { Keyring, SnapshotSigner } from '@switchboard/crypto';
 import { postgresOptions } from '@switchboard/persistence';
 import { OutboundPolicy, PlatformModule } from '@switchboard/server';
@@ -29,6 +30,8 @@ export class HubModule {
           natsUrl: config.NATS_URL,
           natsNamespace: config.NATS_NAMESPACE,
           natsRequestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+          natsCredentials: config.natsCredentials(),
+          natsInboxPrefix: HUB_INBOX_PREFIX,
         }),
         TypeOrmModule.forRoot(
           postgresOptions({

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     title: 'Switchboard Hub',
     description: 'Management API: users, orgs, org workspaces, their tokens and secrets, and the instance registry.',
     natsUrl: config.NATS_URL,
+    natsCredentials: config.natsCredentials(),
     subjectVariables: { namespace: config.NATS_NAMESPACE },
     serviceName: 'hub',
   });

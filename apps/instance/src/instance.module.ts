@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { instanceInboxPrefix } from '@switchboard/contracts';
 import { Keyring, SnapshotVerifier } from '@switchboard/crypto';
 import { postgresOptions } from '@switchboard/persistence';
 import { OutboundPolicy, PlatformModule } from '@switchboard/server';
@@ -36,6 +37,8 @@ export class InstanceModule {
           natsUrl: config.NATS_URL,
           natsNamespace: config.NATS_NAMESPACE,
           natsRequestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+          natsCredentials: config.natsCredentials(),
+          natsInboxPrefix: instanceInboxPrefix(config.INSTANCE_ID),
         }),
         TypeOrmModule.forRoot(
           postgresOptions({

@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     title: `Switchboard Instance ${config.INSTANCE_ID}`,
     description: 'Workspace and tenant API: tenants, connections, integrations, elements, usage and activity logs.',
     natsUrl: config.NATS_URL,
+    natsCredentials: config.natsCredentials(),
     subjectVariables: { namespace: config.NATS_NAMESPACE, instanceId: config.INSTANCE_ID },
     serviceName: `instance-${config.INSTANCE_ID}`,
   });

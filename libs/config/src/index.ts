@@ -1,3 +1,4 @@
-export { ConfigError, configVariableNames, loadConfig, printableConfig } from './load-config.js';
+export { ConfigError, configVariableNames, type CrossChecked, loadConfig, printableConfig } from './load-config.js';
+export { PUBLISHED_SECRETS, publishedSecretProblems, secretMaterial } from './published-secrets.js';
 export { Secret, secretKeysOf } from './secret.decorator.js';
-export { ServiceConfig } from './service-config.js';
+export { type NatsCredentials, ServiceConfig } from './service-config.js';

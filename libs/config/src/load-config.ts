@@ -13,9 +13,21 @@ export class ConfigError extends Error {
 }
 
 /**
+ * A schema whose rules span several variables (at most one of these, this one
+ * only with that one) implements this: after every variable is valid on its
+ * own, `crossCheck` returns one sentence per problem, naming the variables.
+ */
+export interface CrossChecked {
+  crossCheck(): string[];
+}
+
+/**
  * Reads a config schema (a class whose properties are environment variable
  * names, decorated with class-validator rules and defaults as initialisers)
  * from `env`, once, at boot. Every problem is a sentence naming the variable.
+ * A schema that implements `CrossChecked` is then checked as a whole.
+ *
+ * @throws ConfigError listing every problem.
  */
 export function loadConfig<T extends object>(schema: new () => T, env: NodeJS.ProcessEnv = process.env): T {
   const known = configVariableNames(schema);
@@ -27,6 +39,8 @@ export function loadConfig<T extends object>(schema: new () => T, env: NodeJS.Pr
   const config = plainToInstance(schema, raw, { enableImplicitConversion: true, exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: true });
   if (errors.length > 0) throw new ConfigError(errors.map(describe));
+  const problems = isCrossChecked(config) ? config.crossCheck() : [];
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }
 
@@ -40,6 +54,10 @@ export function configVariableNames(schema: new () => object): string[] {
 export function printableConfig<T extends object>(schema: new () => T, config: T): Record<string, unknown> {
   const secrets = new Set(secretKeysOf(schema));
   return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, secrets.has(key) ? '[secret]' : value]));
+}
+
+function isCrossChecked(config: object): config is CrossChecked {
+  return typeof (config as Partial<CrossChecked>).crossCheck === 'function';
 }
 
 function describe(error: ValidationError): string {

@@ -4,7 +4,17 @@ export { ErrorReply, SnapshotRefusalCode } from './error-reply/error-reply.js';
 export * from './instance-heartbeat/instance-heartbeat.contract.js';
 export * from './reconcile-instance/reconcile-instance.contract.js';
 export * from './register-instance/register-instance.contract.js';
-export { fillSubject, queueGroup, SUBJECT_PREFIX, subjectTemplate, type SubjectVariables } from './subjects.js';
+export {
+  ANY_INSTANCE,
+  fillSubject,
+  HUB_INBOX_PREFIX,
+  instanceIdOfSubject,
+  instanceInboxPrefix,
+  queueGroup,
+  SUBJECT_PREFIX,
+  subjectTemplate,
+  type SubjectVariables,
+} from './subjects.js';
 export * from './tenant-changed/tenant-changed.contract.js';
 export {
   HeldWorkspace,

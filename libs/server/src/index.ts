@@ -49,6 +49,11 @@ export {
 } from './logging/correlation.js';
 export { MetricsRegistry } from './metrics/metrics.js';
 export { NatsClient, type NatsClientOptions, NatsErrorReply, NatsRequestFailed } from './nats/nats-client.js';
+export {
+  type NatsConnectionOptions,
+  natsConnectionOptions,
+  type NatsCredentials,
+} from './nats/nats-connection-options.js';
 export { EVERY_REPLICA } from './nats/templated-server-nats.js';
 export { ApiProblem, FieldErrorDto, ProblemDto, problemResponse } from './openapi/api-problem.js';
 export { IsHttpUrl } from './outbound/is-http-url.decorator.js';

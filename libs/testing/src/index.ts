@@ -2,7 +2,7 @@ export { freePort } from './free-port.js';
 export { httpClient, type HttpRequest, type RequestOptions } from './http-client.js';
 export { signSnapshotForTest, TEST_HUB_KEYS } from './hub-signing.js';
 export { listenOnLoopback } from './listen-on-loopback.js';
-export { type NatsServerProcess, natsServerProcess } from './nats-server-process.js';
+export { type NatsServerOptions, type NatsServerProcess, natsServerProcess } from './nats-server-process.js';
 export { type ServiceProcess, type StartProcessOptions, startServiceProcess } from './service-process.js';
 export { type TcpRelay, tcpRelay } from './tcp-relay.js';
 export {

@@ -14,11 +14,22 @@ export interface NatsServerProcess {
   stop(): Promise<void>;
 }
 
+export interface NatsServerOptions {
+  /** A configuration file (`-c`), e.g. the shipped deploy/nats/nats-server.conf; flags still set address, port and JetStream. */
+  configFile?: string;
+  /** The server's environment: what the configuration's `$VARIABLE`s read (passwords). */
+  env?: Record<string, string>;
+}
+
 /**
  * A private `nats-server` on a free port, for fault tests that stop and start
- * NATS. Needs the `nats-server` binary (NATS_SERVER_BIN or on PATH or /usr/sbin).
+ * NATS, optionally with a configuration file (authorization) and the
+ * environment it reads. Needs the `nats-server` binary (NATS_SERVER_BIN or
+ * /usr/sbin/nats-server).
+ *
+ * @throws Error when the server does not listen in time (e.g. a variable the configuration needs is missing).
  */
-export async function natsServerProcess(): Promise<NatsServerProcess> {
+export async function natsServerProcess(options: NatsServerOptions = {}): Promise<NatsServerProcess> {
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'sb-nats-'));
   const binary = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
@@ -35,7 +46,11 @@ export async function natsServerProcess(): Promise<NatsServerProcess> {
     url: `nats://127.0.0.1:${port}`,
     port,
     async start() {
-      child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
+      const config = options.configFile ? ['-c', options.configFile] : [];
+      child = spawn(binary, [...config, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+        stdio: 'ignore',
+        env: { PATH: process.env['PATH'] ?? '', ...options.env },
+      });
       await waitFor(async () => ((await listening()) ? true : undefined), { what: 'nats-server to listen' });
     },
     async stop() {

@@ -4,9 +4,12 @@ import { ident, withClient, withDatabase } from '@switchboard/persistence';
 
 export type DatabaseKind = 'hub' | 'instance';
 
-/** Roles every test database uses; roles are cluster-wide, so they are shared and never dropped. */
-export const TEST_OWNER = { user: 'switchboard_owner', password: 'switchboard' };
-export const TEST_APP = { user: 'switchboard_app', password: 'switchboard' };
+/**
+ * Roles every test database uses; roles are cluster-wide, so they are shared and never dropped.
+ * Their password is not `npm start`'s published default, which services refuse outside development.
+ */
+export const TEST_OWNER = { user: 'switchboard_owner', password: 'switchboard-tests' };
+export const TEST_APP = { user: 'switchboard_app', password: 'switchboard-tests' };
 
 export interface TestDatabase {
   name: string;

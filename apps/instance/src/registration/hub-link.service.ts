@@ -61,11 +61,12 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
     let reporting = false;
     for (let page = 0; page < MAX_RECONCILE_PAGES; page++) {
       const held = await this.sync.heldWorkspaces();
-      const reply = await this.nats.request(reconcileInstanceContract, {
-        instanceId: this.config.INSTANCE_ID,
-        held,
-        ...(refused.length > 0 ? { refused } : {}),
-      });
+      const instanceId = this.config.INSTANCE_ID;
+      const reply = await this.nats.request(
+        reconcileInstanceContract,
+        { instanceId, held, ...(refused.length > 0 ? { refused } : {}) },
+        { instanceId },
+      );
       refused = [];
       let applied = 0;
       for (const signed of reply.snapshots) {
@@ -89,12 +90,16 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
   private async registerUntilDone(): Promise<void> {
     while (!this.stopped) {
       try {
-        const reply = await this.nats.request(registerInstanceContract, {
-          instanceId: this.config.INSTANCE_ID,
-          name: this.config.INSTANCE_NAME ?? this.config.INSTANCE_ID,
-          apiUrl: this.config.INSTANCE_API_URL,
-          keyIds: this.keyring.versions,
-        });
+        const reply = await this.nats.request(
+          registerInstanceContract,
+          {
+            instanceId: this.config.INSTANCE_ID,
+            name: this.config.INSTANCE_NAME ?? this.config.INSTANCE_ID,
+            apiUrl: this.config.INSTANCE_API_URL,
+            keyIds: this.keyring.versions,
+          },
+          { instanceId: this.config.INSTANCE_ID },
+        );
         // The Hub decides how often it must hear from us to count us as up.
         this.heartbeatMs = Math.min(this.heartbeatMs, reply.heartbeatIntervalMs);
         this.logger.log(`registered with the Hub as ${this.config.INSTANCE_ID}`);
@@ -109,11 +114,11 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async heartbeat(): Promise<void> {
-    await this.nats.emit(instanceHeartbeatContract, {
-      instanceId: this.config.INSTANCE_ID,
-      apiUrl: this.config.INSTANCE_API_URL,
-      sentAt: new Date().toISOString(),
-    });
+    await this.nats.emit(
+      instanceHeartbeatContract,
+      { instanceId: this.config.INSTANCE_ID, apiUrl: this.config.INSTANCE_API_URL, sentAt: new Date().toISOString() },
+      this.config.INSTANCE_ID,
+    );
   }
 
   /** Runs `task` now (if asked) and then every `intervalMs`, never two at once, logging failures. */

@@ -3,7 +3,12 @@ import { IsDateString, IsString, IsUrl, Length } from 'class-validator';
 import type { Contract } from '../contract.js';
 import { subjectTemplate } from '../subjects.js';
 
-/** Sent by every instance replica on an interval; the Hub derives `up`/`down` from it. Fire and forget. */
+/**
+ * Sent by every instance replica on an interval; the Hub derives `up`/`down` from it. Fire and forget.
+ * Sent on `…hub.instances.{instanceId}.…`: the subject names the sender, which
+ * only that instance's NATS user may publish on, and the Hub refuses a payload
+ * whose `instanceId` differs from it.
+ */
 export class InstanceHeartbeat {
   @IsString() @Length(1, 100) instanceId!: string;
   @IsUrl({ require_tld: false, protocols: ['http', 'https'] }) apiUrl!: string;
@@ -11,7 +16,7 @@ export class InstanceHeartbeat {
 }
 
 export const instanceHeartbeatContract: Contract<InstanceHeartbeat, void> = {
-  subject: subjectTemplate('hub.instances.heartbeat'),
+  subject: subjectTemplate('hub.instances.{instanceId}.heartbeat'),
   request: InstanceHeartbeat,
   reply: undefined,
 };

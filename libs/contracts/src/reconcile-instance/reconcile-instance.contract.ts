@@ -16,7 +16,9 @@ export class RefusedSnapshot {
 /**
  * An instance tells the Hub what it holds (version and digest of each
  * workspace), at start and periodically, and which snapshots of the previous
- * reply it refused.
+ * reply it refused. Sent on `…hub.instances.{instanceId}.…`: the subject
+ * names the sender, which only that instance's NATS user may publish on, and
+ * the Hub refuses a payload whose `instanceId` differs from it.
  */
 export class ReconcileInstanceRequest {
   @IsString() @Length(1, 100) instanceId!: string;
@@ -42,7 +44,7 @@ export class ReconcileInstanceReply {
 }
 
 export const reconcileInstanceContract: Contract<ReconcileInstanceRequest, ReconcileInstanceReply> = {
-  subject: subjectTemplate('hub.instances.reconcile'),
+  subject: subjectTemplate('hub.instances.{instanceId}.reconcile'),
   request: ReconcileInstanceRequest,
   reply: ReconcileInstanceReply,
 };

@@ -3,7 +3,12 @@ import { ArrayMaxSize, IsArray, IsInt, IsString, IsUrl, Length, Matches, Min } f
 import type { Contract } from '../contract.js';
 import { subjectTemplate } from '../subjects.js';
 
-/** An instance announces itself to the Hub when it starts. */
+/**
+ * An instance announces itself to the Hub when it starts.
+ * Sent on `…hub.instances.{instanceId}.…`: the subject names the sender, which
+ * only that instance's NATS user may publish on, and the Hub refuses a payload
+ * whose `instanceId` differs from it.
+ */
 export class RegisterInstanceRequest {
   @IsString() @Length(1, 100) instanceId!: string;
   @IsString() @Length(1, 200) name!: string;
@@ -20,7 +25,7 @@ export class RegisterInstanceReply {
 }
 
 export const registerInstanceContract: Contract<RegisterInstanceRequest, RegisterInstanceReply> = {
-  subject: subjectTemplate('hub.instances.register'),
+  subject: subjectTemplate('hub.instances.{instanceId}.register'),
   request: RegisterInstanceRequest,
   reply: RegisterInstanceReply,
 };

@@ -12,6 +12,7 @@ import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
 import { ROOT_LOGGER, type RootLogger } from '../logging/logging.module.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
+import { natsConnectionOptions, type NatsCredentials } from '../nats/nats-connection-options.js';
 import { TemplatedServerNats } from '../nats/templated-server-nats.js';
 import { setupOpenApi } from '../openapi/setup-openapi.js';
 
@@ -35,6 +36,8 @@ export interface ServiceOptions {
   title: string;
   description: string;
   natsUrl: string;
+  /** The service's own NATS credentials, as for its NatsClient; none connects anonymously. */
+  natsCredentials?: NatsCredentials;
   /** Fills the subject templates of this service's handlers. */
   subjectVariables: SubjectVariables;
   /** Names the queue group shared by the replicas of this service. */
@@ -105,7 +108,7 @@ export async function createService(
   setupOpenApi(app, options.title, options.description);
   const server = new TemplatedServerNats(
     {
-      servers: options.natsUrl,
+      ...natsConnectionOptions(options.natsUrl, options.natsCredentials),
       queue: queueGroup(options.subjectVariables.namespace, options.serviceName),
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,

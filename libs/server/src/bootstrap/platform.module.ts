@@ -10,6 +10,7 @@ import { LoggingModule } from '../logging/logging.module.js';
 import { MetricsController } from '../metrics/metrics.controller.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
 import { NatsClient } from '../nats/nats-client.js';
+import type { NatsCredentials } from '../nats/nats-connection-options.js';
 
 export interface PlatformOptions {
   service: string;
@@ -19,6 +20,10 @@ export interface PlatformOptions {
   natsUrl: string;
   natsNamespace: string;
   natsRequestTimeoutMs: number;
+  /** The service's own NATS credentials; none connects anonymously. */
+  natsCredentials?: NatsCredentials;
+  /** Prefix of the inboxes this service's replies come back on. */
+  natsInboxPrefix?: string;
 }
 
 /**
@@ -51,6 +56,8 @@ export class PlatformModule {
               name: options.service,
               defaultTimeoutMs: options.natsRequestTimeoutMs,
               namespace: options.natsNamespace,
+              credentials: options.natsCredentials,
+              inboxPrefix: options.natsInboxPrefix,
             });
             await client.connect();
             return client;

@@ -11,6 +11,7 @@ import {
 import { firstValueFrom, timeout } from 'rxjs';
 
 import { CORRELATION_HEADER, currentCorrelationId } from '../logging/correlation.js';
+import { natsConnectionOptions, type NatsCredentials } from './nats-connection-options.js';
 
 export interface NatsClientOptions {
   url: string;
@@ -18,6 +19,10 @@ export interface NatsClientOptions {
   /** Applied to every request that does not name its own. */
   defaultTimeoutMs: number;
   namespace: string;
+  /** This service's NATS credentials; none connects anonymously. */
+  credentials?: NatsCredentials;
+  /** Prefix of the inboxes replies come back on (see `HUB_INBOX_PREFIX`, `instanceInboxPrefix`). */
+  inboxPrefix?: string;
 }
 
 export class NatsRequestFailed extends Error {
@@ -51,7 +56,7 @@ export class NatsClient implements OnApplicationShutdown {
 
   constructor(private readonly options: NatsClientOptions) {
     this.proxy = new ClientNats({
-      servers: options.url,
+      ...natsConnectionOptions(options.url, options.credentials, options.inboxPrefix),
       name: options.name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,

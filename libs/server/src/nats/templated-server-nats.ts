@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { type MessageHandler, type NatsOptions, ServerNats } from '@nestjs/microservices';
-import { fillSubject, type SubjectVariables } from '@switchboard/contracts';
+import { ANY_INSTANCE, fillSubject, type SubjectVariables } from '@switchboard/contracts';
 
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
 
@@ -15,8 +15,11 @@ export const EVERY_REPLICA = '{every-replica}';
 /**
  * Nest's NATS server, with handler patterns written as subject templates
  * (`@MessagePattern(contract.subject)`) and filled from configuration when the
- * handlers are registered: decorators run before configuration is read. Each
- * message is handled in the correlation context its headers name.
+ * handlers are registered: decorators run before configuration is read. A
+ * server with no instance id of its own (the Hub) hears every instance:
+ * `{instanceId}` becomes the wildcard `*`, and the handler reads the sender
+ * from the message's subject. Each message is handled in the correlation
+ * context its headers name.
  */
 export class TemplatedServerNats extends ServerNats {
   private readonly replicaQueue = `replica-${randomUUID()}`;
@@ -44,6 +47,7 @@ export class TemplatedServerNats extends ServerNats {
   }
 
   override normalizePattern(pattern: Parameters<ServerNats['normalizePattern']>[0]): string {
-    return super.normalizePattern(typeof pattern === 'string' ? fillSubject(pattern, this.variables) : pattern);
+    const variables = { ...this.variables, instanceId: this.variables.instanceId ?? ANY_INSTANCE };
+    return super.normalizePattern(typeof pattern === 'string' ? fillSubject(pattern, variables) : pattern);
   }
 }
