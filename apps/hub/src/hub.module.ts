@@ -9,6 +9,7 @@ import { AuditLogModule } from './audit-log/audit-log.module.js';
 import { PlatformAuthGuard } from './auth/platform-auth.guard.js';
 import { HubConfig } from './config.js';
 import { HUB_ENTITIES } from './database/entities.js';
+import { HUB_UNIQUE_CONSTRAINTS } from './database/unique-constraints.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InstancesModule } from './instances/instances.module.js';
 import { OrgWorkspacesModule } from './org-workspaces/org-workspaces.module.js';
@@ -29,6 +30,7 @@ export class HubModule {
           natsUrl: config.NATS_URL,
           natsNamespace: config.NATS_NAMESPACE,
           natsRequestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+          uniqueConstraints: HUB_UNIQUE_CONSTRAINTS,
         }),
         TypeOrmModule.forRoot(
           postgresOptions({

@@ -10,6 +10,7 @@ import { InstanceConfig } from './config.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { INSTANCE_ENTITIES } from './database/entities.js';
+import { INSTANCE_UNIQUE_CONSTRAINTS } from './database/unique-constraints.js';
 import { ElementsModule } from './elements/elements.module.js';
 import { EventsModule } from './events/events.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
@@ -36,6 +37,7 @@ export class InstanceModule {
           natsUrl: config.NATS_URL,
           natsNamespace: config.NATS_NAMESPACE,
           natsRequestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
+          uniqueConstraints: INSTANCE_UNIQUE_CONSTRAINTS,
         }),
         TypeOrmModule.forRoot(
           postgresOptions({

@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import type { DestinationStream } from 'pino';
 
 import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
+import { declareUniqueConstraints, type UniqueConstraintAnswer } from '../errors/unique-violation.js';
 import { HealthController } from '../health/health.controller.js';
 import { createValidationPipe } from '../http/validation.pipe.js';
 import { LoggingModule } from '../logging/logging.module.js';
@@ -19,6 +20,8 @@ export interface PlatformOptions {
   natsUrl: string;
   natsNamespace: string;
   natsRequestTimeoutMs: number;
+  /** The field behind each unique constraint of the service's schema, for its 409s (see declareUniqueConstraints). */
+  uniqueConstraints?: Record<string, UniqueConstraintAnswer>;
 }
 
 /**
@@ -29,6 +32,7 @@ export interface PlatformOptions {
 @Module({})
 export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
+    declareUniqueConstraints(options.uniqueConstraints ?? {});
     return {
       module: PlatformModule,
       global: true,

@@ -6,6 +6,7 @@ import { type Observable, throwError } from 'rxjs';
 
 import { DomainException, type FieldError } from './domain.exception.js';
 import { ErrorCode } from './error-code.js';
+import { uniqueViolation } from './unique-violation.js';
 
 export interface Problem {
   type: string;
@@ -54,6 +55,9 @@ export class ProblemJsonFilter implements ExceptionFilter {
   }
 
   toProblem(exception: unknown): Problem {
+    // A race lost at a unique constraint is a conflict wherever it happens, not a fault.
+    const conflict = uniqueViolation(exception);
+    if (conflict) return this.toProblem(conflict);
     if (exception instanceof DomainException) {
       return problem(exception.status, exception.code, exception.title, exception.detail, exception.extras.errors);
     }
@@ -107,12 +111,14 @@ function titleFor(status: number): string {
     403: 'Forbidden',
     404: 'Not Found',
     405: 'Method Not Allowed',
+    408: 'Request Timeout',
     409: 'Conflict',
     413: 'Payload Too Large',
     414: 'URI Too Long',
     415: 'Unsupported Media Type',
     422: 'Unprocessable Entity',
     429: 'Too Many Requests',
+    431: 'Request Header Fields Too Large',
     503: 'Service Unavailable',
   };
   return titles[status] ?? 'Error';
