@@ -4,7 +4,14 @@ export { describeError } from './errors/describe-error.js';
 export { DomainException, type FieldError } from './errors/domain.exception.js';
 export { ErrorCode } from './errors/error-code.js';
 export { type Problem, ProblemJsonFilter } from './errors/problem-json.filter.js';
+export {
+  declareUniqueConstraints,
+  UNIQUE_VIOLATION,
+  type UniqueConstraintAnswer,
+  uniqueViolation,
+} from './errors/unique-violation.js';
 export { exceedsDepth } from './http/json-depth.js';
+export { isNullableField, Nullable, Optional } from './http/nullability.js';
 export {
   type CursorPosition,
   decodeCursor,
@@ -15,6 +22,7 @@ export {
   toPage,
 } from './http/pagination.js';
 export { IS_PUBLIC, Public } from './http/public.decorator.js';
+export { QueryInt } from './http/query-int.js';
 export { createValidationPipe, MAX_BODY_DEPTH } from './http/validation.pipe.js';
 export {
   IDEMPOTENCY_OWNER,

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PageQueryDto } from '@switchboard/server';
+import { Nullable, Optional, PageQueryDto } from '@switchboard/server';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -9,7 +9,6 @@ import {
   IsBoolean,
   IsInt,
   IsObject,
-  IsOptional,
   IsString,
   IsUrl,
   IsUUID,
@@ -17,7 +16,6 @@ import {
   Max,
   Min,
   registerDecorator,
-  ValidateIf,
   type ValidationOptions,
 } from 'class-validator';
 
@@ -58,27 +56,27 @@ function IsPublicKeyPem(options?: ValidationOptions): PropertyDecorator {
 }
 
 export class UpdateOrgWorkspaceDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @IsOptional() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @Optional() @IsString() @Length(1, 200) name?: string;
 
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
     description: `At most ${MAX_SETTINGS_BYTES} bytes of JSON. The instance honours limits.aiCreditsRolling30DayLimit and limits.tenantRequestsPerSecond.`,
   })
-  @IsOptional()
+  @Optional()
   @IsObject()
   @MaxJsonSize(MAX_SETTINGS_BYTES)
   settings?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: String, nullable: true, format: 'uri', description: 'http(s); null removes it.' })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @Optional()
+  @Nullable()
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   @Length(1, 2000)
   webhookUri?: string | null;
 
   @ApiPropertyOptional({ type: [String], description: 'RSA or EC public keys in PEM, for RS256/ES256 tokens.' })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(10)
   @IsPublicKeyPem({ each: true })
@@ -92,7 +90,7 @@ export class RotateSecretDto {
     default: 86_400,
     description: 'Seconds the previous secret stays valid.',
   })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(604_800)
@@ -111,7 +109,7 @@ export class WorkspaceSecretDto {
 export class ListOrgWorkspacesQueryDto extends PageQueryDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() orgId!: string;
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   includeArchived?: boolean;

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { ApiProblem, DomainException, Idempotent } from '@switchboard/server';
-import { IsDateString, IsOptional, IsString, Length } from 'class-validator';
+import { ApiProblem, DomainException, Idempotent, Optional } from '@switchboard/server';
+import { IsDateString, IsString, Length } from 'class-validator';
 import { DataSource, IsNull } from 'typeorm';
 
 import { Access } from '../auth/access.decorator.js';
@@ -15,7 +15,7 @@ import { PersonalAccessTokensService } from './personal-access-tokens.service.js
 export class CreateTokenDto {
   @ApiProperty({ minLength: 1, maxLength: 100 }) @IsString() @Length(1, 100) name!: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'In the future; omitted: never expires.' })
-  @IsOptional()
+  @Optional()
   @IsDateString({ strict: true })
   expiresAt?: string;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PageQueryDto } from '@switchboard/server';
-import { IsIn, IsOptional, IsString, IsUrl, IsUUID, MaxLength } from 'class-validator';
+import { Optional, PageQueryDto } from '@switchboard/server';
+import { IsIn, IsString, IsUrl, IsUUID, MaxLength } from 'class-validator';
 
 import { EVENT_TYPES, type EventType } from './event-outbox.js';
 
@@ -29,14 +29,14 @@ export class CreateEventSubscriptionDto {
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
   webhookUri!: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'Admin only, and then required: the tenant subscribed.' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   tenantId?: string;
 }
 
 export class EventSubscriptionQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Admin only: one tenant.' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   tenantId?: string;
 }
