@@ -140,6 +140,16 @@ describe('the input edge', () => {
       expect(response.contentType).toMatch(/^application\/problem\+json/);
     });
 
+    it("a form content type without a body is no body (Membrane's SDK sends it on POST …/restore)", async () => {
+      await hub.request('POST', `/org-workspaces/${workspaceId}/archive`, { token: ownerToken });
+      const response = await raw(hub.url, 'POST', `/org-workspaces/${workspaceId}/restore`, {
+        authorization: `Bearer ${ownerToken}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        'content-length': '0',
+      });
+      expect(response.status).toBe(200);
+    });
+
     it('a body without a content type is a 415 problem', async () => {
       const response = await post({ 'content-length': '12' }, '{"name":"x"}');
       expect(response).toMatchObject({ status: 415, body: { code: 'unsupported_media_type' } });
@@ -180,8 +190,7 @@ describe('the input edge', () => {
         token: ownerToken,
         body: { settings },
       });
-      const problem = await expectProblem(response, 400);
-      expect(problem.errors[0].field).toMatch(/^settings(\.a)+$/);
+      await expectProblem(response, 400, 'settings');
     });
   });
 

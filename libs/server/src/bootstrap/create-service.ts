@@ -170,6 +170,24 @@ function acceptJsonBodiesOnly(fastify: FastifyInstanceOf): void {
     void parseJson(request, body, done);
   };
   for (const type of JSON_MEDIA_TYPES) fastify.addContentTypeParser(type, { parseAs: 'string' }, parse);
+  // Any other content type: refused when a body comes with it; a request without one (Membrane's
+  // SDK sends POST …/restore with a form content type and no body) goes on as if it had none.
+  fastify.addContentTypeParser('*', (request, _payload, done) => {
+    const { 'content-length': length, 'transfer-encoding': chunked } = request.headers;
+    if (chunked === undefined && (length === undefined || length === '0')) {
+      done(null, undefined);
+      return;
+    }
+    done(
+      new DomainException(
+        415,
+        ErrorCode.UnsupportedMediaType,
+        'Unsupported Media Type',
+        'Request bodies are JSON: send them as application/json (or application/*+json), in UTF-8.',
+      ),
+      undefined,
+    );
+  });
 }
 
 /**

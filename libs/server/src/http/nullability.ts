@@ -45,7 +45,7 @@ const nullableFields = new WeakMap<object, Set<string | symbol>>();
 /** Whether `property` of the class `type` (or a class it extends) is marked `@Nullable()`. */
 export function isNullableField(type: abstract new (...args: never[]) => unknown, property: string): boolean {
   for (let proto: unknown = type.prototype; proto; proto = Object.getPrototypeOf(proto)) {
-    if (nullableFields.get(proto as object)?.has(property)) return true;
+    if (nullableFields.get(proto)?.has(property)) return true;
   }
   return false;
 }

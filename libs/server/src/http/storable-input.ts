@@ -46,20 +46,19 @@ export function findUnstorable(
   where: string,
   maxDepth = Number.POSITIVE_INFINITY,
 ): FieldError | undefined {
-  return walk(value, where, 1, maxDepth);
+  return walk(value, where, where || '(body)', 1, maxDepth);
 }
 
-function walk(value: unknown, path: string, depth: number, maxDepth: number): FieldError | undefined {
+/** `top` is the outermost field of `path`: a nesting problem names it, not a path 64 levels long. */
+function walk(value: unknown, path: string, top: string, depth: number, maxDepth: number): FieldError | undefined {
   if (typeof value === 'string') {
     return isStorableString(value) ? undefined : { field: path || '(body)', message: UNSTORABLE };
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  if (depth > maxDepth) {
-    return { field: path || '(body)', message: `must be nested at most ${maxDepth} levels deep` };
-  }
+  if (depth > maxDepth) return { field: top, message: `must be nested at most ${maxDepth} levels deep` };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const problem = walk(value[i], `${path}[${i}]`, depth + 1, maxDepth);
+      const problem = walk(value[i], `${path}[${i}]`, top, depth + 1, maxDepth);
       if (problem) return problem;
     }
     return undefined;
@@ -67,7 +66,8 @@ function walk(value: unknown, path: string, depth: number, maxDepth: number): Fi
   for (const key in value) {
     const field = path ? `${path}.${showKey(key)}` : showKey(key);
     if (!isStorableString(key)) return { field, message: `is a key that ${UNSTORABLE}` };
-    const problem = walk((value as Record<string, unknown>)[key], field, depth + 1, maxDepth);
+    const fieldTop = depth === 1 && !path ? field : top;
+    const problem = walk((value as Record<string, unknown>)[key], field, fieldTop, depth + 1, maxDepth);
     if (problem) return problem;
   }
   return undefined;
