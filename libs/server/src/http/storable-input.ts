@@ -46,29 +46,53 @@ export function findUnstorable(
   where: string,
   maxDepth = Number.POSITIVE_INFINITY,
 ): FieldError | undefined {
-  return walk(value, where, where || '(body)', 1, maxDepth);
+  const found = walk(value, 1, maxDepth);
+  if (!found) return undefined;
+  // Built only now: the walk allocates no path for input that is fine.
+  // A nesting problem names the outermost field, or the body itself when it is an array.
+  const outermost = found.segments.slice(0, typeof found.segments[0] === 'string' ? 1 : 0);
+  const segments = found.tooDeep ? outermost : found.segments;
+  let field = where;
+  for (const segment of segments) {
+    field =
+      typeof segment === 'number' ? `${field}[${segment}]` : field ? `${field}.${showKey(segment)}` : showKey(segment);
+  }
+  return { field: field || '(body)', message: found.message };
 }
 
-/** `top` is the outermost field of `path`: a nesting problem names it, not a path 64 levels long. */
-function walk(value: unknown, path: string, top: string, depth: number, maxDepth: number): FieldError | undefined {
+/** A problem, with the keys and indexes leading to it (innermost last, filled in as the walk unwinds). */
+interface Found {
+  segments: Array<string | number>;
+  message: string;
+  /** A nesting problem names the outermost field, not a path as long as the limit. */
+  tooDeep: boolean;
+}
+
+function walk(value: unknown, depth: number, maxDepth: number): Found | undefined {
   if (typeof value === 'string') {
-    return isStorableString(value) ? undefined : { field: path || '(body)', message: UNSTORABLE };
+    return isStorableString(value) ? undefined : { segments: [], message: UNSTORABLE, tooDeep: false };
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  if (depth > maxDepth) return { field: top, message: `must be nested at most ${maxDepth} levels deep` };
+  if (depth > maxDepth) {
+    return { segments: [], message: `must be nested at most ${maxDepth} levels deep`, tooDeep: true };
+  }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const problem = walk(value[i], `${path}[${i}]`, top, depth + 1, maxDepth);
-      if (problem) return problem;
+      const found = walk(value[i], depth + 1, maxDepth);
+      if (found) {
+        found.segments.unshift(i);
+        return found;
+      }
     }
     return undefined;
   }
   for (const key in value) {
-    const field = path ? `${path}.${showKey(key)}` : showKey(key);
-    if (!isStorableString(key)) return { field, message: `is a key that ${UNSTORABLE}` };
-    const fieldTop = depth === 1 && !path ? field : top;
-    const problem = walk((value as Record<string, unknown>)[key], field, fieldTop, depth + 1, maxDepth);
-    if (problem) return problem;
+    if (!isStorableString(key)) return { segments: [key], message: `is a key that ${UNSTORABLE}`, tooDeep: false };
+    const found = walk((value as Record<string, unknown>)[key], depth + 1, maxDepth);
+    if (found) {
+      found.segments.unshift(key);
+      return found;
+    }
   }
   return undefined;
 }
