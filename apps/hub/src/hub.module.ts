@@ -10,6 +10,7 @@ import { AuditLogModule } from './audit-log/audit-log.module.js';
 import { PlatformAuthGuard } from './auth/platform-auth.guard.js';
 import { HubConfig, requireSigningKey } from './config.js';
 import { HUB_ENTITIES } from './database/entities.js';
+import { HUB_UNIQUE_CONSTRAINTS } from './database/unique-constraints.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InstancesModule } from './instances/instances.module.js';
 import { OrgWorkspacesModule } from './org-workspaces/org-workspaces.module.js';
@@ -32,6 +33,7 @@ export class HubModule {
           natsRequestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
           natsCredentials: config.natsCredentials(),
           natsInboxPrefix: HUB_INBOX_PREFIX,
+          uniqueConstraints: HUB_UNIQUE_CONSTRAINTS,
         }),
         TypeOrmModule.forRoot(
           postgresOptions({

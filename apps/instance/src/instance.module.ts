@@ -11,6 +11,7 @@ import { InstanceConfig, requireHubPublicKey } from './config.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { INSTANCE_ENTITIES } from './database/entities.js';
+import { INSTANCE_UNIQUE_CONSTRAINTS } from './database/unique-constraints.js';
 import { ElementsModule } from './elements/elements.module.js';
 import { EventsModule } from './events/events.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
@@ -39,6 +40,7 @@ export class InstanceModule {
           natsRequestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
           natsCredentials: config.natsCredentials(),
           natsInboxPrefix: instanceInboxPrefix(config.INSTANCE_ID),
+          uniqueConstraints: INSTANCE_UNIQUE_CONSTRAINTS,
         }),
         TypeOrmModule.forRoot(
           postgresOptions({

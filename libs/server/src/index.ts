@@ -12,7 +12,14 @@ export { describeError } from './errors/describe-error.js';
 export { DomainException, type FieldError } from './errors/domain.exception.js';
 export { ErrorCode } from './errors/error-code.js';
 export { type Problem, ProblemJsonFilter } from './errors/problem-json.filter.js';
+export {
+  declareUniqueConstraints,
+  UNIQUE_VIOLATION,
+  type UniqueConstraintAnswer,
+  uniqueViolation,
+} from './errors/unique-violation.js';
 export { exceedsDepth } from './http/json-depth.js';
+export { isNullableField, Nullable, Optional } from './http/nullability.js';
 export {
   type CursorPosition,
   decodeCursor,
@@ -23,7 +30,15 @@ export {
   toPage,
 } from './http/pagination.js';
 export { IS_PUBLIC, Public } from './http/public.decorator.js';
-export { createValidationPipe, MAX_BODY_DEPTH } from './http/validation.pipe.js';
+export { QueryInt } from './http/query-int.js';
+export {
+  assertStorableInput,
+  findUnstorable,
+  isStorableString,
+  MAX_BODY_DEPTH,
+  STORED_HEADERS,
+} from './http/storable-input.js';
+export { createValidationPipe } from './http/validation.pipe.js';
 export {
   IDEMPOTENCY_OWNER,
   IdempotencyInterceptor,

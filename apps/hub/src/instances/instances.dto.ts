@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsObject, IsOptional, registerDecorator } from 'class-validator';
+import { Optional } from '@switchboard/server';
+import { IsBoolean, IsObject, registerDecorator } from 'class-validator';
 
 export class InstanceDto {
   @ApiProperty() id!: string;
@@ -48,9 +49,9 @@ function IsLabels(): PropertyDecorator {
 }
 
 export class UpdateInstanceDto {
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() acceptsNewWorkspaces?: boolean;
+  @ApiPropertyOptional() @Optional() @IsBoolean() acceptsNewWorkspaces?: boolean;
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
-  @IsOptional()
+  @Optional()
   @IsObject()
   @IsLabels()
   labels?: Record<string, string>;

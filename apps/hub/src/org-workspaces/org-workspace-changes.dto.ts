@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsHttpUrl, PageQueryDto } from '@switchboard/server';
+import { IsHttpUrl, Nullable, Optional, PageQueryDto } from '@switchboard/server';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -9,14 +9,12 @@ import {
   IsBoolean,
   IsInt,
   IsObject,
-  IsOptional,
   IsString,
   IsUUID,
   Length,
   Max,
   Min,
   registerDecorator,
-  ValidateIf,
   type ValidationOptions,
 } from 'class-validator';
 
@@ -59,7 +57,7 @@ function IsPublicKeyPem(options?: ValidationOptions): PropertyDecorator {
 }
 
 export class UpdateOrgWorkspaceDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @IsOptional() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @Optional() @IsString() @Length(1, 200) name?: string;
 
   @ApiPropertyOptional({
     type: 'object',
@@ -82,7 +80,7 @@ export class UpdateOrgWorkspaceDto {
     },
     description: `At most ${MAX_SETTINGS_BYTES} bytes of JSON. The instance honours limits.aiCreditsRolling30DayLimit (shared AI credits per rolling 30 days, >= 0) and limits.tenantRequestsPerSecond (>= 1; 0 would refuse every request); null means no limit, and other keys under limits are refused.`,
   })
-  @IsOptional()
+  @Optional()
   @IsObject()
   @MaxJsonSize(MAX_SETTINGS_BYTES)
   settings?: Record<string, unknown>;
@@ -94,15 +92,15 @@ export class UpdateOrgWorkspaceDto {
     description:
       'http(s) to a public address (else 400 outbound_url_refused; OUTBOUND_ALLOWED_CIDRS allows ranges); null removes it.',
   })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @Optional()
+  @Nullable()
   @IsString()
   @IsHttpUrl()
   @Length(1, 2000)
   webhookUri?: string | null;
 
   @ApiPropertyOptional({ type: [String], description: 'RSA or EC public keys in PEM, for RS256/ES256 tokens.' })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(10)
   @IsPublicKeyPem({ each: true })
@@ -116,7 +114,7 @@ export class RotateSecretDto {
     default: 86_400,
     description: 'Seconds the previous secret stays valid.',
   })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(0)
   @Max(604_800)
@@ -135,7 +133,7 @@ export class WorkspaceSecretDto {
 export class ListOrgWorkspacesQueryDto extends PageQueryDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() orgId!: string;
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   includeArchived?: boolean;

@@ -1,24 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS } from '@switchboard/contracts';
-import {
-  IsBoolean,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { Optional } from '@switchboard/server';
+import { IsBoolean, IsInt, IsObject, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 
 export class CreateOrgWorkspaceDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() orgId!: string;
   @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @Length(1, 200) name!: string;
   @ApiPropertyOptional({ description: 'Place the workspace on this instance instead of letting the Hub choose.' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'instanceId must be an instance id' })
   instanceId?: string;
@@ -26,17 +15,17 @@ export class CreateOrgWorkspaceDto {
 
 export class AccessTokenRequestDto {
   @ApiPropertyOptional({ description: 'A workspace-admin token (no tenant).' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   isAdmin?: boolean;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() tenantId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @Optional() @IsUUID() tenantId?: string;
   @ApiPropertyOptional({ description: "The tenant's internalId; a new one creates the tenant." })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 200)
   tenantKey?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) name?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() fields?: Record<
+  @ApiPropertyOptional() @Optional() @IsString() @MaxLength(200) name?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @Optional() @IsObject() fields?: Record<
     string,
     unknown
   >;
@@ -46,7 +35,7 @@ export class AccessTokenRequestDto {
     default: 3600,
     description: 'Seconds; at most what instances accept by default (INSTANCE_MAX_TOKEN_LIFETIME_SECONDS).',
   })
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   @Max(MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS)

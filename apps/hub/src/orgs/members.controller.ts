@@ -99,7 +99,9 @@ export class MembersController {
       throw DomainException.conflict('The user is a member already; change the role with PATCH.');
     }
     return this.dataSource.transaction(async (manager) => {
-      const member = await manager.save(OrgMember, { orgId, userId: body.userId, role: body.role });
+      // insert, not save: save would turn a lost race into a silent UPDATE of the winner's row.
+      const member = manager.create(OrgMember, { orgId, userId: body.userId, role: body.role });
+      await manager.insert(OrgMember, member);
       await this.audit.record(manager, {
         orgId,
         actorUserId: principal.user.id,

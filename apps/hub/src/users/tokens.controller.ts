@@ -6,13 +6,14 @@ import {
   decodeCursor,
   DomainException,
   Idempotent,
+  Optional,
   type Page,
   pageLimit,
   PageQueryDto,
   toPage,
 } from '@switchboard/server';
-import { IsDateString, IsOptional, IsString, Length } from 'class-validator';
-import { DataSource } from 'typeorm';
+import { IsDateString, IsString, Length } from 'class-validator';
+import { DataSource, IsNull } from 'typeorm';
 
 import { Access } from '../auth/access.decorator.js';
 import { ApiPageResponse } from '../auth/api-page-response.decorator.js';
@@ -24,7 +25,7 @@ import { PersonalAccessTokensService } from './personal-access-tokens.service.js
 export class CreateTokenDto {
   @ApiProperty({ minLength: 1, maxLength: 100 }) @IsString() @Length(1, 100) name!: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'In the future; omitted: never expires.' })
-  @IsOptional()
+  @Optional()
   @IsDateString({ strict: true })
   expiresAt?: string;
 }

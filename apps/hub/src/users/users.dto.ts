@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEmail, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { Optional } from '@switchboard/server';
+import { IsBoolean, IsEmail, IsString, Length, MaxLength } from 'class-validator';
 
 export class UserDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -13,7 +14,7 @@ export class UserDto {
 export class CreateUserDto {
   @ApiProperty({ format: 'email' }) @IsEmail() @MaxLength(320) email!: string;
   @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @Length(1, 200) name!: string;
-  @ApiPropertyOptional({ default: false }) @IsOptional() @IsBoolean() isPlatformAdmin?: boolean;
+  @ApiPropertyOptional({ default: false }) @Optional() @IsBoolean() isPlatformAdmin?: boolean;
 }
 
 export class CreatedUserDto extends UserDto {

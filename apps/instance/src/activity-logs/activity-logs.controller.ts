@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { type Page, PageQueryDto } from '@switchboard/server';
-import { IsOptional, IsUUID } from 'class-validator';
+import { Optional, type Page, PageQueryDto } from '@switchboard/server';
+import { IsUUID } from 'class-validator';
 
 import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
 import { namedTenant } from '../auth/require-admin.js';
@@ -11,7 +11,7 @@ import { type ActivityLogDto, ActivityLogService } from './activity-log.service.
 
 export class ActivityLogQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Admin only: one tenant.' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   tenantId?: string;
 }

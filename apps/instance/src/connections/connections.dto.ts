@@ -1,14 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PageQueryDto } from '@switchboard/server';
+import { Nullable, Optional, PageQueryDto } from '@switchboard/server';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsObject, IsOptional, IsString, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
+import { IsBoolean, IsObject, IsString, IsUUID, Length, Matches, ValidateIf } from 'class-validator';
 
 import { INTEGRATION_KEY_PATTERN } from '../integrations/integrations.dto.js';
 
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
-
-/** Optional in a body, but never null: `null` is a wrong type, not an absent field. */
-const Omittable = () => ValidateIf((_: object, value: unknown) => value !== undefined);
 
 export class ConnectionDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -48,24 +45,24 @@ export class ConnectionCredentialsDto {
 }
 
 export class ListConnectionsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 100) integrationKey?: string;
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() integrationId?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @Length(1, 100) integrationKey?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @Optional() @IsUUID() integrationId?: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'Admin only: one tenant.' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   tenantId?: string;
   @ApiPropertyOptional({ format: 'uuid', description: "Admin only: Membrane's name for tenantId." })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   userId?: string;
   @ApiPropertyOptional({ description: 'Matches the name, case-insensitively.' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 200)
   search?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(toBoolean) @IsBoolean() disconnected?: boolean;
+  @ApiPropertyOptional() @Optional() @Transform(toBoolean) @IsBoolean() disconnected?: boolean;
   @ApiPropertyOptional({ description: 'Archived connections are left out unless true.' })
-  @IsOptional()
+  @Optional()
   @Transform(toBoolean)
   @IsBoolean()
   includeArchived?: boolean;
@@ -75,7 +72,7 @@ export class GetConnectionQueryDto {
   @ApiPropertyOptional({
     description: 'Admin only: add the decrypted credentials; the read is written to the activity log.',
   })
-  @IsOptional()
+  @Optional()
   @Transform(toBoolean)
   @IsBoolean()
   includeSecrets?: boolean;
@@ -89,46 +86,46 @@ export class CreateConnectionDto {
   @Matches(INTEGRATION_KEY_PATTERN, { message: 'integrationKey is not an integration key' })
   integrationKey?: string;
   @ApiPropertyOptional({ format: 'uuid', description: "Membrane's SDK may name the integration by id instead." })
-  @Omittable()
+  @Optional()
   @IsUUID()
   integrationId?: string;
   @ApiPropertyOptional({ minLength: 1, maxLength: 200, description: "Defaults to the integration's name." })
-  @Omittable()
+  @Optional()
   @IsString()
   @Length(1, 200)
   name?: string;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'Write-only; stored encrypted.' })
   @IsObject()
   credentials!: Record<string, unknown>;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @Omittable() @IsObject() input?: Record<
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @Optional() @IsObject() input?: Record<
     string,
     unknown
   >;
   @ApiPropertyOptional({ format: 'uuid', description: 'Admin tokens only, and required for them: whose connection.' })
-  @Omittable()
+  @Optional()
   @IsUUID()
   tenantId?: string;
 }
 
 /** PATCH: what is given changes; `credentials: null` clears them. */
 export class UpdateConnectionDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @Omittable() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @Optional() @IsString() @Length(1, 200) name?: string;
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
     nullable: true,
     description: 'Write-only; stored encrypted.',
   })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @Optional()
+  @Nullable()
   @IsObject()
   credentials?: Record<string, unknown> | null;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @Omittable() @IsObject() input?: Record<
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @Optional() @IsObject() input?: Record<
     string,
     unknown
   >;
   @ApiPropertyOptional({ description: 'Turning it true emits connection.disconnected.' })
-  @Omittable()
+  @Optional()
   @IsBoolean()
   disconnected?: boolean;
 }

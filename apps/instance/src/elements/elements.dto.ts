@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PageQueryDto } from '@switchboard/server';
+import { Optional, PageQueryDto } from '@switchboard/server';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
 
 import { IsDefinition, MAX_DEFINITION_BYTES, MAX_DEFINITION_DEPTH } from './definition-bounds.js';
 import { ELEMENT_TYPE_NAMES, type ElementType } from './element-type.js';
@@ -78,12 +78,12 @@ const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : 
 
 export class ListElementsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Matches name or key, case-insensitively.' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 200)
   search?: string;
   @ApiPropertyOptional({ description: 'Admin only: archived templates too.' })
-  @IsOptional()
+  @Optional()
   @Transform(toBoolean)
   @IsBoolean()
   includeArchived?: boolean;
@@ -91,8 +91,8 @@ export class ListElementsQueryDto extends PageQueryDto {
 
 /** Membrane's SDK addresses an element with a selector object as the query: `GET /action?key=…`. */
 export class ElementSelectorQueryDto {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID() id?: string;
-  @ApiPropertyOptional({ description: KEY_RULE }) @IsOptional() @IsString() @Matches(ELEMENT_KEY) key?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) @Optional() @IsUUID() id?: string;
+  @ApiPropertyOptional({ description: KEY_RULE }) @Optional() @IsString() @Matches(ELEMENT_KEY) key?: string;
 }
 
 export class CreateElementDto {
@@ -108,7 +108,7 @@ export class CreateElementDto {
 
 /** A new revision: the definition as given, and the name if given (else the name stays). */
 export class UpdateElementDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @IsOptional() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @Optional() @IsString() @Length(1, 200) name?: string;
   @ApiProperty({ type: 'object', additionalProperties: true, description: DEFINITION_DOC })
   @IsDefinition()
   definition!: JsonObject;

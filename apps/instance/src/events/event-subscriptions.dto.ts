@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsHttpUrl, PageQueryDto } from '@switchboard/server';
-import { IsIn, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+import { IsHttpUrl, Optional, PageQueryDto } from '@switchboard/server';
+import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
 
 import { EVENT_TYPES, type EventType } from './event-outbox.js';
 
@@ -30,14 +30,14 @@ export class CreateEventSubscriptionDto {
   @IsHttpUrl()
   webhookUri!: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'Admin only, and then required: the tenant subscribed.' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   tenantId?: string;
 }
 
 export class EventSubscriptionQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Admin only: one tenant.' })
-  @IsOptional()
+  @Optional()
   @IsUUID()
   tenantId?: string;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PageQueryDto } from '@switchboard/server';
+import { Nullable, Optional, PageQueryDto } from '@switchboard/server';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsObject, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
+import { IsBoolean, IsIn, IsObject, IsString, Length, Matches } from 'class-validator';
 
 /** How tenants authenticate with the integration's app (Membrane's names, and the usual non-OAuth kinds). */
 export const INTEGRATION_AUTH_TYPES = [
@@ -27,9 +27,6 @@ const KEY_MESSAGE = 'must start with a letter or digit, hold only letters, digit
 
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
-/** Optional in a body, but never null: `null` is a wrong type, not an absent field. */
-const Omittable = () => ValidateIf((_: object, value: unknown) => value !== undefined);
-
 export class IntegrationDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ description: 'Unique in the workspace; connections name their integration by it.' }) key!: string;
@@ -50,12 +47,12 @@ export class IntegrationPageDto {
 
 export class ListIntegrationsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Matches name or key, case-insensitively.' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 200)
   search?: string;
   @ApiPropertyOptional({ description: 'Archived integrations are left out unless true.' })
-  @IsOptional()
+  @Optional()
   @Transform(toBoolean)
   @IsBoolean()
   includeArchived?: boolean;
@@ -69,14 +66,14 @@ export class CreateIntegrationDto {
   key!: string;
   @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @Length(1, 200) name!: string;
   @ApiProperty({ enum: INTEGRATION_AUTH_TYPES }) @IsIn(INTEGRATION_AUTH_TYPES) authType!: IntegrationAuthType;
-  @ApiPropertyOptional({ maxLength: 1000 }) @Omittable() @IsString() @Length(1, 1000) clientId?: string;
+  @ApiPropertyOptional({ maxLength: 1000 }) @Optional() @IsString() @Length(1, 1000) clientId?: string;
   @ApiPropertyOptional({ maxLength: 10_000, description: 'Write-only; stored encrypted, never returned.' })
-  @Omittable()
+  @Optional()
   @IsString()
   @Length(1, 10_000)
   clientSecret?: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @Omittable()
+  @Optional()
   @IsObject()
   settings?: Record<string, unknown>;
 }
@@ -84,19 +81,19 @@ export class CreateIntegrationDto {
 /** PATCH: what is given changes; `null` clears clientId or clientSecret. */
 export class UpdateIntegrationDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: 100, pattern: INTEGRATION_KEY_PATTERN.source })
-  @Omittable()
+  @Optional()
   @IsString()
   @Length(1, 100)
   @Matches(INTEGRATION_KEY_PATTERN, { message: `key ${KEY_MESSAGE}` })
   key?: string;
-  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @Omittable() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200 }) @Optional() @IsString() @Length(1, 200) name?: string;
   @ApiPropertyOptional({ enum: INTEGRATION_AUTH_TYPES })
-  @Omittable()
+  @Optional()
   @IsIn(INTEGRATION_AUTH_TYPES)
   authType?: IntegrationAuthType;
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 1000 })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @Optional()
+  @Nullable()
   @IsString()
   @Length(1, 1000)
   clientId?: string | null;
@@ -106,13 +103,13 @@ export class UpdateIntegrationDto {
     maxLength: 10_000,
     description: 'Write-only; stored encrypted.',
   })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @Optional()
+  @Nullable()
   @IsString()
   @Length(1, 10_000)
   clientSecret?: string | null;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @Omittable()
+  @Optional()
   @IsObject()
   settings?: Record<string, unknown>;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PageQueryDto } from '@switchboard/server';
+import { Nullable, Optional, PageQueryDto } from '@switchboard/server';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsObject, IsOptional, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsInt, IsObject, IsString, Length, Max, Min } from 'class-validator';
 
 const MAX_CREDITS = 2_000_000_000;
 
@@ -28,13 +28,13 @@ export class TenantPageDto {
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 export class ListTenantsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) internalId?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @Length(1, 200) internalId?: string;
   @ApiPropertyOptional({ description: 'Matches name or internalId, case-insensitively.' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 200)
   search?: string;
-  @ApiPropertyOptional() @IsOptional() @Transform(toBoolean) @IsBoolean() includeArchived?: boolean;
+  @ApiPropertyOptional() @Optional() @Transform(toBoolean) @IsBoolean() includeArchived?: boolean;
 }
 
 export class InternalIdQueryDto {
@@ -44,17 +44,17 @@ export class InternalIdQueryDto {
 export class CreateTenantDto {
   @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @Length(1, 200) internalId!: string;
   @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @Length(1, 200) name!: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() fields?: Record<
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @Optional() @IsObject() fields?: Record<
     string,
     unknown
   >;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Write-only; stored encrypted.' })
-  @IsOptional()
+  @Optional()
   @IsObject()
   credentials?: Record<string, unknown>;
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0 })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(0)
   @Max(MAX_CREDITS)
@@ -63,20 +63,20 @@ export class CreateTenantDto {
 
 /** PATCH: what is given changes. */
 export class UpdateTenantDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) internalId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() fields?: Record<
+  @ApiPropertyOptional() @Optional() @IsString() @Length(1, 200) internalId?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @Optional() @IsObject() fields?: Record<
     string,
     unknown
   >;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @Optional()
+  @Nullable()
   @IsObject()
   credentials?: Record<string, unknown> | null;
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0 })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @Optional()
+  @Nullable()
   @IsInt()
   @Min(0)
   @Max(MAX_CREDITS)
@@ -88,13 +88,13 @@ export class ReplaceTenantDto extends CreateTenantDto {}
 
 /** What a tenant may change of itself: its name and fields, and set (never read) its credentials. */
 export class UpdateSelfDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) name?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() fields?: Record<
+  @ApiPropertyOptional() @Optional() @IsString() @Length(1, 200) name?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @Optional() @IsObject() fields?: Record<
     string,
     unknown
   >;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Write-only; stored encrypted.' })
-  @IsOptional()
+  @Optional()
   @IsObject()
   credentials?: Record<string, unknown>;
 }

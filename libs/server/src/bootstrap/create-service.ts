@@ -1,14 +1,18 @@
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CustomStrategy } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { queueGroup, type SubjectVariables } from '@switchboard/contracts';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBodyParser, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 
-import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
+import { DomainException } from '../errors/domain.exception.js';
+import { ErrorCode } from '../errors/error-code.js';
+import { type Problem, ProblemJsonFilter } from '../errors/problem-json.filter.js';
+import { assertStorableInput } from '../http/storable-input.js';
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
 import { ROOT_LOGGER, type RootLogger } from '../logging/logging.module.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
@@ -26,6 +30,13 @@ const MAX_PARAM_LENGTH = 500;
 const frameworkProblems = new ProblemJsonFilter();
 /** Probes are answered but not logged: they come every few seconds from every orchestrator. */
 const UNLOGGED = /^\/(healthz|readyz|metrics)/;
+/**
+ * The bodies every route takes: JSON, as `application/json` or a structured
+ * syntax suffix `application/<subtype>+json` (RFC 6839, section 3.1). Fastify
+ * tests a regular expression against the whole header, parameters included.
+ */
+const JSON_MEDIA_TYPES = ['application/json', /^application\/[\w.!#$&^-]+\+json\s*(;|$)/i] as const;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
 
 /** The routes an app created by createService serves (after it listens). */
 export function routesOf(app: object): ServedRoute[] {
@@ -67,8 +78,14 @@ export async function createService(
       const problem = frameworkProblems.toProblem(error);
       void reply.status(problem.status).header('Content-Type', 'application/problem+json').send(problem);
     },
+    // Node's HTTP parser answers some requests before Fastify sees them (431, an unknown method).
+    clientErrorHandler: answerClientError,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, { bufferLogs: true });
+  // Bodies are parsed below, JSON only; Nest would add a form parser besides.
+  const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
 
@@ -82,6 +99,12 @@ export async function createService(
   servedRoutes.set(app, routes);
   // Everything done for a request, body parsing included, runs in its correlation context.
   fastify.addHook('onRequest', (request, _reply, done) => withCorrelationId(request.id, done));
+  acceptJsonBodiesOnly(fastify);
+  // Before any pipe or DTO: strings Postgres cannot store, and bodies nested too deep, anywhere.
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    assertStorableInput(request);
+    done();
+  });
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header(CORRELATION_HEADER, request.id);
   });
@@ -118,4 +141,82 @@ export async function createService(
   );
   app.connectMicroservice<CustomStrategy>({ strategy: server }, { inheritAppConfig: true });
   return app;
+}
+
+type FastifyInstanceOf = ReturnType<NestFastifyApplication['getHttpAdapter']>['getInstance'] extends () => infer I
+  ? I
+  : never;
+
+/**
+ * Bodies are JSON in UTF-8 (API.md, "Trust boundaries"; RFC 8259, section 8.1):
+ * any other media type, or a `charset` other than UTF-8, is `415
+ * unsupported_media_type`. Fastify's own JSON parser does the parsing, with
+ * prototype poisoning refused.
+ */
+function acceptJsonBodiesOnly(fastify: FastifyInstanceOf): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeAllContentTypeParsers();
+  const parse: FastifyBodyParser<string> = (request, body, done) => {
+    const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      done(
+        new DomainException(
+          415,
+          ErrorCode.UnsupportedMediaType,
+          'Unsupported Media Type',
+          `Bodies are JSON in UTF-8; charset "${charset.slice(0, 40)}" is not accepted.`,
+        ),
+        undefined,
+      );
+      return;
+    }
+    void parseJson(request, body, done);
+  };
+  for (const type of JSON_MEDIA_TYPES) fastify.addContentTypeParser(type, { parseAs: 'string' }, parse);
+  // Any other content type: refused when a body comes with it; a request without one (Membrane's
+  // SDK sends POST …/restore with a form content type and no body) goes on as if it had none.
+  fastify.addContentTypeParser('*', (request, _payload, done) => {
+    const { 'content-length': length, 'transfer-encoding': chunked } = request.headers;
+    if (chunked === undefined && (length === undefined || length === '0')) {
+      done(null, undefined);
+      return;
+    }
+    done(
+      new DomainException(
+        415,
+        ErrorCode.UnsupportedMediaType,
+        'Unsupported Media Type',
+        'Request bodies are JSON: send them as application/json (or application/*+json), in UTF-8.',
+      ),
+      undefined,
+    );
+  });
+}
+
+/**
+ * Answers what Node's HTTP parser refuses before Fastify has a request (the
+ * server's `clientError` event): headers too large (431), a timeout (408),
+ * anything unparsable such as an unknown method (400), as problem+json, then
+ * closes the socket as Node does. A reset socket gets nothing.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'The request line and headers exceed the size this server accepts.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'The request was not received in time.']
+        : error.code === 'HPE_INVALID_METHOD'
+          ? [400, 'The request names an HTTP method this server does not know.']
+          : [400, 'The request is not valid HTTP.'];
+  const title = STATUS_CODES[status] ?? 'Bad Request';
+  const problem: Problem = { type: 'about:blank', title, status, detail, code: ErrorCode.MalformedRequest };
+  const body = JSON.stringify(problem);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }

@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import type { DestinationStream } from 'pino';
 
 import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
+import { declareUniqueConstraints, type UniqueConstraintAnswer } from '../errors/unique-violation.js';
 import { HealthController } from '../health/health.controller.js';
 import { createValidationPipe } from '../http/validation.pipe.js';
 import { LoggingModule } from '../logging/logging.module.js';
@@ -24,6 +25,8 @@ export interface PlatformOptions {
   natsCredentials?: NatsCredentials;
   /** Prefix of the inboxes this service's replies come back on. */
   natsInboxPrefix?: string;
+  /** The field behind each unique constraint of the service's schema, for its 409s (see declareUniqueConstraints). */
+  uniqueConstraints?: Record<string, UniqueConstraintAnswer>;
 }
 
 /**
@@ -34,6 +37,7 @@ export interface PlatformOptions {
 @Module({})
 export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
+    declareUniqueConstraints(options.uniqueConstraints ?? {});
     return {
       module: PlatformModule,
       global: true,

@@ -7,6 +7,7 @@ import { type Observable, throwError } from 'rxjs';
 import { isDependencyUnavailable } from './dependency-unavailable.js';
 import { DomainException, type FieldError } from './domain.exception.js';
 import { ErrorCode } from './error-code.js';
+import { uniqueViolation } from './unique-violation.js';
 
 export interface Problem {
   /** Extension members (RFC 9457 §3.2) a DomainException carries. */
@@ -57,6 +58,9 @@ export class ProblemJsonFilter implements ExceptionFilter {
   }
 
   toProblem(exception: unknown): Problem {
+    // A race lost at a unique constraint is a conflict wherever it happens, not a fault.
+    const conflict = uniqueViolation(exception);
+    if (conflict) return this.toProblem(conflict);
     if (exception instanceof DomainException) {
       const known = {
         ...exception.extras.extensions,
@@ -130,12 +134,14 @@ function titleFor(status: number): string {
     403: 'Forbidden',
     404: 'Not Found',
     405: 'Method Not Allowed',
+    408: 'Request Timeout',
     409: 'Conflict',
     413: 'Payload Too Large',
     414: 'URI Too Long',
     415: 'Unsupported Media Type',
     422: 'Unprocessable Entity',
     429: 'Too Many Requests',
+    431: 'Request Header Fields Too Large',
     503: 'Service Unavailable',
   };
   return titles[status] ?? 'Error';

@@ -1,21 +1,21 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsString, Max, MaxLength, Min } from 'class-validator';
 
 import { DomainException } from '../errors/domain.exception.js';
+import { Optional } from './nullability.js';
+import { QueryInt } from './query-int.js';
 
 /** `?limit=&cursor=`: limit 1-1000 (default 100); a cursor of `0` or empty means the start (Membrane's SDK sends `0`). */
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
+  @Optional()
+  @QueryInt()
   @Min(1)
   @Max(1000)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Opaque; from the previous page. `0` or empty: the start.' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(500)
   cursor?: string;

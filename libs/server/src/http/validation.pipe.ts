@@ -4,13 +4,7 @@ import { validate, type ValidatorOptions } from 'class-validator';
 
 import { DomainException, type FieldError } from '../errors/domain.exception.js';
 import { exceedsDepth } from './json-depth.js';
-
-/**
- * How deeply a request body may nest. class-transformer copies bodies
- * recursively before any validator runs, so a small body of `[[[[…]]]]`
- * would overflow its stack (a 500); it is refused first, as a 400.
- */
-export const MAX_BODY_DEPTH = 64;
+import { MAX_BODY_DEPTH } from './storable-input.js';
 
 const VALIDATOR_OPTIONS = {
   whitelist: true,
@@ -45,6 +39,11 @@ export function createValidationPipe(): ValidationPipe {
  */
 class BoundedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && Array.isArray(value) && exceedsDepth(value, MAX_BODY_DEPTH)) {
+      // HTTP bodies are bounded before any pipe (assertStorableInput); this guards other transports.
+      const message = `must be nested at most ${MAX_BODY_DEPTH} levels deep`;
+      throw DomainException.validation(`(body): ${message}`, [{ field: '(body)', message }]);
+    }
     if (metadata.type !== 'body' || typeof value !== 'object' || value === null || Array.isArray(value)) {
       return super.transform(value, metadata) as Promise<unknown>;
     }
