@@ -13,7 +13,6 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-
 const env = process.env;
 const defaults = JSON.parse(readFileSync(new URL('./dev-defaults.json', import.meta.url), 'utf8'));
 /** A variable from the environment (when not empty), else its development default. */

@@ -13,7 +13,7 @@ import {
   toPage,
 } from '@switchboard/server';
 import { IsDateString, IsString, Length } from 'class-validator';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource } from 'typeorm';
 
 import { Access } from '../auth/access.decorator.js';
 import { ApiPageResponse } from '../auth/api-page-response.decorator.js';
