@@ -48,8 +48,11 @@ describe('NATS with the shipped authorization', () => {
       id: string;
       apiUrl: string;
       name: string;
+      keyIds: string[];
     }[];
-    return Object.fromEntries(list.map((instance) => [instance.id, { apiUrl: instance.apiUrl, name: instance.name }]));
+    return Object.fromEntries(
+      list.map((instance) => [instance.id, { apiUrl: instance.apiUrl, name: instance.name, keyIds: instance.keyIds }]),
+    );
   };
   const heldByInstanceB = async () =>
     withClient(stack.instanceDatabases['instance-b'].adminUrl, async (client) => {
@@ -169,7 +172,7 @@ describe('NATS with the shipped authorization', () => {
 
     const register = subjectFor(registerInstanceContract, 'instance-b');
     await expect(
-      request(register, { instanceId: 'instance-b', name: 'instance-b', apiUrl: ATTACKER_URL }),
+      request(register, { instanceId: 'instance-b', name: 'instance-b', apiUrl: ATTACKER_URL, keyIds: ['v1'] }),
     ).rejects.toThrow();
     await violationFor(register);
 
@@ -213,7 +216,12 @@ describe('NATS with the shipped authorization', () => {
     const before = { registry: await instances(), held: await heldByInstanceB(), sync: await syncOf() };
 
     const register = subjectFor(registerInstanceContract, 'instance-a');
-    const registered = await request(register, { instanceId: 'instance-b', name: 'instance-b', apiUrl: ATTACKER_URL });
+    const registered = await request(register, {
+      instanceId: 'instance-b',
+      name: 'instance-b',
+      apiUrl: ATTACKER_URL,
+      keyIds: ['v1'],
+    });
     expect(registered.err).toMatchObject({ status: 403, code: 'forbidden' });
     expect(registered.response).toBeUndefined();
 
@@ -241,6 +249,7 @@ describe('NATS with the shipped authorization', () => {
       instanceId: 'instance-a',
       name: 'instance-a',
       apiUrl: before.registry['instance-a'].apiUrl,
+      keyIds: before.registry['instance-a'].keyIds,
     });
     expect(own.err).toBeUndefined();
     expect(own.response).toMatchObject({ heartbeatIntervalMs: expect.any(Number) });
@@ -250,7 +259,7 @@ describe('NATS with the shipped authorization', () => {
 
   /** instance-b's database and the Hub's registry are as before, and a real change still syncs. */
   async function expectNothingChanged(before: {
-    registry: Record<string, { apiUrl: string; name: string }>;
+    registry: Record<string, { apiUrl: string; name: string; keyIds: string[] }>;
     held: { config_version: number; public_keys: string[]; name: string };
     sync: { version: number; appliedVersion: number };
   }): Promise<void> {

@@ -152,10 +152,11 @@ describe('signed snapshots and the sync state', () => {
     );
     // What the instance reports on its next reconciliation: same version, another digest.
     const nats = instance.app.get(NatsClient);
-    const reply = await nats.request(reconcileInstanceContract, {
-      instanceId: 'drifting',
-      held: await instance.app.get(WorkspaceSyncService).heldWorkspaces(),
-    });
+    const reply = await nats.request(
+      reconcileInstanceContract,
+      { instanceId: 'drifting', held: await instance.app.get(WorkspaceSyncService).heldWorkspaces() },
+      { instanceId: 'drifting' },
+    );
     expect(reply.snapshots.map((signed) => signed.snapshot.workspaceId)).toEqual([id]);
     expect(await sync(id)).toMatchObject({ version: 2, appliedVersion: 2, state: 'drifted', lastError: null });
 

@@ -51,7 +51,10 @@ export async function natsServerProcess(options: NatsServerOptions = {}): Promis
         stdio: 'ignore',
         env: { PATH: process.env['PATH'] ?? '', ...options.env },
       });
-      await waitFor(async () => ((await listening()) ? true : undefined), { what: 'nats-server to listen' });
+      await waitFor(async () => ((await listening()) ? true : undefined), {
+        what: 'nats-server to listen',
+        timeoutMs: 20_000,
+      });
     },
     async stop() {
       const running = child;
