@@ -8,8 +8,8 @@ import {
   natsUrl,
   type ServiceProcess,
   startServiceProcess,
-  TEST_HUB_KEYS,
   tcpRelay,
+  TEST_HUB_KEYS,
   type TestDatabase,
   waitFor,
 } from '@switchboard/testing';
