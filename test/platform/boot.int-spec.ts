@@ -3,7 +3,11 @@ import { spawnSync } from 'node:child_process';
 /** Configuration is validated once at boot; a bad variable stops the process with a sentence naming it. */
 describe('service boot with bad configuration', () => {
   const run = (script: string, env: Record<string, string>) =>
-    spawnSync(process.execPath, [script], { env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8' });
+    spawnSync(process.execPath, [script], {
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
 
   it('the Hub names a missing DATABASE_URL and exits non-zero', () => {
     const result = run('apps/hub/dist/main.js', { ENCRYPTION_KEYS: 'v1:' + Buffer.alloc(32).toString('base64') });

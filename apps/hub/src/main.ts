@@ -3,11 +3,13 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@switchboard/config';
 import { createService, natsDependency, postgresDependency, serveWhileStarting } from '@switchboard/server';
 
-import { HubConfig } from './config.js';
+import { HubConfig, requireSigningKey } from './config.js';
 import { HubModule } from './hub.module.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(HubConfig);
+  // What the service itself needs beyond the schema fails now, not after the wait for dependencies.
+  requireSigningKey(config);
   // The port opens at once (liveness) while Postgres and NATS are awaited; the app takes it over when they answer.
   const starting = await serveWhileStarting({
     service: 'hub',

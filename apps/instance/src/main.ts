@@ -3,11 +3,13 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from '@switchboard/config';
 import { createService, natsDependency, postgresDependency, serveWhileStarting } from '@switchboard/server';
 
-import { InstanceConfig } from './config.js';
+import { InstanceConfig, requireHubPublicKey } from './config.js';
 import { InstanceModule } from './instance.module.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(InstanceConfig);
+  // What the service itself needs beyond the schema fails now, not after the wait for dependencies.
+  requireHubPublicKey(config);
   // The port opens at once (liveness) while Postgres and NATS are awaited; the app takes it over when they answer.
   const starting = await serveWhileStarting({
     service: `instance-${config.INSTANCE_ID}`,
