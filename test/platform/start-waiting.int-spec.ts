@@ -42,6 +42,13 @@ describe('services start before their dependencies and report them on /readyz', 
       what,
     });
   const expectNotReady = async (service: ServiceProcess, down: string, up?: string) => {
+    // Each dependency counts as down until its first probe answers (every 500 ms; slower on a loaded machine).
+    if (up) {
+      await waitFor(
+        async () => ((await get(service, '/readyz')).body.dependencies?.[up]?.status === 'up' ? true : undefined),
+        { timeoutMs: 10_000, intervalMs: 100, what: `${up} to be probed up` },
+      );
+    }
     const readyz = await get(service, '/readyz');
     expect(readyz.status).toBe(503);
     expect(readyz.type).toMatch(/^application\/problem\+json/);
