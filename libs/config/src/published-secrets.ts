@@ -34,6 +34,23 @@ export const PUBLISHED_SECRETS: readonly string[] = [
   'postgres',
 ];
 
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/**
+ * The form a secret is compared in: base64 and base64url spellings of the
+ * same bytes (with or without `=` padding) are one key to the code that
+ * decodes them (`Buffer.from(value, 'base64')` accepts all of them), so they
+ * are compared by those bytes; anything else by its text.
+ */
+export function comparableForm(material: string): string {
+  if (material.length >= 16 && BASE64.test(material)) {
+    return `bytes:${Buffer.from(material.replace(/=+$/, ''), 'base64').toString('hex')}`;
+  }
+  return `text:${material}`;
+}
+
+const PUBLISHED_FORMS = new Set(PUBLISHED_SECRETS.map(comparableForm));
+
 const KEYRING_ENTRY = /^[A-Za-z0-9_-]{1,32}:(.+)$/;
 
 /**
@@ -65,9 +82,8 @@ export function secretMaterial(value: string): string[] {
  * Values are never repeated in the sentence.
  */
 export function publishedSecretProblems(secrets: Record<string, string | undefined>): string[] {
-  const published = new Set(PUBLISHED_SECRETS);
   return Object.entries(secrets).flatMap(([name, value]) =>
-    value !== undefined && secretMaterial(value).some((material) => published.has(material))
+    value !== undefined && secretMaterial(value).some((material) => PUBLISHED_FORMS.has(comparableForm(material)))
       ? [
           `${name} holds a value published in the Switchboard repository (a development default or an example); ` +
             'set a secret of your own (npm run secrets:generate makes them), ' +

@@ -113,6 +113,19 @@ describe('ServiceConfig: published secrets', () => {
     );
   });
 
+  it('refuses a published key however it is spelled: without its padding, as base64url, under another label', () => {
+    for (const key of [
+      'dev:c3dpdGNoYm9hcmQtZGV2ZWxvcG1lbnQta2V5LTMyYnk',
+      'prod:c3dpdGNoYm9hcmQtZGV2ZWxvcG1lbnQta2V5LTMyYnk=',
+    ]) {
+      expect(problemsOf({ ENCRYPTION_KEYS: key }).join(' ')).toMatch(/^ENCRYPTION_KEYS holds a value published/);
+    }
+    const seed = Buffer.from('JszsuTKtObD1iNBaK5YPAjyWX94UQvtHJhlJ9mNqHaQ=', 'base64');
+    for (const spelling of [seed.toString('base64url'), seed.toString('base64').replace(/=+$/, '')]) {
+      expect(problemsOf({ EXAMPLE_TOKEN: spelling }).join(' ')).toMatch(/^EXAMPLE_TOKEN holds a value published/);
+    }
+  });
+
   it('accepts values of the deployment own', () => {
     expect(problemsOf({})).toEqual([]);
   });
