@@ -8,3 +8,4 @@ export {
   SnapshotVerifier,
 } from './snapshot-signature.js';
 export { constantTimeEqual, generateToken, sha256Hex } from './tokens.js';
+export { MIN_RSA_MODULUS_BITS, workspacePublicKeyProblem } from './workspace-public-key.js';

@@ -1,6 +1,5 @@
-import { createPublicKey } from 'node:crypto';
-
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { workspacePublicKeyProblem } from '@switchboard/crypto';
 import { IsHttpUrl, Nullable, Optional, PageQueryDto } from '@switchboard/server';
 import { Transform } from 'class-transformer';
 import {
@@ -34,24 +33,25 @@ function MaxJsonSize(bytes: number, options?: ValidationOptions): PropertyDecora
     });
 }
 
-/** PEM strings that parse as RSA or EC public keys. */
+/** PEM public keys a workspace token can be verified with (see `workspacePublicKeyProblem`). */
 function IsPublicKeyPem(options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
       name: 'isPublicKeyPem',
       target: target.constructor,
       propertyName: String(propertyName),
-      options: { message: 'each of $property must be an RSA or EC public key in PEM', ...options },
-      validator: {
-        validate: (value: unknown) => {
-          if (typeof value !== 'string' || !value.includes('-----BEGIN')) return false;
-          try {
-            const key = createPublicKey(value);
-            return key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'ec';
-          } catch {
-            return false;
-          }
+      options: {
+        message: (args) => {
+          const values: unknown[] = Array.isArray(args.value) ? args.value : [args.value];
+          const index = values.findIndex((value) => typeof value !== 'string' || workspacePublicKeyProblem(value));
+          const problem =
+            typeof values[index] === 'string' ? workspacePublicKeyProblem(values[index]) : 'is not a string';
+          return `${args.property}[${index}] ${problem ?? 'is not valid'}: each must be an RSA (at least 2048 bits) or EC P-256 public key in PEM`;
         },
+        ...options,
+      },
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && workspacePublicKeyProblem(value) === undefined,
       },
     });
 }

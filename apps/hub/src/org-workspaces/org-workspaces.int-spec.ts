@@ -254,7 +254,14 @@ describe('org workspaces', () => {
     const cleared = await fixtures.ok('PATCH', ws(org.workspaceId), org.admin.token, { webhookUri: null });
     expect(cleared.webhookUri).toBeNull();
     const { publicKey: edKey } = generateKeyPairSync('ed25519');
+    const { publicKey: shortRsa } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    const { publicKey: p384 } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     for (const [field, value] of [
+      // A private key would be shown to every member of the org; the others verify no token (RS256, ES256 only).
+      ['publicKeys', [privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()]],
+      ['publicKeys', [shortRsa.export({ type: 'spki', format: 'pem' }).toString()]],
+      ['publicKeys', [p384.export({ type: 'spki', format: 'pem' }).toString()]],
       ['webhookUri', 'ftp://example.test/x'],
       ['webhookUri', 'javascript:alert(1)'],
       ['publicKeys', ['not a key']],

@@ -3,9 +3,27 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode } from '@switchboard/server';
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
+import { RE2JS } from 're2js';
 
 const CACHE_LIMIT = 1000;
+
+/**
+ * The engine of every `pattern` and `patternProperties` in a tenant field
+ * schema: RE2 (re2js), whose matching time is linear in the input, so a
+ * workspace admin's `"(a+)+$"` cannot stall the instance for every workspace
+ * it serves (ReDoS; Ajv's docs, "Security considerations", recommend RE2 for
+ * untrusted schemas). RE2 has no backreferences or lookaround: a schema that
+ * uses them is refused when it is set (400).
+ */
+const linearTimeRegExp: RegExpEngine = Object.assign(
+  (pattern: string) => {
+    const compiled = RE2JS.compile(pattern);
+    return { test: (input: string) => compiled.test(input) };
+  },
+  { code: 'linearTimeRegExp' },
+);
 
 /**
  * Checks tenant `fields` against the workspace's JSON Schema. Compiled
@@ -14,7 +32,7 @@ const CACHE_LIMIT = 1000;
  */
 @Injectable()
 export class TenantFieldsValidator {
-  private readonly ajv = new Ajv({ allErrors: true, strict: false });
+  private readonly ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: linearTimeRegExp } });
   private readonly compiled = new Map<string, ValidateFunction>();
 
   constructor() {
