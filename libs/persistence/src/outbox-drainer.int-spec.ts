@@ -302,4 +302,18 @@ describe('OutboxDrainer', () => {
     );
     expect(rows[0]?.n).toBe('0');
   });
+
+  it('starts nothing when stopped while it was still connecting', async () => {
+    let pruned = 0;
+    let polled = 0;
+    const made = drainer({
+      poll: { intervalMs: 20, due: () => (polled++, []) },
+      prune: { intervalMs: 20, run: () => Promise.resolve(pruned++) },
+    });
+    const starting = made.start();
+    await made.stop();
+    await starting;
+    await sleep(150);
+    expect({ pruned, polled }).toEqual({ pruned: 0, polled: 0 });
+  });
 });

@@ -151,6 +151,8 @@ export class OutboxDrainer<Key extends string, PruneResult = unknown> {
   async start(): Promise<void> {
     if (this.started || this.stopping) return;
     await this.listener?.start();
+    // Stopped while connecting: start nothing that stop() would not clear.
+    if (this.stopping) return;
     this.started = true;
     void this.poll(true);
     const prune = this.options.prune;
