@@ -32,7 +32,7 @@ export class InstanceConfig extends ServiceConfig {
 
   /** Fallback polling for due event deliveries; NOTIFY wakes the worker at once on the normal path. */
   @IsInt() @Min(10) @Max(600_000) EVENTS_POLL_INTERVAL_MS: number = 1000;
-  /** First retry delay of a failed webhook delivery; it doubles per attempt (with jitter). */
+  /** Shortest retry delay of a failed webhook delivery; the longest possible doubles per attempt (full jitter between). */
   @IsInt() @Min(10) @Max(3_600_000) EVENTS_MIN_BACKOFF_MS: number = 1000;
   /** Longest delay between two attempts of one webhook delivery. */
   @IsInt() @Min(10) @Max(86_400_000) EVENTS_MAX_BACKOFF_MS: number = 300_000;
@@ -53,6 +53,17 @@ export class InstanceConfig extends ServiceConfig {
    * (`401 token_lifetime_too_long`). 30 days by default; the Hub never issues longer-lived tokens.
    */
   @IsInt() @Min(60) @Max(31_536_000) INSTANCE_MAX_TOKEN_LIFETIME_SECONDS: number = MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS;
+
+  /** The service's rules across variables, and: the event outbox's backoff bounds are in order (see `outboxBackoffMs`). */
+  override crossCheck(): string[] {
+    const problems = super.crossCheck();
+    if (this.EVENTS_MIN_BACKOFF_MS > this.EVENTS_MAX_BACKOFF_MS) {
+      problems.push(
+        `EVENTS_MIN_BACKOFF_MS (${this.EVENTS_MIN_BACKOFF_MS}) must not exceed EVENTS_MAX_BACKOFF_MS (${this.EVENTS_MAX_BACKOFF_MS}).`,
+      );
+    }
+    return problems;
+  }
 }
 
 /** `HUB_PUBLIC_KEY`, which a running instance needs. Throws a `ConfigError` naming it when it is not set. */

@@ -1,4 +1,14 @@
 export { type DatabaseIdentity, ident, identityOf, literal, redactUrl, withDatabase } from './database-urls.js';
+export {
+  type BackoffBounds,
+  outboxBackoffMs,
+  type OutboxDrainContext,
+  OutboxDrainer,
+  type OutboxDrainerLogger,
+  type OutboxDrainerOptions,
+  type OutboxDrainResult,
+  outboxLeaseSeconds,
+} from './outbox-drainer.js';
 export { PgListener, type PgListenerOptions } from './pg-listener.js';
 export { postgresOptions } from './postgres-options.js';
 export { queryPrepared } from './prepared-query.js';

@@ -20,8 +20,8 @@ import { Instance } from '../instances/instance.entity.js';
 import { InstancesService } from '../instances/instances.service.js';
 import { OrgAccessService } from '../orgs/org-access.service.js';
 import { ORG_MANAGERS, ORG_ROLES, type OrgRole } from '../orgs/org-role.js';
-import { OutboxService } from '../routing/outbox.service.js';
-import { RelayService } from '../routing/relay.service.js';
+import { RoutingOutboxService } from '../routing/routing-outbox.service.js';
+import { RoutingOutboxRelay } from '../routing/routing-outbox-relay.js';
 import { snapshotDigest, toSnapshot } from '../routing/workspace-snapshot.mapper.js';
 import { AccessTokenService } from './access-token.service.js';
 import { OrgWorkspace } from './org-workspace.entity.js';
@@ -77,8 +77,8 @@ export class OrgWorkspacesService {
     private readonly keyring: Keyring,
     private readonly access: OrgAccessService,
     private readonly instances: InstancesService,
-    private readonly outbox: OutboxService,
-    private readonly relay: RelayService,
+    private readonly outbox: RoutingOutboxService,
+    private readonly relay: RoutingOutboxRelay,
     private readonly accessTokens: AccessTokenService,
     private readonly audit: AuditLogService,
     private readonly outbound: OutboundPolicy,

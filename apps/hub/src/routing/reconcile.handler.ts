@@ -13,7 +13,7 @@ import { DataSource } from 'typeorm';
 
 import { HubConfig } from '../config.js';
 import { verifiedSender } from '../instances/instance-identity.js';
-import { OUTBOX_CHANNEL, type OutboxNotice } from './outbox.service.js';
+import { ROUTING_OUTBOX_CHANNEL, type RoutingOutboxNotice } from './routing-outbox.service.js';
 import {
   rowToSnapshot,
   signSnapshot,
@@ -133,8 +133,8 @@ export class ReconcileHandler {
       [request.instanceId],
     );
     if (retried[1] > 0) {
-      const notice: OutboxNotice = { instanceId: request.instanceId };
-      await this.dataSource.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, JSON.stringify(notice)]);
+      const notice: RoutingOutboxNotice = { instanceId: request.instanceId };
+      await this.dataSource.query('SELECT pg_notify($1, $2)', [ROUTING_OUTBOX_CHANNEL, JSON.stringify(notice)]);
     }
     const page = toSend
       .slice(0, RECONCILE_PAGE_SIZE)

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 
-import { OutboxService } from './outbox.service.js';
 import { ReconcileHandler } from './reconcile.handler.js';
-import { RelayService } from './relay.service.js';
 import { RoutingMetrics } from './routing-metrics.js';
+import { RoutingOutboxService } from './routing-outbox.service.js';
+import { RoutingOutboxRelay } from './routing-outbox-relay.js';
 
 @Module({
   controllers: [ReconcileHandler],
-  providers: [OutboxService, RelayService, RoutingMetrics],
-  exports: [OutboxService, RelayService],
+  providers: [RoutingOutboxService, RoutingOutboxRelay, RoutingMetrics],
+  exports: [RoutingOutboxService, RoutingOutboxRelay],
 })
 export class RoutingModule {}

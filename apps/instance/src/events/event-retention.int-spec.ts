@@ -5,8 +5,8 @@ import { type InstanceHarness, json, startInstance } from '../../test/instance-h
 import { type WebhookReceiver, webhookReceiver } from '../../test/webhook-receiver.js';
 import { FIXTURE_KEYS, seedWorkspace, type WorkspaceFixture } from '../../test/workspace-fixture.js';
 import { TenantScope } from '../database/tenant-scope.js';
-import { EventDeliveryWorker } from './event-delivery.worker.js';
 import { EventOutbox } from './event-outbox.js';
+import { EventOutboxDelivery } from './event-outbox-delivery.js';
 
 interface TenantRows {
   seqs: number[];
@@ -19,7 +19,7 @@ describe('event retention', () => {
   let receiver: WebhookReceiver;
   let outbox: EventOutbox;
   let scope: TenantScope;
-  let worker: EventDeliveryWorker;
+  let worker: EventOutboxDelivery;
 
   beforeAll(async () => {
     receiver = await webhookReceiver();
@@ -34,7 +34,7 @@ describe('event retention', () => {
     });
     outbox = instance.app.get(EventOutbox);
     scope = instance.app.get(TenantScope);
-    worker = instance.app.get(EventDeliveryWorker);
+    worker = instance.app.get(EventOutboxDelivery);
   });
 
   afterAll(async () => {

@@ -2,8 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { OutboundHttp, OutboundPolicy } from '@switchboard/server';
 
 import { ActivityLogsModule } from '../activity-logs/activity-logs.module.js';
-import { EventDeliveryWorker } from './event-delivery.worker.js';
 import { EventOutbox } from './event-outbox.js';
+import { EventOutboxDelivery } from './event-outbox-delivery.js';
 import { EventSubscriptionsController } from './event-subscriptions.controller.js';
 import { EventSubscriptionsService } from './event-subscriptions.service.js';
 
@@ -14,7 +14,7 @@ import { EventSubscriptionsService } from './event-subscriptions.service.js';
   controllers: [EventSubscriptionsController],
   providers: [
     EventOutbox,
-    EventDeliveryWorker,
+    EventOutboxDelivery,
     EventSubscriptionsService,
     {
       provide: OutboundHttp,

@@ -1,21 +1,14 @@
-import {
-  type BeforeApplicationShutdown,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PreviousSecret } from '@switchboard/contracts';
 import { Keyring } from '@switchboard/crypto';
-import { PgListener } from '@switchboard/persistence';
+import { outboxBackoffMs, type OutboxDrainContext, OutboxDrainer, outboxLeaseSeconds } from '@switchboard/persistence';
 import { describeError, OutboundHttp } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { liveSecrets } from '../auth/workspace-keys.js';
 import { InstanceConfig } from '../config.js';
 import { TenantScope } from '../database/tenant-scope.js';
-import { deliveryBackoffMs } from './delivery-backoff.js';
 import { EVENTS_CHANNEL } from './event-outbox.js';
 import { SIGNATURE_HEADER, standardWebhookHeaders, webhookSignature } from './webhook-signature.js';
 
@@ -45,17 +38,9 @@ interface Claim {
   deliveries: ClaimedDelivery[];
 }
 
-/** Runs in progress, one per workspace: `wakeup` tells one that more work was committed. */
-interface WorkspaceRun {
-  wakeup: Wakeup;
-  done: Promise<void>;
-}
-
 /** A workspace with nothing due is still looked at this often, in case a wake-up was lost. */
 const SWEEP_MS = 30_000;
 const LISTEN_RETRY_MS = 1000;
-/** Added to the request timeout for the lease, so that a live replica's request is not taken over. */
-const LEASE_MARGIN_MS = 5000;
 const MAX_ERROR_LENGTH = 500;
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 /** Rows one prune statement deletes at most: each batch is its own short transaction, so a backlog holds no long locks. */
@@ -98,7 +83,9 @@ export interface PruneResult {
 }
 
 /**
- * Sends the outbox's events to their webhooks. Workspaces are worked
+ * Sends the instance's event outbox (tables `events` and `event_deliveries`,
+ * written by `EventOutbox`; not the Hub's routing outbox) to webhooks. A thin
+ * adapter over `OutboxDrainer`, whose keys are workspaces. Workspaces are worked
  * independently, up to EVENTS_WORKSPACE_CONCURRENCY at once, each in its own
  * workspace scope (row-level security shows nothing without one): a slow or
  * dead receiver holds up only its own workspace. Within a workspace, each
@@ -115,24 +102,16 @@ export interface PruneResult {
  * Webhooks headers (one signature per live secret) and `X-Signature`.
  */
 @Injectable()
-export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
-  private readonly logger = new Logger(EventDeliveryWorker.name);
-  private readonly shutdown = new AbortController();
+export class EventOutboxDelivery implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(EventOutboxDelivery.name);
   private readonly leaseSeconds: number;
   /**
-   * LISTENs for events committed by any replica; re-established until shutdown
-   * (polling covers the gap), and every workspace is looked at again on
-   * reconnect for what was committed meanwhile.
+   * Keys are workspace ids, drained up to EVENTS_WORKSPACE_CONCURRENCY at
+   * once. LISTENs for events committed by any replica; re-established until
+   * shutdown (polling covers the gap), and every workspace is looked at again
+   * on reconnect for what was committed meanwhile.
    */
-  private readonly listener: PgListener;
-  private pollTimer: NodeJS.Timeout | undefined;
-  private pruneTimer: NodeJS.Timeout | undefined;
-  /** The prune in progress, if any: a slow one is not overlapped by the next. */
-  private pruning: Promise<PruneResult> | undefined;
-  private stopped = false;
-  /** Workspaces waiting for a free slot. */
-  private readonly queue = new Set<string>();
-  private readonly runs = new Map<string, WorkspaceRun>();
+  private readonly drainer: OutboxDrainer<string, PruneResult>;
   /** When each workspace next has a delivery due, as this replica last saw it; absent: look now. */
   private readonly dueAt = new Map<string, number>();
 
@@ -143,49 +122,41 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     private readonly config: InstanceConfig,
     private readonly http: OutboundHttp,
   ) {
-    this.leaseSeconds = (config.EVENTS_REQUEST_TIMEOUT_MS + LEASE_MARGIN_MS) / 1000;
-    this.listener = new PgListener({
-      url: (dataSource.options as { url: string }).url,
-      channel: EVENTS_CHANNEL,
-      applicationName: 'switchboard-events-listener',
-      retryMs: LISTEN_RETRY_MS,
-      onNotification: (workspaceId) => {
-        if (workspaceId) this.wake(workspaceId);
+    this.leaseSeconds = outboxLeaseSeconds(config.EVENTS_REQUEST_TIMEOUT_MS);
+    this.drainer = new OutboxDrainer({
+      name: 'event outbox',
+      logger: this.logger,
+      listen: {
+        url: (dataSource.options as { url: string }).url,
+        channel: EVENTS_CHANNEL,
+        applicationName: 'switchboard-events-listener',
+        retryMs: LISTEN_RETRY_MS,
+        keyOf: (workspaceId) => workspaceId || undefined,
       },
-      // Notifications sent while it was away are lost: the next poll looks at every workspace.
+      // Notifications sent while it was away are lost: the poll that follows looks at every workspace.
       onListening: () => this.dueAt.clear(),
-      onLost: (error) =>
-        this.logger.warn(`event listener is not connected; polling until it is: ${describeError(error)}`),
+      onWake: (workspaceId) => this.dueAt.delete(workspaceId),
+      poll: { intervalMs: config.EVENTS_POLL_INTERVAL_MS, due: () => this.dueWorkspaces() },
+      concurrency: config.EVENTS_WORKSPACE_CONCURRENCY,
+      drain: (workspaceId, context) => this.run(workspaceId, context),
+      prune: { intervalMs: PRUNE_INTERVAL_MS, run: () => this.pruneWorkspaces() },
     });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.listener.start();
-    void this.poll();
-    this.pruneTimer = setInterval(
-      () =>
-        void this.prune().catch((error: unknown) =>
-          this.logger.warn(`pruning delivered events failed: ${describeError(error)}`),
-        ),
-      PRUNE_INTERVAL_MS,
-    );
-    this.pruneTimer.unref();
+    await this.drainer.start();
   }
 
-  /** Stops claiming and aborts requests in flight while the database is still open to release their leases. */
+  /**
+   * Stops claiming and aborts requests in flight while the database is still
+   * open to release their leases; a prune stops after its current batch.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.pollTimer);
-    clearInterval(this.pruneTimer);
-    this.queue.clear();
-    this.shutdown.abort();
-    // A prune stops after its current batch.
-    await Promise.allSettled([...[...this.runs.values()].map((run) => run.done), this.pruning]);
+    await this.drainer.stop();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.listener.stop();
+  private get stopped(): boolean {
+    return this.drainer.stopping;
   }
 
   /**
@@ -196,8 +167,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
    * during a prune in progress shares it.
    */
   prune(): Promise<PruneResult> {
-    this.pruning ??= this.pruneWorkspaces().finally(() => (this.pruning = undefined));
-    return this.pruning;
+    return this.drainer.prune();
   }
 
   private async pruneWorkspaces(): Promise<PruneResult> {
@@ -234,46 +204,16 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
 
   /** Works the workspace now, or makes its run in progress look again. */
   wake(workspaceId: string): void {
-    if (this.stopped) return;
-    this.dueAt.delete(workspaceId);
-    const run = this.runs.get(workspaceId);
-    if (run) {
-      run.wakeup.notify();
-      return;
-    }
-    this.queue.add(workspaceId);
-    this.pump();
+    this.drainer.wake(workspaceId);
   }
 
-  private pump(): void {
-    for (const workspaceId of this.queue) {
-      if (this.stopped || this.runs.size >= this.config.EVENTS_WORKSPACE_CONCURRENCY) return;
-      this.queue.delete(workspaceId);
-      const wakeup = new Wakeup();
-      const done = this.run(workspaceId, wakeup).finally(() => {
-        this.runs.delete(workspaceId);
-        // Woken after its last look: the work it was told about may be unseen.
-        if (wakeup.pending) this.wake(workspaceId);
-        this.pump();
-      });
-      this.runs.set(workspaceId, { wakeup, done });
-    }
-  }
-
-  /** Lists live workspaces (the table has no row-level security) and wakes those that may have work due. */
-  private async poll(): Promise<void> {
-    if (this.stopped) return;
-    try {
-      const rows = await this.dataSource.query<{ id: string }[]>('SELECT id FROM workspaces WHERE archived_at IS NULL');
-      const live = new Set(rows.map((row) => row.id));
-      for (const id of this.dueAt.keys()) if (!live.has(id)) this.dueAt.delete(id);
-      const now = Date.now();
-      for (const id of live) if ((this.dueAt.get(id) ?? 0) <= now) this.wake(id);
-    } catch (error) {
-      this.logger.warn(`listing workspaces for event delivery failed: ${describeError(error)}`);
-    } finally {
-      if (!this.stopped) this.pollTimer = setTimeout(() => void this.poll(), this.config.EVENTS_POLL_INTERVAL_MS);
-    }
+  /** Lists live workspaces (the table has no row-level security); those that may have work due are woken. */
+  private async dueWorkspaces(): Promise<string[]> {
+    const rows = await this.dataSource.query<{ id: string }[]>('SELECT id FROM workspaces WHERE archived_at IS NULL');
+    const live = new Set(rows.map((row) => row.id));
+    for (const id of this.dueAt.keys()) if (!live.has(id)) this.dueAt.delete(id);
+    const now = Date.now();
+    return [...live].filter((id) => (this.dueAt.get(id) ?? 0) <= now);
   }
 
   /**
@@ -281,7 +221,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
    * again whenever a request finishes (the next event of its stream may now
    * be due) or new work is committed, until nothing is due or in flight.
    */
-  private async run(workspaceId: string, wakeup: Wakeup): Promise<void> {
+  private async run(workspaceId: string, wakeup: OutboxDrainContext): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     try {
       for (;;) {
@@ -303,7 +243,7 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
           this.dueAt.set(workspaceId, await this.nextDueAt(workspaceId));
           return;
         }
-        await Promise.race([...inFlight, wakeup.next()]);
+        await Promise.race([...inFlight, wakeup.nextWake()]);
       }
     } catch (error) {
       this.dueAt.delete(workspaceId);
@@ -394,11 +334,10 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
         );
       } else {
         const attempts = delivery.attempts + 1;
-        const backoffMs = deliveryBackoffMs(
-          attempts,
-          this.config.EVENTS_MIN_BACKOFF_MS,
-          this.config.EVENTS_MAX_BACKOFF_MS,
-        );
+        const backoffMs = outboxBackoffMs(attempts, {
+          minMs: this.config.EVENTS_MIN_BACKOFF_MS,
+          maxMs: this.config.EVENTS_MAX_BACKOFF_MS,
+        });
         await this.inTenant(workspaceId, delivery, (manager) =>
           manager.query(
             `UPDATE event_deliveries SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4)
@@ -431,7 +370,8 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     const timeoutMs = this.config.EVENTS_REQUEST_TIMEOUT_MS;
     const timer = setTimeout(() => controller.abort(new Error(`no response within ${timeoutMs} ms`)), timeoutMs);
     const onShutdown = () => controller.abort(new Error('shutting down'));
-    this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+    const shutdown = this.drainer.signal;
+    shutdown.addEventListener('abort', onShutdown, { once: true });
     try {
       const response = await this.http.fetch(uri, {
         method: 'POST',
@@ -448,11 +388,11 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
       await response.body?.cancel().catch(() => undefined);
       return response.ok ? null : `HTTP ${response.status}`;
     } catch (error) {
-      if (this.shutdown.signal.aborted) return undefined;
+      if (shutdown.aborted) return undefined;
       return describeError(controller.signal.aborted ? controller.signal.reason : error);
     } finally {
       clearTimeout(timer);
-      this.shutdown.signal.removeEventListener('abort', onShutdown);
+      shutdown.removeEventListener('abort', onShutdown);
     }
   }
 
@@ -480,27 +420,5 @@ export class EventDeliveryWorker implements OnApplicationBootstrap, BeforeApplic
     const now = Date.now();
     const inMs = row?.in_ms ?? null;
     return Math.min(now + SWEEP_MS, inMs === null ? Infinity : now + inMs);
-  }
-}
-
-/** A flag that work arrived, and one promise for the next arrival (shared, so waiting often leaks nothing). */
-class Wakeup {
-  pending = false;
-  private waiting: { promise: Promise<void>; resolve: () => void } | undefined;
-
-  notify(): void {
-    this.pending = true;
-    this.waiting?.resolve();
-    this.waiting = undefined;
-  }
-
-  next(): Promise<void> {
-    if (this.pending) return Promise.resolve();
-    if (!this.waiting) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((done) => (resolve = done));
-      this.waiting = { promise, resolve };
-    }
-    return this.waiting.promise;
   }
 }

@@ -1,20 +1,14 @@
-import {
-  type BeforeApplicationShutdown,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { applyWorkspaceSnapshotContract } from '@switchboard/contracts';
 import { SnapshotSigner } from '@switchboard/crypto';
-import { PgListener } from '@switchboard/persistence';
+import { outboxBackoffMs, OutboxDrainer, type OutboxDrainResult, outboxLeaseSeconds } from '@switchboard/persistence';
 import { describeError, NatsClient, NatsErrorReply } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
 import { HubConfig } from '../config.js';
-import { OUTBOX_CHANNEL } from './outbox.service.js';
 import { RoutingMetrics } from './routing-metrics.js';
+import { ROUTING_OUTBOX_CHANNEL } from './routing-outbox.service.js';
 import {
   rowToSnapshot,
   signSnapshot,
@@ -32,34 +26,29 @@ interface ClaimedWorkspace {
 const BATCH_SIZE = 500;
 const POLL_INTERVAL_MS = 1000;
 const LISTEN_RETRY_MS = 1000;
-const MAX_BACKOFF_MS = 30_000;
+/** Retries of a failed delivery: full jitter between these bounds (see outboxBackoffMs). */
+const BACKOFF = { minMs: 100, maxMs: 30_000 };
 const PRUNE_INTERVAL_MS = 60_000;
 /** Delivered rows are kept this long (for inspection), then deleted so the outbox does not grow forever. */
 const DELIVERED_RETENTION_SECONDS = 3600;
+/** The routing outbox is drained as one queue: one drain at a time in this process. */
+const ROUTING_OUTBOX = 'routing_outbox';
 
 /**
- * Drains the routing outbox: sends each workspace's whole current snapshot to
- * its instance over NATS and marks rows delivered only on the instance's
- * reply. Wakes on Postgres NOTIFY (and on `wake()` from this process), polls
- * as the fallback. Several Hub replicas can drain at once: rows are claimed
- * with `FOR UPDATE SKIP LOCKED` and hidden behind a lease while in flight.
+ * Drains the Hub's routing outbox (table `routing_outbox`; not the instance's
+ * event outbox): sends each workspace's whole current snapshot to its
+ * instance over NATS and marks rows delivered only on the instance's reply.
+ * A thin adapter over `OutboxDrainer`, which wakes it on Postgres NOTIFY (and
+ * on `wake()` from this process), polls every second as the fallback, and
+ * prunes delivered rows after an hour. Several Hub replicas can drain at once:
+ * rows are claimed with `FOR UPDATE SKIP LOCKED` and hidden behind a lease
+ * while in flight; within this replica, a workspace with a delivery in flight
+ * is skipped until it finishes.
  */
 @Injectable()
-export class RelayService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
-  private readonly logger = new Logger(RelayService.name);
-  /**
-   * LISTENs for outbox rows committed by any Hub replica; re-established until
-   * shutdown (polling covers the gap), with a drain on every (re)connect for
-   * what was committed meanwhile.
-   */
-  private readonly listener: PgListener;
-  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
-  private pruneTimer: NodeJS.Timeout | undefined;
-  private draining = false;
-  private wakeAgain = false;
-  /** Counts wakes, so that a delivery can tell whether rows it made others skip may be waiting. */
-  private wakes = 0;
-  private stopped = false;
+export class RoutingOutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(RoutingOutboxRelay.name);
+  private readonly drainer: OutboxDrainer<typeof ROUTING_OUTBOX>;
   /** Workspaces with a delivery in flight from this replica; their rows wait for the next pass. */
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Long enough to cover a request that times out, so a live relay's rows are not taken over. */
@@ -72,88 +61,56 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly metrics: RoutingMetrics,
     private readonly signer: SnapshotSigner,
   ) {
-    this.leaseSeconds = Math.ceil(config.NATS_REQUEST_TIMEOUT_MS / 1000) + 5;
-    this.listener = new PgListener({
-      url: (dataSource.options as { url: string }).url,
-      channel: OUTBOX_CHANNEL,
-      applicationName: 'switchboard-hub-outbox-listener',
-      retryMs: LISTEN_RETRY_MS,
-      onNotification: () => this.wake(),
-      onListening: () => this.wake(),
-      onLost: (error) =>
-        this.logger.warn(`outbox listener is not connected; polling until it is: ${describeError(error)}`),
+    this.leaseSeconds = outboxLeaseSeconds(config.NATS_REQUEST_TIMEOUT_MS);
+    this.drainer = new OutboxDrainer({
+      name: 'routing outbox',
+      logger: this.logger,
+      listen: {
+        url: (dataSource.options as { url: string }).url,
+        channel: ROUTING_OUTBOX_CHANNEL,
+        applicationName: 'switchboard-hub-outbox-listener',
+        retryMs: LISTEN_RETRY_MS,
+        // Every notice (a new row, or an instance's rows made due again) means: drain what is due.
+        keyOf: () => ROUTING_OUTBOX,
+      },
+      poll: { intervalMs: POLL_INTERVAL_MS, due: () => [ROUTING_OUTBOX] },
+      drain: () => this.drain(),
+      prune: { intervalMs: PRUNE_INTERVAL_MS, run: () => this.prune() },
     });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.listener.start();
-    this.schedule(0);
-    this.pruneTimer = setInterval(() => void this.prune(), PRUNE_INTERVAL_MS);
-    this.pruneTimer.unref();
+    await this.drainer.start();
   }
 
   /** Lets deliveries in flight finish (each is bounded by the request timeout) while the database is still open. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    this.cancel();
-    clearInterval(this.pruneTimer);
-    await Promise.allSettled(this.inFlight.values());
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.listener.stop();
+    await this.drainer.stop();
   }
 
   /** Runs a drain now (or right after the one in progress). */
   wake(): void {
-    this.wakes++;
-    if (this.stopped) return;
-    if (this.draining) {
-      this.wakeAgain = true;
-      return;
-    }
-    this.schedule(0);
+    this.drainer.wake(ROUTING_OUTBOX);
   }
 
-  private schedule(delayMs: number): void {
-    this.cancel();
-    if (this.stopped) return;
-    // setTimeout(0) waits at least a millisecond; the normal path should not.
-    this.timer = delayMs === 0 ? setImmediate(() => void this.drain()) : setTimeout(() => void this.drain(), delayMs);
-  }
-
-  private cancel(): void {
-    clearTimeout(this.timer as NodeJS.Timeout | undefined);
-    clearImmediate(this.timer as NodeJS.Immediate | undefined);
-  }
-
-  private async drain(): Promise<void> {
-    if (this.draining || this.stopped) return;
-    this.draining = true;
+  private async drain(): Promise<OutboxDrainResult> {
     try {
       const claimed = await this.claim();
       for (const entry of claimed) {
         // Not awaited: one slow or dead instance must not hold back the others.
-        const wakesBefore = this.wakes;
+        const wakesBefore = this.drainer.wakes;
         const delivery = this.deliver(entry).finally(() => {
           this.inFlight.delete(entry.workspace_id);
           // A change committed meanwhile was skipped while this workspace was in flight: drain again.
-          if (this.wakes !== wakesBefore) this.wake();
+          if (this.drainer.wakes !== wakesBefore) this.wake();
         });
         this.inFlight.set(entry.workspace_id, delivery);
+        void this.drainer.track(delivery);
       }
-      if (claimed.reduce((sum, entry) => sum + entry.ids.length, 0) >= BATCH_SIZE) this.wakeAgain = true;
+      return { again: claimed.reduce((sum, entry) => sum + entry.ids.length, 0) >= BATCH_SIZE };
     } catch (error) {
       this.logger.warn(`routing outbox drain failed; retrying: ${describeError(error)}`);
-    } finally {
-      this.draining = false;
-      if (this.wakeAgain) {
-        this.wakeAgain = false;
-        this.schedule(0);
-      } else {
-        this.schedule(POLL_INTERVAL_MS);
-      }
+      return {};
     }
   }
 
@@ -242,7 +199,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
         `UPDATE routing_outbox
          SET attempts = $4, last_error = $5, next_attempt_at = now() + make_interval(secs => $6)
          WHERE workspace_id = $1 AND delivered_at IS NULL AND (version <= $2 OR id = ANY($3::bigint[]))`,
-        [workspaceId, version, ids, attempts + 1, message, backoffMs(attempts + 1) / 1000],
+        [workspaceId, version, ids, attempts + 1, message, outboxBackoffMs(attempts + 1, BACKOFF) / 1000],
       );
       await manager.query('UPDATE org_workspaces SET last_sync_error = $2, sync_error_code = $3 WHERE id = $1', [
         workspaceId,
@@ -254,21 +211,12 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Deletes rows delivered more than the retention ago, a bounded batch at a time. */
   private async prune(): Promise<void> {
-    if (this.stopped) return;
-    await this.dataSource
-      .query(
-        `DELETE FROM routing_outbox WHERE id IN (
-           SELECT id FROM routing_outbox WHERE delivered_at < now() - make_interval(secs => $1) LIMIT 10000)`,
-        [DELIVERED_RETENTION_SECONDS],
-      )
-      .catch((error: unknown) => this.logger.warn(`pruning the routing outbox failed: ${describeError(error)}`));
+    await this.dataSource.query(
+      `DELETE FROM routing_outbox WHERE id IN (
+         SELECT id FROM routing_outbox WHERE delivered_at < now() - make_interval(secs => $1) LIMIT 10000)`,
+      [DELIVERED_RETENTION_SECONDS],
+    );
   }
-}
-
-/** Exponential backoff with full jitter: 100 ms doubling up to 30 s, never under 50 ms. */
-export function backoffMs(attempts: number): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempts, 20));
-  return Math.max(50, Math.random() * ceiling);
 }
 
 /** The workspace as one JSON object of its snapshot columns and its instance. */
