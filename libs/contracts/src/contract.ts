@@ -3,11 +3,23 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 
-/** Ties a NATS subject (a template, see `fillSubject`) to the request it carries and the reply it expects. */
+/**
+ * Ties a NATS subject (a template, see `fillSubject`) to the request it
+ * carries and the reply it expects (`undefined` for a fire-and-forget event).
+ * A handler is declared with its contract (`@HandlesContract` in
+ * `@switchboard/server`), which checks the three together.
+ */
 export interface Contract<Request extends object, Reply extends object | void> {
   readonly subject: string;
   readonly request: new () => Request;
   readonly reply: Reply extends object ? new () => Reply : undefined;
+  /**
+   * `true` when the subject's `{instanceId}` names the instance that sent the
+   * message: only that instance's NATS user may publish on it
+   * (deploy/nats/nats-server.conf), so the receiver refuses a request whose
+   * `instanceId` names another. Only a request with an `instanceId` may say so.
+   */
+  readonly senderInSubject?: Request extends { instanceId: string } ? true : never;
 }
 
 export class ContractViolation extends Error {

@@ -63,7 +63,18 @@ export {
   withCorrelationId,
 } from './logging/correlation.js';
 export { MetricsRegistry } from './metrics/metrics.js';
-export { NatsClient, type NatsClientOptions, NatsErrorReply, NatsRequestFailed } from './nats/nats-client.js';
+export {
+  type ContractHandler,
+  HandlesContract,
+  type HandlesContractOptions,
+} from './nats/handles-contract.decorator.js';
+export {
+  NatsClient,
+  type NatsClientOptions,
+  NatsErrorReply,
+  NatsFailureCode,
+  NatsRequestFailed,
+} from './nats/nats-client.js';
 export {
   type NatsConnectionOptions,
   natsConnectionOptions,

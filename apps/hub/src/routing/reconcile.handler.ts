@@ -1,5 +1,4 @@
-import { Controller, Logger } from '@nestjs/common';
-import { Ctx, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
+import { Controller } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   type HeldWorkspace,
@@ -9,10 +8,9 @@ import {
   type RefusedSnapshot,
 } from '@switchboard/contracts';
 import { SnapshotSigner } from '@switchboard/crypto';
+import { HandlesContract } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { HubConfig } from '../config.js';
-import { verifiedSender } from '../instances/instance-identity.js';
 import { ROUTING_OUTBOX_CHANNEL, type RoutingOutboxNotice } from './routing-outbox.service.js';
 import {
   rowToSnapshot,
@@ -51,31 +49,19 @@ interface SyncRecord {
  * workspace placed on it that it lacks, holds stale or holds altered, so
  * drift heals by itself. A refused snapshot is not sent again in the same
  * reconciliation. An instance asks only for itself: on a subject that carries
- * its id (see `verifiedSender`), else the reply would hand it another
- * instance's workspaces.
+ * its id (the contract's `senderInSubject`, checked by `@HandlesContract`),
+ * else the reply would hand it another instance's workspaces.
  */
 @Controller()
 export class ReconcileHandler {
-  private readonly logger = new Logger(ReconcileHandler.name);
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly signer: SnapshotSigner,
-    private readonly config: HubConfig,
   ) {}
 
-  /** @throws DomainException 403 (as the typed error reply) when the payload names another instance. */
-  @MessagePattern(reconcileInstanceContract.subject)
-  async reconcile(
-    @Payload() request: ReconcileInstanceRequest,
-    @Ctx() context: NatsContext,
-  ): Promise<ReconcileInstanceReply> {
-    try {
-      verifiedSender(reconcileInstanceContract, this.config.NATS_NAMESPACE, context, request.instanceId);
-    } catch (error) {
-      this.logger.warn(`reconciliation refused: ${error instanceof Error ? error.message : String(error)}`);
-      throw error;
-    }
+  /** Refused with `403 forbidden` (the typed error reply) by `@HandlesContract` when the payload names another instance. */
+  @HandlesContract(reconcileInstanceContract)
+  async reconcile(request: ReconcileInstanceRequest): Promise<ReconcileInstanceReply> {
     const held = new Map<string, HeldWorkspace>(request.held.map((entry) => [entry.workspaceId, entry]));
     const refused = new Map<string, RefusedSnapshot>(
       (request.refused ?? []).map((entry) => [entry.workspaceId, entry]),

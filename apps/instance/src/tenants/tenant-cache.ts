@@ -1,7 +1,6 @@
 import { Controller, Injectable, Logger } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
 import { TenantChanged, tenantChangedContract } from '@switchboard/contracts';
-import { EVERY_REPLICA, NatsClient } from '@switchboard/server';
+import { HandlesContract, NatsClient } from '@switchboard/server';
 
 import { InstanceConfig } from '../config.js';
 
@@ -61,13 +60,13 @@ export class TenantCache {
   }
 }
 
-/** Every replica hears every change (EVERY_REPLICA: a queue group of its own). */
+/** Every replica hears every change (`everyReplica`: a queue group of its own). */
 @Controller()
 export class TenantCacheInvalidation {
   constructor(private readonly cache: TenantCache) {}
 
-  @EventPattern<string>(tenantChangedContract.subject, { queue: EVERY_REPLICA })
-  forget(@Payload() change: TenantChanged): void {
+  @HandlesContract(tenantChangedContract, { everyReplica: true })
+  forget(change: TenantChanged): void {
     this.cache.forgetLocally(change.workspaceId, change.internalId);
   }
 }

@@ -1,10 +1,10 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   applyWorkspaceSnapshotContract,
   ApplyWorkspaceSnapshotReply,
   ApplyWorkspaceSnapshotRequest,
 } from '@switchboard/contracts';
+import { HandlesContract } from '@switchboard/server';
 
 import { WorkspaceSyncService } from './workspace-sync.service.js';
 
@@ -13,8 +13,8 @@ import { WorkspaceSyncService } from './workspace-sync.service.js';
 export class WorkspaceSyncHandler {
   constructor(private readonly sync: WorkspaceSyncService) {}
 
-  @MessagePattern(applyWorkspaceSnapshotContract.subject)
-  apply(@Payload() signed: ApplyWorkspaceSnapshotRequest): Promise<ApplyWorkspaceSnapshotReply> {
+  @HandlesContract(applyWorkspaceSnapshotContract)
+  apply(signed: ApplyWorkspaceSnapshotRequest): Promise<ApplyWorkspaceSnapshotReply> {
     return this.sync.apply(signed);
   }
 }

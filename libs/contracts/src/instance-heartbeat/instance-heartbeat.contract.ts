@@ -19,4 +19,5 @@ export const instanceHeartbeatContract: Contract<InstanceHeartbeat, void> = {
   subject: subjectTemplate('hub.instances.{instanceId}.heartbeat'),
   request: InstanceHeartbeat,
   reply: undefined,
+  senderInSubject: true,
 };

@@ -47,4 +47,5 @@ export const reconcileInstanceContract: Contract<ReconcileInstanceRequest, Recon
   subject: subjectTemplate('hub.instances.{instanceId}.reconcile'),
   request: ReconcileInstanceRequest,
   reply: ReconcileInstanceReply,
+  senderInSubject: true,
 };

@@ -28,4 +28,5 @@ export const registerInstanceContract: Contract<RegisterInstanceRequest, Registe
   subject: subjectTemplate('hub.instances.{instanceId}.register'),
   request: RegisterInstanceRequest,
   reply: RegisterInstanceReply,
+  senderInSubject: true,
 };

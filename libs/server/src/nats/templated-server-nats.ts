@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
 import { type MessageHandler, type NatsOptions, ServerNats } from '@nestjs/microservices';
@@ -12,6 +13,22 @@ import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../log
  */
 export const EVERY_REPLICA = '{every-replica}';
 
+const receiving = new AsyncLocalStorage<SubjectVariables>();
+
+/**
+ * Runs `work` as the handling of a message by a server with these subject
+ * variables (its namespace, its instance id if any); `TemplatedServerNats`
+ * does so for every message it receives.
+ */
+export function withSubjectVariables<T>(variables: SubjectVariables, work: () => T): T {
+  return receiving.run(variables, work);
+}
+
+/** The subject variables of the server handling the current message; undefined outside one. */
+export function currentSubjectVariables(): SubjectVariables | undefined {
+  return receiving.getStore();
+}
+
 /**
  * Nest's NATS server, with handler patterns written as subject templates
  * (`@MessagePattern(contract.subject)`) and filled from configuration when the
@@ -19,7 +36,8 @@ export const EVERY_REPLICA = '{every-replica}';
  * server with no instance id of its own (the Hub) hears every instance:
  * `{instanceId}` becomes the wildcard `*`, and the handler reads the sender
  * from the message's subject. Each message is handled in the correlation
- * context its headers name.
+ * context its headers name, and with the server's subject variables at hand
+ * (`currentSubjectVariables`, read by `@HandlesContract`).
  */
 export class TemplatedServerNats extends ServerNats {
   private readonly replicaQueue = `replica-${randomUUID()}`;
@@ -43,7 +61,9 @@ export class TemplatedServerNats extends ServerNats {
 
   override handleMessage(channel: string, message: { headers?: { get(name: string): string } }): Promise<unknown> {
     const id = correlationIdFrom(message.headers?.get(CORRELATION_HEADER));
-    return withCorrelationId(id, () => super.handleMessage(channel, message) as Promise<unknown>);
+    return withCorrelationId(id, () =>
+      withSubjectVariables(this.variables, () => super.handleMessage(channel, message) as Promise<unknown>),
+    );
   }
 
   override normalizePattern(pattern: Parameters<ServerNats['normalizePattern']>[0]): string {

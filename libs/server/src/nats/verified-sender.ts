@@ -1,15 +1,17 @@
 import type { NatsContext } from '@nestjs/microservices';
 import { type Contract, instanceIdOfSubject } from '@switchboard/contracts';
-import { DomainException } from '@switchboard/server';
+
+import { DomainException } from '../errors/domain.exception.js';
 
 /**
  * The instance a message comes from, proven by its subject: an instance's
  * NATS user may publish only on subjects that carry its own id
  * (deploy/nats/nats-server.conf), so the id in the subject is who sent it,
  * whatever the payload says. A payload that names another instance is refused.
+ * `@HandlesContract` calls it for every contract with `senderInSubject`.
  *
  * @param contract the contract whose subject template has an `{instanceId}` token
- * @param namespace the Hub's NATS_NAMESPACE
+ * @param namespace the receiving service's NATS_NAMESPACE
  * @param context the NATS context of the received message (its subject)
  * @param claimed the `instanceId` the payload names
  * @returns the sender's instance id (equal to `claimed`)

@@ -2,9 +2,9 @@ import 'reflect-metadata';
 
 import { NatsContext } from '@nestjs/microservices';
 import { reconcileInstanceContract, registerInstanceContract } from '@switchboard/contracts';
-import { DomainException } from '@switchboard/server';
 
-import { verifiedSender } from './instance-identity.js';
+import { DomainException } from '../errors/domain.exception.js';
+import { verifiedSender } from './verified-sender.js';
 
 const contextOn = (subject: string) => new NatsContext([subject, undefined]);
 
