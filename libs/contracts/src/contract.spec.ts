@@ -60,6 +60,13 @@ describe('parseMessage', () => {
       /previousSecrets/,
     ],
     ['not an object', [1, 2], /JSON object/],
+    [
+      'a NUL in a string Postgres would be handed',
+      { ...valid, snapshot: { ...snapshot, name: 'a\u0000b' } },
+      /snapshot\.name/,
+    ],
+    ['a lone surrogate in a key', { ...valid, snapshot: { ...snapshot, settings: { ['k\ud800']: 1 } } }, /settings/],
+    ['a number JSON gave as infinite', { ...valid, snapshot: { ...snapshot, settings: { n: Infinity } } }, /finite/],
   ])('refuses %s', (_, payload, message) => {
     expect(() => parseMessage(contract.subject, contract.request, payload)).toThrow(ContractViolation);
     expect(() => parseMessage(contract.subject, contract.request, payload)).toThrow(message);

@@ -3,6 +3,8 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 
+import { findUnstorable } from './storable/storable-value.js';
+
 /**
  * Ties a NATS subject (a template, see `fillSubject`) to the request it
  * carries and the reply it expects (`undefined` for a fire-and-forget event).
@@ -32,11 +34,22 @@ export class ContractViolation extends Error {
   }
 }
 
-/** Validates a received message against its class; unknown fields are refused. */
+/** How deeply a NATS message may nest: a snapshot's settings are the deepest part (the HTTP edge allows 64). */
+export const MAX_MESSAGE_DEPTH = 72;
+
+/**
+ * Validates a received message against its class; unknown fields are refused,
+ * and so is a string Postgres cannot store or a non-finite number anywhere in
+ * it (see `findUnstorable`), so a handler never hands one to the database.
+ * @throws ContractViolation naming each problem.
+ */
 export function parseMessage<T extends object>(subject: string, type: new () => T, payload: unknown): T {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     throw new ContractViolation(subject, ['the message must be a JSON object']);
   }
+  // What no handler could store (and no contract nests deeper than this) is refused before any class sees it.
+  const unstorable = findUnstorable(payload, '', MAX_MESSAGE_DEPTH);
+  if (unstorable) throw new ContractViolation(subject, [`${unstorable.field}: ${unstorable.message}`]);
   const message = plainToInstance(type, payload);
   const errors = validateSync(message, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {

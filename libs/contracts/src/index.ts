@@ -4,6 +4,7 @@ export { ErrorReply, SnapshotRefusalCode } from './error-reply/error-reply.js';
 export * from './instance-heartbeat/instance-heartbeat.contract.js';
 export * from './reconcile-instance/reconcile-instance.contract.js';
 export * from './register-instance/register-instance.contract.js';
+export { findUnstorable, isStorableString, type UnstorableField } from './storable/storable-value.js';
 export {
   ANY_INSTANCE,
   fillSubject,

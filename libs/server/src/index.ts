@@ -31,13 +31,7 @@ export {
 } from './http/pagination.js';
 export { IS_PUBLIC, Public } from './http/public.decorator.js';
 export { QueryInt } from './http/query-int.js';
-export {
-  assertStorableInput,
-  findUnstorable,
-  isStorableString,
-  MAX_BODY_DEPTH,
-  STORED_HEADERS,
-} from './http/storable-input.js';
+export { assertStorableInput, MAX_BODY_DEPTH, STORED_HEADERS } from './http/storable-input.js';
 export { createValidationPipe } from './http/validation.pipe.js';
 export {
   IDEMPOTENCY_OWNER,

@@ -1,5 +1,7 @@
+import { findUnstorable, isStorableString } from '@switchboard/contracts';
+
 import { DomainException } from '../errors/domain.exception.js';
-import { assertStorableInput, findUnstorable, isStorableString, MAX_BODY_DEPTH } from './storable-input.js';
+import { assertStorableInput, MAX_BODY_DEPTH } from './storable-input.js';
 
 describe('storable input', () => {
   it.each([
@@ -19,6 +21,14 @@ describe('storable input', () => {
     expect(findUnstorable({ settings: { ['k\u0000']: 1 } }, '')?.field).toBe('settings.k\\u0000');
     expect(findUnstorable({ internalId: 'a\u0000' }, 'query')?.field).toBe('query.internalId');
     expect(findUnstorable({ ok: ['fine', 1, null, true] }, '')).toBeUndefined();
+  });
+
+  it('names a number JSON gave as infinite (1e999), which would be stored as null', () => {
+    expect(findUnstorable(JSON.parse('{"settings":{"x":1e999}}'), '')).toEqual({
+      field: 'settings.x',
+      message: expect.stringMatching(/finite number/),
+    });
+    expect(findUnstorable({ x: 1.5e308, y: -0 }, '')).toBeUndefined();
   });
 
   it('bounds nesting, top-level arrays included, without deep recursion', () => {
