@@ -3,6 +3,7 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { WorkspaceTokenClaims } from '@switchboard/contracts';
 import { Keyring } from '@switchboard/crypto';
+import { BoundedCache } from '@switchboard/server';
 import jwt from 'jsonwebtoken';
 
 import type { OrgWorkspace } from './org-workspace.entity.js';
@@ -10,6 +11,8 @@ import type { AccessTokenDto, AccessTokenRequestDto } from './org-workspaces.dto
 
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 const KEY_CACHE_LIMIT = 10_000;
+/** A rotated-away secret signs nothing more; an hour frees its key. */
+const KEY_CACHE_TTL_MS = 3600_000;
 
 /**
  * Signs workspace JWTs as Membrane issues them, with the workspace's current
@@ -19,7 +22,7 @@ const KEY_CACHE_LIMIT = 10_000;
  */
 @Injectable()
 export class AccessTokenService {
-  private readonly keys = new Map<string, KeyObject>();
+  private readonly keys = new BoundedCache<string, KeyObject>({ max: KEY_CACHE_LIMIT, ttlMs: KEY_CACHE_TTL_MS });
 
   constructor(private readonly keyring: Keyring) {}
 
@@ -44,7 +47,6 @@ export class AccessTokenService {
     let key = this.keys.get(sealedSecret);
     if (!key) {
       key = createSecretKey(Buffer.from(this.keyring.decrypt(sealedSecret), 'utf8'));
-      if (this.keys.size >= KEY_CACHE_LIMIT) this.keys.delete(this.keys.keys().next().value!);
       this.keys.set(sealedSecret, key);
     }
     return key;
