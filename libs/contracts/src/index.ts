@@ -26,6 +26,9 @@ export {
   WorkspaceSnapshot,
 } from './workspace-snapshot.js';
 export {
+  claimsProblem,
+  MAX_WORKSPACE_TOKEN_CLAIMS_DEPTH,
+  MAX_WORKSPACE_TOKEN_LENGTH,
   MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS,
   type WorkspaceTokenClaims,
 } from './workspace-token/workspace-token-claims.js';

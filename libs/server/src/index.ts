@@ -8,6 +8,7 @@ export {
   type Starting,
   type StartingOptions,
 } from './bootstrap/serve-while-starting.js';
+export { BoundedCache, type BoundedCacheOptions } from './cache/bounded-cache.js';
 export { describeError } from './errors/describe-error.js';
 export { DomainException, type FieldError } from './errors/domain.exception.js';
 export { ErrorCode } from './errors/error-code.js';

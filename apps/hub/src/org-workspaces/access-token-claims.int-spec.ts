@@ -30,12 +30,23 @@ describe('access tokens with claims Postgres cannot store', () => {
     ['a NUL in tenantKey', { tenantKey: 'a\u0000b' }, 'tenantKey'],
     ['a lone surrogate in name', { tenantKey: 'ok', name: 'x\ud800' }, 'name'],
     ['a NUL in a fields value', { tenantKey: 'ok', fields: { plan: 'p\u0000' } }, 'fields'],
+    // Instances refuse claims nested deeper than 32 levels, and tokens longer than 8192 characters.
+    ['fields nested deeper than instances accept', { tenantKey: 'ok', fields: nested(32) }, 'fields'],
+    ['fields too large for a token instances accept', { tenantKey: 'ok', fields: { a: 'x'.repeat(10_000) } }, 'fields'],
   ])('refuses %s with 400 naming the field', async (_, body, field) => {
     const response = await fixtures.call('POST', `${ws(org.workspaceId)}/access-token`, org.admin.token, body);
     expect(response.status).toBe(400);
     const problem = await json(response);
     expect(problem.code).toBe('validation_failed');
     expect(problem.errors.map((error: { field: string }) => error.field).join(' ')).toContain(field);
+  });
+
+  it('signs the deepest fields instances accept', async () => {
+    const response = await fixtures.call('POST', `${ws(org.workspaceId)}/access-token`, org.admin.token, {
+      tenantKey: 'deep',
+      fields: nested(30),
+    });
+    expect(response.status).toBe(200);
   });
 
   it('signs well-formed strings, astral characters included', async () => {
@@ -59,3 +70,10 @@ describe('access tokens with claims Postgres cannot store', () => {
     expect((await json(tooLong)).errors.map((error: { field: string }) => error.field)).toContain('expiresIn');
   });
 });
+
+/** `{a: {a: … {}}}` with `levels` objects, the outermost included. */
+function nested(levels: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let level = 1; level < levels; level++) value = { a: value };
+  return value;
+}

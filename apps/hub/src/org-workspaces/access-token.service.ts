@@ -1,8 +1,9 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
-import type { WorkspaceTokenClaims } from '@switchboard/contracts';
+import { claimsProblem, MAX_WORKSPACE_TOKEN_LENGTH, type WorkspaceTokenClaims } from '@switchboard/contracts';
 import { Keyring } from '@switchboard/crypto';
+import { BoundedCache, DomainException } from '@switchboard/server';
 import jwt from 'jsonwebtoken';
 
 import type { OrgWorkspace } from './org-workspace.entity.js';
@@ -10,6 +11,8 @@ import type { AccessTokenDto, AccessTokenRequestDto } from './org-workspaces.dto
 
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 const KEY_CACHE_LIMIT = 10_000;
+/** A rotated-away secret signs nothing more; an hour frees its key. */
+const KEY_CACHE_TTL_MS = 3600_000;
 
 /**
  * Signs workspace JWTs as Membrane issues them, with the workspace's current
@@ -19,7 +22,7 @@ const KEY_CACHE_LIMIT = 10_000;
  */
 @Injectable()
 export class AccessTokenService {
-  private readonly keys = new Map<string, KeyObject>();
+  private readonly keys = new BoundedCache<string, KeyObject>({ max: KEY_CACHE_LIMIT, ttlMs: KEY_CACHE_TTL_MS });
 
   constructor(private readonly keyring: Keyring) {}
 
@@ -36,7 +39,14 @@ export class AccessTokenService {
       ...(request.name !== undefined ? { name: request.name } : {}),
       ...(request.fields !== undefined ? { fields: request.fields } : {}),
     };
+    // What its instance would refuse is not signed (API.md, Trust boundaries: Strings).
+    const problem = claimsProblem(claims);
+    if (problem) throw DomainException.validation(`${problem.field}: ${problem.message}`, [problem]);
     const token = jwt.sign(claims, this.keyFor(workspace.sealedSecret), { algorithm: 'HS256' });
+    if (token.length > MAX_WORKSPACE_TOKEN_LENGTH) {
+      const message = `would make a token of ${token.length} characters; instances accept at most ${MAX_WORKSPACE_TOKEN_LENGTH}`;
+      throw DomainException.validation(`fields: ${message}`, [{ field: 'fields', message }]);
+    }
     return { token, expiresAt: new Date(expiresAt * 1000).toISOString() };
   }
 
@@ -44,7 +54,6 @@ export class AccessTokenService {
     let key = this.keys.get(sealedSecret);
     if (!key) {
       key = createSecretKey(Buffer.from(this.keyring.decrypt(sealedSecret), 'utf8'));
-      if (this.keys.size >= KEY_CACHE_LIMIT) this.keys.delete(this.keys.keys().next().value!);
       this.keys.set(sealedSecret, key);
     }
     return key;

@@ -4,6 +4,7 @@ import { MAX_PREVIOUS_SECRETS } from '@switchboard/contracts';
 import { Keyring } from '@switchboard/crypto';
 import {
   assertOutboundUrl,
+  BoundedCache,
   decodeCursor,
   DomainException,
   ErrorCode,
@@ -15,7 +16,6 @@ import {
 import { DataSource } from 'typeorm';
 
 import { AuditLogService } from '../audit-log/audit-log.service.js';
-import { TtlCache } from '../auth/ttl-cache.js';
 import { Instance } from '../instances/instance.entity.js';
 import { InstancesService } from '../instances/instances.service.js';
 import { OrgAccessService } from '../orgs/org-access.service.js';
@@ -67,10 +67,20 @@ const WORKSPACE_COLUMNS = [
 
 /** See findManageableCached. */
 export const ISSUANCE_CACHE_MS = 1000;
+const ISSUANCE_CACHE_LIMIT = 10_000;
 
 @Injectable()
 export class OrgWorkspacesService {
-  private readonly issuance = new TtlCache<{ row: WorkspaceWithRole; generation: number }>(ISSUANCE_CACHE_MS);
+  /** Workspaces by id, as issuance last read them; a configuration change drops its entry. */
+  private readonly issuanceWorkspaces = new BoundedCache<string, OrgWorkspace>({
+    max: ISSUANCE_CACHE_LIMIT,
+    ttlMs: ISSUANCE_CACHE_MS,
+  });
+  /** `orgId:userId` → the caller's role (null: not a member) and the membership generation it was read in. */
+  private readonly issuanceRoles = new BoundedCache<string, { role: OrgRole | null; generation: number }>({
+    max: ISSUANCE_CACHE_LIMIT,
+    ttlMs: ISSUANCE_CACHE_MS,
+  });
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -245,7 +255,7 @@ export class OrgWorkspacesService {
     change: (workspace: OrgWorkspace) => void,
   ): Promise<{ workspace: OrgWorkspace; instance: Instance }> {
     await this.findManageable(userId, id);
-    this.issuance.deletePrefix(`${id}:`);
+    this.issuanceWorkspaces.delete(id);
     const { workspace, instance } = await this.dataSource.transaction(async (manager) => {
       const workspace = await manager.findOne(OrgWorkspace, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!workspace) throw DomainException.notFound('The org workspace');
@@ -270,7 +280,7 @@ export class OrgWorkspacesService {
       return { workspace, instance };
     });
     // Again after commit: an issuance between the first drop and the commit may have cached the old row.
-    this.issuance.deletePrefix(`${id}:`);
+    this.issuanceWorkspaces.delete(id);
     this.relay.wake();
     return { workspace, instance };
   }
@@ -329,12 +339,15 @@ export class OrgWorkspacesService {
    * member just demoted.
    */
   private async findManageableCached(userId: string, id: string): Promise<OrgWorkspace> {
-    const cacheKey = `${id}:${userId}`;
-    const cached = this.issuance.get(cacheKey);
-    if (cached && cached.generation === this.access.membershipGeneration) return allowManagers(cached.row);
     const generation = this.access.membershipGeneration;
+    const workspace = this.issuanceWorkspaces.get(id);
+    const role = workspace && this.issuanceRoles.get(`${workspace.orgId}:${userId}`);
+    if (workspace && role?.generation === generation) return allowManagers({ workspace, callerRole: role.role });
     const row = await this.workspaceWithRole(userId, id);
-    if (row) this.issuance.set(cacheKey, { row, generation });
+    if (row) {
+      this.issuanceWorkspaces.set(id, row.workspace);
+      this.issuanceRoles.set(`${row.workspace.orgId}:${userId}`, { role: row.callerRole, generation });
+    }
     return allowManagers(row);
   }
 

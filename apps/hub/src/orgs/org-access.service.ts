@@ -12,7 +12,7 @@ import type { OrgRole } from './org-role.js';
  */
 @Injectable()
 export class OrgAccessService {
-  /** Goes up whenever this replica changes a membership, so that caches of roles (TtlCache) can tell they are stale. */
+  /** Goes up whenever this replica changes a membership, so that caches of roles (the issuance cache) can tell they are stale. */
   membershipGeneration = 0;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { generateToken, sha256Hex } from '@switchboard/crypto';
-import { DomainException, ErrorCode } from '@switchboard/server';
+import { BoundedCache, DomainException, ErrorCode } from '@switchboard/server';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
 
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
@@ -22,11 +22,11 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  */
 export const PRINCIPAL_CACHE_MS = 1000;
 const PRINCIPAL_CACHE_LIMIT = 10_000;
+const RECORDED_USE_LIMIT = 10_000;
 
 interface CachedPrincipal {
   principal: PlatformPrincipal;
   tokenExpiresAt: number;
-  cachedAt: number;
 }
 
 interface AuthenticatedRow {
@@ -51,9 +51,16 @@ export interface IssuedToken {
 @Injectable()
 export class PersonalAccessTokensService {
   private readonly logger = new Logger(PersonalAccessTokensService.name);
-  private readonly recentlyRecorded = new Map<string, number>();
+  /** Token ids whose lastUsedAt this replica wrote within LAST_USED_RESOLUTION_MS. */
+  private readonly recentlyRecorded = new BoundedCache<string, true>({
+    max: RECORDED_USE_LIMIT,
+    ttlMs: LAST_USED_RESOLUTION_MS,
+  });
   /** SHA-256 of a token → who it authenticates; see PRINCIPAL_CACHE_MS. */
-  private readonly principals = new Map<string, CachedPrincipal>();
+  private readonly principals = new BoundedCache<string, CachedPrincipal>({
+    max: PRINCIPAL_CACHE_LIMIT,
+    ttlMs: PRINCIPAL_CACHE_MS,
+  });
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -81,7 +88,7 @@ export class PersonalAccessTokensService {
     const hash = sha256Hex(token);
     const now = Date.now();
     const cached = this.principals.get(hash);
-    if (cached && now - cached.cachedAt < PRINCIPAL_CACHE_MS) {
+    if (cached) {
       if (cached.tokenExpiresAt <= now) {
         throw DomainException.unauthenticated('The token has expired.', ErrorCode.TokenExpired);
       }
@@ -113,29 +120,35 @@ export class PersonalAccessTokensService {
       updatedAt: row.updated_at,
     });
     const principal = { user, tokenId: row.token_id };
-    if (this.principals.size >= PRINCIPAL_CACHE_LIMIT) this.principals.clear();
-    this.principals.set(hash, { principal, tokenExpiresAt: row.expires_at?.getTime() ?? Infinity, cachedAt: now });
+    this.principals.set(hash, { principal, tokenExpiresAt: row.expires_at?.getTime() ?? Infinity });
     return principal;
   }
 
   /** Revokes one of the user's active tokens; it stops working at once on this replica. */
   async revoke(userId: string, tokenId: string): Promise<boolean> {
-    const result = await this.dataSource
+    const revoked = await this.dataSource
       .getRepository(PersonalAccessToken)
-      .update({ id: tokenId, userId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    for (const [hash, cached] of this.principals) {
-      if (cached.principal.tokenId === tokenId) this.principals.delete(hash);
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: new Date() })
+      .where({ id: tokenId, userId, revokedAt: IsNull() })
+      .returning(['tokenHash'])
+      .execute();
+    // The cache is keyed by the token's hash, which the revoked row names.
+    const rows: unknown[] = Array.isArray(revoked.raw) ? revoked.raw : [];
+    for (const row of rows) {
+      if (typeof row === 'object' && row !== null && 'token_hash' in row && typeof row.token_hash === 'string') {
+        this.principals.delete(row.token_hash);
+      }
     }
-    return (result.affected ?? 0) > 0;
+    return (revoked.affected ?? 0) > 0;
   }
 
   /** At most one lastUsedAt write per token per LAST_USED_RESOLUTION_MS from this replica. */
   private shouldRecordUse(tokenId: string, lastUsedAt: Date | null, now: number): boolean {
     if (lastUsedAt && now - lastUsedAt.getTime() <= LAST_USED_RESOLUTION_MS) return false;
-    const recorded = this.recentlyRecorded.get(tokenId);
-    if (recorded !== undefined && now - recorded <= LAST_USED_RESOLUTION_MS) return false;
-    if (this.recentlyRecorded.size > 10_000) this.recentlyRecorded.clear();
-    this.recentlyRecorded.set(tokenId, now);
+    if (this.recentlyRecorded.get(tokenId)) return false;
+    this.recentlyRecorded.set(tokenId, true);
     return true;
   }
 }

@@ -8,12 +8,14 @@ import { VerifiedTokens } from './verified-tokens.js';
 import { WorkspaceAuthGuard } from './workspace-auth.guard.js';
 import { WorkspaceJwtStrategy } from './workspace-jwt.strategy.js';
 import { WorkspaceKeys } from './workspace-keys.js';
+import { WorkspaceTokenVerifier } from './workspace-token.verifier.js';
 
 @Module({
   imports: [PassportModule, TenantsModule],
   providers: [
     WorkspaceKeys,
     VerifiedTokens,
+    WorkspaceTokenVerifier,
     WorkspaceJwtStrategy,
     // Global guards run in the order they are provided: the rate limit counts the tenant authentication found.
     { provide: APP_GUARD, useClass: WorkspaceAuthGuard },

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { WorkspaceTokenClaims } from '@switchboard/contracts';
+import { BoundedCache } from '@switchboard/server';
 
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import { nextSecretExpiry } from './workspace-keys.js';
@@ -29,9 +30,13 @@ export interface Verified {
  */
 @Injectable()
 export class VerifiedTokens {
-  private readonly entries = new Map<string, Verified>();
+  private readonly entries = new BoundedCache<string, Verified>({ max: LIMIT, ttlMs: REUSE_MS });
 
-  /** A token verified before, while its verification may be reused; the caller checks the workspace version. */
+  /**
+   * A token verified before, while its verification may be reused; the caller
+   * checks the workspace version. `now` in epoch ms: `reuseUntil` is the rule
+   * (the cache's own TTL, the same bound, only frees memory).
+   */
   lookup(token: string, now = Date.now()): Readonly<Verified> | undefined {
     const entry = this.entries.get(token);
     if (entry && entry.reuseUntil <= now) {
@@ -52,12 +57,10 @@ export class VerifiedTokens {
     const graceEnds = nextSecretExpiry(workspace, now);
     const reuseUntil = Math.min(expiresAt, graceEnds, now + REUSE_MS);
     if (reuseUntil <= now) return;
-    if (this.entries.size >= LIMIT) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(token, {
-      claims,
-      workspaceKey: workspace.key,
-      configVersion: workspace.configVersion,
-      reuseUntil,
-    });
+    this.entries.set(
+      token,
+      { claims, workspaceKey: workspace.key, configVersion: workspace.configVersion, reuseUntil },
+      reuseUntil - now,
+    );
   }
 }

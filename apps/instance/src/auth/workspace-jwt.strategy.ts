@@ -1,71 +1,72 @@
-import type { KeyObject } from 'node:crypto';
-
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { WorkspaceTokenClaims } from '@switchboard/contracts';
-import { KeyringError } from '@switchboard/crypto';
 import { DomainException, ErrorCode } from '@switchboard/server';
-import jwt from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 
 import { InstanceConfig } from '../config.js';
 import { TenantResolver } from '../tenants/tenant-resolver.js';
 import { WorkspaceCache } from '../workspaces/workspace-cache.js';
-import { unstorableClaim } from './storable-claims.js';
-import { WORKSPACE_ALGORITHMS, WorkspaceKeys } from './workspace-keys.js';
 import type { WorkspacePrincipal } from './workspace-principal.js';
+import { WorkspaceTokenVerifier } from './workspace-token.verifier.js';
 
 export const WORKSPACE_JWT = 'workspace-jwt';
 
 /** Leeway for a Hub clock ahead of ours when it issues a token of the longest lifetime (RFC 7519 §4.1.4). */
 const CLOCK_SKEW_SECONDS = 60;
 
-type Done = (error: unknown, key?: string | Buffer) => void;
+const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 /**
- * Verifies workspace JWTs with passport-jwt. The key is looked up per token
- * from this instance's copy of the workspace named by `iss` or
- * `workspaceKey`: its current secret, its previous secret within the grace
- * period, or its public keys (RS256, ES256). `alg: none` is never accepted.
+ * The passport strategy (passport-jwt, registered as `workspace-jwt`) that
+ * WorkspaceAuthGuard runs: it takes the bearer token from the request, has
+ * WorkspaceTokenVerifier check it — the only signature check on the instance
+ * — and turns the claims into a WorkspacePrincipal.
  *
- * Before any lookup a token is refused (`401 invalid_token`) when its
- * protected header has a `crit` parameter — we understand no JWS extension,
- * and RFC 7515 §4.1.11 requires refusing one that is not understood — or when
- * a claim holds a string Postgres cannot store. After verification, a token
- * whose `exp` lies more than `INSTANCE_MAX_TOKEN_LIFETIME_SECONDS` ahead is
- * refused (`401 token_lifetime_too_long`).
+ * `authenticate` is overridden because passport-jwt's own verifies the token
+ * with jsonwebtoken after the key provider, which would check a signature the
+ * verifier has already checked (and passport-jwt offers no hook to hand it
+ * verified claims; its `JwtVerifier` is process-wide and meant for tests). The
+ * rest of passport-jwt — extraction, the strategy registry, passport's
+ * success/error protocol that @nestjs/passport's AuthGuard reads — stays.
  *
- * Nothing thrown on this path escapes as an unhandled rejection: every error
- * reaches passport's `done`, hence the guard and the problem+json filter. A
- * workspace secret this instance's keyring cannot decrypt is the server's
- * fault, not the caller's: `503 workspace_keys_unavailable`.
+ * Every error reaches passport's `error`, hence the guard and the problem+json
+ * filter; nothing escapes as an unhandled rejection.
  */
 @Injectable()
 export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_JWT) {
   constructor(
+    private readonly verifier: WorkspaceTokenVerifier,
     private readonly workspaces: WorkspaceCache,
     private readonly tenants: TenantResolver,
-    keys: WorkspaceKeys,
     private readonly config: InstanceConfig,
   ) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      algorithms: WORKSPACE_ALGORITHMS,
-      passReqToCallback: false,
-      secretOrKeyProvider: (_request: unknown, rawJwt: string, done: Done) => {
-        // jsonwebtoken verifies with a KeyObject directly; passport-jwt's types predate that.
-        signingKey(rawJwt, workspaces, keys).then(
-          (key) => done(null, key as unknown as Buffer),
-          (error: unknown) => done(authPathError(error)),
-        );
-      },
+      jwtFromRequest: bearerToken,
+      secretOrKeyProvider: (_request: unknown, _rawJwt: unknown, done: (error: Error) => void) =>
+        done(new Error('WorkspaceJwtStrategy verifies tokens in authenticate(); no key is provided to passport-jwt.')),
     });
   }
 
+  /** Passport's entry point: ends in `success(principal)` or `error(problem)`, exactly once. */
+  override authenticate(request: unknown): void {
+    const token = bearerToken(request);
+    if (!token) {
+      this.error(DomainException.unauthenticated('Send a workspace token as "Authorization: Bearer <token>".'));
+      return;
+    }
+    this.verifier
+      .verify(token)
+      .then((claims) => this.validate(claims))
+      .then(
+        (principal) => this.success(principal),
+        (error: unknown) => this.error(error instanceof Error ? error : new Error(String(error))),
+      );
+  }
+
   /**
-   * Turns verified claims into a principal; also called for a token verified
-   * before (VerifiedTokens), so every rule that does not depend on the
-   * signature lives here.
+   * Turns verified claims into a principal: every rule that does not depend
+   * on the signature lives here and is decided on every request.
    * @throws DomainException 401 (no/too long `exp`, unknown workspace, bad
    *   tenant claims), 403 (archived workspace), or whatever tenant resolution throws.
    */
@@ -83,7 +84,8 @@ export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_J
         ErrorCode.TokenLifetimeTooLong,
       );
     }
-    const workspace = await this.workspaces.byKey((claims.iss ?? claims.workspaceKey)!);
+    const workspaceKey = claims.iss ?? claims.workspaceKey;
+    const workspace = workspaceKey === undefined ? null : await this.workspaces.byKey(workspaceKey);
     if (!workspace)
       throw DomainException.unauthenticated('The token names an unknown workspace.', ErrorCode.UnknownWorkspace);
     if (workspace.archivedAt) {
@@ -92,94 +94,4 @@ export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_J
     const tenant = await this.tenants.resolve(workspace, claims);
     return { workspace, isAdmin: claims.isAdmin === true && tenant === null, tenant, claims };
   }
-}
-
-/**
- * The key that verifies this token, from the workspace it names.
- * @throws DomainException 401 for a token that cannot be checked (unreadable,
- *   refused algorithm, `crit`, unstorable claims, unknown workspace, no key);
- *   KeyringError when the workspace secret cannot be decrypted here; database errors as they come.
- */
-async function signingKey(rawJwt: string, workspaces: WorkspaceCache, keys: WorkspaceKeys): Promise<KeyObject> {
-  const decoded = jwt.decode(rawJwt, { complete: true, json: true });
-  const claims = decoded?.payload as WorkspaceTokenClaims | undefined;
-  if (!decoded || typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
-    throw DomainException.unauthenticated('The token is not a readable JWT.', ErrorCode.InvalidToken);
-  }
-  const header = decoded.header as jwt.JwtHeader & { crit?: unknown };
-  if (Object.hasOwn(header, 'crit')) {
-    // RFC 7515 §4.1.11: extensions listed in crit must be understood; this verifier implements none.
-    throw DomainException.unauthenticated(
-      `The token header marks extensions as critical (crit: ${JSON.stringify(header.crit)}); none is supported.`,
-      ErrorCode.InvalidToken,
-    );
-  }
-  const algorithm = header.alg ?? '';
-  if (!(WORKSPACE_ALGORITHMS as string[]).includes(algorithm)) {
-    throw DomainException.unauthenticated(
-      `Tokens signed with ${algorithm || 'no algorithm'} are refused; use ${WORKSPACE_ALGORITHMS.join(', ')}.`,
-      ErrorCode.TokenAlgorithmRefused,
-    );
-  }
-  const unstorable = unstorableClaim(claims);
-  if (unstorable !== undefined) {
-    throw DomainException.unauthenticated(
-      `The token claim ${JSON.stringify(unstorable)} holds a NUL character or a lone surrogate, which cannot be stored.`,
-      ErrorCode.InvalidToken,
-    );
-  }
-  const workspaceKey = claims.iss ?? claims.workspaceKey;
-  if (typeof workspaceKey !== 'string' || workspaceKey.length === 0) {
-    throw DomainException.unauthenticated(
-      'The token names no workspace (iss or workspaceKey).',
-      ErrorCode.InvalidToken,
-    );
-  }
-  const workspace = await workspaces.byKey(workspaceKey);
-  if (!workspace) {
-    throw DomainException.unauthenticated('The token names an unknown workspace.', ErrorCode.UnknownWorkspace);
-  }
-  const candidates = keys.candidates(workspace, algorithm);
-  if (candidates.length === 0) {
-    throw DomainException.unauthenticated(
-      `The workspace has no key for ${algorithm} tokens.`,
-      ErrorCode.TokenAlgorithmRefused,
-    );
-  }
-  return pickKey(rawJwt, algorithm, candidates);
-}
-
-/** An error on the key lookup, as the problem it is: the caller's (kept) or the server's. */
-function authPathError(error: unknown): unknown {
-  if (error instanceof KeyringError) {
-    return new DomainException(
-      503,
-      ErrorCode.WorkspaceKeysUnavailable,
-      'Service Unavailable',
-      "This instance cannot decrypt the workspace's secret with its encryption keys (ENCRYPTION_KEYS); the operator must add the key the Hub uses.",
-      { cause: error },
-    );
-  }
-  return error;
-}
-
-/**
- * With several candidate keys (a secret in its grace period, several public
- * keys) the one whose signature matches; passport-jwt then verifies with it.
- */
-function pickKey(rawJwt: string, algorithm: string, candidates: KeyObject[]): KeyObject {
-  if (candidates.length === 1) return candidates[0];
-  for (const key of candidates) {
-    try {
-      jwt.verify(rawJwt, key, {
-        algorithms: [algorithm as jwt.Algorithm],
-        ignoreExpiration: true,
-        ignoreNotBefore: true,
-      });
-      return key;
-    } catch {
-      // try the next key
-    }
-  }
-  return candidates[0];
 }

@@ -2,10 +2,13 @@ import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 import { Keyring } from '@switchboard/crypto';
+import { BoundedCache } from '@switchboard/server';
 
 import type { Workspace } from '../workspaces/workspace.entity.js';
 
 const LIMIT = 10_000;
+/** Material no snapshot names any more is not looked up again; an hour frees it. */
+const TTL_MS = 3600_000;
 
 export type WorkspaceAlgorithm = 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'ES256';
 export const WORKSPACE_ALGORITHMS: WorkspaceAlgorithm[] = ['HS256', 'HS384', 'HS512', 'RS256', 'ES256'];
@@ -58,7 +61,7 @@ export function nextSecretExpiry(workspace: Pick<Workspace, 'previousSealedSecre
  */
 @Injectable()
 export class WorkspaceKeys {
-  private readonly keys = new Map<string, KeyObject | null>();
+  private readonly keys = new BoundedCache<string, KeyObject | null>({ max: LIMIT, ttlMs: TTL_MS });
 
   constructor(private readonly keyring: Keyring) {}
 
@@ -89,9 +92,9 @@ export class WorkspaceKeys {
   }
 
   private cached(id: string, build: () => KeyObject | null): KeyObject | null {
-    if (this.keys.has(id)) return this.keys.get(id)!;
+    const cached = this.keys.get(id);
+    if (cached !== undefined) return cached;
     const key = build();
-    if (this.keys.size >= LIMIT) this.keys.delete(this.keys.keys().next().value!);
     this.keys.set(id, key);
     return key;
   }

@@ -1,6 +1,6 @@
 import { Controller, Injectable, Logger } from '@nestjs/common';
 import { TenantChanged, tenantChangedContract } from '@switchboard/contracts';
-import { HandlesContract, NatsClient } from '@switchboard/server';
+import { BoundedCache, HandlesContract, NatsClient } from '@switchboard/server';
 
 import { InstanceConfig } from '../config.js';
 
@@ -23,7 +23,7 @@ const LIMIT = 100_000;
 @Injectable()
 export class TenantCache {
   private readonly logger = new Logger(TenantCache.name);
-  private readonly entries = new Map<string, { tenant: CachedTenant; expiresAt: number }>();
+  private readonly entries = new BoundedCache<string, CachedTenant>({ max: LIMIT, ttlMs: TTL_MS });
 
   constructor(
     private readonly nats: NatsClient,
@@ -31,18 +31,11 @@ export class TenantCache {
   ) {}
 
   get(workspaceId: string, internalId: string): CachedTenant | undefined {
-    const entry = this.entries.get(`${workspaceId}:${internalId}`);
-    if (!entry) return undefined;
-    if (entry.expiresAt < Date.now()) {
-      this.entries.delete(`${workspaceId}:${internalId}`);
-      return undefined;
-    }
-    return entry.tenant;
+    return this.entries.get(`${workspaceId}:${internalId}`);
   }
 
   set(workspaceId: string, tenant: CachedTenant): void {
-    if (this.entries.size >= LIMIT) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(`${workspaceId}:${tenant.internalId}`, { tenant, expiresAt: Date.now() + TTL_MS });
+    this.entries.set(`${workspaceId}:${tenant.internalId}`, tenant);
   }
 
   /** Forgets here and on every other replica of this instance. */

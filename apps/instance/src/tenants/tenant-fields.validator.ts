@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
-import { DomainException, ErrorCode } from '@switchboard/server';
+import { BoundedCache, DomainException, ErrorCode } from '@switchboard/server';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import addFormats from 'ajv-formats';
 import { RE2JS } from 're2js';
 
 const CACHE_LIMIT = 1000;
+/** Schemas change rarely; an unused validator may go after a day. */
+const CACHE_TTL_MS = 24 * 3600_000;
 
 /**
  * The engine of every `pattern` and `patternProperties` in a tenant field
@@ -33,7 +35,7 @@ const linearTimeRegExp: RegExpEngine = Object.assign(
 @Injectable()
 export class TenantFieldsValidator {
   private readonly ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: linearTimeRegExp } });
-  private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly compiled = new BoundedCache<string, ValidateFunction>({ max: CACHE_LIMIT, ttlMs: CACHE_TTL_MS });
 
   constructor() {
     (addFormats as unknown as (ajv: Ajv) => void)(this.ajv);
@@ -76,7 +78,6 @@ export class TenantFieldsValidator {
     let validate = this.compiled.get(key);
     if (!validate) {
       validate = this.ajv.compile(schema);
-      if (this.compiled.size >= CACHE_LIMIT) this.compiled.delete(this.compiled.keys().next().value!);
       this.compiled.set(key, validate);
     }
     return validate;

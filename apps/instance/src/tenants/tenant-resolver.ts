@@ -9,10 +9,10 @@ import { DataSource } from 'typeorm';
 import { ActivityLogService } from '../activity-logs/activity-log.service.js';
 import type { TenantRef } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
-import { EventOutbox } from '../events/event-outbox.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import { TenantCache } from './tenant-cache.js';
 import { TenantFieldsValidator } from './tenant-fields.validator.js';
+import { TenantsService } from './tenants.service.js';
 
 interface ResolvedRow {
   id: string;
@@ -39,7 +39,7 @@ export class TenantResolver {
     private readonly cache: TenantCache,
     private readonly fieldsValidator: TenantFieldsValidator,
     private readonly activity: ActivityLogService,
-    private readonly events: EventOutbox,
+    private readonly tenants: TenantsService,
   ) {}
 
   async resolve(workspace: Workspace, claims: WorkspaceTokenClaims): Promise<TenantRef | null> {
@@ -106,41 +106,33 @@ export class TenantResolver {
       );
       let row = existing;
       if (!row) {
-        this.fieldsValidator.assertFields(workspace.tenantFieldSchema, fields ?? {});
-        const [inserted] = await manager.query<ResolvedRow[]>(
-          `INSERT INTO tenants (workspace_id, internal_id, name, fields) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (workspace_id, internal_id) DO NOTHING
-           RETURNING id, internal_id, fields, archived_at, true AS created`,
-          [
-            workspace.id,
-            key,
-            typeof name === 'string' && name.length > 0 ? name.slice(0, 200) : key,
-            JSON.stringify(fields ?? {}),
-          ],
+        const inserted = await this.tenants.insertTenant(
+          manager,
+          workspace,
+          {
+            internalId: key,
+            name: typeof name === 'string' && name.length > 0 ? name.slice(0, 200) : key,
+            fields: fields ?? {},
+            sealedCredentials: null,
+            aiCreditsRolling30DayLimit: null,
+          },
+          'token',
         );
         // Lost the race to a concurrent first request: the winner's row is committed now.
-        row =
-          inserted ??
-          (
-            await manager.query<ResolvedRow[]>(
-              'SELECT id, internal_id, fields, archived_at, false AS created FROM tenants WHERE internal_id = $1',
-              [key],
-            )
-          )[0];
-        if (inserted) {
-          await this.activity.record(manager, {
-            workspaceId: workspace.id,
-            tenantId: inserted.id,
-            type: 'tenant.created',
-            actor: 'token',
-          });
-          await this.events.enqueue(manager, {
-            workspaceId: workspace.id,
-            tenantId: inserted.id,
-            type: 'tenant.created',
-            data: { internalId: inserted.internal_id },
-          });
-        }
+        row = inserted
+          ? {
+              id: inserted.id,
+              internal_id: inserted.internal_id,
+              fields: inserted.fields,
+              archived_at: inserted.archived_at,
+              created: true,
+            }
+          : (
+              await manager.query<ResolvedRow[]>(
+                'SELECT id, internal_id, fields, archived_at, false AS created FROM tenants WHERE internal_id = $1',
+                [key],
+              )
+            )[0];
       }
       if (!row) throw new Error(`tenant ${key} neither inserted nor found`);
       if (row.archived_at) throw tenantArchived();

@@ -35,6 +35,48 @@ describe('tenants', () => {
       expect(log.items.filter((entry: { type: string }) => entry.type === 'tenant.created')).toHaveLength(1);
     });
 
+    it('shares one creation path with POST /tenants: either one first, the other finds or refuses it', async () => {
+      const byToken = await json(await call('GET', '/self', workspace.tenantToken('token-first', { name: 'T' })));
+      const refused = await call('POST', '/tenants', admin(), { internalId: 'token-first', name: 'Again' });
+      expect(refused.status).toBe(409);
+      expect(await json(refused)).toMatchObject({
+        code: 'conflict',
+        detail: 'A tenant with internalId "token-first" already exists in this workspace.',
+      });
+
+      const created = await json(await call('POST', '/tenants', admin(), { internalId: 'admin-first', name: 'A' }));
+      const byKey = await json(await call('GET', '/self', workspace.tenantToken('admin-first', { name: 'Other' })));
+      expect(byKey).toMatchObject({ id: created.id, name: 'A' });
+
+      // Both write the same activity entry, with their own actor.
+      for (const [id, actor] of [
+        [byToken.id, 'token'],
+        [created.id, 'admin'],
+      ]) {
+        const log = await json(await call('GET', `/activity-logs?tenantId=${id}`, admin()));
+        const entries = log.items.filter((entry: { type: string }) => entry.type === 'tenant.created');
+        expect(entries).toHaveLength(1);
+        expect(entries[0]).toMatchObject({ actor });
+      }
+    });
+
+    it('makes one tenant when POST /tenants and first token requests race, and answers the losing POSTs 409', async () => {
+      const token = workspace.tenantToken('contested');
+      const responses = await Promise.all([
+        ...Array.from({ length: 4 }, () => call('GET', '/self', token)),
+        ...Array.from({ length: 4 }, () => call('POST', '/tenants', admin(), { internalId: 'contested', name: 'C' })),
+      ]);
+      const selves = responses.slice(0, 4);
+      const posts = responses.slice(4);
+      expect(selves.map((response) => response.status)).toEqual([200, 200, 200, 200]);
+      expect(posts.filter((response) => response.status === 201).length).toBeLessThanOrEqual(1);
+      expect(posts.every((response) => response.status === 201 || response.status === 409)).toBe(true);
+      const listed = await json(await call('GET', '/tenants?internalId=contested', admin()));
+      expect(listed.items).toHaveLength(1);
+      const ids = new Set(await Promise.all(selves.map(async (response) => (await json(response)).id)));
+      expect([...ids]).toEqual([listed.items[0].id]);
+    });
+
     it('replaces stored fields when the fields claim changes', async () => {
       await call('GET', '/self', workspace.tenantToken('fields', { fields: { plan: 'free', seats: 1 } }));
       const after = await json(

@@ -10,6 +10,7 @@ import { requireAdmin } from '../auth/require-admin.js';
 import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import { EventOutbox } from '../events/event-outbox.js';
+import type { Workspace } from '../workspaces/workspace.entity.js';
 import { TenantCache } from './tenant-cache.js';
 import { TenantFieldsValidator } from './tenant-fields.validator.js';
 import { TENANT_COLUMNS, type TenantRow, toTenantDto } from './tenant-row.js';
@@ -23,6 +24,16 @@ import type {
 } from './tenants.dto.js';
 
 const UNIQUE_VIOLATION = '23505';
+
+/** A tenant to create: from POST /tenants (actor `admin`) or from a token's claims on first sight (actor `token`). */
+export interface NewTenant {
+  internalId: string;
+  name: string;
+  fields: Record<string, unknown>;
+  /** Already sealed with the keyring, or null. */
+  sealedCredentials: string | null;
+  aiCreditsRolling30DayLimit: number | null;
+}
 
 /**
  * Tenants of the caller's workspace. Every query runs in the caller's scope,
@@ -90,38 +101,66 @@ export class TenantsService {
 
   async create(principal: WorkspacePrincipal, dto: CreateTenantDto): Promise<TenantDto> {
     requireAdmin(principal, 'Creating a tenant');
-    const fields = dto.fields ?? {};
-    this.fieldsValidator.assertFields(principal.workspace.tenantFieldSchema, fields);
+    const tenant: NewTenant = {
+      internalId: dto.internalId,
+      name: dto.name,
+      fields: dto.fields ?? {},
+      sealedCredentials: this.seal(dto.credentials),
+      aiCreditsRolling30DayLimit: dto.aiCreditsRolling30DayLimit ?? null,
+    };
     return this.scope.run(scopeOf(principal), async (manager) => {
-      const [row] = await this.unique(
-        manager.query<TenantRow[]>(
-          `INSERT INTO tenants (workspace_id, internal_id, name, fields, sealed_credentials, ai_credits_rolling_30_day_limit)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${TENANT_COLUMNS}`,
-          [
-            principal.workspace.id,
-            dto.internalId,
-            dto.name,
-            JSON.stringify(fields),
-            this.seal(dto.credentials),
-            dto.aiCreditsRolling30DayLimit ?? null,
-          ],
-        ),
-        dto.internalId,
-      );
-      await this.activity.record(manager, {
-        workspaceId: principal.workspace.id,
-        tenantId: row.id,
-        type: 'tenant.created',
-        actor: 'admin',
-      });
-      await this.events.enqueue(manager, {
-        workspaceId: principal.workspace.id,
-        tenantId: row.id,
-        type: 'tenant.created',
-        data: { internalId: row.internal_id },
-      });
+      const row = await this.insertTenant(manager, principal.workspace, tenant, 'admin');
+      if (!row) {
+        throw DomainException.conflict(
+          `A tenant with internalId "${dto.internalId}" already exists in this workspace.`,
+        );
+      }
       return toTenantDto(row);
     });
+  }
+
+  /**
+   * The one way a tenant is created (POST /tenants and a token's first
+   * request): checks `fields` against the workspace's schema, inserts the row
+   * and records `tenant.created` in the activity log and the event outbox, all
+   * in `manager`'s transaction, which must run in the workspace's admin scope.
+   * Race-safe: with `ON CONFLICT (workspace_id, internal_id) DO NOTHING`
+   * (PostgreSQL manual, INSERT, "ON CONFLICT Clause") concurrent creations of
+   * one internalId make one tenant; the others wait for its commit and get
+   * `undefined`, so the caller decides between 409 and the existing tenant.
+   * @returns the new row, or undefined when the internalId is taken.
+   * @throws DomainException 422 when `fields` break the workspace's schema.
+   */
+  async insertTenant(
+    manager: EntityManager,
+    workspace: Pick<Workspace, 'id' | 'tenantFieldSchema'>,
+    tenant: NewTenant,
+    actor: 'admin' | 'token',
+  ): Promise<TenantRow | undefined> {
+    this.fieldsValidator.assertFields(workspace.tenantFieldSchema, tenant.fields);
+    const [row] = await manager.query<TenantRow[]>(
+      `INSERT INTO tenants (workspace_id, internal_id, name, fields, sealed_credentials, ai_credits_rolling_30_day_limit)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (workspace_id, internal_id) DO NOTHING
+       RETURNING ${TENANT_COLUMNS}`,
+      [
+        workspace.id,
+        tenant.internalId,
+        tenant.name,
+        JSON.stringify(tenant.fields),
+        tenant.sealedCredentials,
+        tenant.aiCreditsRolling30DayLimit,
+      ],
+    );
+    if (!row) return undefined;
+    await this.activity.record(manager, { workspaceId: workspace.id, tenantId: row.id, type: 'tenant.created', actor });
+    await this.events.enqueue(manager, {
+      workspaceId: workspace.id,
+      tenantId: row.id,
+      type: 'tenant.created',
+      data: { internalId: row.internal_id },
+    });
+    return row;
   }
 
   async update(principal: WorkspacePrincipal, id: string, dto: UpdateTenantDto | ReplaceTenantDto, replace: boolean) {

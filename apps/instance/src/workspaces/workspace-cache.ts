@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { BoundedCache } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
 import { Workspace } from './workspace.entity.js';
@@ -14,17 +15,16 @@ const LIMIT = 10_000;
  */
 @Injectable()
 export class WorkspaceCache {
-  private readonly entries = new Map<string, { workspace: Workspace | null; expiresAt: number }>();
+  /** A key this instance does not hold is remembered too (null), so unknown issuers cost no query each. */
+  private readonly entries = new BoundedCache<string, Workspace | null>({ max: LIMIT, ttlMs: TTL_MS });
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async byKey(key: string): Promise<Workspace | null> {
-    const now = Date.now();
     const cached = this.entries.get(key);
-    if (cached && cached.expiresAt > now) return cached.workspace;
+    if (cached !== undefined) return cached;
     const workspace = await this.dataSource.getRepository(Workspace).findOneBy({ key });
-    if (this.entries.size >= LIMIT) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { workspace, expiresAt: now + TTL_MS });
+    this.entries.set(key, workspace);
     return workspace;
   }
 
