@@ -1,6 +1,7 @@
-import { BadRequestException, type ExecutionContext } from '@nestjs/common';
+import { BadRequestException, Body, type ExecutionContext, Param, ParseUUIDPipe } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainException, Public } from '@switchboard/server';
+import { IsString, Length } from 'class-validator';
 
 import type { OrgAccessService } from '../orgs/org-access.service.js';
 import type { OrgRole } from '../orgs/org-role.js';
@@ -14,7 +15,16 @@ const ORG = '11111111-1111-4111-8111-111111111111';
 const WORKSPACE = '22222222-2222-4222-8222-222222222222';
 const ALICE = '33333333-3333-4333-8333-333333333333';
 
+class RenameDto {
+  @IsString() @Length(1, 10) name!: string;
+}
+
 class Routes {
+  @Access('org owner', orgIn.param('orgId')) rename(
+    @Param('orgId', ParseUUIDPipe) _orgId: string,
+    @Body() _body: RenameDto,
+  ): void {}
+
   @Access('any user') anyUser(): void {}
   @Access('platform admin') platformAdmin(): void {}
   @Access('org owner', orgIn.param('orgId')) ownerByParam(): void {}
@@ -170,5 +180,17 @@ describe('AccessGuard', () => {
       `callerRole ${ORG} cached=false`,
       `callerRole ${WORKSPACE} cached=true`,
     ]);
+  });
+
+  it('answers bad input with 400 even to callers it refuses, as the pipes did before the rules moved into it', async () => {
+    const { sut } = guardWith({ [ORG]: 'admin' });
+    const rename = (orgId: string, body: unknown) => contextFor('rename', requestOf({ params: { orgId }, body }));
+    const other = '66666666-6666-4666-8666-666666666666';
+
+    expect(await statusOf(sut.canActivate(rename(other, { name: 'fine' })))).toBe(404);
+    expect(await statusOf(sut.canActivate(rename(ORG, { name: 'fine' })))).toBe(403);
+    expect(await statusOf(sut.canActivate(rename(other, { name: '' })))).toBe(400);
+    expect(await statusOf(sut.canActivate(rename(ORG, { name: 'fine', extra: 1 })))).toBe(400);
+    expect(await statusOf(sut.canActivate(rename('not-a-uuid', { name: 'fine' })))).toBe(400);
   });
 });

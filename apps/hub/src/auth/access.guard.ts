@@ -1,4 +1,4 @@
-import { type CanActivate, type ExecutionContext, Injectable, ParseUUIDPipe } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, HttpException, Injectable, ParseUUIDPipe } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainException, IS_PUBLIC } from '@switchboard/server';
 import { isUUID } from 'class-validator';
@@ -9,6 +9,7 @@ import { ORG_MANAGERS, ORG_ROLES, type OrgRole } from '../orgs/org-role.js';
 import { ACCESS_METADATA, type AccessDeclaration, type OrgAccessRule, type OrgRef } from './access.decorator.js';
 import type { RequestWithAuthorizedOrg } from './authorized-org.js';
 import type { PlatformPrincipal } from './platform-principal.js';
+import { validateRouteInputs } from './route-inputs.js';
 import { WorkspaceRoleLookup } from './workspace-role-lookup.js';
 
 /** The org roles each org rule lets through. */
@@ -26,8 +27,10 @@ type AuthorizedRequest = FastifyRequest & RequestWithAuthorizedOrg & { principal
  * (and AccessCatalog refuses to boot with one). Org rules read the org from
  * where the declaration says and answer as OrgAccessService does: 404 for a
  * non-member (existence does not leak, platform admins included), 403 for a
- * member whose role is not enough. A malformed org reference is a 400 naming
- * it, as the validation pipe would answer (guards run before pipes).
+ * member whose role is not enough. Guards run before pipes, so a request it
+ * refuses first has its inputs validated (validateRouteInputs): bad input is
+ * a 400 whoever sends it, as before the rules moved here; a malformed org
+ * reference the DTO would not catch is a 400 naming it.
  * @throws DomainException 400 validation_failed, 403 forbidden, 404 not_found;
  *   Error (500) for a route without a rule or reached without a principal.
  */
@@ -51,19 +54,35 @@ export class AccessGuard implements CanActivate {
     const principal = request.principal;
     if (!principal) throw new Error(`${route} was reached without an authenticated principal`);
 
+    try {
+      await this.enforce(route, declaration, request, principal);
+    } catch (refusal) {
+      // Bad input stays a 400 whoever sends it, as when the checks ran in the handlers, after the pipes.
+      if (refusal instanceof DomainException || refusal instanceof HttpException) await validateRouteInputs(context);
+      throw refusal;
+    }
+    return true;
+  }
+
+  private async enforce(
+    route: string,
+    declaration: AccessDeclaration,
+    request: AuthorizedRequest,
+    principal: PlatformPrincipal,
+  ): Promise<void> {
     switch (declaration.rule) {
       case 'any user':
-        return true;
+        return;
       case 'platform admin':
         if (!principal.user.isPlatformAdmin) throw DomainException.forbidden('This needs a platform admin.');
-        return true;
+        return;
       case 'org member':
       case 'org owner or admin':
       case 'org owner': {
         if (!declaration.org) throw new Error(`${route} has an org rule but names no org`);
         const allowed = ROLES_OF[declaration.rule];
         request.authorizedOrg = await this.authorizeOrg(request, declaration.org, principal.user.id, allowed);
-        return true;
+        return;
       }
     }
   }
