@@ -47,12 +47,13 @@ export class AccessGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) === true) return true;
     const declaration = this.reflector.getAllAndOverride<AccessDeclaration | undefined>(ACCESS_METADATA, targets);
-    const route = `${context.getClass().name}.${context.getHandler().name}`;
-    if (!declaration) throw new Error(`${route} declares neither @Access(...) nor @Public(): refused`);
+    // Named only for errors: the allowed path (the Hub's hottest route among them) builds no string.
+    const route = (): string => `${context.getClass().name}.${context.getHandler().name}`;
+    if (!declaration) throw new Error(`${route()} declares neither @Access(...) nor @Public(): refused`);
 
     const request = context.switchToHttp().getRequest<AuthorizedRequest>();
     const principal = request.principal;
-    if (!principal) throw new Error(`${route} was reached without an authenticated principal`);
+    if (!principal) throw new Error(`${route()} was reached without an authenticated principal`);
 
     try {
       await this.enforce(route, declaration, request, principal);
@@ -65,7 +66,7 @@ export class AccessGuard implements CanActivate {
   }
 
   private async enforce(
-    route: string,
+    route: () => string,
     declaration: AccessDeclaration,
     request: AuthorizedRequest,
     principal: PlatformPrincipal,
@@ -79,7 +80,7 @@ export class AccessGuard implements CanActivate {
       case 'org member':
       case 'org owner or admin':
       case 'org owner': {
-        if (!declaration.org) throw new Error(`${route} has an org rule but names no org`);
+        if (!declaration.org) throw new Error(`${route()} has an org rule but names no org`);
         const allowed = ROLES_OF[declaration.rule];
         request.authorizedOrg = await this.authorizeOrg(request, declaration.org, principal.user.id, allowed);
         return;
