@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 import { routesOf } from '@switchboard/server';
 
+import { AccessCatalog } from '../../apps/hub/src/auth/access-catalog.js';
 import { type HubHarness, startHub } from '../../apps/hub/test/hub-harness.js';
 import { type InstanceHarness, startInstance } from '../../apps/instance/test/instance-harness.js';
 import { FIXTURE_KEYS } from '../../apps/instance/test/workspace-fixture.js';
@@ -46,13 +47,31 @@ describe('routes and their auth rules', () => {
     return { name, documented, served: [...new Set(served)].sort() };
   };
 
+  /** The Hub's rules as its routes declare them (@Access or @Public), the metadata its AccessGuard enforces. */
+  const declaredOnHub = (): Map<string, string> =>
+    new Map(
+      hub.app
+        .get(AccessCatalog)
+        .list()
+        .map((route) => [
+          `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`,
+          route.access === 'public' ? 'public' : 'bearer',
+        ]),
+    );
+
   it('documents every route, and every documented route requires a token', async () => {
     const services = [await describeService('hub', hub), await describeService('instance', instance)];
+    const declared = declaredOnHub();
     const lines: string[] = [];
     for (const service of services) {
       const undocumented = service.served.filter((route) => !service.documented.has(route));
       expect({ service: service.name, undocumented }).toEqual({ service: service.name, undocumented: [] });
-      for (const route of service.served) lines.push(`${service.name} ${route} ${service.documented.get(route)}`);
+      for (const route of service.served) {
+        const rule = service.name === 'hub' ? declared.get(route) : service.documented.get(route);
+        // What the Hub declares is what it documents.
+        if (service.name === 'hub') expect(`${route} ${rule}`).toBe(`${route} ${service.documented.get(route)}`);
+        lines.push(`${service.name} ${route} ${rule}`);
+      }
     }
     // Deny by default: no API route is public.
     expect(lines.filter((line) => line.endsWith(' public'))).toEqual([]);

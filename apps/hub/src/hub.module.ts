@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HUB_INBOX_PREFIX } from '@switchboard/contracts';
 import { Keyring, SnapshotSigner } from '@switchboard/crypto';
@@ -7,6 +7,8 @@ import { postgresOptions } from '@switchboard/persistence';
 import { OutboundPolicy, PlatformModule } from '@switchboard/server';
 
 import { AuditLogModule } from './audit-log/audit-log.module.js';
+import { AccessGuard } from './auth/access.guard.js';
+import { AccessCatalog } from './auth/access-catalog.js';
 import { PlatformAuthGuard } from './auth/platform-auth.guard.js';
 import { HubConfig, requireSigningKey } from './config.js';
 import { HUB_ENTITIES } from './database/entities.js';
@@ -25,6 +27,7 @@ export class HubModule {
     return {
       module: HubModule,
       imports: [
+        DiscoveryModule,
         PlatformModule.forRoot({
           service: 'hub',
           logLevel: config.LOG_LEVEL,
@@ -57,7 +60,12 @@ export class HubModule {
         OrgWorkspacesModule,
         IdempotencyModule,
       ],
-      providers: [{ provide: APP_GUARD, useClass: PlatformAuthGuard }],
+      // In this order: authenticate, then enforce the route's @Access rule (deny by default).
+      providers: [
+        { provide: APP_GUARD, useClass: PlatformAuthGuard },
+        { provide: APP_GUARD, useClass: AccessGuard },
+        AccessCatalog,
+      ],
     };
   }
 }

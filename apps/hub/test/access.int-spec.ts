@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { routesOf } from '@switchboard/server';
 
 import type { AccessRule } from '../src/auth/access.decorator.js';
+import { AccessCatalog } from '../src/auth/access-catalog.js';
 import { HubFixtures, json, type OrgFixture, type TestUser } from './hub-fixtures.js';
 import { type HubHarness, startHub } from './hub-harness.js';
 
@@ -129,6 +130,8 @@ describe('Hub routes: who may call what', () => {
   let fixtures: HubFixtures;
   let operations: Map<string, Operation>;
   let served: string[];
+  /** Each route's rule as its `@Access` declares it: the metadata AccessGuard enforces. */
+  let declared: Map<string, AccessRule | 'public' | undefined>;
 
   beforeAll(async () => {
     hub = await startHub({ HUB_INSTANCE_DOWN_AFTER_MS: '3600000' });
@@ -142,6 +145,15 @@ describe('Hub routes: who may call what', () => {
       for (const [method, operation] of Object.entries(byMethod))
         operations.set(`${method.toUpperCase()} ${path}`, operation);
     }
+    declared = new Map(
+      hub.app
+        .get(AccessCatalog)
+        .list()
+        .map((route) => [
+          `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`,
+          route.access === 'public' ? 'public' : route.access?.rule,
+        ]),
+    );
     served = [
       ...new Set(
         routesOf(hub.app)
@@ -166,6 +178,9 @@ describe('Hub routes: who may call what', () => {
         continue;
       }
       if (!operation['x-required-role']) problems.push(`${route}: no x-required-role`);
+      if (operation['x-required-role'] !== declared.get(route)) {
+        problems.push(`${route}: documents ${operation['x-required-role']} but declares ${declared.get(route)}`);
+      }
       if (!operation.security?.length) problems.push(`${route}: no bearer security`);
       const success = Object.entries(operation.responses).find(([status]) => status.startsWith('2'));
       if (!success) problems.push(`${route}: no success response`);
@@ -195,7 +210,7 @@ describe('Hub routes: who may call what', () => {
   });
 
   it('matches the committed route snapshot: every route with the role it requires', () => {
-    const lines = served.map((route) => `${route.padEnd(45)} ${operations.get(route)?.['x-required-role'] ?? '?'}`);
+    const lines = served.map((route) => `${route.padEnd(45)} ${declared.get(route) ?? '?'}`);
     const snapshot = `${lines.join('\n')}\n`;
     if (process.env['UPDATE_ROUTE_SNAPSHOT'] === '1') writeFileSync(SNAPSHOT, snapshot);
     expect(snapshot).toBe(readFileSync(SNAPSHOT, 'utf8'));
@@ -236,7 +251,8 @@ describe('Hub routes: who may call what', () => {
     const mismatches: string[] = [];
     let checked = 0;
     for (const route of served) {
-      const rule = operations.get(route)!['x-required-role']!;
+      const rule = declared.get(route);
+      if (!rule || rule === 'public') throw new Error(`${route} declares no access rule`);
       const [method] = route.split(' ') as [string];
       await Promise.all(
         PRINCIPALS.map(async (principal) => {

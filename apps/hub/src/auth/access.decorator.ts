@@ -1,4 +1,4 @@
-import { applyDecorators } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -11,15 +11,68 @@ import {
 import { FieldErrorDto, ProblemDto, problemResponse } from '@switchboard/server';
 
 /**
- * Who may call a route. The services enforce it (OrgAccessService, the
- * platform-admin checks); this names it in the OpenAPI description as
- * `x-required-role`, where the route snapshot and the role-matrix test read it,
- * so the documented rule and the enforced one cannot drift apart unnoticed.
+ * Who may call a route. Declared once with `@Access(...)`: AccessGuard enforces
+ * it on every request, AccessCatalog refuses to boot a Hub with a route that
+ * declares neither a rule nor `@Public()`, the OpenAPI description names it as
+ * `x-required-role`, and the route snapshots read it from the same metadata.
  */
 export type AccessRule = 'any user' | 'platform admin' | 'org member' | 'org owner or admin' | 'org owner';
 
-export function Access(rule: AccessRule): MethodDecorator & ClassDecorator {
+/** The rules decided by the caller's role in one org. */
+export type OrgAccessRule = Extract<AccessRule, `org ${string}`>;
+
+/**
+ * Where a route names the org its rule is about: a path parameter, a body
+ * field or a query parameter holding the org's id (`via: 'org'`), or a path
+ * parameter holding the id of an org workspace, whose org counts
+ * (`via: 'org workspace'`). Ids are UUIDs.
+ */
+export interface OrgRef {
+  source: 'param' | 'body' | 'query';
+  name: string;
+  via: 'org' | 'org workspace';
+  /**
+   * Org workspaces only: the lookup may be served from the access-token issuance cache
+   * (at most ISSUANCE_CACHE_MS old, see OrgWorkspacesService), for the Hub's hottest route.
+   */
+  cached?: boolean;
+}
+
+/** The org is named by its id in the path parameter, body field or query parameter `name`. */
+export const orgIn = {
+  param: (name: string): OrgRef => ({ source: 'param', name, via: 'org' }),
+  body: (name: string): OrgRef => ({ source: 'body', name, via: 'org' }),
+  query: (name: string): OrgRef => ({ source: 'query', name, via: 'org' }),
+};
+
+/** The org is the one that owns the org workspace whose id is the path parameter `name`. */
+export function orgOfWorkspaceIn(name: string, options: { cached?: boolean } = {}): OrgRef {
+  return { source: 'param', name, via: 'org workspace', ...(options.cached ? { cached: true } : {}) };
+}
+
+/** What `@Access` records on a route handler (or controller), under ACCESS_METADATA. */
+export interface AccessDeclaration {
+  rule: AccessRule;
+  /** Present exactly for the org rules. */
+  org?: OrgRef;
+}
+
+export const ACCESS_METADATA = 'switchboard:access';
+
+/**
+ * Declares who may call a route, and so enforces it (AccessGuard):
+ * - `any user`: any authenticated platform user;
+ * - `platform admin`: users with `isPlatformAdmin`, others get 403;
+ * - `org member` / `org owner or admin` / `org owner`: members of the org named
+ *   by `org` with one of those roles; a member with another role gets 403, a
+ *   non-member (platform admins included) 404 — existence does not leak.
+ */
+export function Access(rule: 'any user' | 'platform admin'): MethodDecorator & ClassDecorator;
+export function Access(rule: OrgAccessRule, org: OrgRef): MethodDecorator & ClassDecorator;
+export function Access(rule: AccessRule, org?: OrgRef): MethodDecorator & ClassDecorator {
+  const declaration: AccessDeclaration = org ? { rule, org } : { rule };
   const decorators = [
+    SetMetadata(ACCESS_METADATA, declaration),
     ApiBearerAuth(),
     ApiExtension('x-required-role', rule),
     ApiExtraModels(ProblemDto, FieldErrorDto),

@@ -9,7 +9,8 @@ import type { PlatformPrincipal } from './platform-principal.js';
 /**
  * Global guard: every HTTP route requires a platform user token unless it is
  * marked `@Public()`. NATS handlers are not HTTP routes; they are reached only
- * by peers on the NATS cluster, whose own credentials guard it.
+ * by peers on the NATS cluster, whose own credentials guard it. Who may call
+ * the route is decided after this, by AccessGuard from the route's `@Access`.
  */
 @Injectable()
 export class PlatformAuthGuard implements CanActivate {

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Que
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiProblem, Idempotent, type Page } from '@switchboard/server';
 
-import { Access } from '../auth/access.decorator.js';
+import { Access, orgIn, orgOfWorkspaceIn } from '../auth/access.decorator.js';
 import { ApiPageResponse } from '../auth/api-page-response.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
@@ -27,7 +27,7 @@ import { OrgWorkspacesService } from './org-workspaces.service.js';
 export class OrgWorkspacesController {
   constructor(private readonly workspaces: OrgWorkspacesService) {}
 
-  @Access('org owner or admin')
+  @Access('org owner or admin', orgIn.body('orgId'))
   @Idempotent()
   @ApiProblem(503, 'no_instance_available: no instance is up and accepting new workspaces.')
   @Post()
@@ -40,17 +40,14 @@ export class OrgWorkspacesController {
     return this.workspaces.create(principal.user.id, body);
   }
 
-  @Access('org member')
+  @Access('org member', orgIn.query('orgId'))
   @Get()
   @ApiPageResponse(OrgWorkspaceDto, 'The org workspaces of an org the caller is a member of; cursor-paged.')
-  list(
-    @CurrentPrincipal() principal: PlatformPrincipal,
-    @Query() query: ListOrgWorkspacesQueryDto,
-  ): Promise<Page<OrgWorkspaceDto>> {
-    return this.workspaces.list(principal.user.id, query);
+  list(@Query() query: ListOrgWorkspacesQueryDto): Promise<Page<OrgWorkspaceDto>> {
+    return this.workspaces.list(query);
   }
 
-  @Access('org owner or admin')
+  @Access('org owner or admin', orgOfWorkspaceIn('id'))
   @Patch(':id')
   @ApiOkResponse({
     type: OrgWorkspaceDto,
@@ -64,7 +61,7 @@ export class OrgWorkspacesController {
     return this.workspaces.update(principal.user.id, id, body);
   }
 
-  @Access('org owner or admin')
+  @Access('org owner or admin', orgOfWorkspaceIn('id'))
   @Get(':id/secret')
   @ApiOkResponse({ type: WorkspaceSecretDto })
   secret(
@@ -74,7 +71,7 @@ export class OrgWorkspacesController {
     return this.workspaces.readSecret(principal.user.id, id);
   }
 
-  @Access('org owner or admin')
+  @Access('org owner or admin', orgOfWorkspaceIn('id'))
   @Idempotent()
   @Post(':id/rotate-secret')
   @HttpCode(200)
@@ -87,7 +84,7 @@ export class OrgWorkspacesController {
     return this.workspaces.rotateSecret(principal.user.id, id, body);
   }
 
-  @Access('org owner or admin')
+  @Access('org owner or admin', orgOfWorkspaceIn('id'))
   @Idempotent()
   @ApiProblem(409, 'conflict: the workspace is archived already.')
   @Post(':id/archive')
@@ -100,7 +97,7 @@ export class OrgWorkspacesController {
     return this.workspaces.setArchived(principal.user.id, id, true);
   }
 
-  @Access('org owner or admin')
+  @Access('org owner or admin', orgOfWorkspaceIn('id'))
   @Idempotent()
   @ApiProblem(409, 'conflict: the workspace is not archived.')
   @Post(':id/restore')
@@ -113,19 +110,16 @@ export class OrgWorkspacesController {
     return this.workspaces.setArchived(principal.user.id, id, false);
   }
 
-  @Access('org member')
+  @Access('org member', orgOfWorkspaceIn('id'))
   @Get(':id')
   @ApiOkResponse({ type: OrgWorkspaceDto })
-  get(
-    @CurrentPrincipal() principal: PlatformPrincipal,
-    @Param('id', new ParseUUIDPipe()) id: string,
-  ): Promise<OrgWorkspaceDto> {
-    return this.workspaces.get(principal.user.id, id);
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<OrgWorkspaceDto> {
+    return this.workspaces.get(id);
   }
 
   // Not @Idempotent(): issuing a token changes nothing, so a repeat needs no protection, and the interceptor
   // would cost this, the Hub's hottest route, about a sixth of its throughput (bench/access-token).
-  @Access('org owner or admin')
+  @Access('org owner or admin', orgOfWorkspaceIn('id', { cached: true }))
   @ApiProblem(409, 'conflict: the workspace is archived; restore it first.')
   @Post(':id/access-token')
   @HttpCode(200)

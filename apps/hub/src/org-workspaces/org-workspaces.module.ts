@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { WorkspaceRoleLookup } from '../auth/workspace-role-lookup.js';
 import { InstancesModule } from '../instances/instances.module.js';
 import { OrgsModule } from '../orgs/orgs.module.js';
 import { RoutingModule } from '../routing/routing.module.js';
@@ -10,6 +11,12 @@ import { OrgWorkspacesService } from './org-workspaces.service.js';
 @Module({
   imports: [OrgsModule, InstancesModule, RoutingModule],
   controllers: [OrgWorkspacesController],
-  providers: [OrgWorkspacesService, AccessTokenService],
+  providers: [
+    OrgWorkspacesService,
+    AccessTokenService,
+    // AccessGuard finds the org of an org workspace here.
+    { provide: WorkspaceRoleLookup, useExisting: OrgWorkspacesService },
+  ],
+  exports: [WorkspaceRoleLookup],
 })
 export class OrgWorkspacesModule {}

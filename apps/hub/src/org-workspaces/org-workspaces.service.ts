@@ -16,10 +16,11 @@ import {
 import { DataSource } from 'typeorm';
 
 import { AuditLogService } from '../audit-log/audit-log.service.js';
+import type { WorkspaceRoleLookup } from '../auth/workspace-role-lookup.js';
 import { Instance } from '../instances/instance.entity.js';
 import { InstancesService } from '../instances/instances.service.js';
 import { OrgAccessService } from '../orgs/org-access.service.js';
-import { ORG_MANAGERS, ORG_ROLES, type OrgRole } from '../orgs/org-role.js';
+import type { OrgRole } from '../orgs/org-role.js';
 import { RoutingOutboxService } from '../routing/routing-outbox.service.js';
 import { RoutingOutboxRelay } from '../routing/routing-outbox-relay.js';
 import { snapshotDigest, toSnapshot } from '../routing/workspace-snapshot.mapper.js';
@@ -70,7 +71,7 @@ export const ISSUANCE_CACHE_MS = 1000;
 const ISSUANCE_CACHE_LIMIT = 10_000;
 
 @Injectable()
-export class OrgWorkspacesService {
+export class OrgWorkspacesService implements WorkspaceRoleLookup {
   /** Workspaces by id, as issuance last read them; a configuration change drops its entry. */
   private readonly issuanceWorkspaces = new BoundedCache<string, OrgWorkspace>({
     max: ISSUANCE_CACHE_LIMIT,
@@ -95,7 +96,6 @@ export class OrgWorkspacesService {
   ) {}
 
   async create(userId: string, request: CreateOrgWorkspaceDto): Promise<CreatedOrgWorkspaceDto> {
-    await this.access.requireRole(request.orgId, userId, ORG_MANAGERS);
     const secret = generateWorkspaceSecret();
     const { workspace, instance } = await this.dataSource.transaction(async (manager) => {
       const instance = await this.instances.place(manager, request.instanceId);
@@ -133,13 +133,13 @@ export class OrgWorkspacesService {
     return { ...toOrgWorkspaceDto(workspace, instance), secret };
   }
 
-  async get(userId: string, id: string): Promise<OrgWorkspaceDto> {
-    const { workspace, instance } = await this.findVisible(userId, id);
+  /** The caller's role was checked by AccessGuard (the route's `@Access`), as for every method here. */
+  async get(id: string): Promise<OrgWorkspaceDto> {
+    const { workspace, instance } = await this.findVisible(id);
     return toOrgWorkspaceDto(workspace, instance);
   }
 
-  async list(userId: string, query: ListOrgWorkspacesQueryDto): Promise<Page<OrgWorkspaceDto>> {
-    await this.access.requireRole(query.orgId, userId, ORG_ROLES);
+  async list(query: ListOrgWorkspacesQueryDto): Promise<Page<OrgWorkspaceDto>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
     const builder = this.dataSource
@@ -232,7 +232,8 @@ export class OrgWorkspacesService {
   }
 
   async readSecret(userId: string, id: string): Promise<{ secret: string }> {
-    const workspace = await this.findManageable(userId, id);
+    const workspace = await this.dataSource.getRepository(OrgWorkspace).findOneBy({ id });
+    if (!workspace) throw DomainException.notFound('The org workspace');
     await this.audit.record(this.dataSource.manager, {
       orgId: workspace.orgId,
       actorUserId: userId,
@@ -254,7 +255,6 @@ export class OrgWorkspacesService {
     changes: Record<string, unknown>,
     change: (workspace: OrgWorkspace) => void,
   ): Promise<{ workspace: OrgWorkspace; instance: Instance }> {
-    await this.findManageable(userId, id);
     this.issuanceWorkspaces.delete(id);
     const { workspace, instance } = await this.dataSource.transaction(async (manager) => {
       const workspace = await manager.findOne(OrgWorkspace, { where: { id }, lock: { mode: 'pessimistic_write' } });
@@ -297,7 +297,9 @@ export class OrgWorkspacesService {
   }
 
   async issueAccessToken(userId: string, id: string, request: AccessTokenRequestDto): Promise<AccessTokenDto> {
-    const workspace = await this.findManageableCached(userId, id);
+    const row = await this.workspaceWithRoleCached(userId, id);
+    if (!row) throw DomainException.notFound('The org workspace');
+    const workspace = row.workspace;
     refuseArchived(workspace);
     if (request.isAdmin && (request.tenantId || request.tenantKey)) {
       throw DomainException.validation('An admin token acts on the whole workspace and names no tenant.', [
@@ -312,22 +314,29 @@ export class OrgWorkspacesService {
     return this.accessTokens.issue(workspace, request);
   }
 
-  private async findVisible(userId: string, id: string): Promise<{ workspace: OrgWorkspace; instance: Instance }> {
+  private async findVisible(id: string): Promise<{ workspace: OrgWorkspace; instance: Instance }> {
     const workspace = await this.dataSource.getRepository(OrgWorkspace).findOne({
       where: { id },
       relations: { instance: true },
     });
     if (!workspace?.instance) throw DomainException.notFound('The org workspace');
-    await this.access.requireRole(workspace.orgId, userId, ORG_ROLES, 'The org workspace');
     return { workspace, instance: workspace.instance };
   }
 
   /**
-   * The workspace, if the user may manage it: one round trip for the row and
-   * the caller's role (access-token issuance is the Hub's hottest path).
+   * WorkspaceRoleLookup, for AccessGuard: the workspace's org and the caller's
+   * role in it, in one round trip; `cached` (access-token issuance only) may
+   * answer from the issuance cache, which issueAccessToken then reads again.
    */
-  private async findManageable(userId: string, id: string): Promise<OrgWorkspace> {
-    return allowManagers(await this.workspaceWithRole(userId, id));
+  async callerRole(
+    userId: string,
+    workspaceId: string,
+    cached: boolean,
+  ): Promise<{ orgId: string; role: OrgRole | null } | undefined> {
+    const row = cached
+      ? await this.workspaceWithRoleCached(userId, workspaceId)
+      : await this.workspaceWithRole(userId, workspaceId);
+    return row && { orgId: row.workspace.orgId, role: row.callerRole };
   }
 
   /**
@@ -338,17 +347,17 @@ export class OrgWorkspacesService {
    * rotated away (still valid during the grace period), or be issued to a
    * member just demoted.
    */
-  private async findManageableCached(userId: string, id: string): Promise<OrgWorkspace> {
+  private async workspaceWithRoleCached(userId: string, id: string): Promise<WorkspaceWithRole | undefined> {
     const generation = this.access.membershipGeneration;
     const workspace = this.issuanceWorkspaces.get(id);
     const role = workspace && this.issuanceRoles.get(`${workspace.orgId}:${userId}`);
-    if (workspace && role?.generation === generation) return allowManagers({ workspace, callerRole: role.role });
+    if (workspace && role?.generation === generation) return { workspace, callerRole: role.role };
     const row = await this.workspaceWithRole(userId, id);
     if (row) {
       this.issuanceWorkspaces.set(id, row.workspace);
       this.issuanceRoles.set(`${row.workspace.orgId}:${userId}`, { role: row.callerRole, generation });
     }
-    return allowManagers(row);
+    return row;
   }
 
   private async workspaceWithRole(userId: string, id: string): Promise<WorkspaceWithRole | undefined> {
@@ -367,13 +376,6 @@ export class OrgWorkspacesService {
 interface WorkspaceWithRole {
   workspace: OrgWorkspace;
   callerRole: OrgRole | null;
-}
-
-/** 404 for a workspace that does not exist or is in an org the caller is not in; 403 below admin. */
-function allowManagers(row: WorkspaceWithRole | undefined): OrgWorkspace {
-  if (!row?.callerRole) throw DomainException.notFound('The org workspace');
-  OrgAccessService.check(row.callerRole, ORG_MANAGERS);
-  return row.workspace;
 }
 
 /** What a PATCH changed, for the audit log: settings and keys as given (none of them is a secret). */

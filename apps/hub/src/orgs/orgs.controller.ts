@@ -2,8 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Que
 import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Idempotent, type Page, PageQueryDto } from '@switchboard/server';
 
-import { Access } from '../auth/access.decorator.js';
+import { Access, orgIn } from '../auth/access.decorator.js';
 import { ApiPageResponse } from '../auth/api-page-response.decorator.js';
+import { type AuthorizedOrg, CurrentOrg } from '../auth/authorized-org.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
 import { CreateOrgDto, OrgDto } from './orgs.dto.js';
@@ -30,21 +31,22 @@ export class OrgsController {
     return this.orgs.list(principal.user.id, query);
   }
 
-  @Access('org owner or admin')
+  @Access('org owner or admin', orgIn.param('id'))
   @Patch(':id')
   @ApiOkResponse({ type: OrgDto })
   rename(
     @CurrentPrincipal() principal: PlatformPrincipal,
-    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentOrg() org: AuthorizedOrg,
+    @Param('id', new ParseUUIDPipe()) _id: string,
     @Body() body: CreateOrgDto,
   ): Promise<OrgDto> {
-    return this.orgs.rename(id, principal.user.id, body.name);
+    return this.orgs.rename(org, principal.user.id, body.name);
   }
 
-  @Access('org member')
+  @Access('org member', orgIn.param('id'))
   @Get(':id')
   @ApiOkResponse({ type: OrgDto })
-  get(@CurrentPrincipal() principal: PlatformPrincipal, @Param('id', new ParseUUIDPipe()) id: string): Promise<OrgDto> {
-    return this.orgs.get(id, principal.user.id);
+  get(@CurrentOrg() org: AuthorizedOrg, @Param('id', new ParseUUIDPipe()) _id: string): Promise<OrgDto> {
+    return this.orgs.get(org);
   }
 }

@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 
 import { AuditLogController } from '../audit-log/audit-log.controller.js';
 import { MembersController } from './members.controller.js';
+import { MembersService } from './members.service.js';
 import { OrgAccessService } from './org-access.service.js';
 import { OrgsController } from './orgs.controller.js';
 import { OrgsService } from './orgs.service.js';
 
 @Module({
   controllers: [OrgsController, MembersController, AuditLogController],
-  providers: [OrgsService, OrgAccessService],
+  providers: [OrgsService, MembersService, OrgAccessService],
   exports: [OrgAccessService],
 })
 export class OrgsModule {}

@@ -4,17 +4,16 @@ import { decodeCursor, type Page, pageLimit, type PageQueryDto, toPage } from '@
 import { DataSource } from 'typeorm';
 
 import { AuditLogService } from '../audit-log/audit-log.service.js';
+import type { AuthorizedOrg } from '../auth/authorized-org.js';
 import { Org } from './org.entity.js';
-import { OrgAccessService } from './org-access.service.js';
 import { OrgMember } from './org-member.entity.js';
-import { ORG_MANAGERS, ORG_ROLES, type OrgRole } from './org-role.js';
+import type { OrgRole } from './org-role.js';
 import type { OrgDto } from './orgs.dto.js';
 
 @Injectable()
 export class OrgsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly access: OrgAccessService,
     private readonly audit: AuditLogService,
   ) {}
 
@@ -65,8 +64,8 @@ export class OrgsService {
     );
   }
 
-  async rename(orgId: string, userId: string, name: string): Promise<OrgDto> {
-    const role = await this.access.requireRole(orgId, userId, ORG_MANAGERS);
+  /** Renames the org the caller was authorized for (AccessGuard), in one transaction with its audit entry. */
+  async rename({ orgId, role }: AuthorizedOrg, userId: string, name: string): Promise<OrgDto> {
     return this.dataSource.transaction(async (manager) => {
       const org = await manager.findOneByOrFail(Org, { id: orgId });
       const before = org.name;
@@ -84,8 +83,8 @@ export class OrgsService {
     });
   }
 
-  async get(orgId: string, userId: string): Promise<OrgDto> {
-    const role = await this.access.requireRole(orgId, userId, ORG_ROLES);
+  /** The org the caller was authorized for (AccessGuard), with the caller's role in it. */
+  async get({ orgId, role }: AuthorizedOrg): Promise<OrgDto> {
     const org = await this.dataSource.getRepository(Org).findOneByOrFail({ id: orgId });
     return toOrgDto(org, role);
   }

@@ -1,0 +1,117 @@
+import { type CanActivate, type ExecutionContext, HttpException, Injectable, ParseUUIDPipe } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { DomainException, IS_PUBLIC } from '@switchboard/server';
+import { isUUID } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
+
+import { OrgAccessService } from '../orgs/org-access.service.js';
+import { ORG_MANAGERS, ORG_ROLES, type OrgRole } from '../orgs/org-role.js';
+import { ACCESS_METADATA, type AccessDeclaration, type OrgAccessRule, type OrgRef } from './access.decorator.js';
+import type { RequestWithAuthorizedOrg } from './authorized-org.js';
+import type { PlatformPrincipal } from './platform-principal.js';
+import { validateRouteInputs } from './route-inputs.js';
+import { WorkspaceRoleLookup } from './workspace-role-lookup.js';
+
+/** The org roles each org rule lets through. */
+export const ROLES_OF: Record<OrgAccessRule, readonly OrgRole[]> = {
+  'org member': ORG_ROLES,
+  'org owner or admin': ORG_MANAGERS,
+  'org owner': ['owner'],
+};
+
+type AuthorizedRequest = FastifyRequest & RequestWithAuthorizedOrg & { principal?: PlatformPrincipal };
+
+/**
+ * Global guard, after PlatformAuthGuard: enforces the route's `@Access` rule.
+ * Deny by default: a route with neither `@Access` nor `@Public()` answers 500
+ * (and AccessCatalog refuses to boot with one). Org rules read the org from
+ * where the declaration says and answer as OrgAccessService does: 404 for a
+ * non-member (existence does not leak, platform admins included), 403 for a
+ * member whose role is not enough. Guards run before pipes, so a request it
+ * refuses first has its inputs validated (validateRouteInputs): bad input is
+ * a 400 whoever sends it, as before the rules moved here; a malformed org
+ * reference the DTO would not catch is a 400 naming it.
+ * @throws DomainException 400 validation_failed, 403 forbidden, 404 not_found;
+ *   Error (500) for a route without a rule or reached without a principal.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly access: OrgAccessService,
+    private readonly workspaces: WorkspaceRoleLookup,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() === 'rpc') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) === true) return true;
+    const declaration = this.reflector.getAllAndOverride<AccessDeclaration | undefined>(ACCESS_METADATA, targets);
+    // Named only for errors: the allowed path (the Hub's hottest route among them) builds no string.
+    const route = (): string => `${context.getClass().name}.${context.getHandler().name}`;
+    if (!declaration) throw new Error(`${route()} declares neither @Access(...) nor @Public(): refused`);
+
+    const request = context.switchToHttp().getRequest<AuthorizedRequest>();
+    const principal = request.principal;
+    if (!principal) throw new Error(`${route()} was reached without an authenticated principal`);
+
+    try {
+      await this.enforce(route, declaration, request, principal);
+    } catch (refusal) {
+      // Bad input stays a 400 whoever sends it, as when the checks ran in the handlers, after the pipes.
+      if (refusal instanceof DomainException || refusal instanceof HttpException) await validateRouteInputs(context);
+      throw refusal;
+    }
+    return true;
+  }
+
+  private async enforce(
+    route: () => string,
+    declaration: AccessDeclaration,
+    request: AuthorizedRequest,
+    principal: PlatformPrincipal,
+  ): Promise<void> {
+    switch (declaration.rule) {
+      case 'any user':
+        return;
+      case 'platform admin':
+        if (!principal.user.isPlatformAdmin) throw DomainException.forbidden('This needs a platform admin.');
+        return;
+      case 'org member':
+      case 'org owner or admin':
+      case 'org owner': {
+        if (!declaration.org) throw new Error(`${route()} has an org rule but names no org`);
+        const allowed = ROLES_OF[declaration.rule];
+        request.authorizedOrg = await this.authorizeOrg(request, declaration.org, principal.user.id, allowed);
+        return;
+      }
+    }
+  }
+
+  private async authorizeOrg(
+    request: AuthorizedRequest,
+    ref: OrgRef,
+    userId: string,
+    allowed: readonly OrgRole[],
+  ): Promise<{ orgId: string; role: OrgRole }> {
+    const id = await referencedId(request, ref);
+    if (ref.via === 'org') return { orgId: id, role: await this.access.requireRole(id, userId, allowed) };
+    const found = await this.workspaces.callerRole(userId, id, ref.cached === true);
+    if (!found?.role) throw DomainException.notFound('The org workspace');
+    return { orgId: found.orgId, role: OrgAccessService.check(found.role, allowed) };
+  }
+}
+
+/** The UUID the reference points at, refused as the pipes after the guard would refuse it. */
+async function referencedId(request: AuthorizedRequest, ref: OrgRef): Promise<string> {
+  if (ref.source === 'param') {
+    const params = request.params as Record<string, string | undefined>;
+    return (await new ParseUUIDPipe().transform(params[ref.name] ?? '', { type: 'param', data: ref.name })) as string;
+  }
+  const container = (ref.source === 'body' ? request.body : request.query) as Record<string, unknown> | undefined;
+  const value = container !== null && typeof container === 'object' ? container[ref.name] : undefined;
+  if (typeof value !== 'string' || !isUUID(value)) {
+    throw DomainException.validation(`${ref.name}: must be a UUID.`, [{ field: ref.name, message: 'must be a UUID' }]);
+  }
+  return value;
+}
