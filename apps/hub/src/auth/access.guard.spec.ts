@@ -3,12 +3,12 @@ import { Reflector } from '@nestjs/core';
 import { DomainException, Public } from '@switchboard/server';
 import { IsString, Length } from 'class-validator';
 
-import type { OrgAccessService } from '../orgs/org-access.service.js';
-import type { OrgRole } from '../orgs/org-role.js';
 import type { User } from '../users/user.entity.js';
 import { Access, orgIn, orgOfWorkspaceIn } from './access.decorator.js';
 import { AccessGuard } from './access.guard.js';
 import type { AuthorizedOrg } from './authorized-org.js';
+import type { OrgRole } from './org-role.js';
+import type { OrgRoleLookup } from './org-role-lookup.js';
 import type { WorkspaceRoleLookup } from './workspace-role-lookup.js';
 
 const ORG = '11111111-1111-4111-8111-111111111111';
@@ -73,7 +73,7 @@ function guardWith(roles: Record<string, OrgRole>, workspaces: Record<string, st
       if (!allowed.includes(role)) return Promise.reject(DomainException.forbidden('not enough'));
       return Promise.resolve(role);
     },
-  } as unknown as OrgAccessService;
+  } satisfies OrgRoleLookup;
   const lookup: WorkspaceRoleLookup = {
     callerRole: (userId, workspaceId, cached) => {
       calls.push(`callerRole ${workspaceId} cached=${cached}`);

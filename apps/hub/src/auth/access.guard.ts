@@ -4,10 +4,10 @@ import { DomainException, IS_PUBLIC } from '@switchboard/server';
 import { isUUID } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 
-import { OrgAccessService } from '../orgs/org-access.service.js';
-import { ORG_MANAGERS, ORG_ROLES, type OrgRole } from '../orgs/org-role.js';
 import { ACCESS_METADATA, type AccessDeclaration, type OrgAccessRule, type OrgRef } from './access.decorator.js';
 import type { RequestWithAuthorizedOrg } from './authorized-org.js';
+import { ORG_MANAGERS, ORG_ROLES, type OrgRole, requireOrgRole } from './org-role.js';
+import { OrgRoleLookup } from './org-role-lookup.js';
 import type { PlatformPrincipal } from './platform-principal.js';
 import { validateRouteInputs } from './route-inputs.js';
 import { WorkspaceRoleLookup } from './workspace-role-lookup.js';
@@ -25,7 +25,7 @@ type AuthorizedRequest = FastifyRequest & RequestWithAuthorizedOrg & { principal
  * Global guard, after PlatformAuthGuard: enforces the route's `@Access` rule.
  * Deny by default: a route with neither `@Access` nor `@Public()` answers 500
  * (and AccessCatalog refuses to boot with one). Org rules read the org from
- * where the declaration says and answer as OrgAccessService does: 404 for a
+ * where the declaration says and answer as OrgRoleLookup does: 404 for a
  * non-member (existence does not leak, platform admins included), 403 for a
  * member whose role is not enough. Guards run before pipes, so a request it
  * refuses first has its inputs validated (validateRouteInputs): bad input is
@@ -38,7 +38,7 @@ type AuthorizedRequest = FastifyRequest & RequestWithAuthorizedOrg & { principal
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly access: OrgAccessService,
+    private readonly access: OrgRoleLookup,
     private readonly workspaces: WorkspaceRoleLookup,
   ) {}
 
@@ -98,7 +98,7 @@ export class AccessGuard implements CanActivate {
     if (ref.via === 'org') return { orgId: id, role: await this.access.requireRole(id, userId, allowed) };
     const found = await this.workspaces.callerRole(userId, id, ref.cached === true);
     if (!found?.role) throw DomainException.notFound('The org workspace');
-    return { orgId: found.orgId, role: OrgAccessService.check(found.role, allowed) };
+    return { orgId: found.orgId, role: requireOrgRole(found.role, allowed) };
   }
 }
 

@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 
-import type { OrgRole } from '../orgs/org-role.js';
+import type { OrgRole } from './org-role.js';
 
 /** The org a route's org rule was checked against, and the caller's role in it (set by AccessGuard). */
 export interface AuthorizedOrg {

@@ -1,4 +1,4 @@
-import type { OrgRole } from '../orgs/org-role.js';
+import type { OrgRole } from './org-role.js';
 
 /**
  * How AccessGuard learns the org of an org workspace and the caller's role in

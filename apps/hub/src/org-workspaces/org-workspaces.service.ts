@@ -16,11 +16,11 @@ import {
 import { DataSource } from 'typeorm';
 
 import { AuditLogService } from '../audit-log/audit-log.service.js';
+import type { OrgRole } from '../auth/org-role.js';
 import type { WorkspaceRoleLookup } from '../auth/workspace-role-lookup.js';
 import { Instance } from '../instances/instance.entity.js';
 import { InstancesService } from '../instances/instances.service.js';
 import { OrgAccessService } from '../orgs/org-access.service.js';
-import type { OrgRole } from '../orgs/org-role.js';
 import { RoutingOutboxService } from '../routing/routing-outbox.service.js';
 import { RoutingOutboxRelay } from '../routing/routing-outbox-relay.js';
 import { snapshotDigest, toSnapshot } from '../routing/workspace-snapshot.mapper.js';
@@ -66,7 +66,7 @@ const WORKSPACE_COLUMNS = [
   'w.updated_at AS "updatedAt"',
 ].join(', ');
 
-/** See findManageableCached. */
+/** See workspaceWithRoleCached. */
 export const ISSUANCE_CACHE_MS = 1000;
 const ISSUANCE_CACHE_LIMIT = 10_000;
 

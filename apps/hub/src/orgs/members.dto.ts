@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsUUID } from 'class-validator';
 
-import { ORG_ROLES, type OrgRole } from './org-role.js';
+import { ORG_ROLES, type OrgRole } from '../auth/org-role.js';
 
 /** `POST /orgs/{orgId}/members`: an existing user joins the org with a role. */
 export class AddMemberDto {

@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainException } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import type { OrgRole } from './org-role.js';
+import { type OrgRole, requireOrgRole } from '../auth/org-role.js';
+import { OrgRoleLookup } from '../auth/org-role-lookup.js';
 
 /**
  * Decides what a user may do in an org. A user who is not a member gets 404,
@@ -11,7 +12,7 @@ import type { OrgRole } from './org-role.js';
  * not enough gets 403.
  */
 @Injectable()
-export class OrgAccessService {
+export class OrgAccessService implements OrgRoleLookup {
   /** Goes up whenever this replica changes a membership, so that caches of roles (the issuance cache) can tell they are stale. */
   membershipGeneration = 0;
 
@@ -27,14 +28,6 @@ export class OrgAccessService {
       [orgId, userId],
     );
     if (!membership) throw DomainException.notFound(what);
-    return OrgAccessService.check(membership.role, allowed);
-  }
-
-  /** 403 unless `role` is one of `allowed`. */
-  static check(role: OrgRole, allowed: readonly OrgRole[]): OrgRole {
-    if (!allowed.includes(role)) {
-      throw DomainException.forbidden(`This needs one of the org roles ${allowed.join(', ')}; you are ${role}.`);
-    }
-    return role;
+    return requireOrgRole(membership.role, allowed);
   }
 }

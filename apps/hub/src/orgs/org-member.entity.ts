@@ -1,8 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
 
+import type { OrgRole } from '../auth/org-role.js';
 import { User } from '../users/user.entity.js';
 import { Org } from './org.entity.js';
-import type { OrgRole } from './org-role.js';
 
 @Entity('org_members')
 export class OrgMember {

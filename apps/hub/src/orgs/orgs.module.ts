@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { AuditLogController } from '../audit-log/audit-log.controller.js';
+import { OrgRoleLookup } from '../auth/org-role-lookup.js';
 import { MembersController } from './members.controller.js';
 import { MembersService } from './members.service.js';
 import { OrgAccessService } from './org-access.service.js';
@@ -9,7 +10,7 @@ import { OrgsService } from './orgs.service.js';
 
 @Module({
   controllers: [OrgsController, MembersController, AuditLogController],
-  providers: [OrgsService, MembersService, OrgAccessService],
-  exports: [OrgAccessService],
+  providers: [OrgsService, MembersService, OrgAccessService, { provide: OrgRoleLookup, useExisting: OrgAccessService }],
+  exports: [OrgAccessService, OrgRoleLookup],
 })
 export class OrgsModule {}

@@ -5,9 +5,9 @@ import { DataSource } from 'typeorm';
 
 import { AuditLogService } from '../audit-log/audit-log.service.js';
 import type { AuthorizedOrg } from '../auth/authorized-org.js';
+import type { OrgRole } from '../auth/org-role.js';
 import { Org } from './org.entity.js';
 import { OrgMember } from './org-member.entity.js';
-import type { OrgRole } from './org-role.js';
 import type { OrgDto } from './orgs.dto.js';
 
 @Injectable()
