@@ -1,6 +1,6 @@
 import { connect } from '@nats-io/transport-node';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { reconcileInstanceContract } from '@switchboard/contracts';
+import { instanceInboxPrefix, reconcileInstanceContract } from '@switchboard/contracts';
 import { withClient } from '@switchboard/persistence';
 import { NatsClient } from '@switchboard/server';
 import { natsUrl, waitFor } from '@switchboard/testing';
@@ -193,13 +193,22 @@ describe('routing relay', () => {
           .findOneByOrFail({ id: first.id }),
       ),
     );
-    const reply = await hub.app
-      .get(NatsClient)
+    // As instance 'paged' asks: on its subject, with its own reply inbox (the Hub answers no other).
+    const asPaged = new NatsClient({
+      url: natsUrl(),
+      name: 'paged',
+      defaultTimeoutMs: 5000,
+      namespace: hub.namespace,
+      inboxPrefix: instanceInboxPrefix('paged'),
+    });
+    await asPaged.connect();
+    const reply = await asPaged
       .request(
         reconcileInstanceContract,
         { instanceId: 'paged', held: [{ workspaceId: first.id, version: 1, digest }] },
         { instanceId: 'paged' },
-      );
+      )
+      .finally(() => asPaged.onApplicationShutdown());
     expect(reply.snapshots).toHaveLength(100);
     expect(reply.more).toBe(true);
     expect(reply.snapshots.map((signed) => signed.snapshot.workspaceId)).not.toContain(first.id);

@@ -2,7 +2,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
 import { type MessageHandler, type NatsOptions, ServerNats } from '@nestjs/microservices';
-import { ANY_INSTANCE, fillSubject, type SubjectVariables } from '@switchboard/contracts';
+import {
+  ANY_INSTANCE,
+  fillSubject,
+  instanceInboxPrefix,
+  SUBJECT_PREFIX,
+  type SubjectVariables,
+} from '@switchboard/contracts';
 
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
 
@@ -39,6 +45,26 @@ export function currentSubjectVariables(): SubjectVariables | undefined {
  * context its headers name, and with the server's subject variables at hand
  * (`currentSubjectVariables`, read by `@HandlesContract`).
  */
+/**
+ * Why a request from an instance must not be answered, or `undefined`. A
+ * request on `…hub.instances.<id>.…` comes from instance `<id>` (only its NATS
+ * user may publish there), and its reply belongs in that instance's own inbox
+ * (`instanceInboxPrefix`). A reply subject elsewhere would have the Hub — whose
+ * `allow_responses` lets it publish to any reply subject it is handed —
+ * deliver its answer on another service's subject, where the sender itself
+ * may not publish (NATS docs, "Authorization": allow_responses).
+ */
+export function misdirectedReply(namespace: string, subject: string, reply: string | undefined): string | undefined {
+  if (reply === undefined || reply === '') return undefined;
+  const prefix = `${namespace ? `${namespace}.` : ''}${SUBJECT_PREFIX}.hub.instances.`;
+  if (!subject.startsWith(prefix)) return undefined;
+  const instanceId = subject.slice(prefix.length).split('.')[0] ?? '';
+  const inbox = `${instanceInboxPrefix(instanceId)}.`;
+  return reply.startsWith(inbox)
+    ? undefined
+    : `refused a request on ${subject}: its reply subject ${reply} is not ${instanceId}'s inbox (${inbox}…)`;
+}
+
 export class TemplatedServerNats extends ServerNats {
   private readonly replicaQueue = `replica-${randomUUID()}`;
 
@@ -59,7 +85,16 @@ export class TemplatedServerNats extends ServerNats {
     super.addHandler(pattern, callback, isEventHandler, resolved);
   }
 
-  override handleMessage(channel: string, message: { headers?: { get(name: string): string } }): Promise<unknown> {
+  override handleMessage(
+    channel: string,
+    message: { headers?: { get(name: string): string }; subject?: string; reply?: string },
+  ): Promise<unknown> {
+    // `channel` is the subscription's pattern (`…hub.instances.*.…`); the message names its own subject.
+    const misdirected = misdirectedReply(this.variables.namespace, message.subject ?? channel, message.reply);
+    if (misdirected) {
+      this.logger.warn(misdirected);
+      return Promise.resolve();
+    }
     const id = correlationIdFrom(message.headers?.get(CORRELATION_HEADER));
     return withCorrelationId(id, () =>
       withSubjectVariables(this.variables, () => super.handleMessage(channel, message) as Promise<unknown>),
