@@ -294,6 +294,25 @@ describe('the input edge', () => {
     });
   });
 
+  describe('bytes that are not UTF-8', () => {
+    it.each([
+      ['a stray 0xFF 0xFE', Buffer.from([0xff, 0xfe])],
+      ['an encoded surrogate (ED A0 80)', Buffer.from([0xed, 0xa0, 0x80])],
+      ['an overlong NUL (C0 80)', Buffer.from([0xc0, 0x80])],
+    ])('%s in a JSON string is a 400 malformed_request, not a silent U+FFFD', async (_, bytes) => {
+      const body = Buffer.concat([Buffer.from('{"name":"a'), bytes, Buffer.from('b"}')]);
+      const response = await raw(
+        hub.url,
+        'POST',
+        '/orgs',
+        { authorization: `Bearer ${ownerToken}`, 'content-type': 'application/json' },
+        body,
+      );
+      expect(response).toMatchObject({ status: 400, body: { status: 400, code: 'malformed_request' } });
+      expect(response.contentType).toMatch(/^application\/problem\+json/);
+    });
+  });
+
   describe('unique constraints under concurrency', () => {
     const race = async (times: number, send: () => Promise<Response>) => {
       const responses = await Promise.all(Array.from({ length: times }, send));

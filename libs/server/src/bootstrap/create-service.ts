@@ -37,6 +37,8 @@ const UNLOGGED = /^\/(healthz|readyz|metrics)/;
  */
 const JSON_MEDIA_TYPES = ['application/json', /^application\/[\w.!#$&^-]+\+json\s*(;|$)/i] as const;
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
+/** Decodes UTF-8 strictly: an invalid sequence throws instead of becoming U+FFFD (WHATWG Encoding, "fatal"). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** The routes an app created by createService serves (after it listens). */
 export function routesOf(app: object): ServedRoute[] {
@@ -150,13 +152,15 @@ type FastifyInstanceOf = ReturnType<NestFastifyApplication['getHttpAdapter']>['g
 /**
  * Bodies are JSON in UTF-8 (API.md, "Trust boundaries"; RFC 8259, section 8.1):
  * any other media type, or a `charset` other than UTF-8, is `415
- * unsupported_media_type`. Fastify's own JSON parser does the parsing, with
- * prototype poisoning refused.
+ * unsupported_media_type`; bytes that are not valid UTF-8 (an overlong NUL,
+ * an encoded surrogate, a stray 0xFF) are `400 malformed_request` rather than
+ * silently replaced with U+FFFD. Fastify's own JSON parser does the parsing,
+ * with prototype poisoning refused.
  */
 function acceptJsonBodiesOnly(fastify: FastifyInstanceOf): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeAllContentTypeParsers();
-  const parse: FastifyBodyParser<string> = (request, body, done) => {
+  const parse: FastifyBodyParser<Buffer> = (request, body, done) => {
     const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
       done(
@@ -170,9 +174,19 @@ function acceptJsonBodiesOnly(fastify: FastifyInstanceOf): void {
       );
       return;
     }
-    void parseJson(request, body, done);
+    let text: string;
+    try {
+      text = STRICT_UTF8.decode(body);
+    } catch {
+      done(
+        new DomainException(400, ErrorCode.MalformedRequest, 'Bad Request', 'The body is not valid UTF-8.'),
+        undefined,
+      );
+      return;
+    }
+    void parseJson(request, text, done);
   };
-  for (const type of JSON_MEDIA_TYPES) fastify.addContentTypeParser(type, { parseAs: 'string' }, parse);
+  for (const type of JSON_MEDIA_TYPES) fastify.addContentTypeParser(type, { parseAs: 'buffer' }, parse);
   // Any other content type: refused when a body comes with it; a request without one (Membrane's
   // SDK sends POST …/restore with a form content type and no body) goes on as if it had none.
   fastify.addContentTypeParser('*', (request, _payload, done) => {
