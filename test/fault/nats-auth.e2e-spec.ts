@@ -115,6 +115,11 @@ describe('NATS with the shipped authorization', () => {
     await waitFor(async () => ((await syncOf()).state === 'synced' ? true : undefined), {
       what: 'the workspace to sync to instance-b',
     });
+    // The tests compare the registry before and after: both instances must be in it (under load one registers late).
+    await waitFor(async () => ((await instances())['instance-a'] ? true : undefined), {
+      what: 'instance-a to register with the Hub',
+      timeoutMs: 20_000,
+    });
     asInstanceA = await connect({
       servers: nats.url,
       user: 'instance-a',
