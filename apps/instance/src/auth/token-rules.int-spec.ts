@@ -68,6 +68,10 @@ describe('workspace token rules', () => {
       ['a lone surrogate in an array in fields', { tenantKey: 'good-key', fields: { tags: ['ok', '\ud83d'] } }],
       ['a NUL in sub', { sub: 'a\u0000' }],
       ['a NUL in an unknown claim', { tenantKey: 'good-key', note: '\u0000' }],
+      // What POST /tenants refuses, a token does not create either.
+      ['a name longer than 200 characters', { tenantKey: 'long-name', name: 'n'.repeat(201) }],
+      ['a name that is not a string', { tenantKey: 'object-name', name: { first: 'a' } }],
+      ['claims nested deeper than 32 levels', { tenantKey: 'deep', fields: nested(32) }],
     ])('refuses %s with 401 invalid_token, creating no tenant', async (_, claims) => {
       const before = await tenantCount();
       await expectProblem(await self(workspace.sign(claims)), 401, 'invalid_token');
@@ -133,3 +137,10 @@ describe('workspace token rules', () => {
     });
   });
 });
+
+/** `{a: {a: … {}}}` with `levels` objects, the outermost included. */
+function nested(levels: number): Record<string, unknown> {
+  let value: Record<string, unknown> = {};
+  for (let level = 1; level < levels; level++) value = { a: value };
+  return value;
+}

@@ -58,6 +58,14 @@ export class TenantResolver {
         ErrorCode.InvalidToken,
       );
     }
+    // The same bounds as POST /tenants: a token creates no tenant the API itself would refuse.
+    const name: unknown = claims.name;
+    if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 200)) {
+      throw DomainException.unauthenticated(
+        'The name claim must be a string of 1-200 characters.',
+        ErrorCode.InvalidToken,
+      );
+    }
     const fields = claims.fields;
     if (fields !== undefined && (typeof fields !== 'object' || fields === null || Array.isArray(fields))) {
       throw DomainException.unauthenticated('The fields claim must be an object.', ErrorCode.InvalidToken);
