@@ -17,10 +17,13 @@ export function IsHttpUrl(options?: ValidationOptions): PropertyDecorator {
       options: { message: '$property must be an absolute http: or https: URL', ...options },
       validator: {
         validate: (value: unknown) => {
-          if (typeof value !== 'string') return false;
+          // As written, not as the WHATWG parser repairs it: no surrounding or inner white space or
+          // control characters, and `scheme://` (the parser reads `http:/host` and `http:host` as `http://host`).
+          if (typeof value !== 'string' || !/^https?:\/\/[^\s\u0000-\u001f\u007f]+$/i.test(value)) return false;
           try {
             const url = new URL(value);
-            return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+            const portOk = url.port === '' || Number(url.port) > 0;
+            return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' && portOk;
           } catch {
             return false;
           }
