@@ -21,3 +21,4 @@ export {
 export { schemaDrift } from './schema-drift.js';
 export { type DatabaseSetupOptions, runMigrations, setupDatabase, withClient } from './setup-database.js';
 export { type ServiceDatabaseConfig, setupServiceDatabase } from './setup-service-database.js';
+export { uniqueConstraintNames } from './unique-constraint-names.js';
