@@ -22,3 +22,14 @@ export { schemaDrift } from './schema-drift.js';
 export { type DatabaseSetupOptions, runMigrations, setupDatabase, withClient } from './setup-database.js';
 export { type ServiceDatabaseConfig, setupServiceDatabase } from './setup-service-database.js';
 export { uniqueConstraintNames } from './unique-constraint-names.js';
+export {
+  type Columns,
+  execute,
+  type ExtraColumns,
+  type ExtraRow,
+  queryRow,
+  queryRows,
+  RowShapeError,
+  Table,
+  type ValueKind,
+} from './table.js';
