@@ -11,7 +11,7 @@ import { AccessGuard } from './auth/access.guard.js';
 import { AccessCatalog } from './auth/access-catalog.js';
 import { PlatformAuthGuard } from './auth/platform-auth.guard.js';
 import { HubConfig, requireSigningKey } from './config.js';
-import { HUB_ENTITIES } from './database/entities.js';
+import { HUB_ENTITIES } from './hub.entities.js';
 import { HUB_UNIQUE_CONSTRAINTS } from './database/unique-constraints.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InstancesModule } from './instances/instances.module.js';
