@@ -7,7 +7,7 @@ import { RateLimitGuard } from '../usage/rate-limit.guard.js';
 import { VerifiedTokens } from './verified-tokens.js';
 import { WorkspaceAuthGuard } from './workspace-auth.guard.js';
 import { WorkspaceJwtStrategy } from './workspace-jwt.strategy.js';
-import { WorkspaceKeys } from './workspace-keys.js';
+import { WorkspaceKeys } from '../workspaces/workspace-keys.js';
 import { WorkspaceTokenVerifier } from './workspace-token.verifier.js';
 
 @Module({

@@ -6,7 +6,7 @@ import jwt from 'jsonwebtoken';
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import type { WorkspaceCache } from '../workspaces/workspace-cache.js';
 import { VerifiedTokens } from './verified-tokens.js';
-import { WorkspaceKeys } from './workspace-keys.js';
+import { WorkspaceKeys } from '../workspaces/workspace-keys.js';
 import { WorkspaceTokenVerifier } from './workspace-token.verifier.js';
 
 describe('WorkspaceTokenVerifier', () => {

@@ -4,8 +4,8 @@ import { decodeCursor, DomainException, ErrorCode, type Page, pageLimit, toPage 
 import type { EntityManager } from 'typeorm';
 
 import { type ActivityActor, ActivityLogService } from '../activity-logs/activity-log.service.js';
-import { actedOnTenant, namedTenant, requireAdmin } from '../auth/require-admin.js';
-import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
+import { actedOnTenant, namedTenant, requireAdmin } from '../workspaces/require-admin.js';
+import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import { EventOutbox } from '../events/event-outbox.js';
 import type { IntegrationSelector } from '../integrations/integration-selector.pipe.js';

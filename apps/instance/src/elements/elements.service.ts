@@ -3,8 +3,8 @@ import { decodeCursor, DomainException, type Page, pageLimit, type PageQueryDto,
 import type { EntityManager } from 'typeorm';
 
 import { ActivityLogService } from '../activity-logs/activity-log.service.js';
-import { requireAdmin, requireTenant } from '../auth/require-admin.js';
-import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
+import { requireAdmin, requireTenant } from '../workspaces/require-admin.js';
+import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import type { ElementType } from './element-type.js';
 import type {

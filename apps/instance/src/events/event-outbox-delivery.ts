@@ -6,7 +6,7 @@ import { outboxBackoffMs, type OutboxDrainContext, OutboxDrainer, outboxLeaseSec
 import { describeError, OutboundHttp } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { liveSecrets } from '../auth/workspace-keys.js';
+import { liveSecrets } from '../workspaces/workspace-keys.js';
 import { InstanceConfig } from '../config.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import { EVENTS_CHANNEL } from './event-outbox.js';

@@ -7,7 +7,7 @@ import { DomainException, ErrorCode } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
 import { ActivityLogService } from '../activity-logs/activity-log.service.js';
-import type { TenantRef } from '../auth/workspace-principal.js';
+import type { TenantRef } from '../workspaces/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import { TenantCache } from './tenant-cache.js';

@@ -6,8 +6,8 @@ import { decodeCursor, DomainException, type Page, pageLimit, toPage } from '@sw
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { ActivityLogService } from '../activity-logs/activity-log.service.js';
-import { requireAdmin } from '../auth/require-admin.js';
-import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
+import { requireAdmin } from '../workspaces/require-admin.js';
+import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import { EventOutbox } from '../events/event-outbox.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';

@@ -11,7 +11,7 @@ import { canonicalDigest, Keyring, SnapshotVerifier } from '@switchboard/crypto'
 import { DomainException, ErrorCode } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { liveSealedSecrets } from '../auth/workspace-keys.js';
+import { liveSealedSecrets } from './workspace-keys.js';
 import { InstanceConfig } from '../config.js';
 import { WorkspaceCache } from './workspace-cache.js';
 

@@ -4,9 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainException } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import { requireAdmin } from '../auth/require-admin.js';
-import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
+import { CurrentPrincipal } from './current-principal.decorator.js';
+import { requireAdmin } from './require-admin.js';
+import type { WorkspacePrincipal } from './workspace-principal.js';
 import { TenantFieldsValidator } from '../tenants/tenant-fields.validator.js';
 import type { Workspace } from './workspace.entity.js';
 import { WorkspaceCache } from './workspace-cache.js';
