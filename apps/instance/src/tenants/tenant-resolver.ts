@@ -11,7 +11,7 @@ import type { TenantRef } from '../workspaces/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import { TenantCache } from './tenant-cache.js';
-import { TenantFieldsValidator } from './tenant-fields.validator.js';
+import { TenantFieldsValidator } from '../workspaces/tenant-fields.validator.js';
 import { TenantsService } from './tenants.service.js';
 
 interface ResolvedRow {

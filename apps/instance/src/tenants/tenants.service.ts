@@ -12,7 +12,7 @@ import { TenantScope } from '../database/tenant-scope.js';
 import { EventOutbox } from '../events/event-outbox.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import { TenantCache } from './tenant-cache.js';
-import { TenantFieldsValidator } from './tenant-fields.validator.js';
+import { TenantFieldsValidator } from '../workspaces/tenant-fields.validator.js';
 import { TENANT_COLUMNS, type TenantRow, toTenantDto } from './tenant-row.js';
 import type {
   CreateTenantDto,
