@@ -7,7 +7,7 @@ import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import { namedTenant } from '../workspaces/require-admin.js';
 import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
-import { type ActivityLogDto, ActivityLogService } from './activity-log.service.js';
+import { type ActivityLogDto, ActivityLogService } from '../journal/activity-log.service.js';
 
 export class ActivityLogQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Admin only: one tenant.' })

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 
-import { ActivityLogService } from './activity-log.service.js';
+import { ActivityLogService } from '../journal/activity-log.service.js';
 import { ActivityLogsController } from './activity-logs.controller.js';
 
 @Module({

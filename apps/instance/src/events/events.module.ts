@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { OutboundHttp, OutboundPolicy } from '@switchboard/server';
 
 import { ActivityLogsModule } from '../activity-logs/activity-logs.module.js';
-import { EventOutbox } from './event-outbox.js';
+import { EventOutbox } from '../journal/event-outbox.js';
 import { EventOutboxDelivery } from './event-outbox-delivery.js';
 import { EventSubscriptionsController } from './event-subscriptions.controller.js';
 import { EventSubscriptionsService } from './event-subscriptions.service.js';

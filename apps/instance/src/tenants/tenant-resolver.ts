@@ -6,7 +6,7 @@ import type { WorkspaceTokenClaims } from '@switchboard/contracts';
 import { DomainException, ErrorCode } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { ActivityLogService } from '../activity-logs/activity-log.service.js';
+import { ActivityLogService } from '../journal/activity-log.service.js';
 import type { TenantRef } from '../workspaces/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode } from '@switchboard/server';
 
-import { ActivityLogService } from '../activity-logs/activity-log.service.js';
+import { ActivityLogService } from '../journal/activity-log.service.js';
 import { actedOnTenant } from '../workspaces/require-admin.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
