@@ -10,6 +10,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { InstanceConfig, requireHubPublicKey } from './config.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { JournalModule } from './journal/journal.module.js';
 import { INSTANCE_ENTITIES } from './instance.entities.js';
 import { INSTANCE_UNIQUE_CONSTRAINTS } from './database/unique-constraints.js';
 import { ElementsModule } from './elements/elements.module.js';
@@ -62,6 +63,7 @@ export class InstanceModule {
           exports: [InstanceConfig, Keyring, OutboundPolicy, SnapshotVerifier],
         },
         DatabaseModule,
+        JournalModule,
         WorkspaceCoreModule,
         EventsModule,
         WorkspacesModule,

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 
-import { ActivityLogsModule } from '../activity-logs/activity-logs.module.js';
 import { SelfController } from './self.controller.js';
 import { TenantCache, TenantCacheInvalidation } from './tenant-cache.js';
 import { TenantLookupController } from './tenant-lookup.controller.js';
@@ -9,7 +8,6 @@ import { TenantsController } from './tenants.controller.js';
 import { TenantsService } from './tenants.service.js';
 
 @Module({
-  imports: [ActivityLogsModule],
   // SelfController first: its static `tenants/self` must not be read as `tenants/:id`.
   controllers: [SelfController, TenantLookupController, TenantsController, TenantCacheInvalidation],
   providers: [TenantsService, TenantResolver, TenantCache],
