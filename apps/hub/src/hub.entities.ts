@@ -1,4 +1,4 @@
-import { AuditLogEntry } from './audit-log/audit-log-entry.entity.js';
+import { AuditLogEntry } from './orgs/audit-log-entry.entity.js';
 import { IdempotencyKey } from './idempotency/idempotency-key.entity.js';
 import { Instance } from './instances/instance.entity.js';
 import { OrgWorkspace } from './org-workspaces/org-workspace.entity.js';

@@ -6,7 +6,7 @@ import { Keyring, SnapshotSigner } from '@switchboard/crypto';
 import { postgresOptions } from '@switchboard/persistence';
 import { OutboundPolicy, PlatformModule } from '@switchboard/server';
 
-import { AuditLogModule } from './audit-log/audit-log.module.js';
+import { AuditLogModule } from './orgs/audit-log.module.js';
 import { AccessGuard } from './auth/access.guard.js';
 import { AccessCatalog } from './auth/access-catalog.js';
 import { PlatformAuthGuard } from './auth/platform-auth.guard.js';

@@ -15,7 +15,7 @@ import {
 } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { AuditLogService } from '../audit-log/audit-log.service.js';
+import { AuditLogService } from '../orgs/audit-log.service.js';
 import type { OrgRole } from '../auth/org-role.js';
 import type { WorkspaceRoleLookup } from '../auth/workspace-role-lookup.js';
 import { Instance } from '../instances/instance.entity.js';

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { decodeCursor, type Page, pageLimit, type PageQueryDto, toPage } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { AuditLogService } from '../audit-log/audit-log.service.js';
+import { AuditLogService } from './audit-log.service.js';
 import type { AuthorizedOrg } from '../auth/authorized-org.js';
 import type { OrgRole } from '../auth/org-role.js';
 import { Org } from './org.entity.js';
