@@ -6,7 +6,7 @@ import { Org } from './orgs/org.entity.js';
 import { OrgMember } from './orgs/org-member.entity.js';
 import { OutboxEntry } from './routing/outbox-entry.entity.js';
 import { PersonalAccessToken } from './users/personal-access-token.entity.js';
-import { User } from './users/user.entity.js';
+import { User } from './auth/user.entity.js';
 
 /** Every entity the Hub maps; the schema-drift test compares them with the migrations. */
 export const HUB_ENTITIES = [

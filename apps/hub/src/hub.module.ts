@@ -9,7 +9,7 @@ import { OutboundPolicy, PlatformModule } from '@switchboard/server';
 import { AuditLogModule } from './orgs/audit-log.module.js';
 import { AccessGuard } from './auth/access.guard.js';
 import { AccessCatalog } from './auth/access-catalog.js';
-import { PlatformAuthGuard } from './auth/platform-auth.guard.js';
+import { PlatformAuthGuard } from './users/platform-auth.guard.js';
 import { HubConfig, requireSigningKey } from './config.js';
 import { HUB_ENTITIES } from './hub.entities.js';
 import { HUB_UNIQUE_CONSTRAINTS } from './database/unique-constraints.js';

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { DomainException, Public } from '@switchboard/server';
 import { IsString, Length } from 'class-validator';
 
-import type { User } from '../users/user.entity.js';
+import type { User } from './user.entity.js';
 import { Access, orgIn, orgOfWorkspaceIn } from './access.decorator.js';
 import { AccessGuard } from './access.guard.js';
 import type { AuthorizedOrg } from './authorized-org.js';

@@ -4,7 +4,7 @@ import { decodeCursor, DomainException, type Page, pageLimit, type PageQueryDto,
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { AuditLogService } from './audit-log.service.js';
-import { User } from '../users/user.entity.js';
+import { User } from '../auth/user.entity.js';
 import type { AddMemberDto, ChangeRoleDto, MemberDto } from './members.dto.js';
 import { OrgAccessService } from './org-access.service.js';
 import { OrgMember } from './org-member.entity.js';

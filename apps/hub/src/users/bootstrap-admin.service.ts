@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 
 import { HubConfig } from '../config.js';
 import { PersonalAccessTokensService } from './personal-access-tokens.service.js';
-import { User } from './user.entity.js';
+import { User } from '../auth/user.entity.js';
 
 /**
  * Creates the first platform admin from `HUB_BOOTSTRAP_ADMIN_EMAIL` and
