@@ -1,7 +1,7 @@
 import { AuditLogEntry } from './orgs/audit-log-entry.entity.js';
 import { IdempotencyKey } from './idempotency/idempotency-key.entity.js';
 import { Instance } from './instances/instance.entity.js';
-import { OrgWorkspace } from './org-workspaces/org-workspace.entity.js';
+import { OrgWorkspace } from './routing/org-workspace.entity.js';
 import { Org } from './orgs/org.entity.js';
 import { OrgMember } from './orgs/org-member.entity.js';
 import { OutboxEntry } from './routing/outbox-entry.entity.js';

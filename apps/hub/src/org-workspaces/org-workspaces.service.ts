@@ -25,7 +25,7 @@ import { RoutingOutboxService } from '../routing/routing-outbox.service.js';
 import { RoutingOutboxRelay } from '../routing/routing-outbox-relay.js';
 import { snapshotDigest, toSnapshot } from '../routing/workspace-snapshot.mapper.js';
 import { AccessTokenService } from './access-token.service.js';
-import { OrgWorkspace } from './org-workspace.entity.js';
+import { OrgWorkspace } from '../routing/org-workspace.entity.js';
 import type {
   ListOrgWorkspacesQueryDto,
   RotatedSecretDto,
