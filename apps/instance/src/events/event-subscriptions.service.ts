@@ -10,11 +10,11 @@ import {
 } from '@switchboard/server';
 import type { EntityManager } from 'typeorm';
 
+import { TenantScope } from '../database/tenant-scope.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
+import type { EventType } from '../journal/event-outbox.js';
 import { actedOnTenant, namedTenant } from '../workspaces/require-admin.js';
 import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
-import { TenantScope } from '../database/tenant-scope.js';
-import type { EventType } from '../journal/event-outbox.js';
 import type {
   CreateEventSubscriptionDto,
   EventSubscriptionDto,

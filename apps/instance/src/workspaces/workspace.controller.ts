@@ -6,10 +6,10 @@ import { DataSource } from 'typeorm';
 
 import { CurrentPrincipal } from './current-principal.decorator.js';
 import { requireAdmin } from './require-admin.js';
-import type { WorkspacePrincipal } from './workspace-principal.js';
 import { TenantFieldsValidator } from './tenant-fields.validator.js';
 import type { Workspace } from './workspace.entity.js';
 import { WorkspaceCache } from './workspace-cache.js';
+import type { WorkspacePrincipal } from './workspace-principal.js';
 
 export class WorkspaceDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
