@@ -4,7 +4,7 @@
  * dependency-cruiser derives folder-to-folder dependencies from the file
  * imports ("scope: folder", https://github.com/sverweij/dependency-cruiser/blob/main/doc/rules-reference.md#scope)
  * and finds their cycles. Run by `npm run lint:folders` (scripts/folder-cycles.mjs),
- * which compares them with the shrinking allow-list in folder-cycles.allowed.json.
+ * which fails on any such cycle (there is no allow-list; see ARCHITECTURE.md).
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -1,18 +1,18 @@
-// Folders inside apps/*/src that import each other (issue 11, item 7): fails on a NEW pair of
-// folders that import each other, directly or through a chain, and on a listed pair that no longer
-// does, so that the allow-list (folder-cycles.allowed.json) only ever shrinks.
+// Folders inside apps/*/src that import each other (issue 11, item 7): fails on any pair of folders
+// that import each other, directly or through a chain, naming the cycle. There is no allow-list:
+// the folders form layers (ARCHITECTURE.md), and a file that needs a folder above its own moves
+// down, or the shared piece does.
 //
 // dependency-cruiser (.dependency-cruiser.cjs) derives the folder-to-folder dependencies from the
 // file imports (type-only imports included, tests excluded); two folders are a pair when each
 // reaches the other (they are in one strongly connected component of that graph). A pair is
-// "direct" when each imports the other itself, else "chain".
+// "direct" when each imports the other itself, else "chain". Files directly in apps/<app>/src
+// (main.ts, <app>.module.ts, <app>.entities.ts, config.ts) are the root, not a folder.
 //
-// Usage: node scripts/folder-cycles.mjs [--root <dir>] [--allowed <file>]
+// Usage: node scripts/folder-cycles.mjs [--root <dir>]
 //   --root     the repository to check (default: this one; the test points it at fixtures)
-//   --allowed  the allow-list (default: <root>/folder-cycles.allowed.json)
-//   --write    rewrite the allow-list with today's pairs (only after removing a cycle)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +23,6 @@ const option = (name) => {
   return index >= 0 ? args[index + 1] : undefined;
 };
 const root = resolve(option('--root') ?? here);
-const allowedFile = resolve(option('--allowed') ?? join(root, 'folder-cycles.allowed.json'));
 const FOLDER = /^apps\/[^/]+\/src\/.+/;
 
 function fail(sentence) {
@@ -108,32 +107,15 @@ function pairsOf(graph) {
 }
 
 const graph = folderGraph();
-const found = pairsOf(graph);
-
-if (args.includes('--write')) {
-  writeFileSync(allowedFile, `${JSON.stringify(found, null, 2)}\n`);
-  console.log(`folder cycles: wrote ${Object.keys(found).length} pair(s) to ${allowedFile}`);
-  process.exit(0);
-}
-
-const allowed = existsSync(allowedFile) ? JSON.parse(readFileSync(allowedFile, 'utf8')) : {};
-const problems = [];
-for (const [pair, kind] of Object.entries(found)) {
-  const [a, b] = pair.split(' <-> ');
-  const cycle = [...pathBetween(graph, a, b), ...pathBetween(graph, b, a).slice(1)].join(' -> ');
-  if (!(pair in allowed)) problems.push(`NEW cycle (${kind}): ${cycle}`);
-  else if (allowed[pair] === 'chain' && kind === 'direct') problems.push(`now imported both ways directly: ${cycle}`);
-}
-for (const [pair, kind] of Object.entries(allowed)) {
-  if (!(pair in found)) problems.push(`no longer a cycle, remove it from the allow-list: ${pair}`);
-  else if (kind === 'direct' && found[pair] === 'chain') {
-    problems.push(`no longer imported both ways directly, mark it "chain" in the allow-list: ${pair}`);
-  }
-}
-if (problems.length > 0) {
+const found = Object.entries(pairsOf(graph));
+if (found.length > 0) {
+  const cycles = found.map(([pair, kind]) => {
+    const [a, b] = pair.split(' <-> ');
+    return `cycle (${kind}): ${[...pathBetween(graph, a, b), ...pathBetween(graph, b, a).slice(1)].join(' -> ')}`;
+  });
   fail(
-    `${problems.length} difference(s) from ${allowedFile} (it lists the known cycles and only shrinks):\n  ` +
-      problems.join('\n  '),
+    `${cycles.length} pair(s) of folders import each other; move the shared piece below both (ARCHITECTURE.md):\n  ` +
+      cycles.join('\n  '),
   );
 }
-console.log(`folder cycles: ${Object.keys(found).length} known pair(s), none new`);
+console.log('folder cycles: none (no folder inside apps/*/src imports a folder that imports it back)');

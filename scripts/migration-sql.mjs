@@ -13,7 +13,7 @@ if (app !== 'hub' && app !== 'instance') {
   console.error('usage: node scripts/migration-sql.mjs hub|instance [admin URL]');
   process.exit(2);
 }
-const { [`${app.toUpperCase()}_ENTITIES`]: entities } = await import(`../apps/${app}/dist/database/entities.js`);
+const { [`${app.toUpperCase()}_ENTITIES`]: entities } = await import(`../apps/${app}/dist/${app}.entities.js`);
 const { [`${app.toUpperCase()}_MIGRATIONS`]: migrations } = await import(`../apps/${app}/dist/migrations/index.js`);
 
 const name = `sb_migration_sql_${randomBytes(4).toString('hex')}`;

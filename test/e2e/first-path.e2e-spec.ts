@@ -45,7 +45,7 @@ describe('first path: a workspace made on the Hub appears on its instance', () =
       sync: { version: 1 },
     });
     expect(Object.keys(stack.instances)).toContain(workspace.body.instanceId);
-    expect(workspace.body.apiUrl).toBe(stack.instances[workspace.body.instanceId].url);
+    expect(workspace.body.apiUrl).toBe(stack.instances[workspace.body.instanceId]?.url);
 
     const started = Date.now();
     const synced = await waitFor(
@@ -108,7 +108,7 @@ describe('first path: a workspace made on the Hub appears on its instance', () =
     expect(unknown.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const anonymous = await call(stack.hub.url, 'GET', '/users/me');
     expect(anonymous).toMatchObject({ status: 401, body: { code: 'unauthenticated' } });
-    const instance = Object.values(stack.instances)[0];
+    const instance = Object.values(stack.instances)[0]!;
     const noToken = await call(instance.url, 'GET', '/workspace');
     expect(noToken).toMatchObject({ status: 401, body: { code: 'unauthenticated' } });
   });

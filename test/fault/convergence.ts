@@ -98,8 +98,8 @@ export function startBurst(
   const worker = async () => {
     while (next < end) {
       const seq = next++;
-      const workspace = workspaces[seq % workspaces.length];
-      const hub = hubs[seq % hubs.length];
+      const workspace = workspaces[seq % workspaces.length]!;
+      const hub = hubs[seq % hubs.length]!;
       const response = await call(hub.url, 'PATCH', `/org-workspaces/${workspace.id}`, token, {
         settings: { seq, note: `change ${seq}` },
       });

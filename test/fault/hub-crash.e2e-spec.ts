@@ -26,12 +26,12 @@ describe('the Hub killed with undelivered rows', () => {
 
   it('delivers them after it restarts', async () => {
     const { stack } = faults;
-    await stack.instances['instance-a'].stop();
+    await stack.instances['instance-a']!.stop();
     await burst([stack.hub], stack.adminToken, workspaces, 80);
     // Degraded: the changes are accepted and wait in the outbox, each workspace showing why.
     const failing = await waitFor(
       async () => {
-        const sync = await syncOf(stack, workspaces[0]);
+        const sync = await syncOf(stack, workspaces[0]!);
         return sync.lastError ? sync : undefined;
       },
       { what: 'a failed delivery to be recorded', timeoutMs: 15_000, intervalMs: 100 },
@@ -40,7 +40,7 @@ describe('the Hub killed with undelivered rows', () => {
     const pending = await withClient(stack.hubDatabase.adminUrl, (client) =>
       client.query<{ n: number }>('SELECT count(*)::int AS n FROM routing_outbox WHERE delivered_at IS NULL'),
     );
-    expect(pending.rows[0].n).toBeGreaterThanOrEqual(80);
+    expect(pending.rows[0]?.n).toBeGreaterThanOrEqual(80);
     await stack.hub.kill();
     await stack.restart('instance-a');
     await stack.restart('hub');
@@ -52,7 +52,7 @@ describe('the Hub killed with undelivered rows', () => {
         const left = await withClient(stack.hubDatabase.adminUrl, (client) =>
           client.query<{ n: number }>('SELECT count(*)::int AS n FROM routing_outbox WHERE delivered_at IS NULL'),
         );
-        return left.rows[0].n === 0 ? true : undefined;
+        return left.rows[0]?.n === 0 ? true : undefined;
       },
       { what: 'every outbox row to be marked delivered', timeoutMs: 20_000, intervalMs: 200 },
     );

@@ -26,7 +26,7 @@ describe('an instance killed in the middle of a burst of changes', () => {
     const { stack } = faults;
     const running = startBurst([stack.hub], stack.adminToken, workspaces, 200);
     await afterChanges(running, 60);
-    await stack.instances['instance-a'].kill();
+    await stack.instances['instance-a']!.kill();
     // The Hub keeps accepting changes while the instance is dead.
     await afterChanges(running, 140);
     await stack.restart('instance-a');

@@ -55,12 +55,14 @@ describe('NATS with the shipped authorization', () => {
     );
   };
   const heldByInstanceB = async () =>
-    withClient(stack.instanceDatabases['instance-b'].adminUrl, async (client) => {
+    withClient(stack.instanceDatabases['instance-b']!.adminUrl, async (client) => {
       const result = await client.query<{ config_version: number; public_keys: string[]; name: string }>(
         'SELECT config_version, public_keys, name FROM workspaces WHERE id = $1',
         [workspace.id],
       );
-      return result.rows[0];
+      const [held] = result.rows;
+      if (!held) throw new Error(`instance-b holds no workspace ${workspace.id}`);
+      return held;
     });
   const syncOf = async () =>
     (await call(stack.hub.url, 'GET', `/org-workspaces/${workspace.id}`, stack.adminToken)).body.sync as {
@@ -158,6 +160,7 @@ describe('NATS with the shipped authorization', () => {
       );
       return result.rows;
     });
+    if (!row) throw new Error(`the Hub has no org workspace ${workspace.id}`);
     const forged = {
       workspaceId: workspace.id,
       orgId: row['org_id'],
@@ -253,8 +256,8 @@ describe('NATS with the shipped authorization', () => {
     const own = await request(register, {
       instanceId: 'instance-a',
       name: 'instance-a',
-      apiUrl: before.registry['instance-a'].apiUrl,
-      keyIds: before.registry['instance-a'].keyIds,
+      apiUrl: before.registry['instance-a']!.apiUrl,
+      keyIds: before.registry['instance-a']!.keyIds,
     });
     expect(own.err).toBeUndefined();
     expect(own.response).toMatchObject({ heartbeatIntervalMs: expect.any(Number) });

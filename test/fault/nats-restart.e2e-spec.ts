@@ -34,7 +34,7 @@ describe('the NATS server stopped and started again during a burst', () => {
     // Degraded: the Hub accepts changes; their sync stays pending, with the error.
     const degraded = await waitFor(
       async () => {
-        const sync = await syncOf(stack, workspaces[0]);
+        const sync = await syncOf(stack, workspaces[0]!);
         return sync.state === 'pending' && sync.lastError ? sync : undefined;
       },
       { what: 'a pending sync with its error while NATS is down', timeoutMs: 15_000, intervalMs: 100 },
@@ -45,6 +45,6 @@ describe('the NATS server stopped and started again during a burst', () => {
     await running.finished;
     await burst([stack.hub], stack.adminToken, workspaces, 20, { from: 160 });
     await expectConverged(stack, 40_000);
-    expect(await syncOf(stack, workspaces[0])).toMatchObject({ state: 'synced', lastError: null });
+    expect(await syncOf(stack, workspaces[0]!)).toMatchObject({ state: 'synced', lastError: null });
   }, 90_000);
 });

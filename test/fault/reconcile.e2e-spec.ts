@@ -21,13 +21,13 @@ describe('reconciliation', () => {
   });
 
   it('brings back a workspace deleted from the instance database by hand', async () => {
-    const [lost] = workspaces;
-    await withClient(stack.instanceDatabases['instance-a'].adminUrl, (client) =>
+    const lost = workspaces[0]!;
+    await withClient(stack.instanceDatabases['instance-a']!.adminUrl, (client) =>
       client.query('DELETE FROM workspaces WHERE id = $1', [lost.id]),
     );
     await waitFor(
       async () => {
-        const { rows } = await withClient(stack.instanceDatabases['instance-a'].adminUrl, (client) =>
+        const { rows } = await withClient(stack.instanceDatabases['instance-a']!.adminUrl, (client) =>
           client.query('SELECT 1 FROM workspaces WHERE id = $1', [lost.id]),
         );
         return rows.length === 1 ? true : undefined;
@@ -38,13 +38,13 @@ describe('reconciliation', () => {
   });
 
   it('heals a stale copy on the instance', async () => {
-    await withClient(stack.instanceDatabases['instance-a'].adminUrl, (client) =>
-      client.query(`UPDATE workspaces SET config_version = 0, name = 'stale' WHERE id = $1`, [workspaces[1].id]),
+    await withClient(stack.instanceDatabases['instance-a']!.adminUrl, (client) =>
+      client.query(`UPDATE workspaces SET config_version = 0, name = 'stale' WHERE id = $1`, [workspaces[1]!.id]),
     );
     await waitFor(
       async () => {
-        const { rows } = await withClient(stack.instanceDatabases['instance-a'].adminUrl, (client) =>
-          client.query<{ name: string }>('SELECT name FROM workspaces WHERE id = $1', [workspaces[1].id]),
+        const { rows } = await withClient(stack.instanceDatabases['instance-a']!.adminUrl, (client) =>
+          client.query<{ name: string }>('SELECT name FROM workspaces WHERE id = $1', [workspaces[1]!.id]),
         );
         return rows[0]?.name !== 'stale' ? true : undefined;
       },

@@ -6,7 +6,7 @@ import { NatsClient } from '@switchboard/server';
 import { natsUrl, waitFor } from '@switchboard/testing';
 import type { DataSource } from 'typeorm';
 
-import { OrgWorkspace } from '../../apps/hub/src/org-workspaces/org-workspace.entity.js';
+import { OrgWorkspace } from '../../apps/hub/src/routing/org-workspace.entity.js';
 import { snapshotDigest, toSnapshot } from '../../apps/hub/src/routing/workspace-snapshot.mapper.js';
 import { type HubHarness, startHub, TEST_ENCRYPTION_KEYS } from '../../apps/hub/test/hub-harness.js';
 import { startInstance } from '../../apps/instance/test/instance-harness.js';

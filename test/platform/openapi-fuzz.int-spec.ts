@@ -202,8 +202,8 @@ describe('every operation of both services, fuzzed from their OpenAPI documents'
     const urlValues = fc.sample(badUrlValuesForOneParameter, { seed: seed + 1, numRuns: 5_000 });
     let next = 0;
     let nextUrl = 0;
-    const take = () => values[next++ % values.length];
-    const takeUrl = () => urlValues[nextUrl++ % urlValues.length];
+    const take = () => values[next++ % values.length]!;
+    const takeUrl = () => urlValues[nextUrl++ % urlValues.length]!;
 
     const cases: FuzzCase[] = [];
     let tokenIndex = 0;
@@ -229,7 +229,7 @@ describe('every operation of both services, fuzzed from their OpenAPI documents'
             .map((parameter) => `${parameter.name}=${encodeAny(String(plausible(parameter.schema, resolve)))}`);
         const validBody = () => (body ? (plausible(body, resolve) as Record<string, unknown>) : undefined);
         const add = (varied: string, change: Partial<FuzzCase> & { jsonBody?: unknown }) => {
-          const token = tokens[tokenIndex++ % tokens.length];
+          const token = tokens[tokenIndex++ % tokens.length]!;
           const jsonBody = 'jsonBody' in change ? change.jsonBody : validBody();
           cases.push({
             service,
@@ -329,7 +329,7 @@ describe('every operation of both services, fuzzed from their OpenAPI documents'
     let index = 0;
     const worker = async () => {
       while (index < cases.length) {
-        const fuzzCase = cases[index++];
+        const fuzzCase = cases[index++]!;
         const failure = await send(fuzzCase.service === 'hub' ? hub.url : instance.url, fuzzCase);
         if (failure) {
           failures.push(`${fuzzCase.service} ${fuzzCase.method} ${fuzzCase.path} [${fuzzCase.varied}] → ${failure}`);

@@ -6,18 +6,18 @@ import { Keyring, SnapshotSigner } from '@switchboard/crypto';
 import { postgresOptions } from '@switchboard/persistence';
 import { OutboundPolicy, PlatformModule } from '@switchboard/server';
 
-import { AuditLogModule } from './audit-log/audit-log.module.js';
 import { AccessGuard } from './auth/access.guard.js';
 import { AccessCatalog } from './auth/access-catalog.js';
-import { PlatformAuthGuard } from './auth/platform-auth.guard.js';
 import { HubConfig, requireSigningKey } from './config.js';
-import { HUB_ENTITIES } from './database/entities.js';
 import { HUB_UNIQUE_CONSTRAINTS } from './database/unique-constraints.js';
+import { HUB_ENTITIES } from './hub.entities.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InstancesModule } from './instances/instances.module.js';
 import { OrgWorkspacesModule } from './org-workspaces/org-workspaces.module.js';
+import { AuditLogModule } from './orgs/audit-log.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { RoutingModule } from './routing/routing.module.js';
+import { PlatformAuthGuard } from './users/platform-auth.guard.js';
 import { UsersModule } from './users/users.module.js';
 
 /** The Hub: wiring only. Features live in their folders. */

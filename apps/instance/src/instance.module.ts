@@ -10,12 +10,13 @@ import { AuthModule } from './auth/auth.module.js';
 import { InstanceConfig, requireHubPublicKey } from './config.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { DatabaseModule } from './database/database.module.js';
-import { INSTANCE_ENTITIES } from './database/entities.js';
 import { INSTANCE_UNIQUE_CONSTRAINTS } from './database/unique-constraints.js';
 import { ElementsModule } from './elements/elements.module.js';
 import { EventsModule } from './events/events.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
+import { INSTANCE_ENTITIES } from './instance.entities.js';
 import { IntegrationsModule } from './integrations/integrations.module.js';
+import { JournalModule } from './journal/journal.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { UsageModule } from './usage/usage.module.js';
@@ -62,6 +63,7 @@ export class InstanceModule {
           exports: [InstanceConfig, Keyring, OutboundPolicy, SnapshotVerifier],
         },
         DatabaseModule,
+        JournalModule,
         WorkspaceCoreModule,
         EventsModule,
         WorkspacesModule,

@@ -373,7 +373,7 @@ const REQUESTS: Record<string, Build> = {
 };
 
 /** The route a request label exercises: its method and path, without the query. */
-const routeOf = (label: string) => label.split(' ').slice(0, 2).join(' ').split('?')[0];
+const routeOf = (label: string) => label.split(' ').slice(0, 2).join(' ').split('?')[0]!;
 const outcomeClass = (status: number) => (status >= 200 && status < 300 ? '2xx' : String(status));
 
 async function mapLimit<T>(items: T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
@@ -444,7 +444,7 @@ describe('Instance routes: who may call what', () => {
       const outcomes = await Promise.all(
         CALLERS.map(async (caller): Promise<Outcome> => {
           const [tenant, other] = await Promise.all([fixtures.tenant('owner'), fixtures.tenant('other')]);
-          const request = await REQUESTS[label]({ tenant, asAdmin: ADMIN_TOKENS.includes(caller), fixtures });
+          const request = await REQUESTS[label]!({ tenant, asAdmin: ADMIN_TOKENS.includes(caller), fixtures });
           const response = await instance.request(method, request.path, {
             token: tokens(tenant, other)[caller],
             body: request.body,

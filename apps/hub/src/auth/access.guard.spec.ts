@@ -3,12 +3,12 @@ import { Reflector } from '@nestjs/core';
 import { DomainException, Public } from '@switchboard/server';
 import { IsString, Length } from 'class-validator';
 
-import type { User } from '../users/user.entity.js';
 import { Access, orgIn, orgOfWorkspaceIn } from './access.decorator.js';
 import { AccessGuard } from './access.guard.js';
 import type { AuthorizedOrg } from './authorized-org.js';
 import type { OrgRole } from './org-role.js';
 import type { OrgRoleLookup } from './org-role-lookup.js';
+import type { User } from './user.entity.js';
 import type { WorkspaceRoleLookup } from './workspace-role-lookup.js';
 
 const ORG = '11111111-1111-4111-8111-111111111111';

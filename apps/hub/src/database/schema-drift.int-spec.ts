@@ -2,7 +2,7 @@ import { postgresOptions, schemaDrift } from '@switchboard/persistence';
 import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
 import { DataSource } from 'typeorm';
 
-import { HUB_ENTITIES } from './entities.js';
+import { HUB_ENTITIES } from '../hub.entities.js';
 
 describe('Hub schema', () => {
   let database: TestDatabase;

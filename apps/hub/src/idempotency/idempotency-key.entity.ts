@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
 
-import { User } from '../users/user.entity.js';
+import { User } from '../auth/user.entity.js';
 
 /**
  * A mutating POST made with an `Idempotency-Key`, per user: the hash of the

@@ -6,7 +6,7 @@ import { Keyring } from '@switchboard/crypto';
 import { BoundedCache, DomainException } from '@switchboard/server';
 import jwt from 'jsonwebtoken';
 
-import type { OrgWorkspace } from './org-workspace.entity.js';
+import type { OrgWorkspace } from '../routing/org-workspace.entity.js';
 import type { AccessTokenDto, AccessTokenRequestDto } from './org-workspaces.dto.js';
 
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;

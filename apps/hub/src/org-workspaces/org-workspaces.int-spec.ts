@@ -7,8 +7,8 @@ import type { DataSource } from 'typeorm';
 
 import { HubFixtures, json, type OrgFixture } from '../../test/hub-fixtures.js';
 import { type HubHarness, startHub } from '../../test/hub-harness.js';
+import { OrgWorkspace } from '../routing/org-workspace.entity.js';
 import { toSnapshot } from '../routing/workspace-snapshot.mapper.js';
-import { OrgWorkspace } from './org-workspace.entity.js';
 
 /** Org workspaces on the Hub: placement, keys, access tokens, rotation, archive, paging, secrets at rest. */
 describe('org workspaces', () => {

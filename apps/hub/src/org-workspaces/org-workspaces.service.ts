@@ -15,17 +15,17 @@ import {
 } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { AuditLogService } from '../audit-log/audit-log.service.js';
 import type { OrgRole } from '../auth/org-role.js';
 import type { WorkspaceRoleLookup } from '../auth/workspace-role-lookup.js';
 import { Instance } from '../instances/instance.entity.js';
 import { InstancesService } from '../instances/instances.service.js';
+import { AuditLogService } from '../orgs/audit-log.service.js';
 import { OrgAccessService } from '../orgs/org-access.service.js';
+import { OrgWorkspace } from '../routing/org-workspace.entity.js';
 import { RoutingOutboxService } from '../routing/routing-outbox.service.js';
 import { RoutingOutboxRelay } from '../routing/routing-outbox-relay.js';
 import { snapshotDigest, toSnapshot } from '../routing/workspace-snapshot.mapper.js';
 import { AccessTokenService } from './access-token.service.js';
-import { OrgWorkspace } from './org-workspace.entity.js';
 import type {
   ListOrgWorkspacesQueryDto,
   RotatedSecretDto,

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 
 import { HubFixtures, json, type OrgFixture } from '../../test/hub-fixtures.js';
 import { type HubHarness, startHub } from '../../test/hub-harness.js';
-import { OrgWorkspace } from './org-workspace.entity.js';
+import { OrgWorkspace } from '../routing/org-workspace.entity.js';
 
 /** One URL of every kind API.md's "Outbound URLs" refuses, with what the refusal must name. */
 const REFUSED: [string, RegExp][] = [

@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { decodeCursor, DomainException, type Page, pageLimit, type PageQueryDto, toPage } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { AuditLogService } from '../audit-log/audit-log.service.js';
-import { User } from '../users/user.entity.js';
+import { User } from '../auth/user.entity.js';
+import { AuditLogService } from './audit-log.service.js';
 import type { AddMemberDto, ChangeRoleDto, MemberDto } from './members.dto.js';
 import { OrgAccessService } from './org-access.service.js';
 import { OrgMember } from './org-member.entity.js';

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
 
 import type { OrgRole } from '../auth/org-role.js';
-import { User } from '../users/user.entity.js';
+import { User } from '../auth/user.entity.js';
 import { Org } from './org.entity.js';
 
 @Entity('org_members')

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 
-import { AuditLogController } from '../audit-log/audit-log.controller.js';
 import { OrgRoleLookup } from '../auth/org-role-lookup.js';
+import { AuditLogController } from './audit-log.controller.js';
 import { MembersController } from './members.controller.js';
 import { MembersService } from './members.service.js';
 import { OrgAccessService } from './org-access.service.js';

@@ -3,9 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { decodeCursor, type Page, pageLimit, type PageQueryDto, toPage } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { AuditLogService } from '../audit-log/audit-log.service.js';
 import type { AuthorizedOrg } from '../auth/authorized-org.js';
 import type { OrgRole } from '../auth/org-role.js';
+import { AuditLogService } from './audit-log.service.js';
 import { Org } from './org.entity.js';
 import { OrgMember } from './org-member.entity.js';
 import type { OrgDto } from './orgs.dto.js';

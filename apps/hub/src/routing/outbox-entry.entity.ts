@@ -9,7 +9,7 @@ import {
   type Relation,
 } from 'typeorm';
 
-import { OrgWorkspace } from '../org-workspaces/org-workspace.entity.js';
+import { OrgWorkspace } from './org-workspace.entity.js';
 
 /**
  * A configuration change still to deliver. Rows name a workspace and the

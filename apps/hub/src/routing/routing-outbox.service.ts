@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
-import type { OrgWorkspace } from '../org-workspaces/org-workspace.entity.js';
+import type { OrgWorkspace } from './org-workspace.entity.js';
 
 /** Postgres channel the routing outbox relay listens on; the payload is a `RoutingOutboxNotice`. */
 export const ROUTING_OUTBOX_CHANNEL = 'switchboard_routing_outbox';

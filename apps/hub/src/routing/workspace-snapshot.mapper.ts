@@ -1,7 +1,7 @@
 import type { PreviousSecret, SignedWorkspaceSnapshot, WorkspaceSnapshot } from '@switchboard/contracts';
 import { canonicalDigest, type SnapshotSigner } from '@switchboard/crypto';
 
-import type { OrgWorkspace } from '../org-workspaces/org-workspace.entity.js';
+import type { OrgWorkspace } from './org-workspace.entity.js';
 
 /** The columns of `org_workspaces` a snapshot is made of, as a raw query returns them. */
 export interface WorkspaceSnapshotRow {

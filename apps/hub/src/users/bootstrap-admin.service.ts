@@ -2,9 +2,9 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
+import { User } from '../auth/user.entity.js';
 import { HubConfig } from '../config.js';
 import { PersonalAccessTokensService } from './personal-access-tokens.service.js';
-import { User } from './user.entity.js';
 
 /**
  * Creates the first platform admin from `HUB_BOOTSTRAP_ADMIN_EMAIL` and

@@ -9,7 +9,7 @@ import {
   type Relation,
 } from 'typeorm';
 
-import { User } from './user.entity.js';
+import { User } from '../auth/user.entity.js';
 
 /** A platform user's token. Only its SHA-256 is stored; the value is shown once. */
 @Entity('personal_access_tokens')

@@ -5,8 +5,8 @@ import { BoundedCache, DomainException, ErrorCode } from '@switchboard/server';
 import { DataSource, type EntityManager, IsNull } from 'typeorm';
 
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
+import { User } from '../auth/user.entity.js';
 import { PersonalAccessToken } from './personal-access-token.entity.js';
-import { User } from './user.entity.js';
 
 /** Recognisable in logs and secret scanners: `sbp_` + 256 random bits. */
 export const TOKEN_PREFIX = 'sbp_';

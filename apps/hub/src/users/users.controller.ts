@@ -7,8 +7,8 @@ import { DataSource } from 'typeorm';
 import { Access } from '../auth/access.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
+import { User } from '../auth/user.entity.js';
 import { PersonalAccessTokensService } from './personal-access-tokens.service.js';
-import { User } from './user.entity.js';
 import { CreatedUserDto, CreateUserDto, UserDto } from './users.dto.js';
 
 @ApiTags('users')

@@ -3,11 +3,11 @@ import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nes
 import { Optional, type Page, PageQueryDto } from '@switchboard/server';
 import { IsUUID } from 'class-validator';
 
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import { namedTenant } from '../auth/require-admin.js';
-import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
-import { type ActivityLogDto, ActivityLogService } from './activity-log.service.js';
+import { type ActivityLogDto, ActivityLogService } from '../journal/activity-log.service.js';
+import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
+import { namedTenant } from '../workspaces/require-admin.js';
+import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 
 export class ActivityLogQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Admin only: one tenant.' })

@@ -1,11 +1,7 @@
 import { Module } from '@nestjs/common';
 
-import { ActivityLogService } from './activity-log.service.js';
 import { ActivityLogsController } from './activity-logs.controller.js';
 
-@Module({
-  controllers: [ActivityLogsController],
-  providers: [ActivityLogService],
-  exports: [ActivityLogService],
-})
+/** The activity log API; entries are written through ActivityLogService in the global JournalModule. */
+@Module({ controllers: [ActivityLogsController] })
 export class ActivityLogsModule {}

@@ -4,10 +4,10 @@ import { PassportModule } from '@nestjs/passport';
 
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { RateLimitGuard } from '../usage/rate-limit.guard.js';
+import { WorkspaceKeys } from '../workspaces/workspace-keys.js';
 import { VerifiedTokens } from './verified-tokens.js';
 import { WorkspaceAuthGuard } from './workspace-auth.guard.js';
 import { WorkspaceJwtStrategy } from './workspace-jwt.strategy.js';
-import { WorkspaceKeys } from './workspace-keys.js';
 import { WorkspaceTokenVerifier } from './workspace-token.verifier.js';
 
 @Module({

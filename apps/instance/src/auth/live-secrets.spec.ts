@@ -1,6 +1,6 @@
 import { Keyring } from '@switchboard/crypto';
 
-import { liveSealedSecrets, liveSecrets, nextSecretExpiry } from './workspace-keys.js';
+import { liveSealedSecrets, liveSecrets, nextSecretExpiry } from '../workspaces/workspace-keys.js';
 
 describe('live secrets of a workspace', () => {
   const keyring = Keyring.parse(Keyring.generateKeySpec('v1'));

@@ -3,7 +3,7 @@ import type { WorkspaceTokenClaims } from '@switchboard/contracts';
 import { BoundedCache } from '@switchboard/server';
 
 import type { Workspace } from '../workspaces/workspace.entity.js';
-import { nextSecretExpiry } from './workspace-keys.js';
+import { nextSecretExpiry } from '../workspaces/workspace-keys.js';
 
 /** A backstop on how long a verification is reused, whatever the token's own expiry. */
 const REUSE_MS = 60_000;

@@ -3,8 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { DomainException, ErrorCode, IS_PUBLIC } from '@switchboard/server';
 
+import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { WORKSPACE_JWT } from './workspace-jwt.strategy.js';
-import type { WorkspacePrincipal } from './workspace-principal.js';
 
 /**
  * Global guard: every HTTP route requires a workspace JWT unless it is marked

@@ -7,7 +7,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { InstanceConfig } from '../config.js';
 import { TenantResolver } from '../tenants/tenant-resolver.js';
 import { WorkspaceCache } from '../workspaces/workspace-cache.js';
-import type { WorkspacePrincipal } from './workspace-principal.js';
+import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { WorkspaceTokenVerifier } from './workspace-token.verifier.js';
 
 export const WORKSPACE_JWT = 'workspace-jwt';

@@ -5,8 +5,8 @@ import jwt from 'jsonwebtoken';
 
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import type { WorkspaceCache } from '../workspaces/workspace-cache.js';
+import { WorkspaceKeys } from '../workspaces/workspace-keys.js';
 import { VerifiedTokens } from './verified-tokens.js';
-import { WorkspaceKeys } from './workspace-keys.js';
 import { WorkspaceTokenVerifier } from './workspace-token.verifier.js';
 
 describe('WorkspaceTokenVerifier', () => {

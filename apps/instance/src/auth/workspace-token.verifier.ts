@@ -8,8 +8,8 @@ import jwt from 'jsonwebtoken';
 
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import { WorkspaceCache } from '../workspaces/workspace-cache.js';
+import { WORKSPACE_ALGORITHMS, type WorkspaceAlgorithm, WorkspaceKeys } from '../workspaces/workspace-keys.js';
 import { VerifiedTokens } from './verified-tokens.js';
-import { WORKSPACE_ALGORITHMS, type WorkspaceAlgorithm, WorkspaceKeys } from './workspace-keys.js';
 
 /**
  * Checks a workspace JWT's signature — the one place it is checked on the

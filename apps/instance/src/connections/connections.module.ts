@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 
-import { ActivityLogsModule } from '../activity-logs/activity-logs.module.js';
 import { IntegrationsModule } from '../integrations/integrations.module.js';
 import { ConnectionsController } from './connections.controller.js';
 import { ConnectionsService } from './connections.service.js';
 
-/** EventOutbox comes from the global EventsModule. */
+/** ActivityLogService and EventOutbox come from the global JournalModule. */
 @Module({
-  imports: [ActivityLogsModule, IntegrationsModule],
+  imports: [IntegrationsModule],
   controllers: [ConnectionsController],
   providers: [ConnectionsService],
 })

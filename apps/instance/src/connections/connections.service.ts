@@ -3,13 +3,13 @@ import { Keyring } from '@switchboard/crypto';
 import { decodeCursor, DomainException, ErrorCode, type Page, pageLimit, toPage } from '@switchboard/server';
 import type { EntityManager } from 'typeorm';
 
-import { type ActivityActor, ActivityLogService } from '../activity-logs/activity-log.service.js';
-import { actedOnTenant, namedTenant, requireAdmin } from '../auth/require-admin.js';
-import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
-import { EventOutbox } from '../events/event-outbox.js';
 import type { IntegrationSelector } from '../integrations/integration-selector.pipe.js';
 import { IntegrationsService } from '../integrations/integrations.service.js';
+import { type ActivityActor, ActivityLogService } from '../journal/activity-log.service.js';
+import { EventOutbox } from '../journal/event-outbox.js';
+import { actedOnTenant, namedTenant, requireAdmin } from '../workspaces/require-admin.js';
+import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { CONNECTION_COLUMNS, type ConnectionRow, toConnectionDto } from './connection-row.js';
 import type {
   ConnectionDto,

@@ -4,7 +4,7 @@ import { postgresOptions, withClient } from '@switchboard/persistence';
 import { createTestDatabase, TEST_APP, type TestDatabase } from '@switchboard/testing';
 import { DataSource } from 'typeorm';
 
-import { INSTANCE_ENTITIES } from './entities.js';
+import { INSTANCE_ENTITIES } from '../instance.entities.js';
 import { TenantScope } from './tenant-scope.js';
 
 /**

@@ -2,7 +2,7 @@ import { postgresOptions, schemaDrift } from '@switchboard/persistence';
 import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
 import { DataSource } from 'typeorm';
 
-import { INSTANCE_ENTITIES } from './entities.js';
+import { INSTANCE_ENTITIES } from '../instance.entities.js';
 
 describe('Instance schema', () => {
   let database: TestDatabase;

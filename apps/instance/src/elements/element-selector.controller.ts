@@ -2,8 +2,8 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainException } from '@switchboard/server';
 
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
+import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
+import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { CurrentElementType, ELEMENT_TYPE_NAMES, type ElementType } from './element-type.js';
 import { ElementDto, ElementSelectorQueryDto, MERGE_RULE_DOC } from './elements.dto.js';
 import { ElementsService } from './elements.service.js';

@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, type PipeTransform, Pos
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { DomainException, Idempotent, type Page, PageQueryDto } from '@switchboard/server';
 
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
+import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
+import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { CurrentElementType, ELEMENT_PATHS, type ElementType } from './element-type.js';
 import {
   CreateElementDto,

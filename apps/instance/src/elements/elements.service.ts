@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { decodeCursor, DomainException, type Page, pageLimit, type PageQueryDto, toPage } from '@switchboard/server';
 import type { EntityManager } from 'typeorm';
 
-import { ActivityLogService } from '../activity-logs/activity-log.service.js';
-import { requireAdmin, requireTenant } from '../auth/require-admin.js';
-import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
+import { ActivityLogService } from '../journal/activity-log.service.js';
+import { requireAdmin, requireTenant } from '../workspaces/require-admin.js';
+import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import type { ElementType } from './element-type.js';
 import type {
   CreateElementDto,

@@ -6,7 +6,7 @@ import { type InstanceHarness, json, startInstance } from '../../test/instance-h
 import { type ReceivedRequest, type WebhookReceiver, webhookReceiver } from '../../test/webhook-receiver.js';
 import { FIXTURE_KEYS, seedWorkspace, type WorkspaceFixture } from '../../test/workspace-fixture.js';
 import { TenantScope } from '../database/tenant-scope.js';
-import { EventOutbox } from './event-outbox.js';
+import { EventOutbox } from '../journal/event-outbox.js';
 
 const EVENTS_CONFIG = {
   // The receiver listens on loopback, which the outbound policy refuses unless allowed.

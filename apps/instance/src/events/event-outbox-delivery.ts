@@ -6,10 +6,10 @@ import { outboxBackoffMs, type OutboxDrainContext, OutboxDrainer, outboxLeaseSec
 import { describeError, OutboundHttp } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { liveSecrets } from '../auth/workspace-keys.js';
 import { InstanceConfig } from '../config.js';
 import { TenantScope } from '../database/tenant-scope.js';
-import { EVENTS_CHANNEL } from './event-outbox.js';
+import { EVENTS_CHANNEL } from '../journal/event-outbox.js';
+import { liveSecrets } from '../workspaces/workspace-keys.js';
 import { SIGNATURE_HEADER, standardWebhookHeaders, webhookSignature } from './webhook-signature.js';
 
 /** A delivery this replica leased, with its event and its target. */

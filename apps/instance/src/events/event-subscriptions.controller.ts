@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Qu
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Idempotent, type Page } from '@switchboard/server';
 
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
+import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
+import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import {
   CreateEventSubscriptionDto,
   EventSubscriptionDto,

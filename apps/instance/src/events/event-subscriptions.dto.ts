@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsHttpUrl, Optional, PageQueryDto } from '@switchboard/server';
 import { IsIn, IsString, IsUUID, MaxLength } from 'class-validator';
 
-import { EVENT_TYPES, type EventType } from './event-outbox.js';
+import { EVENT_TYPES, type EventType } from '../journal/event-outbox.js';
 
 export class EventSubscriptionDto {
   @ApiProperty({ format: 'uuid' }) id!: string;

@@ -6,7 +6,7 @@ import { type InstanceHarness, json, startInstance } from '../../test/instance-h
 import { type WebhookReceiver, webhookReceiver } from '../../test/webhook-receiver.js';
 import { FIXTURE_KEYS, seedWorkspace, type WorkspaceFixture } from '../../test/workspace-fixture.js';
 import { TenantScope } from '../database/tenant-scope.js';
-import { EventOutbox, type EventType } from './event-outbox.js';
+import { EventOutbox, type EventType } from '../journal/event-outbox.js';
 import { MAX_SUBSCRIPTIONS_PER_TENANT } from './event-subscriptions.service.js';
 
 describe('event subscriptions', () => {

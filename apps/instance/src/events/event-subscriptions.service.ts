@@ -10,11 +10,11 @@ import {
 } from '@switchboard/server';
 import type { EntityManager } from 'typeorm';
 
-import { ActivityLogService } from '../activity-logs/activity-log.service.js';
-import { actedOnTenant, namedTenant } from '../auth/require-admin.js';
-import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
-import type { EventType } from './event-outbox.js';
+import { ActivityLogService } from '../journal/activity-log.service.js';
+import type { EventType } from '../journal/event-outbox.js';
+import { actedOnTenant, namedTenant } from '../workspaces/require-admin.js';
+import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import type {
   CreateEventSubscriptionDto,
   EventSubscriptionDto,

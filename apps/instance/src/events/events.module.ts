@@ -1,19 +1,17 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { OutboundHttp, OutboundPolicy } from '@switchboard/server';
 
-import { ActivityLogsModule } from '../activity-logs/activity-logs.module.js';
-import { EventOutbox } from './event-outbox.js';
 import { EventOutboxDelivery } from './event-outbox-delivery.js';
 import { EventSubscriptionsController } from './event-subscriptions.controller.js';
 import { EventSubscriptionsService } from './event-subscriptions.service.js';
 
-/** Global so that every feature that changes a tenant or a connection can enqueue its events. */
-@Global()
+/**
+ * Event subscriptions and the delivery of the outbox. Features enqueue events
+ * through EventOutbox in the global JournalModule, not through this module.
+ */
 @Module({
-  imports: [ActivityLogsModule],
   controllers: [EventSubscriptionsController],
   providers: [
-    EventOutbox,
     EventOutboxDelivery,
     EventSubscriptionsService,
     {
@@ -22,6 +20,5 @@ import { EventSubscriptionsService } from './event-subscriptions.service.js';
       inject: [OutboundPolicy],
     },
   ],
-  exports: [EventOutbox],
 })
 export class EventsModule {}

@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { idempotencyModule } from '@switchboard/server';
 
-import { scopeOf } from '../auth/workspace-principal.js';
+import { scopeOf } from '../workspaces/workspace-principal.js';
 import { ScopedIdempotencyStore } from './scoped-idempotency.store.js';
 
 /**

@@ -3,9 +3,9 @@ import { Keyring } from '@switchboard/crypto';
 import { decodeCursor, DomainException, ErrorCode, type Page, pageLimit, toPage } from '@switchboard/server';
 import type { EntityManager } from 'typeorm';
 
-import { requireAdmin } from '../auth/require-admin.js';
-import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
+import { requireAdmin } from '../workspaces/require-admin.js';
+import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { INTEGRATION_COLUMNS, type IntegrationRow, toIntegrationDto } from './integration-row.js';
 import { describeSelector, type IntegrationSelector } from './integration-selector.pipe.js';
 import type {

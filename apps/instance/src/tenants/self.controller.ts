@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import { requireTenant } from '../auth/require-admin.js';
-import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
+import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
+import { requireTenant } from '../workspaces/require-admin.js';
+import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { TenantDto, UpdateSelfDto } from './tenants.dto.js';
 import { TenantsService } from './tenants.service.js';
 

@@ -2,9 +2,9 @@ import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Idempotent } from '@switchboard/server';
 
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import { requireAdmin } from '../auth/require-admin.js';
-import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
+import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
+import { requireAdmin } from '../workspaces/require-admin.js';
+import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { InternalIdQueryDto, ReplaceTenantDto, TenantDto, UpdateTenantDto } from './tenants.dto.js';
 import { TenantsService } from './tenants.service.js';
 

@@ -6,12 +6,12 @@ import type { WorkspaceTokenClaims } from '@switchboard/contracts';
 import { DomainException, ErrorCode } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { ActivityLogService } from '../activity-logs/activity-log.service.js';
-import type { TenantRef } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
+import { ActivityLogService } from '../journal/activity-log.service.js';
+import { TenantFieldsValidator } from '../workspaces/tenant-fields.validator.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
+import type { TenantRef } from '../workspaces/workspace-principal.js';
 import { TenantCache } from './tenant-cache.js';
-import { TenantFieldsValidator } from './tenant-fields.validator.js';
 import { TenantsService } from './tenants.service.js';
 
 interface ResolvedRow {

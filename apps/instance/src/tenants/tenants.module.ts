@@ -1,19 +1,16 @@
 import { Module } from '@nestjs/common';
 
-import { ActivityLogsModule } from '../activity-logs/activity-logs.module.js';
 import { SelfController } from './self.controller.js';
 import { TenantCache, TenantCacheInvalidation } from './tenant-cache.js';
-import { TenantFieldsValidator } from './tenant-fields.validator.js';
 import { TenantLookupController } from './tenant-lookup.controller.js';
 import { TenantResolver } from './tenant-resolver.js';
 import { TenantsController } from './tenants.controller.js';
 import { TenantsService } from './tenants.service.js';
 
 @Module({
-  imports: [ActivityLogsModule],
   // SelfController first: its static `tenants/self` must not be read as `tenants/:id`.
   controllers: [SelfController, TenantLookupController, TenantsController, TenantCacheInvalidation],
-  providers: [TenantsService, TenantResolver, TenantCache, TenantFieldsValidator],
-  exports: [TenantResolver, TenantFieldsValidator, TenantCache],
+  providers: [TenantsService, TenantResolver, TenantCache],
+  exports: [TenantResolver, TenantCache],
 })
 export class TenantsModule {}

@@ -5,14 +5,14 @@ import { queryPrepared } from '@switchboard/persistence';
 import { decodeCursor, DomainException, type Page, pageLimit, toPage } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { ActivityLogService } from '../activity-logs/activity-log.service.js';
-import { requireAdmin } from '../auth/require-admin.js';
-import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
-import { EventOutbox } from '../events/event-outbox.js';
+import { ActivityLogService } from '../journal/activity-log.service.js';
+import { EventOutbox } from '../journal/event-outbox.js';
+import { requireAdmin } from '../workspaces/require-admin.js';
+import { TenantFieldsValidator } from '../workspaces/tenant-fields.validator.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
+import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { TenantCache } from './tenant-cache.js';
-import { TenantFieldsValidator } from './tenant-fields.validator.js';
 import { TENANT_COLUMNS, type TenantRow, toTenantDto } from './tenant-row.js';
 import type {
   CreateTenantDto,

@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode } from '@switchboard/server';
 
-import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
+import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { workspaceLimit } from './workspace-limits.js';
 
 /**

@@ -2,8 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@ne
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Idempotent } from '@switchboard/server';
 
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
+import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
+import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { RecordUsageDto, UsageDto } from './usage.dto.js';
 import { UsageService } from './usage.service.js';
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode } from '@switchboard/server';
 
-import { ActivityLogService } from '../activity-logs/activity-log.service.js';
-import { actedOnTenant } from '../auth/require-admin.js';
-import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
+import { ActivityLogService } from '../journal/activity-log.service.js';
+import { actedOnTenant } from '../workspaces/require-admin.js';
+import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import type { RecordUsageDto, UsageDto } from './usage.dto.js';
 import { workspaceLimit } from './workspace-limits.js';
 

@@ -11,9 +11,9 @@ import { canonicalDigest, Keyring, SnapshotVerifier } from '@switchboard/crypto'
 import { DomainException, ErrorCode } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { liveSealedSecrets } from '../auth/workspace-keys.js';
 import { InstanceConfig } from '../config.js';
 import { WorkspaceCache } from './workspace-cache.js';
+import { liveSealedSecrets } from './workspace-keys.js';
 
 /** A `workspaces` row as the snapshot it holds is rebuilt from. */
 interface WorkspaceRow {

@@ -4,12 +4,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainException } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
-import { requireAdmin } from '../auth/require-admin.js';
-import type { WorkspacePrincipal } from '../auth/workspace-principal.js';
-import { TenantFieldsValidator } from '../tenants/tenant-fields.validator.js';
+import { CurrentPrincipal } from './current-principal.decorator.js';
+import { requireAdmin } from './require-admin.js';
+import { TenantFieldsValidator } from './tenant-fields.validator.js';
 import type { Workspace } from './workspace.entity.js';
 import { WorkspaceCache } from './workspace-cache.js';
+import type { WorkspacePrincipal } from './workspace-principal.js';
 
 export class WorkspaceDto {
   @ApiProperty({ format: 'uuid' }) id!: string;

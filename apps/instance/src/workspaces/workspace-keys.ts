@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { Keyring } from '@switchboard/crypto';
 import { BoundedCache } from '@switchboard/server';
 
-import type { Workspace } from '../workspaces/workspace.entity.js';
+import type { Workspace } from './workspace.entity.js';
 
 const LIMIT = 10_000;
 /** Material no snapshot names any more is not looked up again; an hour frees it. */

@@ -9,7 +9,7 @@ import {
   type Relation,
 } from 'typeorm';
 
-import { Org } from '../orgs/org.entity.js';
+import { Org } from './org.entity.js';
 
 /**
  * Who did what to an org and its workspaces. Append-only: a trigger refuses

@@ -1,7 +1,7 @@
 import type { WorkspaceTokenClaims } from '@switchboard/contracts';
 
 import type { Scope } from '../database/tenant-scope.js';
-import type { Workspace } from '../workspaces/workspace.entity.js';
+import type { Workspace } from './workspace.entity.js';
 
 /** The tenant a token acts as (resolved, and created on first sight, from its claims). */
 export interface TenantRef {

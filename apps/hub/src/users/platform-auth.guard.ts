@@ -3,8 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { DomainException, IS_PUBLIC } from '@switchboard/server';
 import type { FastifyRequest } from 'fastify';
 
-import { PersonalAccessTokensService } from '../users/personal-access-tokens.service.js';
-import type { PlatformPrincipal } from './platform-principal.js';
+import type { PlatformPrincipal } from '../auth/platform-principal.js';
+import { PersonalAccessTokensService } from './personal-access-tokens.service.js';
 
 /**
  * Global guard: every HTTP route requires a platform user token unless it is

@@ -1,0 +1,32 @@
+import { ActivityLog } from './activity-logs/activity-log.entity.js';
+import { Connection } from './connections/connection.entity.js';
+import { ElementCustomization } from './elements/element-customization.entity.js';
+import { ElementRevision } from './elements/element-revision.entity.js';
+import { ElementTemplate } from './elements/element-template.entity.js';
+import { EventRecord } from './events/event.entity.js';
+import { EventDelivery } from './events/event-delivery.entity.js';
+import { EventSubscription } from './events/event-subscription.entity.js';
+import { IdempotencyKey } from './idempotency/idempotency-key.entity.js';
+import { Integration } from './integrations/integration.entity.js';
+import { Tenant } from './tenants/tenant.entity.js';
+import { RateLimitWindow } from './usage/rate-limit-window.entity.js';
+import { UsageRecord } from './usage/usage-record.entity.js';
+import { Workspace } from './workspaces/workspace.entity.js';
+
+/** Every entity the instance maps; the schema-drift test compares them with the migrations. */
+export const INSTANCE_ENTITIES = [
+  Workspace,
+  Tenant,
+  UsageRecord,
+  ActivityLog,
+  RateLimitWindow,
+  Integration,
+  Connection,
+  EventRecord,
+  EventSubscription,
+  EventDelivery,
+  ElementTemplate,
+  ElementRevision,
+  ElementCustomization,
+  IdempotencyKey,
+];

@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+
+import { ActivityLogService } from './activity-log.service.js';
+import { EventOutbox } from './event-outbox.js';
+
+/**
+ * What a change leaves behind in its own transaction: an activity log entry
+ * (ActivityLogService) and the events it causes (EventOutbox). Global, and
+ * below every feature, so that tenants, connections, elements, usage and
+ * events write both without importing each other; the activity-logs feature
+ * serves the log, the events feature delivers the outbox.
+ */
+@Global()
+@Module({ providers: [ActivityLogService, EventOutbox], exports: [ActivityLogService, EventOutbox] })
+export class JournalModule {}
