@@ -152,10 +152,12 @@ describe('Dockerfile', () => {
   const stage = (name: string) => stages.find((candidate) => candidate.name === name)!;
   const runtime = stages.at(-1)!;
 
-  it('builds every stage on node:20-bookworm-slim', () => {
+  it('builds every stage on node:24-bookworm-slim pinned by digest, the major package.json requires', () => {
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe('>=24');
     for (const [index, { from }] of stages.entries()) {
       const earlier = stages.slice(0, index).map((candidate) => candidate.name);
-      expect(from === 'node:20-bookworm-slim' || earlier.includes(from)).toBe(true);
+      expect(/^node:24-bookworm-slim@sha256:[0-9a-f]{64}$/.test(from) || earlier.includes(from)).toBe(true);
     }
   });
 
