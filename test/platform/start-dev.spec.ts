@@ -38,7 +38,7 @@ async function freeBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 20_000);
     const servers = await Promise.all([0, 1, 2].map((offset) => hold(base + offset, '0.0.0.0').catch(() => undefined)));
-    await Promise.all(servers.map((server) => server && new Promise((resolve) => server.close(resolve))));
+    await Promise.all(servers.flatMap((server) => (server ? [new Promise((resolve) => server.close(resolve))] : [])));
     if (servers.every(Boolean)) return base;
   }
   throw new Error('no three consecutive free ports');

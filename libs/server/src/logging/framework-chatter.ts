@@ -19,13 +19,25 @@ export function withoutFrameworkChatter(logger: LoggerService): LoggerService {
     return typeof context === 'string' && FRAMEWORK_CHATTER.has(context);
   };
   return {
-    log: (message: unknown, ...parameters: unknown[]) =>
-      isChatter(parameters) && logger.debug ? logger.debug(message, ...parameters) : logger.log(message, ...parameters),
-    error: (message: unknown, ...parameters: unknown[]) => logger.error(message, ...parameters),
-    warn: (message: unknown, ...parameters: unknown[]) => logger.warn(message, ...parameters),
-    debug: (message: unknown, ...parameters: unknown[]) => logger.debug?.(message, ...parameters),
-    verbose: (message: unknown, ...parameters: unknown[]) => logger.verbose?.(message, ...parameters),
-    fatal: (message: unknown, ...parameters: unknown[]) => logger.fatal?.(message, ...parameters),
+    log: (message: unknown, ...parameters: unknown[]): void => {
+      if (isChatter(parameters) && logger.debug) logger.debug(message, ...parameters);
+      else logger.log(message, ...parameters);
+    },
+    error: (message: unknown, ...parameters: unknown[]): void => {
+      logger.error(message, ...parameters);
+    },
+    warn: (message: unknown, ...parameters: unknown[]): void => {
+      logger.warn(message, ...parameters);
+    },
+    debug: (message: unknown, ...parameters: unknown[]): void => {
+      logger.debug?.(message, ...parameters);
+    },
+    verbose: (message: unknown, ...parameters: unknown[]): void => {
+      logger.verbose?.(message, ...parameters);
+    },
+    fatal: (message: unknown, ...parameters: unknown[]): void => {
+      logger.fatal?.(message, ...parameters);
+    },
     setLogLevels: logger.setLogLevels?.bind(logger),
   };
 }
