@@ -5,7 +5,10 @@
 # docker-compose.yml and k8s/ set the command explicitly, so they use one image for everything,
 # including the migration step `node apps/<hub|instance>/dist/db-setup.js`.
 
-FROM node:20-bookworm-slim AS base
+# Node 24 LTS, pinned by digest: the multi-platform index of node:24-bookworm-slim when it was Node 24.18.0 (no
+# registry is reachable from where this was written, so the digest is the one public Dockerfiles record for that
+# tag; `docker buildx imagetools inspect node:24-bookworm-slim` gives the current one). Renovate/Dependabot bump it.
+FROM node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d AS base
 WORKDIR /app
 
 # Only the libs' package.json files: npm workspaces need them to install, and keeping them apart from the
@@ -17,8 +20,8 @@ RUN mkdir /manifests && for manifest in libs/*/package.json; do cp --parents "$m
 FROM base AS build
 COPY package.json package-lock.json ./
 COPY --from=manifests /manifests ./
-# The base image's npm 10 accepts the lockfile in `npm ci`; npm 11 refuses it (it wants other platforms'
-# optional binaries listed, see .ci/run), so do not upgrade npm in this image without regenerating the lockfile.
+# Exactly the lockfile (npm 11 on Node 24 accepts it as it is). Dependencies' install scripts stay off (package.json
+# `allowScripts` denies each one).
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
@@ -30,7 +33,9 @@ FROM base AS runtime
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 COPY --from=manifests /manifests ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# No optional packages: the only ones are the Node binaries package.json brings for machines without Node 24
+# (this image has it) and pg-cloudflare (Cloudflare Workers only).
+RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY --from=build /out ./
 ARG APP=hub
 ENV APP=${APP}

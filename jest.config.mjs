@@ -10,7 +10,8 @@ const common = {
   transform: { '^.+\\.ts$': ['@swc/jest', { ...swcrc, swcrc: false }] },
   moduleNameMapper: {
     // @fastify/static (serving /docs) requires content-disposition 3, which is ESM-only; Jest on
-    // Node 20 cannot require ESM, so tests get version 2: the same API, in CommonJS.
+    // Jest's own CommonJS loader cannot require ESM (Node 24's require(esm) does not apply inside it), so
+    // tests get version 2: the same API, in CommonJS.
     '^content-disposition$': '<rootDir>/node_modules/content-disposition/dist/index.js',
     '^@switchboard/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -7,11 +7,17 @@
 // Ctrl-C stops them all. The development defaults come from
 // scripts/dev-defaults.json; services accept them only because this script sets
 // SWITCHBOARD_DEV_DEFAULTS=true.
+//
+// Its ports are checked first: one in use is named and the script exits 1
+// before touching anything. It exits non-zero whenever a service (or its
+// nats-server) stops on its own, and prints its banner only once its own
+// services answer /readyz. On a terminal the services' JSON logs are shown
+// pretty (pino-pretty), one line each; otherwise they pass through as JSON.
+// SWITCHBOARD_DEV_BASE_PORT (default 8080) moves the three ports together.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 const env = process.env;
 const defaults = JSON.parse(readFileSync(new URL('./dev-defaults.json', import.meta.url), 'utf8'));
@@ -35,13 +41,18 @@ const natsPasswords = {
 
 const dbPassword = encodeURIComponent(setting('SWITCHBOARD_DB_PASSWORD'));
 const dbUrl = (role, database) => `postgres://${role}:${dbPassword}@${pgHost}:${pgPort}/${database}`;
+const basePort = Number(env.SWITCHBOARD_DEV_BASE_PORT || 8080);
+if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65533) {
+  console.error(`SWITCHBOARD_DEV_BASE_PORT must be a port number (1–65533), not ${env.SWITCHBOARD_DEV_BASE_PORT}`);
+  process.exit(1);
+}
 const services = [
   {
     name: 'hub',
-    port: 8080,
+    port: basePort,
     database: 'switchboard_hub',
     env: {
-      HUB_PORT: '8080',
+      HUB_PORT: String(basePort),
       HUB_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
       HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
       HUB_SIGNING_KEY: setting('HUB_SIGNING_KEY'),
@@ -51,12 +62,12 @@ const services = [
   },
   ...['a', 'b'].map((letter, index) => ({
     name: `instance-${letter}`,
-    port: 8081 + index,
+    port: basePort + 1 + index,
     database: `switchboard_instance_${letter}`,
     env: {
-      INSTANCE_PORT: String(8081 + index),
+      INSTANCE_PORT: String(basePort + 1 + index),
       INSTANCE_ID: `instance-${letter}`,
-      INSTANCE_API_URL: `http://localhost:${8081 + index}`,
+      INSTANCE_API_URL: `http://localhost:${basePort + 1 + index}`,
       HUB_PUBLIC_KEY: setting('HUB_PUBLIC_KEY'),
       NATS_USER: `instance-${letter}`,
       NATS_PASSWORD: natsPasswords[`NATS_INSTANCE_${letter.toUpperCase()}_PASSWORD`],
@@ -78,17 +89,37 @@ function listening(port) {
   return reachable('127.0.0.1', port);
 }
 
+/** Resolves true when a server could listen on host:port now (nothing holds it). */
+function bindable(port, host) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
 /** The first port from `from` up that nothing listens on. */
 async function freePortFrom(from) {
   for (let port = from; port < from + 100; port++) {
-    const free = await new Promise((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
+    if (await bindable(port, '127.0.0.1')) return port;
   }
   throw new Error(`no free port for nats-server from ${from}`);
+}
+
+// The services listen on 0.0.0.0 (HUB_HOST / INSTANCE_HOST): a port someone holds on any address would make
+// one of them fail, and an earlier stack on them would answer our readiness checks. Say so now instead.
+const taken = [];
+for (const service of services) {
+  if (!(await bindable(service.port, '0.0.0.0')) || (await listening(service.port))) taken.push(service);
+}
+if (taken.length > 0) {
+  for (const service of taken) {
+    console.error(
+      `port ${service.port} (${service.name}) is in use: is another npm start running? (ss -ltnp 'sport = :${service.port}' shows who holds it)`,
+    );
+  }
+  console.error('Stop it, or set SWITCHBOARD_DEV_BASE_PORT to move the three ports (hub, instance-a, instance-b).');
+  process.exit(1);
 }
 
 const missing = [];
@@ -101,7 +132,7 @@ if (env.NATS_URL) {
   const nats = new URL(env.NATS_URL);
   if (!(await reachable(nats.hostname, Number(nats.port || 4222)))) {
     missing.push(
-      `NATS is not reachable at ${env.NATS_URL}. Start it: start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log`,
+      `NATS is not reachable at ${env.NATS_URL}. Start it: start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -l /var/log/nats-server.log`,
     );
   }
 } else if (!existsSync(natsServerBin)) {
@@ -117,22 +148,19 @@ if (missing.length > 0) {
 /** The services, once started; `stop` ends them (and our nats-server). */
 const children = [];
 let stopping = false;
+/** The exit code: the worst any `stop` asked for, so that a failure is never reported as 0. */
+let exitCode = 0;
 
-// Our own nats-server with the shipped authorization, unless NATS_URL names another.
+// Our own nats-server with the shipped authorization, unless NATS_URL names another. Core NATS only:
+// Switchboard uses request/reply and publish/subscribe, no JetStream (the outboxes live in Postgres).
 let natsServer;
-let natsStore;
 let natsUrl = env.NATS_URL;
 if (!natsUrl) {
   const port = await freePortFrom(4223);
-  natsStore = mkdtempSync(join(tmpdir(), 'switchboard-nats-'));
-  natsServer = spawn(
-    natsServerBin,
-    ['-c', natsConfig, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', natsStore],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: env.PATH ?? '', ...natsPasswords },
-    },
-  );
+  natsServer = spawn(natsServerBin, ['-c', natsConfig, '-a', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { PATH: env.PATH ?? '', ...natsPasswords },
+  });
   // Its banner is long: keep its last lines, shown only if it stops on its own.
   const natsLog = [];
   natsServer.stderr.on('data', (chunk) => {
@@ -186,13 +214,39 @@ for (const service of services) {
   }
 }
 
+// On a terminal, each JSON log line of a service is shown pretty, one line each (pino-pretty, a dev
+// dependency); anything else (a stack trace printed before the logger exists) passes as it is.
+const pretty = process.stdout.isTTY && !env.NO_PRETTY_LOGS ? await prettifier() : undefined;
+
+/** pino-pretty's line formatter, or undefined (JSON logs) when it is not installed. */
+async function prettifier() {
+  try {
+    const { prettyFactory } = (await import('pino-pretty')).default;
+    return prettyFactory({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Copies a child's output to ours, line by line, prettified when `pretty` is set. */
+function relay(from, to) {
+  createInterface({ input: from, crlfDelay: Infinity }).on('line', (line) => {
+    const formatted = line.startsWith('{') ? pretty(line) : undefined;
+    to.write(formatted || `${line}\n`);
+  });
+}
+
 children.push(
   ...services.map((service) => {
     const app = service.name === 'hub' ? 'hub' : 'instance';
     const child = spawn('node', [`apps/${app}/dist/main.js`], {
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: pretty ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
       env: { ...common, ...service.env, DATABASE_URL: dbUrl('switchboard_app', service.database) },
     });
+    if (pretty) {
+      relay(child.stdout, process.stdout);
+      relay(child.stderr, process.stderr);
+    }
     child.on('exit', (code, signal) => {
       if (!stopping) {
         console.error(`${service.name} exited (${signal ?? code}); stopping the stack`);
@@ -204,20 +258,24 @@ children.push(
 );
 
 function stop(code = 0) {
+  exitCode = Math.max(exitCode, code);
+  if (stopping) return;
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
   // NATS last, so that the services can close their connections first.
   setTimeout(() => {
     natsServer?.kill('SIGTERM');
-    if (natsStore) rmSync(natsStore, { recursive: true, force: true });
-    process.exit(code);
+    process.exit(exitCode);
   }, 1500).unref();
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
+/** True once every service of ours answers /readyz 200; false when one stopped, or after 60 s. */
 async function waitReady() {
-  for (let attempt = 0; attempt < 100; attempt++) {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    // A service that exited cannot be what answers on its port: stop waiting (its exit handler stops the stack).
+    if (stopping || children.some((child) => child.exitCode !== null || child.signalCode !== null)) return false;
     const states = await Promise.all(
       services.map((service) =>
         fetch(`http://127.0.0.1:${service.port}/readyz`).then(
@@ -232,20 +290,18 @@ async function waitReady() {
   return false;
 }
 
-if (await waitReady()) {
+if ((await waitReady()) && !stopping) {
   console.log(`
 Switchboard is running:
   NATS        ${natsUrl}${natsServer ? '   (its own nats-server, with deploy/nats/nats-server.conf)' : ''}
-  Hub         http://localhost:8080   (docs: http://localhost:8080/docs)
-  instance-a  http://localhost:8081   (docs: http://localhost:8081/docs)
-  instance-b  http://localhost:8082   (docs: http://localhost:8082/docs)
+${services.map((service) => `  ${(service.name === 'hub' ? 'Hub' : service.name).padEnd(10)}  http://localhost:${service.port}   (docs: http://localhost:${service.port}/docs)`).join('\n')}
 
 Platform admin: ${adminEmail}
 Admin token:    ${adminToken}${env.HUB_BOOTSTRAP_ADMIN_TOKEN ? '' : '   (development default; set HUB_BOOTSTRAP_ADMIN_TOKEN)'}
 
-Try: curl -H "Authorization: Bearer ${adminToken}" http://localhost:8080/users/me
+Try: curl -H "Authorization: Bearer ${adminToken}" http://localhost:${basePort}/users/me
 Ctrl-C stops everything.`);
-} else {
+} else if (!stopping) {
   console.error('the services did not become ready in time');
   stop(1);
 }

@@ -1,9 +1,9 @@
-// No Docker engine or kustomize binary runs where the tests do, so these tests read the deployment files
-// instead: they parse them, render the k8s overlays, validate every object against the Kubernetes schema and
-// check every variable against the services' own config schemas.
+// No Docker engine or cluster runs where the tests do, so these tests read the deployment files instead: they
+// parse them, render the k8s overlays with the real `kubectl kustomize`, validate every object against the
+// Kubernetes schema and check every variable against the services' own config schemas.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { configVariableNames, loadConfig, secretKeysOf } from '@switchboard/config';
 import { Keyring } from '@switchboard/crypto';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { Job } from 'kubernetes-models/batch/v1/Job';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { parse } from 'yaml';
 
 import { HubConfig } from '../../apps/hub/src/config.js';
@@ -24,9 +29,11 @@ import {
   containersOf,
   imageName,
   type KubernetesObject,
+  mainContainerOf,
+  podSpecOf,
   readYaml,
   renderKustomization,
-} from './kustomize-lite.js';
+} from './manifests.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -79,11 +86,53 @@ function configProblems(app: App, env: Record<string, string>): string | undefin
 
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'batch/v1/Job': Job,
+  'networking.k8s.io/v1/Ingress': Ingress,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'v1/ConfigMap': ConfigMap,
   'v1/Secret': Secret,
   'v1/Service': Service,
+  'v1/ServiceAccount': ServiceAccount,
+  'monitoring.coreos.com/v1/ServiceMonitor': class {
+    constructor(private readonly object: any) {}
+    validate() {
+      validateServiceMonitor(this.object);
+    }
+  },
 };
+
+/**
+ * The fields of a Prometheus Operator ServiceMonitor (monitoring.coreos.com/v1) that ours uses, checked by
+ * hand: kubernetes-models has no schema for CRDs. Anything else in its spec is refused.
+ */
+function validateServiceMonitor(object: any): void {
+  const spec = object?.spec;
+  const problems: string[] = [];
+  if (typeof object?.metadata?.name !== 'string') problems.push('metadata.name must be a string');
+  if (typeof spec !== 'object' || spec === null) throw new Error('ServiceMonitor: spec must be an object');
+  for (const key of Object.keys(spec)) {
+    if (!['selector', 'endpoints', 'namespaceSelector', 'jobLabel'].includes(key))
+      problems.push(`spec.${key} is unknown`);
+  }
+  const labels = spec.selector?.matchLabels;
+  if (typeof labels !== 'object' || labels === null || Object.values(labels).some((value) => typeof value !== 'string'))
+    problems.push('spec.selector.matchLabels must map strings to strings');
+  if (!Array.isArray(spec.endpoints) || spec.endpoints.length === 0) problems.push('spec.endpoints must be a list');
+  for (const [index, endpoint] of (Array.isArray(spec.endpoints) ? spec.endpoints : []).entries()) {
+    for (const key of Object.keys(endpoint)) {
+      if (!['port', 'path', 'interval', 'scheme'].includes(key))
+        problems.push(`spec.endpoints[${index}].${key} is unknown`);
+    }
+    if (typeof endpoint.port !== 'string') problems.push(`spec.endpoints[${index}].port must be a port name`);
+    if (endpoint.path !== undefined && !/^\//.test(endpoint.path))
+      problems.push(`spec.endpoints[${index}].path must start with /`);
+    if (endpoint.interval !== undefined && !/^\d+(ms|s|m|h)$/.test(endpoint.interval))
+      problems.push(`spec.endpoints[${index}].interval must be a duration such as 30s`);
+  }
+  if (problems.length > 0) throw new Error(`ServiceMonitor ${object?.metadata?.name}: ${problems.join('; ')}`);
+}
 
 /** Validates an object against the Kubernetes schema of its apiVersion and kind; an unknown kind fails. */
 function validate(object: KubernetesObject): void {
@@ -152,10 +201,12 @@ describe('Dockerfile', () => {
   const stage = (name: string) => stages.find((candidate) => candidate.name === name)!;
   const runtime = stages.at(-1)!;
 
-  it('builds every stage on node:20-bookworm-slim', () => {
+  it('builds every stage on node:24-bookworm-slim pinned by digest, the major package.json requires', () => {
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe('>=24');
     for (const [index, { from }] of stages.entries()) {
       const earlier = stages.slice(0, index).map((candidate) => candidate.name);
-      expect(from === 'node:20-bookworm-slim' || earlier.includes(from)).toBe(true);
+      expect(/^node:24-bookworm-slim@sha256:[0-9a-f]{64}$/.test(from) || earlier.includes(from)).toBe(true);
     }
   });
 
@@ -230,7 +281,8 @@ describe('docker-compose.yml', () => {
         'postgres',
       ].sort(),
     );
-    expect(services['postgres'].image).toBe('postgres:15');
+    // Exact versions: a moving tag (postgres:15, nats:2.10-alpine) changes under a running deployment.
+    expect(services['postgres'].image).toMatch(/^postgres:15\.\d+$/);
     expect(services['postgres'].healthcheck?.test.join(' ')).toContain('pg_isready');
     for (const [app, migration] of APPS) {
       expect(switchboardCommand(services[app].command)?.script).toBe('main');
@@ -238,16 +290,17 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs NATS with JetStream and a healthcheck on its monitoring port', () => {
+  it('runs core NATS (no JetStream, which nothing uses) of an exact version, with a healthcheck on its monitoring port', () => {
     const nats = services['nats'];
-    // The default nats:2.10 image is FROM scratch: a healthcheck needs the alpine variant's wget.
-    expect(nats.image).toBe('nats:2.10-alpine');
-    expect(nats.command).toContain('-js');
+    // The default nats image is FROM scratch: a healthcheck needs the alpine variant's wget.
+    expect(nats.image).toMatch(/^nats:2\.\d+\.\d+-alpine$/);
+    expect(nats.command).not.toContain('-js');
+    expect(nats.command).not.toContain('--jetstream');
     expect(nats.command?.join(' ')).toContain('-m 8222');
     expect(nats.healthcheck?.test.join(' ')).toContain(':8222/healthz');
   });
 
-  it('publishes the Hub on 8080 and the instances on 8081 and 8082, each checked on /healthz', () => {
+  it('publishes the Hub on 8080 and the instances on 8081 and 8082, each healthy when /readyz says so', () => {
     for (const [app, , port] of APPS) {
       const service = services[app];
       expect(service.ports).toEqual([`${port}:${port}`]);
@@ -255,7 +308,7 @@ describe('docker-compose.yml', () => {
       const env = service.environment ?? {};
       expect(env[app === 'hub' ? 'HUB_PORT' : 'INSTANCE_PORT']).toBe(String(port));
       const healthcheck = service.healthcheck?.test.join(' ') ?? '';
-      expect(healthcheck).toContain('/healthz');
+      expect(healthcheck).toContain('/readyz');
       expect(healthcheck).toMatch(/^CMD node -e /);
     }
   });
@@ -388,24 +441,61 @@ describe('k8s/base', () => {
     expect(exampleSecret.metadata.name).toBe('switchboard-secrets');
   });
 
-  it('keeps the instances alike: their files differ only in the instance name', () => {
-    const directory = join(ROOT, 'k8s/base/instances');
-    const generic = readdirSync(directory).map((file) => {
-      const name = file.replace(/\.yaml$/, '');
-      return readFileSync(join(directory, file), 'utf8')
-        .replaceAll(name, 'instance-x')
-        .replaceAll(name.replaceAll('-', '_'), 'instance_x');
+  it('holds the workloads scripts/k8s-workloads.mjs generates from k8s/instances.yaml, as checked in', async () => {
+    const { render } = (await import(join(ROOT, 'scripts/k8s-workloads.mjs'))) as {
+      render: (source: unknown) => Promise<string>;
+    };
+    const source = parse(read('k8s/instances.yaml'));
+    expect(await render(source)).toBe(read('k8s/base/workloads.generated.yaml'));
+    const check = spawnSync(process.execPath, [join(ROOT, 'scripts/k8s-workloads.mjs'), '--check'], {
+      encoding: 'utf8',
     });
-    expect(generic.length).toBeGreaterThanOrEqual(2);
-    for (const text of generic) expect(text).toBe(generic[0]);
+    expect(check.status).toBe(0);
+  });
+
+  it('adds an instance, with everything it needs, from one entry', async () => {
+    const { render } = (await import(join(ROOT, 'scripts/k8s-workloads.mjs'))) as {
+      render: (source: unknown) => Promise<string>;
+    };
+    const source = parse(read('k8s/instances.yaml'));
+    const before = parseAllYaml(await render(source));
+    const after = parseAllYaml(
+      await render({ ...source, instances: [...source.instances, { id: 'instance-c', host: 'c.example.com' }] }),
+    );
+    const added = after.filter(
+      (object) => !before.some((old) => old.kind === object.kind && old.metadata.name === object.metadata.name),
+    );
+    expect(added.map((object) => `${object.kind}/${object.metadata.name}`).sort()).toEqual([
+      'Deployment/instance-c',
+      'HorizontalPodAutoscaler/instance-c',
+      'Ingress/instance-c',
+      'PodDisruptionBudget/instance-c',
+      'Service/instance-c',
+    ]);
+    await expect(
+      render({ ...source, instances: [...source.instances, { id: 'hub', host: 'x.example.com' }] }),
+    ).rejects.toThrow(/instance id/);
+    await expect(render({ ...source, instances: [...source.instances, source.instances[0]] })).rejects.toThrow(/twice/);
   });
 });
+
+function parseAllYaml(text: string): KubernetesObject[] {
+  const directory = mkdtempSync(join(tmpdir(), 'sb-yaml-'));
+  try {
+    writeFileSync(join(directory, 'all.yaml'), text);
+    return readYaml(join(directory, 'all.yaml')) as KubernetesObject[];
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
 
 describe('deploy/nats/nats-server.conf', () => {
   const conf = read('deploy/nats/nats-server.conf');
   const blocks = conf.split(/\n    \{\n/).slice(1);
   const users = new Map(blocks.map((block) => [/user: "([^"]+)"/.exec(block)![1], block]));
-  const instanceIds = readdirSync(join(ROOT, 'k8s/base/instances')).map((file) => file.replace(/\.yaml$/, ''));
+  const instanceIds = (parse(read('k8s/instances.yaml')) as { instances: { id: string }[] }).instances.map(
+    (instance) => instance.id,
+  );
 
   it('has a user for the Hub and for every instance the manifests deploy, each password from the environment', () => {
     expect([...users.keys()].sort()).toEqual(['hub', ...instanceIds].sort());
@@ -429,8 +519,8 @@ describe('deploy/nats/nats-server.conf', () => {
 });
 
 describe.each([
-  ['dev', { hubReplicas: 1 }],
-  ['production', { hubReplicas: 2 }],
+  ['dev', { minReplicas: 1 }],
+  ['production', { minReplicas: 2 }],
 ])('k8s overlay %s', (overlay, expected) => {
   const objects = renderKustomization(join(ROOT, 'k8s/overlays', overlay));
   const ofKind = (kind: string) => objects.filter((object) => object.kind === kind);
@@ -468,21 +558,18 @@ describe.each([
     return env;
   }
 
-  it('holds the Hub, both instances, their Services and migration Jobs, and no Secret', () => {
+  it('holds the Hub and both instances with what each needs to run and be reached, and no Secret nor Job', () => {
     const names = objects.map((object) => `${object.kind}/${object.metadata.name}`).sort();
+    const perService = ['Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'PodDisruptionBudget', 'Service'];
     expect(names).toEqual(
       [
         'ConfigMap/switchboard-config',
         'ConfigMap/switchboard-nats-auth',
-        'Deployment/hub',
-        'Deployment/instance-a',
-        'Deployment/instance-b',
-        'Job/hub-migrate',
-        'Job/instance-a-migrate',
-        'Job/instance-b-migrate',
-        'Service/hub',
-        'Service/instance-a',
-        'Service/instance-b',
+        'NetworkPolicy/nats-from-switchboard',
+        'NetworkPolicy/postgres-from-switchboard',
+        'ServiceAccount/switchboard',
+        'ServiceMonitor/switchboard',
+        ...['hub', 'instance-a', 'instance-b'].flatMap((name) => perService.map((kind) => `${kind}/${name}`)),
       ].sort(),
     );
   });
@@ -560,7 +647,7 @@ describe.each([
 
   it('gives every service its own NATS user, the password from its own key, and ships the NATS authorization', () => {
     const keys = ofKind('Deployment').map((deployment) => {
-      const env = containersOf(deployment)[0].env!;
+      const env = mainContainerOf(deployment).env!;
       expect(env.find((entry) => entry.name === 'NATS_USER')?.value).toBe(deployment.metadata.name);
       return env.find((entry) => entry.name === 'NATS_PASSWORD')!.valueFrom!.secretKeyRef!.key;
     });
@@ -587,29 +674,124 @@ describe.each([
   it('gives each instance its own id and database, and shares one keyring with the Hub', () => {
     const deployments = ofKind('Deployment');
     const secretKeyOf = (deployment: KubernetesObject, variable: string) =>
-      containersOf(deployment)[0].env!.find((entry) => entry.name === variable)!.valueFrom!.secretKeyRef!.key;
+      mainContainerOf(deployment).env!.find((entry) => entry.name === variable)!.valueFrom!.secretKeyRef!.key;
     expect(new Set(deployments.map((deployment) => secretKeyOf(deployment, 'DATABASE_URL'))).size).toBe(3);
     expect(new Set(deployments.map((deployment) => secretKeyOf(deployment, 'ENCRYPTION_KEYS'))).size).toBe(1);
     for (const deployment of deployments.filter((candidate) => candidate.metadata.name !== 'hub')) {
-      const env = environmentOf(containersOf(deployment)[0]);
+      const env = environmentOf(mainContainerOf(deployment));
       expect(env.INSTANCE_ID).toBe(deployment.metadata.name);
       expect(new URL(env.DATABASE_URL).pathname).toBe(`/switchboard_${env.INSTANCE_ID.replaceAll('-', '_')}`);
-      // Its migration Job sets up the same database.
-      const job = ofKind('Job').find((candidate) => candidate.metadata.name === `${deployment.metadata.name}-migrate`)!;
-      expect(environmentOf(containersOf(job)[0]).DATABASE_URL).toBe(env.DATABASE_URL);
     }
   });
 
-  it(`runs ${expected.hubReplicas} Hub replica(s)`, () => {
-    const hub = ofKind('Deployment').find((deployment) => deployment.metadata.name === 'hub')!;
-    expect((hub['spec'] as { replicas: number }).replicas).toBe(expected.hubReplicas);
+  it('migrates each database in every new pod before the service starts, the same database it then uses', () => {
+    for (const deployment of ofKind('Deployment')) {
+      const init = (podSpecOf(deployment)?.['initContainers'] ?? []) as Container[];
+      expect(init.map((container) => container.name)).toEqual(['migrate']);
+      const [migrate] = init as [Container];
+      const main = mainContainerOf(deployment);
+      expect(switchboardCommand(migrate.command)).toEqual({ ...switchboardCommand(main.command), script: 'db-setup' });
+      expect(migrate.image).toBe(main.image);
+      expect(environmentOf(migrate).DATABASE_URL).toBe(environmentOf(main).DATABASE_URL);
+    }
   });
 
-  it('probes readiness on /readyz and liveness on /healthz', () => {
+  it(`scales every service with a HorizontalPodAutoscaler from ${expected.minReplicas}, and keeps one pod through disruptions`, () => {
+    const deployments = ofKind('Deployment')
+      .map((deployment) => deployment.metadata.name)
+      .sort();
+    for (const deployment of ofKind('Deployment')) expect((deployment['spec'] as any).replicas).toBeUndefined();
+    const autoscalers = ofKind('HorizontalPodAutoscaler').map((object) => object['spec'] as any);
+    expect(autoscalers.map((spec) => spec.scaleTargetRef.name).sort()).toEqual(deployments);
+    for (const spec of autoscalers) {
+      expect(spec.scaleTargetRef.kind).toBe('Deployment');
+      expect(spec.minReplicas).toBe(expected.minReplicas);
+      expect(spec.maxReplicas).toBeGreaterThanOrEqual(spec.minReplicas);
+    }
+    const budgets = ofKind('PodDisruptionBudget').map((object) => object['spec'] as any);
+    expect(budgets.map((spec) => spec.selector.matchLabels['app.kubernetes.io/name']).sort()).toEqual(deployments);
+    for (const spec of budgets) expect(spec.maxUnavailable).toBe(1);
+  });
+
+  it('probes startup and liveness on /healthz, readiness on /readyz, and waits before stopping', () => {
     for (const deployment of ofKind('Deployment')) {
-      const [container] = containersOf(deployment) as any[];
+      const container = mainContainerOf(deployment) as any;
+      expect(container.startupProbe.httpGet.path).toBe('/healthz');
       expect(container.readinessProbe.httpGet.path).toBe('/readyz');
       expect(container.livenessProbe.httpGet.path).toBe('/healthz');
+      expect(container.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
+      expect(podSpecOf(deployment)?.['terminationGracePeriodSeconds']).toBeGreaterThan(5);
+    }
+  });
+
+  it('meets Pod Security "restricted" in every pod, with a service account that mounts no token', () => {
+    for (const deployment of ofKind('Deployment')) {
+      const pod = podSpecOf(deployment)!;
+      const where = deployment.metadata.name;
+      expect({ where, account: pod['serviceAccountName'], automount: pod['automountServiceAccountToken'] }).toEqual({
+        where,
+        account: 'switchboard',
+        automount: false,
+      });
+      expect(pod['securityContext']).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod['hostNetwork'] ?? false).toBe(false);
+      for (const container of containersOf(deployment) as any[]) {
+        expect({ where, name: container.name, security: container.securityContext }).toEqual({
+          where,
+          name: container.name,
+          security: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ['ALL'] },
+          },
+        });
+      }
+    }
+    const [account] = ofKind('ServiceAccount');
+    expect(account?.['automountServiceAccountToken']).toBe(false);
+  });
+
+  it('lets only Switchboard pods reach NATS and Postgres', () => {
+    const podLabels = ofKind('Deployment').map((deployment) => (deployment['spec'] as any).template.metadata.labels);
+    const policies = new Map(ofKind('NetworkPolicy').map((object) => [object.metadata.name, object['spec'] as any]));
+    for (const [name, port] of [
+      ['nats-from-switchboard', 4222],
+      ['postgres-from-switchboard', 5432],
+    ] as const) {
+      const policy = policies.get(name);
+      expect(policy.policyTypes).toEqual(['Ingress']);
+      const clientRule = policy.ingress.find((rule: any) => rule.ports?.some((entry: any) => entry.port === port));
+      const [from] = clientRule.from;
+      for (const labels of podLabels) expect(labels).toMatchObject(from.podSelector.matchLabels);
+      expect(from.namespaceSelector).toBeUndefined();
+    }
+  });
+
+  it('routes each Ingress host to its own Service over TLS, and the instance hands out that URL', () => {
+    const services = new Set(ofKind('Service').map((object) => object.metadata.name));
+    for (const ingress of ofKind('Ingress')) {
+      const spec = ingress['spec'] as any;
+      const [rule] = spec.rules;
+      expect(rule.http.paths.map((path: any) => path.backend.service.name)).toEqual([ingress.metadata.name]);
+      expect(services.has(ingress.metadata.name)).toBe(true);
+      expect(spec.tls[0].hosts).toEqual([rule.host]);
+      const deployment = ofKind('Deployment').find((candidate) => candidate.metadata.name === ingress.metadata.name)!;
+      const env = environmentOf(mainContainerOf(deployment));
+      expect(env[deployment.metadata.name === 'hub' ? 'HUB_PUBLIC_URL' : 'INSTANCE_API_URL']).toBe(
+        `https://${rule.host}`,
+      );
+    }
+  });
+
+  it('has Prometheus scrape /metrics of every Service', () => {
+    const monitor = ofKind('ServiceMonitor').at(0);
+    expect(monitor).toBeDefined();
+    const spec = monitor?.['spec'] as any;
+    expect(spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+    for (const service of ofKind('Service')) {
+      expect(service.metadata.labels).toMatchObject(spec.selector.matchLabels);
+      expect((service['spec'] as any).ports.map((entry: any) => entry.name)).toContain('http');
     }
   });
 
@@ -664,16 +846,23 @@ describe('the checks themselves', () => {
     );
   });
 
-  it('refuse to render a kustomization field the renderer does not apply', () => {
-    const directory = mkdtempSync(join(tmpdir(), 'kustomize-lite-'));
+  it('catch a ServiceMonitor field that is not what the Prometheus Operator takes', () => {
+    const monitor = renderKustomization(join(ROOT, 'k8s/overlays/dev')).find(
+      (object) => object.kind === 'ServiceMonitor',
+    )!;
+    expect(() => validate(monitor)).not.toThrow();
+    const spec = monitor['spec'] as any;
+    expect(() => validate({ ...monitor, spec: { ...spec, endpoint: spec.endpoints } } as any)).toThrow(
+      /spec.endpoint is unknown/,
+    );
+    expect(() => validate({ ...monitor, spec: { ...spec, endpoints: [{ port: 8080 }] } } as any)).toThrow(/port name/);
+  });
+
+  it('fail when kubectl kustomize cannot render', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'sb-kustomize-'));
     try {
-      writeFileSync(join(directory, 'kustomization.yaml'), 'resources: []\npatches:\n  - path: patch.yaml\n');
-      expect(() => renderKustomization(directory)).toThrow(/patches/);
-      writeFileSync(
-        join(directory, 'kustomization.yaml'),
-        'labels:\n  - pairs: { a: b }\n    includeSelectors: true\n',
-      );
-      expect(() => renderKustomization(directory)).toThrow(/includeSelectors/);
+      writeFileSync(join(directory, 'kustomization.yaml'), 'resources:\n  - missing.yaml\n');
+      expect(() => renderKustomization(directory)).toThrow(/kubectl kustomize .* failed/);
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

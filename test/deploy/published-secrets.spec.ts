@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 
 import { HubConfig } from '../../apps/hub/src/config.js';
 import { InstanceConfig } from '../../apps/instance/src/config.js';
-import { containersOf, type KubernetesObject, readYaml, renderKustomization } from './kustomize-lite.js';
+import { containersOf, type KubernetesObject, readYaml, renderKustomization } from './manifests.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -83,7 +83,7 @@ describe('secrets the repository publishes', () => {
     for (const file of [
       'docker-compose.yml',
       '.env.example',
-      ...['hub', 'instances/instance-a', 'configmap'].map((name) => `k8s/base/${name}.yaml`),
+      ...['workloads.generated', 'configmap'].map((name) => `k8s/base/${name}.yaml`),
     ]) {
       expect({ file, sets: /SWITCHBOARD_DEV_DEFAULTS\W+true/.test(read(file)) }).toEqual({ file, sets: false });
     }

@@ -58,6 +58,24 @@ describe('setupDatabase', () => {
     });
   });
 
+  it('takes turns when several replicas run it at once (each pod runs it before it starts)', async () => {
+    const concurrent = {
+      ...options(),
+      migrationUrl: withDatabase(adminUrl(), `${name}_c`, owner),
+      appUrl: withDatabase(adminUrl(), `${name}_c`, app),
+    };
+    try {
+      await Promise.all([1, 2, 3, 4].map(() => setupDatabase(concurrent)));
+      await withClient(concurrent.migrationUrl, async (client) => {
+        expect((await client.query('SELECT name FROM migrations')).rows).toEqual([
+          { name: 'CreateWidgets1700000000000' },
+        ]);
+      });
+    } finally {
+      await withClient(adminUrl(), (client) => client.query(`DROP DATABASE IF EXISTS "${name}_c" WITH (FORCE)`));
+    }
+  });
+
   it('lets the application role use data but not change the schema', async () => {
     await withClient(options().appUrl, async (client) => {
       await client.query("INSERT INTO widgets VALUES (1, 'a')");

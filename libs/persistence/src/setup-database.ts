@@ -18,6 +18,12 @@ export interface DatabaseSetupOptions {
  * Creates the roles and the database if they are missing, makes the owner role
  * own the schema, grants the application role only data access, and runs the
  * migrations as the owner. Safe to run again: every step is idempotent.
+ *
+ * Safe to run concurrently too: each pod of a Deployment runs it in an
+ * initContainer (k8s/), so several replicas start it at once on every
+ * upgrade. A session advisory lock on the admin connection's database, keyed
+ * on the target database's name, makes them take turns; the later ones find
+ * everything done.
  */
 export async function setupDatabase(options: DatabaseSetupOptions): Promise<void> {
   const owner = identityOf(options.migrationUrl);
@@ -28,7 +34,23 @@ export async function setupDatabase(options: DatabaseSetupOptions): Promise<void
   if (owner.user === app.user) {
     throw new Error('DATABASE_MIGRATION_URL and DATABASE_URL must use different roles: the app role must own nothing.');
   }
+  await withClient(options.adminUrl, async (lock) => {
+    await lock.query("SELECT pg_advisory_lock(hashtext('switchboard.setup-database'), hashtext($1))", [owner.database]);
+    try {
+      await setupDatabaseLocked(options, owner, app);
+    } finally {
+      await lock.query("SELECT pg_advisory_unlock(hashtext('switchboard.setup-database'), hashtext($1))", [
+        owner.database,
+      ]);
+    }
+  });
+}
 
+async function setupDatabaseLocked(
+  options: DatabaseSetupOptions,
+  owner: ReturnType<typeof identityOf>,
+  app: ReturnType<typeof identityOf>,
+): Promise<void> {
   await withClient(options.adminUrl, async (admin) => {
     await ensureRole(admin, owner.user, owner.password, 'LOGIN NOSUPERUSER NOBYPASSRLS');
     await ensureRole(admin, app.user, app.password, 'LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE');

@@ -1,8 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { freePort } from './free-port.js';
 import { waitFor } from './wait-for.js';
@@ -15,7 +12,7 @@ export interface NatsServerProcess {
 }
 
 export interface NatsServerOptions {
-  /** A configuration file (`-c`), e.g. the shipped deploy/nats/nats-server.conf; flags still set address, port and JetStream. */
+  /** A configuration file (`-c`), e.g. the shipped deploy/nats/nats-server.conf; flags still set address and port. */
   configFile?: string;
   /** The server's environment: what the configuration's `$VARIABLE`s read (passwords). */
   env?: Record<string, string>;
@@ -31,7 +28,6 @@ export interface NatsServerOptions {
  */
 export async function natsServerProcess(options: NatsServerOptions = {}): Promise<NatsServerProcess> {
   const port = await freePort();
-  const storeDir = mkdtempSync(join(tmpdir(), 'sb-nats-'));
   const binary = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
   let child: ChildProcess | undefined;
 
@@ -47,7 +43,7 @@ export async function natsServerProcess(options: NatsServerOptions = {}): Promis
     port,
     async start() {
       const config = options.configFile ? ['-c', options.configFile] : [];
-      child = spawn(binary, [...config, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+      child = spawn(binary, [...config, '-a', '127.0.0.1', '-p', String(port)], {
         stdio: 'ignore',
         env: { PATH: process.env['PATH'] ?? '', ...options.env },
       });
@@ -68,7 +64,6 @@ export async function natsServerProcess(options: NatsServerOptions = {}): Promis
   await server.start();
   process.once('exit', () => {
     child?.kill('SIGKILL');
-    rmSync(storeDir, { recursive: true, force: true });
   });
   return server;
 }

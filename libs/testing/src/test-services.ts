@@ -36,8 +36,7 @@ async function startContainers(): Promise<TestServices> {
     .withExposedPorts(5432)
     .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2))
     .start();
-  const nats = await new GenericContainer('nats:2.10-alpine')
-    .withCommand(['-js'])
+  const nats = await new GenericContainer('nats:2.10.29-alpine')
     .withExposedPorts(4222)
     .withWaitStrategy(Wait.forLogMessage(/Server is ready/))
     .start();

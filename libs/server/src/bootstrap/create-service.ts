@@ -14,6 +14,7 @@ import { ErrorCode } from '../errors/error-code.js';
 import { type Problem, ProblemJsonFilter } from '../errors/problem-json.filter.js';
 import { assertStorableInput } from '../http/storable-input.js';
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
+import { withoutFrameworkChatter } from '../logging/framework-chatter.js';
 import { ROOT_LOGGER, type RootLogger } from '../logging/logging.module.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
 import { natsConnectionOptions, type NatsCredentials } from '../nats/nats-connection-options.js';
@@ -88,7 +89,8 @@ export async function createService(
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  // Nest's per-module and per-route boot lines at debug, not info.
+  app.useLogger(withoutFrameworkChatter(app.get(Logger)));
   app.enableShutdownHooks();
 
   const registry = app.get(MetricsRegistry);
