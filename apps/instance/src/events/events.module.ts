@@ -6,6 +6,7 @@ import { EventOutbox } from './event-outbox.js';
 import { EventOutboxDelivery } from './event-outbox-delivery.js';
 import { EventSubscriptionsController } from './event-subscriptions.controller.js';
 import { EventSubscriptionsService } from './event-subscriptions.service.js';
+import { EventsRepository } from './events.repository.js';
 
 /** Global so that every feature that changes a tenant or a connection can enqueue its events. */
 @Global()
@@ -16,6 +17,7 @@ import { EventSubscriptionsService } from './event-subscriptions.service.js';
     EventOutbox,
     EventOutboxDelivery,
     EventSubscriptionsService,
+    EventsRepository,
     {
       provide: OutboundHttp,
       useFactory: (policy: OutboundPolicy) => new OutboundHttp(policy),
