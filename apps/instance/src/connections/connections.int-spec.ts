@@ -114,8 +114,8 @@ describe('connections', () => {
       return rows;
     });
     expect(row).toMatchObject({ workspace_id: workspace.snapshot.workspaceId, tenant_id: tenants.alice.id });
-    expect(row.sealed_credentials).not.toContain(SECRET);
-    expect(Keyring.parse(FIXTURE_KEYS).decryptJson(row.sealed_credentials)).toEqual(CREDENTIALS);
+    expect(row!.sealed_credentials).not.toContain(SECRET);
+    expect(Keyring.parse(FIXTURE_KEYS).decryptJson(row!.sealed_credentials)).toEqual(CREDENTIALS);
     expect(await events(connection.id)).toEqual([
       { type: 'connection.created', tenant_id: tenants.alice.id, data: connection },
     ]);
@@ -265,7 +265,7 @@ describe('connections', () => {
       'connection.disconnected',
     ]);
     const [, disconnectEvent] = await events(connection.id);
-    expect(disconnectEvent.data).toEqual(disconnected);
+    expect(disconnectEvent!.data).toEqual(disconnected);
   });
 
   it('DELETE archives (the owner or an admin) and emits connection.archived once', async () => {
@@ -480,7 +480,7 @@ describe('connections', () => {
         ['DELETE', `/connections/${MISSING}`],
         ['GET', `/connections/${MISSING}/credentials`],
       ]) {
-        const response = await call(method, path, admin(), method === 'PATCH' || method === 'PUT' ? {} : undefined);
+        const response = await call(method!, path!, admin(), method === 'PATCH' || method === 'PUT' ? {} : undefined);
         expect({ method, path, status: response.status }).toEqual({ method, path, status: 404 });
       }
       const malformed = await fetch(`${instance.url}/connections`, {

@@ -10,7 +10,6 @@ import { type ActivityActor, ActivityLogService } from '../journal/activity-log.
 import { EventOutbox } from '../journal/event-outbox.js';
 import { actedOnTenant, namedTenant, requireAdmin } from '../workspaces/require-admin.js';
 import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
-import { CONNECTION_COLUMNS, type ConnectionRow, toConnectionDto } from './connection-row.js';
 import type {
   ConnectionDto,
   ConnectionWithSecretsDto,
@@ -19,10 +18,7 @@ import type {
   ReplaceConnectionDto,
   UpdateConnectionDto,
 } from './connections.dto.js';
-
-/** Runs a statement that returns connections rows (`RETURNING *`) and joins each with its integration. */
-const withIntegration = (modifying: string) =>
-  `WITH c AS (${modifying} RETURNING *) SELECT ${CONNECTION_COLUMNS} FROM c JOIN integrations i ON i.id = c.integration_id`;
+import { type ConnectionRow, ConnectionsRepository } from './connections.repository.js';
 
 /**
  * Tenants' connections. Every query runs in the caller's scope, so row-level
@@ -35,6 +31,7 @@ const withIntegration = (modifying: string) =>
 export class ConnectionsService {
   constructor(
     private readonly scope: TenantScope,
+    private readonly connections: ConnectionsRepository,
     private readonly keyring: Keyring,
     private readonly integrations: IntegrationsService,
     private readonly activity: ActivityLogService,
@@ -47,20 +44,14 @@ export class ConnectionsService {
     return this.scope.run(scopeOf(principal), async (manager) => {
       if (!principal.tenant) await this.assertTenant(manager, tenantId);
       const integration = await this.integrations.findForConnecting(manager, selector);
-      const [row] = await manager.query<ConnectionRow[]>(
-        withIntegration(
-          `INSERT INTO connections (workspace_id, tenant_id, integration_id, name, input, sealed_credentials)
-           VALUES ($1, $2, $3, $4, $5, $6)`,
-        ),
-        [
-          principal.workspace.id,
-          tenantId,
-          integration.id,
-          dto.name ?? integration.name,
-          JSON.stringify(dto.input ?? {}),
-          this.seal(dto.credentials),
-        ],
-      );
+      const row = await this.connections.insert(manager, {
+        workspaceId: principal.workspace.id,
+        tenantId,
+        integrationId: integration.id,
+        name: dto.name ?? integration.name,
+        input: dto.input ?? {},
+        sealedCredentials: this.seal(dto.credentials),
+      });
       const connection = toConnectionDto(row);
       await this.recordActivity(manager, principal, row, 'connection.created', { integrationKey: integration.key });
       await this.outbox.enqueue(manager, {
@@ -83,33 +74,19 @@ export class ConnectionsService {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
     const search = query.search ? `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-    const rows = await this.scope.run(scopeOf(principal), (manager) =>
-      manager.query<ConnectionRow[]>(
-        `SELECT ${CONNECTION_COLUMNS}, to_json(c.created_at) #>> '{}' AS position
-         FROM connections c JOIN integrations i ON i.id = c.integration_id
-         WHERE ($1::uuid IS NULL OR c.tenant_id = $1)
-           AND ($2::text IS NULL OR i.key = $2)
-           AND ($3::uuid IS NULL OR c.integration_id = $3)
-           AND ($4::text IS NULL OR c.name ILIKE $4)
-           AND ($5::boolean IS NULL OR c.disconnected = $5)
-           AND ($6 OR c.archived_at IS NULL)
-           AND ($7::timestamptz IS NULL OR (c.created_at, c.id) > ($7::timestamptz, $8::uuid))
-         ORDER BY c.created_at, c.id
-         LIMIT $9`,
-        [
-          tenantId,
-          query.integrationKey ?? null,
-          query.integrationId ?? null,
-          search,
-          query.disconnected ?? null,
-          query.includeArchived ?? false,
-          after?.at ?? null,
-          after?.id ?? null,
-          limit + 1,
-        ],
-      ),
+    const rows = await this.connections.listPage(
+      scopeOf(principal),
+      {
+        tenantId,
+        integrationKey: query.integrationKey ?? null,
+        integrationId: query.integrationId ?? null,
+        search,
+        disconnected: query.disconnected ?? null,
+        includeArchived: query.includeArchived ?? false,
+      },
+      { after, limit: limit + 1 },
     );
-    return toPage(rows, limit, (row) => ({ at: row.position!, id: row.id }), toConnectionDto);
+    return toPage(rows, limit, (row) => ({ at: row.position, id: row.id }), toConnectionDto);
   }
 
   /** With `includeSecrets`, for admins only, the decrypted credentials too; that read is audited. */
@@ -140,21 +117,16 @@ export class ConnectionsService {
       const current = await this.find(manager, id);
       // PATCH keeps what is not given; PUT resets it.
       const next = {
-        name: dto.name ?? (replace ? current.integration_name : current.name),
+        name: dto.name ?? (replace ? current.integrationName : current.name),
         input: dto.input ?? (replace ? {} : current.input),
         sealedCredentials:
-          dto.credentials !== undefined ? this.seal(dto.credentials) : replace ? null : current.sealed_credentials,
+          dto.credentials !== undefined ? this.seal(dto.credentials) : replace ? null : current.sealedCredentials,
         disconnected: dto.disconnected ?? (replace ? false : current.disconnected),
       };
-      const [row] = await manager.query<ConnectionRow[]>(
-        withIntegration(
-          `UPDATE connections SET name = $2, input = $3, sealed_credentials = $4, disconnected = $5, updated_at = now()
-           WHERE id = $1`,
-        ),
-        [id, next.name, JSON.stringify(next.input), next.sealedCredentials, next.disconnected],
-      );
+      const row = await this.connections.update(manager, id, next);
+      if (!row) throw DomainException.notFound('The connection');
       const connection = toConnectionDto(row);
-      if (dto.credentials !== undefined || (replace && current.sealed_credentials !== null)) {
+      if (dto.credentials !== undefined || (replace && current.sealedCredentials !== null)) {
         await this.recordActivity(manager, principal, row, 'connection.credentials_set', {
           cleared: next.sealedCredentials === null,
         });
@@ -163,7 +135,7 @@ export class ConnectionsService {
         await this.recordActivity(manager, principal, row, 'connection.disconnected');
         await this.outbox.enqueue(manager, {
           workspaceId: principal.workspace.id,
-          tenantId: row.tenant_id,
+          tenantId: row.tenantId,
           type: 'connection.disconnected',
           data: { ...connection },
         });
@@ -176,16 +148,14 @@ export class ConnectionsService {
   async archive(principal: WorkspacePrincipal, id: string): Promise<ConnectionDto> {
     return this.scope.run(scopeOf(principal), async (manager) => {
       const current = await this.find(manager, id);
-      if (current.archived_at) return toConnectionDto(current);
-      const [row] = await manager.query<ConnectionRow[]>(
-        withIntegration('UPDATE connections SET archived_at = now(), updated_at = now() WHERE id = $1'),
-        [id],
-      );
+      if (current.archivedAt) return toConnectionDto(current);
+      const row = await this.connections.archive(manager, id);
+      if (!row) throw DomainException.notFound('The connection');
       const connection = toConnectionDto(row);
       await this.recordActivity(manager, principal, row, 'connection.archived');
       await this.outbox.enqueue(manager, {
         workspaceId: principal.workspace.id,
-        tenantId: row.tenant_id,
+        tenantId: row.tenantId,
         type: 'connection.archived',
         data: { ...connection },
       });
@@ -194,10 +164,7 @@ export class ConnectionsService {
   }
 
   private async find(manager: EntityManager, id: string): Promise<ConnectionRow> {
-    const [row] = await manager.query<ConnectionRow[]>(
-      `SELECT ${CONNECTION_COLUMNS} FROM connections c JOIN integrations i ON i.id = c.integration_id WHERE c.id = $1`,
-      [id],
-    );
+    const row = await this.connections.find(manager, id);
     if (!row) throw DomainException.notFound('The connection');
     return row;
   }
@@ -208,7 +175,7 @@ export class ConnectionsService {
     row: ConnectionRow,
   ): Promise<Record<string, unknown> | null> {
     await this.recordActivity(manager, principal, row, 'connection.credentials_read');
-    return row.sealed_credentials ? this.keyring.decryptJson<Record<string, unknown>>(row.sealed_credentials) : null;
+    return row.sealedCredentials ? this.keyring.decryptJson<Record<string, unknown>>(row.sealedCredentials) : null;
   }
 
   private integrationOf(dto: CreateConnectionDto): IntegrationSelector {
@@ -222,10 +189,7 @@ export class ConnectionsService {
 
   /** An admin's tenantId must name a live tenant of its workspace (row-level security hides the others). */
   private async assertTenant(manager: EntityManager, tenantId: string): Promise<void> {
-    const [tenant] = await manager.query<{ archived_at: Date | null }[]>(
-      'SELECT archived_at FROM tenants WHERE id = $1',
-      [tenantId],
-    );
+    const tenant = await this.connections.findTenantArchivedAt(manager, tenantId);
     if (!tenant) throw DomainException.notFound('The tenant');
     if (tenant.archived_at) {
       throw new DomainException(422, ErrorCode.ValidationFailed, 'The tenant is archived', 'The tenant is archived.', {
@@ -248,10 +212,28 @@ export class ConnectionsService {
     const actor: ActivityActor = principal.isAdmin ? 'admin' : 'tenant';
     await this.activity.record(manager, {
       workspaceId: principal.workspace.id,
-      tenantId: row.tenant_id,
+      tenantId: row.tenantId,
       type,
       actor,
       data: { connectionId: row.id, ...data },
     });
   }
+}
+
+/** The API's view of a connection: credentials only as whether some are set; `userId` is Membrane's name for the tenant. */
+function toConnectionDto(row: ConnectionRow): ConnectionDto {
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    userId: row.tenantId,
+    integrationId: row.integrationId,
+    integrationKey: row.integrationKey,
+    name: row.name,
+    input: row.input,
+    disconnected: row.disconnected,
+    hasCredentials: row.sealedCredentials !== null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    archivedAt: row.archivedAt?.toISOString() ?? null,
+  };
 }

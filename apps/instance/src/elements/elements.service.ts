@@ -1,11 +1,22 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, DomainException, type Page, pageLimit, type PageQueryDto, toPage } from '@switchboard/server';
+import type { Columns } from '@switchboard/persistence';
+import {
+  decodeCursor,
+  DomainException,
+  type Page,
+  pageLimit,
+  type PageQueryDto,
+  toPage,
+  UNIQUE_VIOLATION,
+} from '@switchboard/server';
 import type { EntityManager } from 'typeorm';
 
 import { TenantScope } from '../database/tenant-scope.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
 import { requireAdmin, requireTenant } from '../workspaces/require-admin.js';
 import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import type { ElementRevision } from './element-revision.entity.js';
+import type { ElementTemplate } from './element-template.entity.js';
 import type { ElementType } from './element-type.js';
 import type {
   CreateElementDto,
@@ -15,42 +26,16 @@ import type {
   ListElementsQueryDto,
   UpdateElementDto,
 } from './elements.dto.js';
+import { ElementsRepository, type TemplateKeys, type TemplateRow } from './elements.repository.js';
 import { fillPlaceholders, type PlaceholderTenant } from './fill-placeholders.js';
 import type { JsonObject } from './json-value.js';
 import { mergeDefinition } from './merge-definition.js';
 
-const UNIQUE_VIOLATION = '23505';
 const MAX_REVISION = 2_147_483_647;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** How a request names one element: by key, by id, or (a path segment) by either, the key winning. */
 export type ElementSelector = { key: string } | { id: string } | { keyOrId: string };
-
-interface TemplateRow {
-  id: string;
-  element_type: ElementType;
-  key: string;
-  name: string;
-  definition: JsonObject;
-  revision: number;
-  created_at: Date;
-  updated_at: Date;
-  archived_at: Date | null;
-  /** The calling tenant's overlay, in reads that join it. */
-  customization?: JsonObject | null;
-  /** created_at at full (microsecond) precision, for cursors (only in list queries). */
-  position?: string;
-}
-
-interface RevisionRow {
-  revision: number;
-  name: string;
-  definition: JsonObject;
-  created_at: Date;
-}
-
-const TEMPLATE_COLUMNS = `t.id, t.element_type, t.key, t.name, t.definition, t.revision,
-  t.created_at, t.updated_at, t.archived_at`;
 
 /**
  * Elements of all four types, told apart only by `element_type`. Every query
@@ -63,6 +48,7 @@ const TEMPLATE_COLUMNS = `t.id, t.element_type, t.key, t.name, t.definition, t.r
 export class ElementsService {
   constructor(
     private readonly scope: TenantScope,
+    private readonly elements: ElementsRepository,
     private readonly activity: ActivityLogService,
   ) {}
 
@@ -76,30 +62,17 @@ export class ElementsService {
     const search = query.search ? `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
     return this.scope.run(scopeOf(principal), async (manager) => {
       const tenant = await this.placeholderTenant(manager, principal);
-      const rows = await manager.query<TemplateRow[]>(
-        `SELECT ${TEMPLATE_COLUMNS}, c.definition AS customization, to_json(t.created_at) #>> '{}' AS position
-         FROM element_templates t
-         LEFT JOIN element_customizations c ON c.element_id = t.id AND c.tenant_id = $2
-         WHERE t.element_type = $1
-           AND ($3 OR t.archived_at IS NULL)
-           AND ($4::text IS NULL OR t.name ILIKE $4 OR t.key ILIKE $4)
-           AND ($5::timestamptz IS NULL OR (t.created_at, t.id) > ($5::timestamptz, $6::uuid))
-         ORDER BY t.created_at, t.id
-         LIMIT $7`,
-        [
-          type,
-          principal.tenant?.id ?? null,
-          query.includeArchived ?? false,
-          search,
-          after?.at ?? null,
-          after?.id ?? null,
-          limit + 1,
-        ],
-      );
+      const rows = await this.elements.listPage(manager, type, {
+        tenantId: principal.tenant?.id ?? null,
+        includeArchived: query.includeArchived ?? false,
+        search,
+        after,
+        limit: limit + 1,
+      });
       return toPage(
         rows,
         limit,
-        (row) => ({ at: row.position!, id: row.id }),
+        (row) => ({ at: row.position, id: row.id }),
         (row) => toElementDto(row, tenant),
       );
     });
@@ -110,7 +83,7 @@ export class ElementsService {
     return this.scope.run(scopeOf(principal), async (manager) => {
       const tenant = await this.placeholderTenant(manager, principal);
       const row = await this.find(manager, type, selector, { tenantId: principal.tenant?.id ?? null });
-      if (!principal.isAdmin && row.archived_at) throw notFound(type);
+      if (!principal.isAdmin && row.archivedAt) throw notFound(type);
       return toElementDto(row, tenant);
     });
   }
@@ -118,13 +91,15 @@ export class ElementsService {
   async create(principal: WorkspacePrincipal, type: ElementType, dto: CreateElementDto): Promise<ElementDto> {
     requireAdmin(principal, 'Creating an element');
     return this.scope.run(scopeOf(principal), async (manager) => {
-      let rows: TemplateRow[];
+      let row: Columns<ElementTemplate>;
       try {
-        rows = await manager.query<TemplateRow[]>(
-          `INSERT INTO element_templates AS t (workspace_id, element_type, key, name, definition, revision)
-           VALUES ($1, $2, $3, $4, $5, 1) RETURNING ${TEMPLATE_COLUMNS}`,
-          [principal.workspace.id, type, dto.key, dto.name, JSON.stringify(dto.definition)],
-        );
+        row = await this.elements.insert(manager, {
+          workspaceId: principal.workspace.id,
+          elementType: type,
+          key: dto.key,
+          name: dto.name,
+          definition: dto.definition,
+        });
       } catch (error) {
         if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
           throw DomainException.conflict(
@@ -133,8 +108,7 @@ export class ElementsService {
         }
         throw error;
       }
-      const row = rows[0];
-      await this.recordRevision(manager, principal, row);
+      await this.elements.insertRevision(manager, row);
       await this.record(manager, principal, 'element.created', row);
       return toElementDto(row, null);
     });
@@ -150,7 +124,7 @@ export class ElementsService {
     requireAdmin(principal, 'Changing an element');
     return this.scope.run(scopeOf(principal), async (manager) => {
       const current = await this.findLive(manager, principal, type, selector);
-      const row = await this.revise(manager, principal, current.id, dto.name ?? current.name, dto.definition);
+      const row = await this.revise(manager, current.id, dto.name ?? current.name, dto.definition);
       await this.record(manager, principal, 'element.updated', row);
       return toElementDto(row, null);
     });
@@ -168,14 +142,7 @@ export class ElementsService {
     const before = revisionCursor(query.cursor);
     return this.scope.run(scopeOf(principal), async (manager) => {
       const element = await this.find(manager, type, selector, { tenantId: null });
-      const rows = await manager.query<(RevisionRow & { position: string })[]>(
-        `SELECT revision, name, definition, created_at, to_json(created_at) #>> '{}' AS position
-         FROM element_revisions
-         WHERE element_id = $1 AND ($2::integer IS NULL OR revision < $2)
-         ORDER BY revision DESC
-         LIMIT $3`,
-        [element.id, before, limit + 1],
-      );
+      const rows = await this.elements.listRevisionsPage(manager, element.id, { before, limit: limit + 1 });
       return toPage(rows, limit, (row) => ({ at: row.position, id: String(row.revision) }), toRevisionDto);
     });
   }
@@ -190,12 +157,9 @@ export class ElementsService {
     requireAdmin(principal, 'Rolling an element back');
     return this.scope.run(scopeOf(principal), async (manager) => {
       const current = await this.findLive(manager, principal, type, selector);
-      const [old] = await manager.query<RevisionRow[]>(
-        'SELECT revision, name, definition, created_at FROM element_revisions WHERE element_id = $1 AND revision = $2',
-        [current.id, revision],
-      );
+      const old = await this.elements.findRevision(manager, current.id, revision);
       if (!old) throw DomainException.notFound(`Revision ${revision} of this ${type}`);
-      const row = await this.revise(manager, principal, current.id, old.name, old.definition);
+      const row = await this.revise(manager, current.id, old.name, old.definition);
       await this.record(manager, principal, 'element.rolled_back', row, { from: revision });
       return toElementDto(row, null);
     });
@@ -211,16 +175,12 @@ export class ElementsService {
     requireAdmin(principal, archived ? 'Archiving an element' : 'Restoring an element');
     return this.scope.run(scopeOf(principal), async (manager) => {
       const current = await this.find(manager, type, selector, { tenantId: null, lock: true });
-      const [rows] = await manager.query<[TemplateRow[], number]>(
-        `UPDATE element_templates t
-         SET archived_at = CASE WHEN $2 THEN COALESCE(archived_at, now()) END, updated_at = now()
-         WHERE id = $1 RETURNING ${TEMPLATE_COLUMNS}`,
-        [current.id, archived],
-      );
-      if ((current.archived_at !== null) !== archived) {
-        await this.record(manager, principal, archived ? 'element.archived' : 'element.restored', rows[0]);
+      const row = await this.elements.setArchived(manager, current.id, archived);
+      if (!row) throw notFound(type);
+      if ((current.archivedAt !== null) !== archived) {
+        await this.record(manager, principal, archived ? 'element.archived' : 'element.restored', row);
       }
-      return toElementDto(rows[0], null);
+      return toElementDto(row, null);
     });
   }
 
@@ -233,16 +193,12 @@ export class ElementsService {
     const tenant = requireTenant(principal);
     return this.scope.run(scopeOf(principal), async (manager) => {
       const element = await this.findLive(manager, principal, type, selector);
-      const [row] = await manager.query<{ definition: JsonObject; created_at: Date; updated_at: Date }[]>(
-        `SELECT definition, created_at, updated_at FROM element_customizations
-         WHERE element_id = $1 AND tenant_id = $2`,
-        [element.id, tenant.id],
-      );
+      const row = await this.elements.findCustomization(manager, element.id, tenant.id);
       if (!row) throw DomainException.notFound(`A customisation of this ${type}`);
       return {
         definition: row.definition,
-        createdAt: row.created_at.toISOString(),
-        updatedAt: row.updated_at.toISOString(),
+        createdAt: row.createdAt.toISOString(),
+        updatedAt: row.updatedAt.toISOString(),
       };
     });
   }
@@ -257,12 +213,12 @@ export class ElementsService {
     const self = requireTenant(principal);
     return this.scope.run(scopeOf(principal), async (manager) => {
       const element = await this.findLive(manager, principal, type, selector);
-      await manager.query(
-        `INSERT INTO element_customizations (workspace_id, tenant_id, element_id, definition)
-         VALUES ($1, $2, $3, $4)
-         ON CONFLICT (element_id, tenant_id) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now()`,
-        [principal.workspace.id, self.id, element.id, JSON.stringify(definition)],
-      );
+      await this.elements.upsertCustomization(manager, {
+        workspaceId: principal.workspace.id,
+        tenantId: self.id,
+        elementId: element.id,
+        definition,
+      });
       await this.record(manager, principal, 'element.customized', element);
       return toElementDto({ ...element, customization: definition }, await this.placeholderTenant(manager, principal));
     });
@@ -277,10 +233,7 @@ export class ElementsService {
     const self = requireTenant(principal);
     return this.scope.run(scopeOf(principal), async (manager) => {
       const element = await this.findLive(manager, principal, type, selector);
-      const [, removed] = await manager.query<[unknown[], number]>(
-        'DELETE FROM element_customizations WHERE element_id = $1 AND tenant_id = $2',
-        [element.id, self.id],
-      );
+      const removed = await this.elements.deleteCustomization(manager, element.id, self.id);
       if (removed > 0) await this.record(manager, principal, 'element.customization_reset', element);
       return toElementDto({ ...element, customization: null }, await this.placeholderTenant(manager, principal));
     });
@@ -292,17 +245,7 @@ export class ElementsService {
     selector: ElementSelector,
     options: { tenantId: string | null; lock?: boolean },
   ): Promise<TemplateRow> {
-    const { key, id } = selectorValues(selector);
-    // The tenant condition repeats what row-level security already enforces, so the join is right on its own.
-    const [row] = await manager.query<TemplateRow[]>(
-      `SELECT ${TEMPLATE_COLUMNS}, c.definition AS customization
-       FROM element_templates t
-       LEFT JOIN element_customizations c ON c.element_id = t.id AND c.tenant_id = $4
-       WHERE t.element_type = $1 AND (t.key = $2 OR t.id = $3)
-       ORDER BY t.key = $2 DESC NULLS LAST
-       LIMIT 1 ${options.lock ? 'FOR UPDATE OF t' : ''}`,
-      [type, key, id, options.tenantId],
-    );
+    const row = await this.elements.find(manager, type, selectorValues(selector), options);
     if (!row) throw notFound(type);
     return row;
   }
@@ -320,35 +263,25 @@ export class ElementsService {
     selector: ElementSelector,
   ): Promise<TemplateRow> {
     const row = await this.find(manager, type, selector, { tenantId: null, lock: principal.isAdmin });
-    if (row.archived_at) {
+    if (row.archivedAt) {
       if (!principal.isAdmin) throw notFound(type);
       throw DomainException.conflict(`This ${type} is archived; restore it first.`);
     }
     return row;
   }
 
+  /** The next revision of the template, recorded in its history too. */
   private async revise(
     manager: EntityManager,
-    principal: WorkspacePrincipal,
     id: string,
     name: string,
     definition: JsonObject,
-  ): Promise<TemplateRow> {
-    const [rows] = await manager.query<[TemplateRow[], number]>(
-      `UPDATE element_templates t SET name = $2, definition = $3, revision = revision + 1, updated_at = now()
-       WHERE id = $1 RETURNING ${TEMPLATE_COLUMNS}`,
-      [id, name, JSON.stringify(definition)],
-    );
-    await this.recordRevision(manager, principal, rows[0]);
-    return rows[0];
-  }
-
-  private async recordRevision(manager: EntityManager, principal: WorkspacePrincipal, row: TemplateRow): Promise<void> {
-    await manager.query(
-      `INSERT INTO element_revisions (workspace_id, element_id, revision, name, definition)
-       VALUES ($1, $2, $3, $4, $5)`,
-      [principal.workspace.id, row.id, row.revision, row.name, JSON.stringify(row.definition)],
-    );
+  ): Promise<Columns<ElementTemplate>> {
+    const row = await this.elements.revise(manager, id, { name, definition });
+    // The caller found it in this transaction, locked: it cannot have gone.
+    if (!row) throw new Error(`element template ${id} vanished while locked`);
+    await this.elements.insertRevision(manager, row);
+    return row;
   }
 
   /** What placeholders may name: the calling tenant as stored now (not as its token claimed), or none for an admin. */
@@ -357,19 +290,16 @@ export class ElementsService {
     principal: WorkspacePrincipal,
   ): Promise<PlaceholderTenant | null> {
     if (!principal.tenant) return null;
-    const [row] = await manager.query<{ name: string; internal_id: string; fields: Record<string, unknown> }[]>(
-      'SELECT name, internal_id, fields FROM tenants WHERE id = $1',
-      [principal.tenant.id],
-    );
-    if (!row) throw DomainException.notFound('The tenant');
-    return { name: row.name, internalId: row.internal_id, fields: row.fields };
+    const tenant = await this.elements.findPlaceholderTenant(manager, principal.tenant.id);
+    if (!tenant) throw DomainException.notFound('The tenant');
+    return tenant;
   }
 
   private async record(
     manager: EntityManager,
     principal: WorkspacePrincipal,
     type: string,
-    element: TemplateRow,
+    element: Columns<ElementTemplate>,
     data: Record<string, unknown> = {},
   ): Promise<void> {
     await this.activity.record(manager, {
@@ -377,12 +307,12 @@ export class ElementsService {
       tenantId: principal.tenant?.id ?? null,
       type,
       actor: principal.tenant ? 'tenant' : 'admin',
-      data: { elementType: element.element_type, key: element.key, revision: element.revision, ...data },
+      data: { elementType: element.elementType, key: element.key, revision: element.revision, ...data },
     });
   }
 }
 
-function selectorValues(selector: ElementSelector): { key: string | null; id: string | null } {
+function selectorValues(selector: ElementSelector): TemplateKeys {
   if ('keyOrId' in selector) {
     return { key: selector.keyOrId, id: UUID.test(selector.keyOrId) ? selector.keyOrId : null };
   }
@@ -400,30 +330,33 @@ function revisionCursor(cursor: string | undefined): number | null {
   return position ? Number(position.id) : null;
 }
 
-function toElementDto(row: TemplateRow, tenant: PlaceholderTenant | null): ElementDto {
+function toElementDto(
+  row: Columns<ElementTemplate> & Partial<Pick<TemplateRow, 'customization'>>,
+  tenant: PlaceholderTenant | null,
+): ElementDto {
   const customization = tenant ? (row.customization ?? null) : null;
   const definition = tenant
     ? fillPlaceholders(customization ? mergeDefinition(row.definition, customization) : row.definition, tenant)
     : row.definition;
   return {
     id: row.id,
-    elementType: row.element_type,
+    elementType: row.elementType,
     key: row.key,
     name: row.name,
     definition,
     revision: row.revision,
     isCustomized: customization !== null,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-    archivedAt: row.archived_at?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    archivedAt: row.archivedAt?.toISOString() ?? null,
   };
 }
 
-function toRevisionDto(row: RevisionRow): ElementRevisionDto {
+function toRevisionDto(row: Columns<ElementRevision>): ElementRevisionDto {
   return {
     revision: row.revision,
     name: row.name,
     definition: row.definition,
-    createdAt: row.created_at.toISOString(),
+    createdAt: row.createdAt.toISOString(),
   };
 }

@@ -80,7 +80,7 @@ describe('@membranehq/sdk element accessors against an instance', () => {
       expect(page.cursor).toEqual(expect.any(String));
       const all = untyped<Element[]>(await lists[kind].findAll());
       expect(all.map((item) => item.key)).toEqual(['first', 'second', 'third']);
-      expect(all[0].definition).toEqual({ kind, owner: 'sdk-tenant' });
+      expect(all[0]!.definition).toEqual({ kind, owner: 'sdk-tenant' });
 
       const byKey = untyped<Element>(await ones[kind]('second').get());
       expect(byKey).toMatchObject({ key: 'second', definition: { kind, owner: 'sdk-tenant' } });

@@ -130,7 +130,7 @@ describe('event delivery', () => {
             `SELECT count(*)::int AS refused FROM event_deliveries WHERE last_error LIKE '%ECONNREFUSED%'`,
           ),
         );
-        return row.refused >= 3 ? true : undefined;
+        return row!.refused >= 3 ? true : undefined;
       },
       { what: 'refused connections', timeoutMs: 5000 },
     );

@@ -1,31 +1,16 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { PreviousSecret } from '@switchboard/contracts';
 import { Keyring } from '@switchboard/crypto';
 import { outboxBackoffMs, type OutboxDrainContext, OutboxDrainer, outboxLeaseSeconds } from '@switchboard/persistence';
 import { describeError, OutboundHttp } from '@switchboard/server';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 import { InstanceConfig } from '../config.js';
-import { TenantScope } from '../database/tenant-scope.js';
-import { EVENTS_CHANNEL } from '../journal/event-outbox.js';
+import { type Scope, TenantScope } from '../database/tenant-scope.js';
+import { EVENTS_CHANNEL } from '../journal/event-outbox.repository.js';
 import { liveSecrets } from '../workspaces/workspace-keys.js';
+import { type ClaimedDelivery, EventsRepository } from './events.repository.js';
 import { SIGNATURE_HEADER, standardWebhookHeaders, webhookSignature } from './webhook-signature.js';
-
-/** A delivery this replica leased, with its event and its target. */
-interface ClaimedDelivery {
-  id: string;
-  tenant_id: string;
-  subscription_id: string | null;
-  attempts: number;
-  event_id: string;
-  type: string;
-  data: Record<string, unknown>;
-  created_at: Date;
-  /** Null for the workspace's webhook. */
-  subscription_uri: string | null;
-  subscription_archived: boolean;
-}
 
 interface WorkspaceTarget {
   webhookUri: string | null;
@@ -45,36 +30,6 @@ const MAX_ERROR_LENGTH = 500;
 const PRUNE_INTERVAL_MS = 10 * 60_000;
 /** Rows one prune statement deletes at most: each batch is its own short transaction, so a backlog holds no long locks. */
 const PRUNE_BATCH_SIZE = 1000;
-
-/**
- * Deliveries delivered longer ago than the retention. SKIP LOCKED: another
- * replica pruning the same rows is neither waited for nor deadlocked with.
- */
-const PRUNE_DELIVERIES = `WITH pruned AS (
-    DELETE FROM event_deliveries WHERE id IN (
-      SELECT id FROM event_deliveries
-      WHERE workspace_id = $1 AND delivered_at < now() - make_interval(secs => $2)
-      LIMIT $3
-      FOR UPDATE SKIP LOCKED)
-    RETURNING 1)
-  SELECT count(*)::int AS count FROM pruned`;
-
-/**
- * Events older than the retention with no delivery left (so none undelivered,
- * and none delivered within the retention), except each tenant's newest: the
- * outbox numbers the next event MAX(seq) + 1, so deleting the newest would
- * hand its seq out again. The worker never needs an event without deliveries.
- */
-const PRUNE_EVENTS = `WITH pruned AS (
-    DELETE FROM events WHERE id IN (
-      SELECT e.id FROM events e
-      WHERE e.workspace_id = $1 AND e.created_at < now() - make_interval(secs => $2)
-        AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.event_id = e.id)
-        AND EXISTS (SELECT 1 FROM events newer WHERE newer.tenant_id = e.tenant_id AND newer.seq > e.seq)
-      LIMIT $3
-      FOR UPDATE OF e SKIP LOCKED)
-    RETURNING 1)
-  SELECT count(*)::int AS count FROM pruned`;
 
 /** What one prune deleted. */
 export interface PruneResult {
@@ -116,8 +71,9 @@ export class EventOutboxDelivery implements OnApplicationBootstrap, BeforeApplic
   private readonly dueAt = new Map<string, number>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource() dataSource: DataSource,
     private readonly scope: TenantScope,
+    private readonly events: EventsRepository,
     private readonly keyring: Keyring,
     private readonly config: InstanceConfig,
     private readonly http: OutboundHttp,
@@ -172,12 +128,16 @@ export class EventOutboxDelivery implements OnApplicationBootstrap, BeforeApplic
 
   private async pruneWorkspaces(): Promise<PruneResult> {
     const pruned: PruneResult = { deliveries: 0, events: 0 };
-    const workspaces = await this.dataSource.query<{ id: string }[]>('SELECT id FROM workspaces');
-    for (const { id } of workspaces) {
+    for (const id of await this.events.listWorkspaceIds()) {
       if (this.stopped) break;
+      const scope: Scope = { workspaceId: id, tenantId: null };
       try {
-        pruned.deliveries += await this.pruneInBatches(id, PRUNE_DELIVERIES);
-        pruned.events += await this.pruneInBatches(id, PRUNE_EVENTS);
+        pruned.deliveries += await this.pruneInBatches((batch) =>
+          this.events.pruneDeliveries(scope, this.config.EVENTS_RETENTION_SECONDS, batch),
+        );
+        pruned.events += await this.pruneInBatches((batch) =>
+          this.events.pruneEvents(scope, this.config.EVENTS_RETENTION_SECONDS, batch),
+        );
       } catch (error) {
         // One workspace's failure does not keep the others from being pruned; the next round retries it.
         if (!this.stopped) this.logger.warn(`pruning events of workspace ${id} failed: ${describeError(error)}`);
@@ -186,17 +146,11 @@ export class EventOutboxDelivery implements OnApplicationBootstrap, BeforeApplic
     return pruned;
   }
 
-  /** Runs the statement, one transaction per batch, until a batch comes back short. */
-  private async pruneInBatches(workspaceId: string, statement: string): Promise<number> {
+  /** Runs one batch after another, each its own transaction, until a batch comes back short. */
+  private async pruneInBatches(batch: (size: number) => Promise<number>): Promise<number> {
     let total = 0;
     for (;;) {
-      const [{ count }] = await this.scope.run({ workspaceId, tenantId: null }, (manager) =>
-        manager.query<{ count: number }[]>(statement, [
-          workspaceId,
-          this.config.EVENTS_RETENTION_SECONDS,
-          PRUNE_BATCH_SIZE,
-        ]),
-      );
+      const count = await batch(PRUNE_BATCH_SIZE);
       total += count;
       if (count < PRUNE_BATCH_SIZE || this.stopped) return total;
     }
@@ -209,8 +163,7 @@ export class EventOutboxDelivery implements OnApplicationBootstrap, BeforeApplic
 
   /** Lists live workspaces (the table has no row-level security); those that may have work due are woken. */
   private async dueWorkspaces(): Promise<string[]> {
-    const rows = await this.dataSource.query<{ id: string }[]>('SELECT id FROM workspaces WHERE archived_at IS NULL');
-    const live = new Set(rows.map((row) => row.id));
+    const live = new Set(await this.events.listLiveWorkspaceIds());
     for (const id of this.dueAt.keys()) if (!live.has(id)) this.dueAt.delete(id);
     const now = Date.now();
     return [...live].filter((id) => (this.dueAt.get(id) ?? 0) <= now);
@@ -255,98 +208,50 @@ export class EventOutboxDelivery implements OnApplicationBootstrap, BeforeApplic
   }
 
   /**
-   * Leases the due heads of the workspace's streams: per (tenant, target) only
-   * the undelivered delivery with the lowest sequence is a candidate, so a
-   * later event never overtakes an earlier one. SKIP LOCKED and the recheck of
-   * `next_attempt_at` and `delivered_at` on the locked row keep two replicas
-   * from taking the same delivery.
+   * Leases the due heads of the workspace's streams (see
+   * EventsRepository.claimDue) and reads the secrets to sign them with, in
+   * one workspace-scope transaction: if the secrets cannot be read, no lease
+   * is taken. Null when the workspace is archived or gone.
    */
   private async claim(workspaceId: string, limit: number): Promise<Claim | null> {
     return this.scope.run({ workspaceId, tenantId: null }, async (manager) => {
-      const [workspace] = await manager.query<
-        { webhook_uri: string | null; sealed_secret: string; previous_sealed_secrets: PreviousSecret[] }[]
-      >(
-        `SELECT webhook_uri, sealed_secret, previous_sealed_secrets
-         FROM workspaces WHERE id = $1 AND archived_at IS NULL`,
-        [workspaceId],
-      );
+      const workspace = await this.events.findLiveWorkspace(manager, workspaceId);
       if (!workspace) return null;
-      const deliveries = await manager.query<ClaimedDelivery[]>(
-        `WITH heads AS (
-           SELECT DISTINCT ON (tenant_id, subscription_id) id
-           FROM event_deliveries
-           WHERE workspace_id = $1 AND delivered_at IS NULL
-           ORDER BY tenant_id, subscription_id, event_seq
-         ), due AS (
-           SELECT d.id FROM event_deliveries d JOIN heads ON heads.id = d.id
-           WHERE d.delivered_at IS NULL AND d.next_attempt_at <= now()
-           ORDER BY d.next_attempt_at
-           LIMIT $2
-           FOR UPDATE OF d SKIP LOCKED
-         ), claimed AS (
-           UPDATE event_deliveries d SET next_attempt_at = now() + make_interval(secs => $3)
-           FROM due WHERE d.id = due.id
-           RETURNING d.id, d.tenant_id, d.subscription_id, d.attempts, d.event_id
-         )
-         SELECT c.id, c.tenant_id, c.subscription_id, c.attempts, c.event_id, e.type, e.data, e.created_at,
-                s.webhook_uri AS subscription_uri, COALESCE(s.archived_at IS NOT NULL, false) AS subscription_archived
-         FROM claimed c
-         JOIN events e ON e.id = c.event_id
-         LEFT JOIN event_subscriptions s ON s.id = c.subscription_id`,
-        [workspaceId, limit, this.leaseSeconds],
-      );
-      const secrets =
-        deliveries.length > 0
-          ? liveSecrets(
-              { sealedSecret: workspace.sealed_secret, previousSealedSecrets: workspace.previous_sealed_secrets },
-              this.keyring,
-            )
-          : [];
-      return { workspace: { webhookUri: workspace.webhook_uri, secrets }, deliveries };
+      const deliveries = await this.events.claimDue(manager, workspaceId, limit, this.leaseSeconds);
+      const secrets = deliveries.length > 0 ? liveSecrets(workspace, this.keyring) : [];
+      return { workspace: { webhookUri: workspace.webhookUri, secrets }, deliveries };
     });
   }
 
   private async deliver(workspaceId: string, workspace: WorkspaceTarget, delivery: ClaimedDelivery): Promise<void> {
-    const uri = delivery.subscription_id === null ? workspace.webhookUri : delivery.subscription_uri;
+    const uri = delivery.subscriptionId === null ? workspace.webhookUri : delivery.subscriptionUri;
+    // The delivery's own tenant scope: enough to write it, nothing more.
+    const scope: Scope = { workspaceId, tenantId: delivery.tenantId };
     try {
-      if (uri === null || delivery.subscription_archived) {
+      if (uri === null || delivery.subscriptionArchived) {
         // The target is gone (webhook removed, subscription deleted): so is what was queued for it.
-        await this.inTenant(workspaceId, delivery, (manager) =>
-          manager.query('DELETE FROM event_deliveries WHERE id = $1', [delivery.id]),
-        );
+        await this.events.deleteDelivery(scope, delivery.id);
         return;
       }
       const error = await this.send(uri, workspace.secrets, delivery);
       if (error === undefined) {
         // Shutting down: hand the delivery back for the next replica rather than count an attempt.
-        await this.inTenant(workspaceId, delivery, (manager) =>
-          manager.query('UPDATE event_deliveries SET next_attempt_at = now() WHERE id = $1 AND delivered_at IS NULL', [
-            delivery.id,
-          ]),
-        );
+        await this.events.releaseDelivery(scope, delivery.id);
       } else if (error === null) {
-        await this.inTenant(workspaceId, delivery, (manager) =>
-          manager.query(
-            `UPDATE event_deliveries SET delivered_at = now(), attempts = attempts + 1, last_error = NULL
-             WHERE id = $1 AND delivered_at IS NULL`,
-            [delivery.id],
-          ),
-        );
+        await this.events.markDelivered(scope, delivery.id);
       } else {
         const attempts = delivery.attempts + 1;
         const backoffMs = outboxBackoffMs(attempts, {
           minMs: this.config.EVENTS_MIN_BACKOFF_MS,
           maxMs: this.config.EVENTS_MAX_BACKOFF_MS,
         });
-        await this.inTenant(workspaceId, delivery, (manager) =>
-          manager.query(
-            `UPDATE event_deliveries SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4)
-             WHERE id = $1 AND delivered_at IS NULL`,
-            [delivery.id, attempts, error.slice(0, MAX_ERROR_LENGTH), backoffMs / 1000],
-          ),
-        );
+        await this.events.recordFailure(scope, delivery.id, {
+          attempts,
+          error: error.slice(0, MAX_ERROR_LENGTH),
+          retryInSeconds: backoffMs / 1000,
+        });
         this.logger.warn(
-          `event ${delivery.event_id} (${delivery.type}) delivery ${delivery.id} failed, attempt ${attempts}: ${error}`,
+          `event ${delivery.eventId} (${delivery.eventType}) delivery ${delivery.id} failed, attempt ${attempts}: ${error}`,
         );
       }
     } catch (error) {
@@ -358,10 +263,10 @@ export class EventOutboxDelivery implements OnApplicationBootstrap, BeforeApplic
   /** Null on a 2xx, the reason otherwise, undefined when aborted by shutdown. */
   private async send(uri: string, secrets: string[], delivery: ClaimedDelivery): Promise<string | null | undefined> {
     const body = JSON.stringify({
-      eventType: delivery.type,
-      data: delivery.data,
-      id: delivery.event_id,
-      createdAt: delivery.created_at.toISOString(),
+      eventType: delivery.eventType,
+      data: delivery.eventData,
+      id: delivery.eventId,
+      createdAt: delivery.eventCreatedAt.toISOString(),
     });
     // A controller held by its own timer, not AbortSignal.any([AbortSignal.timeout(…), …]): on
     // Node 20 the composite holds its sources weakly and, once collected, never aborts — a hung
@@ -373,12 +278,14 @@ export class EventOutboxDelivery implements OnApplicationBootstrap, BeforeApplic
     const shutdown = this.drainer.signal;
     shutdown.addEventListener('abort', onShutdown, { once: true });
     try {
+      const [current] = secrets;
+      if (current === undefined) throw new Error('a webhook needs at least one secret to be signed with');
       const response = await this.http.fetch(uri, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          ...standardWebhookHeaders(delivery.event_id, Date.now() / 1000, body, secrets),
-          [SIGNATURE_HEADER]: webhookSignature(secrets[0], body),
+          ...standardWebhookHeaders(delivery.eventId, Date.now() / 1000, body, secrets),
+          [SIGNATURE_HEADER]: webhookSignature(current, body),
         },
         body,
         // A redirect is not a 2xx: following it could send the event somewhere the target never named.
@@ -396,29 +303,10 @@ export class EventOutboxDelivery implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
-  /** The delivery's own tenant scope: enough to write it, nothing more. */
-  private inTenant<T>(
-    workspaceId: string,
-    delivery: ClaimedDelivery,
-    work: (manager: EntityManager) => Promise<T>,
-  ): Promise<T> {
-    return this.scope.run({ workspaceId, tenantId: delivery.tenant_id }, work);
-  }
-
   /** When the earliest stream head of the workspace is due (leases included), capped by the sweep. */
   private async nextDueAt(workspaceId: string): Promise<number> {
-    const [row] = await this.scope.run({ workspaceId, tenantId: null }, (manager) =>
-      manager.query<{ in_ms: number | null }[]>(
-        `SELECT (extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS in_ms FROM (
-           SELECT DISTINCT ON (tenant_id, subscription_id) next_attempt_at
-           FROM event_deliveries
-           WHERE workspace_id = $1 AND delivered_at IS NULL
-           ORDER BY tenant_id, subscription_id, event_seq) heads`,
-        [workspaceId],
-      ),
-    );
+    const inMs = await this.events.nextDueInMs({ workspaceId, tenantId: null });
     const now = Date.now();
-    const inMs = row?.in_ms ?? null;
     return Math.min(now + SWEEP_MS, inMs === null ? Infinity : now + inMs);
   }
 }

@@ -76,7 +76,7 @@ describe('event retention', () => {
          FROM event_deliveries WHERE tenant_id = $1`,
         [tenantId],
       );
-      return { seqs: events.rows.map((row) => Number(row.seq)), ...counts };
+      return { seqs: events.rows.map((row) => Number(row.seq)), ...counts! };
     });
 
   /** Waits until the database records the tenant's `count` deliveries as delivered (the receiver sees them first). */

@@ -177,7 +177,7 @@ describe('event subscriptions', () => {
     const statuses = attempts.map((response) => response.status);
     expect(statuses.filter((status) => status === 201)).toHaveLength(MAX_SUBSCRIPTIONS_PER_TENANT);
     expect(statuses.filter((status) => status === 409)).toHaveLength(10);
-    const refused = await json(attempts[statuses.indexOf(409)]);
+    const refused = await json(attempts[statuses.indexOf(409)]!);
     expect(refused).toMatchObject({ code: 'conflict', detail: expect.stringContaining('delete one first') });
     // Deleting one makes room for one; other tenants were never limited by dave's.
     const listed = await json(await call('GET', '/event-subscriptions?limit=1', dave));
@@ -224,11 +224,11 @@ describe('event subscriptions', () => {
     await subscribe(carol(), 'connection.created', '/sub-carol');
 
     for (let n = 0; n < 3; n++) {
-      await emit(workspace, tenants['alice'], 'connection.created', n);
-      await emit(workspace, tenants['bob'], 'connection.created', n);
-      await emit(other, tenants['carol'], 'connection.created', n);
+      await emit(workspace, tenants['alice']!, 'connection.created', n);
+      await emit(workspace, tenants['bob']!, 'connection.created', n);
+      await emit(other, tenants['carol']!, 'connection.created', n);
       // Another type: the workspace's webhook gets it, the subscriptions do not.
-      await emit(workspace, tenants['alice'], 'connection.disconnected', n);
+      await emit(workspace, tenants['alice']!, 'connection.disconnected', n);
     }
     await waitFor(
       () =>
@@ -262,8 +262,8 @@ describe('event subscriptions', () => {
     expect(atWorkspace).not.toContain(tenants['carol']);
 
     expect((await call('DELETE', `/event-subscriptions/${aliceSub.id}`, alice())).status).toBe(204);
-    await emit(workspace, tenants['alice'], 'connection.created', 3);
-    await emit(workspace, tenants['bob'], 'connection.created', 3);
+    await emit(workspace, tenants['alice']!, 'connection.created', 3);
+    await emit(workspace, tenants['bob']!, 'connection.created', 3);
     await waitFor(() => (receiver.accepted('/sub-bob').length === 4 ? true : undefined), { what: "bob's fourth" });
     expect(receiver.accepted('/sub-alice')).toHaveLength(3);
   });

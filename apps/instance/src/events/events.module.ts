@@ -4,6 +4,7 @@ import { OutboundHttp, OutboundPolicy } from '@switchboard/server';
 import { EventOutboxDelivery } from './event-outbox-delivery.js';
 import { EventSubscriptionsController } from './event-subscriptions.controller.js';
 import { EventSubscriptionsService } from './event-subscriptions.service.js';
+import { EventsRepository } from './events.repository.js';
 
 /**
  * Event subscriptions and the delivery of the outbox. Features enqueue events
@@ -14,6 +15,7 @@ import { EventSubscriptionsService } from './event-subscriptions.service.js';
   providers: [
     EventOutboxDelivery,
     EventSubscriptionsService,
+    EventsRepository,
     {
       provide: OutboundHttp,
       useFactory: (policy: OutboundPolicy) => new OutboundHttp(policy),

@@ -102,10 +102,10 @@ describe('outbound webhooks without an allowed range', () => {
       expect(problem.detail).toMatch(reason);
       expect(problem.errors).toEqual([{ field: 'webhookUri', message: expect.stringMatching(reason) }]);
     }
-    const [{ count }] = await scope.run({ workspaceId: workspace.snapshot.workspaceId, tenantId: null }, (manager) =>
+    const [row] = await scope.run({ workspaceId: workspace.snapshot.workspaceId, tenantId: null }, (manager) =>
       manager.query<{ count: number }[]>('SELECT count(*)::int AS count FROM event_subscriptions'),
     );
-    expect(count).toBe(0);
+    expect(row!.count).toBe(0);
   });
 
   it('refuses at connect time a target whose DNS answer is loopback, records it and retries, and never reaches it', async () => {
@@ -126,12 +126,12 @@ describe('outbound webhooks without an allowed range', () => {
             'SELECT attempts, last_error, delivered_at FROM event_deliveries',
           ),
         );
-        return rows.length === 1 && rows[0].attempts >= 3 ? rows : undefined;
+        return rows.length === 1 && rows[0]!.attempts >= 3 ? rows : undefined;
       },
       { what: 'refused attempts, retried', timeoutMs: 10_000 },
     );
-    expect(failures[0].delivered_at).toBeNull();
-    expect(failures[0].last_error).toMatch(
+    expect(failures[0]!.delivered_at).toBeNull();
+    expect(failures[0]!.last_error).toMatch(
       /outbound connection to localhost refused: .*(127\.0\.0\.1|::1) is a loopback address/,
     );
     expect(receiver.requests).toEqual([]);
@@ -190,7 +190,7 @@ describe('outbound webhooks to an allowed range, signed as Standard Webhooks', (
     const workspace = await seedWorkspace(instance, { webhookUri: `http://localhost:${port}/by-name` });
     await createTenant(workspace, 'by-name');
     const [request] = await acceptedAt('/by-name', 1);
-    expect(request.event.eventType).toBe('tenant.created');
+    expect(request!.event.eventType).toBe('tenant.created');
   });
 
   it('carries webhook-id, webhook-timestamp and webhook-signature that the standardwebhooks library verifies, the same id on every retry', async () => {
@@ -203,7 +203,7 @@ describe('outbound webhooks to an allowed range, signed as Standard Webhooks', (
     const attempts = receiver.requests.filter((request) => request.path === '/standard');
     expect(attempts.map((request) => request.status)).toEqual([500, 500, 200]);
 
-    const eventId = attempts[0].event.id;
+    const eventId = attempts[0]!.event.id;
     for (const request of attempts) {
       const headers = headersOf(request);
       expect(headers['webhook-id']).toBe(eventId);
@@ -235,7 +235,7 @@ describe('outbound webhooks to an allowed range, signed as Standard Webhooks', (
       ],
     });
     await emit(workspace, tenantId, 1);
-    const during = (await acceptedAt('/rotated', 2))[1];
+    const during = (await acceptedAt('/rotated', 2))[1]!;
     const duringHeaders = headersOf(during);
     expect(duringHeaders['webhook-signature'].split(' ')).toHaveLength(2);
     expect(duringHeaders['webhook-signature']).toMatch(/^v1,\S+ v1,\S+$/);
@@ -251,7 +251,7 @@ describe('outbound webhooks to an allowed range, signed as Standard Webhooks', (
       ],
     });
     await emit(workspace, tenantId, 2);
-    const after = (await acceptedAt('/rotated', 3))[2];
+    const after = (await acceptedAt('/rotated', 3))[2]!;
     const afterHeaders = headersOf(after);
     expect(afterHeaders['webhook-signature'].split(' ')).toHaveLength(1);
     expect(verifierFor(newSecret).verify(after.body, afterHeaders)).toMatchObject({ data: { n: 2 } });

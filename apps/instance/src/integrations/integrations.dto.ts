@@ -17,6 +17,11 @@ export const INTEGRATION_AUTH_TYPES = [
 ] as const;
 export type IntegrationAuthType = (typeof INTEGRATION_AUTH_TYPES)[number];
 
+/** Whether a stored `auth_type` is one of INTEGRATION_AUTH_TYPES (the only ones the API writes). */
+export function isIntegrationAuthType(value: string): value is IntegrationAuthType {
+  return INTEGRATION_AUTH_TYPES.some((type) => type === value);
+}
+
 /**
  * Keys share `/integrations/{idOrKey}` with ids, so a key may not look like a
  * UUID, and it holds only characters that need no escaping in a path.

@@ -65,9 +65,9 @@ describe('integrations', () => {
       );
       return rows;
     });
-    expect(row.workspace_id).toBe(workspace.snapshot.workspaceId);
-    expect(row.sealed_client_secret).not.toContain(SECRET);
-    expect(Keyring.parse(FIXTURE_KEYS).decrypt(row.sealed_client_secret)).toBe(SECRET);
+    expect(row!.workspace_id).toBe(workspace.snapshot.workspaceId);
+    expect(row!.sealed_client_secret).not.toContain(SECRET);
+    expect(Keyring.parse(FIXTURE_KEYS).decrypt(row!.sealed_client_secret)).toBe(SECRET);
   });
 
   it('refuses a used key with 409, within the workspace only', async () => {

@@ -1,20 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { Keyring } from '@switchboard/crypto';
+import type { Columns } from '@switchboard/persistence';
 import { decodeCursor, DomainException, ErrorCode, type Page, pageLimit, toPage } from '@switchboard/server';
 import type { EntityManager } from 'typeorm';
 
 import { TenantScope } from '../database/tenant-scope.js';
 import { requireAdmin } from '../workspaces/require-admin.js';
 import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
-import { INTEGRATION_COLUMNS, type IntegrationRow, toIntegrationDto } from './integration-row.js';
+import type { Integration } from './integration.entity.js';
 import { describeSelector, type IntegrationSelector } from './integration-selector.pipe.js';
-import type {
-  CreateIntegrationDto,
-  IntegrationDto,
-  ListIntegrationsQueryDto,
-  ReplaceIntegrationDto,
-  UpdateIntegrationDto,
+import {
+  type CreateIntegrationDto,
+  type IntegrationDto,
+  isIntegrationAuthType,
+  type ListIntegrationsQueryDto,
+  type ReplaceIntegrationDto,
+  type UpdateIntegrationDto,
 } from './integrations.dto.js';
+import { IntegrationsRepository } from './integrations.repository.js';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -28,6 +31,7 @@ const UNIQUE_VIOLATION = '23505';
 export class IntegrationsService {
   constructor(
     private readonly scope: TenantScope,
+    private readonly integrations: IntegrationsRepository,
     private readonly keyring: Keyring,
   ) {}
 
@@ -35,18 +39,13 @@ export class IntegrationsService {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
     const search = query.search ? `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-    const rows = await this.scope.run(scopeOf(principal), (manager) =>
-      manager.query<IntegrationRow[]>(
-        `SELECT ${INTEGRATION_COLUMNS}, to_json(created_at) #>> '{}' AS position FROM integrations
-         WHERE ($1::text IS NULL OR name ILIKE $1 OR key ILIKE $1)
-           AND ($2 OR archived_at IS NULL)
-           AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::uuid))
-         ORDER BY created_at, id
-         LIMIT $5`,
-        [search, query.includeArchived ?? false, after?.at ?? null, after?.id ?? null, limit + 1],
-      ),
-    );
-    return toPage(rows, limit, (row) => ({ at: row.position!, id: row.id }), toIntegrationDto);
+    const rows = await this.integrations.listPage(scopeOf(principal), {
+      search,
+      includeArchived: query.includeArchived ?? false,
+      after,
+      limit: limit + 1,
+    });
+    return toPage(rows, limit, (row) => ({ at: row.position, id: row.id }), toIntegrationDto);
   }
 
   async get(principal: WorkspacePrincipal, selector: IntegrationSelector): Promise<IntegrationDto> {
@@ -56,20 +55,15 @@ export class IntegrationsService {
   async create(principal: WorkspacePrincipal, dto: CreateIntegrationDto): Promise<IntegrationDto> {
     requireAdmin(principal, 'Creating an integration');
     return this.scope.run(scopeOf(principal), async (manager) => {
-      const [row] = await this.unique(
-        manager.query<IntegrationRow[]>(
-          `INSERT INTO integrations (workspace_id, key, name, auth_type, client_id, sealed_client_secret, settings)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${INTEGRATION_COLUMNS}`,
-          [
-            principal.workspace.id,
-            dto.key,
-            dto.name,
-            dto.authType,
-            dto.clientId ?? null,
-            this.seal(dto.clientSecret),
-            JSON.stringify(dto.settings ?? {}),
-          ],
-        ),
+      const row = await this.unique(
+        this.integrations.insert(manager, principal.workspace.id, {
+          key: dto.key,
+          name: dto.name,
+          authType: dto.authType,
+          clientId: dto.clientId ?? null,
+          sealedClientSecret: this.seal(dto.clientSecret),
+          settings: dto.settings ?? {},
+        }),
         dto.key,
       );
       return toIntegrationDto(row);
@@ -89,30 +83,15 @@ export class IntegrationsService {
       const next = {
         key: dto.key ?? current.key,
         name: dto.name ?? current.name,
-        authType: dto.authType ?? current.auth_type,
-        clientId: dto.clientId !== undefined ? dto.clientId : replace ? null : current.client_id,
+        authType: dto.authType ?? current.authType,
+        clientId: dto.clientId !== undefined ? dto.clientId : replace ? null : current.clientId,
         sealedClientSecret:
-          dto.clientSecret !== undefined ? this.seal(dto.clientSecret) : replace ? null : current.sealed_client_secret,
+          dto.clientSecret !== undefined ? this.seal(dto.clientSecret) : replace ? null : current.sealedClientSecret,
         settings: dto.settings ?? (replace ? {} : current.settings),
       };
-      const [rows] = await this.unique(
-        manager.query<[IntegrationRow[], number]>(
-          `UPDATE integrations SET key = $2, name = $3, auth_type = $4, client_id = $5, sealed_client_secret = $6,
-             settings = $7, updated_at = now()
-           WHERE id = $1 RETURNING ${INTEGRATION_COLUMNS}`,
-          [
-            current.id,
-            next.key,
-            next.name,
-            next.authType,
-            next.clientId,
-            next.sealedClientSecret,
-            JSON.stringify(next.settings),
-          ],
-        ),
-        next.key,
-      );
-      return toIntegrationDto(rows[0]);
+      const row = await this.unique(this.integrations.update(manager, current.id, next), next.key);
+      if (!row) throw DomainException.notFound(describeSelector(selector));
+      return toIntegrationDto(row);
     });
   }
 
@@ -125,12 +104,9 @@ export class IntegrationsService {
     requireAdmin(principal, archived ? 'Archiving an integration' : 'Restoring an integration');
     return this.scope.run(scopeOf(principal), async (manager) => {
       const current = await this.find(manager, selector);
-      const [rows] = await manager.query<[IntegrationRow[], number]>(
-        `UPDATE integrations SET archived_at = CASE WHEN $2 THEN COALESCE(archived_at, now()) END, updated_at = now()
-         WHERE id = $1 RETURNING ${INTEGRATION_COLUMNS}`,
-        [current.id, archived],
-      );
-      return toIntegrationDto(rows[0]);
+      const row = await this.integrations.setArchived(manager, current.id, archived);
+      if (!row) throw DomainException.notFound(describeSelector(selector));
+      return toIntegrationDto(row);
     });
   }
 
@@ -139,10 +115,10 @@ export class IntegrationsService {
    * An unknown or archived one is a problem with the request body (422), not
    * a missing resource at the URL.
    */
-  async findForConnecting(manager: EntityManager, selector: IntegrationSelector): Promise<IntegrationRow> {
+  async findForConnecting(manager: EntityManager, selector: IntegrationSelector): Promise<Columns<Integration>> {
     const field = 'id' in selector ? 'integrationId' : 'integrationKey';
-    const [row] = await this.query(manager, selector);
-    if (row && !row.archived_at) return row;
+    const row = await this.integrations.find(manager, selector);
+    if (row && !row.archivedAt) return row;
     const [message, detail] = row
       ? ['names an archived integration', `${describeSelector(selector)} is archived and takes no new connections.`]
       : ['names no integration of this workspace', `${describeSelector(selector)} does not exist in this workspace.`];
@@ -151,18 +127,10 @@ export class IntegrationsService {
     });
   }
 
-  private async find(manager: EntityManager, selector: IntegrationSelector): Promise<IntegrationRow> {
-    const [row] = await this.query(manager, selector);
+  private async find(manager: EntityManager, selector: IntegrationSelector): Promise<Columns<Integration>> {
+    const row = await this.integrations.find(manager, selector);
     if (!row) throw DomainException.notFound(describeSelector(selector));
     return row;
-  }
-
-  private query(manager: EntityManager, selector: IntegrationSelector): Promise<IntegrationRow[]> {
-    return 'id' in selector
-      ? manager.query<IntegrationRow[]>(`SELECT ${INTEGRATION_COLUMNS} FROM integrations WHERE id = $1`, [selector.id])
-      : manager.query<IntegrationRow[]>(`SELECT ${INTEGRATION_COLUMNS} FROM integrations WHERE key = $1`, [
-          selector.key,
-        ]);
   }
 
   private seal(secret: string | null | undefined): string | null {
@@ -180,4 +148,24 @@ export class IntegrationsService {
       throw error;
     }
   }
+}
+
+/**
+ * The API's view of an integration: the client secret only as whether one is set.
+ * @throws Error when the stored auth type is none the API writes (a bug, not bad input).
+ */
+function toIntegrationDto(row: Columns<Integration>): IntegrationDto {
+  if (!isIntegrationAuthType(row.authType)) throw new Error(`integration ${row.id} has an unknown auth type`);
+  return {
+    id: row.id,
+    key: row.key,
+    name: row.name,
+    authType: row.authType,
+    clientId: row.clientId,
+    hasClientSecret: row.sealedClientSecret !== null,
+    settings: row.settings,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    archivedAt: row.archivedAt?.toISOString() ?? null,
+  };
 }

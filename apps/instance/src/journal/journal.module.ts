@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 
 import { ActivityLogService } from './activity-log.service.js';
 import { EventOutbox } from './event-outbox.js';
+import { EventOutboxRepository } from './event-outbox.repository.js';
 
 /**
  * What a change leaves behind in its own transaction: an activity log entry
@@ -11,5 +12,8 @@ import { EventOutbox } from './event-outbox.js';
  * serves the log, the events feature delivers the outbox.
  */
 @Global()
-@Module({ providers: [ActivityLogService, EventOutbox], exports: [ActivityLogService, EventOutbox] })
+@Module({
+  providers: [ActivityLogService, EventOutbox, EventOutboxRepository],
+  exports: [ActivityLogService, EventOutbox],
+})
 export class JournalModule {}
