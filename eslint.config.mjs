@@ -47,6 +47,55 @@ export default tseslint.config(
     },
   },
   {
+    // Data access (ARCHITECTURE.md): SQL lives in <feature>.repository.ts, and rows are typed by
+    // decoding them (Table, queryRows in libs/persistence), never by a type argument on query().
+    files: ['apps/*/src/**/*.ts'],
+    ignores: [
+      '**/*.repository.ts',
+      '**/migrations/**',
+      '**/*.spec.ts',
+      '**/*.int-spec.ts',
+      '**/*.e2e-spec.ts',
+      // The scoped transaction itself: BEGIN with the RLS settings, COMMIT, ROLLBACK.
+      'apps/instance/src/database/tenant-scope.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.property.name='query'][callee.object.name=/^(manager|dataSource|runner|queryRunner|client|tx|em|pool|db)$/]",
+          message:
+            'SQL belongs in the feature\'s <feature>.repository.ts (ARCHITECTURE.md, "Where a new feature\'s files go").',
+        },
+        {
+          selector:
+            "CallExpression[callee.property.name='query'][callee.object.property.name=/^(manager|dataSource|runner|queryRunner|pool|db)$/]",
+          message:
+            'SQL belongs in the feature\'s <feature>.repository.ts (ARCHITECTURE.md, "Where a new feature\'s files go").',
+        },
+        {
+          selector: "CallExpression[callee.property.name='query'][typeArguments]",
+          message:
+            'Type rows by decoding them (Table.query, queryRows from @switchboard/persistence), not by query<T>().',
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/*/src/**/*.repository.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='query'][typeArguments]",
+          message:
+            'Type rows by decoding them (Table.query, queryRows from @switchboard/persistence), not by query<T>().',
+        },
+      ],
+    },
+  },
+  {
     // Tests may use the looser patterns that assertions need.
     files: [
       '**/*.spec.ts',
