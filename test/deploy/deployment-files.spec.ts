@@ -30,6 +30,7 @@ import {
   imageName,
   type KubernetesObject,
   mainContainerOf,
+  must,
   podSpecOf,
   readYaml,
   renderKustomization,
@@ -75,7 +76,7 @@ function missingVariables(app: App, script: Script, names: string[]): string[] {
 }
 
 /** The service's own boot-time validation, as it would run on this environment. */
-function configProblems(app: App, env: Record<string, string>): string | undefined {
+function configProblems(app: App, env: Record<string, string | undefined>): string | undefined {
   try {
     loadConfig<object>(SCHEMAS[app], env);
     return undefined;
@@ -171,8 +172,9 @@ function generatedSecrets(into?: string): Record<string, string> {
 function interpolate<T>(value: T, variables: Record<string, string>): T {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Z0-9_]+)(?::\?[^}]*)?\}/g, (_, name: string) => {
-      if (!(name in variables)) throw new Error(`docker compose would stop: ${name} is not set`);
-      return variables[name];
+      const variable = variables[name];
+      if (variable === undefined) throw new Error(`docker compose would stop: ${name} is not set`);
+      return variable;
     }) as T;
   }
   if (Array.isArray(value)) return value.map((item: unknown) => interpolate(item, variables)) as T;
@@ -195,7 +197,7 @@ describe('Dockerfile', () => {
     const instruction = line.trim();
     if (instruction === '' || instruction.startsWith('#')) continue;
     const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(instruction);
-    if (from) stages.push({ from: from[1], name: from[2] ?? '', instructions: [] });
+    if (from) stages.push({ from: must(from[1], 'a FROM image'), name: from[2] ?? '', instructions: [] });
     else stages.at(-1)!.instructions.push(instruction);
   }
   const stage = (name: string) => stages.find((candidate) => candidate.name === name)!;
@@ -258,6 +260,11 @@ describe('docker-compose.yml', () => {
   // What `npm run secrets:generate` writes to .env, for docker compose to fill the file's ${VARIABLES} with.
   const generated = generatedSecrets();
   const services = interpolate(raw, generated);
+  /** The compose service `name`, after (or, from `raw`, before) interpolation; throws if the file lacks it. */
+  const composeService = (name: string, from = services) => must(from[name], `compose service ${name}`);
+  /** The value of variable `name` in an environment (a compose service's, or the generated .env); throws if unset. */
+  const envValue = (environment: Record<string, string> | undefined, name: string) =>
+    must(environment?.[name], `${name} in the environment`);
   const switchboard = Object.entries(services).flatMap(([name, service]) => {
     const command = switchboardCommand(service.command);
     return command ? [{ name, service, env: service.environment ?? {}, ...command }] : [];
@@ -282,16 +289,16 @@ describe('docker-compose.yml', () => {
       ].sort(),
     );
     // Exact versions: a moving tag (postgres:15, nats:2.10-alpine) changes under a running deployment.
-    expect(services['postgres'].image).toMatch(/^postgres:15\.\d+$/);
-    expect(services['postgres'].healthcheck?.test.join(' ')).toContain('pg_isready');
+    expect(composeService('postgres').image).toMatch(/^postgres:15\.\d+$/);
+    expect(composeService('postgres').healthcheck?.test.join(' ')).toContain('pg_isready');
     for (const [app, migration] of APPS) {
-      expect(switchboardCommand(services[app].command)?.script).toBe('main');
-      expect(switchboardCommand(services[migration].command)?.script).toBe('db-setup');
+      expect(switchboardCommand(composeService(app).command)?.script).toBe('main');
+      expect(switchboardCommand(composeService(migration).command)?.script).toBe('db-setup');
     }
   });
 
   it('runs core NATS (no JetStream, which nothing uses) of an exact version, with a healthcheck on its monitoring port', () => {
-    const nats = services['nats'];
+    const nats = composeService('nats');
     // The default nats image is FROM scratch: a healthcheck needs the alpine variant's wget.
     expect(nats.image).toMatch(/^nats:2\.\d+\.\d+-alpine$/);
     expect(nats.command).not.toContain('-js');
@@ -302,7 +309,7 @@ describe('docker-compose.yml', () => {
 
   it('publishes the Hub on 8080 and the instances on 8081 and 8082, each healthy when /readyz says so', () => {
     for (const [app, , port] of APPS) {
-      const service = services[app];
+      const service = composeService(app);
       expect(service.ports).toEqual([`${port}:${port}`]);
       // The healthcheck asks the port the service listens on, which it reads from this variable.
       const env = service.environment ?? {};
@@ -315,20 +322,20 @@ describe('docker-compose.yml', () => {
 
   it('starts each migration after Postgres is healthy, and each app after its migration and NATS', () => {
     for (const [app, migration] of APPS) {
-      expect(services[app].depends_on).toEqual({
+      expect(composeService(app).depends_on).toEqual({
         [migration]: { condition: 'service_completed_successfully' },
         nats: { condition: 'service_healthy' },
       });
-      expect(services[migration].depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+      expect(composeService(migration).depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
     }
   });
 
   it('gives each app its own database, used by the app role and migrated by the owner role', () => {
     const databases = APPS.map(([app, migration]) => {
-      const appUrl = new URL(services[app].environment!.DATABASE_URL);
-      const setup = services[migration].environment!;
-      expect(setup.DATABASE_URL).toBe(services[app].environment!.DATABASE_URL);
-      const ownerUrl = new URL(setup.DATABASE_MIGRATION_URL);
+      const appUrl = new URL(envValue(composeService(app).environment, 'DATABASE_URL'));
+      const setup = composeService(migration).environment;
+      expect(setup?.DATABASE_URL).toBe(composeService(app).environment?.DATABASE_URL);
+      const ownerUrl = new URL(envValue(setup, 'DATABASE_MIGRATION_URL'));
       expect([appUrl.username, ownerUrl.username]).toEqual(['switchboard_app', 'switchboard_owner']);
       expect(ownerUrl.pathname).toBe(appUrl.pathname);
       return appUrl.pathname;
@@ -340,7 +347,7 @@ describe('docker-compose.yml', () => {
     const keyrings = new Set(switchboard.map(({ env }) => env.ENCRYPTION_KEYS));
     expect(keyrings.size).toBe(1);
     const [keyring] = keyrings;
-    expect(Keyring.parse(keyring).currentVersion).toBe('v1');
+    expect(Keyring.parse(must(keyring, 'ENCRYPTION_KEYS')).currentVersion).toBe('v1');
   });
 
   it('takes every secret from the environment or .env, never a literal value', () => {
@@ -359,14 +366,16 @@ describe('docker-compose.yml', () => {
         });
       }
     }
-    expect(raw['postgres'].environment?.['POSTGRES_PASSWORD']).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
+    expect(composeService('postgres', raw).environment?.['POSTGRES_PASSWORD']).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
   });
 
   it('has npm run secrets:generate make every variable it reads, fresh, and keep them when run again', () => {
-    const referenced = new Set([...JSON.stringify(raw).matchAll(/\$\{([A-Z0-9_]+)/g)].map((match) => match[1]));
+    const referenced = new Set(
+      [...JSON.stringify(raw).matchAll(/\$\{([A-Z0-9_]+)/g)].map((match) => must(match[1], 'a variable name')),
+    );
     expect([...referenced].filter((name) => !(name in generated))).toEqual([]);
-    expect(Buffer.from(generated['HUB_SIGNING_KEY'], 'base64')).toHaveLength(32);
-    expect(Buffer.from(generated['HUB_PUBLIC_KEY'], 'base64')).toHaveLength(32);
+    expect(Buffer.from(envValue(generated, 'HUB_SIGNING_KEY'), 'base64')).toHaveLength(32);
+    expect(Buffer.from(envValue(generated, 'HUB_PUBLIC_KEY'), 'base64')).toHaveLength(32);
     expect(generatedSecrets()['ENCRYPTION_KEYS']).not.toBe(generated['ENCRYPTION_KEYS']);
 
     const directory = mkdtempSync(join(tmpdir(), 'sb-secrets-'));
@@ -382,23 +391,23 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs NATS with the shipped authorization, each app as its own NATS user', () => {
-    const nats = raw['nats'];
+    const nats = composeService('nats', raw);
     expect(nats.command?.join(' ')).toContain('-c /etc/nats/switchboard.conf');
     expect((nats as { volumes?: string[] }).volumes).toContain(
       './deploy/nats/nats-server.conf:/etc/nats/switchboard.conf:ro',
     );
     for (const [app] of APPS) {
-      const env = raw[app].environment!;
-      expect(env['NATS_USER']).toBe(app);
+      const env = composeService(app, raw).environment;
+      expect(env?.['NATS_USER']).toBe(app);
       const variable = `NATS_${app.toUpperCase().replaceAll('-', '_')}_PASSWORD`;
-      expect(env['NATS_PASSWORD']).toContain(`\${${variable}:?`);
+      expect(env?.['NATS_PASSWORD']).toContain(`\${${variable}:?`);
       expect(nats.environment?.[variable]).toContain(`\${${variable}:?`);
     }
   });
 
   it('gives the Hub alone its snapshot signing key, and the instances its public key, from the environment', () => {
     for (const { name, app, script } of switchboard) {
-      const env = raw[name].environment ?? {};
+      const env = composeService(name, raw).environment ?? {};
       const signs = app === 'hub' && script === 'main';
       expect({ name, signingKey: env['HUB_SIGNING_KEY'] }).toEqual({
         name,
@@ -413,9 +422,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('bootstraps the first platform admin of the Hub', () => {
-    const env = services['hub'].environment!;
-    expect(env.HUB_BOOTSTRAP_ADMIN_EMAIL).toContain('@');
-    expect(env.HUB_BOOTSTRAP_ADMIN_TOKEN.length).toBeGreaterThanOrEqual(32);
+    const env = composeService('hub').environment;
+    expect(env?.HUB_BOOTSTRAP_ADMIN_EMAIL).toContain('@');
+    expect(envValue(env, 'HUB_BOOTSTRAP_ADMIN_TOKEN').length).toBeGreaterThanOrEqual(32);
   });
 
   it('sets only variables the config schemas know, every required one, and values the services accept', () => {
@@ -492,7 +501,12 @@ function parseAllYaml(text: string): KubernetesObject[] {
 describe('deploy/nats/nats-server.conf', () => {
   const conf = read('deploy/nats/nats-server.conf');
   const blocks = conf.split(/\n    \{\n/).slice(1);
-  const users = new Map(blocks.map((block) => [/user: "([^"]+)"/.exec(block)![1], block]));
+  const users = new Map(
+    blocks.map((block) => [
+      must(/user: "([^"]+)"/.exec(block)?.[1], 'a `user:` in each NATS authorization block'),
+      block,
+    ]),
+  );
   const instanceIds = (parse(read('k8s/instances.yaml')) as { instances: { id: string }[] }).instances.map(
     (instance) => instance.id,
   );
@@ -509,7 +523,9 @@ describe('deploy/nats/nats-server.conf', () => {
   it('lets an instance publish only under its own id, and subscribe only to its own subjects and inboxes', () => {
     for (const id of instanceIds) {
       const block = users.get(id)!;
-      const subjects = [...block.matchAll(/"([^"]+)"/g)].map((match) => match[1]).filter((subject) => subject !== id);
+      const subjects = [...block.matchAll(/"([^"]+)"/g)]
+        .map((match) => must(match[1], 'a quoted subject'))
+        .filter((subject) => subject !== id);
       for (const subject of subjects)
         expect({ id, subject, own: subject.includes(`.${id}.`) }).toMatchObject({ own: true });
       expect(block).toMatch(/allow_responses: true/);
@@ -548,8 +564,8 @@ describe.each([
   function environmentOf(
     container: Container,
     secrets: Record<string, string> = exampleSecret,
-  ): Record<string, string> {
-    const env: Record<string, string> = {};
+  ): Record<string, string | undefined> {
+    const env: Record<string, string | undefined> = {};
     for (const source of container.envFrom ?? []) Object.assign(env, configMaps.get(source.configMapRef?.name ?? ''));
     for (const entry of container.env ?? []) {
       const secret = entry.valueFrom?.secretKeyRef;
@@ -586,7 +602,7 @@ describe.each([
     const images = new Set(workloads.map(({ container }) => container.image));
     expect(images.size).toBe(1);
     const [image] = images;
-    expect(image).not.toBe(imageName(image));
+    expect(image).not.toBe(imageName(image!));
     expect(image).not.toMatch(/:latest$/);
   });
 
@@ -680,7 +696,9 @@ describe.each([
     for (const deployment of deployments.filter((candidate) => candidate.metadata.name !== 'hub')) {
       const env = environmentOf(mainContainerOf(deployment));
       expect(env.INSTANCE_ID).toBe(deployment.metadata.name);
-      expect(new URL(env.DATABASE_URL).pathname).toBe(`/switchboard_${env.INSTANCE_ID.replaceAll('-', '_')}`);
+      expect(new URL(must(env.DATABASE_URL, 'DATABASE_URL')).pathname).toBe(
+        `/switchboard_${env.INSTANCE_ID!.replaceAll('-', '_')}`,
+      );
     }
   });
 
@@ -823,7 +841,10 @@ describe.each([
 });
 
 describe('the checks themselves', () => {
-  const [hub] = renderKustomization(join(ROOT, 'k8s/overlays/dev')).filter((object) => object.kind === 'Deployment');
+  const hub = must(
+    renderKustomization(join(ROOT, 'k8s/overlays/dev')).find((object) => object.kind === 'Deployment'),
+    'a Deployment in the dev overlay',
+  );
 
   it('catch an object that breaks the Kubernetes schema', () => {
     const broken = { ...hub, spec: { ...(hub['spec'] as object), replicas: 'two' } };
@@ -873,7 +894,9 @@ describe('.env.example', () => {
   const lines = read('.env.example').split('\n');
   const entries = lines.flatMap((line, index) => {
     const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    return match ? [{ name: match[1], value: match[2], comment: lines[index - 1] ?? '' }] : [];
+    return match
+      ? [{ name: must(match[1], 'a name'), value: must(match[2], 'a value'), comment: lines[index - 1] ?? '' }]
+      : [];
   });
   const env = Object.fromEntries(entries.map(({ name, value }) => [name, value]));
 

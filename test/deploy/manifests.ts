@@ -26,6 +26,15 @@ export interface Container {
 }
 
 /**
+ * `value`, which the test relies on existing; throws `expected <what>` when it is undefined (an index past the end,
+ * a key not in a record, a regex group that did not take part), so the test fails with a clear message.
+ */
+export function must<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`expected ${what}`);
+  return value;
+}
+
+/**
  * Renders a kustomization directory with the real `kubectl kustomize` (kustomize v5 built into kubectl), as
  * `kubectl apply -k` would; throws with kubectl's message when it cannot.
  */

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 
 import { HubConfig } from '../../apps/hub/src/config.js';
 import { InstanceConfig } from '../../apps/instance/src/config.js';
-import { containersOf, type KubernetesObject, readYaml, renderKustomization } from './manifests.js';
+import { containersOf, type KubernetesObject, must, readYaml, renderKustomization } from './manifests.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -38,8 +38,8 @@ describe('secrets the repository publishes', () => {
     const entries = read('.env.example')
       .split('\n')
       .flatMap((line) => {
-        const match = /^([A-Z0-9_]+)=(.+)$/.exec(line);
-        return match && SECRET_VARIABLES.has(match[1]) ? [[match[1], match[2]] as const] : [];
+        const [, name, value] = /^([A-Z0-9_]+)=(.+)$/.exec(line) ?? [];
+        return name !== undefined && value !== undefined && SECRET_VARIABLES.has(name) ? [[name, value] as const] : [];
       });
     expect(entries.map(([name]) => name)).toEqual(expect.arrayContaining(['DATABASE_URL', 'ENCRYPTION_KEYS']));
     expect(entries.flatMap(([name, value]) => unlisted(`.env.example ${name}`, value))).toEqual([]);
@@ -58,7 +58,11 @@ describe('secrets the repository publishes', () => {
       ),
     );
     expect(keys.size).toBeGreaterThanOrEqual(10);
-    expect([...keys].flatMap((key) => unlisted(`secrets.example.yaml ${key}`, example[key]))).toEqual([]);
+    expect(
+      [...keys].flatMap((key) =>
+        unlisted(`secrets.example.yaml ${key}`, must(example[key], `${key} in secrets.example.yaml`)),
+      ),
+    ).toEqual([]);
   });
 
   it('finds no literal secret in docker-compose.yml: each one is a ${VARIABLE}', () => {
