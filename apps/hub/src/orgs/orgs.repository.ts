@@ -4,7 +4,7 @@ import { type Columns, type ExtraRow, queryRow, RowShapeError, Table } from '@sw
 import type { CursorPosition } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { ORG_ROLES, type OrgRole } from '../auth/org-role.js';
+import { ORG_ROLES, type OrgRole, parseOrgRole } from '../auth/org-role.js';
 import { Org } from './org.entity.js';
 import { OrgMember } from './org-member.entity.js';
 
@@ -167,7 +167,7 @@ export class OrgsRepository {
 
 /** A role as stored; anything else is a row of another shape. */
 function orgRole(value: string): OrgRole {
-  const role = ORG_ROLES.find((candidate) => candidate === value);
+  const role = parseOrgRole(value);
   if (!role) throw new RowShapeError('org_members', 'role', ORG_ROLES.join(' | '), value);
   return role;
 }
