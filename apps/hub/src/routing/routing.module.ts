@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 
 import { ReconcileHandler } from './reconcile.handler.js';
-import { RoutingMetrics } from './routing-metrics.js';
 import { RoutingRepository } from './routing.repository.js';
+import { RoutingMetrics } from './routing-metrics.js';
 import { RoutingOutboxService } from './routing-outbox.service.js';
 import { RoutingOutboxRelay } from './routing-outbox-relay.js';
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { generateToken, sha256Hex } from '@switchboard/crypto';
-import { BoundedCache, DomainException, ErrorCode } from '@switchboard/server';
 import type { Columns } from '@switchboard/persistence';
+import { BoundedCache, DomainException, ErrorCode } from '@switchboard/server';
 import type { EntityManager } from 'typeorm';
 
 import type { PlatformPrincipal } from '../auth/platform-principal.js';

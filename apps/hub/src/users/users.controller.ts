@@ -9,8 +9,8 @@ import { CurrentPrincipal } from '../auth/current-user.decorator.js';
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
 import { PersonalAccessTokensService } from './personal-access-tokens.service.js';
 import type { User } from './user.entity.js';
-import { UsersRepository } from './users.repository.js';
 import { CreatedUserDto, CreateUserDto, UserDto } from './users.dto.js';
+import { UsersRepository } from './users.repository.js';
 
 @ApiTags('users')
 @Controller('users')
