@@ -21,7 +21,6 @@ export {
 export { schemaDrift } from './schema-drift.js';
 export { type DatabaseSetupOptions, runMigrations, setupDatabase, withClient } from './setup-database.js';
 export { type ServiceDatabaseConfig, setupServiceDatabase } from './setup-service-database.js';
-export { uniqueConstraintNames } from './unique-constraint-names.js';
 export {
   type Columns,
   execute,
@@ -33,3 +32,4 @@ export {
   Table,
   type ValueKind,
 } from './table.js';
+export { uniqueConstraintNames } from './unique-constraint-names.js';
