@@ -71,7 +71,7 @@ describe('secrets:rewrap', () => {
          FROM org_workspaces WHERE id = $1`,
         [org.workspaceId],
       );
-      return [rows[0].sealed_secret, rows[0].previous_sealed_secret];
+      return [rows[0]!.sealed_secret, rows[0]!.previous_sealed_secret];
     });
     expect(onlyNewest.decrypt(current)).toBe(secret);
     expect(onlyNewest.decrypt(previous)).toBe(first);

@@ -218,9 +218,13 @@ describe('Hub routes: who may call what', () => {
 
   it('enforces the documented role on every route for every kind of caller', async () => {
     expect(served.filter((route) => !REQUESTS[route])).toEqual([]);
-    const [owner, admin, member, outsider, lapsed] = await Promise.all(
-      ['owner', 'admin', 'member', 'outsider', 'lapsed'].map((label) => fixtures.user(label)),
-    );
+    const [owner, admin, member, outsider, lapsed] = await Promise.all([
+      fixtures.user('owner'),
+      fixtures.user('admin'),
+      fixtures.user('member'),
+      fixtures.user('outsider'),
+      fixtures.user('lapsed'),
+    ]);
     await fixtures.ok('POST', '/orgs', outsider.token, { name: 'Elsewhere' });
     const revoked = await fixtures.ok('POST', '/users/me/tokens', lapsed.token, { name: 'revoked' });
     await fixtures.ok('DELETE', `/users/me/tokens/${revoked.id}`, lapsed.token);
@@ -259,7 +263,7 @@ describe('Hub routes: who may call what', () => {
           const caller = callers[principal];
           const org = await fixtures.org({ owner: owner, admin: admin, member: member });
           const isSignedIn = !UNAUTHENTICATED_CODES[principal];
-          const request = await REQUESTS[route]({ org, caller: isSignedIn ? caller : undefined, fixtures });
+          const request = await REQUESTS[route]!({ org, caller: isSignedIn ? caller : undefined, fixtures });
           const response = await fixtures.call(method, request.path, caller?.token, request.body);
           const body = response.status === 204 ? {} : await json(response);
           const expected = expectedStatus(rule, principal);

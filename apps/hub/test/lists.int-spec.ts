@@ -49,7 +49,7 @@ describe('Hub lists page with limit and cursor', () => {
 
   it.each([0, 1, 2, 3])('walks list %# in pages, each item once, in a stable order', async (index) => {
     {
-      const { path, token, total, key } = lists()[index];
+      const { path, token, total, key } = lists()[index]!;
       const whole = await fixtures.ok('GET', path, token);
       expect(whole.cursor).toBeNull();
       expect(whole.items).toHaveLength(total);

@@ -71,7 +71,7 @@ export function secretMaterial(value: string): string[] {
   }
   const entries = trimmed.split(',').map((entry) => entry.trim());
   if (entries.length > 0 && entries.every((entry) => KEYRING_ENTRY.test(entry))) {
-    return entries.map((entry) => KEYRING_ENTRY.exec(entry)![1].trim());
+    return entries.map((entry) => KEYRING_ENTRY.exec(entry)![1]!.trim());
   }
   return trimmed ? [trimmed] : [];
 }

@@ -38,8 +38,8 @@ describe('Keyring', () => {
   it('refuses a tampered ciphertext', () => {
     const sut = Keyring.parse(v1);
     const [version, iv, tag, data] = sut.encrypt('x').split(':');
-    const flipped = Buffer.from(data, 'base64url');
-    flipped[0] = flipped[0] ^ 1;
+    const flipped = Buffer.from(data!, 'base64url');
+    flipped[0] = flipped[0]! ^ 1;
     expect(() => sut.decrypt([version, iv, tag, flipped.toString('base64url')].join(':'))).toThrow();
   });
 

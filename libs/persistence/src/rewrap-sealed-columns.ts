@@ -56,7 +56,8 @@ export async function rewrapSealedColumns(
   );
   for (const enterScope of passes) {
     for (const sealed of columns) {
-      counts[`${sealed.table}.${sealed.column}`] += await rewrapColumn(client, keyring, sealed, batchSize, enterScope);
+      const name = `${sealed.table}.${sealed.column}`;
+      counts[name] = (counts[name] ?? 0) + (await rewrapColumn(client, keyring, sealed, batchSize, enterScope));
     }
   }
   return counts;

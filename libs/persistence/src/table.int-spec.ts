@@ -110,6 +110,16 @@ describe('Table', () => {
     ).rejects.toThrow(/things\.rank: expected number, got null/);
   });
 
+  it('narrows to picked columns: selects and checks only those', async () => {
+    const named = things.pick('name', 'size');
+    expect(named.columns).toBe('name, size');
+    expect(named.columnsOf('t')).toBe('t.name, t.size');
+    const rows = await named.query(dataSource.manager, `SELECT ${named.columnsOf('t')} FROM things t`);
+    expect(rows).toEqual([{ name: 'a', size: null }]);
+    expect(() => named.decode({ name: 'a' })).toThrow(/things\.size: expected number or null, got undefined/);
+    expect(() => things.pick('owner' as 'name')).toThrow(/things: no column for property owner/);
+  });
+
   it('reads UPDATE … RETURNING rows and counts touched rows', async () => {
     const updated = await things.query(dataSource.manager, `UPDATE things SET size = 3 RETURNING ${things.columns}`);
     expect(updated.map((row) => row.size)).toEqual([3]);

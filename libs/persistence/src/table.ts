@@ -146,26 +146,44 @@ export class Table<E extends ObjectLiteral> {
   readonly name: string;
   private readonly checks: ColumnCheck[];
 
-  private constructor(metadata: EntityMetadata) {
-    this.name = metadata.tableName;
+  private constructor(name: string, checks: ColumnCheck[]) {
+    this.name = name;
+    this.checks = checks;
+    this.columns = this.checks.map((check) => check.source).join(', ');
+  }
+
+  /** The table of `entity` in `dataSource`'s metadata. @throws TypeORM's EntityMetadataNotFoundError for an unmapped entity. */
+  static of<E extends ObjectLiteral>(dataSource: DataSource, entity: EntityTarget<E>): Table<E> {
+    const metadata: EntityMetadata = dataSource.getMetadata(entity);
     const seen = new Set<string>();
-    this.checks = [];
+    const checks: ColumnCheck[] = [];
     for (const column of metadata.columns) {
       if (seen.has(column.databaseName)) continue;
       seen.add(column.databaseName);
-      this.checks.push({
+      checks.push({
         source: column.databaseName,
         target: column.propertyName,
         kind: kindOf(column.type, `${metadata.tableName}.${column.databaseName}`),
         nullable: column.isNullable,
       });
     }
-    this.columns = this.checks.map((check) => check.source).join(', ');
+    return new Table<E>(metadata.tableName, checks);
   }
 
-  /** The table of `entity` in `dataSource`'s metadata. @throws TypeORM's EntityMetadataNotFoundError for an unmapped entity. */
-  static of<E extends ObjectLiteral>(dataSource: DataSource, entity: EntityTarget<E>): Table<E> {
-    return new Table<E>(dataSource.getMetadata(entity));
+  /**
+   * The same table narrowed to some of its columns, in the order given: for a
+   * statement that selects only those (`SELECT ${picked.columnsOf('w')}`) or
+   * builds a JSON object of them. Its rows are decoded and checked as the
+   * whole table's are, column by column.
+   * @throws Error naming a property that is not one of the table's columns.
+   */
+  pick<K extends keyof Columns<E> & string>(...properties: K[]): Table<Pick<Columns<E>, K>> {
+    const checks = properties.map((property) => {
+      const check = this.checks.find((candidate) => candidate.target === property);
+      if (!check) throw new Error(`${this.name}: no column for property ${property}`);
+      return check;
+    });
+    return new Table<Pick<Columns<E>, K>>(this.name, checks);
   }
 
   /**

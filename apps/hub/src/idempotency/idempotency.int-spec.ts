@@ -83,8 +83,8 @@ describe('Idempotency-Key', () => {
         "SELECT sealed_response FROM idempotency_keys WHERE key = 'k-5'",
       );
       expect(rows).toHaveLength(1);
-      expect(rows[0].sealed_response).not.toContain(first.secret);
-      expect(rows[0].sealed_response).not.toContain('Replayed');
+      expect(rows[0]!.sealed_response).not.toContain(first.secret);
+      expect(rows[0]!.sealed_response).not.toContain('Replayed');
     });
   });
 });

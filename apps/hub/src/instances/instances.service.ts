@@ -1,31 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { InstanceHeartbeat, RegisterInstanceRequest } from '@switchboard/contracts';
 import { Keyring } from '@switchboard/crypto';
 import { DomainException, ErrorCode } from '@switchboard/server';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 
 import { HubConfig } from '../config.js';
-import { Instance } from './instance.entity.js';
+import type { Instance } from './instance.entity.js';
+import { InstancesRepository } from './instances.repository.js';
 
 export type InstanceStatus = 'up' | 'down';
 
 @Injectable()
 export class InstancesService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: InstancesRepository,
     private readonly config: HubConfig,
     private readonly keyring: Keyring,
   ) {}
 
   /** Records an instance as it announced itself, with the versions of its keyring. */
   async register(request: RegisterInstanceRequest): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO instances (id, name, api_url, key_ids, last_seen_at) VALUES ($1, $2, $3, $4, now())
-       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, api_url = EXCLUDED.api_url, key_ids = EXCLUDED.key_ids,
-         last_seen_at = now()`,
-      [request.instanceId, request.name, request.apiUrl, JSON.stringify(request.keyIds)],
-    );
+    await this.repository.upsertRegistered(request.instanceId, request.name, request.apiUrl, request.keyIds);
   }
 
   /**
@@ -39,11 +34,7 @@ export class InstancesService {
 
   /** A heartbeat from an instance the Hub has not seen registers it. */
   async heartbeat(heartbeat: InstanceHeartbeat): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO instances (id, name, api_url, last_seen_at) VALUES ($1, $1, $2, now())
-       ON CONFLICT (id) DO UPDATE SET api_url = EXCLUDED.api_url, last_seen_at = now()`,
-      [heartbeat.instanceId, heartbeat.apiUrl],
-    );
+    await this.repository.upsertHeartbeat(heartbeat.instanceId, heartbeat.apiUrl);
   }
 
   statusOf(instance: Instance, now = Date.now()): InstanceStatus {
@@ -56,22 +47,17 @@ export class InstancesService {
    */
   async place(manager: EntityManager, requestedId?: string): Promise<Instance> {
     if (requestedId) {
-      const instance = await manager.findOneBy(Instance, { id: requestedId });
+      const instance = await this.repository.findById(requestedId, manager);
       if (!instance)
         throw DomainException.validation(`instanceId: no instance ${requestedId} is registered.`, [
           { field: 'instanceId', message: 'is not a registered instance' },
         ]);
       return instance;
     }
-    const rows: Instance[] = await manager
-      .createQueryBuilder(Instance, 'i')
-      .where('i.acceptsNewWorkspaces = true')
-      .andWhere('i.lastSeenAt > :since', { since: new Date(Date.now() - this.config.HUB_INSTANCE_DOWN_AFTER_MS) })
-      .orderBy('(SELECT count(*) FROM org_workspaces w WHERE w.instance_id = i.id)', 'ASC')
-      .addOrderBy('i.id', 'ASC')
-      .limit(1)
-      .getMany();
-    const chosen = rows[0];
+    const chosen = await this.repository.leastLoaded(
+      manager,
+      new Date(Date.now() - this.config.HUB_INSTANCE_DOWN_AFTER_MS),
+    );
     if (!chosen) {
       throw new DomainException(
         503,

@@ -91,7 +91,7 @@ describe('org workspaces', () => {
     } while (cursor);
     expect(all).toHaveLength(5);
     expect(new Set(all).size).toBe(5);
-    await fixtures.ok('POST', `${ws(all[0])}/archive`, fresh.admin.token);
+    await fixtures.ok('POST', `${ws(all[0]!)}/archive`, fresh.admin.token);
     const active = await fixtures.ok('GET', `/org-workspaces?orgId=${fresh.orgId}`, org.member.token);
     expect(active.items.map((item: { id: string }) => item.id)).not.toContain(all[0]);
     const everything = await fixtures.ok(
@@ -140,8 +140,8 @@ describe('org workspaces', () => {
     expect(snapshot.version).toBe(versionBefore + 1);
     expect(keyring.decrypt(snapshot.sealedSecret)).toBe(rotated.secret);
     expect(snapshot.previousSecrets).toHaveLength(1);
-    expect(keyring.decrypt(snapshot.previousSecrets[0].sealedSecret)).toBe(first);
-    expect(snapshot.previousSecrets[0].expiresAt).toBe(rotated.previousSecretExpiresAt);
+    expect(keyring.decrypt(snapshot.previousSecrets[0]!.sealedSecret)).toBe(first);
+    expect(snapshot.previousSecrets[0]!.expiresAt).toBe(rotated.previousSecretExpiresAt);
     // New tokens are signed with the new secret.
     const token = (await fixtures.ok('POST', `${ws(org.workspaceId)}/access-token`, org.owner.token, { isAdmin: true }))
       .token;

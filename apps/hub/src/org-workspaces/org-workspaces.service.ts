@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { MAX_PREVIOUS_SECRETS } from '@switchboard/contracts';
 import { Keyring } from '@switchboard/crypto';
+import type { Columns } from '@switchboard/persistence';
 import {
   assertOutboundUrl,
   BoundedCache,
@@ -17,11 +18,11 @@ import { DataSource } from 'typeorm';
 
 import type { OrgRole } from '../auth/org-role.js';
 import type { WorkspaceRoleLookup } from '../auth/workspace-role-lookup.js';
-import { Instance } from '../instances/instance.entity.js';
+import type { Instance } from '../instances/instance.entity.js';
 import { InstancesService } from '../instances/instances.service.js';
 import { AuditLogService } from '../orgs/audit-log.service.js';
 import { OrgAccessService } from '../orgs/org-access.service.js';
-import { OrgWorkspace } from '../routing/org-workspace.entity.js';
+import type { OrgWorkspace } from '../routing/org-workspace.entity.js';
 import { RoutingOutboxService } from '../routing/routing-outbox.service.js';
 import { RoutingOutboxRelay } from '../routing/routing-outbox-relay.js';
 import { snapshotDigest, toSnapshot } from '../routing/workspace-snapshot.mapper.js';
@@ -40,32 +41,11 @@ import type {
   OrgWorkspaceDto,
   SyncState,
 } from './org-workspaces.dto.js';
+import { OrgWorkspacesRepository } from './org-workspaces.repository.js';
 import { generateWorkspaceKey, generateWorkspaceSecret } from './workspace-secrets.js';
 import { workspaceSettingsErrors } from './workspace-settings.js';
 
 const DEFAULT_GRACE_SECONDS = 86_400;
-/** Every column of org_workspaces, named as the entity's properties. */
-const WORKSPACE_COLUMNS = [
-  'w.id',
-  'w.org_id AS "orgId"',
-  'w.name',
-  'w.key',
-  'w.instance_id AS "instanceId"',
-  'w.settings',
-  'w.webhook_uri AS "webhookUri"',
-  'w.public_keys AS "publicKeys"',
-  'w.sealed_secret AS "sealedSecret"',
-  'w.previous_sealed_secrets AS "previousSealedSecrets"',
-  'w.archived_at AS "archivedAt"',
-  'w.config_version AS "configVersion"',
-  'w.applied_version AS "appliedVersion"',
-  'w.applied_digest AS "appliedDigest"',
-  'w.last_sync_error AS "lastSyncError"',
-  'w.sync_error_code AS "syncErrorCode"',
-  'w.created_at AS "createdAt"',
-  'w.updated_at AS "updatedAt"',
-].join(', ');
-
 /** See workspaceWithRoleCached. */
 export const ISSUANCE_CACHE_MS = 1000;
 const ISSUANCE_CACHE_LIMIT = 10_000;
@@ -73,7 +53,7 @@ const ISSUANCE_CACHE_LIMIT = 10_000;
 @Injectable()
 export class OrgWorkspacesService implements WorkspaceRoleLookup {
   /** Workspaces by id, as issuance last read them; a configuration change drops its entry. */
-  private readonly issuanceWorkspaces = new BoundedCache<string, OrgWorkspace>({
+  private readonly issuanceWorkspaces = new BoundedCache<string, Columns<OrgWorkspace>>({
     max: ISSUANCE_CACHE_LIMIT,
     ttlMs: ISSUANCE_CACHE_MS,
   });
@@ -85,6 +65,7 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: OrgWorkspacesRepository,
     private readonly keyring: Keyring,
     private readonly access: OrgAccessService,
     private readonly instances: InstancesService,
@@ -99,25 +80,23 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
     const secret = generateWorkspaceSecret();
     const { workspace, instance } = await this.dataSource.transaction(async (manager) => {
       const instance = await this.instances.place(manager, request.instanceId);
-      const workspace = await manager.save(
-        manager.create(OrgWorkspace, {
-          orgId: request.orgId,
-          name: request.name,
-          key: generateWorkspaceKey(request.name),
-          instanceId: instance.id,
-          settings: {},
-          webhookUri: null,
-          publicKeys: [],
-          sealedSecret: this.keyring.encrypt(secret),
-          previousSealedSecrets: [],
-          archivedAt: null,
-          configVersion: 1,
-          appliedVersion: 0,
-          appliedDigest: null,
-          lastSyncError: null,
-          syncErrorCode: null,
-        }),
-      );
+      const workspace = await this.repository.insert(manager, {
+        orgId: request.orgId,
+        name: request.name,
+        key: generateWorkspaceKey(request.name),
+        instanceId: instance.id,
+        settings: {},
+        webhookUri: null,
+        publicKeys: [],
+        sealedSecret: this.keyring.encrypt(secret),
+        previousSealedSecrets: [],
+        archivedAt: null,
+        configVersion: 1,
+        appliedVersion: 0,
+        appliedDigest: null,
+        lastSyncError: null,
+        syncErrorCode: null,
+      });
       await this.outbox.enqueue(manager, workspace);
       await this.audit.record(manager, {
         orgId: workspace.orgId,
@@ -135,31 +114,20 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
 
   /** The caller's role was checked by AccessGuard (the route's `@Access`), as for every method here. */
   async get(id: string): Promise<OrgWorkspaceDto> {
-    const { workspace, instance } = await this.findVisible(id);
-    return toOrgWorkspaceDto(workspace, instance);
+    const workspace = await this.repository.findPlaced(id);
+    if (!workspace) throw DomainException.notFound('The org workspace');
+    return toOrgWorkspaceDto(workspace, { apiUrl: workspace.api_url });
   }
 
   async list(query: ListOrgWorkspacesQueryDto): Promise<Page<OrgWorkspaceDto>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
-    const builder = this.dataSource
-      .getRepository(OrgWorkspace)
-      .createQueryBuilder('w')
-      .innerJoinAndSelect('w.instance', 'instance')
-      .addSelect("to_json(w.created_at) #>> '{}'", 'position')
-      .where('w.orgId = :orgId', { orgId: query.orgId })
-      .orderBy('w.createdAt', 'ASC')
-      .addOrderBy('w.id', 'ASC')
-      .limit(limit + 1);
-    if (!query.includeArchived) builder.andWhere('w.archivedAt IS NULL');
-    if (after) builder.andWhere('(w.created_at, w.id) > (:at::timestamptz, :id::uuid)', { at: after.at, id: after.id });
-    const { entities, raw } = await builder.getRawAndEntities<{ position: string }>();
-    const positions = new Map(entities.map((entity, i) => [entity.id, raw[i].position]));
+    const rows = await this.repository.listPage(query.orgId, query.includeArchived === true, after, limit + 1);
     return toPage(
-      entities,
+      rows,
       limit,
-      (workspace) => ({ at: positions.get(workspace.id)!, id: workspace.id }),
-      (workspace) => toOrgWorkspaceDto(workspace, workspace.instance!),
+      (row) => ({ at: row.position, id: row.id }),
+      (row) => toOrgWorkspaceDto(row, { apiUrl: row.api_url }),
     );
   }
 
@@ -232,7 +200,7 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
   }
 
   async readSecret(userId: string, id: string): Promise<{ secret: string }> {
-    const workspace = await this.dataSource.getRepository(OrgWorkspace).findOneBy({ id });
+    const workspace = await this.repository.findById(id);
     if (!workspace) throw DomainException.notFound('The org workspace');
     await this.audit.record(this.dataSource.manager, {
       orgId: workspace.orgId,
@@ -253,21 +221,21 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
     id: string,
     action: string,
     changes: Record<string, unknown>,
-    change: (workspace: OrgWorkspace) => void,
-  ): Promise<{ workspace: OrgWorkspace; instance: Instance }> {
+    change: (workspace: Columns<OrgWorkspace>) => void,
+  ): Promise<{ workspace: Columns<OrgWorkspace>; instance: Pick<Instance, 'apiUrl'> }> {
     this.issuanceWorkspaces.delete(id);
     const { workspace, instance } = await this.dataSource.transaction(async (manager) => {
-      const workspace = await manager.findOne(OrgWorkspace, { where: { id }, lock: { mode: 'pessimistic_write' } });
-      if (!workspace) throw DomainException.notFound('The org workspace');
-      const instance = await manager.findOneByOrFail(Instance, { id: workspace.instanceId });
+      const locked = await this.repository.findPlaced(id, manager);
+      if (!locked) throw DomainException.notFound('The org workspace');
+      const { api_url: apiUrl, ...current } = locked;
       // Expired previous secrets go with the next change: a snapshot stays a function of the row.
       const now = Date.now();
-      workspace.previousSealedSecrets = workspace.previousSealedSecrets.filter(
+      current.previousSealedSecrets = current.previousSealedSecrets.filter(
         (previous) => Date.parse(previous.expiresAt) > now,
       );
-      change(workspace);
-      workspace.configVersion += 1;
-      await manager.save(workspace);
+      change(current);
+      current.configVersion += 1;
+      const workspace = await this.repository.updateConfiguration(manager, id, current);
       await this.outbox.enqueue(manager, workspace);
       await this.audit.record(manager, {
         orgId: workspace.orgId,
@@ -277,7 +245,7 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
         targetId: workspace.id,
         changes: { ...changes, configVersion: workspace.configVersion },
       });
-      return { workspace, instance };
+      return { workspace, instance: { apiUrl } };
     });
     // Again after commit: an issuance between the first drop and the commit may have cached the old row.
     this.issuanceWorkspaces.delete(id);
@@ -290,7 +258,7 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
     id: string,
     action: string,
     changes: Record<string, unknown>,
-    change: (workspace: OrgWorkspace) => void,
+    change: (workspace: Columns<OrgWorkspace>) => void,
   ): Promise<OrgWorkspaceDto> {
     const { workspace, instance } = await this.changeConfiguration(userId, id, action, changes, change);
     return toOrgWorkspaceDto(workspace, instance);
@@ -312,15 +280,6 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
       ]);
     }
     return this.accessTokens.issue(workspace, request);
-  }
-
-  private async findVisible(id: string): Promise<{ workspace: OrgWorkspace; instance: Instance }> {
-    const workspace = await this.dataSource.getRepository(OrgWorkspace).findOne({
-      where: { id },
-      relations: { instance: true },
-    });
-    if (!workspace?.instance) throw DomainException.notFound('The org workspace');
-    return { workspace, instance: workspace.instance };
   }
 
   /**
@@ -361,20 +320,12 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
   }
 
   private async workspaceWithRole(userId: string, id: string): Promise<WorkspaceWithRole | undefined> {
-    const [row] = await this.dataSource.query<(OrgWorkspace & { callerRole: OrgRole | null })[]>(
-      `SELECT ${WORKSPACE_COLUMNS}, m.role AS "callerRole"
-       FROM org_workspaces w LEFT JOIN org_members m ON m.org_id = w.org_id AND m.user_id = $2
-       WHERE w.id = $1`,
-      [id, userId],
-    );
-    if (!row) return undefined;
-    const { callerRole, ...workspace } = row;
-    return { workspace: Object.assign(new OrgWorkspace(), workspace), callerRole };
+    return (await this.repository.findWithRole(userId, id)) ?? undefined;
   }
 }
 
 interface WorkspaceWithRole {
-  workspace: OrgWorkspace;
+  workspace: Columns<OrgWorkspace>;
   callerRole: OrgRole | null;
 }
 
@@ -383,7 +334,10 @@ function describeChange(change: UpdateOrgWorkspaceDto): Record<string, unknown> 
   return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined));
 }
 
-export function toOrgWorkspaceDto(workspace: OrgWorkspace, instance: Instance): OrgWorkspaceDto {
+export function toOrgWorkspaceDto(
+  workspace: Columns<OrgWorkspace>,
+  instance: Pick<Instance, 'apiUrl'>,
+): OrgWorkspaceDto {
   return {
     id: workspace.id,
     orgId: workspace.orgId,
@@ -412,7 +366,7 @@ export function toOrgWorkspaceDto(workspace: OrgWorkspace, instance: Instance): 
  * Checked under the row lock for changes, so an archive cannot slip in between.
  * @throws DomainException 409 workspace_archived.
  */
-function refuseArchived(workspace: OrgWorkspace): void {
+function refuseArchived(workspace: Columns<OrgWorkspace>): void {
   if (workspace.archivedAt) {
     throw new DomainException(
       409,
@@ -431,7 +385,7 @@ function refuseArchived(workspace: OrgWorkspace): void {
  * with another digest (it heals by itself: reconciliation re-sends the signed
  * snapshot), `synced` when version and digest match.
  */
-export function syncState(workspace: OrgWorkspace): SyncState {
+export function syncState(workspace: Columns<OrgWorkspace>): SyncState {
   if (workspace.syncErrorCode !== null) return 'failed';
   if (workspace.appliedVersion < workspace.configVersion || workspace.appliedDigest === null) return 'pending';
   return workspace.appliedDigest === snapshotDigest(toSnapshot(workspace)) ? 'synced' : 'drifted';

@@ -3,11 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { decodeCursor, DomainException, type Page, pageLimit, type PageQueryDto, toPage } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { User } from '../auth/user.entity.js';
 import { AuditLogService } from './audit-log.service.js';
 import type { AddMemberDto, ChangeRoleDto, MemberDto } from './members.dto.js';
 import { OrgAccessService } from './org-access.service.js';
-import { OrgMember } from './org-member.entity.js';
+import { type MemberWithUser, OrgsRepository } from './orgs.repository.js';
 
 /**
  * An org's members and their roles; an org always keeps an owner. Who may
@@ -18,6 +17,7 @@ import { OrgMember } from './org-member.entity.js';
 export class MembersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly orgs: OrgsRepository,
     private readonly access: OrgAccessService,
     private readonly audit: AuditLogService,
   ) {}
@@ -30,21 +30,8 @@ export class MembersService {
   async list(orgId: string, query: PageQueryDto): Promise<Page<MemberDto>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
-    const builder = this.dataSource
-      .getRepository(OrgMember)
-      .createQueryBuilder('m')
-      .innerJoinAndSelect('m.user', 'user')
-      .addSelect("to_json(m.created_at) #>> '{}'", 'position')
-      .where('m.orgId = :orgId', { orgId })
-      .orderBy('m.createdAt', 'ASC')
-      .addOrderBy('m.userId', 'ASC')
-      .limit(limit + 1);
-    if (after) {
-      builder.andWhere('(m.created_at, m.user_id) > (:at::timestamptz, :id::uuid)', { at: after.at, id: after.id });
-    }
-    const { entities, raw } = await builder.getRawAndEntities<{ position: string; m_user_id: string }>();
-    const positions = new Map(raw.map((row) => [row.m_user_id, row.position]));
-    return toPage(entities, limit, (member) => ({ at: positions.get(member.userId)!, id: member.userId }), toMemberDto);
+    const rows = await this.orgs.listMembers(orgId, after, limit + 1);
+    return toPage(rows, limit, (row) => ({ at: row.position, id: row.userId }), toMemberDto);
   }
 
   /**
@@ -52,15 +39,14 @@ export class MembersService {
    * @throws DomainException 404 not_found for an unknown user; 409 conflict when they are a member already.
    */
   async add(orgId: string, actorUserId: string, body: AddMemberDto): Promise<MemberDto> {
-    const user = await this.dataSource.getRepository(User).findOneBy({ id: body.userId });
+    const user = await this.orgs.findUser(body.userId);
     if (!user) throw DomainException.notFound('The user');
-    if (await this.dataSource.getRepository(OrgMember).existsBy({ orgId, userId: body.userId })) {
+    if (await this.orgs.isMember(orgId, body.userId)) {
       throw DomainException.conflict('The user is a member already; change the role with PATCH.');
     }
     return this.dataSource.transaction(async (manager) => {
-      // insert, not save: save would turn a lost race into a silent UPDATE of the winner's row.
-      const member = manager.create(OrgMember, { orgId, userId: body.userId, role: body.role });
-      await manager.insert(OrgMember, member);
+      // A plain INSERT: a lost race fails on the primary key rather than overwriting the winner's row.
+      const member = await this.orgs.insertMember(manager, orgId, body.userId, body.role);
       await this.audit.record(manager, {
         orgId,
         actorUserId,
@@ -69,7 +55,7 @@ export class MembersService {
         targetId: body.userId,
         changes: { role: body.role },
       });
-      return toMemberDto({ ...member, user });
+      return toMemberDto({ ...member, ...user });
     });
   }
 
@@ -83,8 +69,7 @@ export class MembersService {
       const member = await this.lockedMember(manager, orgId, userId);
       if (member.role === 'owner' && body.role !== 'owner') await this.keepAnOwner(manager, orgId);
       const before = member.role;
-      member.role = body.role;
-      await manager.save(member);
+      await this.orgs.setRole(manager, orgId, userId, body.role);
       this.access.membershipsChanged();
       await this.audit.record(manager, {
         orgId,
@@ -94,7 +79,7 @@ export class MembersService {
         targetId: userId,
         changes: { role: { from: before, to: body.role } },
       });
-      return toMemberDto(member);
+      return toMemberDto({ ...member, role: body.role });
     });
   }
 
@@ -106,7 +91,7 @@ export class MembersService {
     await this.dataSource.transaction(async (manager) => {
       const member = await this.lockedMember(manager, orgId, userId);
       if (member.role === 'owner') await this.keepAnOwner(manager, orgId);
-      await manager.delete(OrgMember, { orgId, userId });
+      await this.orgs.deleteMember(manager, orgId, userId);
       this.access.membershipsChanged();
       await this.audit.record(manager, {
         orgId,
@@ -119,27 +104,26 @@ export class MembersService {
     });
   }
 
-  private async lockedMember(manager: EntityManager, orgId: string, userId: string): Promise<OrgMember> {
+  private async lockedMember(manager: EntityManager, orgId: string, userId: string): Promise<MemberWithUser> {
     // Lock every membership row of the org: two owners demoting each other at once must not both succeed.
-    const members = await manager.find(OrgMember, { where: { orgId }, lock: { mode: 'pessimistic_write' } });
+    const members = await this.orgs.lockMembers(manager, orgId);
     const member = members.find((candidate) => candidate.userId === userId);
     if (!member) throw DomainException.notFound('The member');
-    member.user = (await manager.findOneBy(User, { id: userId })) ?? undefined;
     return member;
   }
 
   private async keepAnOwner(manager: EntityManager, orgId: string): Promise<void> {
-    if ((await manager.countBy(OrgMember, { orgId, role: 'owner' })) <= 1) {
+    if ((await this.orgs.countOwners(manager, orgId)) <= 1) {
       throw DomainException.conflict('An org always keeps one owner: make another member owner first.');
     }
   }
 }
 
-function toMemberDto(member: OrgMember): MemberDto {
+function toMemberDto(member: MemberWithUser): MemberDto {
   return {
     userId: member.userId,
-    email: member.user!.email,
-    name: member.user!.name,
+    email: member.email,
+    name: member.name,
     role: member.role,
     createdAt: member.createdAt.toISOString(),
   };

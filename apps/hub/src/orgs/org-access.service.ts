@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainException } from '@switchboard/server';
-import { DataSource } from 'typeorm';
 
 import { type OrgRole, requireOrgRole } from '../auth/org-role.js';
 import { OrgRoleLookup } from '../auth/org-role-lookup.js';
+import { OrgsRepository } from './orgs.repository.js';
 
 /**
  * Decides what a user may do in an org. A user who is not a member gets 404,
@@ -16,18 +15,15 @@ export class OrgAccessService implements OrgRoleLookup {
   /** Goes up whenever this replica changes a membership, so that caches of roles (the issuance cache) can tell they are stale. */
   membershipGeneration = 0;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly orgs: OrgsRepository) {}
 
   membershipsChanged(): void {
     this.membershipGeneration++;
   }
 
   async requireRole(orgId: string, userId: string, allowed: readonly OrgRole[], what = 'The org'): Promise<OrgRole> {
-    const [membership] = await this.dataSource.query<{ role: OrgRole }[]>(
-      'SELECT role FROM org_members WHERE org_id = $1 AND user_id = $2',
-      [orgId, userId],
-    );
-    if (!membership) throw DomainException.notFound(what);
-    return requireOrgRole(membership.role, allowed);
+    const role = await this.orgs.roleOf(orgId, userId);
+    if (!role) throw DomainException.notFound(what);
+    return requireOrgRole(role, allowed);
   }
 }

@@ -1,27 +1,29 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { decodeCursor, type Page, pageLimit, type PageQueryDto, toPage } from '@switchboard/server';
+import type { Columns } from '@switchboard/persistence';
+import { decodeCursor, DomainException, type Page, pageLimit, type PageQueryDto, toPage } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
 import type { AuthorizedOrg } from '../auth/authorized-org.js';
 import type { OrgRole } from '../auth/org-role.js';
 import { AuditLogService } from './audit-log.service.js';
-import { Org } from './org.entity.js';
-import { OrgMember } from './org-member.entity.js';
+import type { Org } from './org.entity.js';
 import type { OrgDto } from './orgs.dto.js';
+import { OrgsRepository } from './orgs.repository.js';
 
 @Injectable()
 export class OrgsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly orgs: OrgsRepository,
     private readonly audit: AuditLogService,
   ) {}
 
   /** The caller becomes the org's owner, in the same transaction. */
   async create(userId: string, name: string): Promise<OrgDto> {
     return this.dataSource.transaction(async (manager) => {
-      const org = await manager.save(manager.create(Org, { name }));
-      await manager.save(manager.create(OrgMember, { orgId: org.id, userId, role: 'owner' }));
+      const org = await this.orgs.insert(manager, name);
+      await this.orgs.insertMember(manager, org.id, userId, 'owner');
       await this.audit.record(manager, {
         orgId: org.id,
         actorUserId: userId,
@@ -42,42 +44,28 @@ export class OrgsService {
   async list(userId: string, query: PageQueryDto): Promise<Page<OrgDto>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
-    const builder = this.dataSource
-      .getRepository(OrgMember)
-      .createQueryBuilder('m')
-      .innerJoinAndSelect('m.org', 'org')
-      .addSelect("to_json(m.created_at) #>> '{}'", 'position')
-      .where('m.userId = :userId', { userId })
-      .orderBy('m.createdAt', 'ASC')
-      .addOrderBy('m.orgId', 'ASC')
-      .limit(limit + 1);
-    if (after) {
-      builder.andWhere('(m.created_at, m.org_id) > (:at::timestamptz, :id::uuid)', { at: after.at, id: after.id });
-    }
-    const { entities, raw } = await builder.getRawAndEntities<{ position: string; m_org_id: string }>();
-    const positions = new Map(raw.map((row) => [row.m_org_id, row.position]));
+    const rows = await this.orgs.listForUser(userId, after, limit + 1);
     return toPage(
-      entities,
+      rows,
       limit,
-      (membership) => ({ at: positions.get(membership.orgId)!, id: membership.orgId }),
-      (membership) => toOrgDto(membership.org!, membership.role),
+      (row) => ({ at: row.position, id: row.id }),
+      (row) => toOrgDto(row, row.role),
     );
   }
 
   /** Renames the org the caller was authorized for (AccessGuard), in one transaction with its audit entry. */
   async rename({ orgId, role }: AuthorizedOrg, userId: string, name: string): Promise<OrgDto> {
     return this.dataSource.transaction(async (manager) => {
-      const org = await manager.findOneByOrFail(Org, { id: orgId });
-      const before = org.name;
-      org.name = name;
-      await manager.save(org);
+      const before = await this.orgs.findById(orgId, manager);
+      const org = before && (await this.orgs.rename(manager, orgId, name));
+      if (!before || !org) throw DomainException.notFound('The org');
       await this.audit.record(manager, {
         orgId,
         actorUserId: userId,
         action: 'org.renamed',
         targetType: 'org',
         targetId: orgId,
-        changes: { name: { from: before, to: name } },
+        changes: { name: { from: before.name, to: name } },
       });
       return toOrgDto(org, role);
     });
@@ -85,12 +73,13 @@ export class OrgsService {
 
   /** The org the caller was authorized for (AccessGuard), with the caller's role in it. */
   async get({ orgId, role }: AuthorizedOrg): Promise<OrgDto> {
-    const org = await this.dataSource.getRepository(Org).findOneByOrFail({ id: orgId });
+    const org = await this.orgs.findById(orgId);
+    if (!org) throw DomainException.notFound('The org');
     return toOrgDto(org, role);
   }
 }
 
-export function toOrgDto(org: Org, role: OrgRole): OrgDto {
+export function toOrgDto(org: Columns<Org>, role: OrgRole): OrgDto {
   return {
     id: org.id,
     name: org.name,

@@ -1,5 +1,4 @@
 import { Controller } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import {
   type HeldWorkspace,
   reconcileInstanceContract,
@@ -9,36 +8,12 @@ import {
 } from '@switchboard/contracts';
 import { SnapshotSigner } from '@switchboard/crypto';
 import { HandlesContract } from '@switchboard/server';
-import { DataSource } from 'typeorm';
 
-import { ROUTING_OUTBOX_CHANNEL, type RoutingOutboxNotice } from './routing-outbox.service.js';
-import {
-  rowToSnapshot,
-  signSnapshot,
-  SNAPSHOT_COLUMNS,
-  snapshotDigest,
-  type WorkspaceSnapshotRow,
-} from './workspace-snapshot.mapper.js';
+import { type PlacedWorkspace, RoutingRepository, type SyncRecord } from './routing.repository.js';
+import { rowToSnapshot, signSnapshot, snapshotDigest } from './workspace-snapshot.mapper.js';
 
 /** Snapshots per reply: a few hundred kB at most, well under NATS's default 1 MB message limit. */
 export const RECONCILE_PAGE_SIZE = 100;
-
-interface PlacedWorkspace extends WorkspaceSnapshotRow {
-  applied_version: number;
-  applied_digest: string | null;
-  last_sync_error: string | null;
-  sync_error_code: string | null;
-}
-
-/** What one reconciliation records about one workspace. */
-interface SyncRecord {
-  id: string;
-  configVersion: number;
-  appliedVersion: number;
-  appliedDigest: string | null;
-  lastError: string | null;
-  errorCode: string | null;
-}
 
 /**
  * An instance (at start and periodically) says what it holds — version and
@@ -55,7 +30,7 @@ interface SyncRecord {
 @Controller()
 export class ReconcileHandler {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly routing: RoutingRepository,
     private readonly signer: SnapshotSigner,
   ) {}
 
@@ -66,32 +41,27 @@ export class ReconcileHandler {
     const refused = new Map<string, RefusedSnapshot>(
       (request.refused ?? []).map((entry) => [entry.workspaceId, entry]),
     );
-    const placed = await this.dataSource.query<PlacedWorkspace[]>(
-      `SELECT ${SNAPSHOT_COLUMNS.map((column) => `w.${column}`).join(', ')},
-              w.applied_version, w.applied_digest, w.last_sync_error, w.sync_error_code
-       FROM org_workspaces w WHERE w.instance_id = $1 ORDER BY w.id`,
-      [request.instanceId],
-    );
+    const placed = await this.routing.placedOn(request.instanceId);
     const changed: SyncRecord[] = [];
     const toSend: PlacedWorkspace[] = [];
     for (const row of placed) {
       const snapshot = rowToSnapshot(row);
       const holds = held.get(row.id);
       const refusal = refused.get(row.id);
-      const refusedNow = refusal !== undefined && refusal.version === row.config_version;
-      const current = holds !== undefined && holds.version >= row.config_version;
+      const refusedNow = refusal !== undefined && refusal.version === row.configVersion;
+      const current = holds !== undefined && holds.version >= row.configVersion;
       const matches = current && holds.digest === snapshotDigest(snapshot);
       // What it holds is what it applied: record it (never beyond the Hub's version, never going back).
       const record: SyncRecord = {
         id: row.id,
-        configVersion: row.config_version,
-        appliedVersion: row.applied_version,
-        appliedDigest: row.applied_digest,
-        lastError: row.last_sync_error,
-        errorCode: row.sync_error_code,
+        configVersion: row.configVersion,
+        appliedVersion: row.appliedVersion,
+        appliedDigest: row.appliedDigest,
+        lastError: row.lastSyncError,
+        errorCode: row.syncErrorCode,
       };
-      if (holds && holds.version >= row.applied_version) {
-        record.appliedVersion = Math.min(row.config_version, holds.version);
+      if (holds && holds.version >= row.appliedVersion) {
+        record.appliedVersion = Math.min(row.configVersion, holds.version);
         record.appliedDigest = holds.digest;
       }
       if (refusedNow) {
@@ -102,50 +72,21 @@ export class ReconcileHandler {
         record.errorCode = null;
       }
       if (
-        record.appliedVersion !== row.applied_version ||
-        record.appliedDigest !== row.applied_digest ||
-        record.lastError !== row.last_sync_error ||
-        record.errorCode !== row.sync_error_code
+        record.appliedVersion !== row.appliedVersion ||
+        record.appliedDigest !== row.appliedDigest ||
+        record.lastError !== row.lastSyncError ||
+        record.errorCode !== row.syncErrorCode
       ) {
         changed.push(record);
       }
       if (!matches && !refusedNow) toSend.push(row);
     }
-    await this.record(changed);
+    await this.routing.recordSync(changed);
     // The instance is evidently up: retry its backed-off deliveries now rather than at the end of their backoff.
-    const retried = await this.dataSource.query<[unknown[], number]>(
-      `UPDATE routing_outbox SET next_attempt_at = now()
-       WHERE instance_id = $1 AND delivered_at IS NULL AND attempts > 0 AND next_attempt_at > now()`,
-      [request.instanceId],
-    );
-    if (retried[1] > 0) {
-      const notice: RoutingOutboxNotice = { instanceId: request.instanceId };
-      await this.dataSource.query('SELECT pg_notify($1, $2)', [ROUTING_OUTBOX_CHANNEL, JSON.stringify(notice)]);
-    }
+    await this.routing.retryBackedOff(request.instanceId);
     const page = toSend
       .slice(0, RECONCILE_PAGE_SIZE)
       .map((row) => signSnapshot(this.signer, request.instanceId, rowToSnapshot(row)));
     return toSend.length > RECONCILE_PAGE_SIZE ? { snapshots: page, more: true } : { snapshots: page };
-  }
-
-  /** One statement for every workspace whose record changed, skipping any whose configuration changed meanwhile. */
-  private async record(changed: SyncRecord[]): Promise<void> {
-    if (changed.length === 0) return;
-    await this.dataSource.query(
-      `UPDATE org_workspaces w
-       SET applied_version = LEAST(w.config_version, GREATEST(w.applied_version, u.applied_version)),
-           applied_digest = u.applied_digest, last_sync_error = u.last_error, sync_error_code = u.error_code
-       FROM unnest($1::uuid[], $2::int[], $3::int[], $4::text[], $5::text[], $6::text[])
-         AS u(id, config_version, applied_version, applied_digest, last_error, error_code)
-       WHERE w.id = u.id AND w.config_version = u.config_version`,
-      [
-        changed.map((record) => record.id),
-        changed.map((record) => record.configVersion),
-        changed.map((record) => record.appliedVersion),
-        changed.map((record) => record.appliedDigest),
-        changed.map((record) => record.lastError),
-        changed.map((record) => record.errorCode),
-      ],
-    );
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { MetricsRegistry } from '@switchboard/server';
 import { Counter, Gauge } from 'prom-client';
-import { DataSource } from 'typeorm';
+
+import { RoutingRepository } from './routing.repository.js';
 
 /** What operators watch of routing: outbox depth and age, deliveries and failures per instance. */
 @Injectable()
@@ -10,7 +10,7 @@ export class RoutingMetrics {
   readonly deliveries: Counter<'instance'>;
   readonly failures: Counter<'instance'>;
 
-  constructor(registry: MetricsRegistry, @InjectDataSource() dataSource: DataSource) {
+  constructor(registry: MetricsRegistry, routing: RoutingRepository) {
     this.deliveries = new Counter({
       name: 'switchboard_routing_deliveries_total',
       help: 'Workspace snapshots an instance confirmed applying (or already holding).',
@@ -30,15 +30,11 @@ export class RoutingMetrics {
       labelNames: ['instance'],
       registers: [registry],
       async collect() {
-        const rows = await dataSource
-          .query<{ instance_id: string; depth: number }[]>(
-            `SELECT instance_id, count(*)::int AS depth FROM routing_outbox WHERE delivered_at IS NULL GROUP BY instance_id`,
-          )
-          .catch(() => undefined);
+        const rows = await routing.pendingByInstance().catch(() => undefined);
         // Without the database the last values stand; /metrics must still answer.
         if (!rows) return;
         this.reset();
-        for (const row of rows) this.set({ instance: row.instance_id }, row.depth);
+        for (const row of rows) this.set({ instance: row.instanceId }, row.depth);
       },
     });
     new Gauge({
@@ -46,12 +42,8 @@ export class RoutingMetrics {
       help: 'Age of the oldest undelivered outbox row (0 when none).',
       registers: [registry],
       async collect() {
-        const rows = await dataSource
-          .query<{ age: number | null }[]>(
-            `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age FROM routing_outbox WHERE delivered_at IS NULL`,
-          )
-          .catch(() => undefined);
-        if (rows) this.set(rows[0]?.age ?? 0);
+        const age = await routing.oldestPendingAgeSeconds().catch(() => undefined);
+        if (age !== undefined) this.set(age ?? 0);
       },
     });
   }

@@ -7,21 +7,9 @@ import { describeError, NatsClient, NatsErrorReply } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
 import { HubConfig } from '../config.js';
+import { type ClaimedWorkspace, ROUTING_OUTBOX_CHANNEL, RoutingRepository } from './routing.repository.js';
 import { RoutingMetrics } from './routing-metrics.js';
-import { ROUTING_OUTBOX_CHANNEL } from './routing-outbox.service.js';
-import {
-  rowToSnapshot,
-  signSnapshot,
-  SNAPSHOT_COLUMNS,
-  type WorkspaceSnapshotRow,
-} from './workspace-snapshot.mapper.js';
-
-/** One workspace's claimed rows, with the workspace as it was when they were claimed (null if it is gone). */
-interface ClaimedWorkspace {
-  workspace_id: string;
-  ids: string[];
-  workspace: (WorkspaceSnapshotRow & { instance_id: string }) | null;
-}
+import { rowToSnapshot, signSnapshot } from './workspace-snapshot.mapper.js';
 
 const BATCH_SIZE = 500;
 const POLL_INTERVAL_MS = 1000;
@@ -60,6 +48,7 @@ export class RoutingOutboxRelay implements OnApplicationBootstrap, BeforeApplica
     private readonly config: HubConfig,
     private readonly metrics: RoutingMetrics,
     private readonly signer: SnapshotSigner,
+    private readonly routing: RoutingRepository,
   ) {
     this.leaseSeconds = outboxLeaseSeconds(config.NATS_REQUEST_TIMEOUT_MS);
     this.drainer = new OutboxDrainer({
@@ -100,11 +89,11 @@ export class RoutingOutboxRelay implements OnApplicationBootstrap, BeforeApplica
         // Not awaited: one slow or dead instance must not hold back the others.
         const wakesBefore = this.drainer.wakes;
         const delivery = this.deliver(entry).finally(() => {
-          this.inFlight.delete(entry.workspace_id);
+          this.inFlight.delete(entry.workspaceId);
           // A change committed meanwhile was skipped while this workspace was in flight: drain again.
           if (this.drainer.wakes !== wakesBefore) this.wake();
         });
-        this.inFlight.set(entry.workspace_id, delivery);
+        this.inFlight.set(entry.workspaceId, delivery);
         void this.drainer.track(delivery);
       }
       return { again: claimed.reduce((sum, entry) => sum + entry.ids.length, 0) >= BATCH_SIZE };
@@ -114,35 +103,15 @@ export class RoutingOutboxRelay implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
-  /**
-   * Claims due rows and reads their workspaces in one statement. One statement
-   * sees one snapshot of the database, and a row commits together with the
-   * version it names, so the workspace read is at least as new as every row
-   * claimed for it: marking those rows delivered on reply loses nothing.
-   */
+  /** Claims due rows and reads their workspaces in one statement (see RoutingRepository.claimDue). */
   private async claim(): Promise<ClaimedWorkspace[]> {
-    return this.dataSource.query<ClaimedWorkspace[]>(
-      `WITH due AS (
-         SELECT id FROM routing_outbox
-         WHERE delivered_at IS NULL AND next_attempt_at <= now() AND NOT (workspace_id = ANY($3::uuid[]))
-         ORDER BY id LIMIT $2
-         FOR UPDATE SKIP LOCKED),
-       claimed AS (
-         UPDATE routing_outbox o SET next_attempt_at = now() + make_interval(secs => $1)
-         FROM due WHERE o.id = due.id
-         RETURNING o.id, o.workspace_id)
-       SELECT c.workspace_id, array_agg(c.id) AS ids,
-              CASE WHEN w.id IS NULL THEN NULL ELSE json_build_object(${WORKSPACE_JSON}) END AS workspace
-       FROM claimed c LEFT JOIN org_workspaces w ON w.id = c.workspace_id
-       GROUP BY c.workspace_id, w.id`,
-      [this.leaseSeconds, BATCH_SIZE, [...this.inFlight.keys()]],
-    );
+    return this.routing.claimDue(this.leaseSeconds, BATCH_SIZE, [...this.inFlight.keys()]);
   }
 
-  private async deliver({ workspace_id: workspaceId, ids, workspace: row }: ClaimedWorkspace): Promise<void> {
+  private async deliver({ workspaceId, ids, workspace: row }: ClaimedWorkspace): Promise<void> {
     if (!row) return; // deleted: its rows went with it
-    const snapshot = rowToSnapshot(reviveDates(row));
-    const instanceId = row.instance_id;
+    const snapshot = rowToSnapshot(row);
+    const instanceId = row.instanceId;
     try {
       const reply = await this.nats.request(
         applyWorkspaceSnapshotContract,
@@ -152,17 +121,7 @@ export class RoutingOutboxRelay implements OnApplicationBootstrap, BeforeApplica
       // One statement: every row this snapshot covers is delivered (claimed or not, by this replica or
       // another), and the workspace records what the instance holds — version and digest, the version
       // never beyond what the Hub decided — unless a newer reply was recorded already.
-      await this.dataSource.query(
-        `WITH delivered AS (
-           UPDATE routing_outbox SET delivered_at = now(), last_error = NULL
-           WHERE workspace_id = $1 AND delivered_at IS NULL AND version <= $2)
-         UPDATE org_workspaces
-         SET applied_version = LEAST(config_version, GREATEST(applied_version, $3)),
-             applied_digest = CASE WHEN $3 >= applied_version THEN $4 ELSE applied_digest END,
-             last_sync_error = NULL, sync_error_code = NULL
-         WHERE id = $1`,
-        [workspaceId, snapshot.version, reply.appliedVersion, reply.digest],
-      );
+      await this.routing.markDelivered(workspaceId, snapshot.version, reply.appliedVersion, reply.digest);
       this.metrics.deliveries.inc({ instance: instanceId });
     } catch (error) {
       this.metrics.failures.inc({ instance: instanceId });
@@ -190,43 +149,15 @@ export class RoutingOutboxRelay implements OnApplicationBootstrap, BeforeApplica
     code: string | null,
   ): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
-      const [{ attempts }] = await manager.query<{ attempts: number }[]>(
-        `SELECT coalesce(max(attempts), 0)::int AS attempts FROM routing_outbox
-         WHERE workspace_id = $1 AND delivered_at IS NULL AND (version <= $2 OR id = ANY($3::bigint[]))`,
-        [workspaceId, version, ids],
-      );
-      await manager.query(
-        `UPDATE routing_outbox
-         SET attempts = $4, last_error = $5, next_attempt_at = now() + make_interval(secs => $6)
-         WHERE workspace_id = $1 AND delivered_at IS NULL AND (version <= $2 OR id = ANY($3::bigint[]))`,
-        [workspaceId, version, ids, attempts + 1, message, outboxBackoffMs(attempts + 1, BACKOFF) / 1000],
-      );
-      await manager.query('UPDATE org_workspaces SET last_sync_error = $2, sync_error_code = $3 WHERE id = $1', [
-        workspaceId,
-        message,
-        code,
-      ]);
+      const attempts = await this.routing.undeliveredAttempts(manager, workspaceId, version, ids);
+      const delaySeconds = outboxBackoffMs(attempts + 1, BACKOFF) / 1000;
+      await this.routing.backOff(manager, workspaceId, version, ids, attempts + 1, message, delaySeconds);
+      await this.routing.recordSyncError(manager, workspaceId, message, code);
     });
   }
 
   /** Deletes rows delivered more than the retention ago, a bounded batch at a time. */
   private async prune(): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM routing_outbox WHERE id IN (
-         SELECT id FROM routing_outbox WHERE delivered_at < now() - make_interval(secs => $1) LIMIT 10000)`,
-      [DELIVERED_RETENTION_SECONDS],
-    );
+    await this.routing.prune(DELIVERED_RETENTION_SECONDS);
   }
-}
-
-/** The workspace as one JSON object of its snapshot columns and its instance. */
-const WORKSPACE_JSON = [...SNAPSHOT_COLUMNS, 'instance_id'].map((column) => `'${column}', w.${column}`).join(', ');
-
-/** json_build_object gives timestamps as strings. */
-function reviveDates<Row extends WorkspaceSnapshotRow>(row: Row): Row {
-  const date = (value: Date | string | null) => (value === null ? null : new Date(value));
-  return {
-    ...row,
-    archived_at: date(row.archived_at),
-  };
 }

@@ -2,20 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import type { OrgWorkspace } from './org-workspace.entity.js';
-
-/** Postgres channel the routing outbox relay listens on; the payload is a `RoutingOutboxNotice`. */
-export const ROUTING_OUTBOX_CHANNEL = 'switchboard_routing_outbox';
-
-/**
- * What a NOTIFY on the routing outbox channel says: a new row (with its workspace and
- * version), or rows of an instance made due again. Informative only: the
- * relay drains whatever is due.
- */
-export interface RoutingOutboxNotice {
-  instanceId: string;
-  workspaceId?: string;
-  version?: number;
-}
+import { RoutingRepository } from './routing.repository.js';
 
 /**
  * The Hub's routing outbox (table `routing_outbox`, drained by
@@ -27,17 +14,14 @@ export interface RoutingOutboxNotice {
  */
 @Injectable()
 export class RoutingOutboxService {
+  constructor(private readonly routing: RoutingRepository) {}
+
   async enqueue(manager: EntityManager, workspace: OrgWorkspace): Promise<void> {
-    await manager.query(`INSERT INTO routing_outbox (workspace_id, instance_id, version) VALUES ($1, $2, $3)`, [
-      workspace.id,
-      workspace.instanceId,
-      workspace.configVersion,
-    ]);
-    const notice: RoutingOutboxNotice = {
+    await this.routing.insert(manager, workspace.id, workspace.instanceId, workspace.configVersion);
+    await this.routing.notify(manager, {
       instanceId: workspace.instanceId,
       workspaceId: workspace.id,
       version: workspace.configVersion,
-    };
-    await manager.query('SELECT pg_notify($1, $2)', [ROUTING_OUTBOX_CHANNEL, JSON.stringify(notice)]);
+    });
   }
 }

@@ -1,74 +1,51 @@
-import type { PreviousSecret, SignedWorkspaceSnapshot, WorkspaceSnapshot } from '@switchboard/contracts';
+import type { SignedWorkspaceSnapshot, WorkspaceSnapshot } from '@switchboard/contracts';
 import { canonicalDigest, type SnapshotSigner } from '@switchboard/crypto';
+import type { Columns } from '@switchboard/persistence';
 
 import type { OrgWorkspace } from './org-workspace.entity.js';
 
-/** The columns of `org_workspaces` a snapshot is made of, as a raw query returns them. */
-export interface WorkspaceSnapshotRow {
-  id: string;
-  org_id: string;
-  key: string;
-  name: string;
-  settings: Record<string, unknown>;
-  webhook_uri: string | null;
-  public_keys: string[];
-  sealed_secret: string;
-  previous_sealed_secrets: PreviousSecret[];
-  archived_at: Date | null;
-  config_version: number;
-}
-
-/** The columns of `org_workspaces` that a `WorkspaceSnapshotRow` holds. */
-export const SNAPSHOT_COLUMNS: readonly (keyof WorkspaceSnapshotRow)[] = [
+/** The properties of an org workspace a snapshot is made of. */
+export const SNAPSHOT_PROPERTIES = [
   'id',
-  'org_id',
+  'orgId',
   'key',
   'name',
   'settings',
-  'webhook_uri',
-  'public_keys',
-  'sealed_secret',
-  'previous_sealed_secrets',
-  'archived_at',
-  'config_version',
-];
+  'webhookUri',
+  'publicKeys',
+  'sealedSecret',
+  'previousSealedSecrets',
+  'archivedAt',
+  'configVersion',
+] as const;
+
+/** The columns of `org_workspaces` a snapshot is made of, as the entity names them. */
+export type WorkspaceSnapshotRow = Pick<Columns<OrgWorkspace>, (typeof SNAPSHOT_PROPERTIES)[number]>;
 
 /** The whole current configuration of a workspace, as an instance receives it. */
 export function toSnapshot(workspace: OrgWorkspace): WorkspaceSnapshot {
-  return rowToSnapshot({
-    id: workspace.id,
-    org_id: workspace.orgId,
-    key: workspace.key,
-    name: workspace.name,
-    settings: workspace.settings,
-    webhook_uri: workspace.webhookUri,
-    public_keys: workspace.publicKeys,
-    sealed_secret: workspace.sealedSecret,
-    previous_sealed_secrets: workspace.previousSealedSecrets,
-    archived_at: workspace.archivedAt,
-    config_version: workspace.configVersion,
-  });
+  return rowToSnapshot(workspace);
 }
 
 /**
- * The same from a raw row, so that the relay can claim rows and read their
- * workspaces in one statement. A function of the row alone (previous secrets
+ * The same from a row of the workspace's snapshot columns, so that the relay
+ * can claim rows and read their workspaces in one statement. A function of the row alone (previous secrets
  * are sent as stored, expired or not; the instance ignores expired ones), so
  * one version has one digest and the Hub can compare what an instance holds.
  */
 export function rowToSnapshot(row: WorkspaceSnapshotRow): WorkspaceSnapshot {
   return {
     workspaceId: row.id,
-    orgId: row.org_id,
+    orgId: row.orgId,
     key: row.key,
     name: row.name,
     settings: row.settings,
-    webhookUri: row.webhook_uri,
-    publicKeys: row.public_keys,
-    sealedSecret: row.sealed_secret,
-    previousSecrets: row.previous_sealed_secrets.map(({ sealedSecret, expiresAt }) => ({ sealedSecret, expiresAt })),
-    archivedAt: row.archived_at?.toISOString() ?? null,
-    version: row.config_version,
+    webhookUri: row.webhookUri,
+    publicKeys: row.publicKeys,
+    sealedSecret: row.sealedSecret,
+    previousSecrets: row.previousSealedSecrets.map(({ sealedSecret, expiresAt }) => ({ sealedSecret, expiresAt })),
+    archivedAt: row.archivedAt?.toISOString() ?? null,
+    version: row.configVersion,
   };
 }
 

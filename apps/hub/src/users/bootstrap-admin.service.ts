@@ -2,9 +2,9 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-import { User } from '../auth/user.entity.js';
 import { HubConfig } from '../config.js';
 import { PersonalAccessTokensService } from './personal-access-tokens.service.js';
+import { UsersRepository } from './users.repository.js';
 
 /**
  * Creates the first platform admin from `HUB_BOOTSTRAP_ADMIN_EMAIL` and
@@ -19,6 +19,7 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: HubConfig,
     private readonly tokens: PersonalAccessTokensService,
+    private readonly users: UsersRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -27,11 +28,13 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
     if (!email || !token) return;
     await this.dataSource.transaction(async (manager) => {
       // One bootstrap at a time across replicas; the lock ends with the transaction.
-      await manager.query("SELECT pg_advisory_xact_lock(hashtext('switchboard.bootstrap-admin'))");
-      if ((await manager.count(User)) > 0) return;
-      const admin = await manager.save(
-        manager.create(User, { email: email.toLowerCase(), name: 'Platform admin', isPlatformAdmin: true }),
-      );
+      await this.users.lockBootstrap(manager);
+      if (await this.users.anyUser(manager)) return;
+      const admin = await this.users.insert(manager, {
+        email: email.toLowerCase(),
+        name: 'Platform admin',
+        isPlatformAdmin: true,
+      });
       await this.tokens.issue(manager, admin.id, 'bootstrap', null, token);
       this.logger.log(`created the bootstrap platform admin ${admin.email}`);
     });

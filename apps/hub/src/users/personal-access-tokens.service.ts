@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { generateToken, sha256Hex } from '@switchboard/crypto';
+import type { Columns } from '@switchboard/persistence';
 import { BoundedCache, DomainException, ErrorCode } from '@switchboard/server';
-import { DataSource, type EntityManager, IsNull } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
-import { User } from '../auth/user.entity.js';
-import { PersonalAccessToken } from './personal-access-token.entity.js';
+import type { PersonalAccessToken } from './personal-access-token.entity.js';
+import { UsersRepository } from './users.repository.js';
 
 /** Recognisable in logs and secret scanners: `sbp_` + 256 random bits. */
 export const TOKEN_PREFIX = 'sbp_';
@@ -29,21 +29,8 @@ interface CachedPrincipal {
   tokenExpiresAt: number;
 }
 
-interface AuthenticatedRow {
-  token_id: string;
-  revoked_at: Date | null;
-  expires_at: Date | null;
-  last_used_at: Date | null;
-  id: string;
-  email: string;
-  name: string;
-  is_platform_admin: boolean;
-  created_at: Date;
-  updated_at: Date;
-}
-
 export interface IssuedToken {
-  record: PersonalAccessToken;
+  record: Columns<PersonalAccessToken>;
   /** The token itself; it exists only here, never stored. */
   token: string;
 }
@@ -62,7 +49,7 @@ export class PersonalAccessTokensService {
     ttlMs: PRINCIPAL_CACHE_MS,
   });
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly users: UsersRepository) {}
 
   async issue(
     manager: EntityManager,
@@ -71,16 +58,14 @@ export class PersonalAccessTokensService {
     expiresAt: Date | null,
     token = generateToken(TOKEN_PREFIX),
   ): Promise<IssuedToken> {
-    const record = manager.create(PersonalAccessToken, {
+    const record = await this.users.insertToken(manager, {
       userId,
       name,
       prefix: token.slice(0, PREFIX_SHOWN),
       tokenHash: sha256Hex(token),
       expiresAt,
-      revokedAt: null,
-      lastUsedAt: null,
     });
-    return { record: await manager.save(record), token };
+    return { record, token };
   }
 
   /** The token's row joined with its user: one round trip, at most once a second per token and replica. */
@@ -94,31 +79,25 @@ export class PersonalAccessTokensService {
       }
       return cached.principal;
     }
-    const [row] = await this.dataSource.query<AuthenticatedRow[]>(
-      `SELECT t.id AS token_id, t.revoked_at, t.expires_at, t.last_used_at,
-              u.id, u.email, u.name, u.is_platform_admin, u.created_at, u.updated_at
-       FROM personal_access_tokens t JOIN users u ON u.id = t.user_id
-       WHERE t.token_hash = $1`,
-      [hash],
-    );
+    const row = await this.users.findByTokenHash(hash);
     if (!row) throw DomainException.unauthenticated('The token is not valid.', ErrorCode.InvalidToken);
     if (row.revoked_at) throw DomainException.unauthenticated('The token was revoked.', ErrorCode.TokenRevoked);
     if (row.expires_at && row.expires_at.getTime() <= now) {
       throw DomainException.unauthenticated('The token has expired.', ErrorCode.TokenExpired);
     }
     if (this.shouldRecordUse(row.token_id, row.last_used_at, now)) {
-      this.dataSource
-        .query('UPDATE personal_access_tokens SET last_used_at = $2 WHERE id = $1', [row.token_id, new Date(now)])
+      this.users
+        .touchLastUsed(row.token_id, new Date(now))
         .catch((error: unknown) => this.logger.warn({ err: error }, 'could not record lastUsedAt'));
     }
-    const user = Object.assign(new User(), {
+    const user = {
       id: row.id,
       email: row.email,
       name: row.name,
-      isPlatformAdmin: row.is_platform_admin,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-    });
+      isPlatformAdmin: row.isPlatformAdmin,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
     const principal = { user, tokenId: row.token_id };
     this.principals.set(hash, { principal, tokenExpiresAt: row.expires_at?.getTime() ?? Infinity });
     return principal;
@@ -126,22 +105,10 @@ export class PersonalAccessTokensService {
 
   /** Revokes one of the user's active tokens; it stops working at once on this replica. */
   async revoke(userId: string, tokenId: string): Promise<boolean> {
-    const revoked = await this.dataSource
-      .getRepository(PersonalAccessToken)
-      .createQueryBuilder()
-      .update()
-      .set({ revokedAt: new Date() })
-      .where({ id: tokenId, userId, revokedAt: IsNull() })
-      .returning(['tokenHash'])
-      .execute();
+    const revoked = await this.users.revokeToken(userId, tokenId, new Date());
     // The cache is keyed by the token's hash, which the revoked row names.
-    const rows: unknown[] = Array.isArray(revoked.raw) ? revoked.raw : [];
-    for (const row of rows) {
-      if (typeof row === 'object' && row !== null && 'token_hash' in row && typeof row.token_hash === 'string') {
-        this.principals.delete(row.token_hash);
-      }
-    }
-    return (revoked.affected ?? 0) > 0;
+    for (const hash of revoked) this.principals.delete(hash);
+    return revoked.length > 0;
   }
 
   /** At most one lastUsedAt write per token per LAST_USED_RESOLUTION_MS from this replica. */

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Columns } from '@switchboard/persistence';
 import { decodeCursor, DomainException, type Page, pageLimit, type PageQueryDto, toPage } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { PersonalAccessToken } from './personal-access-token.entity.js';
+import type { PersonalAccessToken } from './personal-access-token.entity.js';
 import { PersonalAccessTokensService } from './personal-access-tokens.service.js';
 import type { CreatedTokenDto, CreateTokenDto, TokenDto } from './tokens.dto.js';
+import { UsersRepository } from './users.repository.js';
 
 /**
  * A user's own personal access tokens, as `/users/me/tokens` manages them.
@@ -16,6 +18,7 @@ import type { CreatedTokenDto, CreateTokenDto, TokenDto } from './tokens.dto.js'
 export class TokensService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
     private readonly tokens: PersonalAccessTokensService,
   ) {}
 
@@ -41,21 +44,8 @@ export class TokensService {
   async list(userId: string, query: PageQueryDto): Promise<Page<TokenDto>> {
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
-    const builder = this.dataSource
-      .getRepository(PersonalAccessToken)
-      .createQueryBuilder('t')
-      .addSelect("to_json(t.created_at) #>> '{}'", 'position')
-      .where('t.userId = :userId', { userId })
-      .andWhere('t.revokedAt IS NULL')
-      .orderBy('t.createdAt', 'ASC')
-      .addOrderBy('t.id', 'ASC')
-      .limit(limit + 1);
-    if (after) {
-      builder.andWhere('(t.created_at, t.id) > (:at::timestamptz, :id::uuid)', { at: after.at, id: after.id });
-    }
-    const { entities, raw } = await builder.getRawAndEntities<{ position: string; t_id: string }>();
-    const positions = new Map(raw.map((row) => [row.t_id, row.position]));
-    return toPage(entities, limit, (token) => ({ at: positions.get(token.id)!, id: token.id }), toTokenDto);
+    const rows = await this.users.listActiveTokens(userId, after, limit + 1);
+    return toPage(rows, limit, (row) => ({ at: row.position, id: row.id }), toTokenDto);
   }
 
   /**
@@ -67,7 +57,7 @@ export class TokensService {
   }
 }
 
-function toTokenDto(record: PersonalAccessToken): TokenDto {
+function toTokenDto(record: Columns<PersonalAccessToken>): TokenDto {
   return {
     id: record.id,
     name: record.name,

@@ -7,9 +7,10 @@ import { DataSource } from 'typeorm';
 import { Access } from '../auth/access.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
-import { User } from '../auth/user.entity.js';
+import type { User } from '../auth/user.entity.js';
 import { PersonalAccessTokensService } from './personal-access-tokens.service.js';
 import { CreatedUserDto, CreateUserDto, UserDto } from './users.dto.js';
+import { UsersRepository } from './users.repository.js';
 
 @ApiTags('users')
 @Controller('users')
@@ -17,6 +18,7 @@ export class UsersController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tokens: PersonalAccessTokensService,
+    private readonly users: UsersRepository,
   ) {}
 
   /** Platform admins only: a new user with a first personal access token, shown only here. */
@@ -29,10 +31,14 @@ export class UsersController {
   async create(@Body() body: CreateUserDto): Promise<CreatedUserDto> {
     return this.dataSource.transaction(async (manager) => {
       const email = body.email.toLowerCase();
-      if (await manager.existsBy(User, { email })) throw DomainException.conflict(`A user with email ${email} exists.`);
-      const user = await manager.save(
-        manager.create(User, { email, name: body.name, isPlatformAdmin: body.isPlatformAdmin ?? false }),
-      );
+      if (await this.users.emailTaken(manager, email)) {
+        throw DomainException.conflict(`A user with email ${email} exists.`);
+      }
+      const user = await this.users.insert(manager, {
+        email,
+        name: body.name,
+        isPlatformAdmin: body.isPlatformAdmin ?? false,
+      });
       const { token } = await this.tokens.issue(manager, user.id, 'first token', null);
       return { ...toUserDto(user), token };
     });

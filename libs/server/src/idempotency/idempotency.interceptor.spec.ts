@@ -139,7 +139,7 @@ describe('IdempotencyInterceptor', () => {
         handler(() => null),
       ),
     );
-    expect(store.calls[2][3]).toBe(store.calls[0][3]);
+    expect(store.calls[2]![3]).toBe(store.calls[0]![3]);
   });
 
   it('replays a remembered response without running the handler', async () => {

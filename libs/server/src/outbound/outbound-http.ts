@@ -87,13 +87,14 @@ function guardedLookup(policy: OutboundPolicy, resolve: Resolve): LookupFunction
     resolve(hostname, { family: familyOf(options.family), hints: options.hints }).then(
       (addresses) => {
         const allowed = addresses.filter((entry) => policy.refusalOf(entry.address) === undefined);
-        if (allowed.length === 0) {
+        const [first] = allowed;
+        if (first === undefined) {
           const reasons = addresses.map((entry) => policy.refusalOf(entry.address)).join('; ');
           callback(new OutboundConnectionRefused(hostname, reasons || 'it resolves to no address'), '');
         } else if (options.all) {
           callback(null, allowed);
         } else {
-          callback(null, allowed[0].address, allowed[0].family);
+          callback(null, first.address, first.family);
         }
       },
       (error: NodeJS.ErrnoException) => callback(error, ''),

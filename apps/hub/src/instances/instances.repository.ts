@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { type Columns, type ExtraRow, queryRow, Table } from '@switchboard/persistence';
+import type { CursorPosition } from '@switchboard/server';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import { Instance } from './instance.entity.js';
+
+const LISTED = { workspace_count: 'number', position: 'string' } as const;
+
+/** An instance as the registry lists it: its columns, its number of workspaces and its cursor position. */
+export type ListedInstance = Columns<Instance> & ExtraRow<typeof LISTED>;
+
+/** All SQL of the instance registry (table `instances`). */
+@Injectable()
+export class InstancesRepository {
+  private readonly instances: Table<Instance>;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.instances = Table.of(dataSource, Instance);
+  }
+
+  /** Inserts or updates an instance as it announced itself; `keyIds` are its keyring's versions. */
+  async upsertRegistered(id: string, name: string, apiUrl: string, keyIds: string[]): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO instances (id, name, api_url, key_ids, last_seen_at) VALUES ($1, $2, $3, $4, now())
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, api_url = EXCLUDED.api_url, key_ids = EXCLUDED.key_ids,
+         last_seen_at = now()`,
+      [id, name, apiUrl, JSON.stringify(keyIds)],
+    );
+  }
+
+  /** Records a heartbeat: seen now at `apiUrl`; an unknown instance is inserted, named by its id. */
+  async upsertHeartbeat(id: string, apiUrl: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO instances (id, name, api_url, last_seen_at) VALUES ($1, $1, $2, now())
+       ON CONFLICT (id) DO UPDATE SET api_url = EXCLUDED.api_url, last_seen_at = now()`,
+      [id, apiUrl],
+    );
+  }
+
+  /** The instance `id`, or null; on `manager` when inside the caller's transaction. */
+  async findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<Columns<Instance> | null> {
+    return this.instances.queryOne(manager, `SELECT ${this.instances.columns} FROM instances WHERE id = $1`, [id]);
+  }
+
+  /** Among instances accepting new workspaces and seen after `seenAfter`, the one with the fewest workspaces (ties: lowest id). */
+  async leastLoaded(manager: EntityManager, seenAfter: Date): Promise<Columns<Instance> | null> {
+    return this.instances.queryOne(
+      manager,
+      `SELECT ${this.instances.columnsOf('i')} FROM instances i
+       WHERE i.accepts_new_workspaces = true AND i.last_seen_at > $1
+       ORDER BY (SELECT count(*) FROM org_workspaces w WHERE w.instance_id = i.id) ASC, i.id ASC
+       LIMIT 1`,
+      [seenAfter],
+    );
+  }
+
+  /** Up to `limit` instances in the order they registered, after the cursor position `after`. */
+  async listPage(after: CursorPosition | null, limit: number): Promise<ListedInstance[]> {
+    return this.instances.query(
+      this.dataSource,
+      `SELECT ${this.instances.columnsOf('i')},
+              (SELECT count(*) FROM org_workspaces w WHERE w.instance_id = i.id)::int AS workspace_count,
+              to_json(i.registered_at) #>> '{}' AS position
+       FROM instances i
+       WHERE $1::timestamptz IS NULL OR (i.registered_at, i.id) > ($1::timestamptz, $2)
+       ORDER BY i.registered_at ASC, i.id ASC
+       LIMIT $3`,
+      [after?.at ?? null, after?.id ?? null, limit],
+      LISTED,
+    );
+  }
+
+  /** Stores what an operator may change of an instance: whether it takes new workspaces, and its labels. */
+  async updateSettings(id: string, acceptsNewWorkspaces: boolean, labels: Record<string, string>): Promise<void> {
+    await this.dataSource.query('UPDATE instances SET accepts_new_workspaces = $2, labels = $3 WHERE id = $1', [
+      id,
+      acceptsNewWorkspaces,
+      JSON.stringify(labels),
+    ]);
+  }
+
+  /** How many workspaces are placed on the instance. */
+  async workspaceCount(id: string): Promise<number> {
+    const row = await queryRow(
+      this.dataSource,
+      'SELECT count(*)::int AS n FROM org_workspaces WHERE instance_id = $1',
+      [id],
+      { n: 'number' },
+    );
+    // count(*) without GROUP BY always yields its one row.
+    return row?.n ?? 0;
+  }
+}
