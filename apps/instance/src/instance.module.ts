@@ -16,6 +16,7 @@ import { ElementsModule } from './elements/elements.module.js';
 import { EventsModule } from './events/events.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { IntegrationsModule } from './integrations/integrations.module.js';
+import { MembraneCompatModule } from './membrane-compat/membrane-compat.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { UsageModule } from './usage/usage.module.js';
@@ -73,6 +74,7 @@ export class InstanceModule {
         ConnectionsModule,
         ElementsModule,
         ActivityLogsModule,
+        MembraneCompatModule,
         RegistrationModule,
       ],
     };

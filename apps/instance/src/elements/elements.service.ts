@@ -13,11 +13,13 @@ import type {
   ElementDto,
   ElementRevisionDto,
   ListElementsQueryDto,
+  PatchElementDto,
   UpdateElementDto,
 } from './elements.dto.js';
 import { fillPlaceholders, type PlaceholderTenant } from './fill-placeholders.js';
 import type { JsonObject } from './json-value.js';
-import { mergeDefinition } from './merge-definition.js';
+import { definitionProblem } from './definition-bounds.js';
+import { composeOverlay, mergeDefinition } from './merge-definition.js';
 
 const UNIQUE_VIOLATION = '23505';
 const MAX_REVISION = 2_147_483_647;
@@ -153,6 +155,74 @@ export class ElementsService {
       const row = await this.revise(manager, principal, current.id, dto.name ?? current.name, dto.definition);
       await this.record(manager, principal, 'element.updated', row);
       return toElementDto(row, null);
+    });
+  }
+
+  /**
+   * PATCH, as Membrane's SDK uses it. An admin patches the template: the
+   * definition becomes template ⊕ patch (JSON Merge Patch, the rule tenants'
+   * views use) in a new revision, the name changes if given. A tenant patches
+   * its customisation (see composeOverlay), creating it if it has none, and
+   * gets its new view; a tenant naming `name` is refused (403): templates stay
+   * read-only to tenants. A result beyond the definition bounds is a 400.
+   */
+  async patch(
+    principal: WorkspacePrincipal,
+    type: ElementType,
+    selector: ElementSelector,
+    dto: PatchElementDto,
+  ): Promise<ElementDto> {
+    if (dto.name === undefined && dto.definition === undefined) {
+      throw DomainException.validation('Give a name or a definition to change.', [
+        { field: 'definition', message: 'a name or a definition is needed' },
+      ]);
+    }
+    if (!principal.isAdmin) {
+      if (dto.name !== undefined) throw DomainException.forbidden("A tenant customises an element's definition only.");
+      return this.patchCustomization(principal, type, selector, dto.definition!);
+    }
+    return this.scope.run(scopeOf(principal), async (manager) => {
+      const current = await this.findLive(manager, principal, type, selector);
+      const definition = dto.definition ? withinBounds(mergeDefinition(current.definition, dto.definition)) : null;
+      const row = await this.revise(
+        manager,
+        principal,
+        current.id,
+        dto.name ?? current.name,
+        definition ?? current.definition,
+      );
+      await this.record(manager, principal, 'element.updated', row);
+      return toElementDto(row, null);
+    });
+  }
+
+  private async patchCustomization(
+    principal: WorkspacePrincipal,
+    type: ElementType,
+    selector: ElementSelector,
+    patch: JsonObject,
+  ): Promise<ElementDto> {
+    const self = requireTenant(principal);
+    return this.scope.run(scopeOf(principal), async (manager) => {
+      const element = await this.findLive(manager, principal, type, selector);
+      // An empty row first, so that the one to change can be locked: concurrent patches apply one after the other.
+      await manager.query(
+        `INSERT INTO element_customizations (workspace_id, tenant_id, element_id, definition)
+         VALUES ($1, $2, $3, '{}') ON CONFLICT (element_id, tenant_id) DO NOTHING`,
+        [principal.workspace.id, self.id, element.id],
+      );
+      const [current] = await manager.query<{ definition: JsonObject }[]>(
+        'SELECT definition FROM element_customizations WHERE element_id = $1 AND tenant_id = $2 FOR UPDATE',
+        [element.id, self.id],
+      );
+      const definition = withinBounds(composeOverlay(current.definition, patch));
+      await manager.query(
+        `UPDATE element_customizations SET definition = $3, updated_at = now()
+         WHERE element_id = $1 AND tenant_id = $2`,
+        [element.id, self.id, JSON.stringify(definition)],
+      );
+      await this.record(manager, principal, 'element.customized', element);
+      return toElementDto({ ...element, customization: definition }, await this.placeholderTenant(manager, principal));
     });
   }
 
@@ -388,6 +458,17 @@ function selectorValues(selector: ElementSelector): { key: string | null; id: st
   }
   if ('key' in selector) return { key: selector.key, id: null };
   return { key: null, id: selector.id };
+}
+
+/** A merged definition or overlay still within the bounds its parts were checked against. */
+function withinBounds(definition: JsonObject): JsonObject {
+  const problem = definitionProblem(definition);
+  if (problem) {
+    throw DomainException.validation(`definition: once merged, ${problem}.`, [
+      { field: 'definition', message: `once merged, ${problem}` },
+    ]);
+  }
+  return definition;
 }
 
 function notFound(type: ElementType): DomainException {

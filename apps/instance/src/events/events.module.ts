@@ -4,6 +4,7 @@ import { OutboundHttp, OutboundPolicy } from '@switchboard/server';
 import { ActivityLogsModule } from '../activity-logs/activity-logs.module.js';
 import { EventOutbox } from './event-outbox.js';
 import { EventOutboxDelivery } from './event-outbox-delivery.js';
+import { EventSubscriptionSelectorController } from './event-subscription-selector.controller.js';
 import { EventSubscriptionsController } from './event-subscriptions.controller.js';
 import { EventSubscriptionsService } from './event-subscriptions.service.js';
 
@@ -11,7 +12,7 @@ import { EventSubscriptionsService } from './event-subscriptions.service.js';
 @Global()
 @Module({
   imports: [ActivityLogsModule],
-  controllers: [EventSubscriptionsController],
+  controllers: [EventSubscriptionsController, EventSubscriptionSelectorController],
   providers: [
     EventOutbox,
     EventOutboxDelivery,
