@@ -6,6 +6,7 @@ import { ActivityLogService } from '../activity-logs/activity-log.service.js';
 import { requireAdmin, requireTenant } from '../auth/require-admin.js';
 import { scopeOf, type WorkspacePrincipal } from '../auth/workspace-principal.js';
 import { TenantScope } from '../database/tenant-scope.js';
+import { definitionProblem } from './definition-bounds.js';
 import type { ElementType } from './element-type.js';
 import type {
   CreateElementDto,
@@ -18,7 +19,6 @@ import type {
 } from './elements.dto.js';
 import { fillPlaceholders, type PlaceholderTenant } from './fill-placeholders.js';
 import type { JsonObject } from './json-value.js';
-import { definitionProblem } from './definition-bounds.js';
 import { composeOverlay, mergeDefinition } from './merge-definition.js';
 
 const UNIQUE_VIOLATION = '23505';

@@ -13,8 +13,8 @@ const TABLE_START =
 const TABLE_END = '<!-- membrane-sdk-compatibility:end -->';
 
 /** The status and problem code of a failed SDK call (an axios error carrying our problem+json). */
-function failureOf(error: unknown): { status?: number; code?: unknown; detail?: unknown } {
-  const response = (error as { response?: { status?: number; data?: { code?: unknown; detail?: unknown } } }).response;
+function failureOf(error: unknown): { status?: number; code?: string; detail?: string } {
+  const response = (error as { response?: { status?: number; data?: { code?: string; detail?: string } } }).response;
   return { status: response?.status, code: response?.data?.code, detail: response?.data?.detail };
 }
 
