@@ -78,7 +78,10 @@ describe('PATCH on elements', () => {
       expect(overlay.body.definition).toEqual({ config: { retries: 5, channel: null }, steps: ['mine'] });
 
       const other = await call('GET', `/${path}/greet`, workspace.tenantToken('globex'));
-      expect(other.body).toMatchObject({ isCustomized: false, definition: { ...template, title: 'Hello Tenant globex' } });
+      expect(other.body).toMatchObject({
+        isCustomized: false,
+        definition: { ...template, title: 'Hello Tenant globex' },
+      });
       const asAdmin = await call('GET', `/${path}/greet`, admin());
       expect(asAdmin.body).toMatchObject({ revision: 1, definition: template });
     });
