@@ -66,7 +66,7 @@ type ElementPath = keyof typeof ELEMENT_PATHS;
 const NAMES_WORKSPACE_DATA = [
   /^\w+ [^?]*\{/,
   /^\w+ \/(tenant|customer)(\/restore)?$/,
-  /^GET \/(action|flow|field-mapping|data-source)$/,
+  /^\w+ \/(action|flow|field-mapping|data-source)(\/(restore|reset))?$/,
   /^(GET|DELETE) \/app-event-subscription$/,
   /^POST \/(connections|usage|event-subscriptions|app-event-subscriptions?)( \(tenantId in the body\))?$/,
 ];
@@ -367,6 +367,33 @@ const REQUESTS: Record<string, Build> = {
       ],
       [`GET /${path}/{key}`, async ({ fixtures }) => ({ path: `/${path}/${await fixtures.element(path)}` })],
       [`GET /${singular}`, async ({ fixtures }) => ({ path: `/${singular}?key=${await fixtures.element(path)}` })],
+      [
+        `PUT /${singular}`,
+        async ({ fixtures }) => ({
+          path: `/${singular}?key=${await fixtures.element(path)}`,
+          body: { definition: { greeting: 'Revised' } },
+        }),
+      ],
+      [
+        `PATCH /${singular}`,
+        async ({ fixtures }) => ({
+          path: `/${singular}?key=${await fixtures.element(path)}`,
+          body: { definition: { greeting: 'Patched' } },
+        }),
+      ],
+      [`DELETE /${singular}`, async ({ fixtures }) => ({ path: `/${singular}?key=${await fixtures.element(path)}` })],
+      [
+        `POST /${singular}/restore`,
+        async ({ fixtures }) => ({
+          path: `/${singular}/restore?key=${await fixtures.element(path, { archived: true })}`,
+        }),
+      ],
+      [
+        `POST /${singular}/reset`,
+        async ({ fixtures, tenant }) => ({
+          path: `/${singular}/reset?key=${await fixtures.element(path, { customizedBy: tenant })}`,
+        }),
+      ],
       [
         `PUT /${path}/{key}`,
         async ({ fixtures }) => ({

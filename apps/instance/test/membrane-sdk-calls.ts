@@ -148,6 +148,42 @@ function elementCalls({ list, one }: (typeof ELEMENT_KINDS)[number]): SdkCall[] 
       (sdk) => element(sdk, key).reset(),
       (result) => expect(result).toMatchObject({ isCustomized: false, definition: { extra: true } }),
     ),
+    works(
+      'tenant',
+      `${one}({ key }).patch({ definition })`,
+      (sdk) => element(sdk, { key }).patch(untyped({ definition: { steps: [] } })),
+      (result) => expect(result).toMatchObject({ isCustomized: true, definition: { steps: [] } }),
+    ),
+    works(
+      'tenant',
+      `${one}({ key }).reset()`,
+      (sdk) => element(sdk, { key }).reset(),
+      (result) => expect(result).toMatchObject({ isCustomized: false, definition: { steps: [1, 2] } }),
+    ),
+    works(
+      'admin',
+      `${one}({ key }).patch({ name })`,
+      (sdk) => element(sdk, { key }).patch(untyped({ name: `Compat ${one}, renamed` })),
+      (result) => expect(result).toMatchObject({ revision: 4, name: `Compat ${one}, renamed` }),
+    ),
+    works(
+      'admin',
+      `${one}({ key }).put({ definition })`,
+      (sdk) => element(sdk, { key }).put(untyped({ definition: { greeting: 'Hi' } })),
+      (result) => expect(result).toMatchObject({ revision: 5, definition: { greeting: 'Hi' } }),
+    ),
+    works(
+      'admin',
+      `${one}({ key }).archive()`,
+      (sdk) => element(sdk, { key }).archive(),
+      (result) => expect(result).toBeUndefined(),
+    ),
+    works(
+      'admin',
+      `${one}({ key }).restore()`,
+      (sdk) => element(sdk, { key }).restore(),
+      (result) => expect(result).toMatchObject({ key, archivedAt: null }),
+    ),
   ];
 }
 

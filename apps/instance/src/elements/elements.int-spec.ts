@@ -340,11 +340,11 @@ describe('elements', () => {
     const served = routesOf(instance.app)
       .filter((route) => route.method !== 'HEAD' && prefixes.some((prefix) => route.url.split(/(?=\/)/)[0] === prefix))
       .map((route) => `${route.method} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
-    // Thirteen routes per type and the selector route, and the Membrane routes under these prefixes that answer 501.
+    // Thirteen routes per type and six by selector query, and the Membrane routes under these prefixes that answer 501.
     const notSupported = NOT_SUPPORTED_ROUTES.filter((route) =>
       prefixes.some((prefix) => route.path.split(/(?=\/)/)[0] === prefix),
     );
-    expect(served).toHaveLength(ELEMENT_PATHS.length * 13 + ELEMENT_PATHS.length + notSupported.length);
+    expect(served).toHaveLength(ELEMENT_PATHS.length * (13 + 6) + notSupported.length);
     expect(served.filter((route) => !documented.has(route))).toEqual([]);
     for (const path of ELEMENT_PATHS) {
       expect(document.paths[`/${path}/{key}`]?.['get']?.description).toContain('RFC 7396');
