@@ -17,6 +17,7 @@ import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { INSTANCE_ENTITIES } from './instance.entities.js';
 import { IntegrationsModule } from './integrations/integrations.module.js';
 import { JournalModule } from './journal/journal.module.js';
+import { MembraneCompatModule } from './membrane-compat/membrane-compat.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { UsageModule } from './usage/usage.module.js';
@@ -75,6 +76,7 @@ export class InstanceModule {
         ConnectionsModule,
         ElementsModule,
         ActivityLogsModule,
+        MembraneCompatModule,
         RegistrationModule,
       ],
     };

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { routesOf } from '@switchboard/server';
 import jwt from 'jsonwebtoken';
 
+import { NOT_SUPPORTED_ROUTES } from '../src/membrane-compat/not-supported.js';
 import { type InstanceHarness, json, startInstance } from './instance-harness.js';
 import { FIXTURE_KEYS, seedWorkspace, type WorkspaceFixture } from './workspace-fixture.js';
 
@@ -65,14 +66,29 @@ type ElementPath = keyof typeof ELEMENT_PATHS;
 const NAMES_WORKSPACE_DATA = [
   /^\w+ [^?]*\{/,
   /^\w+ \/(tenant|customer)(\/restore)?$/,
-  /^GET \/(action|flow|field-mapping|data-source)$/,
-  /^POST \/(connections|usage|event-subscriptions)( \(tenantId in the body\))?$/,
+  /^\w+ \/(action|flow|field-mapping|data-source)(\/(restore|reset))?$/,
+  /^(GET|DELETE) \/app-event-subscription$/,
+  /^POST \/(connections|usage|event-subscriptions|app-event-subscriptions?)( \(tenantId in the body\))?$/,
 ];
 /** Things that belong to one tenant: another tenant must not learn that they exist. */
 const TENANT_OWNED = [
-  /^\w+ \/(connections|event-subscriptions|tenants|customers)\/\{id\}/,
+  /^\w+ \/(connections|event-subscriptions|app-event-subscriptions|tenants|customers)\/\{id\}/,
+  /^(GET|DELETE) \/app-event-subscription$/,
   /^GET \/[\w-]+\/\{key\}\/customization$/,
 ];
+/** Event subscriptions under our name and under Membrane's. */
+const SUBSCRIPTION_PATHS = ['event-subscriptions', 'app-event-subscriptions'] as const;
+/**
+ * Membrane routes Switchboard does not serve (membrane-compat/not-supported.ts),
+ * by label: they touch no data, and answer every caller that passes
+ * authentication with 501 not_supported.
+ */
+const NOT_SUPPORTED = new Map(
+  NOT_SUPPORTED_ROUTES.map((route) => [
+    `${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`,
+    route.path.replace(/:(\w+)/g, (_match, name: string) => route.only?.[name]?.[0] ?? 'x').replace(/\*$/, 'rest'),
+  ]),
+);
 /** Requests that name the owning tenant by `tenantId` (query or body): never another tenant's way in. */
 const NAMES_TENANT = [/\?tenantId=$/, / \(tenantId in the body\)$/];
 
@@ -297,22 +313,50 @@ const REQUESTS: Record<string, Build> = {
     path: `/connections/${await fixtures.connection(tenant)}/credentials`,
   }),
 
-  'POST /event-subscriptions': (c) => ({
-    path: '/event-subscriptions',
+  ...Object.fromEntries(
+    SUBSCRIPTION_PATHS.flatMap((path): [string, Build][] => [
+      [
+        `POST /${path}`,
+        (c) => ({
+          path: `/${path}`,
+          body: { eventType: 'connection.created', webhookUri: 'http://127.0.0.1:9/hook', ...forTenant(c) },
+        }),
+      ],
+      [
+        `POST /${path} (tenantId in the body)`,
+        ({ tenant }) => ({
+          path: `/${path}`,
+          body: { eventType: 'connection.created', webhookUri: 'http://127.0.0.1:9/hook', tenantId: tenant.id },
+        }),
+      ],
+      [`GET /${path}`, () => ({ path: `/${path}` })],
+      [`GET /${path}?tenantId=`, ({ tenant }) => ({ path: `/${path}?tenantId=${tenant.id}` })],
+      [
+        `GET /${path}/{id}`,
+        async ({ fixtures, tenant }) => ({ path: `/${path}/${await fixtures.subscription(tenant)}` }),
+      ],
+      [
+        `DELETE /${path}/{id}`,
+        async ({ fixtures, tenant }) => ({ path: `/${path}/${await fixtures.subscription(tenant)}` }),
+      ],
+    ]),
+  ),
+  'POST /app-event-subscription': (c) => ({
+    path: '/app-event-subscription',
     body: { eventType: 'connection.created', webhookUri: 'http://127.0.0.1:9/hook', ...forTenant(c) },
   }),
-  'POST /event-subscriptions (tenantId in the body)': ({ tenant }) => ({
-    path: '/event-subscriptions',
+  'POST /app-event-subscription (tenantId in the body)': ({ tenant }) => ({
+    path: '/app-event-subscription',
     body: { eventType: 'connection.created', webhookUri: 'http://127.0.0.1:9/hook', tenantId: tenant.id },
   }),
-  'GET /event-subscriptions': () => ({ path: '/event-subscriptions' }),
-  'GET /event-subscriptions?tenantId=': ({ tenant }) => ({ path: `/event-subscriptions?tenantId=${tenant.id}` }),
-  'GET /event-subscriptions/{id}': async ({ fixtures, tenant }) => ({
-    path: `/event-subscriptions/${await fixtures.subscription(tenant)}`,
+  'GET /app-event-subscription': async ({ fixtures, tenant }) => ({
+    path: `/app-event-subscription?id=${await fixtures.subscription(tenant)}`,
   }),
-  'DELETE /event-subscriptions/{id}': async ({ fixtures, tenant }) => ({
-    path: `/event-subscriptions/${await fixtures.subscription(tenant)}`,
+  'DELETE /app-event-subscription': async ({ fixtures, tenant }) => ({
+    path: `/app-event-subscription?id=${await fixtures.subscription(tenant)}`,
   }),
+
+  ...Object.fromEntries([...NOT_SUPPORTED].map(([label, path]): [string, Build] => [label, () => ({ path })])),
 
   ...Object.fromEntries(
     (Object.entries(ELEMENT_PATHS) as [ElementPath, string][]).flatMap(([path, singular]): [string, Build][] => [
@@ -324,10 +368,44 @@ const REQUESTS: Record<string, Build> = {
       [`GET /${path}/{key}`, async ({ fixtures }) => ({ path: `/${path}/${await fixtures.element(path)}` })],
       [`GET /${singular}`, async ({ fixtures }) => ({ path: `/${singular}?key=${await fixtures.element(path)}` })],
       [
+        `PUT /${singular}`,
+        async ({ fixtures }) => ({
+          path: `/${singular}?key=${await fixtures.element(path)}`,
+          body: { definition: { greeting: 'Revised' } },
+        }),
+      ],
+      [
+        `PATCH /${singular}`,
+        async ({ fixtures }) => ({
+          path: `/${singular}?key=${await fixtures.element(path)}`,
+          body: { definition: { greeting: 'Patched' } },
+        }),
+      ],
+      [`DELETE /${singular}`, async ({ fixtures }) => ({ path: `/${singular}?key=${await fixtures.element(path)}` })],
+      [
+        `POST /${singular}/restore`,
+        async ({ fixtures }) => ({
+          path: `/${singular}/restore?key=${await fixtures.element(path, { archived: true })}`,
+        }),
+      ],
+      [
+        `POST /${singular}/reset`,
+        async ({ fixtures, tenant }) => ({
+          path: `/${singular}/reset?key=${await fixtures.element(path, { customizedBy: tenant })}`,
+        }),
+      ],
+      [
         `PUT /${path}/{key}`,
         async ({ fixtures }) => ({
           path: `/${path}/${await fixtures.element(path)}`,
           body: { definition: { greeting: 'Revised' } },
+        }),
+      ],
+      [
+        `PATCH /${path}/{key}`,
+        async ({ fixtures }) => ({
+          path: `/${path}/${await fixtures.element(path)}`,
+          body: { definition: { greeting: 'Patched' } },
         }),
       ],
       [`DELETE /${path}/{key}`, async ({ fixtures }) => ({ path: `/${path}/${await fixtures.element(path)}` })],
@@ -439,11 +517,15 @@ describe('Instance routes: who may call what', () => {
     });
 
     const labels = Object.keys(REQUESTS).filter((label) => served.includes(routeOf(label)));
+    // Routes that touch no data share one pair of tenants.
+    const shared = await Promise.all([fixtures.tenant('owner'), fixtures.tenant('other')]);
     await mapLimit(labels, CONCURRENT_ROUTES, async (label) => {
       const [method] = label.split(' ') as [string];
       const outcomes = await Promise.all(
         CALLERS.map(async (caller): Promise<Outcome> => {
-          const [tenant, other] = await Promise.all([fixtures.tenant('owner'), fixtures.tenant('other')]);
+          const [tenant, other] = NOT_SUPPORTED.has(label)
+            ? shared
+            : await Promise.all([fixtures.tenant('owner'), fixtures.tenant('other')]);
           const request = await REQUESTS[label]!({ tenant, asAdmin: ADMIN_TOKENS.includes(caller), fixtures });
           const response = await instance.request(method, request.path, {
             token: tokens(tenant, other)[caller],
@@ -475,7 +557,13 @@ describe('Instance routes: who may call what', () => {
         problems.push(`${label} as ${caller}: ${rule}, got ${by[caller].status} ${by[caller].code ?? ''}`.trim());
       for (const caller of CALLERS) {
         const { status, code, problemJson } = by[caller];
-        if (status >= 500) says(caller, 'never a 5xx');
+        const notSupported = NOT_SUPPORTED.has(label);
+        if (status >= 500 && !(notSupported && status === 501 && code === 'not_supported')) says(caller, 'never a 5xx');
+        // Authentication and the archive checks come first; then every caller learns the feature is not offered.
+        const refused = UNAUTHENTICATED[caller] || caller === 'archived-ws' || caller === 'archived-tenant';
+        if (notSupported && !refused && (status !== 501 || code !== 'not_supported')) {
+          says(caller, '501 not_supported');
+        }
         if (status >= 300 && !problemJson) says(caller, 'errors are problem+json');
         const unauthenticated = UNAUTHENTICATED[caller];
         if (unauthenticated && (status !== 401 || code !== unauthenticated)) says(caller, `401 ${unauthenticated}`);

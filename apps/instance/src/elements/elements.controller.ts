@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, type PipeTransform, Post, Put, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  type PipeTransform,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { DomainException, Idempotent, type Page, PageQueryDto } from '@switchboard/server';
 
@@ -16,6 +28,7 @@ import {
   ElementRevisionPageDto,
   ListElementsQueryDto,
   MERGE_RULE_DOC,
+  PatchElementDto,
   RollbackElementDto,
   UpdateElementDto,
 } from './elements.dto.js';
@@ -107,6 +120,26 @@ export class ElementsController {
     @Body() body: UpdateElementDto,
   ): Promise<ElementDto> {
     return this.elements.update(principal, type, selector, body);
+  }
+
+  @Patch(':key')
+  @ApiOperation({
+    summary: "Patch the template (admin) or the calling tenant's customisation (tenant)",
+    description:
+      "Membrane SDK's `patch()`. The `definition` is a JSON Merge Patch (RFC 7396), the rule tenants' views use. " +
+      'An admin token patches the template: a new revision whose definition is the template with the patch applied (and the name, if given); 409 if archived. ' +
+      'A tenant token patches its own customisation (created if it has none) so that its view changes as if the patch were applied to it, and gets its new view; `name` is refused (403), since templates stay read-only to tenants. ' +
+      `400 when neither \`name\` nor \`definition\` is given, or when the merged definition passes the bounds. ${MERGE_RULE_DOC}`,
+  })
+  @ApiParam(KEY_PARAM)
+  @ApiOkResponse({ type: ElementDto })
+  patch(
+    @CurrentPrincipal() principal: WorkspacePrincipal,
+    @CurrentElementType() type: ElementType,
+    @Param('key', SELECTOR) selector: ElementSelector,
+    @Body() body: PatchElementDto,
+  ): Promise<ElementDto> {
+    return this.elements.patch(principal, type, selector, body);
   }
 
   @Delete(':key')

@@ -131,3 +131,24 @@ export class CustomizeElementDto {
   @IsDefinition()
   definition!: JsonObject;
 }
+
+/**
+ * `PATCH /{type}/{key}`, as Membrane's SDK sends it (`sdk.flow(key).patch(…)`).
+ * An admin patches the template (a new revision); a tenant patches its own
+ * customisation and may not rename the template.
+ */
+export class PatchElementDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 200, description: 'Admin only: the new name.' })
+  @Optional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: `A JSON Merge Patch (RFC 7396): objects merge key by key, arrays and scalars replace, \`null\` removes the key. ${DEFINITION_DOC}`,
+  })
+  @Optional()
+  @IsDefinition()
+  definition?: JsonObject;
+}

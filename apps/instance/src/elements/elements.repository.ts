@@ -208,6 +208,32 @@ export class ElementsRepository {
     );
   }
 
+  /**
+   * The tenant's overlay on the template, created empty (`{}`) when it has
+   * none, and locked (`FOR UPDATE`) until the caller's transaction ends: a
+   * tenant's concurrent patches then apply one after the other.
+   */
+  async lockCustomization(
+    manager: EntityManager,
+    key: Pick<ElementCustomization, 'workspaceId' | 'tenantId' | 'elementId'>,
+  ): Promise<Columns<ElementCustomization>> {
+    await execute(
+      manager,
+      `INSERT INTO element_customizations (workspace_id, tenant_id, element_id, definition)
+       VALUES ($1, $2, $3, '{}') ON CONFLICT (element_id, tenant_id) DO NOTHING`,
+      [key.workspaceId, key.tenantId, key.elementId],
+    );
+    const row = await this.customizations.queryOne(
+      manager,
+      `SELECT ${this.customizations.columns} FROM element_customizations
+       WHERE element_id = $1 AND tenant_id = $2 FOR UPDATE`,
+      [key.elementId, key.tenantId],
+    );
+    // Inserted or kept just above, in this transaction: absent only if the scope cannot see the tenant.
+    if (!row) throw new Error(`element_customizations: no row for element ${key.elementId} after the upsert`);
+    return row;
+  }
+
   /** Sets (replaces) the tenant's overlay on the template. */
   async upsertCustomization(
     manager: EntityManager,

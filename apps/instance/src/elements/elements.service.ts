@@ -15,6 +15,7 @@ import { TenantScope } from '../database/tenant-scope.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
 import { requireAdmin, requireTenant } from '../workspaces/require-admin.js';
 import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import { definitionProblem } from './definition-bounds.js';
 import type { ElementRevision } from './element-revision.entity.js';
 import type { ElementTemplate } from './element-template.entity.js';
 import type { ElementType } from './element-type.js';
@@ -24,12 +25,13 @@ import type {
   ElementDto,
   ElementRevisionDto,
   ListElementsQueryDto,
+  PatchElementDto,
   UpdateElementDto,
 } from './elements.dto.js';
 import { ElementsRepository, type TemplateKeys, type TemplateRow } from './elements.repository.js';
 import { fillPlaceholders, type PlaceholderTenant } from './fill-placeholders.js';
 import type { JsonObject } from './json-value.js';
-import { mergeDefinition } from './merge-definition.js';
+import { composeOverlay, mergeDefinition } from './merge-definition.js';
 
 const MAX_REVISION = 2_147_483_647;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -127,6 +129,56 @@ export class ElementsService {
       const row = await this.revise(manager, current.id, dto.name ?? current.name, dto.definition);
       await this.record(manager, principal, 'element.updated', row);
       return toElementDto(row, null);
+    });
+  }
+
+  /**
+   * PATCH, as Membrane's SDK uses it. An admin patches the template: the
+   * definition becomes template ⊕ patch (JSON Merge Patch, the rule tenants'
+   * views use) in a new revision, the name changes if given. A tenant patches
+   * its customisation (see composeOverlay), creating it if it has none, and
+   * gets its new view; a tenant naming `name` is refused (403): templates stay
+   * read-only to tenants. A result beyond the definition bounds is a 400.
+   */
+  async patch(
+    principal: WorkspacePrincipal,
+    type: ElementType,
+    selector: ElementSelector,
+    dto: PatchElementDto,
+  ): Promise<ElementDto> {
+    if (dto.name === undefined && dto.definition === undefined) {
+      throw DomainException.validation('Give a name or a definition to change.', [
+        { field: 'definition', message: 'a name or a definition is needed' },
+      ]);
+    }
+    if (!principal.isAdmin) {
+      if (dto.name !== undefined) throw DomainException.forbidden("A tenant customises an element's definition only.");
+      return this.patchCustomization(principal, type, selector, dto.definition!);
+    }
+    return this.scope.run(scopeOf(principal), async (manager) => {
+      const current = await this.findLive(manager, principal, type, selector);
+      const definition = dto.definition ? withinBounds(mergeDefinition(current.definition, dto.definition)) : null;
+      const row = await this.revise(manager, current.id, dto.name ?? current.name, definition ?? current.definition);
+      await this.record(manager, principal, 'element.updated', row);
+      return toElementDto(row, null);
+    });
+  }
+
+  private async patchCustomization(
+    principal: WorkspacePrincipal,
+    type: ElementType,
+    selector: ElementSelector,
+    patch: JsonObject,
+  ): Promise<ElementDto> {
+    const self = requireTenant(principal);
+    return this.scope.run(scopeOf(principal), async (manager) => {
+      const element = await this.findLive(manager, principal, type, selector);
+      const key = { workspaceId: principal.workspace.id, tenantId: self.id, elementId: element.id };
+      const current = await this.elements.lockCustomization(manager, key);
+      const definition = withinBounds(composeOverlay(current.definition, patch));
+      await this.elements.upsertCustomization(manager, { ...key, definition });
+      await this.record(manager, principal, 'element.customized', element);
+      return toElementDto({ ...element, customization: definition }, await this.placeholderTenant(manager, principal));
     });
   }
 
@@ -318,6 +370,17 @@ function selectorValues(selector: ElementSelector): TemplateKeys {
   }
   if ('key' in selector) return { key: selector.key, id: null };
   return { key: null, id: selector.id };
+}
+
+/** A merged definition or overlay still within the bounds its parts were checked against. */
+function withinBounds(definition: JsonObject): JsonObject {
+  const problem = definitionProblem(definition);
+  if (problem) {
+    throw DomainException.validation(`definition: once merged, ${problem}.`, [
+      { field: 'definition', message: `once merged, ${problem}` },
+    ]);
+  }
+  return definition;
 }
 
 function notFound(type: ElementType): DomainException {

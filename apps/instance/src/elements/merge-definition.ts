@@ -31,3 +31,23 @@ function mergeObject(base: JsonObject, overlay: JsonObject): JsonObject {
   }
   return Object.fromEntries(merged);
 }
+
+/**
+ * A tenant's PATCH of its customisation: `patch` laid over the overlay it has
+ * (`{}` when none) by the same rule as mergeDefinition — objects merge key by
+ * key, arrays and scalars replace — except that a `null` in the patch is kept
+ * rather than applied: in a customisation a `null` is what removes a key from
+ * the template, so the tenant's view changes exactly as if the patch were
+ * applied to it (RFC 7396). One case cannot be written as a single overlay:
+ * an object in the patch where the customisation holds a scalar, an array or a
+ * `null` merges onto the template's value there rather than replacing it.
+ * Neither input is changed.
+ */
+export function composeOverlay(overlay: JsonObject, patch: JsonObject): JsonObject {
+  const composed = new Map<string, JsonValue>(Object.entries(overlay));
+  for (const [key, value] of Object.entries(patch)) {
+    const current = composed.get(key);
+    composed.set(key, isJsonObject(value) && isJsonObject(current) ? composeOverlay(current, value) : value);
+  }
+  return Object.fromEntries(composed);
+}

@@ -12,10 +12,17 @@ import {
 } from './event-subscriptions.dto.js';
 import { EventSubscriptionsService } from './event-subscriptions.service.js';
 
-/** A tenant's own webhooks; an admin manages any tenant's of its workspace. */
+/** Ours, and Membrane's name for the same thing. */
+export const EVENT_SUBSCRIPTION_PATHS = ['event-subscriptions', 'app-event-subscriptions'];
+
+/**
+ * A tenant's own webhooks; an admin manages any tenant's of its workspace.
+ * `/app-event-subscriptions` serves the same routes under the name Membrane's
+ * SDK uses (`sdk.appEventSubscriptions.find()`).
+ */
 @ApiTags('event-subscriptions')
 @ApiBearerAuth()
-@Controller('event-subscriptions')
+@Controller(EVENT_SUBSCRIPTION_PATHS)
 export class EventSubscriptionsController {
   constructor(private readonly subscriptions: EventSubscriptionsService) {}
 

@@ -41,3 +41,8 @@ export class EventSubscriptionQueryDto extends PageQueryDto {
   @IsUUID()
   tenantId?: string;
 }
+
+/** Membrane's SDK names one subscription with a selector object as the query: `GET /app-event-subscription?id=…`. */
+export class EventSubscriptionSelectorQueryDto {
+  @ApiProperty({ format: 'uuid' }) @IsUUID() id!: string;
+}

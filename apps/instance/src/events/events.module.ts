@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { OutboundHttp, OutboundPolicy } from '@switchboard/server';
 
 import { EventOutboxDelivery } from './event-outbox-delivery.js';
+import { EventSubscriptionSelectorController } from './event-subscription-selector.controller.js';
 import { EventSubscriptionsController } from './event-subscriptions.controller.js';
 import { EventSubscriptionsService } from './event-subscriptions.service.js';
 import { EventsRepository } from './events.repository.js';
@@ -11,7 +12,7 @@ import { EventsRepository } from './events.repository.js';
  * through EventOutbox in the global JournalModule, not through this module.
  */
 @Module({
-  controllers: [EventSubscriptionsController],
+  controllers: [EventSubscriptionsController, EventSubscriptionSelectorController],
   providers: [
     EventOutboxDelivery,
     EventSubscriptionsService,

@@ -51,6 +51,14 @@ export class DomainException extends Error {
     return new DomainException(403, ErrorCode.Forbidden, 'Forbidden', detail);
   }
 
+  /**
+   * `501 not_supported`: a route of Membrane's API for a feature Switchboard does
+   * not offer. `detail` names the feature, e.g. "Flow runs are not part of Switchboard."
+   */
+  static notSupported(detail: string): DomainException {
+    return new DomainException(501, ErrorCode.NotSupported, 'Not Implemented', detail);
+  }
+
   static unauthenticated(detail: string, code = ErrorCode.Unauthenticated): DomainException {
     return new DomainException(401, code, 'Unauthorized', detail);
   }

@@ -28,6 +28,8 @@ export enum ErrorCode {
   ServiceUnavailable = 'service_unavailable',
   WorkspaceKeysUnavailable = 'workspace_keys_unavailable',
   InternalError = 'internal_error',
+  /** `501`: a route of Membrane's API that Switchboard does not serve (a feature it does not offer). */
+  NotSupported = 'not_supported',
   /** Over NATS only: see `SnapshotRefusalCode` in `@switchboard/contracts`. */
   SnapshotSignatureInvalid = 'snapshot_signature_invalid',
   KeyringMismatch = 'keyring_mismatch',

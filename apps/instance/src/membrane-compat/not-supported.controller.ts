@@ -1,0 +1,61 @@
+import { Controller, Param, RequestMapping, RequestMethod, type Type } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiProblem, DomainException } from '@switchboard/server';
+
+import { NOT_SUPPORTED_ROUTES, type NotSupportedRoute } from './not-supported.js';
+
+/**
+ * The parameters of a Fastify path as the OpenAPI description names them:
+ * `:name` segments, and `path` for a final `*` (the rest of the path), as
+ * @nestjs/swagger writes it (`{path}`).
+ */
+function parametersOf(path: string): string[] {
+  return [...path.matchAll(/:(\w+)|(\*)$/g)].map((match) => match[1] ?? 'path');
+}
+
+/** What a route answers: 404 for a parameter outside its `only`, else 501 naming the feature. */
+function answer(route: NotSupportedRoute, params: Record<string, string>): never {
+  for (const [name, allowed] of Object.entries(route.only ?? {})) {
+    if (!allowed.includes(params[name] ?? '')) throw DomainException.notFound('This route');
+  }
+  throw DomainException.notSupported(route.detail);
+}
+
+/**
+ * One controller with a handler per row of NOT_SUPPORTED_ROUTES, built from
+ * the table so that the table is the only place that lists them. Each handler
+ * sits behind the global guards like every route (authentication first), is
+ * documented in the OpenAPI description with its 501, and reads nothing but
+ * its path parameters.
+ */
+export function notSupportedController(routes: readonly NotSupportedRoute[] = NOT_SUPPORTED_ROUTES): Type<unknown> {
+  @ApiTags('not supported by Switchboard')
+  @ApiBearerAuth()
+  @Controller()
+  class MembraneNotSupportedController {}
+
+  const prototype = MembraneNotSupportedController.prototype as unknown as Record<string, unknown>;
+  routes.forEach((route, index) => {
+    const name = `${route.method.toLowerCase()}${index}`;
+    prototype[name] = (params: Record<string, string>): never => answer(route, params);
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, name)!;
+    Param()(prototype, name, 0);
+    for (const parameter of parametersOf(route.path)) {
+      const only = route.only?.[parameter];
+      ApiParam({
+        name: parameter,
+        type: String,
+        ...(only ? { enum: [...only] } : {}),
+        description: parameter === 'path' && route.path.endsWith('*') ? 'The rest of the path.' : undefined,
+      })(prototype, name, descriptor);
+    }
+    ApiOperation({
+      summary: `${route.feature}: not supported (501)`,
+      description: `Membrane SDK: \`${route.sdk}\`. Answers \`501\` with \`code: "not_supported"\` and the detail "${route.detail}" Authentication comes first (no token: 401).`,
+      operationId: `notSupported_${name}`,
+    })(prototype, name, descriptor);
+    ApiProblem(501, `not_supported: ${route.detail}`)(prototype, name, descriptor);
+    RequestMapping({ path: route.path, method: RequestMethod[route.method] })(prototype, name, descriptor);
+  });
+  return MembraneNotSupportedController;
+}
