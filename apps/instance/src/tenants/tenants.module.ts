@@ -7,13 +7,14 @@ import { TenantFieldsValidator } from './tenant-fields.validator.js';
 import { TenantLookupController } from './tenant-lookup.controller.js';
 import { TenantResolver } from './tenant-resolver.js';
 import { TenantsController } from './tenants.controller.js';
+import { TenantsRepository } from './tenants.repository.js';
 import { TenantsService } from './tenants.service.js';
 
 @Module({
   imports: [ActivityLogsModule],
   // SelfController first: its static `tenants/self` must not be read as `tenants/:id`.
   controllers: [SelfController, TenantLookupController, TenantsController, TenantCacheInvalidation],
-  providers: [TenantsService, TenantResolver, TenantCache, TenantFieldsValidator],
+  providers: [TenantsRepository, TenantsService, TenantResolver, TenantCache, TenantFieldsValidator],
   exports: [TenantResolver, TenantFieldsValidator, TenantCache],
 })
 export class TenantsModule {}
