@@ -22,7 +22,7 @@ import {
   type UpdateSelfDto,
   type UpdateTenantDto,
 } from './tenants.dto.js';
-import { TenantsRepository,type TenantValues } from './tenants.repository.js';
+import { TenantsRepository, type TenantValues } from './tenants.repository.js';
 
 const UNIQUE_VIOLATION = '23505';
 
