@@ -2,11 +2,14 @@ import { Module } from '@nestjs/common';
 
 import { ActivityLogsModule } from '../activity-logs/activity-logs.module.js';
 import { UsageController } from './usage.controller.js';
+import { UsageRepository } from './usage.repository.js';
 import { UsageService } from './usage.service.js';
 
 @Module({
   imports: [ActivityLogsModule],
   controllers: [UsageController],
-  providers: [UsageService],
+  providers: [UsageRepository, UsageService],
+  // For RateLimitGuard, a global guard provided by AuthModule.
+  exports: [UsageRepository],
 })
 export class UsageModule {}
