@@ -185,13 +185,12 @@ export class TenantsRepository {
     );
   }
 
-  /** Replaces only `fields` (a token's changed `fields` claim). @returns whether the scope saw the tenant. */
-  async replaceFields(manager: EntityManager, id: string, fields: Record<string, unknown>): Promise<boolean> {
-    const updated = await execute(manager, 'UPDATE tenants SET fields = $2, updated_at = now() WHERE id = $1', [
+  /** Replaces only `fields` (a token's changed `fields` claim). */
+  async replaceFields(manager: EntityManager, id: string, fields: Record<string, unknown>): Promise<void> {
+    await execute(manager, 'UPDATE tenants SET fields = $2, updated_at = now() WHERE id = $1', [
       id,
       JSON.stringify(fields),
     ]);
-    return updated > 0;
   }
 
   /**
