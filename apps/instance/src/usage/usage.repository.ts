@@ -116,13 +116,14 @@ export class UsageRepository {
          SELECT $1, $2, at, 1 FROM window_start
          ON CONFLICT (workspace_id, tenant_id, window_start)
            DO UPDATE SET count = rate_limit_windows.count + 1
-         RETURNING count, EXTRACT(EPOCH FROM (window_start + interval '1 second' - clock_timestamp())) AS retry_after`,
+         RETURNING count,
+           EXTRACT(EPOCH FROM (window_start + interval '1 second' - clock_timestamp()))::float8 AS retry_after`,
         [scope.workspaceId, scope.tenantId],
-        // EXTRACT gives numeric: a string from the driver.
-        { count: 'number', retry_after: 'string' },
+        // float8, not EXTRACT's own type: numeric (a string from the driver) since Postgres 14, a double before.
+        { count: 'number', retry_after: 'number' },
       ),
     );
     if (!row) throw new Error('the rate-limit upsert returned no row');
-    return { count: row.count, retryAfter: Number(row.retry_after) };
+    return { count: row.count, retryAfter: row.retry_after };
   }
 }
