@@ -58,6 +58,8 @@ export default tseslint.config(
       '**/*.e2e-spec.ts',
       // The scoped transaction itself: BEGIN with the RLS settings, COMMIT, ROLLBACK.
       'apps/instance/src/database/tenant-scope.ts',
+      // A command-line script on its own pg client, outside Nest (see libs/persistence rewrapSealedColumns).
+      'apps/*/src/rewrap-secrets.ts',
     ],
     rules: {
       'no-restricted-syntax': [

@@ -152,7 +152,7 @@ describe('secrets:rewrap:instance', () => {
     for (const [i, value] of after.entries()) {
       expect(value.sealed.startsWith('new:')).toBe(true);
       // Compared, not printed: a failure names the row, never the secret.
-      expect({ ...value, same: onlyNewest.decrypt(value.sealed) === oldKeyring.decrypt(before[i].sealed) }).toEqual({
+      expect({ ...value, same: onlyNewest.decrypt(value.sealed) === oldKeyring.decrypt(before[i]!.sealed) }).toEqual({
         ...value,
         same: true,
       });
@@ -195,7 +195,7 @@ describe('secrets:rewrap:instance', () => {
   });
 
   it('stops with a sentence naming the row, never the value, when a value is sealed with a key it lacks', async () => {
-    const { workspace, tenantId } = seeded[1];
+    const { workspace, tenantId } = seeded[1]!;
     const stray = Keyring.parse(Keyring.generateKeySpec('stray')).encryptJson({ apiKey: 'stray-secret' });
     const sealedCredentials = () =>
       withClient(instance.database.adminUrl, async (client) => {
@@ -203,7 +203,7 @@ describe('secrets:rewrap:instance', () => {
           'SELECT sealed_credentials FROM tenants WHERE id = $1',
           [tenantId],
         );
-        return rows[0].sealed_credentials;
+        return rows[0]!.sealed_credentials;
       });
     const original = await sealedCredentials();
     await withClient(instance.database.adminUrl, (client) =>

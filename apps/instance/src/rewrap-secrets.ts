@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 
 import { loadConfig } from '@switchboard/config';
 import { Keyring } from '@switchboard/crypto';
-import { redactUrl, rewrapSealedColumns, type SealedColumn, withClient } from '@switchboard/persistence';
+import { redactUrl, rewrapSealedColumns, RowShapeError, type SealedColumn, withClient } from '@switchboard/persistence';
 import type pg from 'pg';
 
 import { InstanceConfig } from './config.js';
@@ -56,10 +56,13 @@ export async function rewrapInstanceSecrets(
   const workspaces = await rewrapSealedColumns(client, keyring, WORKSPACE_SEALED_COLUMNS, options);
   // Listed once: a workspace that arrives later is sealed by the services,
   // which already run with the new key first.
-  const { rows } = await client.query<{ id: string }>('SELECT id FROM workspaces ORDER BY id');
+  const { rows } = await client.query('SELECT id FROM workspaces ORDER BY id');
   const scoped = await rewrapSealedColumns(client, keyring, SCOPED_SEALED_COLUMNS, {
     ...options,
-    scopes: rows.map((row) => row.id),
+    scopes: rows.map(({ id }: { id?: unknown }) => {
+      if (typeof id !== 'string') throw new RowShapeError('workspaces', 'id', 'string', id);
+      return id;
+    }),
     enterScope: async (scopeClient, workspaceId) => {
       await scopeClient.query(
         "SELECT set_config('app.workspace_id', $1, true), set_config('app.tenant_id', '', true)",

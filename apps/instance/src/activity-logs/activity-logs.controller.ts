@@ -4,10 +4,10 @@ import { Optional, type Page, PageQueryDto } from '@switchboard/server';
 import { IsUUID } from 'class-validator';
 
 import { TenantScope } from '../database/tenant-scope.js';
-import { type ActivityLogDto, ActivityLogService } from '../journal/activity-log.service.js';
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import { namedTenant } from '../workspaces/require-admin.js';
 import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import { type ActivityLogDto, ActivityLogsService } from './activity-logs.service.js';
 
 export class ActivityLogQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Admin only: one tenant.' })
@@ -22,7 +22,7 @@ export class ActivityLogQueryDto extends PageQueryDto {
 export class ActivityLogsController {
   constructor(
     private readonly scope: TenantScope,
-    private readonly activity: ActivityLogService,
+    private readonly activity: ActivityLogsService,
   ) {}
 
   /** A tenant reads its own entries; an admin all of the workspace, or one tenant's with `tenantId`. */

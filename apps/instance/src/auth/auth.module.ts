@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { RateLimitGuard } from '../usage/rate-limit.guard.js';
+import { UsageModule } from '../usage/usage.module.js';
 import { WorkspaceKeys } from '../workspaces/workspace-keys.js';
 import { VerifiedTokens } from './verified-tokens.js';
 import { WorkspaceAuthGuard } from './workspace-auth.guard.js';
@@ -11,7 +12,7 @@ import { WorkspaceJwtStrategy } from './workspace-jwt.strategy.js';
 import { WorkspaceTokenVerifier } from './workspace-token.verifier.js';
 
 @Module({
-  imports: [PassportModule, TenantsModule],
+  imports: [PassportModule, TenantsModule, UsageModule],
   providers: [
     WorkspaceKeys,
     VerifiedTokens,

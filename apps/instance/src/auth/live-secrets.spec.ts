@@ -19,8 +19,8 @@ describe('live secrets of a workspace', () => {
     expect(liveSecrets(workspace, keyring, NOW)).toEqual(['current', 'rotated-last', 'rotated-before']);
     expect(liveSealedSecrets(workspace, NOW)).toEqual([
       workspace.sealedSecret,
-      workspace.previousSealedSecrets[0].sealedSecret,
-      workspace.previousSealedSecrets[1].sealedSecret,
+      workspace.previousSealedSecrets[0]!.sealedSecret,
+      workspace.previousSealedSecrets[1]!.sealedSecret,
     ]);
   });
 

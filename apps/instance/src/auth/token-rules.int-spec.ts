@@ -33,7 +33,7 @@ describe('workspace token rules', () => {
     await client.connect();
     try {
       const { rows } = await client.query<{ count: string }>('SELECT count(*) FROM tenants');
-      return Number(rows[0].count);
+      return Number(rows[0]!.count);
     } finally {
       await client.end();
     }

@@ -100,13 +100,13 @@ describe('tenant isolation in the database', () => {
             "INSERT INTO tenants (workspace_id, internal_id, name) VALUES ($1, 'a', 'A') RETURNING id",
             [workspaceA],
           )
-        ).rows[0].id;
+        ).rows[0]!.id;
         tenantB = (
           await client.query<{ id: string }>(
             "INSERT INTO tenants (workspace_id, internal_id, name) VALUES ($1, 'b', 'B') RETURNING id",
             [workspaceB],
           )
-        ).rows[0].id;
+        ).rows[0]!.id;
       });
     });
 
@@ -180,9 +180,9 @@ describe('tenant isolation in the database', () => {
           `SELECT current_setting('app.workspace_id', true) AS workspace, current_setting('app.tenant_id', true) AS tenant,
                   (SELECT count(*) FROM tenants) AS count`,
         );
-        expect(after[0].workspace || null).toBeNull();
-        expect(after[0].tenant || null).toBeNull();
-        expect(after[0].count).toBe('0');
+        expect(after[0]!.workspace || null).toBeNull();
+        expect(after[0]!.tenant || null).toBeNull();
+        expect(after[0]!.count).toBe('0');
         // An error inside a scope rolls the scope back too.
         await expect(
           sut.run({ workspaceId: workspaceA, tenantId: null }, async (manager) => {
@@ -191,7 +191,7 @@ describe('tenant isolation in the database', () => {
           }),
         ).rejects.toThrow('boom');
         const afterError = await dataSource.query<{ count: string }[]>('SELECT count(*) AS count FROM tenants');
-        expect(afterError[0].count).toBe('0');
+        expect(afterError[0]!.count).toBe('0');
       } finally {
         await dataSource.destroy();
       }

@@ -196,9 +196,9 @@ describe('Idempotency-Key', () => {
       );
       expect(rows).toHaveLength(1);
       for (const plain of ['sk_live_never_plain', 'Sealed Name', 'sealed-tenant', first.id]) {
-        expect(rows[0].sealed_response).not.toContain(plain);
+        expect(rows[0]!.sealed_response).not.toContain(plain);
       }
-      expect(Keyring.parse(FIXTURE_KEYS).decryptJson(rows[0].sealed_response)).toEqual(first);
+      expect(Keyring.parse(FIXTURE_KEYS).decryptJson(rows[0]!.sealed_response)).toEqual(first);
     });
   });
 
@@ -214,7 +214,7 @@ describe('Idempotency-Key', () => {
       .filter(([, operations]) => operations['post'] && !operations['post'].responses?.['501'])
       .filter(
         ([, operations]) =>
-          !operations['post'].parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key'),
+          !operations['post']!.parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key'),
       )
       .map(([path]) => path);
     expect(undocumented).toEqual([]);

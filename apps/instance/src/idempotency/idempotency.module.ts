@@ -2,7 +2,10 @@ import { Global, Module } from '@nestjs/common';
 import { idempotencyModule } from '@switchboard/server';
 
 import { scopeOf } from '../workspaces/workspace-principal.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
 import { ScopedIdempotencyStore } from './scoped-idempotency.store.js';
+
+const idempotency = idempotencyModule({ store: ScopedIdempotencyStore, ownerOf: scopeOf });
 
 /**
  * `Idempotency-Key` on the instance's `@Idempotent()` routes: keys per
@@ -10,5 +13,5 @@ import { ScopedIdempotencyStore } from './scoped-idempotency.store.js';
  * carry credentials).
  */
 @Global()
-@Module(idempotencyModule({ store: ScopedIdempotencyStore, ownerOf: scopeOf }))
+@Module({ providers: [IdempotencyRepository, ...idempotency.providers], exports: idempotency.exports })
 export class IdempotencyModule {}

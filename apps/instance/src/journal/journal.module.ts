@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 
 import { ActivityLogService } from './activity-log.service.js';
+import { ActivityLogJournalRepository } from './activity-log-journal.repository.js';
 import { EventOutbox } from './event-outbox.js';
 import { EventOutboxRepository } from './event-outbox.repository.js';
 
@@ -13,7 +14,7 @@ import { EventOutboxRepository } from './event-outbox.repository.js';
  */
 @Global()
 @Module({
-  providers: [ActivityLogService, EventOutbox, EventOutboxRepository],
+  providers: [ActivityLogService, ActivityLogJournalRepository, EventOutbox, EventOutboxRepository],
   exports: [ActivityLogService, EventOutbox],
 })
 export class JournalModule {}

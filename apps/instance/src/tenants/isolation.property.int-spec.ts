@@ -92,7 +92,7 @@ describe('isolation property', () => {
   });
 
   const tokenOf = (who: Caller): string => {
-    const workspace = world.workspaces[who.w];
+    const workspace = world.workspaces[who.w]!;
     switch (who.kind) {
       case 'tenant':
         return workspace.tenantToken(`t${who.t}`);
@@ -123,13 +123,13 @@ describe('isolation property', () => {
   /** Which tenants of which workspace the caller may see. */
   const visible = (who: Caller, tenantId: string): boolean => {
     if (who.kind === 'invalid') return false;
-    if (who.kind === 'admin') return world.tenants[who.w].includes(tenantId);
-    return world.tenants[who.w][who.t] === tenantId;
+    if (who.kind === 'admin') return world.tenants[who.w]!.includes(tenantId);
+    return world.tenants[who.w]![who.t] === tenantId;
   };
 
   async function check(who: Caller, operation: Operation): Promise<void> {
     const token = tokenOf(who);
-    const targetId = 'w' in operation ? world.tenants[operation.w][operation.t] : undefined;
+    const targetId = 'w' in operation ? world.tenants[operation.w]![operation.t] : undefined;
     const request = (method: string, path: string, body?: unknown) => instance.request(method, path, { token, body });
     const response = await (async () => {
       switch (operation.op) {
@@ -207,7 +207,7 @@ describe('isolation property', () => {
     // Nothing was changed by anyone who could not see it: every name is the model's.
     for (let w = 0; w < WORKSPACES; w++) {
       const listed = await json(
-        await instance.request('GET', '/tenants?limit=1000', { token: world.workspaces[w].adminToken() }),
+        await instance.request('GET', '/tenants?limit=1000', { token: world.workspaces[w]!.adminToken() }),
       );
       expect(listed.items).toHaveLength(TENANTS);
       for (const tenant of listed.items as { id: string; name: string }[]) {

@@ -1,26 +1,19 @@
 import { isDeepStrictEqual } from 'node:util';
 
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { WorkspaceTokenClaims } from '@switchboard/contracts';
+import type { Columns } from '@switchboard/persistence';
 import { DomainException, ErrorCode } from '@switchboard/server';
-import { DataSource } from 'typeorm';
 
 import { TenantScope } from '../database/tenant-scope.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
 import { TenantFieldsValidator } from '../workspaces/tenant-fields.validator.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import type { TenantRef } from '../workspaces/workspace-principal.js';
+import type { Tenant } from './tenant.entity.js';
 import { TenantCache } from './tenant-cache.js';
+import { TenantsRepository } from './tenants.repository.js';
 import { TenantsService } from './tenants.service.js';
-
-interface ResolvedRow {
-  id: string;
-  internal_id: string;
-  fields: Record<string, unknown>;
-  archived_at: Date | null;
-  created: boolean;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,7 +27,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class TenantResolver {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: TenantsRepository,
     private readonly scope: TenantScope,
     private readonly cache: TenantCache,
     private readonly fieldsValidator: TenantFieldsValidator,
@@ -81,14 +74,12 @@ export class TenantResolver {
     if (typeof tenantId !== 'string' || !UUID.test(tenantId)) {
       throw DomainException.unauthenticated('The tenantId claim must be a UUID.', ErrorCode.InvalidToken);
     }
-    const [row] = await this.scope.run({ workspaceId: workspace.id, tenantId: null }, (manager) =>
-      manager.query<ResolvedRow[]>('SELECT id, internal_id, fields, archived_at FROM tenants WHERE id = $1', [
-        tenantId,
-      ]),
+    const row = await this.scope.run({ workspaceId: workspace.id, tenantId: null }, (manager) =>
+      this.repository.findById(manager, tenantId),
     );
     if (!row) throw DomainException.unauthenticated('The token names an unknown tenant.', ErrorCode.InvalidToken);
-    if (row.archived_at) throw tenantArchived();
-    return { id: row.id, internalId: row.internal_id };
+    if (row.archivedAt) throw tenantArchived();
+    return { id: row.id, internalId: row.internalId };
   }
 
   private async byKey(
@@ -98,23 +89,17 @@ export class TenantResolver {
     fields: Record<string, unknown> | undefined,
   ): Promise<TenantRef> {
     // The common case, an existing tenant whose fields did not change, in one round trip.
-    const [known] = await this.dataSource.query<ResolvedRow[]>(
-      'SELECT id, internal_id, fields, archived_at FROM scoped_tenant_by_internal_id($1, $2)',
-      [workspace.id, key],
-    );
-    if (known && !known.archived_at && (fields === undefined || isDeepStrictEqual(known.fields, fields))) {
-      this.cache.set(workspace.id, { id: known.id, internalId: known.internal_id, fields: known.fields });
-      return { id: known.id, internalId: known.internal_id };
+    const known = await this.repository.findInWorkspaceByInternalId(workspace.id, key);
+    if (known && !known.archivedAt && (fields === undefined || isDeepStrictEqual(known.fields, fields))) {
+      this.cache.set(workspace.id, { id: known.id, internalId: known.internalId, fields: known.fields });
+      return { id: known.id, internalId: known.internalId };
     }
-    if (known?.archived_at) throw tenantArchived();
+    if (known?.archivedAt) throw tenantArchived();
     const tenant = await this.scope.run({ workspaceId: workspace.id, tenantId: null }, async (manager) => {
-      const [existing] = await manager.query<ResolvedRow[]>(
-        'SELECT id, internal_id, fields, archived_at, false AS created FROM tenants WHERE internal_id = $1',
-        [key],
-      );
-      let row = existing;
+      let row: Columns<Tenant> | null = await this.repository.findByInternalId(manager, key);
+      let created = false;
       if (!row) {
-        const inserted = await this.tenants.insertTenant(
+        row = await this.tenants.insertTenant(
           manager,
           workspace,
           {
@@ -126,30 +111,15 @@ export class TenantResolver {
           },
           'token',
         );
+        created = row !== null;
         // Lost the race to a concurrent first request: the winner's row is committed now.
-        row = inserted
-          ? {
-              id: inserted.id,
-              internal_id: inserted.internal_id,
-              fields: inserted.fields,
-              archived_at: inserted.archived_at,
-              created: true,
-            }
-          : (
-              await manager.query<ResolvedRow[]>(
-                'SELECT id, internal_id, fields, archived_at, false AS created FROM tenants WHERE internal_id = $1',
-                [key],
-              )
-            )[0];
+        row ??= await this.repository.findByInternalId(manager, key);
       }
       if (!row) throw new Error(`tenant ${key} neither inserted nor found`);
-      if (row.archived_at) throw tenantArchived();
-      if (!row.created && fields !== undefined && !isDeepStrictEqual(row.fields, fields)) {
+      if (row.archivedAt) throw tenantArchived();
+      if (!created && fields !== undefined && !isDeepStrictEqual(row.fields, fields)) {
         this.fieldsValidator.assertFields(workspace.tenantFieldSchema, fields);
-        await manager.query('UPDATE tenants SET fields = $2, updated_at = now() WHERE id = $1', [
-          row.id,
-          JSON.stringify(fields),
-        ]);
+        await this.repository.replaceFields(manager, row.id, fields);
         await this.activity.record(manager, {
           workspaceId: workspace.id,
           tenantId: row.id,
@@ -161,8 +131,8 @@ export class TenantResolver {
       }
       return row;
     });
-    this.cache.set(workspace.id, { id: tenant.id, internalId: tenant.internal_id, fields: tenant.fields });
-    return { id: tenant.id, internalId: tenant.internal_id };
+    this.cache.set(workspace.id, { id: tenant.id, internalId: tenant.internalId, fields: tenant.fields });
+    return { id: tenant.id, internalId: tenant.internalId };
   }
 }
 

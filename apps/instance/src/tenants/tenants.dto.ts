@@ -1,7 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { Columns } from '@switchboard/persistence';
 import { Nullable, Optional, PageQueryDto } from '@switchboard/server';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsObject, IsString, Length, Max, Min } from 'class-validator';
+
+import type { Tenant } from './tenant.entity.js';
 
 const MAX_CREDITS = 2_000_000_000;
 
@@ -18,6 +21,21 @@ export class TenantDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) archivedAt!: string | null;
+}
+
+/** A tenant as the API shows it: never its credentials, only whether it has some. */
+export function toTenantDto(row: Columns<Tenant>): TenantDto {
+  return {
+    id: row.id,
+    internalId: row.internalId,
+    name: row.name,
+    fields: row.fields,
+    hasCredentials: row.sealedCredentials !== null,
+    aiCreditsRolling30DayLimit: row.aiCreditsRolling30DayLimit,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    archivedAt: row.archivedAt?.toISOString() ?? null,
+  };
 }
 
 export class TenantPageDto {

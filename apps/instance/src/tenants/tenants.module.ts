@@ -5,12 +5,13 @@ import { TenantCache, TenantCacheInvalidation } from './tenant-cache.js';
 import { TenantLookupController } from './tenant-lookup.controller.js';
 import { TenantResolver } from './tenant-resolver.js';
 import { TenantsController } from './tenants.controller.js';
+import { TenantsRepository } from './tenants.repository.js';
 import { TenantsService } from './tenants.service.js';
 
 @Module({
   // SelfController first: its static `tenants/self` must not be read as `tenants/:id`.
   controllers: [SelfController, TenantLookupController, TenantsController, TenantCacheInvalidation],
-  providers: [TenantsService, TenantResolver, TenantCache],
+  providers: [TenantsRepository, TenantsService, TenantResolver, TenantCache],
   exports: [TenantResolver, TenantCache],
 })
 export class TenantsModule {}

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Keyring } from '@switchboard/crypto';
-import { queryPrepared } from '@switchboard/persistence';
+import type { Columns } from '@switchboard/persistence';
 import { decodeCursor, DomainException, type Page, pageLimit, toPage } from '@switchboard/server';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 
 import { TenantScope } from '../database/tenant-scope.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
@@ -12,28 +11,23 @@ import { requireAdmin } from '../workspaces/require-admin.js';
 import { TenantFieldsValidator } from '../workspaces/tenant-fields.validator.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import type { Tenant } from './tenant.entity.js';
 import { TenantCache } from './tenant-cache.js';
-import { TENANT_COLUMNS, type TenantRow, toTenantDto } from './tenant-row.js';
-import type {
-  CreateTenantDto,
-  ListTenantsQueryDto,
-  ReplaceTenantDto,
-  TenantDto,
-  UpdateSelfDto,
-  UpdateTenantDto,
+import {
+  type CreateTenantDto,
+  type ListTenantsQueryDto,
+  type ReplaceTenantDto,
+  type TenantDto,
+  toTenantDto,
+  type UpdateSelfDto,
+  type UpdateTenantDto,
 } from './tenants.dto.js';
+import { TenantsRepository, type TenantValues } from './tenants.repository.js';
 
 const UNIQUE_VIOLATION = '23505';
 
 /** A tenant to create: from POST /tenants (actor `admin`) or from a token's claims on first sight (actor `token`). */
-export interface NewTenant {
-  internalId: string;
-  name: string;
-  fields: Record<string, unknown>;
-  /** Already sealed with the keyring, or null. */
-  sealedCredentials: string | null;
-  aiCreditsRolling30DayLimit: number | null;
-}
+export type NewTenant = TenantValues;
 
 /**
  * Tenants of the caller's workspace. Every query runs in the caller's scope,
@@ -43,7 +37,7 @@ export interface NewTenant {
 @Injectable()
 export class TenantsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: TenantsRepository,
     private readonly scope: TenantScope,
     private readonly keyring: Keyring,
     private readonly fieldsValidator: TenantFieldsValidator,
@@ -55,48 +49,27 @@ export class TenantsService {
   async list(principal: WorkspacePrincipal, query: ListTenantsQueryDto): Promise<Page<TenantDto>> {
     requireAdmin(principal, 'Listing tenants');
     const limit = pageLimit(query);
-    const after = decodeCursor(query.cursor);
     const search = query.search ? `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-    const rows = await this.scope.run(scopeOf(principal), (manager) =>
-      manager.query<TenantRow[]>(
-        `SELECT ${TENANT_COLUMNS}, to_json(created_at) #>> '{}' AS position FROM tenants
-         WHERE ($1::text IS NULL OR internal_id = $1)
-           AND ($2::text IS NULL OR name ILIKE $2 OR internal_id ILIKE $2)
-           AND ($3 OR archived_at IS NULL)
-           AND ($4::timestamptz IS NULL OR (created_at, id) > ($4::timestamptz, $5::uuid))
-         ORDER BY created_at, id
-         LIMIT $6`,
-        [
-          query.internalId ?? null,
-          search,
-          query.includeArchived ?? false,
-          after?.at ?? null,
-          after?.id ?? null,
-          limit + 1,
-        ],
-      ),
+    const rows = await this.repository.listPage(
+      scopeOf(principal),
+      { internalId: query.internalId ?? null, search, includeArchived: query.includeArchived ?? false },
+      decodeCursor(query.cursor),
+      limit + 1,
     );
-    return toPage(rows, limit, (row) => ({ at: row.position!, id: row.id }), toTenantDto);
+    return toPage(rows, limit, (row) => ({ at: row.position, id: row.id }), toTenantDto);
   }
 
-  /** One round trip: the scope and the read in one prepared statement (see ScopedTenantReads). */
+  /** One round trip: the scope and the read in one prepared statement (see TenantsRepository.findVisible). */
   async get(principal: WorkspacePrincipal, id: string): Promise<TenantDto> {
-    const [row] = await queryPrepared<TenantRow>(
-      this.dataSource,
-      'scoped_tenant_by_id',
-      `SELECT ${TENANT_COLUMNS} FROM scoped_tenant_by_id($1, $2, $3)`,
-      [principal.workspace.id, principal.tenant?.id ?? null, id],
-    );
+    const row = await this.repository.findVisible(scopeOf(principal), id);
     if (!row) throw DomainException.notFound('The tenant');
     return toTenantDto(row);
   }
 
   async findIdByInternalId(principal: WorkspacePrincipal, internalId: string): Promise<string> {
-    const [row] = await this.scope.run(scopeOf(principal), (manager) =>
-      manager.query<{ id: string }[]>('SELECT id FROM tenants WHERE internal_id = $1', [internalId]),
-    );
-    if (!row) throw DomainException.notFound('The tenant');
-    return row.id;
+    const id = await this.repository.findIdByInternalId(scopeOf(principal), internalId);
+    if (id === null) throw DomainException.notFound('The tenant');
+    return id;
   }
 
   async create(principal: WorkspacePrincipal, dto: CreateTenantDto): Promise<TenantDto> {
@@ -127,8 +100,8 @@ export class TenantsService {
    * Race-safe: with `ON CONFLICT (workspace_id, internal_id) DO NOTHING`
    * (PostgreSQL manual, INSERT, "ON CONFLICT Clause") concurrent creations of
    * one internalId make one tenant; the others wait for its commit and get
-   * `undefined`, so the caller decides between 409 and the existing tenant.
-   * @returns the new row, or undefined when the internalId is taken.
+   * null, so the caller decides between 409 and the existing tenant.
+   * @returns the new row, or null when the internalId is taken.
    * @throws DomainException 422 when `fields` break the workspace's schema.
    */
   async insertTenant(
@@ -136,29 +109,16 @@ export class TenantsService {
     workspace: Pick<Workspace, 'id' | 'tenantFieldSchema'>,
     tenant: NewTenant,
     actor: 'admin' | 'token',
-  ): Promise<TenantRow | undefined> {
+  ): Promise<Columns<Tenant> | null> {
     this.fieldsValidator.assertFields(workspace.tenantFieldSchema, tenant.fields);
-    const [row] = await manager.query<TenantRow[]>(
-      `INSERT INTO tenants (workspace_id, internal_id, name, fields, sealed_credentials, ai_credits_rolling_30_day_limit)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (workspace_id, internal_id) DO NOTHING
-       RETURNING ${TENANT_COLUMNS}`,
-      [
-        workspace.id,
-        tenant.internalId,
-        tenant.name,
-        JSON.stringify(tenant.fields),
-        tenant.sealedCredentials,
-        tenant.aiCreditsRolling30DayLimit,
-      ],
-    );
-    if (!row) return undefined;
+    const row = await this.repository.insert(manager, workspace.id, tenant);
+    if (!row) return null;
     await this.activity.record(manager, { workspaceId: workspace.id, tenantId: row.id, type: 'tenant.created', actor });
     await this.events.enqueue(manager, {
       workspaceId: workspace.id,
       tenantId: row.id,
       type: 'tenant.created',
-      data: { internalId: row.internal_id },
+      data: { internalId: row.internalId },
     });
     return row;
   }
@@ -167,34 +127,26 @@ export class TenantsService {
     requireAdmin(principal, 'Changing a tenant');
     return this.scope.run(scopeOf(principal), async (manager) => {
       const current = await this.find(manager, id);
-      const next = {
-        internalId: dto.internalId ?? current.internal_id,
+      const next: TenantValues = {
+        internalId: dto.internalId ?? current.internalId,
         name: dto.name ?? current.name,
         fields: dto.fields ?? (replace ? {} : current.fields),
         sealedCredentials:
-          dto.credentials !== undefined ? this.seal(dto.credentials) : replace ? null : current.sealed_credentials,
-        limit:
+          dto.credentials !== undefined ? this.seal(dto.credentials) : replace ? null : current.sealedCredentials,
+        aiCreditsRolling30DayLimit:
           dto.aiCreditsRolling30DayLimit !== undefined
             ? dto.aiCreditsRolling30DayLimit
             : replace
               ? null
-              : current.ai_credits_rolling_30_day_limit,
+              : current.aiCreditsRolling30DayLimit,
       };
       if (dto.fields !== undefined || replace) {
         this.fieldsValidator.assertFields(principal.workspace.tenantFieldSchema, next.fields);
       }
-      const [rows] = await this.unique(
-        manager.query<[TenantRow[], number]>(
-          `UPDATE tenants SET internal_id = $2, name = $3, fields = $4, sealed_credentials = $5,
-             ai_credits_rolling_30_day_limit = $6, updated_at = now()
-           WHERE id = $1 RETURNING ${TENANT_COLUMNS}`,
-          [id, next.internalId, next.name, JSON.stringify(next.fields), next.sealedCredentials, next.limit],
-        ),
-        next.internalId,
-      );
+      const row = found(await this.unique(this.repository.update(manager, id, next), next.internalId));
       await this.recordChanges(manager, principal, current, dto, 'admin');
-      this.cache.forget(principal.workspace.id, current.internal_id);
-      return toTenantDto(rows[0]);
+      this.cache.forget(principal.workspace.id, current.internalId);
+      return toTenantDto(row);
     });
   }
 
@@ -203,18 +155,15 @@ export class TenantsService {
     if (dto.fields !== undefined) this.fieldsValidator.assertFields(principal.workspace.tenantFieldSchema, dto.fields);
     return this.scope.run(scopeOf(principal), async (manager) => {
       const current = await this.find(manager, tenant.id);
-      const [rows] = await manager.query<[TenantRow[], number]>(
-        `UPDATE tenants SET name = $2, fields = $3, sealed_credentials = $4, updated_at = now()
-         WHERE id = $1 RETURNING ${TENANT_COLUMNS}`,
-        [
-          tenant.id,
-          dto.name ?? current.name,
-          JSON.stringify(dto.fields ?? current.fields),
-          dto.credentials !== undefined ? this.seal(dto.credentials) : current.sealed_credentials,
-        ],
+      const row = found(
+        await this.repository.updateOwn(manager, tenant.id, {
+          name: dto.name ?? current.name,
+          fields: dto.fields ?? current.fields,
+          sealedCredentials: dto.credentials !== undefined ? this.seal(dto.credentials) : current.sealedCredentials,
+        }),
       );
       await this.recordChanges(manager, principal, current, dto, 'tenant');
-      return toTenantDto(rows[0]);
+      return toTenantDto(row);
     });
   }
 
@@ -222,12 +171,8 @@ export class TenantsService {
     requireAdmin(principal, archived ? 'Archiving a tenant' : 'Restoring a tenant');
     return this.scope.run(scopeOf(principal), async (manager) => {
       const current = await this.find(manager, id);
-      const [rows] = await manager.query<[TenantRow[], number]>(
-        `UPDATE tenants SET archived_at = CASE WHEN $2 THEN COALESCE(archived_at, now()) END, updated_at = now()
-         WHERE id = $1 RETURNING ${TENANT_COLUMNS}`,
-        [id, archived],
-      );
-      if ((current.archived_at !== null) !== archived) {
+      const row = found(await this.repository.setArchived(manager, id, archived));
+      if ((current.archivedAt !== null) !== archived) {
         await this.activity.record(manager, {
           workspaceId: principal.workspace.id,
           tenantId: id,
@@ -239,12 +184,12 @@ export class TenantsService {
             workspaceId: principal.workspace.id,
             tenantId: id,
             type: 'tenant.archived',
-            data: { internalId: current.internal_id },
+            data: { internalId: current.internalId },
           });
         }
       }
-      this.cache.forget(principal.workspace.id, current.internal_id);
-      return toTenantDto(rows[0]);
+      this.cache.forget(principal.workspace.id, current.internalId);
+      return toTenantDto(row);
     });
   }
 
@@ -259,14 +204,12 @@ export class TenantsService {
         type: 'tenant.credentials_read',
         actor: 'admin',
       });
-      return { credentials: tenant.sealed_credentials ? this.keyring.decryptJson(tenant.sealed_credentials) : null };
+      return { credentials: tenant.sealedCredentials ? this.keyring.decryptJson(tenant.sealedCredentials) : null };
     });
   }
 
-  private async find(manager: EntityManager, id: string): Promise<TenantRow> {
-    const [row] = await manager.query<TenantRow[]>(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = $1`, [id]);
-    if (!row) throw DomainException.notFound('The tenant');
-    return row;
+  private async find(manager: EntityManager, id: string): Promise<Columns<Tenant>> {
+    return found(await this.repository.findById(manager, id));
   }
 
   private seal(credentials: Record<string, unknown> | null | undefined): string | null {
@@ -276,7 +219,7 @@ export class TenantsService {
   private async recordChanges(
     manager: EntityManager,
     principal: WorkspacePrincipal,
-    before: TenantRow,
+    before: Columns<Tenant>,
     dto: { fields?: unknown; credentials?: unknown; name?: string },
     actor: 'admin' | 'tenant',
   ): Promise<void> {
@@ -305,4 +248,10 @@ export class TenantsService {
       throw error;
     }
   }
+}
+
+/** A tenant the scope sees, or 404 (never 403: existence does not leak across tenants). */
+function found<T>(row: T | null): T {
+  if (row === null) throw DomainException.notFound('The tenant');
+  return row;
 }

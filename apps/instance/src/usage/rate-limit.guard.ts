@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { DomainException, ErrorCode } from '@switchboard/server';
 
-import { TenantScope } from '../database/tenant-scope.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import { UsageRepository } from './usage.repository.js';
 import { workspaceLimit } from './workspace-limits.js';
 
 /**
@@ -13,14 +13,17 @@ import { workspaceLimit } from './workspace-limits.js';
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  constructor(private readonly scope: TenantScope) {}
+  constructor(private readonly usage: UsageRepository) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const principal = context.switchToHttp().getRequest<{ principal?: WorkspacePrincipal }>().principal;
     const limit = principal?.tenant ? workspaceLimit(principal.workspace, 'tenantRequestsPerSecond') : null;
     if (!principal?.tenant || limit === null) return true;
-    const { count, retryAfter } = await this.count(principal);
+    const { count, retryAfter } = await this.usage.countRequest({
+      workspaceId: principal.workspace.id,
+      tenantId: principal.tenant.id,
+    });
     if (count > limit) {
       throw new DomainException(
         429,
@@ -31,24 +34,5 @@ export class RateLimitGuard implements CanActivate {
       );
     }
     return true;
-  }
-
-  private async count(principal: WorkspacePrincipal): Promise<{ count: number; retryAfter: number }> {
-    const tenantId = principal.tenant!.id;
-    const [row] = await this.scope.run({ workspaceId: principal.workspace.id, tenantId }, (manager) =>
-      manager.query<{ count: number; retry_after: number }[]>(
-        `WITH window_start AS (SELECT date_trunc('second', clock_timestamp()) AS at),
-         cleanup AS (
-           DELETE FROM rate_limit_windows
-           WHERE tenant_id = $2 AND window_start < (SELECT at FROM window_start) - interval '10 seconds')
-         INSERT INTO rate_limit_windows (workspace_id, tenant_id, window_start, count)
-         SELECT $1, $2, at, 1 FROM window_start
-         ON CONFLICT (workspace_id, tenant_id, window_start)
-           DO UPDATE SET count = rate_limit_windows.count + 1
-         RETURNING count, EXTRACT(EPOCH FROM (window_start + interval '1 second' - clock_timestamp())) AS retry_after`,
-        [principal.workspace.id, tenantId],
-      ),
-    );
-    return { count: row.count, retryAfter: Number(row.retry_after) };
   }
 }

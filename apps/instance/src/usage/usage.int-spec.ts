@@ -54,10 +54,10 @@ describe('usage and limits', () => {
     const workspace = await seedWorkspace(instance, { settings: { limits: { aiCreditsRolling30DayLimit: 50 } } });
     const tokens = ['a', 'b', 'c'].map((key) => workspace.tenantToken(key));
     const responses = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => call('POST', '/usage', tokens[i % 3], { credits: 4 })),
+      Array.from({ length: 30 }, (_, i) => call('POST', '/usage', tokens[i % 3]!, { credits: 4 })),
     );
     expect(responses.filter((response) => response.status === 201)).toHaveLength(12); // 48 ≤ 50
-    const shared = await json(await call('POST', '/usage', tokens[0], { credits: 3 }));
+    const shared = await json(await call('POST', '/usage', tokens[0]!, { credits: 3 }));
     expect(shared.code).toBe('credit_limit_exceeded');
   });
 
@@ -94,8 +94,8 @@ describe('usage and limits', () => {
     const limitedResponses = responses.filter((response) => response.status === 429);
     expect(responses.filter((response) => response.status === 200).length).toBeLessThanOrEqual(5);
     expect(limitedResponses.length).toBeGreaterThanOrEqual(7);
-    expect(Number(limitedResponses[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(await json(limitedResponses[0])).toMatchObject({ code: 'rate_limited' });
+    expect(Number(limitedResponses[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await json(limitedResponses[0]!)).toMatchObject({ code: 'rate_limited' });
     // Another tenant of the same workspace has its own budget.
     expect((await call('GET', '/self', workspace.tenantToken('calm'))).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1100));

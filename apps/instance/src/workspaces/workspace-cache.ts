@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { BoundedCache } from '@switchboard/server';
-import { DataSource } from 'typeorm';
 
-import { Workspace } from './workspace.entity.js';
+import type { Workspace } from './workspace.entity.js';
+import { WorkspacesRepository } from './workspaces.repository.js';
 
 const TTL_MS = 5_000;
 const LIMIT = 10_000;
@@ -18,12 +17,12 @@ export class WorkspaceCache {
   /** A key this instance does not hold is remembered too (null), so unknown issuers cost no query each. */
   private readonly entries = new BoundedCache<string, Workspace | null>({ max: LIMIT, ttlMs: TTL_MS });
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly repository: WorkspacesRepository) {}
 
   async byKey(key: string): Promise<Workspace | null> {
     const cached = this.entries.get(key);
     if (cached !== undefined) return cached;
-    const workspace = await this.dataSource.getRepository(Workspace).findOneBy({ key });
+    const workspace = await this.repository.findByKey(key);
     this.entries.set(key, workspace);
     return workspace;
   }

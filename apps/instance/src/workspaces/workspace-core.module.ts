@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { TenantFieldsValidator } from './tenant-fields.validator.js';
 import { WorkspaceCache } from './workspace-cache.js';
 import { WorkspaceSyncService } from './workspace-sync.service.js';
+import { WorkspacesRepository } from './workspaces.repository.js';
 
 /**
  * This instance's copies of its workspaces, needed by auth, sync and every
@@ -11,7 +12,7 @@ import { WorkspaceSyncService } from './workspace-sync.service.js';
  */
 @Global()
 @Module({
-  providers: [WorkspaceCache, WorkspaceSyncService, TenantFieldsValidator],
-  exports: [WorkspaceCache, WorkspaceSyncService, TenantFieldsValidator],
+  providers: [WorkspacesRepository, WorkspaceCache, WorkspaceSyncService, TenantFieldsValidator],
+  exports: [WorkspacesRepository, WorkspaceCache, WorkspaceSyncService, TenantFieldsValidator],
 })
 export class WorkspaceCoreModule {}

@@ -66,7 +66,7 @@ describe('applying workspace snapshots', () => {
   const attempts = () =>
     withClient(instance.database.adminUrl, async (client) => {
       const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM test_apply_attempts');
-      return rows[0].n;
+      return rows[0]!.n;
     });
 
   beforeAll(async () => {
@@ -216,7 +216,7 @@ describe('applying workspace snapshots', () => {
         'SELECT count(*)::int AS n FROM test_apply_attempts WHERE workspace_id = ANY($1::uuid[])',
         [workspaces.map((workspace) => workspace.workspaceId)],
       );
-      return rows[0].n;
+      return rows[0]!.n;
     });
     expect(applied).toBe(20);
   });

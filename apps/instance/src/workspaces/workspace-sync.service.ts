@@ -1,35 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type {
   ApplyWorkspaceSnapshotReply,
   HeldWorkspace,
-  PreviousSecret,
   SignedWorkspaceSnapshot,
   WorkspaceSnapshot,
 } from '@switchboard/contracts';
 import { canonicalDigest, Keyring, SnapshotVerifier } from '@switchboard/crypto';
+import type { Columns } from '@switchboard/persistence';
 import { DomainException, ErrorCode } from '@switchboard/server';
-import { DataSource } from 'typeorm';
 
 import { InstanceConfig } from '../config.js';
+import type { Workspace } from './workspace.entity.js';
 import { WorkspaceCache } from './workspace-cache.js';
 import { liveSealedSecrets } from './workspace-keys.js';
-
-/** A `workspaces` row as the snapshot it holds is rebuilt from. */
-interface WorkspaceRow {
-  id: string;
-  org_id: string;
-  key: string;
-  name: string;
-  settings: Record<string, unknown>;
-  webhook_uri: string | null;
-  public_keys: string[];
-  sealed_secret: string;
-  previous_sealed_secrets: PreviousSecret[];
-  archived_at: Date | null;
-  config_version: number;
-  snapshot_digest: string | null;
-}
+import { WorkspacesRepository } from './workspaces.repository.js';
 
 /**
  * Applies workspace snapshots from the Hub. Nothing is applied that does not
@@ -48,7 +32,7 @@ export class WorkspaceSyncService {
   private readonly logger = new Logger(WorkspaceSyncService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: WorkspacesRepository,
     private readonly cache: WorkspaceCache,
     private readonly verifier: SnapshotVerifier,
     private readonly keyring: Keyring,
@@ -75,45 +59,16 @@ export class WorkspaceSyncService {
     }
     this.requireDecryptable(snapshot);
     const digest = canonicalDigest(snapshot);
-    const applied = await this.dataSource.query<{ config_version: number }[]>(
-      `INSERT INTO workspaces AS w (id, org_id, key, name, settings, webhook_uri, public_keys, sealed_secret,
-         previous_sealed_secrets, archived_at, config_version, snapshot_digest, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
-       ON CONFLICT (id) DO UPDATE SET
-         org_id = EXCLUDED.org_id, key = EXCLUDED.key, name = EXCLUDED.name, settings = EXCLUDED.settings,
-         webhook_uri = EXCLUDED.webhook_uri, public_keys = EXCLUDED.public_keys,
-         sealed_secret = EXCLUDED.sealed_secret, previous_sealed_secrets = EXCLUDED.previous_sealed_secrets,
-         archived_at = EXCLUDED.archived_at, config_version = EXCLUDED.config_version,
-         snapshot_digest = EXCLUDED.snapshot_digest, updated_at = now()
-       WHERE w.config_version < EXCLUDED.config_version
-          OR (w.config_version = EXCLUDED.config_version AND w.snapshot_digest IS DISTINCT FROM EXCLUDED.snapshot_digest)
-       RETURNING config_version`,
-      [
-        snapshot.workspaceId,
-        snapshot.orgId,
-        snapshot.key,
-        snapshot.name,
-        JSON.stringify(snapshot.settings),
-        snapshot.webhookUri,
-        JSON.stringify(snapshot.publicKeys),
-        snapshot.sealedSecret,
-        JSON.stringify(snapshot.previousSecrets.map(({ sealedSecret, expiresAt }) => ({ sealedSecret, expiresAt }))),
-        snapshot.archivedAt,
-        snapshot.version,
-        digest,
-      ],
-    );
-    if (applied.length > 0) {
+    const applied = await this.repository.applySnapshot(snapshot, digest);
+    if (applied) {
       this.cache.invalidate(snapshot.key);
       return { workspaceId: snapshot.workspaceId, appliedVersion: snapshot.version, digest, applied: true };
     }
-    const [held] = await this.dataSource.query<WorkspaceRow[]>(`SELECT ${ROW_COLUMNS} FROM workspaces WHERE id = $1`, [
-      snapshot.workspaceId,
-    ]);
+    const held = await this.repository.findById(snapshot.workspaceId);
     return {
       workspaceId: snapshot.workspaceId,
-      appliedVersion: held?.config_version ?? 0,
-      digest: held ? (held.snapshot_digest ?? canonicalDigest(heldSnapshot(held))) : digest,
+      appliedVersion: held?.configVersion ?? 0,
+      digest: held ? (held.snapshotDigest ?? canonicalDigest(heldSnapshot(held))) : digest,
       applied: false,
     };
   }
@@ -126,22 +81,18 @@ export class WorkspaceSyncService {
    * snapshot of the same version heals it.
    */
   async heldWorkspaces(): Promise<HeldWorkspace[]> {
-    const rows = await this.dataSource.query<WorkspaceRow[]>(`SELECT ${ROW_COLUMNS} FROM workspaces ORDER BY id`);
+    const rows = await this.repository.listAll();
     const held: HeldWorkspace[] = [];
     for (const row of rows) {
       const digest = canonicalDigest(heldSnapshot(row));
-      if (digest !== row.snapshot_digest) {
-        if (row.snapshot_digest !== null) {
+      if (digest !== row.snapshotDigest) {
+        if (row.snapshotDigest !== null) {
           this.logger.warn(`workspace ${row.id} does not hold what was applied to it; reporting the drift to the Hub`);
         }
         // Compare-and-set: a snapshot applied meanwhile stays as it is.
-        await this.dataSource.query(
-          `UPDATE workspaces SET snapshot_digest = $2
-           WHERE id = $1 AND config_version = $3 AND snapshot_digest IS NOT DISTINCT FROM $4`,
-          [row.id, digest, row.config_version, row.snapshot_digest],
-        );
+        await this.repository.recordDigest(row, digest);
       }
-      held.push({ workspaceId: row.id, version: row.config_version, digest });
+      held.push({ workspaceId: row.id, version: row.configVersion, digest });
     }
     return held;
   }
@@ -173,34 +124,19 @@ export class WorkspaceSyncService {
   }
 }
 
-const ROW_COLUMNS = [
-  'id',
-  'org_id',
-  'key',
-  'name',
-  'settings',
-  'webhook_uri',
-  'public_keys',
-  'sealed_secret',
-  'previous_sealed_secrets',
-  'archived_at',
-  'config_version',
-  'snapshot_digest',
-].join(', ');
-
 /** The snapshot a row holds, field for field as the Hub builds it, so that equal content gives an equal digest. */
-function heldSnapshot(row: WorkspaceRow): WorkspaceSnapshot {
+function heldSnapshot(row: Columns<Workspace>): WorkspaceSnapshot {
   return {
     workspaceId: row.id,
-    orgId: row.org_id,
+    orgId: row.orgId,
     key: row.key,
     name: row.name,
     settings: row.settings,
-    webhookUri: row.webhook_uri,
-    publicKeys: row.public_keys,
-    sealedSecret: row.sealed_secret,
-    previousSecrets: row.previous_sealed_secrets,
-    archivedAt: row.archived_at?.toISOString() ?? null,
-    version: row.config_version,
+    webhookUri: row.webhookUri,
+    publicKeys: row.publicKeys,
+    sealedSecret: row.sealedSecret,
+    previousSecrets: row.previousSealedSecrets,
+    archivedAt: row.archivedAt?.toISOString() ?? null,
+    version: row.configVersion,
   };
 }

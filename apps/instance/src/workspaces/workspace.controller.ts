@@ -1,8 +1,6 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { DomainException } from '@switchboard/server';
-import { DataSource } from 'typeorm';
 
 import { CurrentPrincipal } from './current-principal.decorator.js';
 import { requireAdmin } from './require-admin.js';
@@ -10,6 +8,7 @@ import { TenantFieldsValidator } from './tenant-fields.validator.js';
 import type { Workspace } from './workspace.entity.js';
 import { WorkspaceCache } from './workspace-cache.js';
 import type { WorkspacePrincipal } from './workspace-principal.js';
+import { WorkspacesRepository } from './workspaces.repository.js';
 
 export class WorkspaceDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -30,7 +29,7 @@ export class WorkspaceDto {
 @Controller('workspace')
 export class WorkspaceController {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly workspaces: WorkspacesRepository,
     private readonly fieldsValidator: TenantFieldsValidator,
     private readonly cache: WorkspaceCache,
   ) {}
@@ -63,10 +62,7 @@ export class WorkspaceController {
       ]);
     }
     this.fieldsValidator.assertSchema(schema);
-    await this.dataSource.query('UPDATE workspaces SET tenant_field_schema = $2, updated_at = now() WHERE id = $1', [
-      principal.workspace.id,
-      JSON.stringify(schema),
-    ]);
+    await this.workspaces.setTenantFieldSchema(principal.workspace.id, schema);
     this.cache.invalidate(principal.workspace.key);
     return toWorkspaceDto({ ...principal.workspace, tenantFieldSchema: schema });
   }

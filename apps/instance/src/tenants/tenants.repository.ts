@@ -1,0 +1,208 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { type Columns, execute, Table } from '@switchboard/persistence';
+import type { CursorPosition } from '@switchboard/server';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import { type Scope, TenantScope } from '../database/tenant-scope.js';
+import { Tenant } from './tenant.entity.js';
+
+/** What a tenant list selects beside the columns: `created_at` at full (microsecond) precision, for the cursor. */
+const LIST_EXTRA = { position: 'string' } as const;
+
+/** The filters of GET /tenants, already validated (`search` is an ILIKE pattern with its wildcards escaped). */
+export interface TenantFilter {
+  internalId: string | null;
+  search: string | null;
+  includeArchived: boolean;
+}
+
+/** A tenant's writable columns, as they are to be stored (`fields` already checked, credentials already sealed). */
+export interface TenantValues {
+  internalId: string;
+  name: string;
+  fields: Record<string, unknown>;
+  sealedCredentials: string | null;
+  aiCreditsRolling30DayLimit: number | null;
+}
+
+/**
+ * Every statement on `tenants`. Rows come back as `Columns<Tenant>`, decoded
+ * and checked against the entity (see Table). A method takes the scope first:
+ * a `Scope` when it is one statement of its own (it opens the scoped
+ * transaction, or uses a function that sets the scope itself), or the
+ * `EntityManager` of the scoped transaction a service opened when several
+ * statements must commit together (a tenant, its activity log and its event).
+ * Row-level security decides what exists: another workspace's tenants, and
+ * for a tenant scope every other tenant, are never found.
+ */
+@Injectable()
+export class TenantsRepository {
+  private readonly tenants: Table<Tenant>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly scope: TenantScope,
+  ) {
+    this.tenants = Table.of(dataSource, Tenant);
+  }
+
+  /**
+   * One tenant the scope may see, or null. One round trip, the hottest read
+   * of the instance (GET /self): `scoped_tenant_by_id` sets the scope inside
+   * the statement and is prepared once per pooled connection.
+   */
+  async findVisible(scope: Scope, id: string): Promise<Columns<Tenant> | null> {
+    const [row] = await this.tenants.queryPrepared(
+      this.dataSource,
+      'scoped_tenant_by_id',
+      `SELECT ${this.tenants.columns} FROM scoped_tenant_by_id($1, $2, $3)`,
+      [scope.workspaceId, scope.tenantId, id],
+    );
+    return row ?? null;
+  }
+
+  /**
+   * A workspace's tenant by internalId, or null, in one round trip
+   * (`scoped_tenant_by_internal_id` sets the workspace's admin scope inside the
+   * statement): a token's tenant key on a cache miss.
+   */
+  async findInWorkspaceByInternalId(workspaceId: string, internalId: string): Promise<Columns<Tenant> | null> {
+    return this.tenants.queryOne(
+      this.dataSource.manager,
+      `SELECT ${this.tenants.columns} FROM scoped_tenant_by_internal_id($1, $2)`,
+      [workspaceId, internalId],
+    );
+  }
+
+  /** The id of the tenant with `internalId` that the scope may see, or null. */
+  async findIdByInternalId(scope: Scope, internalId: string): Promise<string | null> {
+    const row = await this.scope.run(scope, (manager) => this.findByInternalId(manager, internalId));
+    return row?.id ?? null;
+  }
+
+  /**
+   * One page of the scope's tenants in creation order, after the cursor
+   * position `after` (exclusive): `limit` rows at most, each with its
+   * `position` for the next cursor.
+   */
+  async listPage(
+    scope: Scope,
+    filter: TenantFilter,
+    after: CursorPosition | null,
+    limit: number,
+  ): Promise<(Columns<Tenant> & { position: string })[]> {
+    return this.scope.run(scope, (manager) =>
+      this.tenants.query(
+        manager,
+        `SELECT ${this.tenants.columns}, to_json(created_at) #>> '{}' AS position FROM tenants
+         WHERE ($1::text IS NULL OR internal_id = $1)
+           AND ($2::text IS NULL OR name ILIKE $2 OR internal_id ILIKE $2)
+           AND ($3 OR archived_at IS NULL)
+           AND ($4::timestamptz IS NULL OR (created_at, id) > ($4::timestamptz, $5::uuid))
+         ORDER BY created_at, id
+         LIMIT $6`,
+        [filter.internalId, filter.search, filter.includeArchived, after?.at ?? null, after?.id ?? null, limit],
+        LIST_EXTRA,
+      ),
+    );
+  }
+
+  /** One tenant visible in `manager`'s scope, or null. */
+  async findById(manager: EntityManager, id: string): Promise<Columns<Tenant> | null> {
+    return this.tenants.queryOne(manager, `SELECT ${this.tenants.columns} FROM tenants WHERE id = $1`, [id]);
+  }
+
+  /** The tenant with `internalId` visible in `manager`'s scope, or null. */
+  async findByInternalId(manager: EntityManager, internalId: string): Promise<Columns<Tenant> | null> {
+    return this.tenants.queryOne(manager, `SELECT ${this.tenants.columns} FROM tenants WHERE internal_id = $1`, [
+      internalId,
+    ]);
+  }
+
+  /**
+   * Inserts a tenant of `workspaceId`, or nothing when the workspace already
+   * has one with its internalId: with `ON CONFLICT (workspace_id, internal_id)
+   * DO NOTHING` (PostgreSQL manual, INSERT, "ON CONFLICT Clause") concurrent
+   * inserts of one internalId make one row, and the others wait for its
+   * commit and insert nothing.
+   * @returns the new row, or null when the internalId is taken.
+   */
+  async insert(manager: EntityManager, workspaceId: string, tenant: TenantValues): Promise<Columns<Tenant> | null> {
+    return this.tenants.queryOne(
+      manager,
+      `INSERT INTO tenants (workspace_id, internal_id, name, fields, sealed_credentials, ai_credits_rolling_30_day_limit)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (workspace_id, internal_id) DO NOTHING
+       RETURNING ${this.tenants.columns}`,
+      [
+        workspaceId,
+        tenant.internalId,
+        tenant.name,
+        JSON.stringify(tenant.fields),
+        tenant.sealedCredentials,
+        tenant.aiCreditsRolling30DayLimit,
+      ],
+    );
+  }
+
+  /**
+   * Replaces every writable column of a tenant.
+   * @returns the updated row, or null when `manager`'s scope sees no such tenant.
+   * @throws the driver's unique violation (code 23505) when another tenant of the workspace has `values.internalId`.
+   */
+  async update(manager: EntityManager, id: string, values: TenantValues): Promise<Columns<Tenant> | null> {
+    return this.tenants.queryOne(
+      manager,
+      `UPDATE tenants SET internal_id = $2, name = $3, fields = $4, sealed_credentials = $5,
+         ai_credits_rolling_30_day_limit = $6, updated_at = now()
+       WHERE id = $1 RETURNING ${this.tenants.columns}`,
+      [
+        id,
+        values.internalId,
+        values.name,
+        JSON.stringify(values.fields),
+        values.sealedCredentials,
+        values.aiCreditsRolling30DayLimit,
+      ],
+    );
+  }
+
+  /**
+   * What a tenant may change of itself: name, fields and credentials.
+   * @returns the updated row, or null when `manager`'s scope sees no such tenant.
+   */
+  async updateOwn(
+    manager: EntityManager,
+    id: string,
+    values: Pick<TenantValues, 'name' | 'fields' | 'sealedCredentials'>,
+  ): Promise<Columns<Tenant> | null> {
+    return this.tenants.queryOne(
+      manager,
+      `UPDATE tenants SET name = $2, fields = $3, sealed_credentials = $4, updated_at = now()
+       WHERE id = $1 RETURNING ${this.tenants.columns}`,
+      [id, values.name, JSON.stringify(values.fields), values.sealedCredentials],
+    );
+  }
+
+  /** Replaces only `fields` (a token's changed `fields` claim). */
+  async replaceFields(manager: EntityManager, id: string, fields: Record<string, unknown>): Promise<void> {
+    await execute(manager, 'UPDATE tenants SET fields = $2, updated_at = now() WHERE id = $1', [
+      id,
+      JSON.stringify(fields),
+    ]);
+  }
+
+  /**
+   * Archives (keeping the first archive time) or restores a tenant.
+   * @returns the updated row, or null when `manager`'s scope sees no such tenant.
+   */
+  async setArchived(manager: EntityManager, id: string, archived: boolean): Promise<Columns<Tenant> | null> {
+    return this.tenants.queryOne(
+      manager,
+      `UPDATE tenants SET archived_at = CASE WHEN $2 THEN COALESCE(archived_at, now()) END, updated_at = now()
+       WHERE id = $1 RETURNING ${this.tenants.columns}`,
+      [id, archived],
+    );
+  }
+}
