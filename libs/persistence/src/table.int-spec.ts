@@ -125,6 +125,15 @@ describe('Table', () => {
     expect(updated.map((row) => row.size)).toEqual([3]);
     expect(await execute(dataSource.manager, 'UPDATE things SET size = 4')).toBe(1);
     expect(await execute(dataSource.manager, 'DELETE FROM things WHERE false')).toBe(0);
+    expect(
+      await execute(
+        dataSource.manager,
+        "INSERT INTO things (owner_id, name, settings, active, total) SELECT owner_id, 'b', '{}', false, 1 FROM things",
+      ),
+    ).toBe(1);
+    await dataSource.transaction(async (manager) => {
+      expect(await execute(manager, "DELETE FROM things WHERE name = 'b'")).toBe(1);
+    });
     expect(await queryRow(dataSource.manager, 'SELECT count(*)::int AS n FROM things', [], { n: 'number' })).toEqual({
       n: 1,
     });

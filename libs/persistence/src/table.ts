@@ -307,15 +307,23 @@ function decodeAll<T>(result: unknown, decode: (raw: unknown) => T): T[] {
 
 /**
  * Runs a statement that returns no rows (UPDATE, DELETE, INSERT without
- * RETURNING) and gives the number of rows it touched.
+ * RETURNING, a SELECT of side effects) and gives the number of rows it
+ * touched: Postgres' command tag count (for a SELECT, the rows it returned),
+ * read from TypeORM's structured result on the manager's own query runner —
+ * inside a transaction, the transaction's connection.
  * @throws whatever Postgres raises.
  */
 export async function execute(
-  manager: Pick<EntityManager, 'query'>,
+  manager: EntityManager | DataSource,
   sql: string,
   params: unknown[] = [],
 ): Promise<number> {
-  const result: unknown = await manager.query(sql, params);
-  if (Array.isArray(result) && result.length === 2 && typeof result[1] === 'number') return result[1];
-  return Array.isArray(result) ? result.length : 0;
+  const own = 'createQueryRunner' in manager ? undefined : manager.queryRunner;
+  const runner = own ?? ('createQueryRunner' in manager ? manager : manager.connection).createQueryRunner();
+  try {
+    const result = await runner.query(sql, params, true);
+    return result.affected ?? result.records.length;
+  } finally {
+    if (runner !== own) await runner.release();
+  }
 }
