@@ -1,10 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { parseCorsOrigins } from '@switchboard/config';
 import { HUB_INBOX_PREFIX } from '@switchboard/contracts';
 import { Keyring, SnapshotSigner } from '@switchboard/crypto';
 import { postgresOptions } from '@switchboard/persistence';
-import { OutboundPolicy, PlatformModule } from '@switchboard/server';
+import { CORS_POLICY, OutboundPolicy, PlatformModule, staticCorsPolicy } from '@switchboard/server';
 
 import { AccessGuard } from './auth/access.guard.js';
 import { AccessCatalog } from './auth/access-catalog.js';
@@ -76,6 +77,7 @@ class HubCoreModule {}
 function coreProviders(config: HubConfig) {
   return [
     { provide: HubConfig, useValue: config },
+    { provide: CORS_POLICY, useValue: staticCorsPolicy(parseCorsOrigins(config.HUB_CORS_ORIGINS)) },
     { provide: Keyring, useValue: Keyring.parse(config.ENCRYPTION_KEYS) },
     { provide: OutboundPolicy, useValue: OutboundPolicy.fromAllowedCidrs(config.OUTBOUND_ALLOWED_CIDRS) },
     // Imported once: signing must not import a key per snapshot.

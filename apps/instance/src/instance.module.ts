@@ -9,6 +9,7 @@ import { ActivityLogsModule } from './activity-logs/activity-logs.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { InstanceConfig, requireHubPublicKey } from './config.js';
 import { ConnectionsModule } from './connections/connections.module.js';
+import { CorsModule } from './cors/cors.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { INSTANCE_UNIQUE_CONSTRAINTS } from './database/unique-constraints.js';
 import { ElementsModule } from './elements/elements.module.js';
@@ -76,6 +77,7 @@ export class InstanceModule {
         ElementsModule,
         ActivityLogsModule,
         RegistrationModule,
+        CorsModule,
       ],
     };
   }

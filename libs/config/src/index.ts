@@ -2,3 +2,10 @@ export { ConfigError, configVariableNames, type CrossChecked, loadConfig, printa
 export { PUBLISHED_SECRETS, publishedSecretProblems, secretMaterial } from './published-secrets.js';
 export { Secret, secretKeysOf } from './secret.decorator.js';
 export { type NatsCredentials, ServiceConfig } from './service-config.js';
+export {
+  corsOriginListProblems,
+  corsOriginProblem,
+  IsCorsOriginList,
+  MAX_CORS_ORIGINS,
+  parseCorsOrigins,
+} from './cors-origins.js';

@@ -19,6 +19,7 @@ export {
   type UniqueConstraintAnswer,
   uniqueViolation,
 } from './errors/unique-violation.js';
+export { CORS_POLICY, type CorsPolicy, enableCorsPolicy, staticCorsPolicy } from './http/cors.js';
 export { exceedsDepth } from './http/json-depth.js';
 export { isNullableField, Nullable, Optional } from './http/nullability.js';
 export {

@@ -12,6 +12,7 @@ import { Logger } from 'nestjs-pino';
 import { DomainException } from '../errors/domain.exception.js';
 import { ErrorCode } from '../errors/error-code.js';
 import { type Problem, ProblemJsonFilter } from '../errors/problem-json.filter.js';
+import { CORS_POLICY, type CorsPolicy, enableCorsPolicy } from '../http/cors.js';
 import { assertStorableInput } from '../http/storable-input.js';
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
 import { ROOT_LOGGER, type RootLogger } from '../logging/logging.module.js';
@@ -90,6 +91,8 @@ export async function createService(
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
+  const corsPolicy = optionalProvider<CorsPolicy>(app, CORS_POLICY);
+  if (corsPolicy) enableCorsPolicy(app, corsPolicy);
 
   const registry = app.get(MetricsRegistry);
   const fastify = app.getHttpAdapter().getInstance();
@@ -143,6 +146,15 @@ export async function createService(
   );
   app.connectMicroservice<CustomStrategy>({ strategy: server }, { inheritAppConfig: true });
   return app;
+}
+
+/** A provider the app's module may or may not define (Nest's `get` throws for a missing one). */
+function optionalProvider<T>(app: NestFastifyApplication, token: symbol): T | undefined {
+  try {
+    return app.get<T>(token, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 type FastifyInstanceOf = ReturnType<NestFastifyApplication['getHttpAdapter']>['getInstance'] extends () => infer I
