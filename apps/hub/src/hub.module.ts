@@ -5,7 +5,7 @@ import { parseCorsOrigins } from '@switchboard/config';
 import { HUB_INBOX_PREFIX } from '@switchboard/contracts';
 import { Keyring, SnapshotSigner } from '@switchboard/crypto';
 import { postgresOptions } from '@switchboard/persistence';
-import { CORS_POLICY, OutboundPolicy, PlatformModule, staticCorsPolicy } from '@switchboard/server';
+import { OutboundPolicy, PlatformModule, staticCorsPolicy } from '@switchboard/server';
 
 import { AccessGuard } from './auth/access.guard.js';
 import { AccessCatalog } from './auth/access-catalog.js';
@@ -36,6 +36,8 @@ export class HubModule {
           natsNamespace: config.NATS_NAMESPACE,
           natsRequestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
           natsCredentials: config.natsCredentials(),
+          ops: config.opsListen(),
+          cors: staticCorsPolicy(parseCorsOrigins(config.HUB_CORS_ORIGINS)),
           natsInboxPrefix: HUB_INBOX_PREFIX,
           uniqueConstraints: HUB_UNIQUE_CONSTRAINTS,
         }),
@@ -77,7 +79,6 @@ class HubCoreModule {}
 function coreProviders(config: HubConfig) {
   return [
     { provide: HubConfig, useValue: config },
-    { provide: CORS_POLICY, useValue: staticCorsPolicy(parseCorsOrigins(config.HUB_CORS_ORIGINS)) },
     { provide: Keyring, useValue: Keyring.parse(config.ENCRYPTION_KEYS) },
     { provide: OutboundPolicy, useValue: OutboundPolicy.fromAllowedCidrs(config.OUTBOUND_ALLOWED_CIDRS) },
     // Imported once: signing must not import a key per snapshot.

@@ -59,6 +59,7 @@ export {
   withCorrelationId,
 } from './logging/correlation.js';
 export { MetricsRegistry } from './metrics/metrics.js';
+export { type OpsListen, OpsServer } from './metrics/ops-server.js';
 export {
   type ContractHandler,
   HandlesContract,

@@ -91,8 +91,7 @@ export async function createService(
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  const corsPolicy = optionalProvider<CorsPolicy>(app, CORS_POLICY);
-  if (corsPolicy) enableCorsPolicy(app, corsPolicy);
+  enableCorsPolicy(app, app.get<CorsPolicy>(CORS_POLICY));
 
   const registry = app.get(MetricsRegistry);
   const fastify = app.getHttpAdapter().getInstance();
@@ -146,15 +145,6 @@ export async function createService(
   );
   app.connectMicroservice<CustomStrategy>({ strategy: server }, { inheritAppConfig: true });
   return app;
-}
-
-/** A provider the app's module may or may not define (Nest's `get` throws for a missing one). */
-function optionalProvider<T>(app: NestFastifyApplication, token: symbol): T | undefined {
-  try {
-    return app.get<T>(token, { strict: false });
-  } catch {
-    return undefined;
-  }
 }
 
 type FastifyInstanceOf = ReturnType<NestFastifyApplication['getHttpAdapter']>['getInstance'] extends () => infer I

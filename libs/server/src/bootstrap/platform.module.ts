@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { DestinationStream } from 'pino';
@@ -6,10 +6,12 @@ import type { DestinationStream } from 'pino';
 import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
 import { declareUniqueConstraints, type UniqueConstraintAnswer } from '../errors/unique-violation.js';
 import { HealthController } from '../health/health.controller.js';
+import { CORS_POLICY, type CorsPolicy, staticCorsPolicy } from '../http/cors.js';
 import { createValidationPipe } from '../http/validation.pipe.js';
 import { LoggingModule } from '../logging/logging.module.js';
 import { MetricsController } from '../metrics/metrics.controller.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
+import { type OpsListen, OpsServer } from '../metrics/ops-server.js';
 import { NatsClient } from '../nats/nats-client.js';
 import type { NatsCredentials } from '../nats/nats-connection-options.js';
 
@@ -27,6 +29,14 @@ export interface PlatformOptions {
   natsInboxPrefix?: string;
   /** The field behind each unique constraint of the service's schema, for its 409s (see declareUniqueConstraints). */
   uniqueConstraints?: Record<string, UniqueConstraintAnswer>;
+  /** `OPS_PORT`/`OPS_HOST`: when given, `/metrics` moves from the public port to this one (see OpsServer). */
+  ops?: OpsListen;
+  /**
+   * Which browser origins may call the service (CORS): a policy, or a class
+   * of one built by injection (it may inject global providers). None: no
+   * cross-origin access.
+   */
+  cors?: CorsPolicy | Type<CorsPolicy>;
 }
 
 /**
@@ -49,9 +59,21 @@ export class PlatformModule {
         }),
         TerminusModule,
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: options.ops ? [HealthController] : [HealthController, MetricsController],
       providers: [
         MetricsRegistry,
+        typeof options.cors === 'function'
+          ? { provide: CORS_POLICY, useClass: options.cors }
+          : { provide: CORS_POLICY, useValue: options.cors ?? staticCorsPolicy([]) },
+        ...(options.ops
+          ? [
+              {
+                provide: OpsServer,
+                inject: [MetricsRegistry],
+                useFactory: (registry: MetricsRegistry) => new OpsServer(registry, options.ops as OpsListen),
+              },
+            ]
+          : []),
         {
           provide: NatsClient,
           useFactory: async () => {

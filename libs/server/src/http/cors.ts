@@ -4,10 +4,10 @@ import type { FastifyRequest } from 'fastify';
 import { CORRELATION_HEADER } from '../logging/correlation.js';
 
 /**
- * Which browser origins may read a service's responses. A service that
- * provides one under `CORS_POLICY` answers CORS (preflights and the
- * `Access-Control-Allow-Origin` of actual responses) through `@fastify/cors`;
- * one without answers no cross-origin request.
+ * Which browser origins may read a service's responses. PlatformModule
+ * provides the service's policy (its `cors` option) under `CORS_POLICY`, and
+ * createService answers CORS with it (preflights and the
+ * `Access-Control-Allow-Origin` of actual responses) through `@fastify/cors`.
  */
 export interface CorsPolicy {
   /**
