@@ -43,6 +43,8 @@ export class InstanceModule {
           natsCredentials: config.natsCredentials(),
           ops: config.opsListen(),
           cors: WorkspaceCorsPolicy,
+          // Tenants are served from Postgres: NATS down is reported, not a reason to stop serving.
+          readiness: { natsRequired: false },
           natsInboxPrefix: instanceInboxPrefix(config.INSTANCE_ID),
           uniqueConstraints: INSTANCE_UNIQUE_CONSTRAINTS,
         }),

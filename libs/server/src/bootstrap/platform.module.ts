@@ -5,7 +5,7 @@ import type { DestinationStream } from 'pino';
 
 import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
 import { declareUniqueConstraints, type UniqueConstraintAnswer } from '../errors/unique-violation.js';
-import { HealthController } from '../health/health.controller.js';
+import { HealthController, READINESS_RULES, type ReadinessRules } from '../health/health.controller.js';
 import { CORS_POLICY, type CorsPolicy, staticCorsPolicy } from '../http/cors.js';
 import { createValidationPipe } from '../http/validation.pipe.js';
 import { LoggingModule } from '../logging/logging.module.js';
@@ -37,6 +37,8 @@ export interface PlatformOptions {
    * cross-origin access.
    */
   cors?: CorsPolicy | Type<CorsPolicy>;
+  /** What `/readyz` requires; by default Postgres and NATS. */
+  readiness?: ReadinessRules;
 }
 
 /**
@@ -62,6 +64,7 @@ export class PlatformModule {
       controllers: options.ops ? [HealthController] : [HealthController, MetricsController],
       providers: [
         MetricsRegistry,
+        { provide: READINESS_RULES, useValue: options.readiness ?? { natsRequired: true } },
         typeof options.cors === 'function'
           ? { provide: CORS_POLICY, useClass: options.cors }
           : { provide: CORS_POLICY, useValue: options.cors ?? staticCorsPolicy([]) },
@@ -76,7 +79,8 @@ export class PlatformModule {
           : []),
         {
           provide: NatsClient,
-          useFactory: async () => {
+          inject: [MetricsRegistry],
+          useFactory: async (registry: MetricsRegistry) => {
             const client = new NatsClient({
               url: options.natsUrl,
               name: options.service,
@@ -86,6 +90,7 @@ export class PlatformModule {
               inboxPrefix: options.natsInboxPrefix,
             });
             await client.connect();
+            registry.observeNats(client);
             return client;
           },
         },
