@@ -50,3 +50,44 @@ describe('the operations port (OPS_PORT)', () => {
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 });
+
+describe('deploy/grafana/switchboard.json', () => {
+  /** Metric names in a PromQL expression: identifiers that are not functions, keywords, labels or label values. */
+  const metricNames = (expr: string): string[] =>
+    [
+      ...expr
+        .replace(/\{[^}]*\}/g, '')
+        .replace(/\b(by|without)\s*\([^)]*\)/g, '')
+        .matchAll(/\b([a-z_][a-z0-9_]*)\b(?!\s*\()/g),
+    ]
+      .map((match) => match[1] as string)
+      .filter((name) => !/^\d/.test(name) && !['le'].includes(name));
+
+  it('queries only metrics an instance exports', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const dashboard = JSON.parse(
+      await readFile(new URL('../../../deploy/grafana/switchboard.json', import.meta.url), 'utf8'),
+    );
+    const exprs: string[] = dashboard.panels.flatMap((panel: { targets: { expr: string }[] }) =>
+      panel.targets.map((target) => target.expr),
+    );
+    expect(exprs.length).toBeGreaterThan(0);
+    const instance = await startInstance({ ENCRYPTION_KEYS: FIXTURE_KEYS });
+    try {
+      await fetch(`${instance.url}/healthz`); // one request, so the histogram has series
+      const exported = new Set(
+        [...(await (await fetch(`${instance.url}/metrics`)).text()).matchAll(/^# TYPE (\S+) (\w+)$/gm)].flatMap(
+          (match) => {
+            const [name, type] = [match[1] as string, match[2]];
+            return type === 'histogram' ? [`${name}_bucket`, `${name}_count`, `${name}_sum`] : [name];
+          },
+        ),
+      );
+      const named = exprs.flatMap(metricNames);
+      expect(named).toContain('switchboard_db_pool_connections');
+      expect(named.filter((name) => !exported.has(name))).toEqual([]);
+    } finally {
+      await instance.close();
+    }
+  });
+});

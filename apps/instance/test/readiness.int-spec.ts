@@ -1,4 +1,4 @@
-import { natsServerProcess, type NatsServerProcess, waitFor } from '@switchboard/testing';
+import { type NatsServerProcess, natsServerProcess, waitFor } from '@switchboard/testing';
 
 import { type InstanceHarness, json, startInstance } from './instance-harness.js';
 import { FIXTURE_KEYS, seedWorkspace } from './workspace-fixture.js';

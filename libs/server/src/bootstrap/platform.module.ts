@@ -2,6 +2,7 @@ import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { DestinationStream } from 'pino';
+import { DataSource } from 'typeorm';
 
 import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
 import { declareUniqueConstraints, type UniqueConstraintAnswer } from '../errors/unique-violation.js';
@@ -14,6 +15,8 @@ import { MetricsRegistry } from '../metrics/metrics.js';
 import { type OpsListen, OpsServer } from '../metrics/ops-server.js';
 import { NatsClient } from '../nats/nats-client.js';
 import type { NatsCredentials } from '../nats/nats-connection-options.js';
+
+const POOL_METRICS = Symbol('POOL_METRICS');
 
 export interface PlatformOptions {
   service: string;
@@ -64,6 +67,17 @@ export class PlatformModule {
       controllers: options.ops ? [HealthController] : [HealthController, MetricsController],
       providers: [
         MetricsRegistry,
+        {
+          // The pool TypeORM's Postgres driver holds (node-postgres `Pool`), observed at scrape time.
+          provide: POOL_METRICS,
+          inject: [MetricsRegistry, { token: DataSource, optional: true }],
+          useFactory: (registry: MetricsRegistry, dataSource: DataSource | undefined) => {
+            const pool = (dataSource?.driver as unknown as { master?: Parameters<MetricsRegistry['observePool']>[0] })
+              ?.master;
+            if (pool) registry.observePool(pool);
+            return true;
+          },
+        },
         { provide: READINESS_RULES, useValue: options.readiness ?? { natsRequired: true } },
         typeof options.cors === 'function'
           ? { provide: CORS_POLICY, useClass: options.cors }

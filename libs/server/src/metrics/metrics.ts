@@ -22,6 +22,25 @@ export class MetricsRegistry extends Registry {
   }
 
   /**
+   * `switchboard_db_pool_connections{state}`: the Postgres pool at scrape
+   * time, `total` (open), `idle` and `waiting` (queries waiting for a
+   * connection: above 0 for long, the pool is too small). `pool` is node-postgres's Pool.
+   */
+  observePool(pool: { totalCount: number; idleCount: number; waitingCount: number }): void {
+    new Gauge({
+      name: 'switchboard_db_pool_connections',
+      help: 'Postgres pool connections by state (total, idle) and queries waiting for one (waiting).',
+      labelNames: ['state'],
+      registers: [this],
+      collect() {
+        this.set({ state: 'total' }, pool.totalCount);
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
+  }
+
+  /**
    * `switchboard_nats_connected`: 1 when NATS answers a ping (within 500 ms)
    * at scrape time, else 0. Called once, with the service's NATS client.
    */
