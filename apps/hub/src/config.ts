@@ -1,4 +1,4 @@
-import { ConfigError, Secret, ServiceConfig } from '@switchboard/config';
+import { ConfigError, IsCorsOriginList, Secret, ServiceConfig } from '@switchboard/config';
 import { IsEmail, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** Every environment variable the Hub reads. Validated once at boot. */
@@ -7,6 +7,12 @@ export class HubConfig extends ServiceConfig {
   @IsString() HUB_HOST: string = '0.0.0.0';
   /** Public base URL of this Hub, for links in responses and docs. */
   @IsOptional() @IsString() HUB_PUBLIC_URL?: string;
+  /**
+   * Browser origins allowed to call the Hub's API (CORS), comma-separated and
+   * exactly as browsers send them (`https://console.example.com`), or `*`;
+   * empty (the default): no cross-origin browser access.
+   */
+  @IsCorsOriginList() HUB_CORS_ORIGINS: string = '';
 
   @IsOptional() @IsEmail() HUB_BOOTSTRAP_ADMIN_EMAIL?: string;
   @Secret()

@@ -1,10 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { parseCorsOrigins } from '@switchboard/config';
 import { HUB_INBOX_PREFIX } from '@switchboard/contracts';
 import { Keyring, SnapshotSigner } from '@switchboard/crypto';
 import { postgresOptions } from '@switchboard/persistence';
-import { OutboundPolicy, PlatformModule } from '@switchboard/server';
+import { OutboundPolicy, PlatformModule, staticCorsPolicy } from '@switchboard/server';
 
 import { AccessGuard } from './auth/access.guard.js';
 import { AccessCatalog } from './auth/access-catalog.js';
@@ -35,6 +36,8 @@ export class HubModule {
           natsNamespace: config.NATS_NAMESPACE,
           natsRequestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
           natsCredentials: config.natsCredentials(),
+          ops: config.opsListen(),
+          cors: staticCorsPolicy(parseCorsOrigins(config.HUB_CORS_ORIGINS)),
           natsInboxPrefix: HUB_INBOX_PREFIX,
           uniqueConstraints: HUB_UNIQUE_CONSTRAINTS,
         }),

@@ -9,6 +9,7 @@ import { ActivityLogsModule } from './activity-logs/activity-logs.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { InstanceConfig, requireHubPublicKey } from './config.js';
 import { ConnectionsModule } from './connections/connections.module.js';
+import { WorkspaceCorsPolicy } from './cors/workspace-cors.policy.js';
 import { DatabaseModule } from './database/database.module.js';
 import { INSTANCE_UNIQUE_CONSTRAINTS } from './database/unique-constraints.js';
 import { ElementsModule } from './elements/elements.module.js';
@@ -41,6 +42,10 @@ export class InstanceModule {
           natsNamespace: config.NATS_NAMESPACE,
           natsRequestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
           natsCredentials: config.natsCredentials(),
+          ops: config.opsListen(),
+          cors: WorkspaceCorsPolicy,
+          // Tenants are served from Postgres: NATS down is reported, not a reason to stop serving.
+          readiness: { natsRequired: false },
           natsInboxPrefix: instanceInboxPrefix(config.INSTANCE_ID),
           uniqueConstraints: INSTANCE_UNIQUE_CONSTRAINTS,
         }),

@@ -89,6 +89,20 @@ export abstract class ServiceConfig implements CrossChecked {
    */
   @IsCidrList() OUTBOUND_ALLOWED_CIDRS: string = '';
 
+  /**
+   * The operations port: set, `/metrics` (and a `/healthz`) are served there
+   * and `/metrics` leaves the public port; unset, `/metrics` stays on the
+   * public port. Set it in every deployment (the examples use 9464).
+   */
+  @IsOptional() @IsInt() @Min(0) @Max(65535) OPS_PORT?: number;
+  /** The interface the operations port binds to. */
+  @IsString() OPS_HOST: string = '0.0.0.0';
+
+  /** `OPS_PORT`/`OPS_HOST` for PlatformModule, or undefined when no ops port is set. */
+  opsListen(): { port: number; host: string } | undefined {
+    return this.OPS_PORT === undefined ? undefined : { port: this.OPS_PORT, host: this.OPS_HOST };
+  }
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL: string = 'info';
 
   /**

@@ -19,6 +19,7 @@ export {
   type UniqueConstraintAnswer,
   uniqueViolation,
 } from './errors/unique-violation.js';
+export { CORS_POLICY, type CorsPolicy, enableCorsPolicy, staticCorsPolicy } from './http/cors.js';
 export { exceedsDepth } from './http/json-depth.js';
 export { isNullableField, Nullable, Optional } from './http/nullability.js';
 export {
@@ -58,6 +59,7 @@ export {
   withCorrelationId,
 } from './logging/correlation.js';
 export { MetricsRegistry } from './metrics/metrics.js';
+export { type OpsListen, OpsServer } from './metrics/ops-server.js';
 export {
   type ContractHandler,
   HandlesContract,

@@ -115,6 +115,37 @@ describe('org workspace settings and archived workspaces', () => {
     });
   });
 
+  describe('settings.allowedOrigins', () => {
+    it('accepts serialized origins, "*" and null, and keeps them', async () => {
+      for (const allowedOrigins of [['https://app.example.com', 'http://localhost:3000'], ['*'], null, []]) {
+        const patched = await fixtures.ok('PATCH', ws(org.workspaceId), org.admin.token, {
+          settings: { allowedOrigins },
+        });
+        expect(patched.settings).toEqual({ allowedOrigins });
+      }
+    });
+
+    it.each([
+      ['a trailing slash', ['https://app.example.com/'], 'settings.allowedOrigins[0]'],
+      ['a path', ['https://ok.example.com', 'https://app.example.com/app'], 'settings.allowedOrigins[1]'],
+      ['a partial wildcard', ['https://*.example.com'], 'settings.allowedOrigins[0]'],
+      ['"null"', ['null'], 'settings.allowedOrigins[0]'],
+      ['a number', [443], 'settings.allowedOrigins[0]'],
+      ['a string instead of a list', 'https://app.example.com', 'settings.allowedOrigins'],
+      ['101 origins', Array.from({ length: 101 }, (_, i) => `https://a${i}.example.com`), 'settings.allowedOrigins'],
+    ])('refuses %s with 400 naming the entry, changing nothing', async (_, allowedOrigins, field) => {
+      const before = await stored(org.workspaceId);
+      const response = await fixtures.call('PATCH', ws(org.workspaceId), org.admin.token, {
+        settings: { allowedOrigins },
+      });
+      expect(response.status).toBe(400);
+      const problem = await json(response);
+      expect(problem.code).toBe('validation_failed');
+      expect(problem.errors.map((error: { field: string }) => error.field)).toEqual([field]);
+      expect((await stored(org.workspaceId)).configVersion).toBe(before.configVersion);
+    });
+  });
+
   describe('an archived workspace', () => {
     it('refuses PATCH, rotate-secret and access tokens with 409 workspace_archived, and accepts them after restore', async () => {
       const fresh = await fixtures.ok('POST', '/org-workspaces', org.owner.token, { orgId: org.orgId, name: 'Frozen' });

@@ -1,3 +1,4 @@
+import { corsOriginProblem, MAX_CORS_ORIGINS } from '@switchboard/config';
 import type { FieldError } from '@switchboard/server';
 
 /** The largest AI-credit limit: beyond it a number is no longer exact in JSON (IEEE 754 doubles). */
@@ -27,13 +28,42 @@ const LIMIT_RULES: Record<string, LimitRule> = {
 export const WORKSPACE_LIMIT_NAMES = Object.keys(LIMIT_RULES);
 
 /**
- * What is wrong with the `limits` of workspace settings, one error per field
- * (`settings.limits.<name>`); empty when they are valid or absent. Other keys
- * of `settings` are the operator's own and are not checked here. `limits`
- * itself must be an object (or null: no limits), and may name only the
- * limits above.
+ * What is wrong with the settings an instance honours, one error per field
+ * (`settings.limits.<name>`, `settings.allowedOrigins[<i>]`); empty when they
+ * are valid or absent. Other keys of `settings` are the operator's own and
+ * are not checked here. `limits` itself must be an object (or null: no
+ * limits), and may name only the limits above; `allowedOrigins` (or null:
+ * none) is checked by allowedOriginsErrors.
  */
 export function workspaceSettingsErrors(settings: Record<string, unknown>): FieldError[] {
+  return [...limitsErrors(settings), ...allowedOriginsErrors(settings)];
+}
+
+/**
+ * `settings.allowedOrigins`: the browser origins that may call the workspace
+ * on its instance (CORS), at most MAX_CORS_ORIGINS, each `*` or an origin as
+ * browsers serialize it (`https://app.example.com`; see corsOriginProblem for
+ * the rules and why).
+ */
+function allowedOriginsErrors(settings: Record<string, unknown>): FieldError[] {
+  if (!Object.hasOwn(settings, 'allowedOrigins')) return [];
+  const origins = settings['allowedOrigins'];
+  if (origins === null) return [];
+  if (!Array.isArray(origins)) {
+    return [
+      { field: 'settings.allowedOrigins', message: 'must be an array of origins such as https://app.example.com' },
+    ];
+  }
+  if (origins.length > MAX_CORS_ORIGINS) {
+    return [{ field: 'settings.allowedOrigins', message: `must list at most ${MAX_CORS_ORIGINS} origins` }];
+  }
+  return origins.flatMap((origin: unknown, index) => {
+    const problem = corsOriginProblem(origin);
+    return problem ? [{ field: `settings.allowedOrigins[${index}]`, message: problem }] : [];
+  });
+}
+
+function limitsErrors(settings: Record<string, unknown>): FieldError[] {
   if (!Object.hasOwn(settings, 'limits')) return [];
   const limits = settings['limits'];
   if (limits === null) return [];

@@ -12,6 +12,7 @@ import { Logger } from 'nestjs-pino';
 import { DomainException } from '../errors/domain.exception.js';
 import { ErrorCode } from '../errors/error-code.js';
 import { type Problem, ProblemJsonFilter } from '../errors/problem-json.filter.js';
+import { CORS_POLICY, type CorsPolicy, enableCorsPolicy } from '../http/cors.js';
 import { assertStorableInput } from '../http/storable-input.js';
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
 import { withoutFrameworkChatter } from '../logging/framework-chatter.js';
@@ -92,6 +93,7 @@ export async function createService(
   // Nest's per-module and per-route boot lines at debug, not info.
   app.useLogger(withoutFrameworkChatter(app.get(Logger)));
   app.enableShutdownHooks();
+  enableCorsPolicy(app, app.get<CorsPolicy>(CORS_POLICY));
 
   const registry = app.get(MetricsRegistry);
   const fastify = app.getHttpAdapter().getInstance();

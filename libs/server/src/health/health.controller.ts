@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { TypeOrmHealthIndicator } from '@nestjs/terminus';
 
@@ -11,6 +11,15 @@ import { type DependencyState, notReady, type Readiness } from './readiness.js';
 
 const PROBE_TIMEOUT_MS = 1000;
 
+/** Which dependencies readiness requires (PlatformOptions `readiness`). */
+export interface ReadinessRules {
+  /** NATS down makes `/readyz` 503 (the Hub); false: reported only (an instance serves tenants from Postgres). */
+  natsRequired: boolean;
+}
+
+/** The injection token of ReadinessRules. */
+export const READINESS_RULES = Symbol('READINESS_RULES');
+
 @ApiTags('operations')
 @Public()
 @Controller()
@@ -18,6 +27,7 @@ export class HealthController {
   constructor(
     private readonly database: TypeOrmHealthIndicator,
     private readonly nats: NatsClient,
+    @Inject(READINESS_RULES) private readonly rules: ReadinessRules,
   ) {}
 
   /** Liveness: the process is up and answers. It checks no dependency, so an orchestrator never restarts a service for an outage elsewhere. */
@@ -27,18 +37,22 @@ export class HealthController {
   }
 
   /**
-   * Readiness: Postgres and NATS both answer within a second.
-   * @returns 200 `{status: "ok", info: {postgres: {status: "up"}, nats: {status: "up", rttMs}}}`.
-   * @throws DomainException 503 service_unavailable naming every dependency that is down, with the
-   *   state of each in the problem's `dependencies` member.
+   * Readiness: Postgres answers within a second, and NATS too where the
+   * service requires it (the Hub). An instance serves tenants from Postgres
+   * alone, so NATS down leaves it ready, with NATS's state in the body (and
+   * in the `switchboard_nats_connected` metric): taking it out of its load
+   * balancer would turn a NATS outage into a tenant outage.
+   * @returns 200 `{status: "ok", info: {postgres: {status: "up"}, nats: {status: "up", rttMs} | {status: "down", message}}}`.
+   * @throws DomainException 503 service_unavailable naming every required dependency that is down, with the
+   *   state of each dependency in the problem's `dependencies` member.
    */
   @Get('readyz')
-  @ApiOkResponse({ description: 'Postgres and NATS are reachable.' })
-  @ApiProblem(503, 'service_unavailable: a dependency (postgres, nats) is down; `dependencies` names it.')
+  @ApiOkResponse({ description: 'The dependencies this service requires are reachable; `info` has the state of each.' })
+  @ApiProblem(503, 'service_unavailable: a required dependency (postgres, nats) is down; `dependencies` names it.')
   async readyz(): Promise<Readiness> {
     const [postgres, nats] = await Promise.all([this.postgres(), this.natsState()]);
     const dependencies = { postgres, nats };
-    const problem = notReady(dependencies);
+    const problem = notReady(this.rules.natsRequired ? dependencies : { postgres });
     if (problem) {
       throw new DomainException(503, ErrorCode.ServiceUnavailable, 'Service Unavailable', problem, {
         extensions: { dependencies },

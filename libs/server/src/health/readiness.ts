@@ -1,7 +1,7 @@
 /** The state of one dependency as `/readyz` reports it. */
 export type DependencyState = { status: 'up'; rttMs?: number } | { status: 'down'; message: string };
 
-/** `/readyz` when every dependency is up. */
+/** `/readyz` when every required dependency is up; `info` has the state of each, required or not. */
 export interface Readiness {
   status: 'ok';
   info: Record<string, DependencyState>;
