@@ -1,11 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { MAX_WORKSPACE_TOKEN_LENGTH } from '@switchboard/contracts';
 import { BoundedCache, type CorsPolicy, describeError } from '@switchboard/server';
 import type { FastifyRequest } from 'fastify';
-import { DataSource } from 'typeorm';
 
 import { WorkspaceCache } from '../workspaces/workspace-cache.js';
+import { WorkspacesRepository } from '../workspaces/workspaces.repository.js';
 import { allowedOriginsOf } from './allowed-origins.js';
 
 /** How long the union of every workspace's origins is reused; as long as WorkspaceCache keeps a workspace. */
@@ -36,7 +35,7 @@ export class WorkspaceCorsPolicy implements CorsPolicy {
 
   constructor(
     private readonly workspaces: WorkspaceCache,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: WorkspacesRepository,
   ) {}
 
   async allowedOrigins(request: FastifyRequest): Promise<'*' | ReadonlySet<string>> {
@@ -55,17 +54,7 @@ export class WorkspaceCorsPolicy implements CorsPolicy {
   private async everyWorkspace(): Promise<'*' | ReadonlySet<string>> {
     const cached = this.union.get('union');
     if (cached !== undefined) return cached;
-    const rows: unknown = await this.dataSource.query(
-      `SELECT DISTINCT jsonb_array_elements_text(settings -> 'allowedOrigins') AS origin
-         FROM workspaces
-        WHERE archived_at IS NULL AND jsonb_typeof(settings -> 'allowedOrigins') = 'array'`,
-    );
-    const origins = Array.isArray(rows)
-      ? rows.flatMap((row: unknown) => {
-          const origin = (row as { origin?: unknown }).origin;
-          return typeof origin === 'string' ? [origin] : [];
-        })
-      : [];
+    const origins = await this.repository.listLiveAllowedOrigins();
     const union = allowedOriginsOf({ allowedOrigins: origins });
     this.union.set('union', union);
     return union;

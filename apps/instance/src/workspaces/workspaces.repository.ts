@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { WorkspaceSnapshot } from '@switchboard/contracts';
-import { type Columns, execute, queryRow, Table } from '@switchboard/persistence';
+import { type Columns, execute, queryRow, queryRows, Table } from '@switchboard/persistence';
 import { DataSource } from 'typeorm';
 
 import { Workspace } from './workspace.entity.js';
@@ -46,6 +46,23 @@ export class WorkspacesRepository {
       this.dataSource.manager,
       `SELECT ${this.workspaces.columns} FROM workspaces ORDER BY id`,
     );
+  }
+
+  /**
+   * Every origin some live workspace allows (`settings.allowedOrigins`),
+   * without duplicates: what a CORS preflight, which carries no token, is
+   * answered for.
+   */
+  async listLiveAllowedOrigins(): Promise<string[]> {
+    const rows = await queryRows(
+      this.dataSource.manager,
+      `SELECT DISTINCT jsonb_array_elements_text(settings -> 'allowedOrigins') AS origin
+         FROM workspaces
+        WHERE archived_at IS NULL AND jsonb_typeof(settings -> 'allowedOrigins') = 'array'`,
+      [],
+      { origin: 'string' },
+    );
+    return rows.map((row) => row.origin);
   }
 
   /**
