@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TypeOrmHealthIndicator } from '@nestjs/terminus';
 
 import { DomainException } from '../errors/domain.exception.js';
@@ -22,6 +22,10 @@ export class HealthController {
 
   /** Liveness: the process is up and answers. It checks no dependency, so an orchestrator never restarts a service for an outage elsewhere. */
   @Get('healthz')
+  @ApiOperation({
+    summary: 'Liveness',
+    description: 'The process is up and answers; no dependency is checked. Public.',
+  })
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -33,6 +37,11 @@ export class HealthController {
    *   state of each in the problem's `dependencies` member.
    */
   @Get('readyz')
+  @ApiOperation({
+    summary: 'Readiness',
+    description:
+      "Whether the service can serve: its dependencies answer (each one's state in `info`, or in the problem's `dependencies`). Public.",
+  })
   @ApiOkResponse({ description: 'Postgres and NATS are reachable.' })
   @ApiProblem(503, 'service_unavailable: a dependency (postgres, nats) is down; `dependencies` names it.')
   async readyz(): Promise<Readiness> {
