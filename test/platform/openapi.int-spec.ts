@@ -175,7 +175,7 @@ describe('OpenAPI documents', () => {
         target: ts.ScriptTarget.ES2023,
         module: ts.ModuleKind.NodeNext,
         moduleResolution: ts.ModuleResolutionKind.NodeNext,
-        lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
+        lib: ['lib.es2023.d.ts'],
         types: [],
       });
       const diagnostics = ts
@@ -196,6 +196,12 @@ describe('OpenAPI documents', () => {
 const TYPED_USAGE = `
 import type { paths as Hub, operations as HubOperations } from './hub.js';
 import type { paths as Instance } from './instance.js';
+
+// The one global the client needs, declared here rather than compiling all of lib.dom.
+declare function fetch(
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+): Promise<{ json(): Promise<unknown> }>;
 
 type Json<R> = R extends { content: { 'application/json': infer B } } ? B : never;
 type Problem<R> = R extends { content: { 'application/problem+json': infer B } } ? B : never;
