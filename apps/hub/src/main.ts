@@ -5,6 +5,7 @@ import { createService, natsDependency, postgresDependency, serveWhileStarting }
 
 import { HubConfig, requireSigningKey } from './config.js';
 import { HubModule } from './hub.module.js';
+import { hubApiDescription } from './openapi.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(HubConfig);
@@ -20,8 +21,7 @@ async function main(): Promise<void> {
   });
   await starting.dependenciesUp;
   const app = await createService(HubModule.forRoot(config), {
-    title: 'Switchboard Hub',
-    description: 'Management API: users, orgs, org workspaces, their tokens and secrets, and the instance registry.',
+    ...hubApiDescription(config),
     natsUrl: config.NATS_URL,
     natsCredentials: config.natsCredentials(),
     subjectVariables: { namespace: config.NATS_NAMESPACE },

@@ -15,6 +15,7 @@ import {
 
 import { HubConfig } from '../src/config.js';
 import { HubModule } from '../src/hub.module.js';
+import { hubApiDescription } from '../src/openapi.js';
 
 export const TEST_ENCRYPTION_KEYS = Keyring.generateKeySpec('test');
 
@@ -52,8 +53,7 @@ export async function startHub(overrides: Record<string, string> = {}): Promise<
     ...overrides,
   });
   const app = await createService(HubModule.forRoot(config), {
-    title: 'Switchboard Hub',
-    description: 'test',
+    ...hubApiDescription(config),
     natsUrl: config.NATS_URL,
     subjectVariables: { namespace },
     serviceName: 'hub',

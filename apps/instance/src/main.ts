@@ -5,6 +5,7 @@ import { createService, natsDependency, postgresDependency, serveWhileStarting }
 
 import { InstanceConfig, requireHubPublicKey } from './config.js';
 import { InstanceModule } from './instance.module.js';
+import { instanceApiDescription } from './openapi.js';
 
 async function main(): Promise<void> {
   const config = loadConfig(InstanceConfig);
@@ -20,11 +21,7 @@ async function main(): Promise<void> {
   });
   await starting.dependenciesUp;
   const app = await createService(InstanceModule.forRoot(config), {
-    title: `Switchboard Instance ${config.INSTANCE_ID}`,
-    description:
-      'Workspace and tenant API: tenants, connections, integrations, elements, usage and activity logs. ' +
-      'Routes of Membrane\'s API that Switchboard does not serve (tag "not supported by Switchboard") answer, ' +
-      'after authentication, 501 problem+json with code "not_supported" and a detail naming the feature.',
+    ...instanceApiDescription(config),
     natsUrl: config.NATS_URL,
     natsCredentials: config.natsCredentials(),
     subjectVariables: { namespace: config.NATS_NAMESPACE, instanceId: config.INSTANCE_ID },

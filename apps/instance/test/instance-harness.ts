@@ -14,6 +14,7 @@ import {
 
 import { InstanceConfig } from '../src/config.js';
 import { InstanceModule } from '../src/instance.module.js';
+import { instanceApiDescription } from '../src/openapi.js';
 
 export interface InstanceHarness {
   app: NestFastifyApplication;
@@ -52,8 +53,7 @@ export async function startInstance(
     ...overrides,
   });
   const app = await createService(InstanceModule.forRoot(config), {
-    title: 'Switchboard Instance',
-    description: 'test',
+    ...instanceApiDescription(config),
     natsUrl: config.NATS_URL,
     subjectVariables: { namespace, instanceId: config.INSTANCE_ID },
     serviceName: `instance-${config.INSTANCE_ID}`,

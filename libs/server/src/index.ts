@@ -79,6 +79,7 @@ export {
 } from './nats/nats-connection-options.js';
 export { EVERY_REPLICA } from './nats/templated-server-nats.js';
 export { ApiProblem, FieldErrorDto, ProblemDto, problemResponse } from './openapi/api-problem.js';
+export { type ApiDescriptionOptions, completeDocument } from './openapi/complete-document.js';
 export { IsHttpUrl } from './outbound/is-http-url.decorator.js';
 export { OutboundConnectionRefused, OutboundHttp, type Resolve } from './outbound/outbound-http.js';
 export { OutboundPolicy, parseCidrList } from './outbound/outbound-policy.js';

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiProblem,
   decodeCursor,
@@ -31,6 +31,11 @@ export class InstancesController {
   @Access('platform admin')
   @Get()
   @ApiPageResponse(InstanceDto)
+  @ApiOperation({
+    summary: 'List instances',
+    description:
+      'Platform admins only. The registered instances with their status, workspace count and key ids; cursor-paged.',
+  })
   async list(@Query() query: PageQueryDto): Promise<Page<InstanceDto>> {
     const limit = pageLimit(query);
     // Instances are keyed by their INSTANCE_ID, not a UUID: the cursor's id part must be one.
@@ -48,6 +53,10 @@ export class InstancesController {
   @ApiProblem(404, 'not_found: no instance with this id is registered.')
   @Patch(':id')
   @ApiOkResponse({ type: InstanceDto })
+  @ApiOperation({
+    summary: "Change an instance's settings",
+    description: 'Platform admins only. Whether it accepts new workspaces, and its labels.',
+  })
   async update(@Param('id') id: string, @Body() body: UpdateInstanceDto): Promise<InstanceDto> {
     // Instance ids are what INSTANCE_ID allows; anything else names no instance (and never reaches SQL).
     const instance = INSTANCE_ID.test(id) ? await this.repository.findById(id) : null;

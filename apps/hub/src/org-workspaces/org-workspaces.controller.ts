@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblem, Idempotent, type Page } from '@switchboard/server';
 
 import { Access, orgIn, orgOfWorkspaceIn } from '../auth/access.decorator.js';
@@ -33,6 +33,11 @@ export class OrgWorkspacesController {
   @Post()
   @HttpCode(201)
   @ApiCreatedResponse({ type: CreatedOrgWorkspaceDto })
+  @ApiOperation({
+    summary: 'Create a workspace',
+    description:
+      'Owners and admins of the org named in the body. The Hub places the workspace on an instance (or the one named), which serves its API at `apiUrl`; the workspace secret is shown in this response. 503 if no instance accepts new workspaces.',
+  })
   create(
     @CurrentPrincipal() principal: PlatformPrincipal,
     @Body() body: CreateOrgWorkspaceDto,
@@ -43,6 +48,10 @@ export class OrgWorkspacesController {
   @Access('org member', orgIn.query('orgId'))
   @Get()
   @ApiPageResponse(OrgWorkspaceDto, 'The org workspaces of an org the caller is a member of; cursor-paged.')
+  @ApiOperation({
+    summary: "List an org's workspaces",
+    description: 'Members of the org named by `orgId`; cursor-paged.',
+  })
   list(@Query() query: ListOrgWorkspacesQueryDto): Promise<Page<OrgWorkspaceDto>> {
     return this.workspaces.list(query);
   }
@@ -52,6 +61,11 @@ export class OrgWorkspacesController {
   @ApiOkResponse({
     type: OrgWorkspaceDto,
     description: 'Routed to the instance: sync.state is pending until it applies.',
+  })
+  @ApiOperation({
+    summary: "Change a workspace's configuration",
+    description:
+      "Owners and admins of the workspace's org. The new configuration is sent to the workspace's instance; `sync.state` is `pending` until the instance applies it.",
   })
   update(
     @CurrentPrincipal() principal: PlatformPrincipal,
@@ -64,6 +78,11 @@ export class OrgWorkspacesController {
   @Access('org owner or admin', orgOfWorkspaceIn('id'))
   @Get(':id/secret')
   @ApiOkResponse({ type: WorkspaceSecretDto })
+  @ApiOperation({
+    summary: 'Read the workspace secret',
+    description:
+      "Owners and admins of the workspace's org. The secret that signs the workspace's access tokens (HS256); every read is in the audit log.",
+  })
   secret(
     @CurrentPrincipal() principal: PlatformPrincipal,
     @Param('id', new ParseUUIDPipe()) id: string,
@@ -76,6 +95,11 @@ export class OrgWorkspacesController {
   @Post(':id/rotate-secret')
   @HttpCode(200)
   @ApiOkResponse({ type: RotatedSecretDto })
+  @ApiOperation({
+    summary: 'Rotate the workspace secret',
+    description:
+      "Owners and admins of the workspace's org. A new secret; the previous one stays valid for the grace period given.",
+  })
   rotateSecret(
     @CurrentPrincipal() principal: PlatformPrincipal,
     @Param('id', new ParseUUIDPipe()) id: string,
@@ -90,6 +114,11 @@ export class OrgWorkspacesController {
   @Post(':id/archive')
   @HttpCode(200)
   @ApiOkResponse({ type: OrgWorkspaceDto, description: 'While archived, its instance refuses every token for it.' })
+  @ApiOperation({
+    summary: 'Archive a workspace',
+    description:
+      "Owners and admins of the workspace's org. While archived, its instance refuses every token for it. 409 if it is archived already.",
+  })
   archive(
     @CurrentPrincipal() principal: PlatformPrincipal,
     @Param('id', new ParseUUIDPipe()) id: string,
@@ -103,6 +132,10 @@ export class OrgWorkspacesController {
   @Post(':id/restore')
   @HttpCode(200)
   @ApiOkResponse({ type: OrgWorkspaceDto })
+  @ApiOperation({
+    summary: 'Restore an archived workspace',
+    description: "Owners and admins of the workspace's org. 409 if it is not archived.",
+  })
   restore(
     @CurrentPrincipal() principal: PlatformPrincipal,
     @Param('id', new ParseUUIDPipe()) id: string,
@@ -113,6 +146,10 @@ export class OrgWorkspacesController {
   @Access('org member', orgOfWorkspaceIn('id'))
   @Get(':id')
   @ApiOkResponse({ type: OrgWorkspaceDto })
+  @ApiOperation({
+    summary: 'Get a workspace',
+    description: "Members of the workspace's org, with its sync state on its instance.",
+  })
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<OrgWorkspaceDto> {
     return this.workspaces.get(id);
   }
@@ -124,6 +161,11 @@ export class OrgWorkspacesController {
   @Post(':id/access-token')
   @HttpCode(200)
   @ApiOkResponse({ type: AccessTokenDto })
+  @ApiOperation({
+    summary: 'Issue an access token',
+    description:
+      "Owners and admins of the workspace's org. A workspace access token (JWT, HS256) for the workspace's instance: a workspace-admin token, or a token for one customer (tenant) named by `tenantId` or `tenantKey` (its internalId). 409 if the workspace is archived.",
+  })
   accessToken(
     @CurrentPrincipal() principal: PlatformPrincipal,
     @Param('id', new ParseUUIDPipe()) id: string,

@@ -1,5 +1,5 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type Page, PageQueryDto } from '@switchboard/server';
 import { DataSource } from 'typeorm';
@@ -20,6 +20,11 @@ export class AuditLogController {
   @Access('org owner or admin', orgIn.param('orgId'))
   @Get()
   @ApiPageResponse(AuditLogEntryDto, 'Newest first; cursor-paged.')
+  @ApiOperation({
+    summary: "Read an org's audit log",
+    description:
+      'Who did what to the org and its workspaces, newest first; owners and admins of the org; cursor-paged.',
+  })
   list(@Param('orgId', ParseUUIDPipe) orgId: string, @Query() query: PageQueryDto): Promise<Page<AuditLogEntryDto>> {
     return this.audit.list(this.dataSource.manager, orgId, query);
   }

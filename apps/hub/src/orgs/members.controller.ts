@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblem, Idempotent, type Page, PageQueryDto } from '@switchboard/server';
 
 import { Access, orgIn } from '../auth/access.decorator.js';
@@ -18,6 +18,7 @@ export class MembersController {
   @Access('org owner', orgIn.param('orgId'))
   @Get()
   @ApiPageResponse(MemberDto)
+  @ApiOperation({ summary: "List an org's members", description: 'Owners of the org; cursor-paged.' })
   list(@Param('orgId', ParseUUIDPipe) orgId: string, @Query() query: PageQueryDto): Promise<Page<MemberDto>> {
     return this.members.list(orgId, query);
   }
@@ -28,6 +29,10 @@ export class MembersController {
   @Post()
   @HttpCode(201)
   @ApiCreatedResponse({ type: MemberDto })
+  @ApiOperation({
+    summary: 'Add a member',
+    description: 'Owners of the org add an existing user with a role. 409 if the user is a member already.',
+  })
   add(
     @CurrentPrincipal() principal: PlatformPrincipal,
     @Param('orgId', ParseUUIDPipe) orgId: string,
@@ -40,6 +45,10 @@ export class MembersController {
   @ApiProblem(409, 'conflict: the org would be left without an owner.')
   @Patch(':userId')
   @ApiOkResponse({ type: MemberDto })
+  @ApiOperation({
+    summary: "Change a member's role",
+    description: 'Owners of the org. 409 if the org would be left without an owner.',
+  })
   changeRole(
     @CurrentPrincipal() principal: PlatformPrincipal,
     @Param('orgId', ParseUUIDPipe) orgId: string,
@@ -54,6 +63,10 @@ export class MembersController {
   @Delete(':userId')
   @HttpCode(204)
   @ApiNoContentResponse()
+  @ApiOperation({
+    summary: 'Remove a member',
+    description: 'Owners of the org. 409 if the org would be left without an owner.',
+  })
   remove(
     @CurrentPrincipal() principal: PlatformPrincipal,
     @Param('orgId', ParseUUIDPipe) orgId: string,

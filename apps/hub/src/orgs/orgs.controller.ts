@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Idempotent, type Page, PageQueryDto } from '@switchboard/server';
 
 import { Access, orgIn } from '../auth/access.decorator.js';
@@ -20,6 +20,7 @@ export class OrgsController {
   @Post()
   @HttpCode(201)
   @ApiCreatedResponse({ type: OrgDto, description: 'The caller becomes the owner.' })
+  @ApiOperation({ summary: 'Create an org', description: 'A new org; the caller becomes its owner.' })
   create(@CurrentPrincipal() principal: PlatformPrincipal, @Body() body: CreateOrgDto): Promise<OrgDto> {
     return this.orgs.create(principal.user.id, body.name);
   }
@@ -27,6 +28,7 @@ export class OrgsController {
   @Access('any user')
   @Get()
   @ApiPageResponse(OrgDto, "The caller's orgs.")
+  @ApiOperation({ summary: 'List your orgs', description: 'The orgs the caller is a member of; cursor-paged.' })
   list(@CurrentPrincipal() principal: PlatformPrincipal, @Query() query: PageQueryDto): Promise<Page<OrgDto>> {
     return this.orgs.list(principal.user.id, query);
   }
@@ -34,6 +36,7 @@ export class OrgsController {
   @Access('org owner or admin', orgIn.param('id'))
   @Patch(':id')
   @ApiOkResponse({ type: OrgDto })
+  @ApiOperation({ summary: 'Rename an org', description: 'Owners and admins of the org.' })
   rename(
     @CurrentPrincipal() principal: PlatformPrincipal,
     @CurrentOrg() org: AuthorizedOrg,
@@ -46,6 +49,10 @@ export class OrgsController {
   @Access('org member', orgIn.param('id'))
   @Get(':id')
   @ApiOkResponse({ type: OrgDto })
+  @ApiOperation({
+    summary: 'Get an org',
+    description: 'Members of the org; 404 for anyone else, so that existence does not leak.',
+  })
   get(@CurrentOrg() org: AuthorizedOrg, @Param('id', new ParseUUIDPipe()) _id: string): Promise<OrgDto> {
     return this.orgs.get(org);
   }

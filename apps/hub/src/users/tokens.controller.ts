@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblem, Idempotent, type Page, PageQueryDto } from '@switchboard/server';
 
 import { Access } from '../auth/access.decorator.js';
@@ -20,6 +20,10 @@ export class TokensController {
   @Post()
   @HttpCode(201)
   @ApiCreatedResponse({ type: CreatedTokenDto })
+  @ApiOperation({
+    summary: 'Create a personal access token',
+    description: 'A new personal access token for the calling user; its value is shown only in this response.',
+  })
   create(@CurrentPrincipal() principal: PlatformPrincipal, @Body() body: CreateTokenDto): Promise<CreatedTokenDto> {
     return this.tokens.create(principal.user.id, body);
   }
@@ -27,6 +31,10 @@ export class TokensController {
   @Access('any user')
   @Get()
   @ApiPageResponse(TokenDto, 'Active tokens (not revoked), without their values.')
+  @ApiOperation({
+    summary: 'List your personal access tokens',
+    description: "The calling user's active (not revoked) tokens, without their values; cursor-paged.",
+  })
   list(@CurrentPrincipal() principal: PlatformPrincipal, @Query() query: PageQueryDto): Promise<Page<TokenDto>> {
     return this.tokens.list(principal.user.id, query);
   }
@@ -37,6 +45,10 @@ export class TokensController {
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse()
+  @ApiOperation({
+    summary: 'Revoke a personal access token',
+    description: 'The token stops working at once. 404 if the caller has no active token with this id.',
+  })
   revoke(@CurrentPrincipal() principal: PlatformPrincipal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.tokens.revoke(principal.user.id, id);
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiProblem, DomainException, Idempotent } from '@switchboard/server';
 import { DataSource } from 'typeorm';
@@ -28,6 +28,11 @@ export class UsersController {
   @Post()
   @HttpCode(201)
   @ApiCreatedResponse({ type: CreatedUserDto })
+  @ApiOperation({
+    summary: 'Create a user',
+    description:
+      'Platform admins only. Creates a platform user with a first personal access token, which is shown only in this response. 409 if a user with the email exists.',
+  })
   async create(@Body() body: CreateUserDto): Promise<CreatedUserDto> {
     return this.dataSource.transaction(async (manager) => {
       const email = body.email.toLowerCase();
@@ -47,6 +52,7 @@ export class UsersController {
   @Access('any user')
   @Get('me')
   @ApiOkResponse({ type: UserDto })
+  @ApiOperation({ summary: 'The calling user', description: 'The user the personal access token belongs to.' })
   me(@CurrentPrincipal() principal: PlatformPrincipal): UserDto {
     return toUserDto(principal.user);
   }

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Optional, type Page, PageQueryDto } from '@switchboard/server';
 import { IsUUID } from 'class-validator';
 
@@ -28,6 +28,11 @@ export class ActivityLogsController {
   /** A tenant reads its own entries; an admin all of the workspace, or one tenant's with `tenantId`. */
   @Get()
   @ApiOkResponse({ description: 'Newest first.' })
+  @ApiOperation({
+    summary: 'List activity log entries',
+    description:
+      "Newest first. A tenant token reads its own entries; an admin token all of the workspace's, or one tenant's with `tenantId`. Cursor-paged.",
+  })
   list(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Query() query: ActivityLogQueryDto,

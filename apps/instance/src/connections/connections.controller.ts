@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Idempotent, type Page } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
@@ -35,12 +35,21 @@ export class ConnectionsController {
     description:
       'A tenant connects itself; an admin names the tenant with tenantId. 422 for an unknown or archived integration.',
   })
+  @ApiOperation({
+    summary: 'Create a connection',
+    description:
+      'A connection of a tenant to an integration. A tenant token creates its own; an admin token names the tenant.',
+  })
   create(@CurrentPrincipal() principal: WorkspacePrincipal, @Body() body: CreateConnectionDto): Promise<ConnectionDto> {
     return this.connections.create(principal, body);
   }
 
   @Get()
   @ApiOkResponse({ type: ConnectionPageDto, description: "A tenant lists its own; an admin every tenant's." })
+  @ApiOperation({
+    summary: 'List connections',
+    description: "A tenant token lists its own; an admin token every tenant's. Cursor-paged.",
+  })
   list(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Query() query: ListConnectionsQueryDto,
@@ -54,6 +63,10 @@ export class ConnectionsController {
     description:
       "The owning tenant, or an admin; 404 for anyone else. includeSecrets=false (Membrane's SDK sends it by default) is accepted from either; includeSecrets=true is for admins and is audited.",
   })
+  @ApiOperation({
+    summary: 'Get a connection',
+    description: "404 for another tenant's connection. Secrets only for an admin token with `includeSecrets=true`.",
+  })
   get(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -64,6 +77,7 @@ export class ConnectionsController {
 
   @Patch(':id')
   @ApiOkResponse({ type: ConnectionDto })
+  @ApiOperation({ summary: 'Change a connection', description: "404 for another tenant's connection." })
   patch(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -74,6 +88,10 @@ export class ConnectionsController {
 
   @Put(':id')
   @ApiOkResponse({ type: ConnectionDto, description: 'Replaces: what is left out is reset.' })
+  @ApiOperation({
+    summary: 'Replace a connection',
+    description: "What is left out is reset. 404 for another tenant's connection.",
+  })
   put(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -84,6 +102,10 @@ export class ConnectionsController {
 
   @Delete(':id')
   @ApiOkResponse({ type: ConnectionDto, description: 'Archives; emits connection.archived once.' })
+  @ApiOperation({
+    summary: 'Archive a connection',
+    description: "Emits `connection.archived` once. 404 for another tenant's connection.",
+  })
   archive(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -95,6 +117,10 @@ export class ConnectionsController {
   @ApiOkResponse({
     type: ConnectionCredentialsDto,
     description: 'Admin only: the decrypted credentials; every read is written to the activity log.',
+  })
+  @ApiOperation({
+    summary: "Read a connection's credentials",
+    description: 'Admin tokens only. The decrypted credentials; every read is written to the activity log.',
   })
   credentials(
     @CurrentPrincipal() principal: WorkspacePrincipal,

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DomainException, Idempotent } from '@switchboard/server';
+import { ApiProblem, DomainException, Idempotent } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
@@ -35,6 +35,7 @@ const SAME_AS = (route: string) => `Named by \`?key=\` or \`?id=\` (exactly one)
  */
 @ApiTags('elements')
 @ApiBearerAuth()
+@ApiProblem(404, 'not_found: no element matches `?key=` or `?id=`, or the caller may not see it.')
 @Controller(ELEMENT_TYPE_NAMES)
 export class ElementSelectorController {
   constructor(private readonly elements: ElementsService) {}
@@ -56,6 +57,7 @@ export class ElementSelectorController {
   @Put()
   @ApiOperation({ summary: 'A new revision of the template', description: SAME_AS('PUT /{type}/{key} (admin)') })
   @ApiOkResponse({ type: ElementDto })
+  @ApiProblem(409, 'conflict: the element is archived; restore it first.')
   update(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @CurrentElementType() type: ElementType,
@@ -71,6 +73,7 @@ export class ElementSelectorController {
     description: `${SAME_AS('PATCH /{type}/{key}')} ${MERGE_RULE_DOC}`,
   })
   @ApiOkResponse({ type: ElementDto })
+  @ApiProblem(409, 'conflict: the element is archived; restore it first.')
   patch(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @CurrentElementType() type: ElementType,

@@ -12,7 +12,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { DomainException, Idempotent, type Page, PageQueryDto } from '@switchboard/server';
+import { ApiProblem, DomainException, Idempotent, type Page, PageQueryDto } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
@@ -83,6 +83,7 @@ export class ElementsController {
     description: `${ADMIN} The key is unique per workspace and element type, archived ones included (409).`,
   })
   @ApiCreatedResponse({ type: ElementDto })
+  @ApiProblem(409, 'conflict: the key is used (archived elements included).')
   create(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @CurrentElementType() type: ElementType,
@@ -113,6 +114,7 @@ export class ElementsController {
   })
   @ApiParam(KEY_PARAM)
   @ApiOkResponse({ type: ElementDto })
+  @ApiProblem(409, 'conflict: the element is archived; restore it first.')
   update(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @CurrentElementType() type: ElementType,
@@ -133,6 +135,7 @@ export class ElementsController {
   })
   @ApiParam(KEY_PARAM)
   @ApiOkResponse({ type: ElementDto })
+  @ApiProblem(409, 'conflict: the element is archived; restore it first.')
   patch(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @CurrentElementType() type: ElementType,
@@ -193,6 +196,7 @@ export class ElementsController {
   })
   @ApiParam(KEY_PARAM)
   @ApiOkResponse({ type: ElementDto })
+  @ApiProblem(409, 'conflict: the element is archived.')
   rollback(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @CurrentElementType() type: ElementType,

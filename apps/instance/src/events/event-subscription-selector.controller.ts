@@ -7,7 +7,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { Idempotent } from '@switchboard/server';
+import { ApiProblem, Idempotent } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
@@ -25,6 +25,7 @@ import { EventSubscriptionsService } from './event-subscriptions.service.js';
  */
 @ApiTags('event-subscriptions')
 @ApiBearerAuth()
+@ApiProblem(404, "not_found: no subscription has this `?id=`, or it is another tenant's.")
 @Controller('app-event-subscription')
 export class EventSubscriptionSelectorController {
   constructor(private readonly subscriptions: EventSubscriptionsService) {}

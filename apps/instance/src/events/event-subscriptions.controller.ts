@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Idempotent, type Page } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
@@ -30,6 +37,11 @@ export class EventSubscriptionsController {
   @HttpCode(201)
   @Idempotent()
   @ApiCreatedResponse({ type: EventSubscriptionDto })
+  @ApiOperation({
+    summary: 'Subscribe to events',
+    description:
+      "A tenant's events of one type are delivered, signed, to the subscription's `webhookUri`. A tenant token subscribes for itself; an admin token names the tenant (`tenantId`).",
+  })
   create(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Body() body: CreateEventSubscriptionDto,
@@ -39,6 +51,10 @@ export class EventSubscriptionsController {
 
   @Get()
   @ApiOkResponse({ type: EventSubscriptionPageDto })
+  @ApiOperation({
+    summary: 'List event subscriptions',
+    description: "A tenant token lists its own; an admin token the workspace's. Cursor-paged.",
+  })
   list(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Query() query: EventSubscriptionQueryDto,
@@ -48,6 +64,7 @@ export class EventSubscriptionsController {
 
   @Get(':id')
   @ApiOkResponse({ type: EventSubscriptionDto, description: "404 for another tenant's subscription." })
+  @ApiOperation({ summary: 'Get an event subscription', description: "404 for another tenant's subscription." })
   get(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -58,6 +75,10 @@ export class EventSubscriptionsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse({ description: 'Deleted: pending deliveries to it are dropped.' })
+  @ApiOperation({
+    summary: 'Delete an event subscription',
+    description: "Pending deliveries to it are dropped. 404 for another tenant's subscription.",
+  })
   remove(@CurrentPrincipal() principal: WorkspacePrincipal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.subscriptions.remove(principal, id);
   }

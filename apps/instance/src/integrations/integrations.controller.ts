@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Idempotent, type Page } from '@switchboard/server';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiProblem, Idempotent, type Page } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
@@ -30,6 +30,10 @@ export class IntegrationsController {
 
   @Get()
   @ApiOkResponse({ type: IntegrationPageDto, description: 'Any token. Archived ones only with includeArchived=true.' })
+  @ApiOperation({
+    summary: 'List integrations',
+    description: 'Any token. Archived ones only with `includeArchived=true`. Cursor-paged.',
+  })
   list(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Query() query: ListIntegrationsQueryDto,
@@ -41,6 +45,11 @@ export class IntegrationsController {
   @HttpCode(201)
   @Idempotent()
   @ApiCreatedResponse({ type: IntegrationDto, description: 'Admin only; 409 when the key is used in the workspace.' })
+  @ApiOperation({
+    summary: 'Create an integration',
+    description: 'Admin tokens only. 409 if the key is used in the workspace.',
+  })
+  @ApiProblem(409, 'conflict: the key is used in the workspace.')
   create(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Body() body: CreateIntegrationDto,
@@ -51,6 +60,7 @@ export class IntegrationsController {
   @Get(':idOrKey')
   @ApiParam(ID_OR_KEY)
   @ApiOkResponse({ type: IntegrationDto, description: 'Any token; archived ones too.' })
+  @ApiOperation({ summary: 'Get an integration', description: 'Any token, by id or key; archived ones too.' })
   get(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('idOrKey', IntegrationSelectorPipe) selector: IntegrationSelector,
@@ -61,6 +71,11 @@ export class IntegrationsController {
   @Patch(':idOrKey')
   @ApiParam(ID_OR_KEY)
   @ApiOkResponse({ type: IntegrationDto, description: 'Admin only.' })
+  @ApiOperation({
+    summary: 'Change an integration',
+    description: 'Admin tokens only. 409 if the new key is used in the workspace.',
+  })
+  @ApiProblem(409, 'conflict: the new key is used in the workspace.')
   patch(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('idOrKey', IntegrationSelectorPipe) selector: IntegrationSelector,
@@ -76,6 +91,11 @@ export class IntegrationsController {
     description:
       "Admin only. Replaces: what is left out is cleared. Beyond the contract's table, for Membrane's SDK (`integration(idOrKey).put()`).",
   })
+  @ApiOperation({
+    summary: 'Replace an integration',
+    description: 'Admin tokens only; what is left out is reset. 409 if the new key is used in the workspace.',
+  })
+  @ApiProblem(409, 'conflict: the new key is used in the workspace.')
   put(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('idOrKey', IntegrationSelectorPipe) selector: IntegrationSelector,
@@ -90,6 +110,7 @@ export class IntegrationsController {
     type: IntegrationDto,
     description: 'Admin only. Archives: existing connections stay, new ones are refused.',
   })
+  @ApiOperation({ summary: 'Archive an integration', description: 'Admin tokens only.' })
   archive(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('idOrKey', IntegrationSelectorPipe) selector: IntegrationSelector,
@@ -106,6 +127,7 @@ export class IntegrationsController {
     description:
       "Admin only. Undoes the archive. Beyond the contract's table, for Membrane's SDK (`integration(idOrKey).restore()`).",
   })
+  @ApiOperation({ summary: 'Restore an integration', description: 'Admin tokens only: undoes the archive.' })
   restore(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('idOrKey', IntegrationSelectorPipe) selector: IntegrationSelector,

@@ -13,6 +13,21 @@ function parametersOf(path: string): string[] {
   return [...path.matchAll(/:(\w+)|(\*)$/g)].map((match) => match[1] ?? 'path');
 }
 
+/**
+ * A stable operationId from the route itself, not its row: `GET /flows/:key/runs` →
+ * `notSupported.getFlowsByKeyRuns`, a final `*` read as `Rest`.
+ */
+function operationIdOf(route: NotSupportedRoute): string {
+  const words = route.path
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => (segment === '*' ? 'rest' : segment.startsWith(':') ? `by-${segment.slice(1)}` : segment));
+  const name = [route.method.toLowerCase(), ...words]
+    .join('-')
+    .replace(/[-_]+(\w)/g, (_match, next: string) => next.toUpperCase());
+  return `notSupported.${name}`;
+}
+
 /** What a route answers: 404 for a parameter outside its `only`, else 501 naming the feature. */
 function answer(route: NotSupportedRoute, params: Record<string, string>): never {
   for (const [name, allowed] of Object.entries(route.only ?? {})) {
@@ -52,9 +67,11 @@ export function notSupportedController(routes: readonly NotSupportedRoute[] = NO
     ApiOperation({
       summary: `${route.feature}: not supported (501)`,
       description: `Membrane SDK: \`${route.sdk}\`. Answers \`501\` with \`code: "not_supported"\` and the detail "${route.detail}" Authentication comes first (no token: 401).`,
-      operationId: `notSupported_${name}`,
+      operationId: operationIdOf(route),
     })(prototype, name, descriptor);
     ApiProblem(501, `not_supported: ${route.detail}`)(prototype, name, descriptor);
+    if (route.only)
+      ApiProblem(404, 'not_found: a path parameter outside the values listed.')(prototype, name, descriptor);
     RequestMapping({ path: route.path, method: RequestMethod[route.method] })(prototype, name, descriptor);
   });
   return MembraneNotSupportedController;

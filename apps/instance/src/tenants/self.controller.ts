@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import { requireTenant } from '../workspaces/require-admin.js';
@@ -16,6 +16,10 @@ export class SelfController {
 
   @Get(['self', 'tenants/self', 'customers/self'])
   @ApiOkResponse({ type: TenantDto })
+  @ApiOperation({
+    summary: 'The calling customer (tenant)',
+    description: "Tenant tokens only: the tenant the token names (Membrane's `self` / current customer).",
+  })
   get(@CurrentPrincipal() principal: WorkspacePrincipal): Promise<TenantDto> {
     return this.tenants.get(principal, requireTenant(principal).id);
   }
@@ -24,6 +28,10 @@ export class SelfController {
   @ApiOkResponse({
     type: TenantDto,
     description: 'A tenant may change its name and fields and set (never read) its credentials.',
+  })
+  @ApiOperation({
+    summary: 'Change the calling customer (tenant)',
+    description: 'Tenant tokens only. A tenant may change its name and fields and set (never read) its credentials.',
   })
   patch(@CurrentPrincipal() principal: WorkspacePrincipal, @Body() body: UpdateSelfDto): Promise<TenantDto> {
     requireTenant(principal);

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Idempotent, type Page } from '@switchboard/server';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblem, Idempotent, type Page } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
@@ -23,6 +23,7 @@ export class TenantsController {
 
   @Get()
   @ApiOkResponse({ type: TenantPageDto })
+  @ApiOperation({ summary: 'List customers (tenants)', description: 'Admin tokens only. Cursor-paged.' })
   list(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Query() query: ListTenantsQueryDto,
@@ -34,18 +35,32 @@ export class TenantsController {
   @HttpCode(201)
   @Idempotent()
   @ApiCreatedResponse({ type: TenantDto })
+  @ApiOperation({
+    summary: 'Create a customer (tenant)',
+    description: 'Admin tokens only. 409 if a tenant with the `internalId` exists in the workspace.',
+  })
+  @ApiProblem(409, 'conflict: a tenant with this `internalId` exists.')
   create(@CurrentPrincipal() principal: WorkspacePrincipal, @Body() body: CreateTenantDto): Promise<TenantDto> {
     return this.tenants.create(principal, body);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: TenantDto, description: 'Admin, or the tenant itself; 404 for any other tenant.' })
+  @ApiOperation({
+    summary: 'Get a customer (tenant)',
+    description: 'An admin token, or the tenant itself; 404 for any other tenant.',
+  })
   get(@CurrentPrincipal() principal: WorkspacePrincipal, @Param('id', ParseUUIDPipe) id: string): Promise<TenantDto> {
     return this.tenants.get(principal, id);
   }
 
   @Patch(':id')
   @ApiOkResponse({ type: TenantDto })
+  @ApiOperation({
+    summary: 'Change a customer (tenant)',
+    description: "Admin tokens only. 409 if the new `internalId` is another tenant's.",
+  })
+  @ApiProblem(409, 'conflict: another tenant has the new `internalId`.')
   patch(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -56,6 +71,11 @@ export class TenantsController {
 
   @Put(':id')
   @ApiOkResponse({ type: TenantDto })
+  @ApiOperation({
+    summary: 'Replace a customer (tenant)',
+    description: "Admin tokens only; what is left out is reset. 409 if the new `internalId` is another tenant's.",
+  })
+  @ApiProblem(409, 'conflict: another tenant has the new `internalId`.')
   put(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -69,6 +89,10 @@ export class TenantsController {
     type: TenantDto,
     description: 'Archives: its tokens are refused and its key does not create it again.',
   })
+  @ApiOperation({
+    summary: 'Archive a customer (tenant)',
+    description: 'Admin tokens only. Its tokens are refused and its key does not create it again.',
+  })
   archive(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -80,6 +104,7 @@ export class TenantsController {
   @HttpCode(200)
   @Idempotent()
   @ApiOkResponse({ type: TenantDto })
+  @ApiOperation({ summary: 'Restore a customer (tenant)', description: 'Admin tokens only: undoes the archive.' })
   restore(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('id', ParseUUIDPipe) id: string,
@@ -89,6 +114,10 @@ export class TenantsController {
 
   @Get(':id/credentials')
   @ApiOkResponse({ description: 'The decrypted credentials; every read is written to the activity log.' })
+  @ApiOperation({
+    summary: "Read a customer's (tenant's) credentials",
+    description: 'Admin tokens only. The decrypted credentials; every read is written to the activity log.',
+  })
   credentials(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('id', ParseUUIDPipe) id: string,

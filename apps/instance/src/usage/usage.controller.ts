@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Idempotent } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
@@ -18,12 +18,22 @@ export class UsageController {
   @HttpCode(201)
   @Idempotent()
   @ApiCreatedResponse({ type: UsageDto, description: "The tenant's usage after recording." })
+  @ApiOperation({
+    summary: 'Record AI-credit usage',
+    description:
+      "Adds to a tenant's AI-credit usage (a tenant token: its own; an admin token names `tenantId`) and returns the tenant's usage after it. 429 `credit_limit_exceeded` (and nothing recorded) past the workspace's limit.",
+  })
   record(@CurrentPrincipal() principal: WorkspacePrincipal, @Body() body: RecordUsageDto): Promise<UsageDto> {
     return this.usage.record(principal, body);
   }
 
   @Get(['tenants/:id/usage', 'customers/:id/usage'])
   @ApiOkResponse({ type: UsageDto })
+  @ApiOperation({
+    summary: "A customer's (tenant's) usage",
+    description:
+      "AI credits used in the rolling 30 days, by day, with the tenant's limit. An admin token, or the tenant itself; 404 for any other tenant.",
+  })
   get(@CurrentPrincipal() principal: WorkspacePrincipal, @Param('id', ParseUUIDPipe) id: string): Promise<UsageDto> {
     return this.usage.summary(principal, id);
   }

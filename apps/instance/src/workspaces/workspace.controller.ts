@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { DomainException } from '@switchboard/server';
 
 import { CurrentPrincipal } from './current-principal.decorator.js';
@@ -37,6 +37,11 @@ export class WorkspaceController {
   /** The workspace as this instance holds it. Admin tokens only. */
   @Get()
   @ApiOkResponse({ type: WorkspaceDto })
+  @ApiOperation({
+    summary: 'The workspace',
+    description:
+      'Admin tokens only: the workspace as this instance holds it (its configuration from the Hub and its tenant field schema).',
+  })
   get(@CurrentPrincipal() principal: WorkspacePrincipal): WorkspaceDto {
     requireAdmin(principal, 'Reading the workspace');
     return toWorkspaceDto(principal.workspace);
@@ -51,6 +56,11 @@ export class WorkspaceController {
     schema: { type: 'object', additionalProperties: true, description: 'A JSON Schema (draft 7 / 2019-09).' },
   })
   @ApiOkResponse({ type: WorkspaceDto })
+  @ApiOperation({
+    summary: 'Set the tenant field schema',
+    description:
+      'Admin tokens only. A JSON Schema that tenant `fields` must satisfy from now on, in tokens, creates and updates; the instance owns it, snapshots from the Hub leave it alone.',
+  })
   async putTenantFieldSchema(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Body() schema: Record<string, unknown>,

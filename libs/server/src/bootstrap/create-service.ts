@@ -20,6 +20,7 @@ import { ROOT_LOGGER, type RootLogger } from '../logging/logging.module.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
 import { natsConnectionOptions, type NatsCredentials } from '../nats/nats-connection-options.js';
 import { TemplatedServerNats } from '../nats/templated-server-nats.js';
+import type { ApiDescriptionOptions } from '../openapi/complete-document.js';
 import { setupOpenApi } from '../openapi/setup-openapi.js';
 
 export interface ServedRoute {
@@ -48,8 +49,11 @@ export function routesOf(app: object): ServedRoute[] {
 }
 
 export interface ServiceOptions {
+  /** The OpenAPI description's title and description (Markdown). */
   title: string;
   description: string;
+  /** What completes the OpenAPI description: the public URL, the problems of every authenticated route (401 only, if absent). */
+  api?: ApiDescriptionOptions;
   natsUrl: string;
   /** The service's own NATS credentials, as for its NatsClient; none connects anonymously. */
   natsCredentials?: NatsCredentials;
@@ -134,7 +138,12 @@ export async function createService(
     }
   });
 
-  setupOpenApi(app, options.title, options.description);
+  setupOpenApi(
+    app,
+    options.title,
+    options.description,
+    options.api ?? { authenticatedProblems: { 401: 'unauthenticated: no token, or one that is not valid.' } },
+  );
   const server = new TemplatedServerNats(
     {
       ...natsConnectionOptions(options.natsUrl, options.natsCredentials),

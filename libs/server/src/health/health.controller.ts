@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TypeOrmHealthIndicator } from '@nestjs/terminus';
 
 import { DomainException } from '../errors/domain.exception.js';
@@ -32,6 +32,10 @@ export class HealthController {
 
   /** Liveness: the process is up and answers. It checks no dependency, so an orchestrator never restarts a service for an outage elsewhere. */
   @Get('healthz')
+  @ApiOperation({
+    summary: 'Liveness',
+    description: 'The process is up and answers; no dependency is checked. Public.',
+  })
   healthz(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -47,6 +51,11 @@ export class HealthController {
    *   state of each dependency in the problem's `dependencies` member.
    */
   @Get('readyz')
+  @ApiOperation({
+    summary: 'Readiness',
+    description:
+      "Whether the service can serve: the dependencies it requires answer (each one's state in `info`, or in the problem's `dependencies`). Public.",
+  })
   @ApiOkResponse({ description: 'The dependencies this service requires are reachable; `info` has the state of each.' })
   @ApiProblem(503, 'service_unavailable: a required dependency (postgres, nats) is down; `dependencies` names it.')
   async readyz(): Promise<Readiness> {
