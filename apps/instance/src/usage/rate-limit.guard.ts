@@ -15,11 +15,20 @@ import { workspaceLimit } from './workspace-limits.js';
 export class RateLimitGuard implements CanActivate {
   constructor(private readonly scope: TenantScope) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * `true` at once (no promise, which Nest's guard chain then need not await)
+   * when there is nothing to count: not HTTP, no tenant, or no limit set.
+   * @throws DomainException 429 `rate_limited` (from the promise) past the limit.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const principal = context.switchToHttp().getRequest<{ principal?: WorkspacePrincipal }>().principal;
     const limit = principal?.tenant ? workspaceLimit(principal.workspace, 'tenantRequestsPerSecond') : null;
     if (!principal?.tenant || limit === null) return true;
+    return this.withinLimit(principal, limit);
+  }
+
+  private async withinLimit(principal: WorkspacePrincipal, limit: number): Promise<boolean> {
     const { count, retryAfter } = await this.count(principal);
     if (count > limit) {
       throw new DomainException(
