@@ -10,13 +10,13 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
  * reads only: the name is bound to `text` on every pooled connection, so one
  * name must always mean one text.
  */
-export async function queryPrepared<Row extends QueryResultRow>(
+export function queryPrepared<Row extends QueryResultRow>(
   dataSource: DataSource,
   name: string,
   text: string,
   values: unknown[],
 ): Promise<Row[]> {
   const pool = (dataSource.driver as PostgresDriver).master as Pool;
-  const result = await pool.query<Row>({ name, text, values });
-  return result.rows;
+  // One `then`, not an async function and an await: two promises fewer on the hottest read.
+  return pool.query<Row>({ name, text, values }).then((result) => result.rows);
 }

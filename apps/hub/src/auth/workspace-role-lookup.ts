@@ -16,4 +16,11 @@ export abstract class WorkspaceRoleLookup {
     workspaceId: string,
     cached: boolean,
   ): Promise<{ orgId: string; role: OrgRole | null } | undefined>;
+
+  /**
+   * `callerRole(userId, workspaceId, true)` when the issuance cache alone
+   * answers it, without a promise; `undefined` when it cannot (then call
+   * `callerRole`). Optional: a lookup without a cache leaves it out.
+   */
+  cachedCallerRole?(userId: string, workspaceId: string): { orgId: string; role: OrgRole | null } | undefined;
 }

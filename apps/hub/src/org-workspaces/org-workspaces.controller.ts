@@ -170,7 +170,7 @@ export class OrgWorkspacesController {
     @CurrentPrincipal() principal: PlatformPrincipal,
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: AccessTokenRequestDto,
-  ): Promise<AccessTokenDto> {
+  ): AccessTokenDto | Promise<AccessTokenDto> {
     return this.workspaces.issueAccessToken(principal.user.id, id, body);
   }
 }

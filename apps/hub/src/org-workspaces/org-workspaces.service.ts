@@ -264,8 +264,23 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
     return toOrgWorkspaceDto(workspace, instance);
   }
 
-  async issueAccessToken(userId: string, id: string, request: AccessTokenRequestDto): Promise<AccessTokenDto> {
-    const row = await this.workspaceWithRoleCached(userId, id);
+  /**
+   * A workspace JWT for the caller (an owner or admin, AccessGuard checked),
+   * synchronously when the issuance cache holds the workspace (nearly always
+   * right after AccessGuard read it), else once it is read.
+   * @throws DomainException 404, 409 `workspace_archived`, 400 for contradictory or unsignable claims.
+   */
+  issueAccessToken(
+    userId: string,
+    id: string,
+    request: AccessTokenRequestDto,
+  ): AccessTokenDto | Promise<AccessTokenDto> {
+    const cached = this.workspaceWithRoleFromCache(userId, id);
+    if (cached) return this.issueFor(cached, request);
+    return this.workspaceWithRoleCached(userId, id).then((row) => this.issueFor(row, request));
+  }
+
+  private issueFor(row: WorkspaceWithRole | undefined, request: AccessTokenRequestDto): AccessTokenDto {
     if (!row) throw DomainException.notFound('The org workspace');
     const workspace = row.workspace;
     refuseArchived(workspace);
@@ -298,6 +313,12 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
     return row && { orgId: row.workspace.orgId, role: row.callerRole };
   }
 
+  /** WorkspaceRoleLookup: `callerRole(userId, workspaceId, true)` from the issuance cache alone, or `undefined`. */
+  cachedCallerRole(userId: string, workspaceId: string): { orgId: string; role: OrgRole | null } | undefined {
+    const row = this.workspaceWithRoleFromCache(userId, workspaceId);
+    return row && { orgId: row.workspace.orgId, role: row.callerRole };
+  }
+
   /**
    * For access-token issuance only: the workspace and the caller's role as
    * this replica read them less than ISSUANCE_CACHE_MS ago. Changes made on
@@ -308,15 +329,24 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
    */
   private async workspaceWithRoleCached(userId: string, id: string): Promise<WorkspaceWithRole | undefined> {
     const generation = this.access.membershipGeneration;
-    const workspace = this.issuanceWorkspaces.get(id);
-    const role = workspace && this.issuanceRoles.get(`${workspace.orgId}:${userId}`);
-    if (workspace && role?.generation === generation) return { workspace, callerRole: role.role };
+    const cached = this.workspaceWithRoleFromCache(userId, id);
+    if (cached) return cached;
     const row = await this.workspaceWithRole(userId, id);
     if (row) {
       this.issuanceWorkspaces.set(id, row.workspace);
       this.issuanceRoles.set(`${row.workspace.orgId}:${userId}`, { role: row.callerRole, generation });
     }
     return row;
+  }
+
+  /** What workspaceWithRoleCached answers from its cache alone (no promise), or `undefined`. */
+  private workspaceWithRoleFromCache(userId: string, id: string): WorkspaceWithRole | undefined {
+    const workspace = this.issuanceWorkspaces.get(id);
+    const role = workspace && this.issuanceRoles.get(`${workspace.orgId}:${userId}`);
+    if (workspace && role?.generation === this.access.membershipGeneration) {
+      return { workspace, callerRole: role.role };
+    }
+    return undefined;
   }
 
   private async workspaceWithRole(userId: string, id: string): Promise<WorkspaceWithRole | undefined> {

@@ -19,7 +19,13 @@ export class PlatformAuthGuard implements CanActivate {
     private readonly tokens: PersonalAccessTokensService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * `true` at once for NATS, `@Public()` routes and a token this replica
+   * looked up within the last second (the principal is cached; nothing to
+   * await); otherwise the promise of the lookup.
+   * @throws DomainException 401 (no bearer token, or what authentication refuses).
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() === 'rpc') return true;
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic === true) return true;
@@ -27,10 +33,18 @@ export class PlatformAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: PlatformPrincipal }>();
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match?.[1]) {
+    const token = match?.[1];
+    if (!token) {
       throw DomainException.unauthenticated('Send a platform user token as "Authorization: Bearer <token>".');
     }
-    request.principal = await this.tokens.authenticate(match[1]);
-    return true;
+    const known = this.tokens.authenticateCached(token);
+    if (known) {
+      request.principal = known;
+      return true;
+    }
+    return this.tokens.authenticate(token).then((principal) => {
+      request.principal = principal;
+      return true;
+    });
   }
 }

@@ -2,6 +2,7 @@ import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { DomainException, ErrorCode, IS_PUBLIC } from '@switchboard/server';
+import type { Observable } from 'rxjs';
 
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { WORKSPACE_JWT } from './workspace-jwt.strategy.js';
@@ -19,11 +20,12 @@ export class WorkspaceAuthGuard extends AuthGuard(WORKSPACE_JWT) {
     super({ property: 'principal' });
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** `true` at once for NATS and `@Public()` routes; otherwise passport's answer, without another await around it. */
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> | Observable<boolean> {
     if (context.getType() === 'rpc') return true;
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic === true) return true;
-    return (await super.canActivate(context)) as boolean;
+    return super.canActivate(context);
   }
 
   override handleRequest<T = WorkspacePrincipal>(error: unknown, principal: T | false): T {

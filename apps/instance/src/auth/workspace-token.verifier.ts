@@ -60,6 +60,22 @@ export class WorkspaceTokenVerifier {
     return claims;
   }
 
+  /**
+   * The claims of a token verified before, when that can be decided from
+   * memory alone (VerifiedTokens and a cached workspace whose configuration
+   * is the version the signature was checked against); `undefined` when
+   * `verify` must decide. The same rule as `verify`'s reuse, without a promise.
+   */
+  verifiedBefore(rawJwt: string): WorkspaceTokenClaims | undefined {
+    const known = this.verified.lookup(rawJwt);
+    if (!known) return undefined;
+    const workspace = this.workspaces.cached(known.workspaceKey);
+    if (workspace === undefined) return undefined;
+    if (workspace?.configVersion === known.configVersion) return known.claims;
+    this.verified.forget(rawJwt);
+    return undefined;
+  }
+
   private async verifySignature(rawJwt: string): Promise<{ claims: WorkspaceTokenClaims; workspace: Workspace }> {
     const { claims, algorithm } = readableToken(rawJwt);
     const workspaceKey = claims.iss ?? claims.workspaceKey;

@@ -35,39 +35,42 @@ export class TenantResolver {
     private readonly tenants: TenantsService,
   ) {}
 
+  /**
+   * The tenant the claims name, or null for an admin token without one.
+   * @throws DomainException 401 `invalid_token` (bad tenant claims, unknown
+   *   tenantId), 403 `tenant_archived`, 422 when new fields break the schema.
+   */
   async resolve(workspace: Workspace, claims: WorkspaceTokenClaims): Promise<TenantRef | null> {
     if (claims.tenantId !== undefined) return this.byId(workspace, claims.tenantId);
-    const key = claims.tenantKey ?? claims.id ?? claims.sub;
-    if (key === undefined) {
-      if (claims.isAdmin === true) return null;
-      throw DomainException.unauthenticated(
-        'The token names no tenant (tenantKey, id, sub or tenantId) and is not an admin token.',
-        ErrorCode.InvalidToken,
-      );
-    }
-    if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
-      throw DomainException.unauthenticated(
-        'The tenant key in the token must be 1-200 characters.',
-        ErrorCode.InvalidToken,
-      );
-    }
-    // The same bounds as POST /tenants: a token creates no tenant the API itself would refuse.
-    const name: unknown = claims.name;
-    if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 200)) {
-      throw DomainException.unauthenticated(
-        'The name claim must be a string of 1-200 characters.',
-        ErrorCode.InvalidToken,
-      );
-    }
-    const fields = claims.fields;
-    if (fields !== undefined && (typeof fields !== 'object' || fields === null || Array.isArray(fields))) {
-      throw DomainException.unauthenticated('The fields claim must be an object.', ErrorCode.InvalidToken);
-    }
+    const key = checkedTenantKey(claims);
+    if (key === null) return null;
+    return this.cachedByKey(workspace, key, claims.fields) ?? this.byKey(workspace, key, claims.name, claims.fields);
+  }
+
+  /**
+   * What `resolve` answers when memory alone decides it, without a promise:
+   * null for an admin token naming no tenant, the cached tenant of a key
+   * whose fields claim did not change; `undefined` when the database must be
+   * asked (then call `resolve`).
+   * @throws DomainException 401 `invalid_token` for tenant claims `resolve` refuses.
+   */
+  resolveCached(workspace: Workspace, claims: WorkspaceTokenClaims): TenantRef | null | undefined {
+    if (claims.tenantId !== undefined) return undefined;
+    const key = checkedTenantKey(claims);
+    if (key === null) return null;
+    return this.cachedByKey(workspace, key, claims.fields);
+  }
+
+  private cachedByKey(
+    workspace: Workspace,
+    key: string,
+    fields: Record<string, unknown> | undefined,
+  ): TenantRef | undefined {
     const cached = this.cache.get(workspace.id, key);
     if (cached && (fields === undefined || isDeepStrictEqual(cached.fields, fields))) {
       return { id: cached.id, internalId: cached.internalId };
     }
-    return this.byKey(workspace, key, claims.name, fields);
+    return undefined;
   }
 
   private async byId(workspace: Workspace, tenantId: unknown): Promise<TenantRef> {
@@ -134,6 +137,43 @@ export class TenantResolver {
     this.cache.set(workspace.id, { id: tenant.id, internalId: tenant.internalId, fields: tenant.fields });
     return { id: tenant.id, internalId: tenant.internalId };
   }
+}
+
+/**
+ * The tenant key a token names (`tenantKey`, else `id`, else `sub`), or null
+ * for an admin token that names none, after checking the claims a new tenant
+ * would be made of.
+ * @throws DomainException 401 `invalid_token`: no key and not admin, a key
+ *   that is not 1-200 characters, a `name` that is not, `fields` that are not an object.
+ */
+function checkedTenantKey(claims: WorkspaceTokenClaims): string | null {
+  const key: unknown = claims.tenantKey ?? claims.id ?? claims.sub;
+  if (key === undefined) {
+    if (claims.isAdmin === true) return null;
+    throw DomainException.unauthenticated(
+      'The token names no tenant (tenantKey, id, sub or tenantId) and is not an admin token.',
+      ErrorCode.InvalidToken,
+    );
+  }
+  if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
+    throw DomainException.unauthenticated(
+      'The tenant key in the token must be 1-200 characters.',
+      ErrorCode.InvalidToken,
+    );
+  }
+  // The same bounds as POST /tenants: a token creates no tenant the API itself would refuse.
+  const name: unknown = claims.name;
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 200)) {
+    throw DomainException.unauthenticated(
+      'The name claim must be a string of 1-200 characters.',
+      ErrorCode.InvalidToken,
+    );
+  }
+  const fields: unknown = claims.fields;
+  if (fields !== undefined && (typeof fields !== 'object' || fields === null || Array.isArray(fields))) {
+    throw DomainException.unauthenticated('The fields claim must be an object.', ErrorCode.InvalidToken);
+  }
+  return key;
 }
 
 /** 403 with its own code, so that a client can tell an archived tenant from a missing permission. */

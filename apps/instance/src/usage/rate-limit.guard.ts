@@ -15,15 +15,21 @@ import { workspaceLimit } from './workspace-limits.js';
 export class RateLimitGuard implements CanActivate {
   constructor(private readonly usage: UsageRepository) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * `true` at once (no promise, which Nest's guard chain then need not await)
+   * when there is nothing to count: not HTTP, no tenant, or no limit set.
+   * @throws DomainException 429 `rate_limited` (from the promise) past the limit.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const principal = context.switchToHttp().getRequest<{ principal?: WorkspacePrincipal }>().principal;
     const limit = principal?.tenant ? workspaceLimit(principal.workspace, 'tenantRequestsPerSecond') : null;
     if (!principal?.tenant || limit === null) return true;
-    const { count, retryAfter } = await this.usage.countRequest({
-      workspaceId: principal.workspace.id,
-      tenantId: principal.tenant.id,
-    });
+    return this.withinLimit(principal.workspace.id, principal.tenant.id, limit);
+  }
+
+  private async withinLimit(workspaceId: string, tenantId: string, limit: number): Promise<boolean> {
+    const { count, retryAfter } = await this.usage.countRequest({ workspaceId, tenantId });
     if (count > limit) {
       throw new DomainException(
         429,

@@ -19,6 +19,16 @@ export class WorkspaceCache {
 
   constructor(private readonly repository: WorkspacesRepository) {}
 
+  /**
+   * What the cache holds for `key` without going to the database: the
+   * workspace, `null` for a key known not to exist, `undefined` when nothing
+   * live is cached (then ask `byKey`). For the per-request path, which then
+   * needs no promise.
+   */
+  cached(key: string): Workspace | null | undefined {
+    return this.entries.get(key);
+  }
+
   async byKey(key: string): Promise<Workspace | null> {
     const cached = this.entries.get(key);
     if (cached !== undefined) return cached;

@@ -115,17 +115,20 @@ export async function createService(
     assertStorableInput(request);
     done();
   });
-  fastify.addHook('onSend', async (request, reply) => {
+  // Callback-style hooks, not async ones: an async hook costs Fastify two promises per request (four
+  // with both), each of which also runs the async_hooks of the correlation context.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header(CORRELATION_HEADER, request.id);
+    done(null, payload);
   });
   const log = app.get<RootLogger>(ROOT_LOGGER);
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     registry.httpDuration.observe(
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
-    if (!UNLOGGED.test(request.url)) {
+    if (!UNLOGGED.test(request.url) && log.isLevelEnabled('info')) {
       log.info(
         {
           correlationId: request.id,
@@ -136,6 +139,7 @@ export async function createService(
         'request completed',
       );
     }
+    done();
   });
 
   setupOpenApi(

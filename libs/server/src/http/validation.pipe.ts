@@ -39,6 +39,8 @@ export function createValidationPipe(): ValidationPipe {
  */
 class BoundedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // A custom parameter (the principal) is returned as it is by Nest's pipe too; not another async call per request.
+    if (metadata.type === 'custom' && !this.validateCustomDecorators) return value;
     if (metadata.type === 'body' && Array.isArray(value) && exceedsDepth(value, MAX_BODY_DEPTH)) {
       // HTTP bodies are bounded before any pipe (assertStorableInput); this guards other transports.
       const message = `must be nested at most ${MAX_BODY_DEPTH} levels deep`;
