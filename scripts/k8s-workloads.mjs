@@ -15,6 +15,12 @@ const ROOT = new URL('../', import.meta.url);
 const SOURCE = new URL('k8s/instances.yaml', ROOT);
 const TARGET = new URL('k8s/base/workloads.generated.yaml', ROOT);
 const ID = /^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/;
+/**
+ * The operations port (OPS_PORT): /metrics and /healthz, apart from the API. Named `ops` on the container and
+ * the Service; the ServiceMonitor scrapes it, no Ingress routes to it, and NetworkPolicy switchboard-ingress
+ * opens it to the monitoring namespace only.
+ */
+const OPS_PORT = 9464;
 
 /** The value of a variable from a key of the Secret switchboard-secrets. */
 const fromSecret = (name, key) => ({ name, valueFrom: { secretKeyRef: { name: 'switchboard-secrets', key } } });
@@ -73,9 +79,12 @@ function workload({ name, app, port, host, env, setupEnv }) {
               name: app,
               image: 'switchboard',
               command: ['node', `apps/${app}/dist/main.js`],
-              ports: [{ name: 'http', containerPort: port }],
+              ports: [
+                { name: 'http', containerPort: port },
+                { name: 'ops', containerPort: OPS_PORT },
+              ],
               envFrom: configFrom,
-              env,
+              env: [...env, { name: 'OPS_PORT', value: String(OPS_PORT) }],
               // The port opens at once and /healthz answers while it waits for Postgres and NATS.
               startupProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2, failureThreshold: 30 },
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 3 },
@@ -96,7 +105,15 @@ function workload({ name, app, port, host, env, setupEnv }) {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, labels },
-    spec: { selector, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+    // ClusterIP: `ops` is reachable in the cluster for the ServiceMonitor (and only from the monitoring
+    // namespace, see network-policy.yaml); the Ingress routes `http` alone.
+    spec: {
+      selector,
+      ports: [
+        { name: 'http', port: 80, targetPort: 'http' },
+        { name: 'ops', port: OPS_PORT, targetPort: 'ops' },
+      ],
+    },
   };
   const disruptionBudget = {
     apiVersion: 'policy/v1',
@@ -128,7 +145,7 @@ function workload({ name, app, port, host, env, setupEnv }) {
           host,
           http: {
             paths: [
-              // /metrics stays in the cluster (the ServiceMonitor scrapes the Service).
+              // /metrics is not on this port at all: it is on `ops`, which no Ingress routes to.
               { path: '/', pathType: 'Prefix', backend: { service: { name, port: { name: 'http' } } } },
             ],
           },

@@ -123,9 +123,11 @@ function validateServiceMonitor(object: any): void {
   if (!Array.isArray(spec.endpoints) || spec.endpoints.length === 0) problems.push('spec.endpoints must be a list');
   for (const [index, endpoint] of (Array.isArray(spec.endpoints) ? spec.endpoints : []).entries()) {
     for (const key of Object.keys(endpoint)) {
-      if (!['port', 'path', 'interval', 'scheme'].includes(key))
+      if (!['port', 'path', 'interval', 'scheme', 'honorLabels'].includes(key))
         problems.push(`spec.endpoints[${index}].${key} is unknown`);
     }
+    if (endpoint.honorLabels !== undefined && typeof endpoint.honorLabels !== 'boolean')
+      problems.push(`spec.endpoints[${index}].honorLabels must be a boolean`);
     if (typeof endpoint.port !== 'string') problems.push(`spec.endpoints[${index}].port must be a port name`);
     if (endpoint.path !== undefined && !/^\//.test(endpoint.path))
       problems.push(`spec.endpoints[${index}].path must start with /`);
@@ -252,6 +254,7 @@ describe('docker-compose.yml', () => {
     command?: string[];
     environment?: Record<string, string>;
     ports?: string[];
+    expose?: string[];
     depends_on?: Record<string, { condition: string }>;
     healthcheck?: { test: string[] };
   }
@@ -317,6 +320,18 @@ describe('docker-compose.yml', () => {
       const healthcheck = service.healthcheck?.test.join(' ') ?? '';
       expect(healthcheck).toContain('/readyz');
       expect(healthcheck).toMatch(/^CMD node -e /);
+    }
+  });
+
+  it('serves /metrics of every app on the ops port 9464, open to the compose network and not published', () => {
+    for (const app of ['hub', 'instance-a', 'instance-b']) {
+      const service = composeService(app);
+      expect({ app, OPS_PORT: envValue(service.environment, 'OPS_PORT'), expose: service.expose }).toEqual({
+        app,
+        OPS_PORT: '9464',
+        expose: ['9464'],
+      });
+      expect(service.ports?.join(' ')).not.toContain('9464');
     }
   });
 
@@ -583,6 +598,7 @@ describe.each([
         'ConfigMap/switchboard-nats-auth',
         'NetworkPolicy/nats-from-switchboard',
         'NetworkPolicy/postgres-from-switchboard',
+        'NetworkPolicy/switchboard-ingress',
         'ServiceAccount/switchboard',
         'ServiceMonitor/switchboard',
         ...['hub', 'instance-a', 'instance-b'].flatMap((name) => perService.map((kind) => `${kind}/${name}`)),
@@ -802,15 +818,46 @@ describe.each([
     }
   });
 
-  it('has Prometheus scrape /metrics of every Service', () => {
+  it('has Prometheus scrape /metrics of every Service on its ops port, which each service opens and no Ingress routes to', () => {
     const monitor = ofKind('ServiceMonitor').at(0);
     expect(monitor).toBeDefined();
     const spec = monitor?.['spec'] as any;
-    expect(spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+    expect(spec.endpoints).toEqual([expect.objectContaining({ port: 'ops', path: '/metrics', honorLabels: true })]);
     for (const service of ofKind('Service')) {
       expect(service.metadata.labels).toMatchObject(spec.selector.matchLabels);
-      expect((service['spec'] as any).ports.map((entry: any) => entry.name)).toContain('http');
+      const ports = (service['spec'] as any).ports;
+      expect(ports.map((entry: any) => entry.name).sort()).toEqual(['http', 'ops']);
+      expect(ports.find((entry: any) => entry.name === 'ops').targetPort).toBe('ops');
     }
+    for (const deployment of ofKind('Deployment')) {
+      const container = mainContainerOf(deployment);
+      const opsPort = (container.ports as any[] | undefined)?.find((entry) => entry.name === 'ops')?.containerPort;
+      expect({ deployment: deployment.metadata.name, opsPort, OPS_PORT: environmentOf(container)['OPS_PORT'] }).toEqual(
+        {
+          deployment: deployment.metadata.name,
+          opsPort: 9464,
+          OPS_PORT: '9464',
+        },
+      );
+    }
+    for (const ingress of ofKind('Ingress')) {
+      const backends = (ingress['spec'] as any).rules.flatMap((rule: any) => rule.http.paths);
+      expect(backends.map((path: any) => path.backend.service.port)).toEqual([{ name: 'http' }]);
+    }
+  });
+
+  it('opens the API port of Switchboard pods to anyone, and the ops port to the monitoring namespace only', () => {
+    const policy = ofKind('NetworkPolicy').find((object) => object.metadata.name === 'switchboard-ingress');
+    const spec = policy?.['spec'] as any;
+    for (const deployment of ofKind('Deployment')) {
+      expect((deployment['spec'] as any).template.metadata.labels).toMatchObject(spec.podSelector.matchLabels);
+    }
+    expect(spec.policyTypes).toEqual(['Ingress']);
+    const rulesFor = (port: string) => spec.ingress.filter((rule: any) => rule.ports.some((p: any) => p.port === port));
+    expect(rulesFor('http')).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }] }]);
+    const [ops, ...more] = rulesFor('ops');
+    expect(more).toEqual([]);
+    expect(ops.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
   });
 
   it('runs every container as non-root with resource requests and limits', () => {

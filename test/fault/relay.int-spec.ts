@@ -141,8 +141,8 @@ describe('routing relay', () => {
     const text = await metrics();
     expect(text).toMatch(/switchboard_routing_outbox_depth\{instance="dead-2"\} 4/);
     expect(text).toMatch(/switchboard_routing_failures_total\{instance="dead-2"\} [1-9]/);
-    expect(text).toMatch(/switchboard_routing_outbox_oldest_pending_seconds [0-9.e-]+/);
-    expect(Number(/switchboard_routing_outbox_oldest_pending_seconds ([0-9.e-]+)/.exec(text)![1])).toBeGreaterThan(0);
+    const lag = /switchboard_routing_outbox_oldest_pending_seconds\{instance="dead-2"\} ([0-9.e-]+)/.exec(text);
+    expect(Number(lag?.[1])).toBeGreaterThan(0);
   });
 
   it('sends only the newest snapshot of a workspace once its instance is back, and clears the error', async () => {

@@ -1,6 +1,16 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { IsInt, IsString, Max, Min } from 'class-validator';
 
-import { ConfigError, configVariableNames, loadConfig, printableConfig } from './load-config.js';
+import {
+  ConfigError,
+  configVariableNames,
+  loadConfig,
+  printableConfig,
+  secretFileVariableNames,
+} from './load-config.js';
 import { Secret } from './secret.decorator.js';
 
 class ExampleConfig {
@@ -31,6 +41,55 @@ describe('loadConfig', () => {
 
   it('never prints a secret', () => {
     const config = loadConfig(ExampleConfig, { EXAMPLE_URL: 'x', EXAMPLE_TOKEN: 'hunter2' });
+    expect(JSON.stringify(printableConfig(ExampleConfig, config))).not.toContain('hunter2');
+  });
+});
+
+describe('loadConfig with <NAME>_FILE', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'sb-config-'));
+  const file = (name: string, content: string) => {
+    const path = join(directory, name);
+    writeFileSync(path, content);
+    return path;
+  };
+
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('reads a secret from the file, less one trailing newline', () => {
+    for (const [content, expected] of [
+      ['from-a-file\n', 'from-a-file'],
+      ['crlf\r\n', 'crlf'],
+      ['two\n\n', 'two\n'],
+      ['none', 'none'],
+    ] as const) {
+      const config = loadConfig(ExampleConfig, { EXAMPLE_URL: 'x', EXAMPLE_TOKEN_FILE: file('token', content) });
+      expect(config.EXAMPLE_TOKEN).toBe(expected);
+    }
+  });
+
+  it('refuses both NAME and NAME_FILE, naming both', () => {
+    const load = () =>
+      loadConfig(ExampleConfig, { EXAMPLE_URL: 'x', EXAMPLE_TOKEN: 'a', EXAMPLE_TOKEN_FILE: file('both', 'b') });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow('EXAMPLE_TOKEN and EXAMPLE_TOKEN_FILE are both set: set one of them.');
+  });
+
+  it('fails at boot naming a file that cannot be read', () => {
+    const missing = join(directory, 'missing');
+    expect(() => loadConfig(ExampleConfig, { EXAMPLE_URL: 'x', EXAMPLE_TOKEN_FILE: missing })).toThrow(
+      `EXAMPLE_TOKEN_FILE names ${missing}, which cannot be read (ENOENT).`,
+    );
+    expect(() => loadConfig(ExampleConfig, { EXAMPLE_URL: 'x', EXAMPLE_TOKEN_FILE: directory })).toThrow(/EISDIR/);
+  });
+
+  it('reads only secrets from files: other variables have no _FILE variant', () => {
+    expect(secretFileVariableNames(ExampleConfig)).toEqual(['EXAMPLE_TOKEN_FILE']);
+    const config = loadConfig(ExampleConfig, { EXAMPLE_URL: 'x', EXAMPLE_URL_FILE: file('url', 'y') });
+    expect(config.EXAMPLE_URL).toBe('x');
+  });
+
+  it('never prints a secret read from a file', () => {
+    const config = loadConfig(ExampleConfig, { EXAMPLE_URL: 'x', EXAMPLE_TOKEN_FILE: file('secret', 'hunter2\n') });
     expect(JSON.stringify(printableConfig(ExampleConfig, config))).not.toContain('hunter2');
   });
 });

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 
+import { readFileSync } from 'node:fs';
+
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
 
@@ -26,16 +28,20 @@ export interface CrossChecked {
  * names, decorated with class-validator rules and defaults as initialisers)
  * from `env`, once, at boot. Every problem is a sentence naming the variable.
  * A schema that implements `CrossChecked` is then checked as a whole.
+ * A secret (@Secret) may instead come from a file: `<NAME>_FILE` names it.
  *
  * @throws ConfigError listing every problem.
  */
 export function loadConfig<T extends object>(schema: new () => T, env: NodeJS.ProcessEnv = process.env): T {
   const known = configVariableNames(schema);
+  const secrets = new Set(secretKeysOf(schema));
   const raw: Record<string, string> = {};
+  const fileProblems: string[] = [];
   for (const name of known) {
-    const value = env[name];
+    const value = secrets.has(name) ? secretValue(name, env, fileProblems) : env[name];
     if (value !== undefined && value !== '') raw[name] = value;
   }
+  if (fileProblems.length > 0) throw new ConfigError(fileProblems);
   const config = plainToInstance(schema, raw, { enableImplicitConversion: true, exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: true, forbidUnknownValues: true });
   if (errors.length > 0) throw new ConfigError(errors.map(describe));
@@ -44,7 +50,39 @@ export function loadConfig<T extends object>(schema: new () => T, env: NodeJS.Pr
   return Object.freeze(config);
 }
 
-/** The environment variables a schema reads, in declaration order. */
+/**
+ * A secret's value: `NAME` itself, or the contents of the file `NAME_FILE`
+ * names (Docker and Kubernetes secrets mounted as files), less one trailing
+ * newline (`\n` or `\r\n`; an editor's or `echo`'s). Setting both is a
+ * problem naming both; a file that cannot be read is a problem naming the
+ * variable and the file. Problems are pushed to `problems`.
+ */
+function secretValue(name: string, env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
+  const value = env[name];
+  const file = env[`${name}_FILE`];
+  if (file === undefined || file === '') return value;
+  if (value !== undefined && value !== '') {
+    problems.push(`${name} and ${name}_FILE are both set: set one of them.`);
+    return undefined;
+  }
+  try {
+    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    problems.push(`${name}_FILE names ${file}, which cannot be read (${reason}).`);
+    return undefined;
+  }
+}
+
+/**
+ * The `<NAME>_FILE` variables a schema reads besides configVariableNames: one
+ * for each secret (see @Secret), whose value is then read from that file.
+ */
+export function secretFileVariableNames(schema: new () => object): string[] {
+  return secretKeysOf(schema).map((name) => `${name}_FILE`);
+}
+
+/** The environment variables a schema reads, in declaration order (without the `_FILE` variants of secrets). */
 export function configVariableNames(schema: new () => object): string[] {
   const metadata = getMetadataStorage().getTargetValidationMetadatas(schema, '', true, false);
   return [...new Set(metadata.map((m) => m.propertyName))];

@@ -4,7 +4,12 @@ import { Counter, Gauge } from 'prom-client';
 
 import { RoutingRepository } from './routing.repository.js';
 
-/** What operators watch of routing: outbox depth and age, deliveries and failures per instance. */
+/**
+ * What operators watch of routing, per instance: its sync lag — undelivered
+ * outbox rows (`switchboard_routing_outbox_depth`) and the age of the oldest
+ * (`switchboard_routing_outbox_oldest_pending_seconds`) — and deliveries and
+ * failures. An instance in sync has no series of the two gauges.
+ */
 @Injectable()
 export class RoutingMetrics {
   readonly deliveries: Counter<'instance'>;
@@ -23,14 +28,18 @@ export class RoutingMetrics {
       labelNames: ['instance'],
       registers: [registry],
     });
-    // Read at scrape time, so that every Hub replica reports the shared outbox truthfully.
+    // Read at scrape time, so that every Hub replica reports the shared outbox truthfully. The
+    // registry collects every metric at once: both gauges share the read in flight.
+    let reading: ReturnType<RoutingRepository['pendingByInstance']> | undefined;
+    const pending = () =>
+      (reading ??= routing.pendingByInstance().finally(() => (reading = undefined))).catch(() => undefined);
     new Gauge({
       name: 'switchboard_routing_outbox_depth',
-      help: 'Outbox rows not yet delivered, per instance.',
+      help: 'Outbox rows not yet delivered, per instance (absent when none).',
       labelNames: ['instance'],
       registers: [registry],
       async collect() {
-        const rows = await routing.pendingByInstance().catch(() => undefined);
+        const rows = await pending();
         // Without the database the last values stand; /metrics must still answer.
         if (!rows) return;
         this.reset();
@@ -39,11 +48,14 @@ export class RoutingMetrics {
     });
     new Gauge({
       name: 'switchboard_routing_outbox_oldest_pending_seconds',
-      help: 'Age of the oldest undelivered outbox row (0 when none).',
+      help: "Per instance, the age of its oldest undelivered outbox row: how far behind the Hub's configuration it is (absent when none).",
+      labelNames: ['instance'],
       registers: [registry],
       async collect() {
-        const age = await routing.oldestPendingAgeSeconds().catch(() => undefined);
-        if (age !== undefined) this.set(age ?? 0);
+        const rows = await pending();
+        if (!rows) return;
+        this.reset();
+        for (const row of rows) this.set({ instance: row.instanceId }, row.oldestAgeSeconds);
       },
     });
   }

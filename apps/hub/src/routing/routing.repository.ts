@@ -243,26 +243,20 @@ export class RoutingRepository {
     if (retried > 0) await this.notify(this.dataSource, { instanceId });
   }
 
-  /** Undelivered rows per instance, for the depth gauge. */
-  async pendingByInstance(): Promise<{ instanceId: string; depth: number }[]> {
+  /**
+   * Each instance's sync lag, for the gauges: its undelivered rows and the
+   * age in seconds of the oldest of them. Instances with none are absent.
+   * One statement (the partial index of undelivered rows keeps it small).
+   */
+  async pendingByInstance(): Promise<{ instanceId: string; depth: number; oldestAgeSeconds: number }[]> {
     const rows = await queryRows(
       this.dataSource,
-      `SELECT instance_id, count(*)::int AS depth FROM routing_outbox WHERE delivered_at IS NULL GROUP BY instance_id`,
+      `SELECT instance_id, count(*)::int AS depth, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age
+       FROM routing_outbox WHERE delivered_at IS NULL GROUP BY instance_id`,
       [],
-      { instance_id: 'string', depth: 'number' },
+      { instance_id: 'string', depth: 'number', age: 'number' },
     );
-    return rows.map((row) => ({ instanceId: row.instance_id, depth: row.depth }));
-  }
-
-  /** Age in seconds of the oldest undelivered row; null when there is none. */
-  async oldestPendingAgeSeconds(): Promise<number | null> {
-    const row = await queryRow(
-      this.dataSource,
-      `SELECT EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age FROM routing_outbox WHERE delivered_at IS NULL`,
-      [],
-      { age: 'number?' },
-    );
-    return row?.age ?? null;
+    return rows.map((row) => ({ instanceId: row.instance_id, depth: row.depth, oldestAgeSeconds: row.age }));
   }
 }
 

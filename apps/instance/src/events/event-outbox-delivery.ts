@@ -9,6 +9,7 @@ import { InstanceConfig } from '../config.js';
 import { type Scope, TenantScope } from '../database/tenant-scope.js';
 import { EVENTS_CHANNEL } from '../journal/event-outbox.repository.js';
 import { liveSecrets } from '../workspaces/workspace-keys.js';
+import { EventMetrics } from './event-metrics.js';
 import { type ClaimedDelivery, EventsRepository } from './events.repository.js';
 import { SIGNATURE_HEADER, standardWebhookHeaders, webhookSignature } from './webhook-signature.js';
 
@@ -77,6 +78,7 @@ export class EventOutboxDelivery implements OnApplicationBootstrap, BeforeApplic
     private readonly keyring: Keyring,
     private readonly config: InstanceConfig,
     private readonly http: OutboundHttp,
+    private readonly metrics: EventMetrics,
   ) {
     this.leaseSeconds = outboxLeaseSeconds(config.EVENTS_REQUEST_TIMEOUT_MS);
     this.drainer = new OutboxDrainer({
@@ -240,6 +242,7 @@ export class EventOutboxDelivery implements OnApplicationBootstrap, BeforeApplic
       } else if (error === null) {
         await this.events.markDelivered(scope, delivery.id);
       } else {
+        this.metrics.deliveryFailures.inc();
         const attempts = delivery.attempts + 1;
         const backoffMs = outboxBackoffMs(attempts, {
           minMs: this.config.EVENTS_MIN_BACKOFF_MS,

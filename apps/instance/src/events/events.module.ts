@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { OutboundHttp, OutboundPolicy } from '@switchboard/server';
 
+import { EventMetrics } from './event-metrics.js';
 import { EventOutboxDelivery } from './event-outbox-delivery.js';
 import { EventSubscriptionSelectorController } from './event-subscription-selector.controller.js';
 import { EventSubscriptionsController } from './event-subscriptions.controller.js';
@@ -14,6 +15,7 @@ import { EventsRepository } from './events.repository.js';
 @Module({
   controllers: [EventSubscriptionsController, EventSubscriptionSelectorController],
   providers: [
+    EventMetrics,
     EventOutboxDelivery,
     EventSubscriptionsService,
     EventsRepository,

@@ -97,6 +97,23 @@ export class EventsRepository {
   }
 
   /**
+   * The event outbox over every workspace, for the metrics scrape: undelivered
+   * deliveries and the age in seconds of the event behind the oldest (0 when
+   * none). One statement: `event_outbox_stats()` (a SECURITY DEFINER function
+   * that sets each workspace's scope in turn; migration 1764100000000).
+   */
+  async outboxStats(): Promise<{ pending: number; oldestPendingSeconds: number }> {
+    const row = await queryRow(
+      this.dataSource.manager,
+      'SELECT pending::float8 AS pending, oldest_pending_seconds FROM event_outbox_stats()',
+      [],
+      { pending: 'number', oldest_pending_seconds: 'number' },
+    );
+    // The function always returns its one row.
+    return { pending: row?.pending ?? 0, oldestPendingSeconds: row?.oldest_pending_seconds ?? 0 };
+  }
+
+  /**
    * Deletes at most `batchSize` deliveries of the scope's workspace delivered
    * more than `retentionSeconds` ago, in one transaction; the number deleted.
    */

@@ -8,6 +8,7 @@ import { Events1763920000000 } from './1763920000000-events.js';
 import { IdempotencyKeys1763930000000 } from './1763930000000-idempotency-keys.js';
 import { EventRetention1763940000000 } from './1763940000000-event-retention.js';
 import { SignedSync1764000000100 } from './1764000000100-signed-sync.js';
+import { EventOutboxStats1764100000000 } from './1764100000000-event-outbox-stats.js';
 
 /** Every instance migration, in order. */
 export const INSTANCE_MIGRATIONS = [
@@ -21,4 +22,5 @@ export const INSTANCE_MIGRATIONS = [
   IdempotencyKeys1763930000000,
   EventRetention1763940000000,
   SignedSync1764000000100,
+  EventOutboxStats1764100000000,
 ];

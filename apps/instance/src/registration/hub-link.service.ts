@@ -10,6 +10,7 @@ import { DomainException, NatsClient } from '@switchboard/server';
 
 import { InstanceConfig } from '../config.js';
 import { WorkspaceSyncService } from '../workspaces/workspace-sync.service.js';
+import { ReconcileMetrics } from './reconcile-metrics.js';
 
 const RETRY_MS = 1000;
 /** A bound on one reconciliation, in case the Hub kept answering `more`; the next one carries on. */
@@ -33,6 +34,7 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
     private readonly nats: NatsClient,
     private readonly sync: WorkspaceSyncService,
     private readonly keyring: Keyring,
+    private readonly metrics: ReconcileMetrics,
   ) {
     this.heartbeatMs = config.INSTANCE_HEARTBEAT_INTERVAL_MS;
   }
@@ -83,6 +85,7 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
       if (reporting || (applied === 0 && refused.length === 0)) break;
       reporting = true;
     }
+    this.metrics.succeeded();
     if (received > 0) this.logger.log(`reconciled ${received} workspace(s)`);
     return received;
   }

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 
 import { HubLinkService } from './hub-link.service.js';
+import { ReconcileMetrics } from './reconcile-metrics.js';
 
 @Module({
-  providers: [HubLinkService],
+  providers: [HubLinkService, ReconcileMetrics],
   exports: [HubLinkService],
 })
 export class RegistrationModule {}

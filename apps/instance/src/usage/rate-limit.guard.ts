@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { DomainException, ErrorCode } from '@switchboard/server';
 
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import { RateLimitMetrics } from './rate-limit-metrics.js';
 import { UsageRepository } from './usage.repository.js';
 import { workspaceLimit } from './workspace-limits.js';
 
@@ -13,7 +14,10 @@ import { workspaceLimit } from './workspace-limits.js';
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
-  constructor(private readonly usage: UsageRepository) {}
+  constructor(
+    private readonly usage: UsageRepository,
+    private readonly metrics: RateLimitMetrics,
+  ) {}
 
   /**
    * `true` at once (no promise, which Nest's guard chain then need not await)
@@ -31,6 +35,7 @@ export class RateLimitGuard implements CanActivate {
   private async withinLimit(workspaceId: string, tenantId: string, limit: number): Promise<boolean> {
     const { count, retryAfter } = await this.usage.countRequest({ workspaceId, tenantId });
     if (count > limit) {
+      this.metrics.rateLimited.inc();
       throw new DomainException(
         429,
         ErrorCode.RateLimited,

@@ -84,14 +84,22 @@ describe('usage and limits', () => {
     },
   );
 
-  it('limits tenant requests per second with 429 and Retry-After, per tenant', async () => {
+  /** `switchboard_rate_limited_total` as /metrics reports it (the credit limit's 429s are not in it). */
+  const rateLimited = async (): Promise<number> => {
+    const text = await (await fetch(`${instance.url}/metrics`)).text();
+    return Number(/^switchboard_rate_limited_total (\S+)$/m.exec(text)?.[1]);
+  };
+
+  it('limits tenant requests per second with 429 and Retry-After, per tenant, counted in switchboard_rate_limited_total', async () => {
     const workspace = await seedWorkspace(instance, { settings: { limits: { tenantRequestsPerSecond: 5 } } });
     const limited = workspace.tenantToken('busy');
     await call('GET', '/self', limited);
     // Start at the beginning of a second so that the burst falls in one window.
     await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+    const countedBefore = await rateLimited();
     const responses = await Promise.all(Array.from({ length: 12 }, () => call('GET', '/self', limited)));
     const limitedResponses = responses.filter((response) => response.status === 429);
+    expect(await rateLimited()).toBe(countedBefore + limitedResponses.length);
     expect(responses.filter((response) => response.status === 200).length).toBeLessThanOrEqual(5);
     expect(limitedResponses.length).toBeGreaterThanOrEqual(7);
     expect(Number(limitedResponses[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
