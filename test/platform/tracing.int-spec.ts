@@ -1,11 +1,14 @@
-import { SpanKind } from '@opentelemetry/api';
+import { Writable } from 'node:stream';
+
+import { context, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
-import { startTracing, traceFields, type Tracing } from '@switchboard/server';
+import { startTracing, type Tracing, withCorrelationId } from '@switchboard/server';
 import { waitFor } from '@switchboard/testing';
 import jwt from 'jsonwebtoken';
 
 import { type HubHarness, startHub, TEST_ENCRYPTION_KEYS } from '../../apps/hub/test/hub-harness.js';
 import { type InstanceHarness, startInstance } from '../../apps/instance/test/instance-harness.js';
+import { LoggingModule, ROOT_LOGGER, type RootLogger } from '../../libs/server/src/logging/logging.module.js';
 
 const KIND = ['internal', 'server', 'client', 'producer', 'consumer'];
 
@@ -167,12 +170,31 @@ describe('tracing', () => {
     expect(trace.some((span) => span.attributes['db.namespace'] === instance.database.name)).toBe(true);
   });
 
-  it('puts the trace and span ids beside the correlation id of a log line written in a span', async () => {
-    const { tracer: getTracer } = await import('../../libs/server/src/tracing/tracing.js');
-    const span = getTracer().startSpan('log line');
-    const { context, trace } = await import('@opentelemetry/api');
-    const fields = context.with(trace.setSpan(context.active(), span), () => traceFields());
+  it('puts the trace and span ids beside the correlation id in a log line written in a span', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const logging = LoggingModule.forRoot({ service: 'tracing-test', level: 'info', destination });
+    const provider = logging.providers?.find(
+      (candidate): candidate is { provide: symbol; useValue: RootLogger } =>
+        typeof candidate === 'object' && 'provide' in candidate && candidate.provide === ROOT_LOGGER,
+    );
+    const span = trace.getTracer('test').startSpan('log line');
+    context.with(trace.setSpan(context.active(), span), () =>
+      withCorrelationId('corr-1', () => provider?.useValue.info('inside')),
+    );
     span.end();
-    expect(fields).toEqual({ traceId: span.spanContext().traceId, spanId: span.spanContext().spanId });
+    expect(lines).toEqual([
+      expect.objectContaining({
+        msg: 'inside',
+        correlationId: 'corr-1',
+        traceId: span.spanContext().traceId,
+        spanId: span.spanContext().spanId,
+      }),
+    ]);
   });
 });
