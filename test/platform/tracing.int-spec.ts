@@ -27,7 +27,8 @@ function spanTree(spans: ReadableSpan[], databases: Record<string, string>): str
       (a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1],
     );
     for (const span of sorted) {
-      const database = String(span.attributes['db.namespace'] ?? span.attributes['db.name'] ?? '');
+      const named = span.attributes['db.namespace'] ?? span.attributes['db.name'];
+      const database = typeof named === 'string' ? named : '';
       const where = database ? ` db=${databases[database] ?? database}` : '';
       const text = span.attributes['db.query.text'] ?? span.attributes['db.statement'];
       const statement = typeof text === 'string' ? ` "${text.replace(/\s+/g, ' ').slice(0, 60)}"` : '';
@@ -170,7 +171,7 @@ describe('tracing', () => {
     expect(trace.some((span) => span.attributes['db.namespace'] === instance.database.name)).toBe(true);
   });
 
-  it('puts the trace and span ids beside the correlation id in a log line written in a span', async () => {
+  it('puts the trace and span ids beside the correlation id in a log line written in a span', () => {
     const lines: Record<string, unknown>[] = [];
     const destination = new Writable({
       write(chunk: Buffer, _encoding, done) {

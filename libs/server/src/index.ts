@@ -79,6 +79,10 @@ export {
 } from './nats/nats-connection-options.js';
 export { EVERY_REPLICA } from './nats/templated-server-nats.js';
 export { ApiProblem, FieldErrorDto, ProblemDto, problemResponse } from './openapi/api-problem.js';
+export { IsHttpUrl } from './outbound/is-http-url.decorator.js';
+export { OutboundConnectionRefused, OutboundHttp, type Resolve } from './outbound/outbound-http.js';
+export { OutboundPolicy, parseCidrList } from './outbound/outbound-policy.js';
+export { assertOutboundUrl, outboundUrlRefusal } from './outbound/outbound-url.js';
 export { injectTraceContext, traceNatsReceive, traceNatsSend } from './tracing/nats-spans.js';
 export {
   currentTracing,
@@ -91,7 +95,3 @@ export {
   tracingEnabled,
   type TracingOptions,
 } from './tracing/tracing.js';
-export { IsHttpUrl } from './outbound/is-http-url.decorator.js';
-export { OutboundConnectionRefused, OutboundHttp, type Resolve } from './outbound/outbound-http.js';
-export { OutboundPolicy, parseCidrList } from './outbound/outbound-policy.js';
-export { assertOutboundUrl, outboundUrlRefusal } from './outbound/outbound-url.js';

@@ -53,6 +53,12 @@ export function traceHttpRequests(fastify: FastifyInstance): void {
     }
     span.end();
   };
-  fastify.addHook('onResponse', async (request, reply) => end(request, reply.statusCode));
-  fastify.addHook('onRequestAbort', async (request) => end(request));
+  fastify.addHook('onResponse', (request, reply, done) => {
+    end(request, reply.statusCode);
+    done();
+  });
+  fastify.addHook('onRequestAbort', (request, done) => {
+    end(request);
+    done();
+  });
 }

@@ -251,7 +251,7 @@ function instrumentPostgres(provider: TracerProvider): () => void {
   // enabled: false — no require hook; the patch is applied below, to the modules themselves.
   const instrumentation = new PgInstrumentation({ enabled: false, requireParentSpan: true });
   instrumentation.setTracerProvider(provider);
-  const targets: Record<string, unknown> = { pg, 'pg-pool': Object.getPrototypeOf(pg.Pool) };
+  const targets: Record<string, unknown> = { pg, 'pg-pool': Object.getPrototypeOf(pg.Pool) as unknown };
   const patched: (() => void)[] = [];
   for (const definition of instrumentation.getModuleDefinitions()) {
     const target = targets[definition.name];
