@@ -1,7 +1,14 @@
 import 'reflect-metadata';
 
 import { ConfigError, loadConfig } from '@switchboard/config';
-import { createService, natsDependency, postgresDependency, serveWhileStarting } from '@switchboard/server';
+import {
+  createService,
+  natsDependency,
+  postgresDependency,
+  serveWhileStarting,
+  startTracing,
+  TracingConfigError,
+} from '@switchboard/server';
 
 import { HubConfig, requireSigningKey } from './config.js';
 import { HubModule } from './hub.module.js';
@@ -11,6 +18,8 @@ async function main(): Promise<void> {
   const config = loadConfig(HubConfig);
   // What the service itself needs beyond the schema fails now, not after the wait for dependencies.
   requireSigningKey(config);
+  // Off unless OTEL_TRACES_EXPORTER or OTEL_EXPORTER_OTLP_ENDPOINT asks for it; before the app, whose hooks it decides.
+  startTracing({ serviceName: 'switchboard-hub' });
   // The port opens at once (liveness) while Postgres and NATS are awaited; the app takes it over when they answer.
   const starting = await serveWhileStarting({
     service: 'hub',
@@ -33,7 +42,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof TracingConfigError) {
     console.error(error.message);
   } else {
     console.error('The Hub could not start:', error instanceof Error ? error.message : error);

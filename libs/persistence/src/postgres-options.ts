@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { DataSourceOptions, MixedList } from 'typeorm';
 
 export interface PostgresOptions {
@@ -17,6 +18,9 @@ export function postgresOptions(options: PostgresOptions): DataSourceOptions {
     synchronize: false,
     migrationsRun: false,
     uuidExtension: 'pgcrypto',
+    // The module object itself rather than TypeORM's own require('pg'): it is the one tracing
+    // instruments (startTracing), in Node and under Jest's module registry alike.
+    driver: pg,
     applicationName: options.applicationName,
     poolSize: options.poolSize,
     // Failed queries surface as exceptions; the error filter logs the unexpected ones with an errorId.

@@ -84,3 +84,15 @@ export { IsHttpUrl } from './outbound/is-http-url.decorator.js';
 export { OutboundConnectionRefused, OutboundHttp, type Resolve } from './outbound/outbound-http.js';
 export { OutboundPolicy, parseCidrList } from './outbound/outbound-policy.js';
 export { assertOutboundUrl, outboundUrlRefusal } from './outbound/outbound-url.js';
+export { injectTraceContext, traceNatsReceive, traceNatsSend } from './tracing/nats-spans.js';
+export {
+  currentTracing,
+  inSpan,
+  SpanKind,
+  startTracing,
+  traceFields,
+  type Tracing,
+  TracingConfigError,
+  tracingEnabled,
+  type TracingOptions,
+} from './tracing/tracing.js';

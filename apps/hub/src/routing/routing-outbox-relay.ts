@@ -1,9 +1,10 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { applyWorkspaceSnapshotContract } from '@switchboard/contracts';
 import { SnapshotSigner } from '@switchboard/crypto';
 import { outboxBackoffMs, OutboxDrainer, type OutboxDrainResult, outboxLeaseSeconds } from '@switchboard/persistence';
-import { describeError, NatsClient, NatsErrorReply } from '@switchboard/server';
+import { describeError, inSpan, NatsClient, NatsErrorReply, SpanKind } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
 import { HubConfig } from '../config.js';
@@ -108,7 +109,18 @@ export class RoutingOutboxRelay implements OnApplicationBootstrap, BeforeApplica
     return this.routing.claimDue(this.leaseSeconds, BATCH_SIZE, [...this.inFlight.keys()]);
   }
 
-  private async deliver({ workspaceId, ids, workspace: row }: ClaimedWorkspace): Promise<void> {
+  /**
+   * One delivery is one trace of its own (with tracing on): the NATS request, the instance's work and the
+   * rows marked. A root, whichever context woke the drain (an HTTP request in this process, a NOTIFY, the
+   * poll), so that what a trace holds does not depend on who woke it.
+   */
+  private deliver(entry: ClaimedWorkspace): Promise<void> {
+    const attributes = { 'switchboard.workspace.id': entry.workspaceId };
+    const options = { kind: SpanKind.INTERNAL, attributes, parent: ROOT_CONTEXT };
+    return inSpan('deliver workspace snapshot', options, () => this.deliverNow(entry));
+  }
+
+  private async deliverNow({ workspaceId, ids, workspace: row }: ClaimedWorkspace): Promise<void> {
     if (!row) return; // deleted: its rows went with it
     const snapshot = rowToSnapshot(row);
     const instanceId = row.instanceId;

@@ -22,6 +22,8 @@ import { natsConnectionOptions, type NatsCredentials } from '../nats/nats-connec
 import { TemplatedServerNats } from '../nats/templated-server-nats.js';
 import type { ApiDescriptionOptions } from '../openapi/complete-document.js';
 import { setupOpenApi } from '../openapi/setup-openapi.js';
+import { traceHttpRequests } from '../tracing/http-spans.js';
+import { tracingEnabled } from '../tracing/tracing.js';
 
 export interface ServedRoute {
   method: string;
@@ -109,6 +111,8 @@ export async function createService(
   servedRoutes.set(app, routes);
   // Everything done for a request, body parsing included, runs in its correlation context.
   fastify.addHook('onRequest', (request, _reply, done) => withCorrelationId(request.id, done));
+  // With tracing on (startTracing, before this), a span per request, in whose context the rest runs.
+  if (tracingEnabled()) traceHttpRequests(fastify);
   acceptJsonBodiesOnly(fastify);
   // Before any pipe or DTO: strings Postgres cannot store, and bodies nested too deep, anywhere.
   fastify.addHook('preValidation', (request, _reply, done) => {

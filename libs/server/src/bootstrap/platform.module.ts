@@ -15,6 +15,7 @@ import { MetricsRegistry } from '../metrics/metrics.js';
 import { type OpsListen, OpsServer } from '../metrics/ops-server.js';
 import { NatsClient } from '../nats/nats-client.js';
 import type { NatsCredentials } from '../nats/nats-connection-options.js';
+import { TracingFlush } from '../tracing/tracing-flush.js';
 
 const POOL_METRICS = Symbol('POOL_METRICS');
 
@@ -67,6 +68,7 @@ export class PlatformModule {
       controllers: options.ops ? [HealthController] : [HealthController, MetricsController],
       providers: [
         MetricsRegistry,
+        TracingFlush,
         {
           // The pool TypeORM's Postgres driver holds (node-postgres `Pool`), observed at scrape time.
           provide: POOL_METRICS,

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
+import { traceFields } from '../tracing/tracing.js';
 import { currentCorrelationId } from './correlation.js';
 
 export interface LoggingOptions {
@@ -17,7 +18,8 @@ export const ROOT_LOGGER = Symbol('RootLogger');
 
 /**
  * pino JSON logs. Every line written inside an HTTP request or a NATS message
- * carries its correlation id (see correlation.ts); Nest's own logger writes
+ * carries its correlation id (see correlation.ts) and, when tracing is on,
+ * the `traceId` and `spanId` of the span it was written in (tracing.ts); Nest's own logger writes
  * through the same pino instance (nestjs-pino).
  *
  * Requests are logged by createService, one line each, from a Fastify hook:
@@ -31,9 +33,11 @@ export class LoggingModule {
       {
         name: options.service,
         level: options.level,
+        // The correlation id, and with tracing on the trace and span ids, of the request or message at hand.
         mixin: () => {
           const correlationId = currentCorrelationId();
-          return correlationId ? { correlationId } : {};
+          const fields = traceFields();
+          return correlationId ? { correlationId, ...fields } : fields;
         },
         redact: {
           paths: ['req.headers.authorization', 'req.headers.cookie', '*.secret', '*.token', '*.credentials'],

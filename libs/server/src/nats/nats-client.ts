@@ -14,6 +14,7 @@ import {
 import { firstValueFrom } from 'rxjs';
 
 import { CORRELATION_HEADER, currentCorrelationId } from '../logging/correlation.js';
+import { injectTraceContext, traceNatsSend } from '../tracing/nats-spans.js';
 import { natsConnectionOptions, type NatsCredentials } from './nats-connection-options.js';
 
 export interface NatsClientOptions {
@@ -103,7 +104,8 @@ export class NatsErrorReply extends NatsRequestFailed {
 
 /**
  * Sends typed contract messages over Nest's NATS transport. Every request has
- * a timeout, carries the caller's correlation id, and has its reply validated
+ * a timeout, carries the caller's correlation id (and, with tracing on, runs in
+ * a span whose W3C `traceparent` it carries in its headers), and has its reply validated
  * against the contract before anyone sees it. Reconnects are automatic.
  */
 export class NatsClient implements OnApplicationShutdown {
@@ -143,6 +145,15 @@ export class NatsClient implements OnApplicationShutdown {
     { instanceId, timeoutMs = this.options.defaultTimeoutMs }: { instanceId?: string; timeoutMs?: number } = {},
   ): Promise<Rep> {
     const subject = this.subject(contract, instanceId);
+    return traceNatsSend(contract.subject, subject, 'request', () => this.send(contract, subject, payload, timeoutMs));
+  }
+
+  private async send<Req extends object, Rep extends object>(
+    contract: Contract<Req, Rep>,
+    subject: string,
+    payload: Req,
+    timeoutMs: number,
+  ): Promise<Rep> {
     const connection = await this.connection(subject);
     const packet = JSON.stringify({ pattern: subject, data: payload, id: randomUUID() });
     let message: Msg;
@@ -171,7 +182,9 @@ export class NatsClient implements OnApplicationShutdown {
 
   async emit<Req extends object>(contract: Contract<Req, void>, payload: Req, instanceId?: string): Promise<void> {
     const subject = this.subject(contract, instanceId);
-    await firstValueFrom(this.proxy.emit(subject, this.record(payload)), { defaultValue: undefined });
+    await traceNatsSend(contract.subject, subject, 'event', () =>
+      firstValueFrom(this.proxy.emit(subject, this.record(payload)), { defaultValue: undefined }),
+    );
   }
 
   subject(contract: Contract<object, object | void>, instanceId?: string): string {
@@ -202,6 +215,7 @@ export class NatsClient implements OnApplicationShutdown {
     const headers = natsHeaders();
     const correlationId = currentCorrelationId();
     if (correlationId) headers.set(CORRELATION_HEADER, correlationId);
+    injectTraceContext(headers);
     return headers;
   }
 

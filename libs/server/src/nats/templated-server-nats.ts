@@ -11,6 +11,7 @@ import {
 } from '@switchboard/contracts';
 
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
+import { traceNatsReceive } from '../tracing/nats-spans.js';
 
 /**
  * Use as `@EventPattern(subject, { queue: EVERY_REPLICA })` for a broadcast:
@@ -42,7 +43,8 @@ export function currentSubjectVariables(): SubjectVariables | undefined {
  * server with no instance id of its own (the Hub) hears every instance:
  * `{instanceId}` becomes the wildcard `*`, and the handler reads the sender
  * from the message's subject. Each message is handled in the correlation
- * context its headers name, and with the server's subject variables at hand
+ * context its headers name (and, with tracing on, in a span continuing the
+ * trace of their `traceparent`), and with the server's subject variables at hand
  * (`currentSubjectVariables`, read by `@HandlesContract`).
  */
 /**
@@ -97,7 +99,9 @@ export class TemplatedServerNats extends ServerNats {
     }
     const id = correlationIdFrom(message.headers?.get(CORRELATION_HEADER));
     return withCorrelationId(id, () =>
-      withSubjectVariables(this.variables, () => super.handleMessage(channel, message) as Promise<unknown>),
+      withSubjectVariables(this.variables, () =>
+        traceNatsReceive(channel, message, () => super.handleMessage(channel, message) as Promise<unknown>),
+      ),
     );
   }
 
