@@ -71,8 +71,15 @@ export class ApiClient {
   }
 }
 
-/** One path segment, percent-encoded (`..`, `/` and `?` in an id stay inside it). */
+/**
+ * One path segment, percent-encoded, so that `/`, `?` or `#` in an id stay inside it. `.` and `..`
+ * (which URLs resolve as dot segments even when percent-encoded) and the empty string name no
+ * resource: a usage error.
+ */
 export function segment(value: string): string {
+  if (value === '' || value === '.' || value === '..') {
+    throw new CliError(ExitCode.Usage, `${JSON.stringify(value)} is not an id.`);
+  }
   return encodeURIComponent(value);
 }
 
