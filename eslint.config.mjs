@@ -31,6 +31,8 @@ export default tseslint.config(
             { sourceTag: 'scope:hub', onlyDependOnLibsWithTags: ['scope:hub', 'scope:shared'] },
             { sourceTag: 'scope:instance', onlyDependOnLibsWithTags: ['scope:instance', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // The CLI talks to the Hub over HTTP only: it imports no app and no lib.
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: [] },
             // Type: apps use anything below them; contracts stand alone; utils never reach data or apps.
             {
               sourceTag: 'type:app',

@@ -1,0 +1,237 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import type { CliContext } from './core/context.js';
+import { ExitCode } from './core/exit-codes.js';
+import { run } from './program.js';
+
+interface Recorded {
+  method: string;
+  url: string;
+  authorization: string | undefined;
+  body: unknown;
+}
+
+/** Runs the CLI in process against canned HTTP answers (one per request, in order). */
+async function runCli(argv: string[], options: { answers?: (Response | Error)[]; env?: Record<string, string> } = {}) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const requests: Recorded[] = [];
+  const answers = [...(options.answers ?? [])];
+  const context: CliContext = {
+    env: { XDG_CONFIG_HOME: configHome, ...options.env },
+    out: (text) => stdout.push(text),
+    err: (text) => stderr.push(text),
+    fetch: (url, init) => {
+      const headers = init.headers as Record<string, string>;
+      requests.push({
+        method: init.method ?? 'GET',
+        url,
+        authorization: headers['authorization'],
+        body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
+      });
+      const answer = answers.shift();
+      if (answer === undefined) return Promise.reject(new Error(`no canned answer for ${url}`));
+      return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+    },
+    readSecret: () => Promise.resolve('sbp_from_prompt'),
+  };
+  const code = await run(argv, context);
+  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n'), requests };
+}
+
+const json = (status: number, body: unknown, type = 'application/json') =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': type } });
+const problem = (status: number, title: string, detail: string, extra: object = {}) =>
+  json(status, { type: 'about:blank', title, status, detail, code: 'x', ...extra }, 'application/problem+json');
+
+const loggedIn = { SWITCHBOARD_HUB_URL: 'http://hub.test/', SWITCHBOARD_TOKEN: 'sbp_env' };
+let configHome: string;
+
+beforeEach(() => {
+  configHome = mkdtempSync(join(tmpdir(), 'sb-cli-program-'));
+});
+afterEach(() => rmSync(configHome, { recursive: true, force: true }));
+
+describe('argument parsing', () => {
+  it('prints help with the environment and exit codes, exit 0', async () => {
+    const sut = await runCli(['--help']);
+    expect(sut.code).toBe(ExitCode.Ok);
+    expect(sut.stdout).toContain('SWITCHBOARD_TOKEN');
+    expect(sut.stdout).toMatch(/5 {2}conflict \(409\)/);
+  });
+
+  it.each([
+    [['no-such-command']],
+    [['orgs', 'list', '--limit', '0']],
+    [['orgs', 'list', '--limit', '1001']],
+    [['orgs', 'list', '--limit', 'ten']],
+    [['orgs', 'list', '--bogus']],
+    [['orgs', 'get']],
+    [['orgs', 'get', 'a', 'b']],
+    [['workspaces', 'list']],
+    [['workspaces', 'rotate-secret', 'w', '--grace-period', '-1']],
+    [['workspaces', 'token', 'w', '--tenant-id', 'a', '--tenant-key', 'b']],
+    [['tenants', 'list']],
+    [['orgs', 'get', '..']],
+  ])('%j is a usage error (exit 1) and sends nothing', async (argv) => {
+    const sut = await runCli(argv, { env: loggedIn });
+    expect(sut.code).toBe(ExitCode.Usage);
+    expect(sut.stderr).toMatch(/error/);
+    expect(sut.requests).toEqual([]);
+  });
+
+  it('is not authenticated (exit 2) without a login or the environment variables', async () => {
+    const sut = await runCli(['orgs', 'list']);
+    expect(sut.code).toBe(ExitCode.NotAuthenticated);
+    expect(sut.stderr).toContain('switchboard login');
+    expect(sut.requests).toEqual([]);
+  });
+
+  it('sends --limit and --cursor with the token from the environment, and encodes ids', async () => {
+    const page = await runCli(['orgs', 'list', '--limit', '5', '--cursor', 'abc', '--json'], {
+      env: loggedIn,
+      answers: [json(200, { items: [], cursor: null })],
+    });
+    expect(page.code).toBe(ExitCode.Ok);
+    expect(page.requests).toEqual([
+      {
+        method: 'GET',
+        url: 'http://hub.test/orgs?limit=5&cursor=abc',
+        authorization: 'Bearer sbp_env',
+        body: undefined,
+      },
+    ]);
+    const get = await runCli(['orgs', 'get', 'x/../../users/me?y'], { env: loggedIn, answers: [json(200, {})] });
+    expect(get.requests[0]?.url).toBe('http://hub.test/orgs/x%2F..%2F..%2Fusers%2Fme%3Fy');
+  });
+
+  it('builds the bodies of workspace commands from their options', async () => {
+    const token = await runCli(['workspaces', 'token', 'w1', '--tenant-key', 'cust-1', '--expires-in', '60'], {
+      env: loggedIn,
+      answers: [json(200, { token: 't', expiresAt: 'x' })],
+    });
+    expect(token.requests[0]).toMatchObject({
+      method: 'POST',
+      url: 'http://hub.test/org-workspaces/w1/access-token',
+      body: { tenantKey: 'cust-1', expiresIn: 60 },
+    });
+    const admin = await runCli(['workspaces', 'token', 'w1'], { env: loggedIn, answers: [json(200, {})] });
+    expect(admin.requests[0]?.body).toEqual({ isAdmin: true });
+    const list = await runCli(['workspaces', 'list', '--org', 'o1', '--include-archived', '--json'], {
+      env: loggedIn,
+      answers: [json(200, { items: [], cursor: null })],
+    });
+    expect(list.requests[0]?.url).toBe('http://hub.test/org-workspaces?orgId=o1&includeArchived=true');
+    const rotate = await runCli(['workspaces', 'rotate-secret', 'w1', '--grace-period', '0'], {
+      env: loggedIn,
+      answers: [json(200, {})],
+    });
+    expect(rotate.requests[0]?.body).toEqual({ gracePeriodSeconds: 0 });
+  });
+});
+
+describe('pages', () => {
+  it('--all follows the cursor and prints { items, cursor: null }', async () => {
+    const sut = await runCli(['orgs', 'list', '--all', '--limit', '1', '--json'], {
+      env: loggedIn,
+      answers: [json(200, { items: [{ id: 'a' }], cursor: 'c1' }), json(200, { items: [{ id: 'b' }], cursor: null })],
+    });
+    expect(sut.code).toBe(ExitCode.Ok);
+    expect(JSON.parse(sut.stdout)).toEqual({ items: [{ id: 'a' }, { id: 'b' }], cursor: null });
+    expect(sut.requests.map((request) => request.url)).toEqual([
+      'http://hub.test/orgs?limit=1',
+      'http://hub.test/orgs?limit=1&cursor=c1',
+    ]);
+  });
+
+  it('prints a table, and how to get the next page on stderr', async () => {
+    const sut = await runCli(['orgs', 'list'], {
+      env: loggedIn,
+      answers: [json(200, { items: [{ id: 'o1', name: 'Acme', role: 'owner', createdAt: 'T' }], cursor: 'next' })],
+    });
+    expect(sut.stdout.split('\n')).toEqual(['ID  NAME  ROLE   CREATED', 'o1  Acme  owner  T']);
+    expect(sut.stderr).toContain('--cursor next');
+  });
+
+  it('is a server error (exit 7) when a list does not answer with a page', async () => {
+    const sut = await runCli(['orgs', 'list'], { env: loggedIn, answers: [json(200, [1, 2])] });
+    expect(sut.code).toBe(ExitCode.ServerOrNetwork);
+  });
+});
+
+describe('failures', () => {
+  it.each([
+    [401, ExitCode.NotAuthenticated],
+    [403, ExitCode.Forbidden],
+    [404, ExitCode.NotFound],
+    [409, ExitCode.Conflict],
+    [429, ExitCode.OtherClientError],
+    [500, ExitCode.ServerOrNetwork],
+    [503, ExitCode.ServerOrNetwork],
+  ])('a %i problem exits %i and prints its title and detail', async (status, code) => {
+    const sut = await runCli(['orgs', 'get', 'o1'], {
+      env: loggedIn,
+      answers: [problem(status, 'Some Title', 'Some detail.')],
+    });
+    expect(sut.code).toBe(code);
+    expect(sut.stderr).toBe('error: Some Title: Some detail.');
+    expect(sut.stdout).toBe('');
+  });
+
+  it('prints the field errors of a validation problem (exit 6)', async () => {
+    const sut = await runCli(['orgs', 'create', 'x'], {
+      env: loggedIn,
+      answers: [
+        problem(400, 'Validation failed', 'name: too long', { errors: [{ field: 'name', message: 'too long' }] }),
+      ],
+    });
+    expect(sut.code).toBe(ExitCode.OtherClientError);
+    expect(sut.stderr).toBe('error: Validation failed: name: too long\n  name: too long');
+  });
+
+  it('names the status of an answer that is not a problem (a proxy), exit 7', async () => {
+    const sut = await runCli(['orgs', 'get', 'o1'], {
+      env: loggedIn,
+      answers: [new Response('<html>Bad gateway</html>', { status: 502 })],
+    });
+    expect(sut.code).toBe(ExitCode.ServerOrNetwork);
+    expect(sut.stderr).toBe('error: HTTP 502: <html>Bad gateway</html>');
+  });
+
+  it('is a network error (exit 7) when the Hub cannot be reached', async () => {
+    const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('x'), { code: 'ECONNREFUSED' }) });
+    const sut = await runCli(['orgs', 'list'], { env: loggedIn, answers: [refused] });
+    expect(sut.code).toBe(ExitCode.ServerOrNetwork);
+    expect(sut.stderr).toBe('error: Cannot reach the Hub (http://hub.test): ECONNREFUSED');
+  });
+});
+
+describe('login', () => {
+  it('verifies the prompted token and stores it; a refused token stores nothing (exit 2)', async () => {
+    const refused = await runCli(['login', '--hub-url', 'http://hub.test'], {
+      answers: [problem(401, 'Unauthorized', 'The token is not valid.')],
+    });
+    expect(refused.code).toBe(ExitCode.NotAuthenticated);
+    expect((await runCli(['orgs', 'list'])).code).toBe(ExitCode.NotAuthenticated);
+
+    const sut = await runCli(['login', '--hub-url', 'http://hub.test'], {
+      answers: [json(200, { id: 'u1', email: 'a@example.test' })],
+    });
+    expect(sut.code).toBe(ExitCode.Ok);
+    expect(sut.requests[0]).toMatchObject({ url: 'http://hub.test/users/me', authorization: 'Bearer sbp_from_prompt' });
+    expect(sut.stdout).toBe('Logged in to http://hub.test as a@example.test.');
+
+    const after = await runCli(['orgs', 'list', '--json'], { answers: [json(200, { items: [], cursor: null })] });
+    expect(after.requests[0]).toMatchObject({ url: 'http://hub.test/orgs', authorization: 'Bearer sbp_from_prompt' });
+    expect((await runCli(['logout'])).code).toBe(ExitCode.Ok);
+    expect((await runCli(['orgs', 'list'])).code).toBe(ExitCode.NotAuthenticated);
+  });
+
+  it('refuses a Hub URL that is not http(s) as a usage error', async () => {
+    const sut = await runCli(['login', '--hub-url', 'ftp://hub.test', '--token', 't']);
+    expect(sut.code).toBe(ExitCode.Usage);
+    expect(sut.requests).toEqual([]);
+  });
+});

@@ -1,0 +1,214 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { waitFor } from '@switchboard/testing';
+
+import { call, type Stack, startStack } from './stack.js';
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The `switchboard` CLI as a user runs it (the package's bin, a child process) against a Hub and an
+ * instance as child processes: `--json` shapes, exit codes on 401/403/404/409, the login file's mode.
+ */
+describe('switchboard CLI against the real stack', () => {
+  let stack: Stack;
+  let home: string;
+  const configFile = () => join(home, 'xdg', 'switchboard', 'config.json');
+
+  /** Runs the bin with a private HOME and XDG_CONFIG_HOME; `stdin` is piped in when given. */
+  const cli = (args: string[], options: { env?: Record<string, string>; stdin?: string } = {}) =>
+    new Promise<CliResult>((resolve, reject) => {
+      const child = spawn(process.execPath, ['apps/cli/bin/switchboard.js', ...args], {
+        env: { PATH: process.env['PATH'] ?? '', HOME: home, XDG_CONFIG_HOME: join(home, 'xdg'), ...options.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(options.stdin ?? '');
+    });
+  /** Runs the CLI, expects exit 0, and parses its `--json` stdout. */
+  const cliJson = async (args: string[], env?: Record<string, string>) => {
+    const result = await cli([...args, '--json'], { env });
+    expect({ args, code: result.code, stderr: result.stderr }).toEqual({ args, code: 0, stderr: '' });
+    return JSON.parse(result.stdout);
+  };
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'sb-cli-e2e-'));
+    stack = await startStack({ instanceIds: ['instance-a'] });
+    await waitFor(
+      async () => ((await call(stack.hub.url, 'GET', '/users/me', stack.adminToken)).status === 200 ? true : undefined),
+      { what: 'the bootstrap admin' },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('login refuses a bad token (exit 2, nothing stored), stores a good one with mode 0600, logout removes it', async () => {
+    const refused = await cli(['login', '--hub-url', stack.hub.url, '--token', 'sbp_not_a_token']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^error: Unauthorized: /);
+    expect(existsSync(configFile())).toBe(false);
+
+    // The token through stdin, as `pass show … | switchboard login` does: not in argv.
+    const login = await cli(['login', '--hub-url', stack.hub.url], { stdin: `${stack.adminToken}\n` });
+    expect(login).toMatchObject({ code: 0, stdout: `Logged in to ${stack.hub.url} as admin@example.test.\n` });
+    expect(statSync(configFile()).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, 'xdg', 'switchboard')).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(readFileSync(configFile(), 'utf8'))).toEqual({ hubUrl: stack.hub.url, token: stack.adminToken });
+
+    expect((await cli(['logout'])).code).toBe(0);
+    expect(existsSync(configFile())).toBe(false);
+    const anonymous = await cli(['orgs', 'list']);
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toContain('Not logged in');
+
+    expect((await cli(['login', '--hub-url', stack.hub.url, '--token', stack.adminToken])).code).toBe(0);
+  });
+
+  it('SWITCHBOARD_TOKEN and SWITCHBOARD_HUB_URL override the stored login: a bad token is exit 2', async () => {
+    const bad = await cli(['orgs', 'list'], { env: { SWITCHBOARD_TOKEN: 'sbp_revoked' } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: Unauthorized: /);
+    const unreachable = await cli(['orgs', 'list'], { env: { SWITCHBOARD_HUB_URL: 'http://127.0.0.1:1' } });
+    expect(unreachable.code).toBe(7);
+    expect(unreachable.stderr).toContain('Cannot reach the Hub (http://127.0.0.1:1)');
+  });
+
+  it('orgs: create, get and list with --json shapes, pages and --all; 404 is exit 4', async () => {
+    const acme = await cliJson(['orgs', 'create', 'Acme']);
+    expect(acme).toEqual({
+      id: expect.any(String),
+      name: 'Acme',
+      role: 'owner',
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    await cliJson(['orgs', 'create', 'Beta']);
+    expect(await cliJson(['orgs', 'get', acme.id])).toEqual(acme);
+
+    const first = await cliJson(['orgs', 'list', '--limit', '1']);
+    expect(first).toEqual({ items: [expect.objectContaining({ role: 'owner' })], cursor: expect.any(String) });
+    const rest = await cliJson(['orgs', 'list', '--limit', '1', '--cursor', first.cursor, '--all']);
+    const all = await cliJson(['orgs', 'list', '--limit', '1', '--all']);
+    expect(all.cursor).toBeNull();
+    expect(all.items.map((org: { name: string }) => org.name).sort()).toEqual(['Acme', 'Beta']);
+    expect([...first.items, ...rest.items]).toEqual(all.items);
+
+    const table = await cli(['orgs', 'list']);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID +NAME +ROLE +CREATED$/);
+    expect(table.stdout).toMatch(/ Acme +owner /);
+
+    const missing = await cli(['orgs', 'get', randomUUID()]);
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toBe('error: Not found: The org was not found.\n');
+    const invalid = await cli(['orgs', 'create', 'x'.repeat(201)]);
+    expect(invalid.code).toBe(6);
+    expect(invalid.stderr).toMatch(/^error: .*name/);
+  });
+
+  it('workspaces: create, get, list, archive twice (exit 5), restore, rotate-secret, token; tenants through the instance', async () => {
+    const org = await cliJson(['orgs', 'create', 'Workspaces']);
+    const created = await waitFor(
+      async () => {
+        const result = await cli(['workspaces', 'create', 'Acme Production', '--org', org.id, '--json']);
+        return result.code === 0 ? JSON.parse(result.stdout) : undefined;
+      },
+      { what: 'an instance to take the workspace', timeoutMs: 10_000 },
+    );
+    expect(created).toMatchObject({
+      orgId: org.id,
+      name: 'Acme Production',
+      instanceId: 'instance-a',
+      apiUrl: stack.instances['instance-a']!.url,
+      secret: expect.stringMatching(/^sbws_/),
+      sync: { version: 1 },
+    });
+    const synced = (version: number) =>
+      waitFor(
+        async () => {
+          const current = await cliJson(['workspaces', 'get', created.id]);
+          return current.sync.state === 'synced' && current.sync.appliedVersion >= version ? current : undefined;
+        },
+        { what: `version ${version} synced`, timeoutMs: 10_000, intervalMs: 100 },
+      );
+    const got = await synced(1);
+    expect(got).not.toHaveProperty('secret');
+    expect(got.sync).toEqual({ version: 1, appliedVersion: 1, state: 'synced', lastError: null });
+
+    const page = await cliJson(['workspaces', 'list', '--org', org.id]);
+    expect(page).toEqual({ items: [got], cursor: null });
+    const table = await cli(['workspaces', 'list', '--org', org.id]);
+    expect(table.stdout).toMatch(/^ID +NAME +KEY +INSTANCE +SYNC +ARCHIVED\n/);
+    expect(table.stdout).toContain('synced (1/1)');
+
+    const archived = await cliJson(['workspaces', 'archive', created.id]);
+    expect(archived.archivedAt).toEqual(expect.any(String));
+    const again = await cli(['workspaces', 'archive', created.id]);
+    expect(again.code).toBe(5);
+    expect(again.stderr).toMatch(/^error: Conflict: /);
+    expect((await cli(['workspaces', 'token', created.id])).code).toBe(5);
+    expect((await cliJson(['workspaces', 'restore', created.id])).archivedAt).toBeNull();
+    expect((await cli(['workspaces', 'restore', created.id])).code).toBe(5);
+
+    const rotated = await cliJson(['workspaces', 'rotate-secret', created.id, '--grace-period', '60']);
+    expect(rotated).toEqual({ secret: expect.stringMatching(/^sbws_/), previousSecretExpiresAt: expect.any(String) });
+    await synced(4);
+
+    const tenantToken = await cliJson(['workspaces', 'token', created.id, '--tenant-key', 'cust-1']);
+    expect(tenantToken).toEqual({ token: expect.any(String), expiresAt: expect.any(String) });
+    // The instance creates the tenant on first sight of its token.
+    const self = await call(created.apiUrl, 'GET', '/self', tenantToken.token);
+    expect(self.status).toBe(200);
+
+    const tenants = await cliJson(['tenants', 'list', '--workspace', created.id]);
+    expect(tenants).toEqual({
+      items: [expect.objectContaining({ id: self.body.id, internalId: 'cust-1', hasCredentials: false })],
+      cursor: null,
+    });
+    expect(await cliJson(['tenants', 'get', self.body.id, '--workspace', created.id])).toEqual(self.body);
+    const tenantTable = await cli(['tenants', 'list', '--workspace', created.id, '--search', 'cust']);
+    expect(tenantTable.stdout).toMatch(/^ID +INTERNAL ID +NAME +CREDENTIALS +CREATED +ARCHIVED\n/);
+    expect(tenantTable.stdout).toContain('cust-1');
+    expect((await cli(['tenants', 'get', randomUUID(), '--workspace', created.id])).code).toBe(4);
+    expect((await cli(['workspaces', 'get', randomUUID()])).code).toBe(4);
+  });
+
+  it('instances list for a platform admin; 403 (exit 3) and 404 (exit 4) for another user', async () => {
+    const instances = await cliJson(['instances', 'list']);
+    expect(instances).toEqual({
+      items: [expect.objectContaining({ id: 'instance-a', status: 'up', apiUrl: stack.instances['instance-a']!.url })],
+      cursor: null,
+    });
+
+    const acme = (await cliJson(['orgs', 'list', '--all'])).items.find((org: { name: string }) => org.name === 'Acme');
+    const user = await call(stack.hub.url, 'POST', '/users', stack.adminToken, {
+      email: 'member@example.test',
+      name: 'Member',
+    });
+    expect(user.status).toBe(201);
+    const asUser = { SWITCHBOARD_TOKEN: user.body.token };
+    const forbidden = await cli(['instances', 'list'], { env: asUser });
+    expect(forbidden.code).toBe(3);
+    expect(forbidden.stderr).toMatch(/^error: Forbidden: /);
+    // Not a member: the org does not exist for them.
+    expect((await cli(['orgs', 'get', acme.id], { env: asUser })).code).toBe(4);
+    expect(await cliJson(['orgs', 'list'], asUser)).toEqual({ items: [], cursor: null });
+  });
+});
