@@ -52,9 +52,8 @@ export async function serveConsole(app: NestFastifyApplication, dist: string = C
       index: false,
       maxAge: '365d',
       immutable: true,
-      setHeaders: (response: { setHeader(name: string, value: string): void }) => {
-        for (const [name, value] of Object.entries(SECURITY_HEADERS)) response.setHeader(name, value);
-      },
+      // @fastify/static 10 hands over Fastify's reply (not Node's response).
+      setHeaders: (reply: FastifyReply) => void reply.headers(SECURITY_HEADERS),
     });
   }
   const page = (_request: unknown, reply: FastifyReply) => {
