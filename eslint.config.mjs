@@ -7,7 +7,7 @@ export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '.nx/**', 'bench/results/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -33,6 +33,8 @@ export default tseslint.config(
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             // The CLI talks to the Hub over HTTP only: it imports no app and no lib.
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: [] },
+            // The web console is a browser app: it talks HTTP to the Hub and instances, imports no app or lib.
+            { sourceTag: 'scope:console', onlyDependOnLibsWithTags: [] },
             // Type: apps use anything below them; contracts stand alone; utils never reach data or apps.
             {
               sourceTag: 'type:app',

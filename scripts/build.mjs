@@ -1,7 +1,8 @@
 // Compiles every lib and app from src/ to dist/ with swc (types are checked
 // separately by `npm run typecheck`). Libs resolve at run time through npm
 // workspaces: node_modules/@switchboard/<lib> -> libs/<lib>, whose exports
-// point at dist/.
+// point at dist/. The web console (apps/console, a browser app) is built by Vite instead, into
+// apps/console/dist, which the Hub serves at /console.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +14,9 @@ const projects = ['libs', 'apps'].flatMap((dir) =>
     .map((name) => join(root, dir, name))
     .filter((path) => existsSync(join(path, 'src'))),
 );
+const browserApps = new Set([join(root, 'apps', 'console')]);
 
-for (const project of projects) {
+for (const project of projects.filter((path) => !browserApps.has(path))) {
   rmSync(join(project, 'dist'), { recursive: true, force: true });
   execFileSync(
     swc,
@@ -31,5 +33,11 @@ for (const project of projects) {
     ],
     { cwd: project, stdio: 'inherit' },
   );
+}
+for (const project of browserApps) {
+  execFileSync(join(root, 'node_modules/.bin/vite'), ['build', '--config', join(project, 'vite.config.mjs')], {
+    cwd: project,
+    stdio: 'inherit',
+  });
 }
 console.log(`built ${projects.length} projects`);

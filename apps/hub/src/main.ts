@@ -11,6 +11,7 @@ import {
 } from '@switchboard/server';
 
 import { HubConfig, requireSigningKey } from './config.js';
+import { serveConsole } from './console/serve-console.js';
 import { HubModule } from './hub.module.js';
 import { hubApiDescription } from './openapi.js';
 
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     subjectVariables: { namespace: config.NATS_NAMESPACE },
     serviceName: 'hub',
   });
+  await serveConsole(app);
   await app.startAllMicroservices();
   await starting.close();
   await app.listen(config.HUB_PORT, config.HUB_HOST);
