@@ -21,6 +21,7 @@ export interface StartProcessOptions {
   port: number;
   /** Resolves when this path answers 200; default `/readyz`. */
   readyPath?: string;
+  /** How long to wait for it, in ms (default 60 s: three services booting at once on a loaded 2-core CI machine took over 20 s). */
   readyTimeoutMs?: number;
 }
 
@@ -48,7 +49,7 @@ export async function startServiceProcess(options: StartProcessOptions): Promise
         const response = await fetch(`${url}${options.readyPath ?? '/readyz'}`).catch(() => undefined);
         return response?.ok ? true : undefined;
       },
-      { timeoutMs: options.readyTimeoutMs ?? 20_000, intervalMs: 50, what: `${options.name} to be ready` },
+      { timeoutMs: options.readyTimeoutMs ?? 60_000, intervalMs: 50, what: `${options.name} to be ready` },
     );
   } catch (error) {
     child.kill('SIGKILL');
