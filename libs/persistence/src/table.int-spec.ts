@@ -55,9 +55,19 @@ describe('Table', () => {
       type: 'postgres',
       url: withDatabase(adminUrl(), database),
       entities: [Owner, Thing],
-      synchronize: true,
     });
     await dataSource.initialize();
+    // The schema the entities describe, written out as a migration would (no synchronize).
+    await dataSource.query(`CREATE TABLE owners (id uuid PRIMARY KEY DEFAULT gen_random_uuid());
+      CREATE TABLE things (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        owner_id uuid NOT NULL REFERENCES owners (id),
+        name text NOT NULL,
+        size integer,
+        settings jsonb NOT NULL,
+        active boolean NOT NULL,
+        total bigint NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now())`);
     things = Table.of(dataSource, Thing);
   });
 
