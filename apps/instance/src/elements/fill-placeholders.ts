@@ -13,8 +13,8 @@ const PLACEHOLDER = /\{tenant\.([^{}]+)\}/g;
  * At most this many characters (UTF-16 code units) of tenant text are written
  * into one value. A definition and a customisation are bounded
  * (MAX_DEFINITION_BYTES), but a placeholder is short and a tenant's field is
- * not: 15,000 `{tenant.fields.a}` times a 1 MB field would be 15 GB, which
- * the instance would try to build in memory for every read.
+ * not: 15,000 `{tenant.fields.a}` times a 64 KB field (MAX_TENANT_FIELDS_BYTES)
+ * would be 1 GB, which the instance would build in memory for every read.
  */
 export const MAX_FILLED_CHARACTERS = 1024 * 1024;
 
