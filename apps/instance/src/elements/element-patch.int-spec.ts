@@ -123,6 +123,23 @@ describe('PATCH on elements', () => {
     });
   });
 
+  it("refuses (409) a tenant's view whose placeholders would fill in too much text, instead of building it", async () => {
+    // 60 KB of fields, named 100 times by a 3 KB customisation: 6 MB per read (1 GB at the bounds).
+    await call('POST', '/actions', admin(), { key: 'amp', name: 'Amp', definition: { x: 1 } });
+    const token = workspace.tenantToken('acme');
+    expect((await call('PATCH', '/self', token, { fields: { a: 'X'.repeat(60_000) } })).status).toBe(200);
+    const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, '{tenant.fields.a}']));
+    expect(await call('PATCH', '/action?key=amp', token, { definition: many })).toMatchObject({
+      status: 409,
+      body: { code: 'conflict' },
+    });
+    // The refused customisation was not stored; a modest one still fills.
+    expect(await call('PATCH', '/actions/amp', token, { definition: { k: '{tenant.fields.a}' } })).toMatchObject({
+      status: 200,
+      body: { definition: { x: 1, k: 'X'.repeat(60_000) } },
+    });
+  });
+
   it("applies a tenant's concurrent patches one after the other, losing none", async () => {
     await call('POST', '/flows', admin(), { key: 'busy', name: 'Busy', definition: {} });
     const token = workspace.tenantToken('acme');

@@ -29,7 +29,12 @@ import type {
   UpdateElementDto,
 } from './elements.dto.js';
 import { ElementsRepository, type TemplateKeys, type TemplateRow } from './elements.repository.js';
-import { fillPlaceholders, type PlaceholderTenant } from './fill-placeholders.js';
+import {
+  FilledTooLargeError,
+  fillPlaceholders,
+  MAX_FILLED_CHARACTERS,
+  type PlaceholderTenant,
+} from './fill-placeholders.js';
 import type { JsonObject } from './json-value.js';
 import { composeOverlay, mergeDefinition } from './merge-definition.js';
 
@@ -399,7 +404,7 @@ function toElementDto(
 ): ElementDto {
   const customization = tenant ? (row.customization ?? null) : null;
   const definition = tenant
-    ? fillPlaceholders(customization ? mergeDefinition(row.definition, customization) : row.definition, tenant)
+    ? filled(customization ? mergeDefinition(row.definition, customization) : row.definition, tenant, row)
     : row.definition;
   return {
     id: row.id,
@@ -413,6 +418,25 @@ function toElementDto(
     updatedAt: row.updatedAt.toISOString(),
     archivedAt: row.archivedAt?.toISOString() ?? null,
   };
+}
+
+/**
+ * The tenant's view with its placeholders filled in.
+ *
+ * @throws DomainException 409 when the filled text would exceed MAX_FILLED_CHARACTERS
+ *   (the tenant's fields, or its customisation, name too much text): the tenant can
+ *   shorten its fields or reset its customisation.
+ */
+function filled(definition: JsonObject, tenant: PlaceholderTenant, row: Columns<ElementTemplate>): JsonObject {
+  try {
+    return fillPlaceholders(definition, tenant);
+  } catch (error) {
+    if (!(error instanceof FilledTooLargeError)) throw error;
+    throw DomainException.conflict(
+      `The ${row.elementType} "${row.key}" cannot be shown to this tenant: its placeholders would fill in more than ` +
+        `${MAX_FILLED_CHARACTERS} characters of tenant name and fields. Shorten the fields, or reset the customisation.`,
+    );
+  }
 }
 
 function toRevisionDto(row: Columns<ElementRevision>): ElementRevisionDto {

@@ -1,4 +1,9 @@
-import { fillPlaceholders as sut, type PlaceholderTenant } from './fill-placeholders.js';
+import {
+  FilledTooLargeError,
+  fillPlaceholders as sut,
+  MAX_FILLED_CHARACTERS,
+  type PlaceholderTenant,
+} from './fill-placeholders.js';
 
 const tenant: PlaceholderTenant = {
   name: 'Acme Ltd',
@@ -73,5 +78,15 @@ describe('fillPlaceholders', () => {
     const input = { a: ['{tenant.name}'] };
     sut(input, tenant);
     expect(input).toEqual({ a: ['{tenant.name}'] });
+  });
+
+  it('refuses to write more than MAX_FILLED_CHARACTERS of tenant text, all placeholders together', () => {
+    const big = { ...tenant, fields: { a: 'X'.repeat(100_000) } };
+    const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, '{tenant.fields.a}']));
+    expect(() => sut(many, big, 1_000_000)).toThrow(FilledTooLargeError);
+    expect(() => sut('{tenant.fields.a}'.repeat(20), big)).toThrow(FilledTooLargeError);
+    const filled = sut({ a: '{tenant.fields.a}', b: ['{tenant.fields.a}'] }, big, 200_000);
+    expect(filled.b[0]).toHaveLength(100_000);
+    expect(MAX_FILLED_CHARACTERS).toBeGreaterThanOrEqual(1024 * 1024);
   });
 });

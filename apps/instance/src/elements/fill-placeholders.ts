@@ -10,6 +10,20 @@ export interface PlaceholderTenant {
 const PLACEHOLDER = /\{tenant\.([^{}]+)\}/g;
 
 /**
+ * At most this many characters (UTF-16 code units) of tenant text are written
+ * into one value. A definition and a customisation are bounded
+ * (MAX_DEFINITION_BYTES), but a placeholder is short and a tenant's field is
+ * not: 15,000 `{tenant.fields.a}` times a 64 KB field (MAX_TENANT_FIELDS_BYTES)
+ * would be 1 GB, which the instance would build in memory for every read.
+ */
+export const MAX_FILLED_CHARACTERS = 1024 * 1024;
+
+/** Thrown by fillPlaceholders when the text it would write exceeds MAX_FILLED_CHARACTERS. */
+export class FilledTooLargeError extends Error {
+  override name = 'FilledTooLargeError';
+}
+
+/**
  * Fills `{tenant.name}`, `{tenant.internalId}` and `{tenant.fields.NAME}` in
  * every string of a value, however deep (object keys are left alone: they are
  * structure, not content).
@@ -24,18 +38,35 @@ const PLACEHOLDER = /\{tenant\.([^{}]+)\}/g;
  *   placeholder itself.
  * - Filled text is not scanned again, so a tenant whose name contains
  *   `{tenant.internalId}` gets exactly that name.
+ *
+ * @throws FilledTooLargeError when the tenant text written, all placeholders
+ *   together, would exceed `maxCharacters` (MAX_FILLED_CHARACTERS): nothing
+ *   that large is built.
  */
-export function fillPlaceholders<T extends JsonValue>(value: T, tenant: PlaceholderTenant): T {
-  return fill(value, tenant) as T;
+export function fillPlaceholders<T extends JsonValue>(
+  value: T,
+  tenant: PlaceholderTenant,
+  maxCharacters: number = MAX_FILLED_CHARACTERS,
+): T {
+  const budget = { left: maxCharacters };
+  return fill(value, tenant, budget) as T;
 }
 
-function fill(value: JsonValue, tenant: PlaceholderTenant): JsonValue {
+function fill(value: JsonValue, tenant: PlaceholderTenant, budget: { left: number }): JsonValue {
   if (typeof value === 'string') {
-    return value.replace(PLACEHOLDER, (placeholder, path: string) => resolve(path, tenant) ?? placeholder);
+    return value.replace(PLACEHOLDER, (placeholder, path: string) => {
+      const filled = resolve(path, tenant);
+      if (filled === undefined) return placeholder;
+      budget.left -= filled.length;
+      if (budget.left < 0) {
+        throw new FilledTooLargeError('the tenant text its placeholders name is too long, all together');
+      }
+      return filled;
+    });
   }
-  if (Array.isArray(value)) return value.map((item) => fill(item, tenant));
+  if (Array.isArray(value)) return value.map((item) => fill(item, tenant, budget));
   if (isJsonObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fill(item, tenant)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fill(item, tenant, budget)]));
   }
   return value;
 }

@@ -2,11 +2,41 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Columns } from '@switchboard/persistence';
 import { Nullable, Optional, PageQueryDto } from '@switchboard/server';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsObject, IsString, Length, Max, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsObject,
+  IsString,
+  Length,
+  Max,
+  Min,
+  registerDecorator,
+  type ValidationOptions,
+} from 'class-validator';
 
 import type { Tenant } from './tenant.entity.js';
 
 const MAX_CREDITS = 2_000_000_000;
+
+/**
+ * The most JSON a tenant's `fields` (or `credentials`) may hold, in bytes, as the Hub bounds workspace
+ * settings. Without it only the 1 MB body limit applied, and every change is also kept whole in the
+ * activity log: a tenant patching 1 MB of fields a few times a second made a page of
+ * `GET /activity-logs?limit=1000` a gigabyte, and its fields filled into every element view.
+ */
+export const MAX_TENANT_FIELDS_BYTES = 64 * 1024;
+
+/** An object whose JSON is at most `bytes` bytes long (UTF-8). */
+function MaxJsonBytes(bytes: number, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'maxJsonBytes',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: `$property must be at most ${bytes} bytes of JSON`, ...options },
+      validator: { validate: (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null)) <= bytes },
+    });
+}
 
 export class TenantDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -62,13 +92,15 @@ export class InternalIdQueryDto {
 export class CreateTenantDto {
   @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @Length(1, 200) internalId!: string;
   @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @Length(1, 200) name!: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @Optional() @IsObject() fields?: Record<
-    string,
-    unknown
-  >;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @Optional()
+  @IsObject()
+  @MaxJsonBytes(MAX_TENANT_FIELDS_BYTES)
+  fields?: Record<string, unknown>;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Write-only; stored encrypted.' })
   @Optional()
   @IsObject()
+  @MaxJsonBytes(MAX_TENANT_FIELDS_BYTES)
   credentials?: Record<string, unknown>;
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0 })
   @Optional()
@@ -83,14 +115,16 @@ export class CreateTenantDto {
 export class UpdateTenantDto {
   @ApiPropertyOptional() @Optional() @IsString() @Length(1, 200) internalId?: string;
   @ApiPropertyOptional() @Optional() @IsString() @Length(1, 200) name?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @Optional() @IsObject() fields?: Record<
-    string,
-    unknown
-  >;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @Optional()
+  @IsObject()
+  @MaxJsonBytes(MAX_TENANT_FIELDS_BYTES)
+  fields?: Record<string, unknown>;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
   @Optional()
   @Nullable()
   @IsObject()
+  @MaxJsonBytes(MAX_TENANT_FIELDS_BYTES)
   credentials?: Record<string, unknown> | null;
   @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0 })
   @Optional()
@@ -107,12 +141,14 @@ export class ReplaceTenantDto extends CreateTenantDto {}
 /** What a tenant may change of itself: its name and fields, and set (never read) its credentials. */
 export class UpdateSelfDto {
   @ApiPropertyOptional() @Optional() @IsString() @Length(1, 200) name?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @Optional() @IsObject() fields?: Record<
-    string,
-    unknown
-  >;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @Optional()
+  @IsObject()
+  @MaxJsonBytes(MAX_TENANT_FIELDS_BYTES)
+  fields?: Record<string, unknown>;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Write-only; stored encrypted.' })
   @Optional()
   @IsObject()
+  @MaxJsonBytes(MAX_TENANT_FIELDS_BYTES)
   credentials?: Record<string, unknown>;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import { type InstanceHarness, json, startInstance } from '../../test/instance-harness.js';
 import { FIXTURE_KEYS, seedWorkspace, type WorkspaceFixture } from '../../test/workspace-fixture.js';
+import { MAX_TENANT_FIELDS_BYTES } from './tenants.dto.js';
 
 describe('tenants', () => {
   let instance: InstanceHarness;
@@ -281,6 +282,23 @@ describe('tenants', () => {
       });
       expect(response.status).toBe(400);
       expect(await json(response)).toMatchObject({ code: 'validation_failed', errors: [{ field: 'fields' }] });
+    });
+
+    it('bounds fields and credentials at 64 KB of JSON, from an admin and from the tenant itself', async () => {
+      const big = { a: 'x'.repeat(MAX_TENANT_FIELDS_BYTES) };
+      const fits = { a: 'x'.repeat(MAX_TENANT_FIELDS_BYTES - 20) };
+      const refusals: [string, string, string, unknown, string][] = [
+        ['POST', '/tenants', admin(), { internalId: 'big', name: 'Big', fields: big }, 'fields'],
+        ['POST', '/tenants', admin(), { internalId: 'big', name: 'Big', credentials: big }, 'credentials'],
+        ['PATCH', '/self', workspace.tenantToken('grower'), { fields: big }, 'fields'],
+        ['PATCH', '/self', workspace.tenantToken('grower'), { credentials: big }, 'credentials'],
+      ];
+      for (const [method, path, token, body, field] of refusals) {
+        const response = await call(method, path, token, body);
+        expect({ path, field, status: response.status }).toEqual({ path, field, status: 400 });
+        expect((await json(response)).errors.map((error: { field: string }) => error.field)).toContain(field);
+      }
+      expect((await call('PATCH', '/self', workspace.tenantToken('grower'), { fields: fits })).status).toBe(200);
     });
 
     it('refuses malformed JSON and unknown tenant ids without a 500', async () => {
