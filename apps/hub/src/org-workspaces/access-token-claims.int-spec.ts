@@ -47,6 +47,8 @@ describe('access tokens with claims Postgres cannot store', () => {
       fields: nested(30),
     });
     expect(response.status).toBe(200);
+    // A token response is never cached (RFC 6749 §5.1).
+    expect(response.headers.get('cache-control')).toBe('no-store');
   });
 
   it('signs well-formed strings, astral characters included', async () => {

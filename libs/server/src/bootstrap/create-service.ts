@@ -123,6 +123,10 @@ export async function createService(
   // with both), each of which also runs the async_hooks of the correlation context.
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header(CORRELATION_HEADER, request.id);
+    // API answers are one caller's data, some of them secrets (access tokens, workspace secrets): no cache
+    // may keep them (RFC 6749 §5.1 for token responses; RFC 9111 §5.2.2.5). Routes that choose their own
+    // caching (the console's files) have set Cache-Control already.
+    if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
     done(null, payload);
   });
   const log = app.get<RootLogger>(ROOT_LOGGER);
