@@ -251,6 +251,11 @@ const REQUESTS: Record<string, Build> = {
       [`GET /${path}/{id}/usage`, ({ tenant }) => ({ path: `/${path}/${tenant.id}/usage` })],
     ]),
   ),
+  'GET /tenants/{id}/balance': ({ tenant }) => ({ path: `/tenants/${tenant.id}/balance` }),
+  'POST /tenants/{id}/balance/top-ups': ({ tenant }) => ({
+    path: `/tenants/${tenant.id}/balance/top-ups`,
+    body: { credits: 1, reference: unique('top-up') },
+  }),
   'POST /usage': (c) => ({ path: '/usage', body: { credits: 1, ...forTenant(c) } }),
   'POST /usage (tenantId in the body)': ({ tenant }) => ({ path: '/usage', body: { credits: 1, tenantId: tenant.id } }),
   'GET /activity-logs': () => ({ path: '/activity-logs' }),

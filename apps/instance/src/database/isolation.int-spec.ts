@@ -46,6 +46,8 @@ describe('tenant isolation in the database', () => {
         'element_revisions',
         'element_customizations',
         'idempotency_keys',
+        'tenant_balances',
+        'balance_entries',
       ]),
     );
     for (const table of tables) {

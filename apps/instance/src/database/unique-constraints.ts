@@ -62,4 +62,8 @@ export const INSTANCE_UNIQUE_CONSTRAINTS: Record<string, UniqueConstraintAnswer>
     field: 'Idempotency-Key',
     detail: 'A request with this Idempotency-Key is already in progress.',
   },
+  // tenant_balances (created with ON CONFLICT DO NOTHING), balance_entries (top-ups serialised by the balance's row lock)
+  PK_a8366668a1846aa526560949b1c: concurrent('tenantId', "The tenant's balance"),
+  PK_048c08cbd9ace901924a3f794ce: generated('balance entry id'),
+  balance_entries_reference: concurrent('reference', 'A top-up with this reference'),
 };

@@ -1,3 +1,4 @@
+import { withClient } from '@switchboard/persistence';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 
@@ -32,7 +33,9 @@ type Operation =
   | { op: 'usage'; w: number; t: number }
   | { op: 'credentials'; w: number; t: number }
   | { op: 'logs' }
-  | { op: 'spend'; w: number; t: number };
+  | { op: 'spend'; w: number; t: number }
+  | { op: 'balance'; w: number; t: number }
+  | { op: 'topUp'; w: number; t: number; reference: string };
 
 const index = (size: number) => fc.integer({ min: 0, max: size - 1 });
 const caller: fc.Arbitrary<Caller> = fc.oneof(
@@ -61,6 +64,8 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
   fc.record({ op: fc.constant('credentials' as const), ...target }),
   fc.constant({ op: 'logs' as const }),
   fc.record({ op: fc.constant('spend' as const), ...target }),
+  fc.record({ op: fc.constant('balance' as const), ...target }),
+  fc.record({ op: fc.constant('topUp' as const), ...target, reference: fc.constantFrom('r1', 'r2', 'r3') }),
 );
 
 /**
@@ -71,6 +76,8 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
 describe('isolation property', () => {
   let instance: InstanceHarness;
   const world: World = { workspaces: [], tenants: [], names: new Map() };
+  /** `tenantId:reference` of every top-up that succeeded: each added one credit, once. */
+  const toppedUp = new Set<string>();
 
   beforeAll(async () => {
     instance = await startInstance({ ENCRYPTION_KEYS: FIXTURE_KEYS, DATABASE_POOL_SIZE: '10' });
@@ -151,6 +158,13 @@ describe('isolation property', () => {
           return request('GET', '/activity-logs?limit=1000');
         case 'spend':
           return request('POST', '/usage', who.kind === 'admin' ? { credits: 1, tenantId: targetId } : { credits: 1 });
+        case 'balance':
+          return request('GET', `/tenants/${targetId}/balance`);
+        case 'topUp':
+          return request('POST', `/tenants/${targetId}/balance/top-ups`, {
+            credits: 1,
+            reference: operation.reference,
+          });
       }
     })();
     const body = await json(response);
@@ -178,12 +192,21 @@ describe('isolation property', () => {
       operation.op === 'rename' ||
       operation.op === 'get' ||
       operation.op === 'usage' ||
-      operation.op === 'credentials'
+      operation.op === 'credentials' ||
+      operation.op === 'balance'
     ) {
       expect({ context, visible: visible(who, targetId!) }).toEqual({ context, visible: true });
     }
     if (operation.op === 'spend' && who.kind === 'admin') {
       expect({ context, visible: visible(who, targetId!) }).toEqual({ context, visible: true });
+    }
+    if (operation.op === 'topUp') {
+      expect({ context, admin: who.kind === 'admin', visible: visible(who, targetId!) }).toEqual({
+        context,
+        admin: true,
+        visible: true,
+      });
+      toppedUp.add(`${targetId}:${operation.reference}`);
     }
     if (operation.op === 'rename') world.names.set(targetId!, operation.name);
   }
@@ -203,6 +226,28 @@ describe('isolation property', () => {
       ),
       { numRuns: RUNS },
     );
+
+    // Every balance is its top-ups (one credit per reference, however often replayed) less its debits, as its
+    // ledger says: no top-up landed on a tenant its caller could not see, and none twice.
+    const books = await withClient(instance.database.adminUrl, async (client) => {
+      const { rows } = await client.query<{ tenant_id: string; balance: string; top_ups: string; ledger: string }>(
+        `SELECT b.tenant_id, b.balance,
+           (SELECT COALESCE(SUM(credits), 0) FROM balance_entries e WHERE e.tenant_id = b.tenant_id AND credits > 0) AS top_ups,
+           (SELECT COALESCE(SUM(credits), 0) FROM balance_entries e WHERE e.tenant_id = b.tenant_id) AS ledger
+         FROM tenant_balances b`,
+      );
+      return rows;
+    });
+    const credited = new Map<string, number>();
+    for (const key of toppedUp) credited.set(key.split(':')[0]!, (credited.get(key.split(':')[0]!) ?? 0) + 1);
+    expect(new Set(books.map((row) => row.tenant_id))).toEqual(new Set(credited.keys()));
+    for (const row of books) {
+      expect({ tenant: row.tenant_id, topUps: Number(row.top_ups), ledger: Number(row.ledger) }).toEqual({
+        tenant: row.tenant_id,
+        topUps: credited.get(row.tenant_id),
+        ledger: Number(row.balance),
+      });
+    }
 
     // Nothing was changed by anyone who could not see it: every name is the model's.
     for (let w = 0; w < WORKSPACES; w++) {

@@ -74,16 +74,22 @@ export class UsageRepository {
     );
   }
 
-  /** Records credits a tenant used. */
+  /**
+   * Records credits a tenant used.
+   * @returns the record's id (a `bigint`, as a string).
+   */
   async insert(
     manager: EntityManager,
     record: { workspaceId: string; tenantId: string; credits: number; kind: string | null },
-  ): Promise<void> {
-    await execute(
+  ): Promise<string> {
+    const row = await queryRow(
       manager,
-      'INSERT INTO usage_records (workspace_id, tenant_id, credits, kind) VALUES ($1, $2, $3, $4)',
+      'INSERT INTO usage_records (workspace_id, tenant_id, credits, kind) VALUES ($1, $2, $3, $4) RETURNING id',
       [record.workspaceId, record.tenantId, record.credits, record.kind],
+      { id: 'string' },
     );
+    if (!row) throw new Error('the usage insert returned no row');
+    return row.id;
   }
 
   /** A tenant's credits per UTC day (`YYYY-MM-DD`) over the last 30 days, oldest first; days without use left out. */

@@ -24,6 +24,8 @@ export enum ErrorCode {
   IdempotencyKeyReused = 'idempotency_key_reused',
   RateLimited = 'rate_limited',
   CreditLimitExceeded = 'credit_limit_exceeded',
+  /** `402`: a prepaid tenant's balance holds fewer credits than the request would use. */
+  BalanceExhausted = 'balance_exhausted',
   NoInstanceAvailable = 'no_instance_available',
   ServiceUnavailable = 'service_unavailable',
   WorkspaceKeysUnavailable = 'workspace_keys_unavailable',
