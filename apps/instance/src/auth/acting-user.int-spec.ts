@@ -30,9 +30,9 @@ describe('act claims on the instance', () => {
     const logger = instance.app.get<RootLogger>(ROOT_LOGGER);
     // The request lines (LOG_LEVEL is silent in tests), kept instead of written.
     jest.spyOn(logger, 'isLevelEnabled').mockReturnValue(true);
-    jest.spyOn(logger, 'info').mockImplementation(((fields: unknown) => {
+    jest.spyOn(logger, 'info').mockImplementation((fields: unknown) => {
       if (typeof fields === 'object' && fields !== null) logged.push(fields as Record<string, unknown>);
-    }) as RootLogger['info']);
+    });
     workspace = await seedWorkspace(instance);
   });
 

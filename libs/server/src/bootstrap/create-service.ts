@@ -16,8 +16,8 @@ import { CORS_POLICY, type CorsPolicy, enableCorsPolicy } from '../http/cors.js'
 import { assertStorableInput } from '../http/storable-input.js';
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
 import { withoutFrameworkChatter } from '../logging/framework-chatter.js';
-import { requestLogFields } from '../logging/request-log-fields.js';
 import { ROOT_LOGGER, type RootLogger } from '../logging/logging.module.js';
+import { requestLogFields } from '../logging/request-log-fields.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
 import { natsConnectionOptions, type NatsCredentials } from '../nats/nats-connection-options.js';
 import { TemplatedServerNats } from '../nats/templated-server-nats.js';
