@@ -292,7 +292,7 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
     }
     if (switching) refuseUnfitSwitch(request);
     const issued = this.issueFor(row, request, switching ? { sub: caller.id } : undefined);
-    await this.audit.record(this.dataSource.manager, {
+    await this.audit.recordBatched({
       orgId: row.workspace.orgId,
       actorUserId: caller.id,
       action: 'access_token_issued',

@@ -59,6 +59,18 @@ describe('Switch Account on the Hub', () => {
     expect(log.items[0]).toMatchObject({ action: 'access_token_issued', actorUserId: org.admin.id });
   });
 
+  it('audits every one of many concurrent issuances (batched writes lose none)', async () => {
+    const before = (await issuedRows(org.orgId)).length;
+    const responses = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => issue(org.owner.token, { tenantKey: `burst-${i}`, expiresIn: 60 })),
+    );
+    expect(responses.map((response) => response.status)).toEqual(responses.map(() => 200));
+    const rows = await issuedRows(org.orgId);
+    expect(rows.length - before).toBe(60);
+    const keys = rows.map((row) => row.changes['tenantKey']).filter((key) => String(key).startsWith('burst-'));
+    expect(new Set(keys).size).toBe(60);
+  });
+
   it('refuses a user without the permission: 404 outside the org, 403 as a plain member', async () => {
     const outsider = await issue(support.token, { tenantKey: 't', reason: 'ticket 1' });
     expect(outsider.status).toBe(404);
