@@ -67,6 +67,7 @@ const REQUESTS: Record<string, (c: Case) => Request | Promise<Request>> = {
     path: '/users',
     body: { email: `new-${Math.random().toString(36).slice(2)}@x.test`, name: 'N' },
   }),
+  'PATCH /users/{id}': ({ org }) => ({ path: `/users/${org.member.id}`, body: { permissions: [] } }),
   'POST /users/me/tokens': () => ({ path: '/users/me/tokens', body: { name: 'matrix' } }),
   'GET /users/me/tokens': () => ({ path: '/users/me/tokens' }),
   'DELETE /users/me/tokens/{id}': async ({ caller, fixtures }) => {

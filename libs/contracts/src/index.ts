@@ -27,8 +27,11 @@ export {
 } from './workspace-snapshot.js';
 export {
   claimsProblem,
+  MAX_TOKEN_ACTOR_DEPTH,
+  MAX_TOKEN_ACTOR_SUB_LENGTH,
   MAX_WORKSPACE_TOKEN_CLAIMS_DEPTH,
   MAX_WORKSPACE_TOKEN_LENGTH,
   MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS,
+  type TokenActor,
   type WorkspaceTokenClaims,
 } from './workspace-token/workspace-token-claims.js';

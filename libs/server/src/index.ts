@@ -58,6 +58,8 @@ export {
   currentCorrelationId,
   withCorrelationId,
 } from './logging/correlation.js';
+export { ROOT_LOGGER, type RootLogger } from './logging/logging.module.js';
+export { addRequestLogFields, requestLogFields } from './logging/request-log-fields.js';
 export { MetricsRegistry } from './metrics/metrics.js';
 export { type OpsListen, OpsServer } from './metrics/ops-server.js';
 export {

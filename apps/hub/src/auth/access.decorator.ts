@@ -36,6 +36,11 @@ export interface OrgRef {
    * (at most ISSUANCE_CACHE_MS old, see OrgWorkspacesService), for the Hub's hottest route.
    */
   cached?: boolean;
+  /**
+   * Org workspaces only: a user holding the `switch_account` platform permission passes too, whatever their
+   * role in the org (API.md, Switch Account); the handler then applies that permission's own rules.
+   */
+  switchAccount?: boolean;
 }
 
 /** The org is named by its id in the path parameter, body field or query parameter `name`. */
@@ -46,8 +51,14 @@ export const orgIn = {
 };
 
 /** The org is the one that owns the org workspace whose id is the path parameter `name`. */
-export function orgOfWorkspaceIn(name: string, options: { cached?: boolean } = {}): OrgRef {
-  return { source: 'param', name, via: 'org workspace', ...(options.cached ? { cached: true } : {}) };
+export function orgOfWorkspaceIn(name: string, options: { cached?: boolean; switchAccount?: boolean } = {}): OrgRef {
+  return {
+    source: 'param',
+    name,
+    via: 'org workspace',
+    ...(options.cached ? { cached: true } : {}),
+    ...(options.switchAccount ? { switchAccount: true } : {}),
+  };
 }
 
 /** What `@Access` records on a route handler (or controller), under ACCESS_METADATA. */

@@ -64,6 +64,8 @@ export class AccessGuard implements CanActivate {
         await this.enforce(route, declaration, request, principal);
       }
     } catch (refusal) {
+      // A switch_account holder passes a refusal for their role (403/404), not one for bad input (400).
+      if (mayActAcrossOrgs(declaration, principal, refusal)) return true;
       // Bad input stays a 400 whoever sends it, as when the checks ran in the handlers, after the pipes.
       if (refusal instanceof DomainException || refusal instanceof HttpException) await validateRouteInputs(context);
       throw refusal;
@@ -144,6 +146,16 @@ export class AccessGuard implements CanActivate {
     if (!found?.role) throw DomainException.notFound('The org workspace');
     return { orgId: found.orgId, role: requireOrgRole(found.role, allowed) };
   }
+}
+
+/**
+ * Whether a refusal is lifted by the `switch_account` platform permission:
+ * the route opts in (`switchAccount`), the caller holds it, and the refusal
+ * was about the caller's role in the org (403 or 404), not about the input.
+ */
+function mayActAcrossOrgs(declaration: AccessDeclaration, principal: PlatformPrincipal, refusal: unknown): boolean {
+  if (declaration.org?.switchAccount !== true || !principal.user.permissions.includes('switch_account')) return false;
+  return refusal instanceof DomainException && (refusal.status === 403 || refusal.status === 404);
 }
 
 /** The UUID the reference points at, refused as the pipes after the guard would refuse it. */

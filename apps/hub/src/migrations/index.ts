@@ -2,6 +2,7 @@ import { InitialSchema1763850000000 } from './1763850000000-initial-schema.js';
 import { AuditLog1763860000000 } from './1763860000000-audit-log.js';
 import { IdempotencyKeys1763860000001 } from './1763860000001-idempotency-keys.js';
 import { SignedSync1764000000100 } from './1764000000100-signed-sync.js';
+import { UserPermissions1764200000000 } from './1764200000000-user-permissions.js';
 
 /** Every Hub migration, in order. */
 export const HUB_MIGRATIONS = [
@@ -9,4 +10,5 @@ export const HUB_MIGRATIONS = [
   AuditLog1763860000000,
   IdempotencyKeys1763860000001,
   SignedSync1764000000100,
+  UserPermissions1764200000000,
 ];

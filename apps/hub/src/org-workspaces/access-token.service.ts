@@ -26,7 +26,17 @@ export class AccessTokenService {
 
   constructor(private readonly keyring: Keyring) {}
 
-  issue(workspace: OrgWorkspace, request: AccessTokenRequestDto, now = Date.now()): AccessTokenDto {
+  /**
+   * A signed token for `workspace` with the claims `request` asks for and,
+   * when given, `act` (RFC 8693 §4.1: the user acting through Switch Account).
+   * @throws DomainException 400 for claims its instance would refuse or too long a token.
+   */
+  issue(
+    workspace: OrgWorkspace,
+    request: AccessTokenRequestDto,
+    act?: { sub: string },
+    now = Date.now(),
+  ): AccessTokenDto {
     const issuedAt = Math.floor(now / 1000);
     const expiresAt = issuedAt + (request.expiresIn ?? DEFAULT_EXPIRES_IN_SECONDS);
     const claims: WorkspaceTokenClaims = {
@@ -38,6 +48,7 @@ export class AccessTokenService {
       ...(request.tenantKey ? { tenantKey: request.tenantKey } : {}),
       ...(request.name !== undefined ? { name: request.name } : {}),
       ...(request.fields !== undefined ? { fields: request.fields } : {}),
+      ...(act ? { act } : {}),
     };
     // What its instance would refuse is not signed (API.md, Trust boundaries: Strings).
     const problem = claimsProblem(claims);

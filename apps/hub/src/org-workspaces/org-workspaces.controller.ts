@@ -154,9 +154,9 @@ export class OrgWorkspacesController {
     return this.workspaces.get(id);
   }
 
-  // Not @Idempotent(): issuing a token changes nothing, so a repeat needs no protection, and the interceptor
-  // would cost this, the Hub's hottest route, about a sixth of its throughput (bench/access-token).
-  @Access('org owner or admin', orgOfWorkspaceIn('id', { cached: true }))
+  // Not @Idempotent(): a repeat issues another token (and audits it), which is what a client retrying wants; the
+  // interceptor would cost this, the Hub's hottest route, about a sixth of its throughput (bench/access-token).
+  @Access('org owner or admin', orgOfWorkspaceIn('id', { cached: true, switchAccount: true }))
   @ApiProblem(409, 'conflict: the workspace is archived; restore it first.')
   @Post(':id/access-token')
   @HttpCode(200)
@@ -164,13 +164,13 @@ export class OrgWorkspacesController {
   @ApiOperation({
     summary: 'Issue an access token',
     description:
-      "Owners and admins of the workspace's org. A workspace access token (JWT, HS256) for the workspace's instance: a workspace-admin token, or a token for one customer (tenant) named by `tenantId` or `tenantKey` (its internalId). 409 if the workspace is archived.",
+      "Owners and admins of the workspace's org. A workspace access token (JWT, HS256) for the workspace's instance: a workspace-admin token, or a token for one customer (tenant) named by `tenantId` or `tenantKey` (its internalId). Every issuance is written to the org's audit log (`access_token_issued`: tenant, admin or not, expiry; never the token). Users holding the `switch_account` platform permission may issue tokens for any org's workspace: with a required `reason`, for at most 3600 seconds, carrying `act: {sub: <their user id>}` (RFC 8693), which the instance records on every request made with it. 409 if the workspace is archived.",
   })
   accessToken(
     @CurrentPrincipal() principal: PlatformPrincipal,
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: AccessTokenRequestDto,
-  ): AccessTokenDto | Promise<AccessTokenDto> {
-    return this.workspaces.issueAccessToken(principal.user.id, id, body);
+  ): Promise<AccessTokenDto> {
+    return this.workspaces.issueAccessToken(principal.user, id, body);
   }
 }

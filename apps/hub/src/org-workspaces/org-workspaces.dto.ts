@@ -40,6 +40,16 @@ export class AccessTokenRequestDto {
   @Min(1)
   @Max(MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS)
   expiresIn?: number;
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 500,
+    description:
+      'Why the token is issued; written to the audit log. Required when the caller acts through the `switch_account` permission (not an owner or admin of the org).',
+  })
+  @Optional()
+  @IsString()
+  @Length(1, 500)
+  reason?: string;
 }
 
 export class AccessTokenDto {

@@ -16,7 +16,8 @@ import {
 } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import type { OrgRole } from '../auth/org-role.js';
+import { ORG_MANAGERS, type OrgRole } from '../auth/org-role.js';
+import type { User } from '../auth/user.entity.js';
 import type { WorkspaceRoleLookup } from '../auth/workspace-role-lookup.js';
 import type { Instance } from '../instances/instance.entity.js';
 import { InstancesService } from '../instances/instances.service.js';
@@ -46,6 +47,8 @@ import { generateWorkspaceKey, generateWorkspaceSecret } from './workspace-secre
 import { workspaceSettingsErrors } from './workspace-settings.js';
 
 const DEFAULT_GRACE_SECONDS = 86_400;
+/** The longest token a `switch_account` holder may issue: one hour (API.md, Switch Account). */
+export const SWITCH_ACCOUNT_MAX_SECONDS = 3600;
 /** See workspaceWithRoleCached. */
 export const ISSUANCE_CACHE_MS = 1000;
 const ISSUANCE_CACHE_LIMIT = 10_000;
@@ -265,23 +268,49 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
   }
 
   /**
-   * A workspace JWT for the caller (an owner or admin, AccessGuard checked),
-   * synchronously when the issuance cache holds the workspace (nearly always
-   * right after AccessGuard read it), else once it is read.
-   * @throws DomainException 404, 409 `workspace_archived`, 400 for contradictory or unsignable claims.
+   * A workspace JWT for the caller, written to the org's audit log
+   * (`access_token_issued`: tenant, admin or not, expiry, reason, `act`;
+   * never the token) before it is returned, so that no issued token goes
+   * unaudited (API.md, Switch Account). An owner or admin of the org issues
+   * as before; any other caller must hold the `switch_account` permission
+   * (AccessGuard let them through), and then needs a `reason`, gets at most
+   * SWITCH_ACCOUNT_MAX_SECONDS and a token carrying `act: {sub: <user id>}`
+   * (RFC 8693 §4.1). The workspace and role come from the issuance cache
+   * when it holds them (see workspaceWithRoleCached).
+   * @throws DomainException 404 (no such workspace, or a non-member without the permission), 409
+   *   `workspace_archived`, 400 for contradictory or unsignable claims, a missing reason, too long a lifetime.
    */
-  issueAccessToken(
-    userId: string,
-    id: string,
-    request: AccessTokenRequestDto,
-  ): AccessTokenDto | Promise<AccessTokenDto> {
-    const cached = this.workspaceWithRoleFromCache(userId, id);
-    if (cached) return this.issueFor(cached, request);
-    return this.workspaceWithRoleCached(userId, id).then((row) => this.issueFor(row, request));
+  async issueAccessToken(caller: User, id: string, request: AccessTokenRequestDto): Promise<AccessTokenDto> {
+    const row = this.workspaceWithRoleFromCache(caller.id, id) ?? (await this.workspaceWithRoleCached(caller.id, id));
+    if (!row) throw DomainException.notFound('The org workspace');
+    const manager = row.callerRole !== null && ORG_MANAGERS.includes(row.callerRole);
+    const switching = !manager && caller.permissions.includes('switch_account');
+    if (!manager && !switching) {
+      // AccessGuard refused such callers already; this holds if a rule changes.
+      if (row.callerRole === null) throw DomainException.notFound('The org workspace');
+      throw DomainException.forbidden('This needs org owner or admin.');
+    }
+    if (switching) refuseUnfitSwitch(request);
+    const issued = this.issueFor(row, request, switching ? { sub: caller.id } : undefined);
+    await this.audit.recordBatched({
+      orgId: row.workspace.orgId,
+      actorUserId: caller.id,
+      action: 'access_token_issued',
+      targetType: 'org-workspace',
+      targetId: row.workspace.id,
+      changes: {
+        isAdmin: request.isAdmin === true,
+        ...(request.tenantId !== undefined ? { tenantId: request.tenantId } : {}),
+        ...(request.tenantKey !== undefined ? { tenantKey: request.tenantKey } : {}),
+        expiresAt: issued.expiresAt,
+        ...(request.reason !== undefined ? { reason: request.reason } : {}),
+        ...(switching ? { switchAccount: true, act: { sub: caller.id } } : {}),
+      },
+    });
+    return issued;
   }
 
-  private issueFor(row: WorkspaceWithRole | undefined, request: AccessTokenRequestDto): AccessTokenDto {
-    if (!row) throw DomainException.notFound('The org workspace');
+  private issueFor(row: WorkspaceWithRole, request: AccessTokenRequestDto, act?: { sub: string }): AccessTokenDto {
     const workspace = row.workspace;
     refuseArchived(workspace);
     if (request.isAdmin && (request.tenantId || request.tenantKey)) {
@@ -294,7 +323,7 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
         { field: 'tenantKey', message: 'is required unless isAdmin is true or tenantId is given' },
       ]);
     }
-    return this.accessTokens.issue(workspace, request);
+    return this.accessTokens.issue(workspace, request, act);
   }
 
   /**
@@ -351,6 +380,22 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
 
   private async workspaceWithRole(userId: string, id: string): Promise<WorkspaceWithRole | undefined> {
     return (await this.repository.findWithRole(userId, id)) ?? undefined;
+  }
+}
+
+/**
+ * The rules of a token issued through the `switch_account` permission (API.md, Switch Account).
+ * @throws DomainException 400 without a `reason`, or with `expiresIn` over SWITCH_ACCOUNT_MAX_SECONDS.
+ */
+function refuseUnfitSwitch(request: AccessTokenRequestDto): void {
+  if (request.reason === undefined || request.reason.trim() === '') {
+    throw DomainException.validation('A token issued through switch_account needs a reason.', [
+      { field: 'reason', message: 'is required when acting through the switch_account permission' },
+    ]);
+  }
+  if (request.expiresIn !== undefined && request.expiresIn > SWITCH_ACCOUNT_MAX_SECONDS) {
+    const message = `must be at most ${SWITCH_ACCOUNT_MAX_SECONDS} when acting through the switch_account permission`;
+    throw DomainException.validation(`expiresIn: ${message}`, [{ field: 'expiresIn', message }]);
   }
 }
 

@@ -22,7 +22,7 @@ export type AuditLogPageRow = Columns<AuditLogEntry> & ExtraRow<typeof POSITION>
 export class AuditLogRepository {
   private readonly entries: Table<AuditLogEntry>;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.entries = Table.of(dataSource, AuditLogEntry);
   }
 
@@ -32,6 +32,23 @@ export class AuditLogRepository {
       `INSERT INTO audit_log (org_id, actor_user_id, action, target_type, target_id, changes)
        VALUES ($1, $2, $3, $4, $5, $6)`,
       [entry.orgId, entry.actorUserId, entry.action, entry.targetType, entry.targetId, JSON.stringify(entry.changes)],
+    );
+  }
+
+  /** Appends `entries` in one statement, outside any caller's transaction (see AuditLogService.recordBatched). */
+  async insertMany(entries: readonly NewAuditLogEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO audit_log (org_id, actor_user_id, action, target_type, target_id, changes)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[])`,
+      [
+        entries.map((entry) => entry.orgId),
+        entries.map((entry) => entry.actorUserId),
+        entries.map((entry) => entry.action),
+        entries.map((entry) => entry.targetType),
+        entries.map((entry) => entry.targetId),
+        entries.map((entry) => JSON.stringify(entry.changes)),
+      ],
     );
   }
 

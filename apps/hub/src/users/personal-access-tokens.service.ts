@@ -103,6 +103,7 @@ export class PersonalAccessTokensService {
       email: row.email,
       name: row.name,
       isPlatformAdmin: row.isPlatformAdmin,
+      permissions: row.permissions,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     };

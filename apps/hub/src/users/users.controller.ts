@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiProblem, DomainException, Idempotent } from '@switchboard/server';
@@ -9,7 +9,7 @@ import { CurrentPrincipal } from '../auth/current-user.decorator.js';
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
 import type { User } from '../auth/user.entity.js';
 import { PersonalAccessTokensService } from './personal-access-tokens.service.js';
-import { CreatedUserDto, CreateUserDto, UserDto } from './users.dto.js';
+import { CreatedUserDto, CreateUserDto, UpdateUserDto, UserDto } from './users.dto.js';
 import { UsersRepository } from './users.repository.js';
 
 @ApiTags('users')
@@ -49,6 +49,26 @@ export class UsersController {
     });
   }
 
+  /**
+   * Platform admins only: replaces a user's platform permissions (API.md, Switch Account).
+   * Takes effect on every replica within a second (the principal cache of PersonalAccessTokensService).
+   * @throws DomainException 404 when there is no such user; 400 for an unknown permission.
+   */
+  @Access('platform admin')
+  @ApiProblem(404, 'not_found: there is no such user.')
+  @Patch(':id')
+  @ApiOkResponse({ type: UserDto })
+  @ApiOperation({
+    summary: "Set a user's platform permissions",
+    description:
+      "Platform admins only. Replaces the user's `permissions`; `switch_account` lets the user issue access tokens for any org's workspace, each with a `reason`, lasting at most an hour, carrying `act` and written to that org's audit log. Takes effect within a second on every replica.",
+  })
+  async update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
+    const user = await this.users.setPermissions(this.dataSource.manager, id, body.permissions);
+    if (!user) throw DomainException.notFound('The user');
+    return toUserDto(user);
+  }
+
   @Access('any user')
   @Get('me')
   @ApiOkResponse({ type: UserDto })
@@ -64,6 +84,7 @@ export function toUserDto(user: User): UserDto {
     email: user.email,
     name: user.name,
     isPlatformAdmin: user.isPlatformAdmin,
+    permissions: user.permissions,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
   };

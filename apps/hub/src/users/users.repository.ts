@@ -85,6 +85,18 @@ export class UsersRepository {
     );
   }
 
+  /**
+   * Replaces the user's platform permissions: the user as it is now, or `null` when there is no such user.
+   * @throws RowShapeError when the row does not match the entity.
+   */
+  async setPermissions(manager: EntityManager, id: string, permissions: string[]): Promise<Columns<User> | null> {
+    return this.users.queryOne(
+      manager,
+      `UPDATE users SET permissions = $2::jsonb, updated_at = now() WHERE id = $1 RETURNING ${this.users.columns}`,
+      [id, JSON.stringify(permissions)],
+    );
+  }
+
   /** Records that the token was used at `at`. */
   async touchLastUsed(tokenId: string, at: Date): Promise<void> {
     await this.dataSource.query('UPDATE personal_access_tokens SET last_used_at = $2 WHERE id = $1', [tokenId, at]);

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 
 import { TenantsModule } from '../tenants/tenants.module.js';
 import { RateLimitGuard } from '../usage/rate-limit.guard.js';
 import { UsageModule } from '../usage/usage.module.js';
 import { WorkspaceKeys } from '../workspaces/workspace-keys.js';
+import { ActingUserInterceptor } from './acting-user.interceptor.js';
 import { VerifiedTokens } from './verified-tokens.js';
 import { WorkspaceAuthGuard } from './workspace-auth.guard.js';
 import { WorkspaceJwtStrategy } from './workspace-jwt.strategy.js';
@@ -21,6 +22,8 @@ import { WorkspaceTokenVerifier } from './workspace-token.verifier.js';
     // Global guards run in the order they are provided: the rate limit counts the tenant authentication found.
     { provide: APP_GUARD, useClass: WorkspaceAuthGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
+    // Switch Account tokens (`act`): an activity log entry per request, and the actor on every entry it writes.
+    { provide: APP_INTERCEPTOR, useClass: ActingUserInterceptor },
   ],
   exports: [WorkspaceKeys],
 })

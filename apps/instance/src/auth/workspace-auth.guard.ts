@@ -1,7 +1,7 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { DomainException, ErrorCode, IS_PUBLIC } from '@switchboard/server';
+import { addRequestLogFields, DomainException, ErrorCode, IS_PUBLIC } from '@switchboard/server';
 import type { Observable } from 'rxjs';
 
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
@@ -28,9 +28,22 @@ export class WorkspaceAuthGuard extends AuthGuard(WORKSPACE_JWT) {
     return super.canActivate(context);
   }
 
-  override handleRequest<T = WorkspacePrincipal>(error: unknown, principal: T | false): T {
+  /**
+   * Passport's verdict: the principal, or the error. A principal whose token
+   * carries `act` (Switch Account) puts the acting user on the request's log line (`act`).
+   */
+  override handleRequest<T = WorkspacePrincipal>(
+    error: unknown,
+    principal: T | false,
+    _info?: unknown,
+    context?: ExecutionContext,
+  ): T {
     if (error instanceof Error) throw error;
-    if (principal) return principal;
+    if (principal) {
+      const act = (principal as unknown as WorkspacePrincipal).claims.act;
+      if (act && context) addRequestLogFields(context.switchToHttp().getRequest<object>(), { act });
+      return principal;
+    }
     // The strategy ends in success or error only; this is passport failing some other way.
     throw DomainException.unauthenticated('The token is not valid.', ErrorCode.InvalidToken);
   }

@@ -5,6 +5,7 @@ import { DomainException, ErrorCode } from '@switchboard/server';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 
 import { InstanceConfig } from '../config.js';
+import { actingAs } from '../journal/acting-user.js';
 import { TenantResolver } from '../tenants/tenant-resolver.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import { WorkspaceCache } from '../workspaces/workspace-cache.js';
@@ -91,7 +92,11 @@ export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_J
     checkLifetime(claims, this.config.INSTANCE_MAX_TOKEN_LIFETIME_SECONDS);
     const workspaceKey = claims.iss ?? claims.workspaceKey;
     const workspace = usableWorkspace(workspaceKey === undefined ? null : await this.workspaces.byKey(workspaceKey));
-    const tenant = await this.tenants.resolve(workspace, claims);
+    // A tenant created or changed by a Switch Account token records its actor too (API.md, Switch Account).
+    const act = claims.act;
+    const tenant = await (act
+      ? actingAs(act, () => this.tenants.resolve(workspace, claims))
+      : this.tenants.resolve(workspace, claims));
     return principalOf(workspace, tenant, claims);
   }
 

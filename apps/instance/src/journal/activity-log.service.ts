@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
+import { currentActingUser } from './acting-user.js';
 import { ActivityLogJournalRepository } from './activity-log-journal.repository.js';
 
 export type ActivityActor = 'admin' | 'tenant' | 'token' | 'system';
@@ -22,7 +23,14 @@ export interface ActivityEntry {
 export class ActivityLogService {
   constructor(private readonly repository: ActivityLogJournalRepository) {}
 
+  /**
+   * Appends `entry` in the caller's transaction. Inside a request made with a
+   * Switch Account token (see actingAs) the acting Hub user is added as
+   * `data.act: {sub}` (API.md, Switch Account).
+   */
   async record(manager: EntityManager, entry: ActivityEntry): Promise<void> {
-    await this.repository.insert(manager, { ...entry, data: entry.data ?? {} });
+    const act = currentActingUser();
+    const data = entry.data ?? {};
+    await this.repository.insert(manager, { ...entry, data: act ? { ...data, act } : data });
   }
 }

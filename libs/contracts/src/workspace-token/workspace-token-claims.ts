@@ -20,7 +20,24 @@ export interface WorkspaceTokenClaims {
   exp?: number;
   nbf?: number;
   iat?: number;
+  /**
+   * RFC 8693 §4.1: who acts on behalf of the subject — the Hub user who
+   * issued the token through Switch Account (API.md). Instances record it on
+   * every request made with the token. Shape checked by `claimsProblem`.
+   */
+  act?: TokenActor;
 }
+
+/** An `act` claim: the acting party's `sub` and, for a chain of delegations, the one before it (RFC 8693 §4.1). */
+export interface TokenActor {
+  sub: string;
+  act?: TokenActor;
+}
+
+/** The longest `sub` an `act` claim may carry, in characters. */
+export const MAX_TOKEN_ACTOR_SUB_LENGTH = 200;
+/** How many `act` claims may nest (RFC 8693 §4.1 chains); instances refuse deeper ones. */
+export const MAX_TOKEN_ACTOR_DEPTH = 4;
 
 /**
  * The longest lifetime a workspace token may have: the Hub issues none longer
@@ -51,5 +68,26 @@ export const MAX_WORKSPACE_TOKEN_LENGTH = 8192;
  * boundaries: "The Hub refuses to sign a claim its instance would refuse").
  */
 export function claimsProblem(claims: object): UnstorableField | undefined {
-  return findUnstorable(claims, '', MAX_WORKSPACE_TOKEN_CLAIMS_DEPTH);
+  const unstorable = findUnstorable(claims, '', MAX_WORKSPACE_TOKEN_CLAIMS_DEPTH);
+  if (unstorable !== undefined || !Object.hasOwn(claims, 'act')) return unstorable;
+  return actorProblem((claims as { act?: unknown }).act, 'act', 1);
+}
+
+/**
+ * Why an `act` claim is refused, or `undefined`: it must be an object with a
+ * non-empty string `sub` of at most MAX_TOKEN_ACTOR_SUB_LENGTH characters and
+ * nothing but an optional nested `act`, at most MAX_TOKEN_ACTOR_DEPTH deep.
+ * (RFC 8693 §4.1 allows other claims in `act`; we accept none, so that what
+ * instances log stays small and known.)
+ */
+function actorProblem(act: unknown, field: string, depth: number): UnstorableField | undefined {
+  if (depth > MAX_TOKEN_ACTOR_DEPTH) return { field, message: `nests deeper than ${MAX_TOKEN_ACTOR_DEPTH} act claims` };
+  if (typeof act !== 'object' || act === null || Array.isArray(act)) return { field, message: 'must be an object' };
+  const extra = Object.keys(act).find((key) => key !== 'sub' && key !== 'act');
+  if (extra !== undefined) return { field: `${field}.${extra}`, message: 'is not allowed (only sub and act)' };
+  const { sub, act: inner } = act as { sub?: unknown; act?: unknown };
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_TOKEN_ACTOR_SUB_LENGTH) {
+    return { field: `${field}.sub`, message: `must be a string of 1 to ${MAX_TOKEN_ACTOR_SUB_LENGTH} characters` };
+  }
+  return inner === undefined ? undefined : actorProblem(inner, `${field}.act`, depth + 1);
 }

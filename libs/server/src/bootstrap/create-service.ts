@@ -17,6 +17,7 @@ import { assertStorableInput } from '../http/storable-input.js';
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
 import { withoutFrameworkChatter } from '../logging/framework-chatter.js';
 import { ROOT_LOGGER, type RootLogger } from '../logging/logging.module.js';
+import { requestLogFields } from '../logging/request-log-fields.js';
 import { MetricsRegistry } from '../metrics/metrics.js';
 import { natsConnectionOptions, type NatsCredentials } from '../nats/nats-connection-options.js';
 import { TemplatedServerNats } from '../nats/templated-server-nats.js';
@@ -143,6 +144,7 @@ export async function createService(
           req: { method: request.method, url: request.url, route },
           res: { statusCode: reply.statusCode },
           responseTime: Math.round(reply.elapsedTime),
+          ...requestLogFields(request),
         },
         'request completed',
       );
