@@ -4,6 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { DomainException, ErrorCode, IS_PUBLIC } from '@switchboard/server';
 import type { Observable } from 'rxjs';
 
+import { TenantActivity } from '../tenants/tenant-activity.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { WORKSPACE_JWT } from './workspace-jwt.strategy.js';
 
@@ -12,11 +13,16 @@ import { WORKSPACE_JWT } from './workspace-jwt.strategy.js';
  * `@Public()`; the principal lands on `request.principal`. NATS handlers are
  * reached only by peers on the NATS cluster. What a token may be refused for,
  * and with which code, is decided by WorkspaceJwtStrategy and
- * WorkspaceTokenVerifier, which throw DomainExceptions.
+ * WorkspaceTokenVerifier, which throw DomainExceptions. A tenant's
+ * successful authentication is its activity (TenantActivity: `lastActiveAt`,
+ * at most one write a minute, off the request's path).
  */
 @Injectable()
 export class WorkspaceAuthGuard extends AuthGuard(WORKSPACE_JWT) {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly activity: TenantActivity,
+  ) {
     super({ property: 'principal' });
   }
 
@@ -30,7 +36,11 @@ export class WorkspaceAuthGuard extends AuthGuard(WORKSPACE_JWT) {
 
   override handleRequest<T = WorkspacePrincipal>(error: unknown, principal: T | false): T {
     if (error instanceof Error) throw error;
-    if (principal) return principal;
+    if (principal) {
+      const { workspace, tenant } = principal as unknown as WorkspacePrincipal;
+      if (tenant) this.activity.seen(workspace.id, tenant.id);
+      return principal;
+    }
     // The strategy ends in success or error only; this is passport failing some other way.
     throw DomainException.unauthenticated('The token is not valid.', ErrorCode.InvalidToken);
   }
