@@ -245,6 +245,45 @@ export const SDK_CALLS: readonly SdkCall[] = [
   ),
   works(
     'admin',
+    'customer({ internalId }).patch({ isTest: true })',
+    (sdk) => sdk.customer(untyped({ internalId: 'compat-2' })).patch(untyped({ isTest: true })),
+    (result) => expect(result).toMatchObject({ internalId: 'compat-2', isTest: true }),
+  ),
+  works(
+    'admin',
+    "customers.find({ search: 'compat-', isTest: true })",
+    (sdk) => sdk.customers.find({ search: 'compat-', isTest: true }),
+    (result) => expect(result.items.map((item: any) => item.internalId)).toEqual(['compat-2']),
+  ),
+  works(
+    'admin',
+    "customers.find({ search: 'compat-', isTest: false })",
+    (sdk) => sdk.customers.find({ search: 'compat-', isTest: false }),
+    (result) => {
+      // The SDK test's own tenant (compat-tenant) matches the search too.
+      const found = result.items.map((item: any) => item.internalId);
+      expect(found).toContain('compat-1');
+      expect(found).not.toContain('compat-2');
+    },
+  ),
+  works(
+    'admin',
+    'customers.find({ isActive: true })',
+    (sdk) => sdk.customers.find({ isActive: true }),
+    (result, { tenantKey }) => {
+      // Only the tenant whose token made requests: the admin's customers have made none.
+      expect(result.items.map((item: any) => item.internalId)).toEqual([tenantKey]);
+      expect(result.items[0]).toMatchObject({ isActive: true, lastActiveAt: expect.any(String) });
+    },
+  ),
+  works(
+    'admin',
+    'customers.find({ isActive: false })',
+    (sdk) => sdk.customers.find({ isActive: false }),
+    (result) => expect(result.items.map((item: any) => item.internalId).sort()).toEqual(['compat-1', 'compat-2']),
+  ),
+  works(
+    'admin',
     'customers.findAll()',
     (sdk) => sdk.customers.findAll(),
     (result, { tenantKey }) =>
@@ -376,6 +415,18 @@ export const SDK_CALLS: readonly SdkCall[] = [
     'tenant',
     'connections.find({ integrationKey })',
     (sdk) => sdk.connections.find(untyped({ integrationKey: 'compat-erp' })),
+    (result) => expect(result.items).toEqual([]),
+  ),
+  works(
+    'tenant',
+    "connections.find({ integrationKey: 'compat-crm', connected: true })",
+    (sdk) => sdk.connections.find({ integrationKey: 'compat-crm', connected: true }),
+    (result, { saved }) => expect(result.items.map((item: any) => item.id)).toEqual([saved['connectionId']]),
+  ),
+  works(
+    'tenant',
+    'connections.find({ connected: false })',
+    (sdk) => sdk.connections.find({ connected: false }),
     (result) => expect(result.items).toEqual([]),
   ),
   works(

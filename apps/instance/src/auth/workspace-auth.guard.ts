@@ -4,6 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 import { addRequestLogFields, DomainException, ErrorCode, IS_PUBLIC } from '@switchboard/server';
 import type { Observable } from 'rxjs';
 
+import { TenantActivity } from '../tenants/tenant-activity.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { WORKSPACE_JWT } from './workspace-jwt.strategy.js';
 
@@ -12,11 +13,16 @@ import { WORKSPACE_JWT } from './workspace-jwt.strategy.js';
  * `@Public()`; the principal lands on `request.principal`. NATS handlers are
  * reached only by peers on the NATS cluster. What a token may be refused for,
  * and with which code, is decided by WorkspaceJwtStrategy and
- * WorkspaceTokenVerifier, which throw DomainExceptions.
+ * WorkspaceTokenVerifier, which throw DomainExceptions. A tenant's
+ * successful authentication is its activity (TenantActivity: `lastActiveAt`,
+ * at most one write a minute, off the request's path).
  */
 @Injectable()
 export class WorkspaceAuthGuard extends AuthGuard(WORKSPACE_JWT) {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly activity: TenantActivity,
+  ) {
     super({ property: 'principal' });
   }
 
@@ -40,8 +46,9 @@ export class WorkspaceAuthGuard extends AuthGuard(WORKSPACE_JWT) {
   ): T {
     if (error instanceof Error) throw error;
     if (principal) {
-      const act = (principal as unknown as WorkspacePrincipal).claims.act;
-      if (act && context) addRequestLogFields(context.switchToHttp().getRequest<object>(), { act });
+      const { workspace, tenant, claims } = principal as unknown as WorkspacePrincipal;
+      if (claims.act && context) addRequestLogFields(context.switchToHttp().getRequest<object>(), { act: claims.act });
+      if (tenant) this.activity.seen(workspace.id, tenant.id);
       return principal;
     }
     // The strategy ends in success or error only; this is passport failing some other way.

@@ -61,6 +61,11 @@ export class ListConnectionsQueryDto extends PageQueryDto {
   @Length(1, 200)
   search?: string;
   @ApiPropertyOptional() @Optional() @Transform(toBoolean) @IsBoolean() disconnected?: boolean;
+  @ApiPropertyOptional({ description: "Membrane's name for the opposite of `disconnected`." })
+  @Optional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  connected?: boolean;
   @ApiPropertyOptional({ description: 'Archived connections are left out unless true.' })
   @Optional()
   @Transform(toBoolean)

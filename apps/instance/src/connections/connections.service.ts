@@ -70,6 +70,11 @@ export class ConnectionsService {
         { field: 'userId', message: 'differs from tenantId' },
       ]);
     }
+    if (query.connected !== undefined && query.disconnected !== undefined && query.connected === query.disconnected) {
+      throw DomainException.validation('connected and disconnected are opposites; give one, or both agreeing.', [
+        { field: 'connected', message: 'contradicts disconnected' },
+      ]);
+    }
     const tenantId = namedTenant(principal, query.tenantId ?? query.userId);
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
@@ -81,7 +86,7 @@ export class ConnectionsService {
         integrationKey: query.integrationKey ?? null,
         integrationId: query.integrationId ?? null,
         search,
-        disconnected: query.disconnected ?? null,
+        disconnected: query.disconnected ?? (query.connected === undefined ? null : !query.connected),
         includeArchived: query.includeArchived ?? false,
       },
       { after, limit: limit + 1 },

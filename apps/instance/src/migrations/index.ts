@@ -10,6 +10,7 @@ import { EventRetention1763940000000 } from './1763940000000-event-retention.js'
 import { SignedSync1764000000100 } from './1764000000100-signed-sync.js';
 import { EventOutboxStats1764100000000 } from './1764100000000-event-outbox-stats.js';
 import { PrepaidBalances1764300000000 } from './1764300000000-prepaid-balances.js';
+import { TenantActivity1764400000000 } from './1764400000000-tenant-activity.js';
 
 /** Every instance migration, in order. */
 export const INSTANCE_MIGRATIONS = [
@@ -25,4 +26,5 @@ export const INSTANCE_MIGRATIONS = [
   SignedSync1764000000100,
   EventOutboxStats1764100000000,
   PrepaidBalances1764300000000,
+  TenantActivity1764400000000,
 ];

@@ -111,6 +111,7 @@ export class TenantResolver {
             fields: fields ?? {},
             sealedCredentials: null,
             aiCreditsRolling30DayLimit: null,
+            isTest: false,
           },
           'token',
         );

@@ -14,6 +14,12 @@ import {
 import { Workspace } from '../workspaces/workspace.entity.js';
 
 /**
+ * A tenant is active (Membrane's `isActive`) when one of its tokens made a
+ * request within this many days: the same rolling window as the AI-credit limit.
+ */
+export const ACTIVE_WITHIN_DAYS = 30;
+
+/**
  * A tenant of a workspace: under row-level security, visible only within its
  * workspace, and to a tenant scope only itself. `(workspace_id, id)` is unique
  * so that tenant-level tables can hold composite foreign keys that cannot
@@ -34,6 +40,10 @@ export class Tenant {
   @Column({ name: 'sealed_credentials', type: 'text', nullable: true }) sealedCredentials!: string | null;
   @Column({ name: 'ai_credits_rolling_30_day_limit', type: 'integer', nullable: true })
   aiCreditsRolling30DayLimit!: number | null;
+  /** A test tenant (Membrane's `isTest`): set by an admin, only ever a filter and a label. */
+  @Column({ name: 'is_test', type: 'boolean', default: false }) isTest!: boolean;
+  /** The last authenticated request of one of its tokens, to the minute (see TenantActivity); null: never. */
+  @Column({ name: 'last_active_at', type: 'timestamptz', nullable: true }) lastActiveAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column({ name: 'archived_at', type: 'timestamptz', nullable: true }) archivedAt!: Date | null;

@@ -14,7 +14,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 
-import type { Tenant } from './tenant.entity.js';
+import { ACTIVE_WITHIN_DAYS, type Tenant } from './tenant.entity.js';
 
 const MAX_CREDITS = 2_000_000_000;
 
@@ -48,9 +48,26 @@ export class TenantDto {
   hasCredentials!: boolean;
   @ApiProperty({ type: Number, nullable: true, description: 'null: unlimited' })
   aiCreditsRolling30DayLimit!: number | null;
+  @ApiProperty({ description: 'A test tenant; set by an admin.' }) isTest!: boolean;
+  @ApiProperty({ description: `One of its tokens made a request within the last ${ACTIVE_WITHIN_DAYS} days.` })
+  isActive!: boolean;
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'The last request made with one of its tokens, to the minute; null: never.',
+  })
+  lastActiveAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) archivedAt!: string | null;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Whether a tenant last active at `lastActiveAt` counts as active at `now` (within ACTIVE_WITHIN_DAYS). */
+export function isActiveAt(lastActiveAt: Date | null, now: number = Date.now()): boolean {
+  return lastActiveAt !== null && lastActiveAt.getTime() >= now - ACTIVE_WITHIN_DAYS * DAY_MS;
 }
 
 /** A tenant as the API shows it: never its credentials, only whether it has some. */
@@ -62,6 +79,9 @@ export function toTenantDto(row: Columns<Tenant>): TenantDto {
     fields: row.fields,
     hasCredentials: row.sealedCredentials !== null,
     aiCreditsRolling30DayLimit: row.aiCreditsRolling30DayLimit,
+    isTest: row.isTest,
+    isActive: isActiveAt(row.lastActiveAt),
+    lastActiveAt: row.lastActiveAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     archivedAt: row.archivedAt?.toISOString() ?? null,
@@ -73,6 +93,7 @@ export class TenantPageDto {
   @ApiProperty({ type: String, nullable: true }) cursor!: string | null;
 }
 
+/** A query string's `true`/`false` (what Membrane's SDK sends for a boolean); anything else is left for @IsBoolean to refuse. */
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 export class ListTenantsQueryDto extends PageQueryDto {
@@ -83,6 +104,18 @@ export class ListTenantsQueryDto extends PageQueryDto {
   @Length(1, 200)
   search?: string;
   @ApiPropertyOptional() @Optional() @Transform(toBoolean) @IsBoolean() includeArchived?: boolean;
+  @ApiPropertyOptional({ description: 'Only test tenants (true) or only the others (false).' })
+  @Optional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  isTest?: boolean;
+  @ApiPropertyOptional({
+    description: `Only tenants active within the last ${ACTIVE_WITHIN_DAYS} days (true) or only the others (false).`,
+  })
+  @Optional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  isActive?: boolean;
 }
 
 export class InternalIdQueryDto {
@@ -109,6 +142,7 @@ export class CreateTenantDto {
   @Min(0)
   @Max(MAX_CREDITS)
   aiCreditsRolling30DayLimit?: number | null;
+  @ApiPropertyOptional({ description: 'A test tenant (default false).' }) @Optional() @IsBoolean() isTest?: boolean;
 }
 
 /** PATCH: what is given changes. */
@@ -133,6 +167,7 @@ export class UpdateTenantDto {
   @Min(0)
   @Max(MAX_CREDITS)
   aiCreditsRolling30DayLimit?: number | null;
+  @ApiPropertyOptional({ description: 'A test tenant (default false).' }) @Optional() @IsBoolean() isTest?: boolean;
 }
 
 /** PUT: the tenant as given; what is left out is cleared. */

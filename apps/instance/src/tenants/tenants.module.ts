@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { SelfController } from './self.controller.js';
+import { TenantActivity } from './tenant-activity.js';
 import { TenantCache, TenantCacheInvalidation } from './tenant-cache.js';
 import { TenantLookupController } from './tenant-lookup.controller.js';
 import { TenantResolver } from './tenant-resolver.js';
@@ -11,7 +12,7 @@ import { TenantsService } from './tenants.service.js';
 @Module({
   // SelfController first: its static `tenants/self` must not be read as `tenants/:id`.
   controllers: [SelfController, TenantLookupController, TenantsController, TenantCacheInvalidation],
-  providers: [TenantsRepository, TenantsService, TenantResolver, TenantCache],
-  exports: [TenantResolver, TenantCache],
+  providers: [TenantsRepository, TenantsService, TenantResolver, TenantCache, TenantActivity],
+  exports: [TenantResolver, TenantCache, TenantActivity],
 })
 export class TenantsModule {}

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type Columns, execute, Table } from '@switchboard/persistence';
+import { type Columns, execute, queryPrepared, Table } from '@switchboard/persistence';
 import type { CursorPosition } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { type Scope, TenantScope } from '../database/tenant-scope.js';
-import { Tenant } from './tenant.entity.js';
+import { ACTIVE_WITHIN_DAYS, Tenant } from './tenant.entity.js';
 
 /** What a tenant list selects beside the columns: `created_at` at full (microsecond) precision, for the cursor. */
 const LIST_EXTRA = { position: 'string' } as const;
@@ -15,6 +15,10 @@ export interface TenantFilter {
   internalId: string | null;
   search: string | null;
   includeArchived: boolean;
+  /** null: either. */
+  isTest: boolean | null;
+  /** Active within ACTIVE_WITHIN_DAYS (true) or not (false); null: either. */
+  isActive: boolean | null;
 }
 
 /** A tenant's writable columns, as they are to be stored (`fields` already checked, credentials already sealed). */
@@ -24,6 +28,7 @@ export interface TenantValues {
   fields: Record<string, unknown>;
   sealedCredentials: string | null;
   aiCreditsRolling30DayLimit: number | null;
+  isTest: boolean;
 }
 
 /**
@@ -100,9 +105,21 @@ export class TenantsRepository {
            AND ($2::text IS NULL OR name ILIKE $2 OR internal_id ILIKE $2)
            AND ($3 OR archived_at IS NULL)
            AND ($4::timestamptz IS NULL OR (created_at, id) > ($4::timestamptz, $5::uuid))
+           AND ($7::boolean IS NULL OR is_test = $7)
+           AND ($8::boolean IS NULL OR COALESCE(last_active_at >= now() - make_interval(days => $9), false) = $8)
          ORDER BY created_at, id
          LIMIT $6`,
-        [filter.internalId, filter.search, filter.includeArchived, after?.at ?? null, after?.id ?? null, limit],
+        [
+          filter.internalId,
+          filter.search,
+          filter.includeArchived,
+          after?.at ?? null,
+          after?.id ?? null,
+          limit,
+          filter.isTest,
+          filter.isActive,
+          ACTIVE_WITHIN_DAYS,
+        ],
         LIST_EXTRA,
       ),
     );
@@ -131,8 +148,9 @@ export class TenantsRepository {
   async insert(manager: EntityManager, workspaceId: string, tenant: TenantValues): Promise<Columns<Tenant> | null> {
     return this.tenants.queryOne(
       manager,
-      `INSERT INTO tenants (workspace_id, internal_id, name, fields, sealed_credentials, ai_credits_rolling_30_day_limit)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO tenants (workspace_id, internal_id, name, fields, sealed_credentials, ai_credits_rolling_30_day_limit,
+         is_test)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (workspace_id, internal_id) DO NOTHING
        RETURNING ${this.tenants.columns}`,
       [
@@ -142,6 +160,7 @@ export class TenantsRepository {
         JSON.stringify(tenant.fields),
         tenant.sealedCredentials,
         tenant.aiCreditsRolling30DayLimit,
+        tenant.isTest,
       ],
     );
   }
@@ -155,7 +174,7 @@ export class TenantsRepository {
     return this.tenants.queryOne(
       manager,
       `UPDATE tenants SET internal_id = $2, name = $3, fields = $4, sealed_credentials = $5,
-         ai_credits_rolling_30_day_limit = $6, updated_at = now()
+         ai_credits_rolling_30_day_limit = $6, is_test = $7, updated_at = now()
        WHERE id = $1 RETURNING ${this.tenants.columns}`,
       [
         id,
@@ -164,6 +183,7 @@ export class TenantsRepository {
         JSON.stringify(values.fields),
         values.sealedCredentials,
         values.aiCreditsRolling30DayLimit,
+        values.isTest,
       ],
     );
   }
@@ -183,6 +203,20 @@ export class TenantsRepository {
        WHERE id = $1 RETURNING ${this.tenants.columns}`,
       [id, values.name, JSON.stringify(values.fields), values.sealedCredentials],
     );
+  }
+
+  /**
+   * Moves the tenant's `last_active_at` to now unless it is less than a
+   * minute old, in one round trip that sets the tenant scope itself
+   * (`touch_tenant_activity`, prepared once per pooled connection): a
+   * conditional UPDATE that matches nothing writes nothing. `updated_at`
+   * stays: activity is not a change of the tenant.
+   */
+  async touchActivity(workspaceId: string, tenantId: string): Promise<void> {
+    await queryPrepared(this.dataSource, 'touch_tenant_activity', 'SELECT touch_tenant_activity($1, $2)', [
+      workspaceId,
+      tenantId,
+    ]);
   }
 
   /** Replaces only `fields` (a token's changed `fields` claim). */

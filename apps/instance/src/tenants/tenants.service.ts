@@ -52,7 +52,13 @@ export class TenantsService {
     const search = query.search ? `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
     const rows = await this.repository.listPage(
       scopeOf(principal),
-      { internalId: query.internalId ?? null, search, includeArchived: query.includeArchived ?? false },
+      {
+        internalId: query.internalId ?? null,
+        search,
+        includeArchived: query.includeArchived ?? false,
+        isTest: query.isTest ?? null,
+        isActive: query.isActive ?? null,
+      },
       decodeCursor(query.cursor),
       limit + 1,
     );
@@ -80,6 +86,7 @@ export class TenantsService {
       fields: dto.fields ?? {},
       sealedCredentials: this.seal(dto.credentials),
       aiCreditsRolling30DayLimit: dto.aiCreditsRolling30DayLimit ?? null,
+      isTest: dto.isTest ?? false,
     };
     return this.scope.run(scopeOf(principal), async (manager) => {
       const row = await this.insertTenant(manager, principal.workspace, tenant, 'admin');
@@ -139,6 +146,7 @@ export class TenantsService {
             : replace
               ? null
               : current.aiCreditsRolling30DayLimit,
+        isTest: dto.isTest ?? (replace ? false : current.isTest),
       };
       if (dto.fields !== undefined || replace) {
         this.fieldsValidator.assertFields(principal.workspace.tenantFieldSchema, next.fields);
