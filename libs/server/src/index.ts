@@ -33,8 +33,8 @@ export {
   toPage,
 } from './http/pagination.js';
 export { IS_PUBLIC, Public } from './http/public.decorator.js';
-export { routeMetadata } from './http/route-metadata.js';
 export { QueryInt } from './http/query-int.js';
+export { routeMetadata } from './http/route-metadata.js';
 export { assertStorableInput, MAX_BODY_DEPTH, STORED_HEADERS } from './http/storable-input.js';
 export { createValidationPipe } from './http/validation.pipe.js';
 export {

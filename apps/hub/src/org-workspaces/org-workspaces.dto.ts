@@ -3,21 +3,21 @@ import { MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS } from '@switchboard/contracts';
 import { FastAccept, Optional } from '@switchboard/server';
 import {
   IsBoolean,
-  isInt,
   IsInt,
+  isInt,
   IsObject,
   IsString,
-  isUUID,
   IsUUID,
-  length,
+  isUUID,
   Length,
+  length,
   Matches,
-  max,
   Max,
-  maxLength,
+  max,
   MaxLength,
-  min,
+  maxLength,
   Min,
+  min,
 } from 'class-validator';
 
 export class CreateOrgWorkspaceDto {
