@@ -20,6 +20,7 @@ export {
   uniqueViolation,
 } from './errors/unique-violation.js';
 export { CORS_POLICY, type CorsPolicy, enableCorsPolicy, staticCorsPolicy } from './http/cors.js';
+export { FastAccept, type FastAcceptCheck, fastAcceptOf } from './http/fast-accept.js';
 export { exceedsDepth } from './http/json-depth.js';
 export { isNullableField, Nullable, Optional } from './http/nullability.js';
 export {
@@ -33,6 +34,7 @@ export {
 } from './http/pagination.js';
 export { IS_PUBLIC, Public } from './http/public.decorator.js';
 export { QueryInt } from './http/query-int.js';
+export { routeMetadata } from './http/route-metadata.js';
 export { assertStorableInput, MAX_BODY_DEPTH, STORED_HEADERS } from './http/storable-input.js';
 export { createValidationPipe } from './http/validation.pipe.js';
 export {

@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, HttpException, Injectable, ParseUUIDPipe } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainException, IS_PUBLIC } from '@switchboard/server';
+import { DomainException, IS_PUBLIC, routeMetadata } from '@switchboard/server';
 import { isUUID } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 
@@ -47,9 +47,8 @@ export class AccessGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() === 'rpc') return true;
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) === true) return true;
-    const declaration = this.reflector.getAllAndOverride<AccessDeclaration | undefined>(ACCESS_METADATA, targets);
+    if (routeMetadata<boolean>(this.reflector, IS_PUBLIC, context) === true) return true;
+    const declaration = routeMetadata<AccessDeclaration>(this.reflector, ACCESS_METADATA, context);
     // Named only for errors: the allowed path (the Hub's hottest route among them) builds no string.
     const route = (): string => `${context.getClass().name}.${context.getHandler().name}`;
     if (!declaration) throw new Error(`${route()} declares neither @Access(...) nor @Public(): refused`);

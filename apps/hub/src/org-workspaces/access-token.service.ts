@@ -2,9 +2,8 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 import { claimsProblem, MAX_WORKSPACE_TOKEN_LENGTH, type WorkspaceTokenClaims } from '@switchboard/contracts';
-import { Keyring } from '@switchboard/crypto';
+import { type Hs256Claims, Keyring, signHs256Jwt } from '@switchboard/crypto';
 import { BoundedCache, DomainException } from '@switchboard/server';
-import jwt from 'jsonwebtoken';
 
 import type { OrgWorkspace } from '../routing/org-workspace.entity.js';
 import type { AccessTokenDto, AccessTokenRequestDto } from './org-workspaces.dto.js';
@@ -39,7 +38,7 @@ export class AccessTokenService {
   ): AccessTokenDto {
     const issuedAt = Math.floor(now / 1000);
     const expiresAt = issuedAt + (request.expiresIn ?? DEFAULT_EXPIRES_IN_SECONDS);
-    const claims: WorkspaceTokenClaims = {
+    const claims: WorkspaceTokenClaims & Hs256Claims = {
       iss: workspace.key,
       iat: issuedAt,
       exp: expiresAt,
@@ -53,7 +52,7 @@ export class AccessTokenService {
     // What its instance would refuse is not signed (API.md, Trust boundaries: Strings).
     const problem = claimsProblem(claims);
     if (problem) throw DomainException.validation(`${problem.field}: ${problem.message}`, [problem]);
-    const token = jwt.sign(claims, this.keyFor(workspace.sealedSecret), { algorithm: 'HS256' });
+    const token = signHs256Jwt(claims, this.keyFor(workspace.sealedSecret));
     if (token.length > MAX_WORKSPACE_TOKEN_LENGTH) {
       const message = `would make a token of ${token.length} characters; instances accept at most ${MAX_WORKSPACE_TOKEN_LENGTH}`;
       throw DomainException.validation(`fields: ${message}`, [{ field: 'fields', message }]);

@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainException, IS_PUBLIC } from '@switchboard/server';
+import { DomainException, IS_PUBLIC, routeMetadata } from '@switchboard/server';
 import type { FastifyRequest } from 'fastify';
 
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
@@ -27,7 +27,7 @@ export class PlatformAuthGuard implements CanActivate {
    */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() === 'rpc') return true;
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    const isPublic = routeMetadata<boolean>(this.reflector, IS_PUBLIC, context);
     if (isPublic === true) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: PlatformPrincipal }>();

@@ -1,7 +1,7 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { addRequestLogFields, DomainException, ErrorCode, IS_PUBLIC } from '@switchboard/server';
+import { addRequestLogFields, DomainException, ErrorCode, IS_PUBLIC, routeMetadata } from '@switchboard/server';
 import type { Observable } from 'rxjs';
 
 import { TenantActivity } from '../tenants/tenant-activity.js';
@@ -29,7 +29,7 @@ export class WorkspaceAuthGuard extends AuthGuard(WORKSPACE_JWT) {
   /** `true` at once for NATS and `@Public()` routes; otherwise passport's answer, without another await around it. */
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> | Observable<boolean> {
     if (context.getType() === 'rpc') return true;
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    const isPublic = routeMetadata<boolean>(this.reflector, IS_PUBLIC, context);
     if (isPublic === true) return true;
     return super.canActivate(context);
   }
