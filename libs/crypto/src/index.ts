@@ -1,4 +1,3 @@
-export { type Hs256Claims, signHs256Jwt } from './hs256-jwt.js';
 export { Keyring, KeyringError } from './keyring.js';
 export {
   canonicalDigest,

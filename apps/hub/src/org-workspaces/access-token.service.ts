@@ -2,8 +2,9 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 import { claimsProblem, MAX_WORKSPACE_TOKEN_LENGTH, type WorkspaceTokenClaims } from '@switchboard/contracts';
-import { type Hs256Claims, Keyring, signHs256Jwt } from '@switchboard/crypto';
+import { Keyring } from '@switchboard/crypto';
 import { BoundedCache, DomainException } from '@switchboard/server';
+import jwt from 'jsonwebtoken';
 
 import type { OrgWorkspace } from '../routing/org-workspace.entity.js';
 import type { AccessTokenDto, AccessTokenRequestDto } from './org-workspaces.dto.js';
@@ -38,7 +39,7 @@ export class AccessTokenService {
   ): AccessTokenDto {
     const issuedAt = Math.floor(now / 1000);
     const expiresAt = issuedAt + (request.expiresIn ?? DEFAULT_EXPIRES_IN_SECONDS);
-    const claims: WorkspaceTokenClaims & Hs256Claims = {
+    const claims: WorkspaceTokenClaims = {
       iss: workspace.key,
       iat: issuedAt,
       exp: expiresAt,
@@ -52,7 +53,7 @@ export class AccessTokenService {
     // What its instance would refuse is not signed (API.md, Trust boundaries: Strings).
     const problem = claimsProblem(claims);
     if (problem) throw DomainException.validation(`${problem.field}: ${problem.message}`, [problem]);
-    const token = signHs256Jwt(claims, this.keyFor(workspace.sealedSecret));
+    const token = jwt.sign(claims, this.keyFor(workspace.sealedSecret), { algorithm: 'HS256' });
     if (token.length > MAX_WORKSPACE_TOKEN_LENGTH) {
       const message = `would make a token of ${token.length} characters; instances accept at most ${MAX_WORKSPACE_TOKEN_LENGTH}`;
       throw DomainException.validation(`fields: ${message}`, [{ field: 'fields', message }]);
