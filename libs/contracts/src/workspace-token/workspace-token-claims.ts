@@ -20,6 +20,11 @@ export interface WorkspaceTokenClaims {
   exp?: number;
   nbf?: number;
   iat?: number;
+  /** The tenant role the token acts with: `owner` (the default), `member` or `viewer`. */
+  role?: string;
+  /** The user (of the workspace owner's system) the token is for, recorded as the actor in activity logs. */
+  userId?: string;
+  jti?: string;
 }
 
 /**
