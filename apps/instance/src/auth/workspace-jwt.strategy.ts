@@ -8,9 +8,9 @@ import { hashApiKey, looksLikeApiKey, workspaceKeyOf } from '../api-keys/api-key
 import { ApiKeysRepository } from '../api-keys/api-keys.repository.js';
 import { InstanceConfig } from '../config.js';
 import { TenantResolver } from '../tenants/tenant-resolver.js';
+import { isTenantRole, type TenantRole } from '../workspaces/tenant-role.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import { WorkspaceCache } from '../workspaces/workspace-cache.js';
-import { isTenantRole, type TenantRole } from '../workspaces/tenant-role.js';
 import type { PrincipalActor, TenantRef, WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { WorkspaceTokenVerifier } from './workspace-token.verifier.js';
 
