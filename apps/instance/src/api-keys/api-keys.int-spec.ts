@@ -146,9 +146,15 @@ describe('tenant API keys and roles', () => {
     expect((await first.request('GET', '/self/api-keys', asMember)).status).toBe(403);
     expect((await first.request('POST', '/self/api-keys', { ...asMember, body: { name: 'more' } })).status).toBe(403);
 
-    // Activity logs name the key and its user.
+    // Activity logs name the caller: the member's key and its user; the admin that made the keys.
     const logs = await json(await first.request('GET', '/activity-logs', { token: owner.token }));
-    expect(JSON.stringify(logs)).toContain(viewer.id);
+    const renamed = logs.items.find((entry: { type: string }) => entry.type === 'tenant.renamed');
+    expect(renamed?.actor).toEqual({ type: 'api_key', id: member.id, userId: 'user-7' });
+    const created = logs.items.filter((entry: { type: string }) => entry.type === 'api_key.created');
+    expect(created.map((entry: { actor: unknown }) => entry.actor)).toEqual([
+      { type: 'admin', id: null },
+      { type: 'admin', id: null },
+    ]);
 
     // A JWT's role claim is honoured the same way.
     const viewerToken = workspace.tenantToken(unique('jwt-viewer'), { role: 'viewer' });

@@ -6,7 +6,7 @@ import { TenantScope } from '../database/tenant-scope.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
 import { TenantCache } from '../tenants/tenant-cache.js';
 import { assertTenantRole } from '../workspaces/tenant-role.js';
-import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import { activityActorOf, scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { generateApiKey } from './api-key-format.js';
 import {
   type ApiKeyDto,
@@ -66,8 +66,8 @@ export class ApiKeysService {
         workspaceId: principal.workspace.id,
         tenantId,
         type: 'api_key.created',
-        actor: principal.isAdmin ? 'admin' : 'tenant',
-        data: { keyId: created.id, name: created.name, role: created.role, by: principal.actor },
+        ...activityActorOf(principal),
+        data: { keyId: created.id, name: created.name, role: created.role },
       });
       return created;
     });
@@ -97,8 +97,8 @@ export class ApiKeysService {
         workspaceId: principal.workspace.id,
         tenantId,
         type: 'api_key.revoked',
-        actor: principal.isAdmin ? 'admin' : 'tenant',
-        data: { keyId, name: revoked.name, by: principal.actor },
+        ...activityActorOf(principal),
+        data: { keyId, name: revoked.name },
       });
     });
   }
@@ -119,8 +119,8 @@ export class ApiKeysService {
         workspaceId: principal.workspace.id,
         tenantId,
         type: 'tenant.tokens_revoked',
-        actor: 'admin',
-        data: { revokedBefore: result.before.toISOString(), by: principal.actor },
+        ...activityActorOf(principal),
+        data: { revokedBefore: result.before.toISOString() },
       });
       return result;
     });

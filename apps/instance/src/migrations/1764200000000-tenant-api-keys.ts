@@ -2,7 +2,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Tenant API keys (tenant-level: row-level security enabled and forced, the
- * same policy as every tenant table), and `tenants.tokens_revoked_before`.
+ * same policy as every tenant table), `tenants.tokens_revoked_before`, and
+ * `activity_logs.actor_id` / `actor_user_id` (which caller, beside `actor`, its kind).
  *
  * `scoped_api_key_by_hash` finds a key by its SHA-256 within one workspace
  * (named by the key's prefix) with its tenant's internalId and archive time,
@@ -15,6 +16,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 export class TenantApiKeys1764200000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "tenants" ADD "tokens_revoked_before" TIMESTAMP WITH TIME ZONE`);
+    await queryRunner.query(`ALTER TABLE "activity_logs" ADD "actor_id" text`);
+    await queryRunner.query(`ALTER TABLE "activity_logs" ADD "actor_user_id" text`);
     await queryRunner.query(
       `CREATE TABLE "tenant_api_keys" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "workspace_id" uuid NOT NULL, "tenant_id" uuid NOT NULL, "name" text NOT NULL, "role" text NOT NULL, "user_id" text, "prefix" text NOT NULL, "key_hash" bytea NOT NULL, "expires_at" TIMESTAMP WITH TIME ZONE, "last_used_at" TIMESTAMP WITH TIME ZONE, "revoked_at" TIMESTAMP WITH TIME ZONE, "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), CONSTRAINT "PK_tenant_api_keys" PRIMARY KEY ("id"))`,
     );
@@ -60,6 +63,8 @@ export class TenantApiKeys1764200000000 implements MigrationInterface {
     await queryRunner.query('DROP FUNCTION touch_api_key(uuid, uuid)');
     await queryRunner.query('DROP FUNCTION scoped_api_key_by_hash(uuid, bytea)');
     await queryRunner.query(`DROP TABLE "tenant_api_keys"`);
+    await queryRunner.query(`ALTER TABLE "activity_logs" DROP COLUMN "actor_user_id"`);
+    await queryRunner.query(`ALTER TABLE "activity_logs" DROP COLUMN "actor_id"`);
     await queryRunner.query(`ALTER TABLE "tenants" DROP COLUMN "tokens_revoked_before"`);
   }
 }

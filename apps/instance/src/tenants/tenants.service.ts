@@ -10,7 +10,7 @@ import { EventOutbox } from '../journal/event-outbox.js';
 import { requireAdmin } from '../workspaces/require-admin.js';
 import { TenantFieldsValidator } from '../workspaces/tenant-fields.validator.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
-import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import { activityActorOf, scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import type { Tenant } from './tenant.entity.js';
 import { TenantCache } from './tenant-cache.js';
 import {
@@ -144,7 +144,7 @@ export class TenantsService {
         this.fieldsValidator.assertFields(principal.workspace.tenantFieldSchema, next.fields);
       }
       const row = found(await this.unique(this.repository.update(manager, id, next), next.internalId));
-      await this.recordChanges(manager, principal, current, dto, 'admin');
+      await this.recordChanges(manager, principal, current, dto);
       this.cache.forget(principal.workspace.id, current.internalId);
       return toTenantDto(row);
     });
@@ -162,7 +162,7 @@ export class TenantsService {
           sealedCredentials: dto.credentials !== undefined ? this.seal(dto.credentials) : current.sealedCredentials,
         }),
       );
-      await this.recordChanges(manager, principal, current, dto, 'tenant');
+      await this.recordChanges(manager, principal, current, dto);
       return toTenantDto(row);
     });
   }
@@ -221,9 +221,8 @@ export class TenantsService {
     principal: WorkspacePrincipal,
     before: Columns<Tenant>,
     dto: { fields?: unknown; credentials?: unknown; name?: string },
-    actor: 'admin' | 'tenant',
   ): Promise<void> {
-    const base = { workspaceId: principal.workspace.id, tenantId: before.id, actor } as const;
+    const base = { workspaceId: principal.workspace.id, tenantId: before.id, ...activityActorOf(principal) };
     if (dto.fields !== undefined) {
       await this.activity.record(manager, { ...base, type: 'tenant.fields_changed', data: { fields: dto.fields } });
     }

@@ -35,6 +35,20 @@ export interface PrincipalActor {
   userId?: string;
 }
 
+/**
+ * The activity-log actor of a principal: an admin token, a tenant's API key
+ * (its id), or a tenant's token (the tenant's id), with the user either names.
+ */
+export function activityActorOf(principal: WorkspacePrincipal): {
+  actor: 'admin' | 'tenant' | 'api_key';
+  by: { id: string | null; userId?: string };
+} {
+  const userId = principal.actor.userId === undefined ? {} : { userId: principal.actor.userId };
+  if (principal.isAdmin || !principal.tenant) return { actor: 'admin', by: { id: principal.actor.id, ...userId } };
+  if (principal.actor.type === 'api_key') return { actor: 'api_key', by: { id: principal.actor.id, ...userId } };
+  return { actor: 'tenant', by: { id: principal.tenant.id, ...userId } };
+}
+
 /** The database scope of a principal: tenant ids come only from here, never from a body or path. */
 export function scopeOf(principal: WorkspacePrincipal): Scope {
   return { workspaceId: principal.workspace.id, tenantId: principal.tenant?.id ?? null };
