@@ -3,32 +3,28 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { type Columns, queryPrepared, queryRows, Table } from '@switchboard/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import { Tenant } from '../tenants/tenant.entity.js';
 import { TenantApiKey } from './tenant-api-key.entity.js';
 
-/** What authenticating with a key reads: the key and its tenant, in one row. */
-const KEY_BY_HASH = {
-  id: 'string',
-  tenant_id: 'string',
-  role: 'string',
-  user_id: 'string?',
-  expires_at: 'date?',
-  last_used_at: 'date?',
-  revoked_at: 'date?',
-  tenant_internal_id: 'string',
-  tenant_archived_at: 'date?',
+/** The key's columns beside its tenant's row, as authenticating with a key reads them. */
+const KEY_COLUMNS = {
+  key_id: 'string',
+  key_role: 'string',
+  key_user_id: 'string?',
+  key_expires_at: 'date?',
+  key_last_used_at: 'date?',
+  key_revoked_at: 'date?',
 } as const;
 
-/** A key found by its hash, with its tenant's internalId and archive time. */
+/** A key found by its hash, with its tenant's whole row (read in the same statement). */
 export interface KeyForAuthentication {
   id: string;
-  tenantId: string;
   role: string;
   userId: string | null;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
-  tenantInternalId: string;
-  tenantArchivedAt: Date | null;
+  tenant: Columns<Tenant>;
 }
 
 /** A key's stored values at creation. */
@@ -51,39 +47,40 @@ export interface ApiKeyValues {
 @Injectable()
 export class ApiKeysRepository {
   private readonly keys: Table<TenantApiKey>;
+  private readonly tenants: Table<Tenant>;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.keys = Table.of(dataSource, TenantApiKey);
+    this.tenants = Table.of(dataSource, Tenant);
   }
 
   /**
-   * The key with this SHA-256 in the workspace, revoked or not, or null. One
-   * indexed read, one round trip, through a named prepared statement (it runs
-   * on every request made with a key).
+   * The key with this SHA-256 in the workspace, revoked or not, with its
+   * tenant's row, or null: one statement, one round trip, through a named
+   * prepared statement (it runs on every request made with a key). The
+   * tenant's row comes along so that the request need not read it again
+   * (GET /self answers from it: see TenantPreloads).
    */
   async findForAuthentication(workspaceId: string, keyHash: Buffer): Promise<KeyForAuthentication | null> {
-    // queryRows checks every row against KEY_BY_HASH; only the statement's route (a named prepared one) differs.
-    const prepared: Pick<EntityManager, 'query'> = {
-      query: <T>(text: string, values?: unknown[]) =>
-        queryPrepared(this.dataSource, 'scoped_api_key_by_hash', text, values ?? []) as Promise<T>,
-    };
-    const [row] = await queryRows(
-      prepared,
-      'SELECT * FROM scoped_api_key_by_hash($1, $2)',
+    const [raw] = await queryPrepared(
+      this.dataSource,
+      'scoped_api_key_with_tenant',
+      `SELECT k.id AS key_id, k.role AS key_role, k.user_id AS key_user_id, k.expires_at AS key_expires_at,
+              k.last_used_at AS key_last_used_at, k.revoked_at AS key_revoked_at, ${this.tenants.columnsOf('t')}
+       FROM scoped_api_key_by_hash($1, $2) k, LATERAL scoped_tenant_by_id($1, NULL, k.tenant_id) t`,
       [workspaceId, keyHash],
-      KEY_BY_HASH,
     );
-    if (!row) return null;
+    if (raw === undefined) return null;
+    const { key_id, key_role, key_user_id, key_expires_at, key_last_used_at, key_revoked_at, ...tenant } =
+      this.tenants.decode(raw, KEY_COLUMNS);
     return {
-      id: row.id,
-      tenantId: row.tenant_id,
-      role: row.role,
-      userId: row.user_id,
-      expiresAt: row.expires_at,
-      lastUsedAt: row.last_used_at,
-      revokedAt: row.revoked_at,
-      tenantInternalId: row.tenant_internal_id,
-      tenantArchivedAt: row.tenant_archived_at,
+      id: key_id,
+      role: key_role,
+      userId: key_user_id,
+      expiresAt: key_expires_at,
+      lastUsedAt: key_last_used_at,
+      revokedAt: key_revoked_at,
+      tenant,
     };
   }
 

@@ -7,6 +7,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { hashApiKey, looksLikeApiKey, workspaceKeyOf } from '../api-keys/api-key-format.js';
 import { ApiKeysRepository } from '../api-keys/api-keys.repository.js';
 import { InstanceConfig } from '../config.js';
+import { TenantPreloads } from '../tenants/tenant-preloads.js';
 import { TenantResolver } from '../tenants/tenant-resolver.js';
 import { isTenantRole, type TenantRole } from '../workspaces/tenant-role.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
@@ -55,6 +56,7 @@ export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_J
     private readonly tenants: TenantResolver,
     private readonly config: InstanceConfig,
     private readonly apiKeys: ApiKeysRepository,
+    private readonly preloads: TenantPreloads,
   ) {
     super({
       jwtFromRequest: bearerToken,
@@ -163,7 +165,7 @@ export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_J
     if (row.expiresAt && row.expiresAt.getTime() <= now) {
       throw DomainException.unauthenticated('The API key has expired.', ErrorCode.TokenExpired);
     }
-    if (row.tenantArchivedAt) throw tenantArchived();
+    if (row.tenant.archivedAt) throw tenantArchived();
     if ((row.lastUsedAt === null || now - row.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) && !this.touched.get(row.id)) {
       this.touched.set(row.id, true);
       this.apiKeys.touch(workspace.id, row.id).catch((error: unknown) => {
@@ -176,15 +178,17 @@ export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_J
       id: row.id,
       ...(row.userId === null ? {} : { userId: row.userId }),
     };
-    return {
+    const principal: WorkspacePrincipal = {
       workspace,
       isAdmin: false,
-      tenant: { id: row.tenantId, internalId: row.tenantInternalId },
+      tenant: { id: row.tenant.id, internalId: row.tenant.internalId },
       claims: {},
       // A role the database holds is one this code wrote; anything else gets the least.
       role: isTenantRole(row.role) ? row.role : 'viewer',
       actor,
     };
+    this.preloads.set(principal, row.tenant);
+    return principal;
   }
 
   private readonly logger = new Logger(WorkspaceJwtStrategy.name);

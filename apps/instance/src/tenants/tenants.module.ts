@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 
 import { SelfController } from './self.controller.js';
 import { TenantCache, TenantCacheInvalidation } from './tenant-cache.js';
+import { TenantPreloads } from './tenant-preloads.js';
 import { TenantLookupController } from './tenant-lookup.controller.js';
 import { TenantResolver } from './tenant-resolver.js';
 import { TenantsController } from './tenants.controller.js';
@@ -11,7 +12,7 @@ import { TenantsService } from './tenants.service.js';
 @Module({
   // SelfController first: its static `tenants/self` must not be read as `tenants/:id`.
   controllers: [SelfController, TenantLookupController, TenantsController, TenantCacheInvalidation],
-  providers: [TenantsRepository, TenantsService, TenantResolver, TenantCache],
-  exports: [TenantResolver, TenantCache],
+  providers: [TenantsRepository, TenantsService, TenantResolver, TenantCache, TenantPreloads],
+  exports: [TenantResolver, TenantCache, TenantPreloads],
 })
 export class TenantsModule {}

@@ -13,6 +13,7 @@ import type { Workspace } from '../workspaces/workspace.entity.js';
 import { activityActorOf, scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import type { Tenant } from './tenant.entity.js';
 import { TenantCache } from './tenant-cache.js';
+import { TenantPreloads } from './tenant-preloads.js';
 import {
   type CreateTenantDto,
   type ListTenantsQueryDto,
@@ -44,6 +45,7 @@ export class TenantsService {
     private readonly activity: ActivityLogService,
     private readonly cache: TenantCache,
     private readonly events: EventOutbox,
+    private readonly preloads: TenantPreloads,
   ) {}
 
   async list(principal: WorkspacePrincipal, query: ListTenantsQueryDto): Promise<Page<TenantDto>> {
@@ -61,7 +63,8 @@ export class TenantsService {
 
   /** One round trip: the scope and the read in one prepared statement (see TenantsRepository.findVisible). */
   async get(principal: WorkspacePrincipal, id: string): Promise<TenantDto> {
-    const row = await this.repository.findVisible(scopeOf(principal), id);
+    // The caller's own row, when authentication read it in this request (an API key); else one read.
+    const row = this.preloads.get(principal, id) ?? (await this.repository.findVisible(scopeOf(principal), id));
     if (!row) throw DomainException.notFound('The tenant');
     return toTenantDto(row);
   }
