@@ -2,8 +2,8 @@ import { Module } from '@nestjs/common';
 
 import { SelfController } from './self.controller.js';
 import { TenantCache, TenantCacheInvalidation } from './tenant-cache.js';
-import { TenantPreloads } from './tenant-preloads.js';
 import { TenantLookupController } from './tenant-lookup.controller.js';
+import { TenantPreloads } from './tenant-preloads.js';
 import { TenantResolver } from './tenant-resolver.js';
 import { TenantsController } from './tenants.controller.js';
 import { TenantsRepository } from './tenants.repository.js';
