@@ -46,6 +46,7 @@ describe('tenant isolation in the database', () => {
         'element_revisions',
         'element_customizations',
         'idempotency_keys',
+        'tenant_api_keys',
       ]),
     );
     for (const table of tables) {

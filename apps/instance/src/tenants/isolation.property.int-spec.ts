@@ -20,6 +20,7 @@ interface World {
 
 type Caller =
   | { kind: 'tenant'; w: number; t: number }
+  | { kind: 'key'; w: number; t: number }
   | { kind: 'admin'; w: number }
   | { kind: 'invalid'; how: 'expired' | 'wrong-secret' | 'unknown-workspace' | 'alg-none'; w: number; t: number };
 
@@ -32,12 +33,14 @@ type Operation =
   | { op: 'usage'; w: number; t: number }
   | { op: 'credentials'; w: number; t: number }
   | { op: 'logs' }
-  | { op: 'spend'; w: number; t: number };
+  | { op: 'spend'; w: number; t: number }
+  | { op: 'keys'; w: number; t: number };
 
 const index = (size: number) => fc.integer({ min: 0, max: size - 1 });
 const caller: fc.Arbitrary<Caller> = fc.oneof(
   fc.record({ kind: fc.constant('tenant' as const), w: index(WORKSPACES), t: index(TENANTS) }),
   fc.record({ kind: fc.constant('admin' as const), w: index(WORKSPACES) }),
+  fc.record({ kind: fc.constant('key' as const), w: index(WORKSPACES), t: index(TENANTS) }),
   fc.record({
     kind: fc.constant('invalid' as const),
     how: fc.constantFrom<'expired' | 'wrong-secret' | 'unknown-workspace' | 'alg-none'>(
@@ -61,6 +64,7 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
   fc.record({ op: fc.constant('credentials' as const), ...target }),
   fc.constant({ op: 'logs' as const }),
   fc.record({ op: fc.constant('spend' as const), ...target }),
+  fc.record({ op: fc.constant('keys' as const), ...target }),
 );
 
 /**
@@ -71,6 +75,8 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
 describe('isolation property', () => {
   let instance: InstanceHarness;
   const world: World = { workspaces: [], tenants: [], names: new Map() };
+  /** One owner API key per tenant, by workspace and tenant index. */
+  const apiKeys: string[][] = [];
 
   beforeAll(async () => {
     instance = await startInstance({ ENCRYPTION_KEYS: FIXTURE_KEYS, DATABASE_POOL_SIZE: '10' });
@@ -84,6 +90,15 @@ describe('isolation property', () => {
         world.names.set(tenant.id, tenant.name);
       }
       world.tenants.push(ids);
+      const keys: string[] = [];
+      for (const id of ids) {
+        const created = await instance.request('POST', `/tenants/${id}/api-keys`, {
+          token: workspace.adminToken(),
+          body: { name: 'isolation', role: 'owner' },
+        });
+        keys.push((await json(created)).key);
+      }
+      apiKeys.push(keys);
     }
   }, 60_000);
 
@@ -96,6 +111,8 @@ describe('isolation property', () => {
     switch (who.kind) {
       case 'tenant':
         return workspace.tenantToken(`t${who.t}`);
+      case 'key':
+        return apiKeys[who.w]![who.t]!;
       case 'admin':
         return workspace.adminToken();
       case 'invalid':
@@ -151,6 +168,8 @@ describe('isolation property', () => {
           return request('GET', '/activity-logs?limit=1000');
         case 'spend':
           return request('POST', '/usage', who.kind === 'admin' ? { credits: 1, tenantId: targetId } : { credits: 1 });
+        case 'keys':
+          return request('GET', `/tenants/${targetId}/api-keys`);
       }
     })();
     const body = await json(response);
@@ -178,7 +197,8 @@ describe('isolation property', () => {
       operation.op === 'rename' ||
       operation.op === 'get' ||
       operation.op === 'usage' ||
-      operation.op === 'credentials'
+      operation.op === 'credentials' ||
+      operation.op === 'keys'
     ) {
       expect({ context, visible: visible(who, targetId!) }).toEqual({ context, visible: true });
     }
