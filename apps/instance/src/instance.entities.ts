@@ -1,4 +1,5 @@
 import { ActivityLog } from './activity-logs/activity-log.entity.js';
+import { TenantApiKey } from './api-keys/tenant-api-key.entity.js';
 import { Connection } from './connections/connection.entity.js';
 import { ElementCustomization } from './elements/element-customization.entity.js';
 import { ElementRevision } from './elements/element-revision.entity.js';
@@ -33,4 +34,5 @@ export const INSTANCE_ENTITIES = [
   IdempotencyKey,
   TenantBalance,
   BalanceEntry,
+  TenantApiKey,
 ];

@@ -6,6 +6,7 @@ import { postgresOptions } from '@switchboard/persistence';
 import { OutboundPolicy, PlatformModule } from '@switchboard/server';
 
 import { ActivityLogsModule } from './activity-logs/activity-logs.module.js';
+import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { InstanceConfig, requireHubPublicKey } from './config.js';
 import { ConnectionsModule } from './connections/connections.module.js';
@@ -75,6 +76,7 @@ export class InstanceModule {
         WorkspacesModule,
         AuthModule,
         TenantsModule,
+        ApiKeysModule,
         UsageModule,
         IdempotencyModule,
         IntegrationsModule,

@@ -22,11 +22,14 @@ const CONCURRENT_ROUTES = 4;
  * - `other-ws-admin`: an admin token of workspace B, on the same instance;
  * - `archived-tenant`: a tenant of A that was archived;
  * - `no-token`, `expired` (the owning tenant's token, expired), `bad-signature` (A's admin claims, wrong key);
- * - `archived-ws`: an admin token of workspace C, whose snapshot has `archivedAt` set.
+ * - `archived-ws`: an admin token of workspace C, whose snapshot has `archivedAt` set;
+ * - `member`, `viewer`: the owning tenant's token with that tenant role (`tenant` is its `owner`).
  */
 const CALLERS = [
   'admin',
   'tenant',
+  'member',
+  'viewer',
   'other-tenant',
   'other-ws-admin',
   'archived-tenant',
@@ -144,6 +147,12 @@ class Fixtures {
     return { id: created.id, internalId, token: () => this.workspace.tenantToken(internalId) };
   }
 
+  /** A live API key of the tenant, made by an admin: its id. */
+  async apiKey(owner: TenantFixture): Promise<string> {
+    const created = await this.ok('POST', `/tenants/${owner.id}/api-keys`, this.admin(), { name: unique('key') });
+    return created.id;
+  }
+
   async integration(archived = false): Promise<{ id: string; key: string }> {
     const key = unique('integration');
     const created = await this.ok('POST', '/integrations', this.admin(), { key, name: key, authType: 'api-key' });
@@ -255,6 +264,17 @@ const REQUESTS: Record<string, Build> = {
   'POST /tenants/{id}/balance/top-ups': ({ tenant }) => ({
     path: `/tenants/${tenant.id}/balance/top-ups`,
     body: { credits: 1, reference: unique('top-up') },
+  }),
+  'POST /tenants/{id}/api-keys': ({ tenant }) => ({ path: `/tenants/${tenant.id}/api-keys`, body: { name: 'Key' } }),
+  'GET /tenants/{id}/api-keys': ({ tenant }) => ({ path: `/tenants/${tenant.id}/api-keys` }),
+  'DELETE /tenants/{id}/api-keys/{keyId}': async ({ fixtures, tenant }) => ({
+    path: `/tenants/${tenant.id}/api-keys/${await fixtures.apiKey(tenant)}`,
+  }),
+  'POST /tenants/{id}/revoke-tokens': ({ tenant }) => ({ path: `/tenants/${tenant.id}/revoke-tokens` }),
+  'POST /self/api-keys': () => ({ path: '/self/api-keys', body: { name: 'Key' } }),
+  'GET /self/api-keys': () => ({ path: '/self/api-keys' }),
+  'DELETE /self/api-keys/{keyId}': async ({ fixtures, tenant }) => ({
+    path: `/self/api-keys/${await fixtures.apiKey(tenant)}`,
   }),
   'POST /usage': (c) => ({ path: '/usage', body: { credits: 1, ...forTenant(c) } }),
   'POST /usage (tenantId in the body)': ({ tenant }) => ({ path: '/usage', body: { credits: 1, tenantId: tenant.id } }),
@@ -509,6 +529,8 @@ describe('Instance routes: who may call what', () => {
     const tokens = (tenant: TenantFixture, other: TenantFixture): Record<Caller, string | undefined> => ({
       admin: workspace.adminToken(),
       tenant: tenant.token(),
+      member: workspace.tenantToken(tenant.internalId, { role: 'member' }),
+      viewer: workspace.tenantToken(tenant.internalId, { role: 'viewer' }),
       'other-tenant': other.token(),
       'other-ws-admin': otherWorkspace.adminToken(),
       'archived-tenant': archivedTenant.token(),
@@ -560,12 +582,20 @@ describe('Instance routes: who may call what', () => {
     for (const [label, by] of results) {
       const says = (caller: Caller, rule: string) =>
         problems.push(`${label} as ${caller}: ${rule}, got ${by[caller].status} ${by[caller].code ?? ''}`.trim());
+      const [method] = label.split(' ') as [string];
+      // A viewer reads only: whatever a route is, anything but a read is 403 for it.
+      if (method !== 'GET' && (by.viewer.status !== 403 || by.viewer.code !== 'forbidden'))
+        says('viewer', '403 forbidden');
       for (const caller of CALLERS) {
         const { status, code, problemJson } = by[caller];
         const notSupported = NOT_SUPPORTED.has(label);
         if (status >= 500 && !(notSupported && status === 501 && code === 'not_supported')) says(caller, 'never a 5xx');
         // Authentication and the archive checks come first; then every caller learns the feature is not offered.
-        const refused = UNAUTHENTICATED[caller] || caller === 'archived-ws' || caller === 'archived-tenant';
+        const refused =
+          UNAUTHENTICATED[caller] ||
+          caller === 'archived-ws' ||
+          caller === 'archived-tenant' ||
+          (caller === 'viewer' && method !== 'GET');
         if (notSupported && !refused && (status !== 501 || code !== 'not_supported')) {
           says(caller, '501 not_supported');
         }

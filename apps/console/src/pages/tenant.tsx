@@ -117,7 +117,11 @@ function TenantDetail({
         columns={[
           { header: 'When', cell: (a) => when(a.createdAt) },
           { header: 'Type', cell: (a) => a.type },
-          { header: 'Actor', cell: (a) => a.actor },
+          {
+            header: 'Actor',
+            cell: (a) =>
+              [a.actor.type, a.actor.id, a.actor.userId && `user ${a.actor.userId}`].filter(Boolean).join(' '),
+          },
           { header: 'Data', cell: (a) => <code>{JSON.stringify(a.data)}</code> },
         ]}
       />

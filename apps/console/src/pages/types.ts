@@ -80,7 +80,8 @@ export interface Connection {
 export interface ActivityEntry {
   id: string;
   type: string;
-  actor: string;
+  /** Who: `type` (`admin`, `tenant`, `api_key`, `token`, `system`), `id` (key, tenant or token id), `userId`. */
+  actor: { type: string; id: string | null; userId?: string };
   data: Record<string, unknown>;
   createdAt: string;
 }

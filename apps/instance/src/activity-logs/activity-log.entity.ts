@@ -25,8 +25,12 @@ export class ActivityLog {
   ])
   tenant?: Relation<Tenant>;
   @Column({ type: 'text' }) type!: string;
-  /** `admin`, `tenant` or `token`: who caused it. */
+  /** `admin`, `tenant`, `api_key`, `token` or `system`: what kind of caller caused it. */
   @Column({ type: 'text' }) actor!: string;
+  /** Which caller: an API key's id, a tenant's id, a token's `jti`. */
+  @Column({ name: 'actor_id', type: 'text', nullable: true }) actorId!: string | null;
+  /** The user an API key or token names. */
+  @Column({ name: 'actor_user_id', type: 'text', nullable: true }) actorUserId!: string | null;
   @Column({ type: 'jsonb', default: () => "'{}'" }) data!: Record<string, unknown>;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

@@ -8,7 +8,8 @@ export interface ActivityLogDto {
   id: string;
   tenantId: string | null;
   type: string;
-  actor: string;
+  /** Who: `type` (`admin`, `tenant`, `api_key`, `token`, `system`), `id` (key, tenant or token id), `userId`. */
+  actor: { type: string; id: string | null; userId?: string };
   data: Record<string, unknown>;
   createdAt: string;
 }
@@ -31,7 +32,11 @@ export class ActivityLogsService {
         id: row.id,
         tenantId: row.tenantId,
         type: row.type,
-        actor: row.actor,
+        actor: {
+          type: row.actor,
+          id: row.actorId,
+          ...(row.actorUserId === null ? {} : { userId: row.actorUserId }),
+        },
         data: row.data,
         createdAt: row.createdAt.toISOString(),
       }),

@@ -1,15 +1,19 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { WorkspaceTokenClaims } from '@switchboard/contracts';
-import { DomainException, ErrorCode } from '@switchboard/server';
+import { BoundedCache, DomainException, ErrorCode } from '@switchboard/server';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 
+import { hashApiKey, looksLikeApiKey, workspaceKeyOf } from '../api-keys/api-key-format.js';
+import { ApiKeysRepository } from '../api-keys/api-keys.repository.js';
 import { InstanceConfig } from '../config.js';
 import { actingAs } from '../journal/acting-user.js';
+import { TenantPreloads } from '../tenants/tenant-preloads.js';
 import { TenantResolver } from '../tenants/tenant-resolver.js';
+import { isTenantRole, type TenantRole } from '../workspaces/tenant-role.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import { WorkspaceCache } from '../workspaces/workspace-cache.js';
-import type { TenantRef, WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import type { PrincipalActor, TenantRef, WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { WorkspaceTokenVerifier } from './workspace-token.verifier.js';
 
 export const WORKSPACE_JWT = 'workspace-jwt';
@@ -18,6 +22,16 @@ export const WORKSPACE_JWT = 'workspace-jwt';
 const CLOCK_SKEW_SECONDS = 60;
 
 const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+
+/** `last_used_at` moves at most once a minute per key (API.md: no write per request). */
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** The API key a request carries: `X-API-Key`, else a bearer credential shaped like a key; undefined if none. */
+function apiKeyOf(request: unknown, bearer: string | null): string | undefined {
+  const header = (request as { headers?: Record<string, unknown> }).headers?.['x-api-key'];
+  if (typeof header === 'string' && header.length > 0) return header;
+  return bearer !== null && looksLikeApiKey(bearer) ? bearer : undefined;
+}
 
 /**
  * The passport strategy (passport-jwt, registered as `workspace-jwt`) that
@@ -42,6 +56,8 @@ export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_J
     private readonly workspaces: WorkspaceCache,
     private readonly tenants: TenantResolver,
     private readonly config: InstanceConfig,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly preloads: TenantPreloads,
   ) {
     super({
       jwtFromRequest: bearerToken,
@@ -58,8 +74,20 @@ export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_J
    */
   override authenticate(request: unknown): void {
     const token = bearerToken(request);
+    const apiKey = apiKeyOf(request, token);
+    if (apiKey !== undefined) {
+      this.fromApiKey(apiKey).then(
+        (principal) => this.success(principal),
+        (error: unknown) => this.error(asError(error)),
+      );
+      return;
+    }
     if (!token) {
-      this.error(DomainException.unauthenticated('Send a workspace token as "Authorization: Bearer <token>".'));
+      this.error(
+        DomainException.unauthenticated(
+          'Send a workspace token as "Authorization: Bearer <token>", or an API key as "X-API-Key: <key>".',
+        ),
+      );
       return;
     }
     let principal: WorkspacePrincipal | undefined;
@@ -116,6 +144,59 @@ export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_J
     const tenant = this.tenants.resolveCached(workspace, claims);
     return tenant === undefined ? undefined : principalOf(workspace, tenant, claims);
   }
+
+  /** Keys whose `last_used_at` this replica moved within the last minute. */
+  private readonly touched = new BoundedCache<string, true>({ max: 100_000, ttlMs: TOUCH_INTERVAL_MS });
+
+  /**
+   * A tenant API key, read from the database on every request (one indexed
+   * read; no cache), so a revoked key is refused at once on every replica.
+   * The workspace comes from the key's prefix.
+   * @throws DomainException 401 `invalid_token` (malformed, unknown),
+   *   `token_revoked`, `token_expired`; 401/403 as for a token's workspace;
+   *   403 `tenant_archived`.
+   */
+  private async fromApiKey(key: string): Promise<WorkspacePrincipal> {
+    const workspaceKey = workspaceKeyOf(key);
+    if (workspaceKey === null) {
+      throw DomainException.unauthenticated('The API key is not valid.', ErrorCode.InvalidToken);
+    }
+    const cached = this.workspaces.cached(workspaceKey);
+    const workspace = usableWorkspace(cached === undefined ? await this.workspaces.byKey(workspaceKey) : cached);
+    const row = await this.apiKeys.findForAuthentication(workspace.id, hashApiKey(key));
+    if (!row) throw DomainException.unauthenticated('The API key is not valid.', ErrorCode.InvalidToken);
+    if (row.revokedAt) throw DomainException.unauthenticated('The API key was revoked.', ErrorCode.TokenRevoked);
+    const now = Date.now();
+    if (row.expiresAt && row.expiresAt.getTime() <= now) {
+      throw DomainException.unauthenticated('The API key has expired.', ErrorCode.TokenExpired);
+    }
+    if (row.tenant.archivedAt) throw tenantArchived();
+    if ((row.lastUsedAt === null || now - row.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) && !this.touched.get(row.id)) {
+      this.touched.set(row.id, true);
+      this.apiKeys.touch(workspace.id, row.id).catch((error: unknown) => {
+        this.touched.delete(row.id);
+        this.logger.warn({ err: error }, 'could not record an API key use');
+      });
+    }
+    const actor: PrincipalActor = {
+      type: 'api_key',
+      id: row.id,
+      ...(row.userId === null ? {} : { userId: row.userId }),
+    };
+    const principal: WorkspacePrincipal = {
+      workspace,
+      isAdmin: false,
+      tenant: { id: row.tenant.id, internalId: row.tenant.internalId },
+      claims: {},
+      // A role the database holds is one this code wrote; anything else gets the least.
+      role: isTenantRole(row.role) ? row.role : 'viewer',
+      actor,
+    };
+    this.preloads.set(principal, row.tenant);
+    return principal;
+  }
+
+  private readonly logger = new Logger(WorkspaceJwtStrategy.name);
 }
 
 /**
@@ -147,8 +228,54 @@ function usableWorkspace(workspace: Workspace | null): Workspace {
   return workspace;
 }
 
+/**
+ * The principal of a verified token, after the checks that depend on its tenant.
+ * @throws DomainException 401 `token_revoked` (issued in or before the tenant's
+ *   revocation, or without `iat` after one), `invalid_token` (a `role` or
+ *   `userId` claim of the wrong shape).
+ */
 function principalOf(workspace: Workspace, tenant: TenantRef | null, claims: WorkspaceTokenClaims): WorkspacePrincipal {
-  return { workspace, isAdmin: claims.isAdmin === true && tenant === null, tenant, claims };
+  const revokedBefore = tenant?.tokensRevokedBefore;
+  if (revokedBefore && (typeof claims.iat !== 'number' || claims.iat * 1000 <= revokedBefore.getTime())) {
+    throw DomainException.unauthenticated("The tenant's tokens issued until now were revoked.", ErrorCode.TokenRevoked);
+  }
+  return {
+    workspace,
+    isAdmin: claims.isAdmin === true && tenant === null,
+    tenant,
+    claims,
+    role: roleOf(claims),
+    actor: actorOf(claims),
+  };
+}
+
+/** The token's tenant role (`owner` unless it says otherwise). @throws DomainException 401 for an unknown role. */
+function roleOf(claims: WorkspaceTokenClaims): TenantRole {
+  if (claims.role === undefined) return 'owner';
+  if (!isTenantRole(claims.role)) {
+    throw DomainException.unauthenticated('The role claim must be owner, member or viewer.', ErrorCode.InvalidToken);
+  }
+  return claims.role;
+}
+
+/**
+ * Who a token acts for: its `userId` claim, else `sub` when `tenantKey` or
+ * `id` names the tenant (then `sub` is free to name the user).
+ * @throws DomainException 401 for a `userId` that is not 1-200 characters.
+ */
+function actorOf(claims: WorkspaceTokenClaims): PrincipalActor {
+  const userId: unknown = claims.userId ?? ((claims.tenantKey ?? claims.id) === undefined ? undefined : claims.sub);
+  const id = typeof claims.jti === 'string' ? claims.jti : null;
+  if (userId === undefined) return { type: 'token', id };
+  if (typeof userId !== 'string' || userId.length === 0 || userId.length > 200) {
+    throw DomainException.unauthenticated('The userId claim must be 1-200 characters.', ErrorCode.InvalidToken);
+  }
+  return { type: 'token', id, userId };
+}
+
+/** 403 with its own code, as for a token of an archived tenant. */
+function tenantArchived(): DomainException {
+  return new DomainException(403, ErrorCode.TenantArchived, 'Forbidden', 'The tenant is archived.');
 }
 
 function asError(error: unknown): Error {

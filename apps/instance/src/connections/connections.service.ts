@@ -6,10 +6,10 @@ import type { EntityManager } from 'typeorm';
 import { TenantScope } from '../database/tenant-scope.js';
 import type { IntegrationSelector } from '../integrations/integration-selector.pipe.js';
 import { IntegrationsService } from '../integrations/integrations.service.js';
-import { type ActivityActor, ActivityLogService } from '../journal/activity-log.service.js';
+import { ActivityLogService } from '../journal/activity-log.service.js';
 import { EventOutbox } from '../journal/event-outbox.js';
 import { actedOnTenant, namedTenant, requireAdmin } from '../workspaces/require-admin.js';
-import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import { activityActorOf, scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import type {
   ConnectionDto,
   ConnectionWithSecretsDto,
@@ -214,12 +214,11 @@ export class ConnectionsService {
     type: string,
     data: Record<string, unknown> = {},
   ): Promise<void> {
-    const actor: ActivityActor = principal.isAdmin ? 'admin' : 'tenant';
     await this.activity.record(manager, {
       workspaceId: principal.workspace.id,
       tenantId: row.tenantId,
       type,
-      actor,
+      ...activityActorOf(principal),
       data: { connectionId: row.id, ...data },
     });
   }

@@ -48,6 +48,7 @@ describe('tenant isolation in the database', () => {
         'idempotency_keys',
         'tenant_balances',
         'balance_entries',
+        'tenant_api_keys',
       ]),
     );
     for (const table of tables) {

@@ -56,6 +56,9 @@ export const INSTANCE_UNIQUE_CONSTRAINTS: Record<string, UniqueConstraintAnswer>
   event_subscriptions_tenant_id_id: generated('subscription id'),
   PK_9e4944140dfbdb8a75c8f3d9bce: generated('subscription id'),
   PK_ca0ffb54b343624dfb988080657: generated('delivery id'),
+  // tenant_api_keys: a key's SHA-256 repeats only if 256 random bits did
+  PK_tenant_api_keys: generated('API key id'),
+  tenant_api_keys_hash: generated('API key'),
   // idempotency_keys (claimed with ON CONFLICT DO NOTHING)
   PK_8ad20779ad0411107a56e53d0f6: generated('idempotency record id'),
   idempotency_keys_owner_key: {

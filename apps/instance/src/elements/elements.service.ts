@@ -14,7 +14,7 @@ import type { EntityManager } from 'typeorm';
 import { TenantScope } from '../database/tenant-scope.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
 import { requireAdmin, requireTenant } from '../workspaces/require-admin.js';
-import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import { activityActorOf, scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { definitionProblem } from './definition-bounds.js';
 import type { ElementRevision } from './element-revision.entity.js';
 import type { ElementTemplate } from './element-template.entity.js';
@@ -363,7 +363,7 @@ export class ElementsService {
       workspaceId: principal.workspace.id,
       tenantId: principal.tenant?.id ?? null,
       type,
-      actor: principal.tenant ? 'tenant' : 'admin',
+      ...activityActorOf(principal),
       data: { elementType: element.elementType, key: element.key, revision: element.revision, ...data },
     });
   }

@@ -15,7 +15,7 @@ import { TenantScope } from '../database/tenant-scope.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
 import { isEventType } from '../journal/event-outbox.js';
 import { actedOnTenant, namedTenant } from '../workspaces/require-admin.js';
-import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import { activityActorOf, scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import type { EventSubscription } from './event-subscription.entity.js';
 import type {
   CreateEventSubscriptionDto,
@@ -69,7 +69,7 @@ export class EventSubscriptionsService {
         workspaceId: principal.workspace.id,
         tenantId,
         type: 'event_subscription.created',
-        actor: principal.isAdmin ? 'admin' : 'tenant',
+        ...activityActorOf(principal),
         data: { subscriptionId: row.id, eventType: row.eventType },
       });
       return toDto(row);
@@ -98,7 +98,7 @@ export class EventSubscriptionsService {
         workspaceId: principal.workspace.id,
         tenantId: row.tenantId,
         type: 'event_subscription.deleted',
-        actor: principal.isAdmin ? 'admin' : 'tenant',
+        ...activityActorOf(principal),
         data: { subscriptionId: id, eventType: row.eventType },
       });
     });

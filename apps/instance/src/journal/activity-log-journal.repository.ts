@@ -8,6 +8,8 @@ export interface NewActivityLog {
   tenantId: string | null;
   type: string;
   actor: string;
+  actorId: string | null;
+  actorUserId: string | null;
   data: Record<string, unknown>;
 }
 
@@ -22,8 +24,17 @@ export class ActivityLogJournalRepository {
   async insert(manager: EntityManager, entry: NewActivityLog): Promise<void> {
     await execute(
       manager,
-      'INSERT INTO activity_logs (workspace_id, tenant_id, type, actor, data) VALUES ($1, $2, $3, $4, $5)',
-      [entry.workspaceId, entry.tenantId, entry.type, entry.actor, JSON.stringify(entry.data)],
+      `INSERT INTO activity_logs (workspace_id, tenant_id, type, actor, actor_id, actor_user_id, data)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        entry.workspaceId,
+        entry.tenantId,
+        entry.type,
+        entry.actor,
+        entry.actorId,
+        entry.actorUserId,
+        JSON.stringify(entry.data),
+      ],
     );
   }
 }

@@ -4,13 +4,22 @@ import type { EntityManager } from 'typeorm';
 import { currentActingUser } from './acting-user.js';
 import { ActivityLogJournalRepository } from './activity-log-journal.repository.js';
 
-export type ActivityActor = 'admin' | 'tenant' | 'token' | 'system';
+/** What kind of caller: an admin token, a tenant's token, a tenant's API key, a token on first sight, the system. */
+export type ActivityActor = 'admin' | 'tenant' | 'api_key' | 'token' | 'system';
+
+/** Which caller of that kind: an API key's id, a tenant's id, a token's `jti`; the user a key or token names. */
+export interface ActorIdentity {
+  id: string | null;
+  userId?: string;
+}
 
 export interface ActivityEntry {
   workspaceId: string;
   tenantId: string | null;
   type: string;
   actor: ActivityActor;
+  /** Which caller (`actor: {type, id, userId?}` in the API); none for `system` and first-sight entries. */
+  by?: ActorIdentity;
   data?: Record<string, unknown>;
 }
 
@@ -31,6 +40,14 @@ export class ActivityLogService {
   async record(manager: EntityManager, entry: ActivityEntry): Promise<void> {
     const act = currentActingUser();
     const data = entry.data ?? {};
-    await this.repository.insert(manager, { ...entry, data: act ? { ...data, act } : data });
+    await this.repository.insert(manager, {
+      workspaceId: entry.workspaceId,
+      tenantId: entry.tenantId,
+      type: entry.type,
+      actor: entry.actor,
+      actorId: entry.by?.id ?? null,
+      actorUserId: entry.by?.userId ?? null,
+      data: act ? { ...data, act } : data,
+    });
   }
 }

@@ -9,6 +9,7 @@ import { IdempotencyKeys1763930000000 } from './1763930000000-idempotency-keys.j
 import { EventRetention1763940000000 } from './1763940000000-event-retention.js';
 import { SignedSync1764000000100 } from './1764000000100-signed-sync.js';
 import { EventOutboxStats1764100000000 } from './1764100000000-event-outbox-stats.js';
+import { TenantApiKeys1764200000000 } from './1764200000000-tenant-api-keys.js';
 import { PrepaidBalances1764300000000 } from './1764300000000-prepaid-balances.js';
 import { TenantActivity1764400000000 } from './1764400000000-tenant-activity.js';
 
@@ -25,6 +26,7 @@ export const INSTANCE_MIGRATIONS = [
   EventRetention1763940000000,
   SignedSync1764000000100,
   EventOutboxStats1764100000000,
+  TenantApiKeys1764200000000,
   PrepaidBalances1764300000000,
   TenantActivity1764400000000,
 ];

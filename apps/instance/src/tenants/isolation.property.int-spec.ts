@@ -21,6 +21,7 @@ interface World {
 
 type Caller =
   | { kind: 'tenant'; w: number; t: number }
+  | { kind: 'key'; w: number; t: number }
   | { kind: 'admin'; w: number }
   | { kind: 'invalid'; how: 'expired' | 'wrong-secret' | 'unknown-workspace' | 'alg-none'; w: number; t: number };
 
@@ -35,12 +36,14 @@ type Operation =
   | { op: 'logs' }
   | { op: 'spend'; w: number; t: number }
   | { op: 'balance'; w: number; t: number }
-  | { op: 'topUp'; w: number; t: number; reference: string };
+  | { op: 'topUp'; w: number; t: number; reference: string }
+  | { op: 'keys'; w: number; t: number };
 
 const index = (size: number) => fc.integer({ min: 0, max: size - 1 });
 const caller: fc.Arbitrary<Caller> = fc.oneof(
   fc.record({ kind: fc.constant('tenant' as const), w: index(WORKSPACES), t: index(TENANTS) }),
   fc.record({ kind: fc.constant('admin' as const), w: index(WORKSPACES) }),
+  fc.record({ kind: fc.constant('key' as const), w: index(WORKSPACES), t: index(TENANTS) }),
   fc.record({
     kind: fc.constant('invalid' as const),
     how: fc.constantFrom<'expired' | 'wrong-secret' | 'unknown-workspace' | 'alg-none'>(
@@ -66,6 +69,7 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
   fc.record({ op: fc.constant('spend' as const), ...target }),
   fc.record({ op: fc.constant('balance' as const), ...target }),
   fc.record({ op: fc.constant('topUp' as const), ...target, reference: fc.constantFrom('r1', 'r2', 'r3') }),
+  fc.record({ op: fc.constant('keys' as const), ...target }),
 );
 
 /**
@@ -78,6 +82,8 @@ describe('isolation property', () => {
   const world: World = { workspaces: [], tenants: [], names: new Map() };
   /** `tenantId:reference` of every top-up that succeeded: each added one credit, once. */
   const toppedUp = new Set<string>();
+  /** One owner API key per tenant, by workspace and tenant index. */
+  const apiKeys: string[][] = [];
 
   beforeAll(async () => {
     instance = await startInstance({ ENCRYPTION_KEYS: FIXTURE_KEYS, DATABASE_POOL_SIZE: '10' });
@@ -91,6 +97,15 @@ describe('isolation property', () => {
         world.names.set(tenant.id, tenant.name);
       }
       world.tenants.push(ids);
+      const keys: string[] = [];
+      for (const id of ids) {
+        const created = await instance.request('POST', `/tenants/${id}/api-keys`, {
+          token: workspace.adminToken(),
+          body: { name: 'isolation', role: 'owner' },
+        });
+        keys.push((await json(created)).key);
+      }
+      apiKeys.push(keys);
     }
   }, 60_000);
 
@@ -103,6 +118,8 @@ describe('isolation property', () => {
     switch (who.kind) {
       case 'tenant':
         return workspace.tenantToken(`t${who.t}`);
+      case 'key':
+        return apiKeys[who.w]![who.t]!;
       case 'admin':
         return workspace.adminToken();
       case 'invalid':
@@ -165,6 +182,8 @@ describe('isolation property', () => {
             credits: 1,
             reference: operation.reference,
           });
+        case 'keys':
+          return request('GET', `/tenants/${targetId}/api-keys`);
       }
     })();
     const body = await json(response);
@@ -193,7 +212,8 @@ describe('isolation property', () => {
       operation.op === 'get' ||
       operation.op === 'usage' ||
       operation.op === 'credentials' ||
-      operation.op === 'balance'
+      operation.op === 'balance' ||
+      operation.op === 'keys'
     ) {
       expect({ context, visible: visible(who, targetId!) }).toEqual({ context, visible: true });
     }

@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import { requireTenant } from '../workspaces/require-admin.js';
+import { assertTenantRole } from '../workspaces/tenant-role.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { TenantDto, UpdateSelfDto } from './tenants.dto.js';
 import { TenantsService } from './tenants.service.js';
@@ -31,10 +32,12 @@ export class SelfController {
   })
   @ApiOperation({
     summary: 'Change the calling customer (tenant)',
-    description: 'Tenant tokens only. A tenant may change its name and fields and set (never read) its credentials.',
+    description:
+      'Tenant tokens only (role `member` or above). A tenant may change its name and fields and set (never read) its credentials (role `owner`).',
   })
   patch(@CurrentPrincipal() principal: WorkspacePrincipal, @Body() body: UpdateSelfDto): Promise<TenantDto> {
     requireTenant(principal);
+    if (body.credentials !== undefined) assertTenantRole(principal.role, 'owner', 'Setting credentials');
     return this.tenants.updateSelf(principal, body);
   }
 }

@@ -8,6 +8,7 @@ export interface CachedTenant {
   id: string;
   internalId: string;
   fields: Record<string, unknown>;
+  tokensRevokedBefore: Date | null;
 }
 
 /** A backstop only: changes reach every replica at once over NATS (see TenantCacheInvalidation). */

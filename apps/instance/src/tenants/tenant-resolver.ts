@@ -68,7 +68,7 @@ export class TenantResolver {
   ): TenantRef | undefined {
     const cached = this.cache.get(workspace.id, key);
     if (cached && (fields === undefined || isDeepStrictEqual(cached.fields, fields))) {
-      return { id: cached.id, internalId: cached.internalId };
+      return { id: cached.id, internalId: cached.internalId, tokensRevokedBefore: cached.tokensRevokedBefore };
     }
     return undefined;
   }
@@ -82,7 +82,7 @@ export class TenantResolver {
     );
     if (!row) throw DomainException.unauthenticated('The token names an unknown tenant.', ErrorCode.InvalidToken);
     if (row.archivedAt) throw tenantArchived();
-    return { id: row.id, internalId: row.internalId };
+    return { id: row.id, internalId: row.internalId, tokensRevokedBefore: row.tokensRevokedBefore };
   }
 
   private async byKey(
@@ -94,8 +94,14 @@ export class TenantResolver {
     // The common case, an existing tenant whose fields did not change, in one round trip.
     const known = await this.repository.findInWorkspaceByInternalId(workspace.id, key);
     if (known && !known.archivedAt && (fields === undefined || isDeepStrictEqual(known.fields, fields))) {
-      this.cache.set(workspace.id, { id: known.id, internalId: known.internalId, fields: known.fields });
-      return { id: known.id, internalId: known.internalId };
+      const tokensRevokedBefore = known.tokensRevokedBefore;
+      this.cache.set(workspace.id, {
+        id: known.id,
+        internalId: known.internalId,
+        fields: known.fields,
+        tokensRevokedBefore,
+      });
+      return { id: known.id, internalId: known.internalId, tokensRevokedBefore };
     }
     if (known?.archivedAt) throw tenantArchived();
     const tenant = await this.scope.run({ workspaceId: workspace.id, tenantId: null }, async (manager) => {
@@ -135,8 +141,14 @@ export class TenantResolver {
       }
       return row;
     });
-    this.cache.set(workspace.id, { id: tenant.id, internalId: tenant.internalId, fields: tenant.fields });
-    return { id: tenant.id, internalId: tenant.internalId };
+    const tokensRevokedBefore = tenant.tokensRevokedBefore;
+    this.cache.set(workspace.id, {
+      id: tenant.id,
+      internalId: tenant.internalId,
+      fields: tenant.fields,
+      tokensRevokedBefore,
+    });
+    return { id: tenant.id, internalId: tenant.internalId, tokensRevokedBefore };
   }
 }
 

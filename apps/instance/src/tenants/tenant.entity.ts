@@ -47,4 +47,6 @@ export class Tenant {
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column({ name: 'archived_at', type: 'timestamptz', nullable: true }) archivedAt!: Date | null;
+  /** Workspace JWTs for this tenant issued (`iat`) in or before this second are refused (POST /tenants/{id}/revoke-tokens). */
+  @Column({ name: 'tokens_revoked_before', type: 'timestamptz', nullable: true }) tokensRevokedBefore!: Date | null;
 }

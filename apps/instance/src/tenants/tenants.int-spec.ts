@@ -57,7 +57,7 @@ describe('tenants', () => {
         const log = await json(await call('GET', `/activity-logs?tenantId=${id}`, admin()));
         const entries = log.items.filter((entry: { type: string }) => entry.type === 'tenant.created');
         expect(entries).toHaveLength(1);
-        expect(entries[0]).toMatchObject({ actor });
+        expect(entries[0]).toMatchObject({ actor: { type: actor } });
       }
     });
 

@@ -10,9 +10,10 @@ import { EventOutbox } from '../journal/event-outbox.js';
 import { requireAdmin } from '../workspaces/require-admin.js';
 import { TenantFieldsValidator } from '../workspaces/tenant-fields.validator.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
-import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import { activityActorOf, scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import type { Tenant } from './tenant.entity.js';
 import { TenantCache } from './tenant-cache.js';
+import { TenantPreloads } from './tenant-preloads.js';
 import {
   type CreateTenantDto,
   type ListTenantsQueryDto,
@@ -44,6 +45,7 @@ export class TenantsService {
     private readonly activity: ActivityLogService,
     private readonly cache: TenantCache,
     private readonly events: EventOutbox,
+    private readonly preloads: TenantPreloads,
   ) {}
 
   async list(principal: WorkspacePrincipal, query: ListTenantsQueryDto): Promise<Page<TenantDto>> {
@@ -67,7 +69,8 @@ export class TenantsService {
 
   /** One round trip: the scope and the read in one prepared statement (see TenantsRepository.findVisible). */
   async get(principal: WorkspacePrincipal, id: string): Promise<TenantDto> {
-    const row = await this.repository.findVisible(scopeOf(principal), id);
+    // The caller's own row, when authentication read it in this request (an API key); else one read.
+    const row = this.preloads.get(principal, id) ?? (await this.repository.findVisible(scopeOf(principal), id));
     if (!row) throw DomainException.notFound('The tenant');
     return toTenantDto(row);
   }
@@ -152,7 +155,7 @@ export class TenantsService {
         this.fieldsValidator.assertFields(principal.workspace.tenantFieldSchema, next.fields);
       }
       const row = found(await this.unique(this.repository.update(manager, id, next), next.internalId));
-      await this.recordChanges(manager, principal, current, dto, 'admin');
+      await this.recordChanges(manager, principal, current, dto);
       this.cache.forget(principal.workspace.id, current.internalId);
       return toTenantDto(row);
     });
@@ -170,7 +173,7 @@ export class TenantsService {
           sealedCredentials: dto.credentials !== undefined ? this.seal(dto.credentials) : current.sealedCredentials,
         }),
       );
-      await this.recordChanges(manager, principal, current, dto, 'tenant');
+      await this.recordChanges(manager, principal, current, dto);
       return toTenantDto(row);
     });
   }
@@ -229,9 +232,8 @@ export class TenantsService {
     principal: WorkspacePrincipal,
     before: Columns<Tenant>,
     dto: { fields?: unknown; credentials?: unknown; name?: string },
-    actor: 'admin' | 'tenant',
   ): Promise<void> {
-    const base = { workspaceId: principal.workspace.id, tenantId: before.id, actor } as const;
+    const base = { workspaceId: principal.workspace.id, tenantId: before.id, ...activityActorOf(principal) };
     if (dto.fields !== undefined) {
       await this.activity.record(manager, { ...base, type: 'tenant.fields_changed', data: { fields: dto.fields } });
     }

@@ -4,7 +4,7 @@ import { DomainException, ErrorCode } from '@switchboard/server';
 import { TenantScope } from '../database/tenant-scope.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
 import { actedOnTenant } from '../workspaces/require-admin.js';
-import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import { activityActorOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { BalanceRepository } from './balance.repository.js';
 import type { RecordUsageDto, UsageDto } from './usage.dto.js';
 import { UsageRepository } from './usage.repository.js';
@@ -56,7 +56,7 @@ export class UsageService {
           workspaceId,
           tenantId,
           type: 'usage.refused',
-          actor: principal.isAdmin ? 'admin' : 'tenant',
+          ...activityActorOf(principal),
           data: { credits: dto.credits, kind: dto.kind ?? null, ...reason },
         });
         return reason;

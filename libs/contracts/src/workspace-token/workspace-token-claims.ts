@@ -26,6 +26,11 @@ export interface WorkspaceTokenClaims {
    * every request made with the token. Shape checked by `claimsProblem`.
    */
   act?: TokenActor;
+  /** The tenant role the token acts with: `owner` (the default), `member` or `viewer`. */
+  role?: string;
+  /** The user (of the workspace owner's system) the token is for, recorded as the actor in activity logs. */
+  userId?: string;
+  jti?: string;
 }
 
 /** An `act` claim: the acting party's `sub` and, for a chain of delegations, the one before it (RFC 8693 §4.1). */

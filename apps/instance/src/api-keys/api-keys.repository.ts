@@ -1,0 +1,165 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { type Columns, queryPrepared, queryRows, Table } from '@switchboard/persistence';
+import { DataSource, type EntityManager } from 'typeorm';
+
+import { Tenant } from '../tenants/tenant.entity.js';
+import { TenantApiKey } from './tenant-api-key.entity.js';
+
+/** The key's columns beside its tenant's row, as authenticating with a key reads them. */
+const KEY_COLUMNS = {
+  key_id: 'string',
+  key_role: 'string',
+  key_user_id: 'string?',
+  key_expires_at: 'date?',
+  key_last_used_at: 'date?',
+  key_revoked_at: 'date?',
+} as const;
+
+/** A key found by its hash, with its tenant's whole row (read in the same statement). */
+export interface KeyForAuthentication {
+  id: string;
+  role: string;
+  userId: string | null;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  tenant: Columns<Tenant>;
+}
+
+/** A key's stored values at creation. */
+export interface ApiKeyValues {
+  tenantId: string;
+  name: string;
+  role: string;
+  userId: string | null;
+  prefix: string;
+  keyHash: Buffer;
+  expiresAt: Date | null;
+}
+
+/**
+ * Every statement on `tenant_api_keys` (and the one on `tenants` that revokes
+ * a tenant's JWTs). Writes take the scoped transaction's manager; the
+ * authentication read and the last-used touch are one statement each, with
+ * the scope set inside (see the migration's functions).
+ */
+@Injectable()
+export class ApiKeysRepository {
+  private readonly keys: Table<TenantApiKey>;
+  private readonly tenants: Table<Tenant>;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.keys = Table.of(dataSource, TenantApiKey);
+    this.tenants = Table.of(dataSource, Tenant);
+  }
+
+  /**
+   * The key with this SHA-256 in the workspace, revoked or not, with its
+   * tenant's row, or null: one statement, one round trip, through a named
+   * prepared statement (it runs on every request made with a key). The
+   * tenant's row comes along so that the request need not read it again
+   * (GET /self answers from it: see TenantPreloads).
+   */
+  async findForAuthentication(workspaceId: string, keyHash: Buffer): Promise<KeyForAuthentication | null> {
+    const [raw] = await queryPrepared(
+      this.dataSource,
+      'scoped_api_key_with_tenant',
+      `SELECT k.id AS key_id, k.role AS key_role, k.user_id AS key_user_id, k.expires_at AS key_expires_at,
+              k.last_used_at AS key_last_used_at, k.revoked_at AS key_revoked_at, ${this.tenants.columnsOf('t')}
+       FROM scoped_api_key_by_hash($1, $2) k, LATERAL scoped_tenant_by_id($1, NULL, k.tenant_id) t`,
+      [workspaceId, keyHash],
+    );
+    if (raw === undefined) return null;
+    const { key_id, key_role, key_user_id, key_expires_at, key_last_used_at, key_revoked_at, ...tenant } =
+      this.tenants.decode(raw, KEY_COLUMNS);
+    return {
+      id: key_id,
+      role: key_role,
+      userId: key_user_id,
+      expiresAt: key_expires_at,
+      lastUsedAt: key_last_used_at,
+      revokedAt: key_revoked_at,
+      tenant,
+    };
+  }
+
+  /** Sets `last_used_at` to now unless it moved within the last minute. */
+  async touch(workspaceId: string, id: string): Promise<void> {
+    await this.dataSource.query('SELECT touch_api_key($1, $2)', [workspaceId, id]);
+  }
+
+  async insert(manager: EntityManager, workspaceId: string, values: ApiKeyValues): Promise<Columns<TenantApiKey>> {
+    const row = await this.keys.queryOne(
+      manager,
+      `INSERT INTO tenant_api_keys (workspace_id, tenant_id, name, role, user_id, prefix, key_hash, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${this.keys.columns}`,
+      [
+        workspaceId,
+        values.tenantId,
+        values.name,
+        values.role,
+        values.userId,
+        values.prefix,
+        values.keyHash,
+        values.expiresAt,
+      ],
+    );
+    if (!row) throw new Error('INSERT … RETURNING returned no row');
+    return row;
+  }
+
+  /** How many unrevoked keys the tenant has. */
+  async countActive(manager: EntityManager, tenantId: string): Promise<number> {
+    const [row] = await queryRows(
+      manager,
+      'SELECT count(*)::int AS n FROM tenant_api_keys WHERE tenant_id = $1 AND revoked_at IS NULL',
+      [tenantId],
+      { n: 'number' },
+    );
+    return row?.n ?? 0;
+  }
+
+  /** The tenant's unrevoked keys, oldest first. */
+  async listActive(manager: EntityManager, tenantId: string): Promise<Columns<TenantApiKey>[]> {
+    return this.keys.query(
+      manager,
+      `SELECT ${this.keys.columns} FROM tenant_api_keys WHERE tenant_id = $1 AND revoked_at IS NULL
+       ORDER BY created_at, id`,
+      [tenantId],
+    );
+  }
+
+  /** Revokes one unrevoked key of the tenant; the key's row, or null when there is none to revoke. */
+  async revoke(manager: EntityManager, tenantId: string, id: string): Promise<Columns<TenantApiKey> | null> {
+    return this.keys.queryOne(
+      manager,
+      `UPDATE tenant_api_keys SET revoked_at = now() WHERE id = $1 AND tenant_id = $2 AND revoked_at IS NULL
+       RETURNING ${this.keys.columns}`,
+      [id, tenantId],
+    );
+  }
+
+  /**
+   * Refuses the tenant's workspace JWTs issued in or before the current second;
+   * the tenant's internalId and the moment, or null when the scope sees no such tenant.
+   */
+  async revokeTokens(manager: EntityManager, tenantId: string): Promise<{ internalId: string; before: Date } | null> {
+    const [row] = await queryRows(
+      manager,
+      `UPDATE tenants SET tokens_revoked_before = date_trunc('second', now()) WHERE id = $1
+       RETURNING internal_id, tokens_revoked_before`,
+      [tenantId],
+      { internal_id: 'string', tokens_revoked_before: 'date' },
+    );
+    return row ? { internalId: row.internal_id, before: row.tokens_revoked_before } : null;
+  }
+
+  /** Whether the scope sees this tenant (archived or not). */
+  async tenantExists(manager: EntityManager, tenantId: string): Promise<boolean> {
+    const rows = await queryRows(manager, 'SELECT 1 AS one FROM tenants WHERE id = $1', [tenantId], {
+      one: 'number',
+    });
+    return rows.length > 0;
+  }
+}

@@ -1,0 +1,158 @@
+// GET /tenants/self on one real instance, authenticated two ways side by side
+// in one run: a tenant JWT (verified once, then decided from memory) and a
+// tenant API key (read from the database on every request — no cache, so a
+// revoked key is refused at once on every replica). Same tenants, same
+// concurrency, same pool; alternating rounds so that neither gets the warmer
+// machine. Target: the API key path ≥ 90 % of the JWT path's throughput.
+//
+//   npm run bench:api-key-self            (BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONCURRENCY, BENCH_POOL, BENCH_ROUNDS to tune)
+import { randomBytes, randomUUID } from 'node:crypto';
+
+import jwt from 'jsonwebtoken';
+
+import { InstanceConfig } from '../../apps/instance/dist/config.js';
+import { InstanceModule } from '../../apps/instance/dist/instance.module.js';
+import { INSTANCE_MIGRATIONS } from '../../apps/instance/dist/migrations/index.js';
+import { loadConfig } from '../../libs/config/dist/index.js';
+import { applyWorkspaceSnapshotContract } from '../../libs/contracts/dist/index.js';
+import { generateSigningKeyPair, Keyring, SnapshotSigner } from '../../libs/crypto/dist/index.js';
+import { setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
+import { createService, NatsClient } from '../../libs/server/dist/index.js';
+import { runLoad } from '../lib/load.mjs';
+
+const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const natsUrl = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+// Long enough for the JIT to settle: with 1.5 s the first measured run was a third slower than the next.
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const poolSize = Number(process.env.BENCH_POOL ?? 10);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const sampleTenants = 200;
+
+const database = `sb_bench_${randomBytes(4).toString('hex')}`;
+// Not npm start's published database password, which services refuse outside development.
+const owner = { user: 'switchboard_owner', password: 'switchboard-bench' };
+const app = { user: 'switchboard_app', password: 'switchboard-bench' };
+const keys = Keyring.generateKeySpec('bench');
+const keyring = Keyring.parse(keys);
+
+await setupDatabase({
+  adminUrl,
+  migrationUrl: withDatabase(adminUrl, database, owner),
+  appUrl: withDatabase(adminUrl, database, app),
+  migrations: INSTANCE_MIGRATIONS,
+});
+
+const namespace = `bench${randomBytes(4).toString('hex')}`;
+// The instance applies only what the Hub signed: this script signs as the Hub.
+const hubKeys = generateSigningKeyPair();
+const config = loadConfig(InstanceConfig, {
+  INSTANCE_ID: 'bench',
+  INSTANCE_API_URL: 'http://127.0.0.1:1',
+  DATABASE_URL: withDatabase(adminUrl, database, app),
+  DATABASE_POOL_SIZE: String(poolSize),
+  NATS_URL: natsUrl,
+  NATS_NAMESPACE: namespace,
+  ENCRYPTION_KEYS: keys,
+  HUB_PUBLIC_KEY: hubKeys.publicKey,
+  LOG_LEVEL: 'silent',
+});
+const instance = await createService(InstanceModule.forRoot(config), {
+  title: 'bench',
+  description: 'bench',
+  natsUrl,
+  subjectVariables: { namespace, instanceId: 'bench' },
+  serviceName: 'instance-bench',
+});
+await instance.startAllMicroservices();
+await instance.listen(0, '127.0.0.1');
+const instanceUrl = (await instance.getUrl()).replace('[::1]', '127.0.0.1');
+
+const secret = `sbws_${randomBytes(32).toString('base64url')}`;
+const workspaceId = randomUUID();
+const workspaceKey = `bench-${randomBytes(4).toString('hex')}`;
+const snapshot = {
+  workspaceId,
+  orgId: randomUUID(),
+  key: workspaceKey,
+  name: 'bench',
+  settings: {},
+  webhookUri: null,
+  publicKeys: [],
+  sealedSecret: keyring.encrypt(secret),
+  previousSecrets: [],
+  archivedAt: null,
+  version: 1,
+};
+await instance
+  .get(NatsClient)
+  .request(
+    applyWorkspaceSnapshotContract,
+    { snapshot, signature: SnapshotSigner.fromSeed(hubKeys.signingKey).sign('bench', snapshot) },
+    { instanceId: 'bench' },
+  );
+
+const adminToken = jwt.sign({ iss: workspaceKey, isAdmin: true }, secret, { algorithm: 'HS256', expiresIn: 3600 });
+async function call(method, path, headers, body) {
+  const response = await fetch(`${instanceUrl}${path}`, {
+    method,
+    headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+// Tenants made as tokens make them, each with one member key.
+const tenants = [];
+for (let i = 0; i < sampleTenants; i++) {
+  const token = jwt.sign({ iss: workspaceKey, tenantKey: `tenant-${i}` }, secret, {
+    algorithm: 'HS256',
+    expiresIn: 3600,
+  });
+  const self = await call('GET', '/tenants/self', { authorization: `Bearer ${token}` });
+  const key = await call(
+    'POST',
+    `/tenants/${self.id}/api-keys`,
+    { authorization: `Bearer ${adminToken}` },
+    { name: 'bench' },
+  );
+  tenants.push({ token, key: key.key });
+}
+
+const targets = {
+  jwt: tenants.map((tenant) => ({ authorization: `Bearer ${tenant.token}` })),
+  'api key (X-API-Key)': tenants.map((tenant) => ({ 'x-api-key': tenant.key })),
+  'api key (Bearer)': tenants.map((tenant) => ({ authorization: `Bearer ${tenant.key}` })),
+};
+const load = (headers, durationMs) => runLoad({ url: `${instanceUrl}/tenants/self`, durationMs, concurrency, headers });
+const format = (r) =>
+  `${r.throughput.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}`;
+
+try {
+  for (const headers of Object.values(targets)) await load(headers, warmupSeconds * 1000);
+  const results = Object.fromEntries(Object.keys(targets).map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, headers] of Object.entries(targets)) results[name].push(await load(headers, seconds * 1000));
+  }
+  console.log(
+    `GET /tenants/self — JWT vs API key, concurrency ${concurrency}, pool ${poolSize}, ${rounds} rounds of ${seconds}s each, this machine`,
+  );
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const jwtThroughput = median(results.jwt.map((r) => r.throughput));
+  for (const [name, runs] of Object.entries(results)) {
+    for (const run of runs) console.log(`  ${name.padEnd(20)}${format(run)}`);
+    const throughput = median(runs.map((r) => r.throughput));
+    console.log(
+      `  ${name.padEnd(20)}median ${throughput.toFixed(0)} req/s = ${((100 * throughput) / jwtThroughput).toFixed(1)}% of JWT`,
+    );
+  }
+} finally {
+  // Dropping the database ends any connection still open; that is the point, not an error.
+  process.on('uncaughtException', (error) => {
+    if (error?.code !== '57P01') throw error;
+  });
+  await instance.close();
+  await withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+}
