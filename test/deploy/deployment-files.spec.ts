@@ -2,13 +2,13 @@
 // parse them, render the k8s overlays with the real `kubectl kustomize`, validate every object against the
 // Kubernetes schema and check every variable against the services' own config schemas.
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { configVariableNames, loadConfig, secretKeysOf } from '@switchboard/config';
+import { configVariableNames, loadConfig, PUBLISHED_SECRETS, secretKeysOf, secretMaterial } from '@switchboard/config';
 import { Keyring } from '@switchboard/crypto';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
@@ -144,36 +144,50 @@ function validate(object: KubernetesObject): void {
   new Model(object).validate();
 }
 
-/** What `npm run secrets:generate` writes to `file` (by default one of the test's own), read back. */
-function generatedSecrets(into?: string): Record<string, string> {
-  const directory = mkdtempSync(join(tmpdir(), 'sb-secrets-'));
-  try {
-    const file = into ?? join(directory, '.env');
-    const result = spawnSync(process.execPath, [join(ROOT, 'scripts/generate-secrets.mjs'), '--out', file], {
-      encoding: 'utf8',
-    });
-    if (result.status !== 0) throw new Error(`secrets:generate failed: ${result.stderr}`);
-    expect(result.stdout).not.toMatch(/=/);
-    return Object.fromEntries(
-      readFileSync(file, 'utf8')
-        .split('\n')
-        .flatMap((line) => {
-          const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-          return match ? [[match[1], match[2]]] : [];
-        }),
-    );
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
+/** Where a compose service finds its secrets: Compose mounts each one at `/run/secrets/<name>`. */
+const SECRETS_MOUNT = '/run/secrets/';
+
+/**
+ * Runs `npm run secrets:generate` into `directory`: the secret files in `directory/secrets`, the `.env` with
+ * the public key beside them. Returns the `.env` variables; throws if the generator fails or prints a value.
+ */
+function runSecretsGenerator(directory: string): Record<string, string> {
+  const envFile = join(directory, '.env');
+  const result = spawnSync(
+    process.execPath,
+    [join(ROOT, 'scripts/generate-secrets.mjs'), '--out', join(directory, 'secrets'), '--env', envFile],
+    { encoding: 'utf8' },
+  );
+  if (result.status !== 0) throw new Error(`secrets:generate failed: ${result.stderr}`);
+  expect(result.stdout).not.toMatch(/=/);
+  return Object.fromEntries(
+    readFileSync(envFile, 'utf8')
+      .split('\n')
+      .flatMap((line) => {
+        const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+        return match ? [[match[1], match[2]]] : [];
+      }),
+  );
+}
+
+/** Every file of a secrets directory by name, with its contents and permission bits. */
+function readSecretFiles(directory: string): Record<string, { value: string; mode: number }> {
+  return Object.fromEntries(
+    readdirSync(directory).map((name) => [
+      name,
+      { value: readFileSync(join(directory, name), 'utf8'), mode: statSync(join(directory, name)).mode & 0o777 },
+    ]),
+  );
 }
 
 /**
  * Docker compose's interpolation of `${NAME}` and `${NAME:?message}` in every string value (after the YAML is
- * parsed, so comments are left alone); a missing variable throws, as compose stops.
+ * parsed, so comments are left alone), and of `$$` as a literal `$`; a missing variable throws, as compose stops.
  */
 function interpolate<T>(value: T, variables: Record<string, string>): T {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Z0-9_]+)(?::\?[^}]*)?\}/g, (_, name: string) => {
+    return value.replace(/\$\$|\$\{([A-Z0-9_]+)(?::\?[^}]*)?\}/g, (match, name: string | undefined) => {
+      if (name === undefined) return '$';
       const variable = variables[name];
       if (variable === undefined) throw new Error(`docker compose would stop: ${name} is not set`);
       return variable;
@@ -253,21 +267,47 @@ describe('docker-compose.yml', () => {
     image?: string;
     command?: string[];
     environment?: Record<string, string>;
+    secrets?: string[];
     ports?: string[];
     expose?: string[];
     depends_on?: Record<string, { condition: string }>;
     healthcheck?: { test: string[] };
   }
-  const raw = (parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, ComposeService> })
-    .services;
-  // What `npm run secrets:generate` writes to .env, for docker compose to fill the file's ${VARIABLES} with.
-  const generated = generatedSecrets();
-  const services = interpolate(raw, generated);
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+    secrets?: Record<string, { file?: string }>;
+  };
+  const raw = compose.services;
+  const declared = compose.secrets ?? {};
+  // What `npm run secrets:generate` writes: the secret files, and the `.env` compose fills ${HUB_PUBLIC_KEY} from.
+  const generatedIn = mkdtempSync(join(tmpdir(), 'sb-secrets-'));
+  afterAll(() => rmSync(generatedIn, { recursive: true, force: true }));
+  const dotEnv = runSecretsGenerator(generatedIn);
+  const secretsDirectory = join(generatedIn, 'secrets');
+  const secretFiles = readSecretFiles(secretsDirectory);
+  const services = interpolate(raw, dotEnv);
   /** The compose service `name`, after (or, from `raw`, before) interpolation; throws if the file lacks it. */
   const composeService = (name: string, from = services) => must(from[name], `compose service ${name}`);
   /** The value of variable `name` in an environment (a compose service's, or the generated .env); throws if unset. */
   const envValue = (environment: Record<string, string> | undefined, name: string) =>
     must(environment?.[name], `${name} in the environment`);
+  /** An environment as the service's container sees it, with `/run/secrets/` being where the test generated them. */
+  const onHost = (env: Record<string, string>, directory = secretsDirectory) =>
+    Object.fromEntries(
+      Object.entries(env).map(([name, value]) => [
+        name,
+        value.startsWith(SECRETS_MOUNT) ? join(directory, value.slice(SECRETS_MOUNT.length)) : value,
+      ]),
+    );
+  /** An environment with every `<NAME>_FILE` replaced by `NAME` and the contents of the generated file. */
+  const resolved = (env: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(env).map(([name, value]) =>
+        name.endsWith('_FILE') && value.startsWith(SECRETS_MOUNT)
+          ? [name.slice(0, -'_FILE'.length), must(secretFiles[value.slice(SECRETS_MOUNT.length)], value).value]
+          : [name, value],
+      ),
+    );
   const switchboard = Object.entries(services).flatMap(([name, service]) => {
     const command = switchboardCommand(service.command);
     return command ? [{ name, service, env: service.environment ?? {}, ...command }] : [];
@@ -302,11 +342,10 @@ describe('docker-compose.yml', () => {
 
   it('runs core NATS (no JetStream, which nothing uses) of an exact version, with a healthcheck on its monitoring port', () => {
     const nats = composeService('nats');
-    // The default nats image is FROM scratch: a healthcheck needs the alpine variant's wget.
+    // The default nats image is FROM scratch: a healthcheck (and the shell that reads the secrets) needs alpine's.
     expect(nats.image).toMatch(/^nats:2\.\d+\.\d+-alpine$/);
-    expect(nats.command).not.toContain('-js');
-    expect(nats.command).not.toContain('--jetstream');
-    expect(nats.command?.join(' ')).toContain('-m 8222');
+    expect(nats.command?.join(' ')).not.toMatch(/\s(-js|--jetstream)\b/);
+    expect(nats.command?.join(' ')).toContain('exec nats-server -c /etc/nats/switchboard.conf -m 8222');
     expect(nats.healthcheck?.test.join(' ')).toContain(':8222/healthz');
   });
 
@@ -346,87 +385,161 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives each app its own database, used by the app role and migrated by the owner role', () => {
+    const admin = new URL(envValue(resolved(composeService('migrate-hub').environment ?? {}), 'DATABASE_ADMIN_URL'));
+    expect([admin.username, admin.password]).toEqual(['postgres', must(secretFiles['postgres_password'], '').value]);
     const databases = APPS.map(([app, migration]) => {
-      const appUrl = new URL(envValue(composeService(app).environment, 'DATABASE_URL'));
-      const setup = composeService(migration).environment;
-      expect(setup?.DATABASE_URL).toBe(composeService(app).environment?.DATABASE_URL);
+      const appUrl = new URL(envValue(resolved(composeService(app).environment ?? {}), 'DATABASE_URL'));
+      const setup = resolved(composeService(migration).environment ?? {});
+      expect(setup['DATABASE_URL']).toBe(appUrl.href);
+      expect(setup['DATABASE_ADMIN_URL']).toBe(admin.href);
       const ownerUrl = new URL(envValue(setup, 'DATABASE_MIGRATION_URL'));
       expect([appUrl.username, ownerUrl.username]).toEqual(['switchboard_app', 'switchboard_owner']);
       expect(ownerUrl.pathname).toBe(appUrl.pathname);
-      return appUrl.pathname;
+      return { database: appUrl.pathname, passwords: [appUrl.password, ownerUrl.password] };
     });
-    expect(databases).toEqual(['/switchboard_hub', '/switchboard_instance_a', '/switchboard_instance_b']);
+    expect(databases.map(({ database }) => database)).toEqual([
+      '/switchboard_hub',
+      '/switchboard_instance_a',
+      '/switchboard_instance_b',
+    ]);
+    // The roles are the cluster's: one password each, whichever database's URL holds it.
+    expect(new Set(databases.map(({ passwords }) => passwords.join(' '))).size).toBe(1);
   });
 
   it('gives the Hub and every instance one valid keyring', () => {
-    const keyrings = new Set(switchboard.map(({ env }) => env.ENCRYPTION_KEYS));
+    const keyrings = new Set(switchboard.map(({ env }) => resolved(env)['ENCRYPTION_KEYS']));
     expect(keyrings.size).toBe(1);
     const [keyring] = keyrings;
     expect(Keyring.parse(must(keyring, 'ENCRYPTION_KEYS')).currentVersion).toBe('v1');
   });
 
-  it('takes every secret from the environment or .env, never a literal value', () => {
+  it('takes every secret from a file of .secrets/, mounted as a Compose secret, and none from the environment', () => {
+    for (const [name, { file }] of Object.entries(declared))
+      expect({ name, file }).toEqual({ name, file: `./.secrets/${name}` });
     for (const [name, service] of Object.entries(raw)) {
       const command = switchboardCommand(service.command);
+      const env = service.environment ?? {};
       const secretNames = command
         ? [...SECRETS[command.app]]
-        : Object.keys(service.environment ?? {}).filter((variable) => /PASSWORD|KEY|TOKEN/.test(variable));
-      for (const variable of secretNames) {
-        const value = service.environment?.[variable];
-        if (value === undefined) continue;
-        expect({ name, variable, value }).toEqual({
+        : Object.keys(env).filter((variable) => /PASSWORD|TOKEN|SECRET/.test(variable) && !variable.endsWith('_FILE'));
+      expect({ name, inEnvironment: secretNames.filter((variable) => env[variable] !== undefined) }).toEqual({
+        name,
+        inEnvironment: [],
+      });
+      // Each file variable names a secret the service mounts, and each mounted secret is declared with its file.
+      for (const [variable, value] of Object.entries(env).filter(([variable]) => variable.endsWith('_FILE'))) {
+        const secret = value.slice(SECRETS_MOUNT.length);
+        expect({
           name,
           variable,
-          value: expect.stringMatching(/\$\{[A-Z0-9_]+:\?run npm run secrets:generate first\}/),
-        });
+          mounted: value.startsWith(SECRETS_MOUNT) && service.secrets?.includes(secret),
+        }).toEqual({ name, variable, mounted: true });
       }
+      for (const secret of service.secrets ?? [])
+        expect({ name, secret, declared: secret in declared }).toEqual({ name, secret, declared: true });
     }
-    expect(composeService('postgres', raw).environment?.['POSTGRES_PASSWORD']).toMatch(/^\$\{POSTGRES_PASSWORD:\?/);
-  });
-
-  it('has npm run secrets:generate make every variable it reads, fresh, and keep them when run again', () => {
-    const referenced = new Set(
-      [...JSON.stringify(raw).matchAll(/\$\{([A-Z0-9_]+)/g)].map((match) => must(match[1], 'a variable name')),
+    // The only ${VARIABLE} left is the Hub's public key, which is no secret.
+    const variables = new Set([...JSON.stringify(raw).matchAll(/\$\{([A-Z0-9_]+)/g)].map((match) => match[1]));
+    expect([...variables]).toEqual(['HUB_PUBLIC_KEY']);
+    // No generated secret, nor any part of one (a URL's password, a keyring's key), reaches an environment.
+    const environments = JSON.stringify(Object.values(services).map((service) => service.environment ?? {}));
+    const leaked = Object.entries(secretFiles).filter(([, { value }]) =>
+      [value, ...secretMaterial(value)].some((material) => environments.includes(material)),
     );
-    expect([...referenced].filter((name) => !(name in generated))).toEqual([]);
-    expect(Buffer.from(envValue(generated, 'HUB_SIGNING_KEY'), 'base64')).toHaveLength(32);
-    expect(Buffer.from(envValue(generated, 'HUB_PUBLIC_KEY'), 'base64')).toHaveLength(32);
-    expect(generatedSecrets()['ENCRYPTION_KEYS']).not.toBe(generated['ENCRYPTION_KEYS']);
+    expect(leaked.map(([name]) => name)).toEqual([]);
+  });
 
-    const directory = mkdtempSync(join(tmpdir(), 'sb-secrets-'));
+  it('has npm run secrets:generate write every secret file compose mounts, 0600 in a 0700 directory, kept when run again', () => {
+    expect(Object.keys(secretFiles).sort()).toEqual(Object.keys(declared).sort());
+    expect(statSync(secretsDirectory).mode & 0o777).toBe(0o700);
+    expect(Object.entries(secretFiles).filter(([, { mode }]) => mode !== 0o600)).toEqual([]);
+    expect(Object.entries(secretFiles).filter(([, { value }]) => value.trim() === '' || /\n/.test(value))).toEqual([]);
+    expect(Buffer.from(must(secretFiles['hub_signing_key'], 'hub_signing_key').value, 'base64')).toHaveLength(32);
+
+    const again = mkdtempSync(join(tmpdir(), 'sb-secrets-'));
     try {
-      const file = join(directory, '.env');
-      writeFileSync(file, 'ENCRYPTION_KEYS=v1:kept\n');
-      const first = generatedSecrets(file);
-      expect(first['ENCRYPTION_KEYS']).toBe('v1:kept');
-      expect(generatedSecrets(file)).toEqual(first);
+      // Fresh values on a fresh directory; the same ones when run again on the same directory.
+      const first = runSecretsGenerator(again);
+      const fresh = readSecretFiles(join(again, 'secrets'));
+      expect(fresh['encryption_keys']?.value).not.toBe(secretFiles['encryption_keys']?.value);
+      expect(runSecretsGenerator(again)).toEqual(first);
+      expect(readSecretFiles(join(again, 'secrets'))).toEqual(fresh);
     } finally {
-      rmSync(directory, { recursive: true, force: true });
+      rmSync(again, { recursive: true, force: true });
     }
   });
 
-  it('runs NATS with the shipped authorization, each app as its own NATS user', () => {
-    const nats = composeService('nats', raw);
-    expect(nats.command?.join(' ')).toContain('-c /etc/nats/switchboard.conf');
+  it('moves the secrets of an earlier .env into their files, so that a running stack keeps its keyring and passwords', () => {
+    const earlier = mkdtempSync(join(tmpdir(), 'sb-secrets-'));
+    try {
+      writeFileSync(
+        join(earlier, '.env'),
+        'ENCRYPTION_KEYS=v1:kept\nPOSTGRES_PASSWORD=kept-superuser\nSWITCHBOARD_DB_APP_PASSWORD=kept-app\n',
+      );
+      runSecretsGenerator(earlier);
+      const files = readSecretFiles(join(earlier, 'secrets'));
+      expect(files['encryption_keys']?.value).toBe('v1:kept');
+      expect(files['postgres_password']?.value).toBe('kept-superuser');
+      expect(new URL(must(files['instance_b_database_url'], 'a database URL').value).password).toBe('kept-app');
+    } finally {
+      rmSync(earlier, { recursive: true, force: true });
+    }
+  });
+
+  it('runs Postgres with its superuser password from its file, the one the migration steps use', () => {
+    const postgres = composeService('postgres', raw);
+    expect(postgres.environment).toEqual({ POSTGRES_PASSWORD_FILE: '/run/secrets/postgres_password' });
+    expect(postgres.secrets).toEqual(['postgres_password']);
+  });
+
+  it('runs NATS with the shipped authorization, each app as its own NATS user, the passwords from the files', () => {
+    const nats = composeService('nats');
     expect((nats as { volumes?: string[] }).volumes).toContain(
       './deploy/nats/nats-server.conf:/etc/nats/switchboard.conf:ro',
     );
+    expect(nats.environment).toBeUndefined();
+    const [shell, flag, script] = nats.command ?? [];
+    expect([shell, flag]).toEqual(['sh', '-c']);
+    // The script as the container's shell runs it, with the generated files mounted and `env` for nats-server.
+    const run = (directory: string) =>
+      spawnSync(
+        'sh',
+        [
+          '-c',
+          must(script, 'the nats script')
+            .replaceAll(SECRETS_MOUNT, `${directory}/`)
+            .replace(/exec nats-server .*/, 'exec env'),
+        ],
+        { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } },
+      );
+    const result = run(secretsDirectory);
+    expect(result.status).toBe(0);
+    const natsEnv = Object.fromEntries(result.stdout.split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2)));
     for (const [app] of APPS) {
       const env = composeService(app, raw).environment;
       expect(env?.['NATS_USER']).toBe(app);
+      const secret = `nats_${app.replaceAll('-', '_')}_password`;
+      expect(env?.['NATS_PASSWORD_FILE']).toBe(`${SECRETS_MOUNT}${secret}`);
+      expect(nats.secrets).toContain(secret);
       const variable = `NATS_${app.toUpperCase().replaceAll('-', '_')}_PASSWORD`;
-      expect(env?.['NATS_PASSWORD']).toContain(`\${${variable}:?`);
-      expect(nats.environment?.[variable]).toContain(`\${${variable}:?`);
+      expect({ variable, value: natsEnv[variable] }).toEqual({ variable, value: secretFiles[secret]?.value });
+    }
+    // A missing file stops nats-server rather than starting it with an empty password.
+    const missing = mkdtempSync(join(tmpdir(), 'sb-secrets-'));
+    try {
+      expect(run(missing).status).not.toBe(0);
+    } finally {
+      rmSync(missing, { recursive: true, force: true });
     }
   });
 
-  it('gives the Hub alone its snapshot signing key, and the instances its public key, from the environment', () => {
+  it('gives the Hub alone its snapshot signing key, and the instances its public key, which matches it', () => {
     for (const { name, app, script } of switchboard) {
       const env = composeService(name, raw).environment ?? {};
       const signs = app === 'hub' && script === 'main';
-      expect({ name, signingKey: env['HUB_SIGNING_KEY'] }).toEqual({
+      expect({ name, signingKey: env['HUB_SIGNING_KEY_FILE'] }).toEqual({
         name,
-        signingKey: signs ? expect.stringMatching(/^\$\{HUB_SIGNING_KEY:\?/) : undefined,
+        signingKey: signs ? '/run/secrets/hub_signing_key' : undefined,
       });
       const verifies = app === 'instance' && script === 'main';
       expect({ name, publicKey: env['HUB_PUBLIC_KEY'] }).toEqual({
@@ -434,21 +547,59 @@ describe('docker-compose.yml', () => {
         publicKey: verifies ? expect.stringMatching(/^\$\{HUB_PUBLIC_KEY:\?/) : undefined,
       });
     }
+    // What the Hub signs with its seed, the instances verify with the public key (Ed25519, RFC 8410 key encodings).
+    const seed = Buffer.from(must(secretFiles['hub_signing_key'], 'hub_signing_key').value, 'base64');
+    const privateKey = createPrivateKey({
+      key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    const publicKey = createPublicKey({
+      key: Buffer.concat([
+        Buffer.from('302a300506032b6570032100', 'hex'),
+        Buffer.from(envValue(dotEnv, 'HUB_PUBLIC_KEY'), 'base64'),
+      ]),
+      format: 'der',
+      type: 'spki',
+    });
+    const message = Buffer.from('snapshot');
+    expect(verify(null, message, publicKey, sign(null, message, privateKey))).toBe(true);
   });
 
   it('bootstraps the first platform admin of the Hub', () => {
-    const env = composeService('hub').environment;
-    expect(env?.HUB_BOOTSTRAP_ADMIN_EMAIL).toContain('@');
+    const env = resolved(composeService('hub').environment ?? {});
+    expect(env['HUB_BOOTSTRAP_ADMIN_EMAIL']).toContain('@');
     expect(envValue(env, 'HUB_BOOTSTRAP_ADMIN_TOKEN').length).toBeGreaterThanOrEqual(32);
   });
 
   it('sets only variables the config schemas know, every required one, and values the services accept', () => {
     expect(switchboard).toHaveLength(6);
     for (const { name, env, app, script } of switchboard) {
-      const variables = Object.keys(env);
+      const variables = Object.keys(resolved(env));
       expect({ name, unknown: unknownVariables(app, variables) }).toEqual({ name, unknown: [] });
       expect({ name, missing: missingVariables(app, script, variables) }).toEqual({ name, missing: [] });
-      expect({ name, problems: configProblems(app, env) }).toEqual({ name, problems: undefined });
+      // The service's own validation, reading the generated files through its <NAME>_FILE variables.
+      expect({ name, problems: configProblems(app, onHost(env)) }).toEqual({ name, problems: undefined });
+    }
+  });
+
+  it('stops a service whose secret file holds a value the repository publishes', () => {
+    const hub = composeService('hub').environment ?? {};
+    const copy = mkdtempSync(join(tmpdir(), 'sb-secrets-'));
+    try {
+      cpSync(secretsDirectory, copy, { recursive: true });
+      // The keyring docker-compose.yml once held in clear.
+      const published = must(
+        PUBLISHED_SECRETS.find((value) => value.startsWith('c3dpdGNoYm9hcmQtY29tcG9zZS')),
+        'it',
+      );
+      writeFileSync(join(copy, 'encryption_keys'), `v1:${published}\n`);
+      expect(configProblems('hub', onHost(hub, copy))).toMatch(/ENCRYPTION_KEYS holds a value published/);
+      writeFileSync(join(copy, 'encryption_keys'), must(secretFiles['encryption_keys'], 'it').value);
+      rmSync(join(copy, 'hub_signing_key'));
+      expect(configProblems('hub', onHost(hub, copy))).toMatch(/HUB_SIGNING_KEY_FILE names .* cannot be read/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
     }
   });
 });

@@ -65,19 +65,22 @@ describe('secrets the repository publishes', () => {
     ).toEqual([]);
   });
 
-  it('finds no literal secret in docker-compose.yml: each one is a ${VARIABLE}', () => {
-    const { services } = parse(read('docker-compose.yml'), { merge: true }) as {
+  it('finds no secret in docker-compose.yml: each one is a file of the git-ignored .secrets/', () => {
+    const { services, secrets } = parse(read('docker-compose.yml'), { merge: true }) as {
       services: Record<string, { environment?: Record<string, string> }>;
+      secrets: Record<string, { file?: string }>;
     };
-    const literal = Object.entries(services).flatMap(([name, service]) =>
+    const inEnvironment = Object.entries(services).flatMap(([name, service]) =>
       Object.entries(service.environment ?? {}).flatMap(([variable, value]) =>
-        (SECRET_VARIABLES.has(variable) || /PASSWORD/.test(variable)) &&
-        secretMaterial(value).some((material) => !material.includes('${'))
-          ? [`${name} ${variable}`]
+        (SECRET_VARIABLES.has(variable) || /PASSWORD/.test(variable)) && !variable.endsWith('_FILE')
+          ? [`${name} ${variable}=${value}`]
           : [],
       ),
     );
-    expect(literal).toEqual([]);
+    expect(inEnvironment).toEqual([]);
+    expect(Object.values(secrets).filter(({ file }) => !file?.startsWith('./.secrets/'))).toEqual([]);
+    expect(read('.gitignore').split('\n')).toContain('.secrets/');
+    expect(read('.dockerignore').split('\n')).toContain('.secrets');
   });
 
   it('is what a service refuses, and only npm start accepts them', () => {
