@@ -43,14 +43,23 @@ export async function natsServerProcess(options: NatsServerOptions = {}): Promis
     port,
     async start() {
       const config = options.configFile ? ['-c', options.configFile] : [];
-      child = spawn(binary, [...config, '-a', '127.0.0.1', '-p', String(port)], {
-        stdio: 'ignore',
+      const started = spawn(binary, [...config, '-a', '127.0.0.1', '-p', String(port)], {
+        stdio: ['ignore', 'ignore', 'pipe'],
         env: { PATH: process.env['PATH'] ?? '', ...options.env },
       });
-      await waitFor(async () => ((await listening()) ? true : undefined), {
-        what: 'nats-server to listen',
-        timeoutMs: 20_000,
-      });
+      child = started;
+      // What it said last, so that a server that exits (a bad config, a port taken) fails at once, saying why.
+      let said = '';
+      started.stderr?.on('data', (chunk: Buffer) => (said = (said + chunk.toString('utf8')).slice(-2000)));
+      await waitFor(
+        async () => {
+          if (started.exitCode !== null || started.signalCode !== null) {
+            throw new Error(`nats-server exited (${started.exitCode ?? started.signalCode}): ${said.trim()}`);
+          }
+          return (await listening()) ? true : undefined;
+        },
+        { what: 'nats-server to listen', timeoutMs: 20_000 },
+      );
     },
     async stop() {
       const running = child;

@@ -7,7 +7,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiProblem, type Page } from '@switchboard/server';
+import { ApiProblem, Idempotent, type Page } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import { requireTenant } from '../workspaces/require-admin.js';
@@ -80,6 +80,7 @@ export class ApiKeysController {
   }
 
   @Post('tenants/:id/revoke-tokens')
+  @Idempotent()
   @HttpCode(200)
   @ApiOkResponse({ type: RevokedTokensDto })
   @ApiOperation({

@@ -22,7 +22,7 @@ describe('act claims on the instance', () => {
   const activity = async (tenantId: string) => {
     const response = await get(`/activity-logs?tenantId=${tenantId}`, workspace.adminToken());
     expect(response.status).toBe(200);
-    return (await json(response)).items as { type: string; actor: string; data: Record<string, unknown> }[];
+    return (await json(response)).items as { type: string; actor: { type: string }; data: Record<string, unknown> }[];
   };
 
   beforeAll(async () => {
@@ -54,7 +54,7 @@ describe('act claims on the instance', () => {
     expect(entries.find((entry) => entry.type === 'tenant.created')?.data).toMatchObject({ act: { sub: hubUser } });
     expect(entries.filter((entry) => entry.type === ACTED_REQUEST_ACTIVITY)).toEqual([
       expect.objectContaining({
-        actor: 'tenant',
+        actor: expect.objectContaining({ type: 'tenant' }),
         data: { method: 'GET', route: '/tenants/self', act: { sub: hubUser } },
       }),
     ]);

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblem } from '@switchboard/server';
+import { ApiProblem, Idempotent } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
@@ -26,6 +26,7 @@ export class BalanceController {
   }
 
   @Post('tenants/:id/balance/top-ups')
+  @Idempotent()
   @HttpCode(201)
   @ApiCreatedResponse({ type: TopUpDto, description: 'The top-up, first applied or replayed.' })
   @ApiProblem(409, 'conflict: the reference was used for a top-up of other credits.')
