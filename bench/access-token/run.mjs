@@ -4,72 +4,21 @@
 // KeyObject and nothing else — same concurrency, side by side in one run.
 //
 //   npm run bench:access-token         (BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONCURRENCY to tune)
-import { createSecretKey, randomBytes } from 'node:crypto';
+import { createSecretKey } from 'node:crypto';
 
 import Fastify from 'fastify';
 import jwt from 'jsonwebtoken';
 
-import { HubConfig } from '../../apps/hub/dist/config.js';
-import { HubModule } from '../../apps/hub/dist/hub.module.js';
-import { HUB_MIGRATIONS } from '../../apps/hub/dist/migrations/index.js';
-import { loadConfig } from '../../libs/config/dist/index.js';
-import { generateSigningKeyPair, Keyring } from '../../libs/crypto/dist/index.js';
-import { setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
-import { createService } from '../../libs/server/dist/index.js';
+import { startBenchHub } from '../lib/hub.mjs';
 import { runLoad } from '../lib/load.mjs';
 
-const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const natsUrl = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 // Long enough for the JIT to settle: with 1.5 s the first measured run was a third slower than the next.
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const database = `sb_bench_tokens_${randomBytes(4).toString('hex')}`;
-const adminToken = `sbp_${randomBytes(32).toString('base64url')}`;
 
-// Roles with a password of the bench's own: npm start's published one is refused outside development.
-await setupDatabase({
-  adminUrl,
-  migrationUrl: withDatabase(adminUrl, database, { user: 'switchboard_owner', password: 'switchboard-bench' }),
-  appUrl: withDatabase(adminUrl, database, { user: 'switchboard_app', password: 'switchboard-bench' }),
-  migrations: HUB_MIGRATIONS,
-});
-const config = loadConfig(HubConfig, {
-  DATABASE_URL: withDatabase(adminUrl, database, { user: 'switchboard_app', password: 'switchboard-bench' }),
-  NATS_URL: natsUrl,
-  NATS_NAMESPACE: `benchtokens${randomBytes(3).toString('hex')}`,
-  ENCRYPTION_KEYS: Keyring.generateKeySpec('bench'),
-  HUB_BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
-  HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-  HUB_SIGNING_KEY: generateSigningKeyPair().signingKey,
-  LOG_LEVEL: 'silent',
-});
-const hub = await createService(HubModule.forRoot(config), {
-  title: 'bench',
-  description: 'bench',
-  natsUrl,
-  subjectVariables: { namespace: config.NATS_NAMESPACE },
-  serviceName: 'hub',
-});
-await hub.startAllMicroservices();
-await hub.listen(0, '127.0.0.1');
-const hubUrl = (await hub.getUrl()).replace('[::1]', '127.0.0.1');
-// A registered instance to place the workspace on (no instance process is needed to issue tokens).
-await withClient(withDatabase(adminUrl, database), (client) =>
-  client.query(
-    `INSERT INTO instances (id, name, api_url, last_seen_at) VALUES ('bench', 'bench', 'http://127.0.0.1:1', now())`,
-  ),
-);
-const post = async (path, body) => {
-  const response = await fetch(`${hubUrl}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return response.json();
-};
-const org = await post('/orgs', { name: 'bench' });
-const workspace = await post('/org-workspaces', { orgId: org.id, name: 'bench' });
+const bench = await startBenchHub();
+const { url: hubUrl, adminToken, workspace } = bench;
 
 const key = createSecretKey(Buffer.from(workspace.secret, 'utf8'));
 const bare = Fastify();
@@ -111,10 +60,6 @@ try {
       `ratio 1 : ${(bareResult.throughput / hubResult.throughput).toFixed(1)} (target ≥ 5,000 tokens/s)`,
   );
 } finally {
-  process.on('uncaughtException', (error) => {
-    if (error?.code !== '57P01') throw error;
-  });
-  await hub.close();
   await bare.close();
-  await withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+  await bench.close();
 }

@@ -6,22 +6,11 @@
 // machine. Target: the API key path ≥ 90 % of the JWT path's throughput.
 //
 //   npm run bench:api-key-self            (BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONCURRENCY, BENCH_POOL, BENCH_ROUNDS to tune)
-import { randomBytes, randomUUID } from 'node:crypto';
-
 import jwt from 'jsonwebtoken';
 
-import { InstanceConfig } from '../../apps/instance/dist/config.js';
-import { InstanceModule } from '../../apps/instance/dist/instance.module.js';
-import { INSTANCE_MIGRATIONS } from '../../apps/instance/dist/migrations/index.js';
-import { loadConfig } from '../../libs/config/dist/index.js';
-import { applyWorkspaceSnapshotContract } from '../../libs/contracts/dist/index.js';
-import { generateSigningKeyPair, Keyring, SnapshotSigner } from '../../libs/crypto/dist/index.js';
-import { setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
-import { createService, NatsClient } from '../../libs/server/dist/index.js';
+import { startBenchInstance } from '../lib/instance.mjs';
 import { runLoad } from '../lib/load.mjs';
 
-const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const natsUrl = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 // Long enough for the JIT to settle: with 1.5 s the first measured run was a third slower than the next.
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
@@ -30,68 +19,8 @@ const poolSize = Number(process.env.BENCH_POOL ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const sampleTenants = 200;
 
-const database = `sb_bench_${randomBytes(4).toString('hex')}`;
-// Not npm start's published database password, which services refuse outside development.
-const owner = { user: 'switchboard_owner', password: 'switchboard-bench' };
-const app = { user: 'switchboard_app', password: 'switchboard-bench' };
-const keys = Keyring.generateKeySpec('bench');
-const keyring = Keyring.parse(keys);
-
-await setupDatabase({
-  adminUrl,
-  migrationUrl: withDatabase(adminUrl, database, owner),
-  appUrl: withDatabase(adminUrl, database, app),
-  migrations: INSTANCE_MIGRATIONS,
-});
-
-const namespace = `bench${randomBytes(4).toString('hex')}`;
-// The instance applies only what the Hub signed: this script signs as the Hub.
-const hubKeys = generateSigningKeyPair();
-const config = loadConfig(InstanceConfig, {
-  INSTANCE_ID: 'bench',
-  INSTANCE_API_URL: 'http://127.0.0.1:1',
-  DATABASE_URL: withDatabase(adminUrl, database, app),
-  DATABASE_POOL_SIZE: String(poolSize),
-  NATS_URL: natsUrl,
-  NATS_NAMESPACE: namespace,
-  ENCRYPTION_KEYS: keys,
-  HUB_PUBLIC_KEY: hubKeys.publicKey,
-  LOG_LEVEL: 'silent',
-});
-const instance = await createService(InstanceModule.forRoot(config), {
-  title: 'bench',
-  description: 'bench',
-  natsUrl,
-  subjectVariables: { namespace, instanceId: 'bench' },
-  serviceName: 'instance-bench',
-});
-await instance.startAllMicroservices();
-await instance.listen(0, '127.0.0.1');
-const instanceUrl = (await instance.getUrl()).replace('[::1]', '127.0.0.1');
-
-const secret = `sbws_${randomBytes(32).toString('base64url')}`;
-const workspaceId = randomUUID();
-const workspaceKey = `bench-${randomBytes(4).toString('hex')}`;
-const snapshot = {
-  workspaceId,
-  orgId: randomUUID(),
-  key: workspaceKey,
-  name: 'bench',
-  settings: {},
-  webhookUri: null,
-  publicKeys: [],
-  sealedSecret: keyring.encrypt(secret),
-  previousSecrets: [],
-  archivedAt: null,
-  version: 1,
-};
-await instance
-  .get(NatsClient)
-  .request(
-    applyWorkspaceSnapshotContract,
-    { snapshot, signature: SnapshotSigner.fromSeed(hubKeys.signingKey).sign('bench', snapshot) },
-    { instanceId: 'bench' },
-  );
+const bench = await startBenchInstance({ poolSize });
+const { url: instanceUrl, workspaceKey, secret } = bench;
 
 const adminToken = jwt.sign({ iss: workspaceKey, isAdmin: true }, secret, { algorithm: 'HS256', expiresIn: 3600 });
 async function call(method, path, headers, body) {
@@ -149,10 +78,5 @@ try {
     );
   }
 } finally {
-  // Dropping the database ends any connection still open; that is the point, not an error.
-  process.on('uncaughtException', (error) => {
-    if (error?.code !== '57P01') throw error;
-  });
-  await instance.close();
-  await withClient(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+  await bench.close();
 }

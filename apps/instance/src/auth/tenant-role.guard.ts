@@ -1,5 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { routeMetadata } from '@switchboard/server';
 
 import { assertTenantRole, defaultRoleFor, REQUIRED_TENANT_ROLE, type TenantRole } from '../workspaces/tenant-role.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
@@ -22,10 +23,7 @@ export class TenantRoleGuard implements CanActivate {
     const principal = request.principal;
     if (!principal || principal.isAdmin || !principal.tenant) return true;
     const needed =
-      this.reflector.getAllAndOverride<TenantRole | undefined>(REQUIRED_TENANT_ROLE, [
-        context.getHandler(),
-        context.getClass(),
-      ]) ?? defaultRoleFor(request.method);
+      routeMetadata<TenantRole>(this.reflector, REQUIRED_TENANT_ROLE, context) ?? defaultRoleFor(request.method);
     assertTenantRole(principal.role, needed);
     return true;
   }
