@@ -13,6 +13,7 @@ import { Tenant } from './tenants/tenant.entity.js';
 import { BalanceEntry } from './usage/balance-entry.entity.js';
 import { RateLimitWindow } from './usage/rate-limit-window.entity.js';
 import { TenantBalance } from './usage/tenant-balance.entity.js';
+import { UniverseElement, UniverseState } from './universe/universe-element.entity.js';
 import { UsageRecord } from './usage/usage-record.entity.js';
 import { Workspace } from './workspaces/workspace.entity.js';
 
@@ -35,4 +36,6 @@ export const INSTANCE_ENTITIES = [
   TenantBalance,
   BalanceEntry,
   TenantApiKey,
+  UniverseElement,
+  UniverseState,
 ];
