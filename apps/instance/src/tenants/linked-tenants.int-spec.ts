@@ -139,7 +139,7 @@ describe('linked tenants', () => {
       const [foreignBody, unknownBody] = [await json(foreign), await json(unknown)];
       expect(foreignBody.detail).toBe(unknownBody.detail);
       expect(foreignBody.errors).toEqual(unknownBody.errors);
-      expect((await link('solo', 'not-a-uuid' as string)).status).toBe(400);
+      expect((await link('solo', 'not-a-uuid')).status).toBe(400);
       expect((await call('PATCH', `/tenants/${ids['solo']}`, admin(), { parentId: 7 })).status).toBe(400);
       // Another workspace's admin cannot link a tenant of this one, nor see it.
       expect((await call('PATCH', `/tenants/${ids['solo']}`, other.adminToken(), { parentId: ids['x'] })).status).toBe(
