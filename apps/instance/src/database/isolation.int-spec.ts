@@ -221,8 +221,9 @@ describe('tenant isolation in the database', () => {
       it("a child sees its own and its parent's shared connections; siblings see nothing of each other", async () => {
         expect((await asScope(child1, parent)).names).toEqual(['child1-private', 'child1-shared', 'parent-shared']);
         expect((await asScope(child2, parent)).names).toEqual(['child2-private', 'parent-shared']);
-        // Even naming the sibling as the "parent" shows only what the sibling shares, never its private rows.
-        expect((await asScope(child2, child1)).names).toEqual(['child1-shared', 'child2-private']);
+        // Naming a sibling (or anyone but its real parent) as the parent shares nothing: the link in the row decides.
+        expect((await asScope(child2, child1)).names).toEqual(['child2-private']);
+        expect((await asScope(parent, child1)).names).toEqual(['parent-private', 'parent-shared']);
       });
 
       it("a parent sees none of its children's connections; without the parent setting a child sees only its own", async () => {

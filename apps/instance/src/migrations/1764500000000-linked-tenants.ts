@@ -11,8 +11,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   `app.tenant_id` in the same round trip (NULL when unset or empty, so a
  *   missing setting shares nothing).
  * - The connections policy split by command: SELECT also sees the parent's
- *   shared connections; INSERT, UPDATE and DELETE keep the old rule, so a
- *   child can never change or archive what it inherits. Isolation between
+ *   shared connections — those of the tenant the setting names, and only
+ *   while the caller's own row still names it as its parent (so a stale or
+ *   wrong setting shares nothing: the link in the database decides); INSERT,
+ *   UPDATE and DELETE keep the old rule, so a child can never change or
+ *   archive what it inherits. Isolation between
  *   siblings, and of a child from its parent, is the database's: a child's
  *   scope names only its own tenant and its parent, and a parent's scope
  *   names only itself.
@@ -45,7 +48,7 @@ export class LinkedTenants1764500000000 implements MigrationInterface {
     const own = 'workspace_id = app_workspace_id() AND (app_tenant_id() IS NULL OR tenant_id = app_tenant_id())';
     await queryRunner.query(`DROP POLICY "connections_scope" ON "connections"`);
     await queryRunner.query(
-      `CREATE POLICY "connections_read" ON "connections" FOR SELECT USING (workspace_id = app_workspace_id() AND (app_tenant_id() IS NULL OR tenant_id = app_tenant_id() OR (shared AND tenant_id = app_parent_tenant_id())))`,
+      `CREATE POLICY "connections_read" ON "connections" FOR SELECT USING (workspace_id = app_workspace_id() AND (app_tenant_id() IS NULL OR tenant_id = app_tenant_id() OR (shared AND tenant_id = app_parent_tenant_id() AND EXISTS (SELECT 1 FROM tenants t WHERE t.id = app_tenant_id() AND t.parent_id = connections.tenant_id))))`,
     );
     await queryRunner.query(`CREATE POLICY "connections_insert" ON "connections" FOR INSERT WITH CHECK (${own})`);
     await queryRunner.query(
