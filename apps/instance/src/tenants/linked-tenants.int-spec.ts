@@ -64,7 +64,7 @@ describe('linked tenants', () => {
     });
     workspace = await seedWorkspace(instance, { webhookUri: `${receiver.url}/workspace` });
     other = await seedWorkspace(instance);
-    for (const key of ['parent', 'c1', 'c2', 'solo', 'grand', 'loner']) {
+    for (const key of ['parent', 'c1', 'c2', 'solo', 'grand', 'loner', 'k1', 'k2', 'k3']) {
       ids[key] = (await json(await call('GET', '/self', token(key)))).id;
     }
     ids['x'] = (await json(await call('GET', '/self', other.tenantToken('x')))).id;
@@ -129,6 +129,21 @@ describe('linked tenants', () => {
       }
       expect((await json(await call('GET', `/tenants/${ids['parent']}`, admin()))).parentId).toBeNull();
       expect((await json(await call('GET', `/tenants/${ids['grand']}`, admin()))).parentId).toBeNull();
+    });
+
+    it('never makes two levels, however two links race', async () => {
+      for (let round = 0; round < 10; round++) {
+        // k1 → k2 and k2 → k3 at once: each alone is fine, both would make k1 a grandchild.
+        const [first, second] = await Promise.all([link('k1', ids['k2']!), link('k2', ids['k3']!)]);
+        expect([first.status, second.status].sort()).toEqual([200, 409]);
+        const parents = await Promise.all(
+          ['k1', 'k2', 'k3'].map(
+            async (key) => (await json(await call('GET', `/tenants/${ids[key]}`, admin()))).parentId,
+          ),
+        );
+        expect(parents.filter((parent) => parent !== null)).toHaveLength(1);
+        for (const key of ['k1', 'k2']) expect((await link(key, null)).status).toBe(200);
+      }
     });
 
     it("refuses another workspace's tenant as a parent exactly like a tenant that does not exist", async () => {
