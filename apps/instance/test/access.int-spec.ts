@@ -273,6 +273,7 @@ const REQUESTS: Record<string, Build> = {
   'POST /tenants/{id}/revoke-tokens': ({ tenant }) => ({ path: `/tenants/${tenant.id}/revoke-tokens` }),
   'POST /self/api-keys': () => ({ path: '/self/api-keys', body: { name: 'Key' } }),
   'GET /self/api-keys': () => ({ path: '/self/api-keys' }),
+  'GET /self/children': () => ({ path: '/self/children' }),
   'DELETE /self/api-keys/{keyId}': async ({ fixtures, tenant }) => ({
     path: `/self/api-keys/${await fixtures.apiKey(tenant)}`,
   }),

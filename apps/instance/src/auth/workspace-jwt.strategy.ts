@@ -186,7 +186,7 @@ export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_J
     const principal: WorkspacePrincipal = {
       workspace,
       isAdmin: false,
-      tenant: { id: row.tenant.id, internalId: row.tenant.internalId },
+      tenant: { id: row.tenant.id, internalId: row.tenant.internalId, parentId: row.tenant.parentId },
       claims: {},
       // A role the database holds is one this code wrote; anything else gets the least.
       role: isTenantRole(row.role) ? row.role : 'viewer',

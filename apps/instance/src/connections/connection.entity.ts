@@ -43,6 +43,8 @@ export class Connection {
   @Column({ type: 'jsonb', default: () => "'{}'" }) input!: Record<string, unknown>;
   @Column({ name: 'sealed_credentials', type: 'text', nullable: true }) sealedCredentials!: string | null;
   @Column({ type: 'boolean', default: false }) disconnected!: boolean;
+  /** Usable (never its credentials) by the owning tenant's children (API.md, Linked tenants). */
+  @Column({ type: 'boolean', default: false }) shared!: boolean;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column({ name: 'archived_at', type: 'timestamptz', nullable: true }) archivedAt!: Date | null;

@@ -19,6 +19,13 @@ export class ConnectionDto {
   @ApiProperty() disconnected!: boolean;
   @ApiProperty({ description: 'Credentials are never returned here; see GET /connections/{id}/credentials.' })
   hasCredentials!: boolean;
+  @ApiProperty({ description: "Usable (never its credentials) by the owning tenant's children." })
+  shared!: boolean;
+  @ApiProperty({
+    description:
+      "The caller's parent tenant owns it and shares it: the caller may use it, but not read its credentials, change or archive it.",
+  })
+  inherited!: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) archivedAt!: string | null;
@@ -110,6 +117,10 @@ export class CreateConnectionDto {
   @Optional()
   @IsUUID()
   tenantId?: string;
+  @ApiPropertyOptional({ description: "Share it with the owning tenant's children (default false)." })
+  @Optional()
+  @IsBoolean()
+  shared?: boolean;
 }
 
 /** PATCH: what is given changes; `credentials: null` clears them. */
@@ -133,11 +144,17 @@ export class UpdateConnectionDto {
   @Optional()
   @IsBoolean()
   disconnected?: boolean;
+  @ApiPropertyOptional({
+    description: "Share it with the owning tenant's children (their tokens use it, never its credentials).",
+  })
+  @Optional()
+  @IsBoolean()
+  shared?: boolean;
 }
 
 /**
  * PUT: the connection as given; what is left out is cleared (the name goes
  * back to the integration's, input to `{}`, credentials to none,
- * disconnected to false). Its integration and tenant never change.
+ * disconnected and shared to false). Its integration and tenant never change.
  */
 export class ReplaceConnectionDto extends UpdateConnectionDto {}

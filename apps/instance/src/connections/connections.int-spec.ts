@@ -102,6 +102,8 @@ describe('connections', () => {
       input: { region: 'eu' },
       disconnected: false,
       hasCredentials: true,
+      shared: false,
+      inherited: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       archivedAt: null,

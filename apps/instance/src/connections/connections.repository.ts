@@ -17,7 +17,7 @@ export type ConnectionRow = Columns<Connection> & ExtraRow<typeof INTEGRATION_EX
 export type ConnectionPageRow = ConnectionRow & ExtraRow<{ position: 'string' }>;
 
 /** What a change of a connection sets. */
-export type ConnectionValues = Pick<Connection, 'name' | 'input' | 'sealedCredentials' | 'disconnected'>;
+export type ConnectionValues = Pick<Connection, 'name' | 'input' | 'sealedCredentials' | 'disconnected' | 'shared'>;
 
 /** The filters of a connections page; null: no filter. */
 export interface ConnectionFilters {
@@ -62,13 +62,16 @@ export class ConnectionsRepository {
   /** Stores a new connection and returns it. */
   async insert(
     manager: EntityManager,
-    connection: Pick<Connection, 'workspaceId' | 'tenantId' | 'integrationId' | 'name' | 'input' | 'sealedCredentials'>,
+    connection: Pick<
+      Connection,
+      'workspaceId' | 'tenantId' | 'integrationId' | 'name' | 'input' | 'sealedCredentials' | 'shared'
+    >,
   ): Promise<ConnectionRow> {
     const row = await this.connections.queryOne(
       manager,
       this.withIntegration(
-        `INSERT INTO connections (workspace_id, tenant_id, integration_id, name, input, sealed_credentials)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
+        `INSERT INTO connections (workspace_id, tenant_id, integration_id, name, input, sealed_credentials, shared)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       ),
       [
         connection.workspaceId,
@@ -77,6 +80,7 @@ export class ConnectionsRepository {
         connection.name,
         JSON.stringify(connection.input),
         connection.sealedCredentials,
+        connection.shared,
       ],
       INTEGRATION_EXTRA,
     );
@@ -84,7 +88,11 @@ export class ConnectionsRepository {
     return row;
   }
 
-  /** One page, oldest first, after `after`; `limit` rows at most. */
+  /**
+   * One page, oldest first, after `after`; `limit` rows at most. For a tenant
+   * scope `filters.tenantId` is null: row-level security alone decides, and
+   * lets a child see its parent's shared connections too.
+   */
   listPage(
     scope: Scope,
     filters: ConnectionFilters,
@@ -130,20 +138,25 @@ export class ConnectionsRepository {
     );
   }
 
-  /** Sets name, input, credentials and disconnected; the updated row, or null when the scope sees none. */
+  /**
+   * Sets name, input, credentials, disconnected and shared; the updated row,
+   * or null when the scope may not change it (another tenant's, or its
+   * parent's shared one: the write policies are the owner's alone).
+   */
   update(manager: EntityManager, id: string, values: ConnectionValues): Promise<ConnectionRow | null> {
     return this.connections.queryOne(
       manager,
       this.withIntegration(
-        `UPDATE connections SET name = $2, input = $3, sealed_credentials = $4, disconnected = $5, updated_at = now()
+        `UPDATE connections SET name = $2, input = $3, sealed_credentials = $4, disconnected = $5, shared = $6,
+           updated_at = now()
          WHERE id = $1`,
       ),
-      [id, values.name, JSON.stringify(values.input), values.sealedCredentials, values.disconnected],
+      [id, values.name, JSON.stringify(values.input), values.sealedCredentials, values.disconnected, values.shared],
       INTEGRATION_EXTRA,
     );
   }
 
-  /** Archives it now; the updated row, or null when the scope sees none. */
+  /** Archives it now; the updated row, or null when the scope may not change it (as `update`). */
   archive(manager: EntityManager, id: string): Promise<ConnectionRow | null> {
     return this.connections.queryOne(
       manager,

@@ -51,8 +51,9 @@ export class ConnectionsService {
         name: dto.name ?? integration.name,
         input: dto.input ?? {},
         sealedCredentials: this.seal(dto.credentials),
+        shared: dto.shared ?? false,
       });
-      const connection = toConnectionDto(row);
+      const connection = toConnectionDto(row, principal);
       await this.recordActivity(manager, principal, row, 'connection.created', { integrationKey: integration.key });
       await this.outbox.enqueue(manager, {
         workspaceId: principal.workspace.id,
@@ -75,7 +76,10 @@ export class ConnectionsService {
         { field: 'connected', message: 'contradicts disconnected' },
       ]);
     }
-    const tenantId = namedTenant(principal, query.tenantId ?? query.userId);
+    // A tenant token names only itself (namedTenant refuses another), and row-level security already limits it to
+    // its own connections and its parent's shared ones: no filter, or the inherited ones would not show.
+    const named = namedTenant(principal, query.tenantId ?? query.userId);
+    const tenantId = principal.tenant ? null : named;
     const limit = pageLimit(query);
     const after = decodeCursor(query.cursor);
     const search = query.search ? `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
@@ -91,7 +95,12 @@ export class ConnectionsService {
       },
       { after, limit: limit + 1 },
     );
-    return toPage(rows, limit, (row) => ({ at: row.position, id: row.id }), toConnectionDto);
+    return toPage(
+      rows,
+      limit,
+      (row) => ({ at: row.position, id: row.id }),
+      (row) => toConnectionDto(row, principal),
+    );
   }
 
   /** With `includeSecrets`, for admins only, the decrypted credentials too; that read is audited. */
@@ -99,8 +108,8 @@ export class ConnectionsService {
     if (includeSecrets) requireAdmin(principal, 'Reading connection credentials (includeSecrets=true)');
     return this.scope.run(scopeOf(principal), async (manager) => {
       const row = await this.find(manager, id);
-      if (!includeSecrets) return toConnectionDto(row);
-      return { ...toConnectionDto(row), credentials: await this.reveal(manager, principal, row) };
+      if (!includeSecrets) return toConnectionDto(row, principal);
+      return { ...toConnectionDto(row, principal), credentials: await this.reveal(manager, principal, row) };
     });
   }
 
@@ -119,7 +128,7 @@ export class ConnectionsService {
     replace: boolean,
   ): Promise<ConnectionDto> {
     return this.scope.run(scopeOf(principal), async (manager) => {
-      const current = await this.find(manager, id);
+      const current = this.owned(principal, await this.find(manager, id), 'change');
       // PATCH keeps what is not given; PUT resets it.
       const next = {
         name: dto.name ?? (replace ? current.integrationName : current.name),
@@ -127,10 +136,11 @@ export class ConnectionsService {
         sealedCredentials:
           dto.credentials !== undefined ? this.seal(dto.credentials) : replace ? null : current.sealedCredentials,
         disconnected: dto.disconnected ?? (replace ? false : current.disconnected),
+        shared: dto.shared ?? (replace ? false : current.shared),
       };
       const row = await this.connections.update(manager, id, next);
       if (!row) throw DomainException.notFound('The connection');
-      const connection = toConnectionDto(row);
+      const connection = toConnectionDto(row, principal);
       if (dto.credentials !== undefined || (replace && current.sealedCredentials !== null)) {
         await this.recordActivity(manager, principal, row, 'connection.credentials_set', {
           cleared: next.sealedCredentials === null,
@@ -152,11 +162,11 @@ export class ConnectionsService {
   /** Archiving twice is one archive: the event is sent once. */
   async archive(principal: WorkspacePrincipal, id: string): Promise<ConnectionDto> {
     return this.scope.run(scopeOf(principal), async (manager) => {
-      const current = await this.find(manager, id);
-      if (current.archivedAt) return toConnectionDto(current);
+      const current = this.owned(principal, await this.find(manager, id), 'archive');
+      if (current.archivedAt) return toConnectionDto(current, principal);
       const row = await this.connections.archive(manager, id);
       if (!row) throw DomainException.notFound('The connection');
-      const connection = toConnectionDto(row);
+      const connection = toConnectionDto(row, principal);
       await this.recordActivity(manager, principal, row, 'connection.archived');
       await this.outbox.enqueue(manager, {
         workspaceId: principal.workspace.id,
@@ -166,6 +176,21 @@ export class ConnectionsService {
       });
       return connection;
     });
+  }
+
+  /**
+   * The row, when the caller may change it: an admin, or the tenant that owns
+   * it. A child sees its parent's shared connections but may only use them
+   * (403, which tells it nothing it did not know: it can read the connection);
+   * the write policies refuse it in the database as well.
+   */
+  private owned(principal: WorkspacePrincipal, row: ConnectionRow, action: 'change' | 'archive'): ConnectionRow {
+    if (principal.tenant && row.tenantId !== principal.tenant.id) {
+      throw DomainException.forbidden(
+        `The connection is shared by the parent tenant: a child may use it, not ${action} it.`,
+      );
+    }
+    return row;
   }
 
   private async find(manager: EntityManager, id: string): Promise<ConnectionRow> {
@@ -224,8 +249,12 @@ export class ConnectionsService {
   }
 }
 
-/** The API's view of a connection: credentials only as whether some are set; `userId` is Membrane's name for the tenant. */
-function toConnectionDto(row: ConnectionRow): ConnectionDto {
+/**
+ * The API's view of a connection, as `principal` sees it: credentials only as
+ * whether some are set; `userId` is Membrane's name for the tenant;
+ * `inherited` when a tenant caller sees another tenant's (its parent's shared) connection.
+ */
+function toConnectionDto(row: ConnectionRow, principal: WorkspacePrincipal): ConnectionDto {
   return {
     id: row.id,
     tenantId: row.tenantId,
@@ -236,6 +265,8 @@ function toConnectionDto(row: ConnectionRow): ConnectionDto {
     input: row.input,
     disconnected: row.disconnected,
     hasCredentials: row.sealedCredentials !== null,
+    shared: row.shared,
+    inherited: principal.tenant !== null && row.tenantId !== principal.tenant.id,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     archivedAt: row.archivedAt?.toISOString() ?? null,

@@ -162,6 +162,118 @@ describe('tenant isolation in the database', () => {
       });
     });
 
+    describe('linked tenants (connections read by a parent scope setting, no WHERE)', () => {
+      let parent: string;
+      let child1: string;
+      let child2: string;
+
+      beforeAll(async () => {
+        await withClient(database.adminUrl, async (client) => {
+          const tenant = async (key: string, parentId: string | null) =>
+            (
+              await client.query<{ id: string }>(
+                'INSERT INTO tenants (workspace_id, internal_id, name, parent_id) VALUES ($1, $2, $2, $3) RETURNING id',
+                [workspaceA, key, parentId],
+              )
+            ).rows[0]!.id;
+          parent = await tenant('parent', null);
+          child1 = await tenant('child-1', parent);
+          child2 = await tenant('child-2', parent);
+          const integration = (
+            await client.query<{ id: string }>(
+              "INSERT INTO integrations (workspace_id, key, name, auth_type) VALUES ($1, 'crm', 'CRM', 'api-key') RETURNING id",
+              [workspaceA],
+            )
+          ).rows[0]!.id;
+          for (const [name, tenantId, shared] of [
+            ['parent-shared', parent, true],
+            ['parent-private', parent, false],
+            ['child1-shared', child1, true],
+            ['child1-private', child1, false],
+            ['child2-private', child2, false],
+          ] as const) {
+            await client.query(
+              `INSERT INTO connections (workspace_id, tenant_id, integration_id, name, sealed_credentials, shared)
+                 VALUES ($1, $2, $3, $4, 'sealed', $5) RETURNING id`,
+              [workspaceA, tenantId, integration, name, shared],
+            );
+          }
+        });
+      });
+
+      /** Runs `sql` as the application role with the scope set directly, and the connection names it sees. */
+      const asScope = (tenantId: string, parentTenantId: string, sql = 'SELECT name FROM connections ORDER BY name') =>
+        withClient(database.appUrl, async (client) => {
+          await client.query('BEGIN');
+          await client.query(
+            `SELECT set_config('app.workspace_id', $1, true), set_config('app.tenant_id', $2, true),
+                    set_config('app.parent_tenant_id', $3, true)`,
+            [workspaceA, tenantId, parentTenantId],
+          );
+          try {
+            const { rows, rowCount } = await client.query<{ name: string }>(sql);
+            return { names: rows.map((row) => row.name), rowCount };
+          } finally {
+            await client.query('ROLLBACK');
+          }
+        });
+
+      it("a child sees its own and its parent's shared connections; siblings see nothing of each other", async () => {
+        expect((await asScope(child1, parent)).names).toEqual(['child1-private', 'child1-shared', 'parent-shared']);
+        expect((await asScope(child2, parent)).names).toEqual(['child2-private', 'parent-shared']);
+        // Naming a sibling (or anyone but its real parent) as the parent shares nothing: the link in the row decides.
+        expect((await asScope(child2, child1)).names).toEqual(['child2-private']);
+        expect((await asScope(parent, child1)).names).toEqual(['parent-private', 'parent-shared']);
+      });
+
+      it("a parent sees none of its children's connections; without the parent setting a child sees only its own", async () => {
+        expect((await asScope(parent, '')).names).toEqual(['parent-private', 'parent-shared']);
+        expect((await asScope(child1, '')).names).toEqual(['child1-private', 'child1-shared']);
+        expect((await asScope('', '')).names).toEqual([
+          'child1-private',
+          'child1-shared',
+          'child2-private',
+          'parent-private',
+          'parent-shared',
+        ]);
+      });
+
+      it("a child can neither change, archive, delete nor re-own its parent's shared connection", async () => {
+        for (const sql of [
+          "UPDATE connections SET name = 'hijacked' WHERE name = 'parent-shared'",
+          "UPDATE connections SET archived_at = now() WHERE name = 'parent-shared'",
+          "DELETE FROM connections WHERE name = 'parent-shared'",
+        ]) {
+          expect({ sql, rowCount: (await asScope(child1, parent, sql)).rowCount }).toEqual({ sql, rowCount: 0 });
+        }
+        await expect(
+          asScope(
+            child1,
+            parent,
+            `INSERT INTO connections (workspace_id, tenant_id, integration_id, name)
+             SELECT workspace_id, tenant_id, integration_id, 'forged' FROM connections WHERE name = 'parent-shared'`,
+          ),
+        ).rejects.toThrow(/row-level security/);
+        // The shared row is readable by the child, and its own row stays writable.
+        expect(
+          (await asScope(child1, parent, "UPDATE connections SET name = name WHERE name = 'child1-private'")).rowCount,
+        ).toBe(1);
+      });
+
+      it('a tenant scope cannot link tenants: parents are an admin matter, and never across workspaces', async () => {
+        const update = `UPDATE tenants SET parent_id = '${parent}' WHERE id = '${child2}'`;
+        expect((await asScope(child1, parent, update)).rowCount).toBe(0);
+        await withClient(database.adminUrl, async (client) => {
+          await expect(
+            client.query('UPDATE tenants SET parent_id = $1 WHERE id = $2', [tenantB, child1]),
+          ).rejects.toThrow(/foreign key/);
+          await expect(client.query('UPDATE tenants SET parent_id = id WHERE id = $1', [parent])).rejects.toThrow(
+            /tenants_not_own_parent/,
+          );
+        });
+      });
+    });
+
     it('pooled connections carry no tenant from one request to the next', async () => {
       const dataSource = new DataSource(
         postgresOptions({
@@ -174,17 +286,21 @@ describe('tenant isolation in the database', () => {
       await dataSource.initialize();
       try {
         const sut = new TenantScope(dataSource);
-        const scoped = await sut.run({ workspaceId: workspaceA, tenantId: tenantA }, (manager) =>
-          manager.query<{ id: string }[]>('SELECT id FROM tenants'),
+        const scoped = await sut.run(
+          { workspaceId: workspaceA, tenantId: tenantA, parentTenantId: tenantA },
+          (manager) => manager.query<{ id: string }[]>('SELECT id FROM tenants'),
         );
         expect(scoped.map((row) => row.id)).toEqual([tenantA]);
         // The pool has one connection: the next query runs on the very same one.
-        const after = await dataSource.query<{ workspace: string | null; tenant: string | null; count: string }[]>(
+        const after = await dataSource.query<
+          { workspace: string | null; tenant: string | null; parent: string | null; count: string }[]
+        >(
           `SELECT current_setting('app.workspace_id', true) AS workspace, current_setting('app.tenant_id', true) AS tenant,
-                  (SELECT count(*) FROM tenants) AS count`,
+                  current_setting('app.parent_tenant_id', true) AS parent, (SELECT count(*) FROM tenants) AS count`,
         );
         expect(after[0]!.workspace || null).toBeNull();
         expect(after[0]!.tenant || null).toBeNull();
+        expect(after[0]!.parent || null).toBeNull();
         expect(after[0]!.count).toBe('0');
         // An error inside a scope rolls the scope back too.
         await expect(

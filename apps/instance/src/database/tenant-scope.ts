@@ -4,9 +4,10 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 /**
  * What a piece of work may see. Row-level security policies on every
- * tenant-level table compare rows with these two settings: a workspace scope
+ * tenant-level table compare rows with these settings: a workspace scope
  * (admin) sees every tenant of its workspace, a tenant scope sees only its
- * own tenant, and no scope sees nothing.
+ * own tenant (and, for connections only, its parent's shared ones), and no
+ * scope sees nothing.
  */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -19,6 +20,12 @@ export interface Scope {
   workspaceId: string;
   /** Null for a workspace-admin scope. */
   tenantId: string | null;
+  /**
+   * The tenant's parent (API.md, Linked tenants), whose `shared` connections
+   * the connections policy also shows to this scope; null or absent: none.
+   * Meaningless without `tenantId`.
+   */
+  parentTenantId?: string | null;
 }
 
 /**
@@ -37,9 +44,11 @@ export class TenantScope {
     try {
       // BEGIN and the scope in one round trip: a simple-protocol batch, so the
       // ids are inlined — only after checking that they are UUIDs.
+      const parent = scope.tenantId === null || !scope.parentTenantId ? '' : uuid(scope.parentTenantId);
       await runner.query(
         `BEGIN; SELECT set_config('app.workspace_id', '${uuid(scope.workspaceId)}', true), ` +
-          `set_config('app.tenant_id', '${scope.tenantId === null ? '' : uuid(scope.tenantId)}', true)`,
+          `set_config('app.tenant_id', '${scope.tenantId === null ? '' : uuid(scope.tenantId)}', true), ` +
+          `set_config('app.parent_tenant_id', '${parent}', true)`,
       );
       try {
         const result = await work(runner.manager);

@@ -25,7 +25,11 @@ export class EventOutboxRepository {
   /**
    * Writes the event and one delivery per target (the workspace's webhook if
    * it has one, each live subscription of the tenant to its type) in the
-   * caller's transaction, numbered after the tenant's latest event.
+   * caller's transaction, numbered after the tenant's latest event. When the
+   * tenant has a parent with live subscriptions to the type, the parent's
+   * stream gets a copy (its own id and sequence, the same `data`, so the
+   * child's `tenantId`) with a delivery to each of them; the workspace's
+   * webhook gets the child's event once.
    */
   async enqueue(manager: EntityManager, event: NewEvent): Promise<void> {
     // The transaction-scoped lock serializes a tenant's event writers until
@@ -55,5 +59,12 @@ export class EventOutboxRepository {
         WHERE s.event_type = $3 AND s.archived_at IS NULL`,
       [event.workspaceId, event.tenantId, event.type, JSON.stringify(event.data)],
     );
+    // A child's event also goes to its parent's subscriptions (API.md, Linked tenants), as a copy in the parent's
+    // own stream; after the child's lock, so every writer takes the two in one order (migration 1764500000000).
+    await execute(manager, 'SELECT copy_event_to_parent($1, $2, $3)', [
+      event.tenantId,
+      event.type,
+      JSON.stringify(event.data),
+    ]);
   }
 }

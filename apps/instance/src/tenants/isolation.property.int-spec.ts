@@ -11,10 +11,15 @@ const RUNS = 5;
 const OPERATIONS_PER_RUN = 2000;
 const CONCURRENCY = 8;
 
+/** Linked tenants, the same in every workspace: child index → parent index (one level; the others stand alone). */
+const PARENT_OF: Record<number, number> = { 1: 0, 2: 0, 3: 0, 5: 4, 6: 4 };
+
 interface World {
   workspaces: WorkspaceFixture[];
   /** tenants[w][t] = the tenant's id */
   tenants: string[][];
+  /** connections[w][t] = the tenant's shared and private connection ids */
+  connections: { shared: string; private: string }[][];
   /** The names the model expects, changed only by admin renames of the workspace's own tenants. */
   names: Map<string, string>;
 }
@@ -37,7 +42,12 @@ type Operation =
   | { op: 'spend'; w: number; t: number }
   | { op: 'balance'; w: number; t: number }
   | { op: 'topUp'; w: number; t: number; reference: string }
-  | { op: 'keys'; w: number; t: number };
+  | { op: 'keys'; w: number; t: number }
+  | { op: 'connections' }
+  | { op: 'connection'; w: number; t: number; shared: boolean }
+  | { op: 'changeConnection'; w: number; t: number; shared: boolean }
+  | { op: 'connectionCredentials'; w: number; t: number; shared: boolean }
+  | { op: 'children' };
 
 const index = (size: number) => fc.integer({ min: 0, max: size - 1 });
 const caller: fc.Arbitrary<Caller> = fc.oneof(
@@ -70,16 +80,25 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
   fc.record({ op: fc.constant('balance' as const), ...target }),
   fc.record({ op: fc.constant('topUp' as const), ...target, reference: fc.constantFrom('r1', 'r2', 'r3') }),
   fc.record({ op: fc.constant('keys' as const), ...target }),
+  fc.constant({ op: 'connections' as const }),
+  fc.record({ op: fc.constant('connection' as const), ...target, shared: fc.boolean() }),
+  fc.record({ op: fc.constant('changeConnection' as const), ...target, shared: fc.boolean() }),
+  fc.record({ op: fc.constant('connectionCredentials' as const), ...target, shared: fc.boolean() }),
+  fc.constant({ op: 'children' as const }),
 );
 
 /**
  * Random operations by random callers — tenants, admins and invalid tokens —
  * across several workspaces. Whatever happens, nothing of one tenant or
- * workspace is visible to, or changed by, another.
+ * workspace is visible to, or changed by, another. Some tenants are linked
+ * (PARENT_OF) and every tenant has a shared and a private connection: a child
+ * also sees (never changes, never reads the credentials of) its parent's
+ * shared one; siblings see nothing of each other; a parent nothing of its
+ * children but who they are (GET /self/children).
  */
 describe('isolation property', () => {
   let instance: InstanceHarness;
-  const world: World = { workspaces: [], tenants: [], names: new Map() };
+  const world: World = { workspaces: [], tenants: [], connections: [], names: new Map() };
   /** `tenantId:reference` of every top-up that succeeded: each added one credit, once. */
   const toppedUp = new Set<string>();
   /** One owner API key per tenant, by workspace and tenant index. */
@@ -106,6 +125,30 @@ describe('isolation property', () => {
         keys.push((await json(created)).key);
       }
       apiKeys.push(keys);
+      for (const [child, parent] of Object.entries(PARENT_OF)) {
+        const linked = await instance.request('PATCH', `/tenants/${ids[Number(child)]}`, {
+          token: workspace.adminToken(),
+          body: { parentId: ids[parent] },
+        });
+        expect(linked.status).toBe(200);
+      }
+      await instance.request('POST', '/integrations', {
+        token: workspace.adminToken(),
+        body: { key: 'crm', name: 'CRM', authType: 'api-key' },
+      });
+      const connections: { shared: string; private: string }[] = [];
+      for (let t = 0; t < TENANTS; t++) {
+        const connect = async (shared: boolean) => {
+          const response = await instance.request('POST', '/connections', {
+            token: workspace.tenantToken(`t${t}`),
+            body: { integrationKey: 'crm', credentials: { secret: `w${w}t${t}` }, shared },
+          });
+          expect(response.status).toBe(201);
+          return (await json(response)).id as string;
+        };
+        connections.push({ shared: await connect(true), private: await connect(false) });
+      }
+      world.connections.push(connections);
     }
   }, 60_000);
 
@@ -144,6 +187,34 @@ describe('isolation property', () => {
     }
   };
 
+  /** Where a connection id belongs, by id. */
+  const ownerOf = (connectionId: string): { w: number; t: number; shared: boolean } | undefined => {
+    for (let w = 0; w < world.connections.length; w++) {
+      for (let t = 0; t < TENANTS; t++) {
+        const pair = world.connections[w]![t]!;
+        if (pair.shared === connectionId) return { w, t, shared: true };
+        if (pair.private === connectionId) return { w, t, shared: false };
+      }
+    }
+    return undefined;
+  };
+
+  /** Whether the caller may read a connection: its owner, the owner's children when shared, its workspace's admin. */
+  const connectionVisible = (who: Caller, connectionId: string): boolean => {
+    const owner = ownerOf(connectionId);
+    if (!owner || who.kind === 'invalid' || owner.w !== who.w) return false;
+    if (who.kind === 'admin') return true;
+    return owner.t === who.t || (owner.shared && PARENT_OF[who.t] === owner.t);
+  };
+
+  /** Whether the caller may change a connection or read its credentials: its owner or its workspace's admin. */
+  const connectionOwned = (who: Caller, connectionId: string, credentials: boolean): boolean => {
+    const owner = ownerOf(connectionId);
+    if (!owner || who.kind === 'invalid' || owner.w !== who.w) return false;
+    if (who.kind === 'admin') return true;
+    return !credentials && owner.t === who.t;
+  };
+
   /** Which tenants of which workspace the caller may see. */
   const visible = (who: Caller, tenantId: string): boolean => {
     if (who.kind === 'invalid') return false;
@@ -154,6 +225,10 @@ describe('isolation property', () => {
   async function check(who: Caller, operation: Operation): Promise<void> {
     const token = tokenOf(who);
     const targetId = 'w' in operation ? world.tenants[operation.w]![operation.t] : undefined;
+    const connectionId =
+      'shared' in operation
+        ? world.connections[operation.w]![operation.t]![operation.shared ? 'shared' : 'private']
+        : undefined;
     const request = (method: string, path: string, body?: unknown) => instance.request(method, path, { token, body });
     const response = await (async () => {
       switch (operation.op) {
@@ -184,6 +259,16 @@ describe('isolation property', () => {
           });
         case 'keys':
           return request('GET', `/tenants/${targetId}/api-keys`);
+        case 'connections':
+          return request('GET', '/connections?limit=1000');
+        case 'connection':
+          return request('GET', `/connections/${connectionId}`);
+        case 'changeConnection':
+          return request('PATCH', `/connections/${connectionId}`, { input: { by: JSON.stringify(who) } });
+        case 'connectionCredentials':
+          return request('GET', `/connections/${connectionId}/credentials`);
+        case 'children':
+          return request('GET', '/self/children');
       }
     })();
     const body = await json(response);
@@ -195,6 +280,64 @@ describe('isolation property', () => {
     }
     expect({ context, serverError: response.status >= 500 }).toEqual({ context, serverError: false });
     if (response.status >= 400) return;
+
+    if (operation.op === 'children') {
+      // Only a tenant's own children, and only who they are.
+      expect({ context, admin: who.kind === 'admin' }).toEqual({ context, admin: false });
+      const expected = Object.entries(PARENT_OF)
+        .filter(([, parent]) => parent === (who as { t: number }).t)
+        .map(([child]) => world.tenants[who.w]![Number(child)]);
+      expect({ context, children: (body as { id: string }[]).map((child) => child.id) }).toEqual({
+        context,
+        children: expected,
+      });
+      for (const child of body as Record<string, unknown>[]) {
+        expect({ context, keys: Object.keys(child).sort() }).toEqual({
+          context,
+          keys: ['archivedAt', 'id', 'internalId', 'key', 'name'],
+        });
+      }
+      return;
+    }
+    if (
+      operation.op === 'connections' ||
+      operation.op === 'connection' ||
+      operation.op === 'changeConnection' ||
+      operation.op === 'connectionCredentials'
+    ) {
+      const items = (operation.op === 'connections' ? body.items : [body]) as {
+        id?: string;
+        tenantId?: string;
+        inherited?: boolean;
+      }[];
+      if (operation.op === 'connectionCredentials') {
+        expect({ context, owned: connectionOwned(who, connectionId!, true) }).toEqual({ context, owned: true });
+        return;
+      }
+      if (operation.op === 'changeConnection') {
+        expect({ context, owned: connectionOwned(who, connectionId!, false) }).toEqual({ context, owned: true });
+      }
+      for (const item of items) {
+        expect({ context, id: item.id, visible: connectionVisible(who, item.id!) }).toEqual({
+          context,
+          id: item.id,
+          visible: true,
+        });
+        const inherited = who.kind !== 'admin' && item.tenantId !== world.tenants[who.w]![who.t];
+        expect({ context, id: item.id, inherited: item.inherited }).toEqual({ context, id: item.id, inherited });
+      }
+      if (operation.op === 'connections' && who.kind !== 'admin') {
+        // Exactly its own two and its parent's shared one: nothing missing either.
+        const parent = PARENT_OF[who.t];
+        const expected = [
+          world.connections[who.w]![who.t]!.shared,
+          world.connections[who.w]![who.t]!.private,
+          ...(parent === undefined ? [] : [world.connections[who.w]![parent]!.shared]),
+        ].sort();
+        expect({ context, ids: items.map((item) => item.id).sort() }).toEqual({ context, ids: expected });
+      }
+      return;
+    }
 
     // Every tenant that comes back is one the caller may see.
     const tenantsIn = (value: unknown): string[] =>
@@ -267,6 +410,20 @@ describe('isolation property', () => {
         topUps: credited.get(row.tenant_id),
         ledger: Number(row.balance),
       });
+    }
+
+    // Every connection was last changed, if at all, by its owner or its workspace's admin: never by a child it is
+    // shared with, a sibling, a parent of its owner or another workspace.
+    const changed = await withClient(instance.database.adminUrl, async (client) => {
+      const { rows } = await client.query<{ id: string; by: string }>(
+        "SELECT id, input->>'by' AS by FROM connections WHERE input ? 'by'",
+      );
+      return rows;
+    });
+    expect(changed.length).toBeGreaterThan(0);
+    for (const row of changed) {
+      const by = JSON.parse(row.by) as Caller;
+      expect({ id: row.id, by, owned: connectionOwned(by, row.id, false) }).toEqual({ id: row.id, by, owned: true });
     }
 
     // Nothing was changed by anyone who could not see it: every name is the model's.

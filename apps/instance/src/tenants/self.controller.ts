@@ -5,7 +5,7 @@ import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import { requireTenant } from '../workspaces/require-admin.js';
 import { assertTenantRole } from '../workspaces/tenant-role.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
-import { TenantDto, UpdateSelfDto } from './tenants.dto.js';
+import { TenantChildDto, TenantDto, UpdateSelfDto } from './tenants.dto.js';
 import { TenantsService } from './tenants.service.js';
 
 /** The caller's own tenant: `/self`, `/tenants/self` and `/customers/self`. */
@@ -23,6 +23,17 @@ export class SelfController {
   })
   get(@CurrentPrincipal() principal: WorkspacePrincipal): Promise<TenantDto> {
     return this.tenants.get(principal, requireTenant(principal).id);
+  }
+
+  @Get('self/children')
+  @ApiOkResponse({ type: [TenantChildDto] })
+  @ApiOperation({
+    summary: "The calling tenant's children",
+    description:
+      'Tenant tokens only: the tenants linked to the caller as their parent (API.md, Linked tenants), with their id, internalId (also as `key`) and name — never their data, which a parent cannot read. Empty for a tenant without children.',
+  })
+  children(@CurrentPrincipal() principal: WorkspacePrincipal): Promise<TenantChildDto[]> {
+    return this.tenants.listChildren(principal);
   }
 
   @Patch(['self', 'tenants/self', 'customers/self'])

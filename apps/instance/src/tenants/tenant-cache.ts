@@ -9,6 +9,7 @@ export interface CachedTenant {
   internalId: string;
   fields: Record<string, unknown>;
   tokensRevokedBefore: Date | null;
+  parentId: string | null;
 }
 
 /** A backstop only: changes reach every replica at once over NATS (see TenantCacheInvalidation). */

@@ -68,7 +68,12 @@ export class TenantResolver {
   ): TenantRef | undefined {
     const cached = this.cache.get(workspace.id, key);
     if (cached && (fields === undefined || isDeepStrictEqual(cached.fields, fields))) {
-      return { id: cached.id, internalId: cached.internalId, tokensRevokedBefore: cached.tokensRevokedBefore };
+      return {
+        id: cached.id,
+        internalId: cached.internalId,
+        tokensRevokedBefore: cached.tokensRevokedBefore,
+        parentId: cached.parentId,
+      };
     }
     return undefined;
   }
@@ -82,7 +87,12 @@ export class TenantResolver {
     );
     if (!row) throw DomainException.unauthenticated('The token names an unknown tenant.', ErrorCode.InvalidToken);
     if (row.archivedAt) throw tenantArchived();
-    return { id: row.id, internalId: row.internalId, tokensRevokedBefore: row.tokensRevokedBefore };
+    return {
+      id: row.id,
+      internalId: row.internalId,
+      tokensRevokedBefore: row.tokensRevokedBefore,
+      parentId: row.parentId,
+    };
   }
 
   private async byKey(
@@ -100,8 +110,9 @@ export class TenantResolver {
         internalId: known.internalId,
         fields: known.fields,
         tokensRevokedBefore,
+        parentId: known.parentId,
       });
-      return { id: known.id, internalId: known.internalId, tokensRevokedBefore };
+      return { id: known.id, internalId: known.internalId, tokensRevokedBefore, parentId: known.parentId };
     }
     if (known?.archivedAt) throw tenantArchived();
     const tenant = await this.scope.run({ workspaceId: workspace.id, tenantId: null }, async (manager) => {
@@ -147,8 +158,9 @@ export class TenantResolver {
       internalId: tenant.internalId,
       fields: tenant.fields,
       tokensRevokedBefore,
+      parentId: tenant.parentId,
     });
-    return { id: tenant.id, internalId: tenant.internalId, tokensRevokedBefore };
+    return { id: tenant.id, internalId: tenant.internalId, tokensRevokedBefore, parentId: tenant.parentId };
   }
 }
 

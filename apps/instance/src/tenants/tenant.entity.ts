@@ -1,4 +1,5 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -28,6 +29,9 @@ export const ACTIVE_WITHIN_DAYS = 30;
 @Entity('tenants')
 @Unique('tenants_workspace_internal_id', ['workspaceId', 'internalId'])
 @Unique('tenants_workspace_id_id', ['workspaceId', 'id'])
+/** A parent's children (GET /self/children, the one-level checks). */
+@Index('tenants_parent', ['workspaceId', 'parentId'])
+@Check('tenants_not_own_parent', '"parent_id" <> "id"')
 export class Tenant {
   @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ name: 'workspace_id', type: 'uuid' }) workspaceId!: string;
@@ -49,4 +53,17 @@ export class Tenant {
   @Column({ name: 'archived_at', type: 'timestamptz', nullable: true }) archivedAt!: Date | null;
   /** Workspace JWTs for this tenant issued (`iat`) in or before this second are refused (POST /tenants/{id}/revoke-tokens). */
   @Column({ name: 'tokens_revoked_before', type: 'timestamptz', nullable: true }) tokensRevokedBefore!: Date | null;
+  /**
+   * The tenant's parent (API.md, Linked tenants): one level only, within the
+   * workspace — the foreign key is composite with `workspace_id`, so it
+   * cannot point into another workspace. Null: not linked.
+   */
+  @Column({ name: 'parent_id', type: 'uuid', nullable: true })
+  parentId!: string | null;
+  @ManyToOne(() => Tenant, { onDelete: 'NO ACTION' })
+  @JoinColumn([
+    { name: 'workspace_id', referencedColumnName: 'workspaceId' },
+    { name: 'parent_id', referencedColumnName: 'id' },
+  ])
+  parent?: Relation<Tenant>;
 }

@@ -58,9 +58,13 @@ export class TenantsController {
   @ApiOkResponse({ type: TenantDto })
   @ApiOperation({
     summary: 'Change a customer (tenant)',
-    description: "Admin tokens only. 409 if the new `internalId` is another tenant's.",
+    description:
+      "Admin tokens only. 409 if the new `internalId` is another tenant's. `parentId` links the tenant to a parent tenant of the workspace (null unlinks it): one level only, so 409 when the parent has a parent, the tenant has children, or the tenant would be its own parent; 400 when `parentId` names no tenant of the workspace.",
   })
-  @ApiProblem(409, 'conflict: another tenant has the new `internalId`.')
+  @ApiProblem(
+    409,
+    'conflict: another tenant has the new `internalId`, or the `parentId` link would be deeper than one level (or the tenant itself).',
+  )
   patch(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Param('id', ParseUUIDPipe) id: string,

@@ -7,6 +7,7 @@ import {
   IsInt,
   IsObject,
   IsString,
+  IsUUID,
   Length,
   Max,
   Min,
@@ -61,6 +62,22 @@ export class TenantDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) archivedAt!: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The parent tenant, whose shared connections this tenant may use; null: not linked.',
+  })
+  parentId!: string | null;
+}
+
+/** A child of the calling tenant (GET /self/children): who it is, nothing of its data. */
+export class TenantChildDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ description: "The child's id in the workspace owner's own system." }) internalId!: string;
+  @ApiProperty({ description: 'The same as internalId: the tenant key its tokens name.' }) key!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) archivedAt!: string | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -85,6 +102,7 @@ export function toTenantDto(row: Columns<Tenant>): TenantDto {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     archivedAt: row.archivedAt?.toISOString() ?? null,
+    parentId: row.parentId,
   };
 }
 
@@ -168,6 +186,17 @@ export class UpdateTenantDto {
   @Max(MAX_CREDITS)
   aiCreditsRolling30DayLimit?: number | null;
   @ApiPropertyOptional({ description: 'A test tenant (default false).' }) @Optional() @IsBoolean() isTest?: boolean;
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description:
+      'Links the tenant to a parent tenant of the workspace (null unlinks it). One level only: 409 when the parent has a parent, the tenant has children, or it names the tenant itself.',
+  })
+  @Optional()
+  @Nullable()
+  @IsUUID()
+  parentId?: string | null;
 }
 
 /** PUT: the tenant as given; what is left out is cleared. */

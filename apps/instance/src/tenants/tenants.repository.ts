@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type Columns, execute, queryPrepared, Table } from '@switchboard/persistence';
+import { type Columns, execute, queryPrepared, queryRows, Table } from '@switchboard/persistence';
 import type { CursorPosition } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -202,6 +202,62 @@ export class TenantsRepository {
       `UPDATE tenants SET name = $2, fields = $3, sealed_credentials = $4, updated_at = now()
        WHERE id = $1 RETURNING ${this.tenants.columns}`,
       [id, values.name, JSON.stringify(values.fields), values.sealedCredentials],
+    );
+  }
+
+  /**
+   * Locks the rows of `ids` (FOR UPDATE, in id order so that two links never
+   * wait on each other in opposite orders) and returns those the scope sees
+   * with their parent and whether they have children, read after the locks:
+   * two concurrent links that would make two levels serialize on the tenant
+   * they share, and the second sees the first's commit.
+   */
+  async lockForLinking(
+    manager: EntityManager,
+    ids: string[],
+  ): Promise<{ id: string; parent_id: string | null; has_children: boolean }[]> {
+    const locked = await queryRows(
+      manager,
+      'SELECT id FROM tenants WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+      [ids],
+      { id: 'string' },
+    );
+    if (locked.length === 0) return [];
+    return queryRows(
+      manager,
+      `SELECT t.id, t.parent_id, EXISTS (SELECT 1 FROM tenants c WHERE c.parent_id = t.id) AS has_children
+       FROM tenants t WHERE t.id = ANY($1::uuid[])`,
+      [locked.map((row) => row.id)],
+      { id: 'string', parent_id: 'string?', has_children: 'boolean' },
+    );
+  }
+
+  /**
+   * Sets (or with null clears) a tenant's parent.
+   * @returns the updated row, or null when `manager`'s scope sees no such tenant.
+   */
+  async setParent(manager: EntityManager, id: string, parentId: string | null): Promise<Columns<Tenant> | null> {
+    return this.tenants.queryOne(
+      manager,
+      `UPDATE tenants SET parent_id = $2, updated_at = now() WHERE id = $1 RETURNING ${this.tenants.columns}`,
+      [id, parentId],
+    );
+  }
+
+  /**
+   * The children of `parentId`, oldest first: only their id, internalId and
+   * name. `manager` must be the workspace's scope: a tenant's own scope sees
+   * no other tenant, its children included.
+   */
+  async listChildren(
+    manager: EntityManager,
+    parentId: string,
+  ): Promise<{ id: string; internal_id: string; name: string; archived_at: Date | null }[]> {
+    return queryRows(
+      manager,
+      'SELECT id, internal_id, name, archived_at FROM tenants WHERE parent_id = $1 ORDER BY created_at, id',
+      [parentId],
+      { id: 'string', internal_id: 'string', name: 'string', archived_at: 'date?' },
     );
   }
 

@@ -7,7 +7,7 @@ import type { EntityManager } from 'typeorm';
 import { TenantScope } from '../database/tenant-scope.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
 import { EventOutbox } from '../journal/event-outbox.js';
-import { requireAdmin } from '../workspaces/require-admin.js';
+import { requireAdmin, requireTenant } from '../workspaces/require-admin.js';
 import { TenantFieldsValidator } from '../workspaces/tenant-fields.validator.js';
 import type { Workspace } from '../workspaces/workspace.entity.js';
 import { activityActorOf, scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
@@ -18,6 +18,7 @@ import {
   type CreateTenantDto,
   type ListTenantsQueryDto,
   type ReplaceTenantDto,
+  type TenantChildDto,
   type TenantDto,
   toTenantDto,
   type UpdateSelfDto,
@@ -154,11 +155,83 @@ export class TenantsService {
       if (dto.fields !== undefined || replace) {
         this.fieldsValidator.assertFields(principal.workspace.tenantFieldSchema, next.fields);
       }
-      const row = found(await this.unique(this.repository.update(manager, id, next), next.internalId));
+      let row = found(await this.unique(this.repository.update(manager, id, next), next.internalId));
+      const parentId = replace ? undefined : (dto as UpdateTenantDto).parentId;
+      if (parentId !== undefined && parentId !== current.parentId) {
+        row = await this.link(manager, principal, row, parentId);
+      }
       await this.recordChanges(manager, principal, current, dto);
       this.cache.forget(principal.workspace.id, current.internalId);
       return toTenantDto(row);
     });
+  }
+
+  /**
+   * The caller's children (API.md, Linked tenants: `GET /self/children`):
+   * their id, internalId and name only, never their data. Read in the
+   * workspace's scope, as a tenant's own scope sees no other tenant; the
+   * parent is the caller's own tenant, from the principal.
+   */
+  async listChildren(principal: WorkspacePrincipal): Promise<TenantChildDto[]> {
+    const tenant = requireTenant(principal);
+    const rows = await this.scope.run({ workspaceId: principal.workspace.id, tenantId: null }, (manager) =>
+      this.repository.listChildren(manager, tenant.id),
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      internalId: row.internal_id,
+      key: row.internal_id,
+      name: row.name,
+      archivedAt: row.archived_at?.toISOString() ?? null,
+    }));
+  }
+
+  /**
+   * Links `child` to `parentId` (null: unlinks it), in `manager`'s admin
+   * transaction, under row locks on both. One level only (API.md, Linked
+   * tenants): no tenant is its own parent, a parent has no parent, a tenant
+   * with children gets none.
+   * @throws DomainException 400 when `parentId` names no tenant the workspace
+   *   holds (another workspace's tenant is no different from none), 409 for a
+   *   link that breaks the one-level rule.
+   */
+  private async link(
+    manager: EntityManager,
+    principal: WorkspacePrincipal,
+    child: Columns<Tenant>,
+    parentId: string | null,
+  ): Promise<Columns<Tenant>> {
+    if (parentId === child.id) throw DomainException.conflict('A tenant cannot be its own parent.');
+    const locked = await this.repository.lockForLinking(manager, parentId === null ? [child.id] : [child.id, parentId]);
+    const own = locked.find((row) => row.id === child.id);
+    if (!own) throw DomainException.notFound('The tenant');
+    if (parentId !== null) {
+      const parent = locked.find((row) => row.id === parentId);
+      if (!parent) {
+        throw DomainException.validation('parentId names no tenant of this workspace.', [
+          { field: 'parentId', message: 'names no tenant of this workspace' },
+        ]);
+      }
+      if (parent.parent_id !== null) {
+        throw DomainException.conflict(
+          'The parent already has a parent itself: tenants link one level deep only (a child cannot be a parent).',
+        );
+      }
+      if (own.has_children) {
+        throw DomainException.conflict(
+          'The tenant has children of its own: tenants link one level deep only (a parent cannot get a parent).',
+        );
+      }
+    }
+    const row = found(await this.repository.setParent(manager, child.id, parentId));
+    await this.activity.record(manager, {
+      workspaceId: principal.workspace.id,
+      tenantId: child.id,
+      type: parentId === null ? 'tenant.unlinked' : 'tenant.linked',
+      ...activityActorOf(principal),
+      data: { parentId: parentId ?? child.parentId },
+    });
+    return row;
   }
 
   async updateSelf(principal: WorkspacePrincipal, dto: UpdateSelfDto): Promise<TenantDto> {

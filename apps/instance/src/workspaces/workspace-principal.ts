@@ -10,6 +10,11 @@ export interface TenantRef {
   internalId: string;
   /** Workspace JWTs issued (`iat`) in or before this moment are refused; null when none were revoked. */
   tokensRevokedBefore?: Date | null;
+  /**
+   * Its parent tenant (API.md, Linked tenants), resolved with it so that the
+   * scope can carry it without another read; null or absent: not linked.
+   */
+  parentId?: string | null;
 }
 
 /** Who is calling an instance: a workspace JWT, verified, with the workspace and tenant it names. */
@@ -51,5 +56,9 @@ export function activityActorOf(principal: WorkspacePrincipal): {
 
 /** The database scope of a principal: tenant ids come only from here, never from a body or path. */
 export function scopeOf(principal: WorkspacePrincipal): Scope {
-  return { workspaceId: principal.workspace.id, tenantId: principal.tenant?.id ?? null };
+  return {
+    workspaceId: principal.workspace.id,
+    tenantId: principal.tenant?.id ?? null,
+    parentTenantId: principal.tenant?.parentId ?? null,
+  };
 }
