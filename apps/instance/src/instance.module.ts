@@ -24,6 +24,7 @@ import { RegistrationModule } from './registration/registration.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { UsageModule } from './usage/usage.module.js';
 import { WorkspaceCoreModule } from './workspaces/workspace-core.module.js';
+import { WorkspaceTransferModule } from './workspace-transfer/workspace-transfer.module.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
 @Module({})
@@ -85,6 +86,7 @@ export class InstanceModule {
         ActivityLogsModule,
         MembraneCompatModule,
         RegistrationModule,
+        WorkspaceTransferModule,
       ],
     };
   }
