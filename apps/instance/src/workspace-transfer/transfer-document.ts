@@ -85,7 +85,8 @@ export const TRANSFER_LIMITS = {
   customizationsPerTenant: 10_000,
 } as const;
 
-const MAX_REVISION = 2_147_483_647;
+/** Below the column's 2^31 - 1, so that an imported element can still take new revisions. */
+const MAX_REVISION = 1_000_000_000;
 const MAX_CREDITS = 2_000_000_000;
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
 const jsonObject = { type: 'object' };
