@@ -76,7 +76,10 @@ export interface TransferDocument {
   tenants?: ExportedTenant[];
 }
 
-/** Bounds on a document, beyond the request body limit (1 MiB, a 413 above it). */
+/** The largest import body, in bytes (a 413 above it): the service's 1 MiB would not hold a workspace of some size. */
+export const TRANSFER_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/** Bounds on a document, beyond TRANSFER_BODY_LIMIT_BYTES. */
 export const TRANSFER_LIMITS = {
   integrations: 1000,
   elements: 10_000,

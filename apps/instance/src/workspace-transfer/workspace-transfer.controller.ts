@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblem } from '@switchboard/server';
+import { ApiProblem, BodyLimit } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
+import { TRANSFER_BODY_LIMIT_BYTES } from './transfer-document.js';
 import { ExportQueryDto, ImportQueryDto, ImportResultDto, TransferDocumentDto } from './workspace-transfer.dto.js';
 import { WorkspaceTransferService } from './workspace-transfer.service.js';
 
@@ -36,6 +37,7 @@ export class WorkspaceTransferController {
   /** Imports a document made by `GET /workspace/export`, in one transaction; or, with `dryRun=true`, only reports. */
   @Post('import')
   @HttpCode(200)
+  @BodyLimit(TRANSFER_BODY_LIMIT_BYTES)
   @ApiBody({ type: TransferDocumentDto })
   @ApiOkResponse({ type: ImportResultDto })
   @ApiOperation({
@@ -46,9 +48,9 @@ export class WorkspaceTransferController {
       'revision), nothing is deleted, and no secret is touched (an integration keeps its client secret). Importing ' +
       'the same document again reports everything `unchanged` and writes nothing. With `dryRun=true` nothing is ' +
       'written. A document that is not valid, or of another format version, is a 400 naming the JSON Pointer of ' +
-      'each problem; one over the 1 MiB body limit is a 413.',
+      'each problem; one over 16 MiB is a 413.',
   })
-  @ApiProblem(413, 'payload_too_large: the document is over the 1 MiB body limit.')
+  @ApiProblem(413, 'payload_too_large: the document is over 16 MiB.')
   import(
     @CurrentPrincipal() principal: WorkspacePrincipal,
     @Query() query: ImportQueryDto,

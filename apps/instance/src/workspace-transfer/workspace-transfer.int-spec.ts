@@ -520,9 +520,15 @@ describe('workspace export and import', () => {
       '/tenants/0/fields',
     );
     await bad({ ...valid(), settings: { tenantFieldSchema: { type: 'no-such-type' } } }, '/settings/tenantFieldSchema');
-    // Huge: over the body limit.
-    const huge = { ...valid(), integrations: [{ ...integration, settings: { blob: 'x'.repeat(1100 * 1024) } }] };
+    // Larger than the service's 1 MiB body limit is fine here; over 16 MiB is a 413.
+    const large = { ...valid(), integrations: [{ ...integration, settings: { blob: 'x'.repeat(2 * 1024 * 1024) } }] };
+    expect((await importDocument(target, workspace, large, true)).changes.integrations).toEqual([
+      { key: 'crm', action: 'created' },
+    ]);
+    const huge = { ...valid(), integrations: [{ ...integration, settings: { blob: 'x'.repeat(17 * 1024 * 1024) } }] };
     await problem('POST', '/workspace/import', admin, huge, 413);
+    // Other routes keep the service's limit.
+    await problem('POST', '/integrations', admin, large.integrations[0], 413);
     expect(await footprint(target)).toEqual(before);
 
     // The valid one goes through.
