@@ -413,6 +413,43 @@ describe('workspace export and import', () => {
     ]);
   });
 
+  it('runs concurrent imports into one workspace one after the other: one creates, the other finds it unchanged', async () => {
+    const into = await seedWorkspace(target);
+    const document = {
+      format: 'switchboard.workspace',
+      version: 1,
+      settings: { tenantFieldSchema: null },
+      integrations: [{ key: 'crm', name: 'CRM', authType: 'none', clientId: null, settings: {}, archived: false }],
+      elements: ELEMENT_PATHS.map((path) => ({
+        type: ELEMENT_TYPES[path],
+        key: 'same',
+        archived: false,
+        revisions: [{ revision: 1, name: 'S', definition: { path } }],
+      })),
+      tenants: [
+        {
+          internalId: 'one',
+          name: 'One',
+          fields: {},
+          isTest: false,
+          aiCreditsRolling30DayLimit: null,
+          archived: false,
+          customizations: [],
+        },
+      ],
+    };
+    const results = await Promise.all(Array.from({ length: 4 }, () => importDocument(target, into, document, false)));
+    const actions = results.map((result) => result.changes.integrations[0].action).sort();
+    expect(actions).toEqual(['created', 'unchanged', 'unchanged', 'unchanged']);
+    for (const result of results) {
+      const created = result.changes.integrations[0].action === 'created';
+      expect(new Set(result.changes.elements.map((e: { action: string }) => e.action))).toEqual(
+        new Set([created ? 'created' : 'unchanged']),
+      );
+    }
+    expect(JSON.parse(await exportText(target, into)).tenants).toHaveLength(1);
+  });
+
   it('refuses tenant tokens (403) and bad documents (400 naming the path, 413 when huge)', async () => {
     const workspace = await seedWorkspace(target);
     const admin = workspace.adminToken();
