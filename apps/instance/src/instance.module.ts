@@ -23,6 +23,7 @@ import { MembraneCompatModule } from './membrane-compat/membrane-compat.module.j
 import { RegistrationModule } from './registration/registration.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { UsageModule } from './usage/usage.module.js';
+import { WorkspaceTransferModule } from './workspace-transfer/workspace-transfer.module.js';
 import { WorkspaceCoreModule } from './workspaces/workspace-core.module.js';
 import { WorkspacesModule } from './workspaces/workspaces.module.js';
 
@@ -85,6 +86,7 @@ export class InstanceModule {
         ActivityLogsModule,
         MembraneCompatModule,
         RegistrationModule,
+        WorkspaceTransferModule,
       ],
     };
   }

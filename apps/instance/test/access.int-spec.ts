@@ -214,6 +214,20 @@ const forTenant = (c: Case) => (c.asAdmin ? { tenantId: c.tenant.id } : {});
 const REQUESTS: Record<string, Build> = {
   'GET /workspace': () => ({ path: '/workspace' }),
   'PUT /workspace/tenant-field-schema': () => ({ path: '/workspace/tenant-field-schema', body: { type: 'object' } }),
+  'GET /workspace/export': () => ({ path: '/workspace/export?includeTenants=true' }),
+  // A dry run: the other requests' fixtures stay as they are.
+  'POST /workspace/import': () => ({
+    path: '/workspace/import?dryRun=true',
+    body: {
+      format: 'switchboard.workspace',
+      version: 1,
+      settings: { tenantFieldSchema: null },
+      integrations: [],
+      elements: [
+        { type: 'action', key: 'imported', archived: false, revisions: [{ revision: 1, name: 'I', definition: {} }] },
+      ],
+    },
+  }),
 
   ...Object.fromEntries(
     SELF_PATHS.flatMap((path): [string, Build][] => [

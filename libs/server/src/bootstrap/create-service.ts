@@ -12,6 +12,7 @@ import { Logger } from 'nestjs-pino';
 import { DomainException } from '../errors/domain.exception.js';
 import { ErrorCode } from '../errors/error-code.js';
 import { type Problem, ProblemJsonFilter } from '../errors/problem-json.filter.js';
+import { bodyLimitOf } from '../http/body-limit.js';
 import { CORS_POLICY, type CorsPolicy, enableCorsPolicy } from '../http/cors.js';
 import { assertStorableInput } from '../http/storable-input.js';
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
@@ -107,6 +108,9 @@ export async function createService(
   // Every route Fastify serves, so that a test can compare them with the OpenAPI description.
   const routes: ServedRoute[] = [];
   fastify.addHook('onRoute', (route) => {
+    // A route's own body limit (@BodyLimit), applied while Fastify registers it.
+    const bodyLimit = bodyLimitOf(route.config);
+    if (bodyLimit !== undefined) route.bodyLimit = bodyLimit;
     for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url });
   });
   servedRoutes.set(app, routes);

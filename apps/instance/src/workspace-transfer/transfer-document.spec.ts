@@ -1,0 +1,83 @@
+import { ELEMENT_TYPE_NAMES } from '../elements/element-type.js';
+import {
+  byTypeAndKey,
+  documentProblems,
+  serializeDocument,
+  shapeProblems,
+  TRANSFER_FORMAT,
+  TRANSFER_VERSION,
+  type TransferDocument,
+} from './transfer-document.js';
+
+const document = (change: Partial<TransferDocument> = {}): TransferDocument => ({
+  format: TRANSFER_FORMAT,
+  version: TRANSFER_VERSION,
+  settings: { tenantFieldSchema: null },
+  integrations: [],
+  elements: [],
+  ...change,
+});
+
+describe('the transfer document', () => {
+  it('serialises equal content to equal bytes whatever the key order', () => {
+    const a = document({
+      settings: { tenantFieldSchema: { type: 'object', properties: { b: {}, a: {} } } },
+      integrations: [
+        { key: 'k', name: 'N', authType: 'none', clientId: null, settings: { z: 1, a: 2 }, archived: false },
+      ],
+    });
+    const b = JSON.parse(
+      '{"integrations":[{"archived":false,"settings":{"a":2,"z":1},"clientId":null,"authType":"none","name":"N","key":"k"}],' +
+        '"elements":[],"version":1,"settings":{"tenantFieldSchema":{"properties":{"a":{},"b":{}},"type":"object"}},' +
+        `"format":"${TRANSFER_FORMAT}"}`,
+    );
+    expect(serializeDocument(b)).toBe(serializeDocument(a));
+    expect(serializeDocument(a)).toMatch(/^\{"elements":\[\],"format":/);
+  });
+
+  it('accepts every element type, and orders by type then key in code-unit order', () => {
+    const elements = ELEMENT_TYPE_NAMES.map((type) => ({
+      type,
+      key: 'k',
+      archived: false,
+      revisions: [{ revision: 1, name: 'N', definition: {} }],
+    }));
+    expect(shapeProblems(document({ elements }))).toEqual([]);
+    expect(
+      [
+        { type: 'flow', key: 'b' },
+        { type: 'action', key: 'b' },
+        { type: 'action', key: 'B' },
+        { type: 'action', key: 'a' },
+      ].sort(byTypeAndKey),
+    ).toEqual([
+      { type: 'action', key: 'B' },
+      { type: 'action', key: 'a' },
+      { type: 'action', key: 'b' },
+      { type: 'flow', key: 'b' },
+    ]);
+  });
+
+  it('names the path of what is wrong', () => {
+    expect(shapeProblems({ ...document(), version: 7 })).toEqual([
+      { path: '/version', message: expect.stringContaining('unknown version 7') },
+    ]);
+    expect(shapeProblems({ ...document(), format: 'x' })).toEqual([{ path: '/format', message: expect.any(String) }]);
+    expect(shapeProblems(null)).toEqual([expect.objectContaining({ path: '/' })]);
+    expect(
+      shapeProblems({
+        ...document(),
+        elements: [
+          { type: 'action', key: 'k', archived: false, revisions: [{ revision: 1, name: '', definition: {} }] },
+        ],
+      }),
+    ).toEqual([expect.objectContaining({ path: '/elements/0/revisions/0/name' })]);
+    const revisions = [
+      { revision: 1, name: 'N', definition: {} },
+      { revision: 1, name: 'N', definition: {} },
+    ];
+    expect(
+      documentProblems(document({ elements: [{ type: 'action', key: 'k', archived: false, revisions }] })),
+    ).toEqual([{ path: '/elements/0/revisions/1/revision', message: expect.stringContaining('ascending') }]);
+  });
+});

@@ -1,0 +1,340 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import canonicalize from 'canonicalize';
+
+import { definitionProblem } from '../elements/definition-bounds.js';
+import { ELEMENT_TYPE_NAMES, type ElementType } from '../elements/element-type.js';
+import { ELEMENT_KEY } from '../elements/elements.dto.js';
+import type { JsonObject } from '../elements/json-value.js';
+import {
+  INTEGRATION_AUTH_TYPES,
+  INTEGRATION_KEY_PATTERN,
+  type IntegrationAuthType,
+} from '../integrations/integrations.dto.js';
+import { MAX_TENANT_FIELDS_BYTES } from '../tenants/tenants.dto.js';
+
+/**
+ * The workspace export document (API.md, "Workspace export and import"):
+ * what an admin can set on this instance, without ids, timestamps or any
+ * secret, so that two workspaces holding the same configuration export the
+ * same bytes. Settings the Hub pushes in snapshots (name, settings,
+ * webhookUri, keys) are the Hub's and are not in it.
+ */
+export const TRANSFER_FORMAT = 'switchboard.workspace';
+/** Bumped on any change a version-1 reader could not take; an import of another version is a 400. */
+export const TRANSFER_VERSION = 1;
+
+/** An integration as exported: never its client secret (`clientId` is not a secret, RFC 6749 §2.2). */
+export interface ExportedIntegration {
+  key: string;
+  name: string;
+  authType: IntegrationAuthType;
+  clientId: string | null;
+  settings: Record<string, unknown>;
+  archived: boolean;
+}
+
+/** One revision of an element, numbered as in its source workspace. */
+export interface ExportedRevision {
+  revision: number;
+  name: string;
+  definition: JsonObject;
+}
+
+/** A workspace element of any type with its whole history, oldest revision first; the last one is the current one. */
+export interface ExportedElement {
+  type: ElementType;
+  key: string;
+  archived: boolean;
+  revisions: ExportedRevision[];
+}
+
+/** A tenant's overlay on one element, named by the element's type and key. */
+export interface ExportedCustomization {
+  type: ElementType;
+  key: string;
+  definition: JsonObject;
+}
+
+/** A tenant, without credentials, tokens, API keys, activity or ids. */
+export interface ExportedTenant {
+  internalId: string;
+  name: string;
+  fields: Record<string, unknown>;
+  isTest: boolean;
+  aiCreditsRolling30DayLimit: number | null;
+  archived: boolean;
+  customizations: ExportedCustomization[];
+}
+
+export interface TransferDocument {
+  format: typeof TRANSFER_FORMAT;
+  version: typeof TRANSFER_VERSION;
+  settings: { tenantFieldSchema: Record<string, unknown> | null };
+  integrations: ExportedIntegration[];
+  elements: ExportedElement[];
+  /** Present only in an export made with `includeTenants=true`; an import without it leaves tenants alone. */
+  tenants?: ExportedTenant[];
+}
+
+/** The largest import body, in bytes (a 413 above it): the service's 1 MiB would not hold a workspace of some size. */
+export const TRANSFER_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/** Bounds on a document, beyond TRANSFER_BODY_LIMIT_BYTES. */
+export const TRANSFER_LIMITS = {
+  integrations: 1000,
+  elements: 10_000,
+  revisionsPerElement: 10_000,
+  tenants: 10_000,
+  customizationsPerTenant: 10_000,
+} as const;
+
+/** Below the column's 2^31 - 1, so that an imported element can still take new revisions. */
+const MAX_REVISION = 1_000_000_000;
+const MAX_CREDITS = 2_000_000_000;
+const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
+const jsonObject = { type: 'object' };
+const elementType = { enum: [...ELEMENT_TYPE_NAMES] };
+
+/**
+ * The JSON Schema (draft 7) of a document. Definitions' size and depth,
+ * uniqueness and references between parts are checked after it (see
+ * documentProblems), as is `tenants[].fields` against the tenant field schema.
+ */
+export const TRANSFER_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['format', 'version', 'settings', 'integrations', 'elements'],
+  properties: {
+    format: { const: TRANSFER_FORMAT },
+    version: { const: TRANSFER_VERSION },
+    settings: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['tenantFieldSchema'],
+      properties: { tenantFieldSchema: { type: ['object', 'null'] } },
+    },
+    integrations: {
+      type: 'array',
+      maxItems: TRANSFER_LIMITS.integrations,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['key', 'name', 'authType', 'clientId', 'settings', 'archived'],
+        properties: {
+          key: text(100),
+          name: text(200),
+          authType: { enum: [...INTEGRATION_AUTH_TYPES] },
+          clientId: { anyOf: [text(1000), { type: 'null' }] },
+          settings: jsonObject,
+          archived: { type: 'boolean' },
+        },
+      },
+    },
+    elements: {
+      type: 'array',
+      maxItems: TRANSFER_LIMITS.elements,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'key', 'archived', 'revisions'],
+        properties: {
+          type: elementType,
+          key: { type: 'string', pattern: ELEMENT_KEY.source },
+          archived: { type: 'boolean' },
+          revisions: {
+            type: 'array',
+            minItems: 1,
+            maxItems: TRANSFER_LIMITS.revisionsPerElement,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['revision', 'name', 'definition'],
+              properties: {
+                revision: { type: 'integer', minimum: 1, maximum: MAX_REVISION },
+                name: text(200),
+                definition: jsonObject,
+              },
+            },
+          },
+        },
+      },
+    },
+    tenants: {
+      type: 'array',
+      maxItems: TRANSFER_LIMITS.tenants,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'internalId',
+          'name',
+          'fields',
+          'isTest',
+          'aiCreditsRolling30DayLimit',
+          'archived',
+          'customizations',
+        ],
+        properties: {
+          internalId: text(200),
+          name: text(200),
+          fields: jsonObject,
+          isTest: { type: 'boolean' },
+          aiCreditsRolling30DayLimit: {
+            anyOf: [{ type: 'integer', minimum: 0, maximum: MAX_CREDITS }, { type: 'null' }],
+          },
+          archived: { type: 'boolean' },
+          customizations: {
+            type: 'array',
+            maxItems: TRANSFER_LIMITS.customizationsPerTenant,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['type', 'key', 'definition'],
+              properties: {
+                type: elementType,
+                key: { type: 'string', pattern: ELEMENT_KEY.source },
+                definition: jsonObject,
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateShape = ajv.compile<TransferDocument>(TRANSFER_SCHEMA);
+
+/** A problem with a document: a JSON Pointer (RFC 6901) into it, and what is wrong there. */
+export interface DocumentProblem {
+  path: string;
+  message: string;
+}
+
+/** At most this many problems are reported for one document. */
+const MAX_PROBLEMS = 20;
+
+/**
+ * Checks a document's shape against TRANSFER_SCHEMA; the problems (empty
+ * when it is one), each with the JSON Pointer of the offending value.
+ * A wrong `format` or `version` is reported alone, before anything else.
+ */
+export function shapeProblems(value: unknown): DocumentProblem[] {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const { format, version } = value as Record<string, unknown>;
+    if (format !== TRANSFER_FORMAT) {
+      return [{ path: '/format', message: `must be "${TRANSFER_FORMAT}"` }];
+    }
+    if (version !== TRANSFER_VERSION) {
+      return [
+        {
+          path: '/version',
+          message: `unknown version ${JSON.stringify(version)}: this instance reads version ${TRANSFER_VERSION}`,
+        },
+      ];
+    }
+  }
+  if (validateShape(value)) return [];
+  return (validateShape.errors ?? []).slice(0, MAX_PROBLEMS).map(toProblem);
+}
+
+function toProblem(error: ErrorObject): DocumentProblem {
+  const params = error.params as { additionalProperty?: string; missingProperty?: string; allowedValues?: unknown };
+  if (params.additionalProperty) {
+    return { path: `${error.instancePath}/${params.additionalProperty}`, message: 'is not a known field' };
+  }
+  if (params.missingProperty)
+    return { path: `${error.instancePath}/${params.missingProperty}`, message: 'is required' };
+  if (params.allowedValues) {
+    return { path: error.instancePath, message: `must be one of ${JSON.stringify(params.allowedValues)}` };
+  }
+  return { path: error.instancePath || '/', message: error.message ?? 'is not valid' };
+}
+
+/**
+ * The document as exported: RFC 8785 canonical JSON (keys sorted, no
+ * whitespace), so the same content is the same bytes on every instance.
+ */
+export function serializeDocument(document: TransferDocument): string {
+  const serialized = canonicalize(document);
+  if (serialized === undefined) throw new Error('a transfer document did not serialize');
+  return serialized;
+}
+
+/** Two JSON values equal as RFC 8785 canonical text (key order and number spelling aside). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return canonicalize(a) === canonicalize(b);
+}
+
+/** Code-unit order, the same on every instance whatever its database collation. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Orders elements and customisations by type, then key. */
+export function byTypeAndKey(a: { type: string; key: string }, b: { type: string; key: string }): number {
+  return compareText(a.type, b.type) || compareText(a.key, b.key);
+}
+
+/**
+ * What the schema cannot say about a valid document: keys unique where the
+ * workspace needs them unique, revisions in ascending order, definitions and
+ * customisations within the elements' bounds (definition-bounds.ts), tenant
+ * fields within their size bound, and every customisation naming an element
+ * of the document. Empty when there is nothing wrong.
+ */
+export function documentProblems(document: TransferDocument): DocumentProblem[] {
+  const problems: DocumentProblem[] = [];
+  const integrationKeys = new Set<string>();
+  document.integrations.forEach((integration, index) => {
+    if (!INTEGRATION_KEY_PATTERN.test(integration.key)) {
+      problems.push({
+        path: `/integrations/${index}/key`,
+        message: 'is not an integration key (a UUID, or odd characters)',
+      });
+    }
+    if (integrationKeys.has(integration.key)) {
+      problems.push({ path: `/integrations/${index}/key`, message: `"${integration.key}" appears twice` });
+    }
+    integrationKeys.add(integration.key);
+  });
+  const elementKeys = new Set<string>();
+  document.elements.forEach((element, index) => {
+    const id = `${element.type}/${element.key}`;
+    if (elementKeys.has(id)) problems.push({ path: `/elements/${index}/key`, message: `${id} appears twice` });
+    elementKeys.add(id);
+    element.revisions.forEach((revision, at) => {
+      const path = `/elements/${index}/revisions/${at}`;
+      const previous = element.revisions[at - 1];
+      if (previous && revision.revision <= previous.revision) {
+        problems.push({ path: `${path}/revision`, message: 'revisions must be in ascending order, each once' });
+      }
+      const problem = definitionProblem(revision.definition);
+      if (problem) problems.push({ path: `${path}/definition`, message: problem });
+    });
+  });
+  const internalIds = new Set<string>();
+  (document.tenants ?? []).forEach((tenant, index) => {
+    const path = `/tenants/${index}`;
+    if (internalIds.has(tenant.internalId)) {
+      problems.push({ path: `${path}/internalId`, message: `"${tenant.internalId}" appears twice` });
+    }
+    internalIds.add(tenant.internalId);
+    if (Buffer.byteLength(JSON.stringify(tenant.fields)) > MAX_TENANT_FIELDS_BYTES) {
+      problems.push({ path: `${path}/fields`, message: `must be at most ${MAX_TENANT_FIELDS_BYTES} bytes of JSON` });
+    }
+    const customized = new Set<string>();
+    tenant.customizations.forEach((customization, at) => {
+      const id = `${customization.type}/${customization.key}`;
+      const where = `${path}/customizations/${at}`;
+      if (!elementKeys.has(id))
+        problems.push({ path: `${where}/key`, message: `names no element of the document (${id})` });
+      if (customized.has(id)) problems.push({ path: `${where}/key`, message: `${id} appears twice` });
+      customized.add(id);
+      const problem = definitionProblem(customization.definition);
+      if (problem) problems.push({ path: `${where}/definition`, message: problem });
+    });
+  });
+  return problems.slice(0, MAX_PROBLEMS);
+}

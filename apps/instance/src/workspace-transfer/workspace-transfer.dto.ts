@@ -1,0 +1,150 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Optional } from '@switchboard/server';
+import { Transform } from 'class-transformer';
+import { IsBoolean } from 'class-validator';
+
+import { ELEMENT_TYPE_NAMES, type ElementType } from '../elements/element-type.js';
+import type { JsonObject } from '../elements/json-value.js';
+import { INTEGRATION_AUTH_TYPES, type IntegrationAuthType } from '../integrations/integrations.dto.js';
+import { TRANSFER_FORMAT, TRANSFER_LIMITS, TRANSFER_VERSION } from './transfer-document.js';
+
+// The document's classes below describe it in the OpenAPI document; an import validates it against
+// TRANSFER_SCHEMA (Ajv) instead of class-validator, so that a problem names its JSON Pointer, however deep.
+
+const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
+export class TransferSettingsDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'The JSON Schema tenant `fields` must satisfy (PUT /workspace/tenant-field-schema), or null.',
+  })
+  tenantFieldSchema!: Record<string, unknown> | null;
+}
+
+export class TransferIntegrationDto {
+  @ApiProperty({ maxLength: 100 }) key!: string;
+  @ApiProperty({ maxLength: 200 }) name!: string;
+  @ApiProperty({ enum: INTEGRATION_AUTH_TYPES }) authType!: IntegrationAuthType;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Not a secret (RFC 6749 §2.2). The client secret is never exported.',
+  })
+  clientId!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true }) settings!: Record<string, unknown>;
+  @ApiProperty() archived!: boolean;
+}
+
+export class TransferRevisionDto {
+  @ApiProperty({ minimum: 1 }) revision!: number;
+  @ApiProperty({ maxLength: 200 }) name!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) definition!: JsonObject;
+}
+
+export class TransferElementDto {
+  @ApiProperty({ enum: ELEMENT_TYPE_NAMES }) type!: ElementType;
+  @ApiProperty() key!: string;
+  @ApiProperty() archived!: boolean;
+  @ApiProperty({
+    type: [TransferRevisionDto],
+    description: 'Every revision, oldest first (ascending numbers); the last is the current one.',
+  })
+  revisions!: TransferRevisionDto[];
+}
+
+export class TransferCustomizationDto {
+  @ApiProperty({ enum: ELEMENT_TYPE_NAMES }) type!: ElementType;
+  @ApiProperty({ description: 'The key of an element of the document.' }) key!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) definition!: JsonObject;
+}
+
+export class TransferTenantDto {
+  @ApiProperty({ maxLength: 200 }) internalId!: string;
+  @ApiProperty({ maxLength: 200 }) name!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) fields!: Record<string, unknown>;
+  @ApiProperty() isTest!: boolean;
+  @ApiProperty({ type: Number, nullable: true, minimum: 0 }) aiCreditsRolling30DayLimit!: number | null;
+  @ApiProperty() archived!: boolean;
+  @ApiProperty({ type: [TransferCustomizationDto] }) customizations!: TransferCustomizationDto[];
+}
+
+export class TransferDocumentDto {
+  @ApiProperty({ enum: [TRANSFER_FORMAT] }) format!: string;
+  @ApiProperty({ enum: [TRANSFER_VERSION], description: 'Another version is refused (400).' }) version!: number;
+  @ApiProperty({ type: TransferSettingsDto }) settings!: TransferSettingsDto;
+  @ApiProperty({ type: [TransferIntegrationDto], maxItems: TRANSFER_LIMITS.integrations, description: 'By key.' })
+  integrations!: TransferIntegrationDto[];
+  @ApiProperty({ type: [TransferElementDto], maxItems: TRANSFER_LIMITS.elements, description: 'By type, then key.' })
+  elements!: TransferElementDto[];
+  @ApiPropertyOptional({
+    type: [TransferTenantDto],
+    maxItems: TRANSFER_LIMITS.tenants,
+    description: 'Only with includeTenants=true; by internalId. An import without it leaves tenants alone.',
+  })
+  tenants?: TransferTenantDto[];
+}
+
+export class ExportQueryDto {
+  @ApiPropertyOptional({ description: 'Tenants and their customisations too (never credentials).' })
+  @Optional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  includeTenants?: boolean;
+}
+
+export class ImportQueryDto {
+  @ApiPropertyOptional({ description: 'Only report what the import would change; nothing is written. Default false.' })
+  @Optional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
+const ACTIONS = ['created', 'updated', 'unchanged'] as const;
+export type TransferAction = (typeof ACTIONS)[number];
+
+export class SettingChangeDto {
+  @ApiProperty({ enum: ['tenantFieldSchema'] }) key!: 'tenantFieldSchema';
+  @ApiProperty({ enum: ACTIONS }) action!: TransferAction;
+}
+
+export class IntegrationChangeDto {
+  @ApiProperty() key!: string;
+  @ApiProperty({ enum: ACTIONS }) action!: TransferAction;
+}
+
+export class ElementChangeDto {
+  @ApiProperty({ enum: ELEMENT_TYPE_NAMES }) type!: ElementType;
+  @ApiProperty() key!: string;
+  @ApiProperty({ enum: ACTIONS, description: '`updated`: a new revision, or archived/restored.' })
+  action!: TransferAction;
+}
+
+export class TenantChangeDto {
+  @ApiProperty() internalId!: string;
+  @ApiProperty({ enum: ACTIONS }) action!: TransferAction;
+}
+
+export class CustomizationChangeDto {
+  @ApiProperty() internalId!: string;
+  @ApiProperty({ enum: ELEMENT_TYPE_NAMES }) type!: ElementType;
+  @ApiProperty() key!: string;
+  @ApiProperty({ enum: ACTIONS }) action!: TransferAction;
+}
+
+export class TransferChangesDto {
+  @ApiProperty({ type: [SettingChangeDto] }) settings!: SettingChangeDto[];
+  @ApiProperty({ type: [IntegrationChangeDto] }) integrations!: IntegrationChangeDto[];
+  @ApiProperty({ type: [ElementChangeDto] }) elements!: ElementChangeDto[];
+  @ApiProperty({ type: [TenantChangeDto], description: 'Empty when the document has no tenants.' })
+  tenants!: TenantChangeDto[];
+  @ApiProperty({ type: [CustomizationChangeDto] }) customizations!: CustomizationChangeDto[];
+}
+
+export class ImportResultDto {
+  @ApiProperty({ description: 'True: nothing was written.' }) dryRun!: boolean;
+  @ApiProperty({ type: TransferChangesDto, description: 'One entry per item of the document, in its order.' })
+  changes!: TransferChangesDto;
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+
+import { TenantsModule } from '../tenants/tenants.module.js';
+import { WorkspaceTransferController } from './workspace-transfer.controller.js';
+import { WorkspaceTransferRepository } from './workspace-transfer.repository.js';
+import { WorkspaceTransferService } from './workspace-transfer.service.js';
+
+/** Workspace export and import; above the features it reads and writes (elements, integrations, tenants). */
+@Module({
+  imports: [TenantsModule],
+  controllers: [WorkspaceTransferController],
+  providers: [WorkspaceTransferService, WorkspaceTransferRepository],
+})
+export class WorkspaceTransferModule {}
