@@ -12,6 +12,8 @@ import {
 import type { EntityManager } from 'typeorm';
 
 import { TenantScope } from '../database/tenant-scope.js';
+import type { IntegrationSelector } from '../integrations/integration-selector.pipe.js';
+import { IntegrationsService } from '../integrations/integrations.service.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
 import { namedTenant, requireAdmin, requireTenant } from '../workspaces/require-admin.js';
 import { activityActorOf, scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
@@ -43,7 +45,7 @@ import {
   MAX_FILLED_CHARACTERS,
   type PlaceholderTenant,
 } from './fill-placeholders.js';
-import type { JsonObject } from './json-value.js';
+import { isJsonObject, type JsonObject } from './json-value.js';
 import { composeOverlay, mergeDefinition } from './merge-definition.js';
 
 const MAX_REVISION = 2_147_483_647;
@@ -82,7 +84,23 @@ export class ElementsService {
     private readonly scope: TenantScope,
     private readonly elements: ElementsRepository,
     private readonly activity: ActivityLogService,
+    private readonly integrations: IntegrationsService,
   ) {}
+
+  /**
+   * Membrane's `integration(key).getConnectorSpec()`: the `spec` object of the
+   * connector the integration names, resolved for the caller like any
+   * `GET /connectors/{key}`.
+   * @throws DomainException 404 when the integration is not found, names no connector, or the connector has no `spec` object.
+   */
+  async connectorSpec(principal: WorkspacePrincipal, selector: IntegrationSelector): Promise<JsonObject> {
+    const integration = await this.integrations.get(principal, selector);
+    if (!integration.connectorKey) throw DomainException.notFound("This integration's connector");
+    const connector = await this.get(principal, 'connector', { key: integration.connectorKey });
+    const spec = connector.definition['spec'];
+    if (!isJsonObject(spec)) throw DomainException.notFound(`A spec in the connector "${connector.key}"`);
+    return spec;
+  }
 
   /**
    * An admin lists templates and the universe elements they do not shadow

@@ -9,6 +9,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `parent_key`: the universe element a template is laid over;
  * - `published_revision` and `element_deployments`: staged rollout (drafts,
  *   canaries pinned per tenant);
+ * - `integrations.connector_key`: the connector an integration builds on;
  * - customisations target `(element_type, key)` instead of a template row, so
  *   a tenant can customise a universe element too (existing rows keep the key
  *   of the template they pointed at).
@@ -71,6 +72,9 @@ export class ElementsAtEveryLevel1764700000000 implements MigrationInterface {
       `ALTER TABLE "element_deployments" ADD CONSTRAINT "FK_c984db2c66052f2c0784ef68b0a" FOREIGN KEY ("tenant_id", "workspace_id") REFERENCES "tenants"("id","workspace_id") ON DELETE CASCADE ON UPDATE NO ACTION`,
     );
 
+    // Integrations name a connector.
+    await queryRunner.query(`ALTER TABLE "integrations" ADD "connector_key" text`);
+
     // Row-level security. Templates and revisions: a workspace's rows, a
     // tenant's own rows to that tenant only; a tenant scope writes its own rows only.
     for (const table of ['element_templates', 'element_revisions']) {
@@ -106,6 +110,7 @@ export class ElementsAtEveryLevel1764700000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "integrations" DROP COLUMN "connector_key"`);
     await queryRunner.query(`DROP TABLE "element_deployments"`);
     await queryRunner.query(`DELETE FROM "element_revisions" WHERE "tenant_id" IS NOT NULL`);
     await queryRunner.query(
