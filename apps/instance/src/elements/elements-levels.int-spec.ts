@@ -500,7 +500,7 @@ describe('elements at every level', () => {
     );
     expect(await sdk.integration('crm-int').getConnectorSpec()).toMatchObject({ name: 'Ivy CRM' });
     // The SDK's generic client reaches the connectors routes (this SDK version has no `connectors` accessor).
-    const page = (await sdk.get('connectors')) as { items: Array<{ key: string }> };
+    const page = await sdk.get<{ items: Array<{ key: string }> }>('connectors');
     expect(page.items.map((item) => item.key)).toEqual(expect.arrayContaining(['crm', 'hubspot-u', 'ivy-conn']));
   });
 });
