@@ -291,6 +291,12 @@ describe('elements at every level', () => {
       await call('PUT', '/field-mappings/mine', tenant('erin', { role: 'viewer' }), { definition: { who: 'viewer' } }),
       403,
     );
+    expect(
+      (await ok(await call('GET', '/field-mappings/mine/revisions', erin))).items.map(
+        (r: { revision: number }) => r.revision,
+      ),
+    ).toEqual([3, 2, 1]);
+    await problem(await call('GET', '/field-mappings/mine/revisions', frank), 404);
     await ok(await call('DELETE', '/field-mappings/mine', erin));
     await problem(await call('GET', '/field-mappings/mine', erin), 404);
     await ok(await call('POST', '/field-mappings/mine/restore', erin));
@@ -302,6 +308,24 @@ describe('elements at every level', () => {
     await ok(await call('POST', '/field-mappings', frank, { key: 'mine', name: 'Frank', definition: { f: 1 } }), 201);
     expect(await ok(await call('GET', '/field-mappings/mine', erin))).toMatchObject({ name: 'Mine' });
     expect(await ok(await call('GET', '/field-mappings/mine', frank))).toMatchObject({ name: 'Frank' });
+  });
+
+  it('lets exactly one level win when an admin and tenants create the same key at once', async () => {
+    const tokens = ['r1', 'r2', 'r3'].map((key) => tenant(key));
+    for (const token of tokens) await ok(await call('GET', '/self', token));
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const key = unique('race');
+      const responses = await Promise.all([
+        call('POST', '/flows', admin(), { key, name: 'Admin', definition: {} }),
+        ...tokens.map((token) => call('POST', '/flows', token, { key, name: 'Tenant', definition: {} })),
+      ]);
+      const statuses = responses.map((response) => response.status);
+      const [adminStatus, ...tenantStatuses] = statuses;
+      // Either the template won (every tenant 409) or it lost to tenants (admin 409, tenants 201).
+      if (adminStatus === 201) expect(tenantStatuses).toEqual([409, 409, 409]);
+      else expect({ adminStatus, tenantStatuses }).toEqual({ adminStatus: 409, tenantStatuses: [201, 201, 201] });
+      for (const response of responses) await response.body?.cancel();
+    }
   });
 
   it("enforces tenants' own rows in the database itself", async () => {
