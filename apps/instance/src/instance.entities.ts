@@ -2,6 +2,7 @@ import { ActivityLog } from './activity-logs/activity-log.entity.js';
 import { TenantApiKey } from './api-keys/tenant-api-key.entity.js';
 import { Connection } from './connections/connection.entity.js';
 import { ElementCustomization } from './elements/element-customization.entity.js';
+import { ElementDeployment } from './elements/element-deployment.entity.js';
 import { ElementRevision } from './elements/element-revision.entity.js';
 import { ElementTemplate } from './elements/element-template.entity.js';
 import { EventRecord } from './events/event.entity.js';
@@ -32,6 +33,7 @@ export const INSTANCE_ENTITIES = [
   ElementTemplate,
   ElementRevision,
   ElementCustomization,
+  ElementDeployment,
   IdempotencyKey,
   TenantBalance,
   BalanceEntry,

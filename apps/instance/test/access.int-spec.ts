@@ -52,8 +52,9 @@ const UNAUTHENTICATED: Partial<Record<Caller, string>> = {
 const TENANT_PATHS = ['tenants', 'customers'] as const;
 const LOOKUP_PATHS = ['tenant', 'customer'] as const;
 const SELF_PATHS = ['self', 'tenants/self', 'customers/self'] as const;
-/** The four element kinds, listed here rather than imported: a new kind is a new set of routes to decide on. */
+/** The five element kinds, listed here rather than imported: a new kind is a new set of routes to decide on. */
 const ELEMENT_PATHS = {
+  connectors: 'connector',
   actions: 'action',
   flows: 'flow',
   'field-mappings': 'field-mapping',
@@ -69,7 +70,7 @@ type ElementPath = keyof typeof ELEMENT_PATHS;
 const NAMES_WORKSPACE_DATA = [
   /^\w+ [^?]*\{/,
   /^\w+ \/(tenant|customer)(\/restore)?$/,
-  /^\w+ \/(action|flow|field-mapping|data-source)(\/(restore|reset))?$/,
+  /^\w+ \/(connector|action|flow|field-mapping|data-source)(\/(restore|reset))?$/,
   /^(GET|DELETE) \/app-event-subscription$/,
   /^POST \/(connections|usage|event-subscriptions|app-event-subscriptions?)( \(tenantId in the body\))?$/,
 ];
@@ -158,6 +159,19 @@ class Fixtures {
     const created = await this.ok('POST', '/integrations', this.admin(), { key, name: key, authType: 'api-key' });
     if (archived) await this.ok('DELETE', `/integrations/${created.id}`, this.admin());
     return { id: created.id, key };
+  }
+
+  /** An integration naming a workspace connector whose definition holds a spec. */
+  async integrationWithConnector(): Promise<string> {
+    const connectorKey = unique('connector');
+    await this.ok('POST', '/connectors', this.admin(), {
+      key: connectorKey,
+      name: connectorKey,
+      definition: { spec: { name: 'Spec' } },
+    });
+    const key = unique('integration');
+    await this.ok('POST', '/integrations', this.admin(), { key, name: key, authType: 'api-key', connectorKey });
+    return key;
   }
 
   async connection(owner: TenantFixture): Promise<string> {
@@ -303,6 +317,9 @@ const REQUESTS: Record<string, Build> = {
   }),
   'GET /integrations/{idOrKey}': async ({ fixtures }) => ({
     path: `/integrations/${(await fixtures.integration()).key}`,
+  }),
+  'GET /integrations/{idOrKey}/connector-spec': async ({ fixtures }) => ({
+    path: `/integrations/${await fixtures.integrationWithConnector()}/connector-spec`,
   }),
   'PATCH /integrations/{idOrKey}': async ({ fixtures }) => ({
     path: `/integrations/${(await fixtures.integration()).id}`,
@@ -460,6 +477,18 @@ const REQUESTS: Record<string, Build> = {
       [
         `POST /${path}/{key}/rollback`,
         async ({ fixtures }) => ({ path: `/${path}/${await fixtures.element(path)}/rollback`, body: { revision: 1 } }),
+      ],
+      [
+        `POST /${path}/{key}/publish`,
+        async ({ fixtures }) => ({ path: `/${path}/${await fixtures.element(path)}/publish`, body: { revision: 1 } }),
+      ],
+      [
+        `GET /${path}/{key}/deployment`,
+        async ({ fixtures }) => ({ path: `/${path}/${await fixtures.element(path)}/deployment` }),
+      ],
+      [
+        `GET /${path}/{key}?tenantId=`,
+        async ({ fixtures, tenant }) => ({ path: `/${path}/${await fixtures.element(path)}?tenantId=${tenant.id}` }),
       ],
       [
         `GET /${path}/{key}/customization`,

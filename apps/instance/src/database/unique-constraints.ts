@@ -47,7 +47,13 @@ export const INSTANCE_UNIQUE_CONSTRAINTS: Record<string, UniqueConstraintAnswer>
   },
   element_templates_workspace_id_id: generated('element id'),
   PK_2fba8e0bc8b43ed82565f3feeb7: generated('element id'),
-  PK_931066be4bf31e2b5d8a1d20353: concurrent('definition', "The tenant's customisation"),
+  element_templates_tenant_type_key: {
+    field: 'key',
+    detail: "An element of this type with this key is already the tenant's own (archived ones too).",
+  },
+  PK_931066be4bf31e2b5d8a1d20353: concurrent('definition', "The tenant's customisation"), // before 1764700000000
+  PK_53c1b25f29a5a684372ec5d147a: concurrent('definition', "The tenant's customisation"),
+  PK_21c62934437ee3f8f2617ff134f: concurrent('tenantIds', 'The canary deployment'),
   PK_67848fc571d0d7492a57c0bcc3e: concurrent('definition', 'The element'),
   // events, subscriptions, deliveries
   events_tenant_id_id: generated('event id'),
@@ -69,4 +75,8 @@ export const INSTANCE_UNIQUE_CONSTRAINTS: Record<string, UniqueConstraintAnswer>
   PK_a8366668a1846aa526560949b1c: concurrent('tenantId', "The tenant's balance"),
   PK_048c08cbd9ace901924a3f794ce: generated('balance entry id'),
   balance_entries_reference: concurrent('reference', 'A top-up with this reference'),
+  // universe_elements, universe_state (written by the universe sync only)
+  PK_universe_elements: concurrent('key', 'The universe element'),
+  PK_universe_state: concurrent('version', 'The universe state'),
+  universe_elements_type_key: concurrent('key', 'The universe element'),
 };

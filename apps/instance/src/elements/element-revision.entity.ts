@@ -3,7 +3,7 @@ import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn,
 import { ElementTemplate } from './element-template.entity.js';
 import type { JsonObject } from './json-value.js';
 
-/** Every name and definition a template has had, numbered from 1; a rollback copies one into a new revision. */
+/** Every name and definition an element has had, numbered from 1; a rollback copies one into a new revision. */
 @Entity('element_revisions')
 export class ElementRevision {
   @PrimaryColumn({ name: 'element_id', type: 'uuid' }) elementId!: string;
@@ -15,6 +15,8 @@ export class ElementRevision {
     { name: 'element_id', referencedColumnName: 'id' },
   ])
   element?: Relation<ElementTemplate>;
+  /** The owning tenant when the element is a tenant's own (as on the element), for row-level security. */
+  @Column({ name: 'tenant_id', type: 'uuid', nullable: true }) tenantId!: string | null;
   @Column({ type: 'text' }) name!: string;
   @Column({ type: 'jsonb' }) definition!: JsonObject;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;

@@ -2,13 +2,14 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 
 /**
- * The four kinds of element, by the path that serves them. They behave alike,
- * so one controller serves all four prefixes and this is the only place that
+ * The five kinds of element, by the path that serves them. They behave alike,
+ * so one controller serves all five prefixes and this is the only place that
  * tells them apart. The stored `element_type` is Membrane's name for the
  * kind (WorkspaceElementType), which is also the singular path its SDK uses
  * for selector objects (`GET /action?key=…`).
  */
 export const ELEMENT_TYPES = {
+  connectors: 'connector',
   actions: 'action',
   flows: 'flow',
   'field-mappings': 'field-mapping',

@@ -245,7 +245,10 @@ describe('elements', () => {
   it('keeps templates read-only to tenants and customisations to tenants (403)', async () => {
     await ok(await call('POST', '/actions', admin(), { key: 'ro', name: 'RO', definition: { a: 1 } }), 201);
     const frank = tenant('frank');
-    await problem(await call('POST', '/actions', frank, { key: 'mine', name: 'Mine', definition: {} }), 403);
+    // A tenant's POST creates its own element (elements-levels.int-spec); a template's key is a 409 there.
+    await problem(await call('POST', '/actions', frank, { key: 'ro', name: 'Mine', definition: {} }), 409);
+    await problem(await call('POST', '/actions/ro/publish', frank, { revision: 1 }), 403);
+    await problem(await call('GET', '/actions/ro/deployment', frank), 403);
     await problem(await call('PUT', '/actions/ro', frank, { definition: { a: 2 } }), 403);
     await problem(await call('DELETE', '/actions/ro', frank), 403);
     await problem(await call('POST', '/actions/ro/restore', frank), 403);
@@ -340,11 +343,11 @@ describe('elements', () => {
     const served = routesOf(instance.app)
       .filter((route) => route.method !== 'HEAD' && prefixes.some((prefix) => route.url.split(/(?=\/)/)[0] === prefix))
       .map((route) => `${route.method} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
-    // Thirteen routes per type and six by selector query, and the Membrane routes under these prefixes that answer 501.
+    // Fifteen routes per type and six by selector query, and the Membrane routes under these prefixes that answer 501.
     const notSupported = NOT_SUPPORTED_ROUTES.filter((route) =>
       prefixes.some((prefix) => route.path.split(/(?=\/)/)[0] === prefix),
     );
-    expect(served).toHaveLength(ELEMENT_PATHS.length * (13 + 6) + notSupported.length);
+    expect(served).toHaveLength(ELEMENT_PATHS.length * (15 + 6) + notSupported.length);
     expect(served.filter((route) => !documented.has(route))).toEqual([]);
     for (const path of ELEMENT_PATHS) {
       expect(document.paths[`/${path}/{key}`]?.['get']?.description).toContain('RFC 7396');

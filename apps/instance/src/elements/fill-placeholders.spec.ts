@@ -90,3 +90,17 @@ describe('fillPlaceholders', () => {
     expect(MAX_FILLED_CHARACTERS).toBeGreaterThanOrEqual(1024 * 1024);
   });
 });
+
+describe('fillPlaceholders: {date} and {now}', () => {
+  const tenant = { name: 'Acme', internalId: 'acme', fields: {} };
+  it('fills the UTC date and the ISO-8601 instant, anywhere in a string, not in keys', () => {
+    const now = new Date('2026-03-04T23:59:58.123Z');
+    expect(sut({ '{date}': 'on {date} at {now} for {tenant.name}', list: ['{now}'] }, tenant, 1000, now)).toEqual({
+      '{date}': 'on 2026-03-04 at 2026-03-04T23:59:58.123Z for Acme',
+      list: ['2026-03-04T23:59:58.123Z'],
+    });
+  });
+  it('leaves near misses as written', () => {
+    expect(sut('{Date} {now } {dates} {tenant.date}', tenant)).toBe('{Date} {now } {dates} {tenant.date}');
+  });
+});

@@ -7,7 +7,7 @@ export interface PlaceholderTenant {
   fields: Record<string, unknown>;
 }
 
-const PLACEHOLDER = /\{tenant\.([^{}]+)\}/g;
+const PLACEHOLDER = /\{(?:tenant\.([^{}]+)|(date|now))\}/g;
 
 /**
  * At most this many characters (UTF-16 code units) of tenant text are written
@@ -24,9 +24,10 @@ export class FilledTooLargeError extends Error {
 }
 
 /**
- * Fills `{tenant.name}`, `{tenant.internalId}` and `{tenant.fields.NAME}` in
- * every string of a value, however deep (object keys are left alone: they are
- * structure, not content).
+ * Fills `{tenant.name}`, `{tenant.internalId}` and `{tenant.fields.NAME}`,
+ * and `{date}` (`now` as a UTC date, `YYYY-MM-DD`) and `{now}` (`now` in
+ * ISO-8601, UTC, milliseconds) in every string of a value, however deep
+ * (object keys are left alone: they are structure, not content).
  *
  * - `NAME` is a field's name, or a dotted path into nested fields
  *   (`{tenant.fields.address.city}`); a field whose own name has a dot is
@@ -47,15 +48,25 @@ export function fillPlaceholders<T extends JsonValue>(
   value: T,
   tenant: PlaceholderTenant,
   maxCharacters: number = MAX_FILLED_CHARACTERS,
+  now: Date = new Date(),
 ): T {
-  const budget = { left: maxCharacters };
-  return fill(value, tenant, budget) as T;
+  const iso = now.toISOString();
+  const context: FillContext = { tenant, budget: { left: maxCharacters }, now: iso, date: iso.slice(0, 10) };
+  return fill(value, context) as T;
 }
 
-function fill(value: JsonValue, tenant: PlaceholderTenant, budget: { left: number }): JsonValue {
+interface FillContext {
+  tenant: PlaceholderTenant;
+  budget: { left: number };
+  now: string;
+  date: string;
+}
+
+function fill(value: JsonValue, context: FillContext): JsonValue {
+  const { tenant, budget } = context;
   if (typeof value === 'string') {
-    return value.replace(PLACEHOLDER, (placeholder, path: string) => {
-      const filled = resolve(path, tenant);
+    return value.replace(PLACEHOLDER, (placeholder, path: string | undefined, clock: 'date' | 'now' | undefined) => {
+      const filled = clock ? context[clock] : resolve(path ?? '', tenant);
       if (filled === undefined) return placeholder;
       budget.left -= filled.length;
       if (budget.left < 0) {
@@ -64,9 +75,9 @@ function fill(value: JsonValue, tenant: PlaceholderTenant, budget: { left: numbe
       return filled;
     });
   }
-  if (Array.isArray(value)) return value.map((item) => fill(item, tenant, budget));
+  if (Array.isArray(value)) return value.map((item) => fill(item, context));
   if (isJsonObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fill(item, tenant, budget)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fill(item, context)]));
   }
   return value;
 }

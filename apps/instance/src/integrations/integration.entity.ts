@@ -33,6 +33,8 @@ export class Integration {
   @Column({ name: 'client_id', type: 'text', nullable: true }) clientId!: string | null;
   @Column({ name: 'sealed_client_secret', type: 'text', nullable: true }) sealedClientSecret!: string | null;
   @Column({ type: 'jsonb', default: () => "'{}'" }) settings!: Record<string, unknown>;
+  /** The key of the connector (element type `connector`, workspace or universe level) it builds on; null: none. */
+  @Column({ name: 'connector_key', type: 'text', nullable: true }) connectorKey!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
   @Column({ name: 'archived_at', type: 'timestamptz', nullable: true }) archivedAt!: Date | null;

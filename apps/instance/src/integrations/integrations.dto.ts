@@ -30,6 +30,11 @@ export const INTEGRATION_KEY_PATTERN =
   /^(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)[A-Za-z0-9][A-Za-z0-9._-]*$/i;
 const KEY_MESSAGE = 'must start with a letter or digit, hold only letters, digits, ".", "_" and "-", and not be a UUID';
 
+/** A connector's key, as element keys are (see ELEMENT_KEY in elements/). */
+const CONNECTOR_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const CONNECTOR_DOC =
+  'The key of the connector it builds on: a workspace connector (`/connectors`) or a universe one, as the workspace reads it.';
+
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 export class IntegrationDto {
@@ -40,6 +45,7 @@ export class IntegrationDto {
   @ApiProperty({ type: String, nullable: true }) clientId!: string | null;
   @ApiProperty({ description: 'The client secret itself is never returned.' }) hasClientSecret!: boolean;
   @ApiProperty({ type: 'object', additionalProperties: true }) settings!: Record<string, unknown>;
+  @ApiProperty({ type: String, nullable: true, description: CONNECTOR_DOC }) connectorKey!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) archivedAt!: string | null;
@@ -81,6 +87,11 @@ export class CreateIntegrationDto {
   @Optional()
   @IsObject()
   settings?: Record<string, unknown>;
+  @ApiPropertyOptional({ description: `${CONNECTOR_DOC} 400 when the workspace can read no live connector by it.` })
+  @Optional()
+  @IsString()
+  @Matches(CONNECTOR_KEY, { message: 'connectorKey must be a connector key' })
+  connectorKey?: string;
 }
 
 /** PATCH: what is given changes; `null` clears clientId or clientSecret. */
@@ -117,6 +128,16 @@ export class UpdateIntegrationDto {
   @Optional()
   @IsObject()
   settings?: Record<string, unknown>;
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: `${CONNECTOR_DOC} \`null\` removes it; 400 when the workspace can read no live connector by it.`,
+  })
+  @Optional()
+  @Nullable()
+  @IsString()
+  @Matches(CONNECTOR_KEY, { message: 'connectorKey must be a connector key' })
+  connectorKey?: string | null;
 }
 
 /** PUT: the integration as given; what is left out is cleared. */

@@ -54,6 +54,7 @@ describe('integrations', () => {
       clientId: 'client-1',
       hasClientSecret: true,
       settings: { scopes: ['contacts'] },
+      connectorKey: null,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       archivedAt: null,

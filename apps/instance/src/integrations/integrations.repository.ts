@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type Columns, type ExtraRow, Table } from '@switchboard/persistence';
+import { type Columns, type ExtraRow, queryRow, Table } from '@switchboard/persistence';
 import type { CursorPosition } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -14,7 +14,7 @@ export type IntegrationPageRow = Columns<Integration> & ExtraRow<{ position: 'st
 /** What a write stores: every column the API sets. */
 export type IntegrationValues = Pick<
   Integration,
-  'key' | 'name' | 'authType' | 'clientId' | 'sealedClientSecret' | 'settings'
+  'key' | 'name' | 'authType' | 'clientId' | 'sealedClientSecret' | 'settings' | 'connectorKey'
 >;
 
 /**
@@ -72,14 +72,33 @@ export class IntegrationsRepository {
   }
 
   /**
+   * Whether the scope's workspace can read a live connector with this key: a
+   * workspace-level connector (a template, not a tenant's own) or a universe
+   * connector. Reads the elements' and the universe's tables, which row-level
+   * security confines to the workspace.
+   */
+  async connectorReadable(manager: EntityManager, key: string): Promise<boolean> {
+    const row = await queryRow(
+      manager,
+      `SELECT EXISTS (SELECT 1 FROM element_templates
+                      WHERE element_type = 'connector' AND key = $1 AND tenant_id IS NULL AND archived_at IS NULL)
+           OR EXISTS (SELECT 1 FROM universe_elements
+                      WHERE element_type = 'connector' AND key = $1 AND archived_at IS NULL) AS readable`,
+      [key],
+      { readable: 'boolean' },
+    );
+    return row?.readable ?? false;
+  }
+
+  /**
    * Stores a new integration of the workspace and returns it.
    * @throws TypeORM's QueryFailedError (unique violation) when the key is taken.
    */
   async insert(manager: EntityManager, workspaceId: string, values: IntegrationValues): Promise<Columns<Integration>> {
     const row = await this.integrations.queryOne(
       manager,
-      `INSERT INTO integrations (workspace_id, key, name, auth_type, client_id, sealed_client_secret, settings)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${this.integrations.columns}`,
+      `INSERT INTO integrations (workspace_id, key, name, auth_type, client_id, sealed_client_secret, settings, connector_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${this.integrations.columns}`,
       [
         workspaceId,
         values.key,
@@ -88,6 +107,7 @@ export class IntegrationsRepository {
         values.clientId,
         values.sealedClientSecret,
         JSON.stringify(values.settings),
+        values.connectorKey,
       ],
     );
     if (!row) throw new Error('INSERT … RETURNING returned no integration');
@@ -103,7 +123,7 @@ export class IntegrationsRepository {
     return this.integrations.queryOne(
       manager,
       `UPDATE integrations SET key = $2, name = $3, auth_type = $4, client_id = $5, sealed_client_secret = $6,
-         settings = $7, updated_at = now()
+         settings = $7, connector_key = $8, updated_at = now()
        WHERE id = $1 RETURNING ${this.integrations.columns}`,
       [
         id,
@@ -113,6 +133,7 @@ export class IntegrationsRepository {
         values.clientId,
         values.sealedClientSecret,
         JSON.stringify(values.settings),
+        values.connectorKey,
       ],
     );
   }

@@ -55,8 +55,10 @@ export class IntegrationsService {
   async create(principal: WorkspacePrincipal, dto: CreateIntegrationDto): Promise<IntegrationDto> {
     requireAdmin(principal, 'Creating an integration');
     return this.scope.run(scopeOf(principal), async (manager) => {
+      const connectorKey = await this.readableConnector(manager, dto.connectorKey ?? null);
       const row = await this.unique(
         this.integrations.insert(manager, principal.workspace.id, {
+          connectorKey,
           key: dto.key,
           name: dto.name,
           authType: dto.authType,
@@ -88,6 +90,14 @@ export class IntegrationsService {
         sealedClientSecret:
           dto.clientSecret !== undefined ? this.seal(dto.clientSecret) : replace ? null : current.sealedClientSecret,
         settings: dto.settings ?? (replace ? {} : current.settings),
+        connectorKey:
+          dto.connectorKey === undefined
+            ? replace
+              ? null
+              : current.connectorKey
+            : dto.connectorKey === current.connectorKey
+              ? current.connectorKey
+              : await this.readableConnector(manager, dto.connectorKey),
       };
       const row = await this.unique(this.integrations.update(manager, current.id, next), next.key);
       if (!row) throw DomainException.notFound(describeSelector(selector));
@@ -133,6 +143,18 @@ export class IntegrationsService {
     return row;
   }
 
+  /**
+   * The connector key if the workspace can read a live connector by it (its
+   * own, or the universe's); null stays null.
+   * @throws DomainException 400 (connectorKey) otherwise.
+   */
+  private async readableConnector(manager: EntityManager, key: string | null): Promise<string | null> {
+    if (key === null || (await this.integrations.connectorReadable(manager, key))) return key;
+    throw DomainException.validation(`connectorKey: names no connector this workspace can read ("${key}").`, [
+      { field: 'connectorKey', message: 'names no live connector of this workspace or of the universe' },
+    ]);
+  }
+
   private seal(secret: string | null | undefined): string | null {
     return secret ? this.keyring.encrypt(secret) : null;
   }
@@ -164,6 +186,7 @@ function toIntegrationDto(row: Columns<Integration>): IntegrationDto {
     clientId: row.clientId,
     hasClientSecret: row.sealedClientSecret !== null,
     settings: row.settings,
+    connectorKey: row.connectorKey,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     archivedAt: row.archivedAt?.toISOString() ?? null,

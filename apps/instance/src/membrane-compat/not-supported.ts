@@ -236,10 +236,9 @@ const FEATURES: Feature[] = [
   },
   {
     feature: 'Connectors of integrations',
-    detail: `Connector specs, setup, operations and data collections of an integration are not part of Switchboard. ${NOT_RUN}`,
+    detail: `Setup, operations and data collections of an integration are not part of Switchboard (its connector spec is: GET /integrations/{idOrKey}/connector-spec). ${NOT_RUN}`,
     routes: [
       ['POST /integrations/:idOrKey/setup', 'integration(key).setup()'],
-      ['GET /integrations/:idOrKey/connector-spec', 'integration(key).getConnectorSpec()'],
       ['GET /integrations/:idOrKey/operations', 'integration(key).getOperations()'],
       ['GET /integrations/:idOrKey/operations/:key', 'integration(key).getOperation(key)'],
       ['GET /integrations/:idOrKey/data', 'integration(key).getDataCollections()'],

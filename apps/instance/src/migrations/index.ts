@@ -14,6 +14,7 @@ import { PrepaidBalances1764300000000 } from './1764300000000-prepaid-balances.j
 import { TenantActivity1764400000000 } from './1764400000000-tenant-activity.js';
 import { LinkedTenants1764500000000 } from './1764500000000-linked-tenants.js';
 import { Universe1764600000000 } from './1764600000000-universe.js';
+import { ElementsAtEveryLevel1764700000000 } from './1764700000000-elements-at-every-level.js';
 
 /** Every instance migration, in order. */
 export const INSTANCE_MIGRATIONS = [
@@ -33,4 +34,5 @@ export const INSTANCE_MIGRATIONS = [
   TenantActivity1764400000000,
   LinkedTenants1764500000000,
   Universe1764600000000,
+  ElementsAtEveryLevel1764700000000,
 ];
