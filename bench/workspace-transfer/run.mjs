@@ -2,7 +2,7 @@
 // a dry run, an idempotent import (everything unchanged) and an import that gives every
 // element a new revision take, for a workspace of BENCH_ELEMENTS elements (spread over
 // the element types) with BENCH_REVISIONS revisions each and BENCH_TENANTS tenants with
-// one customisation each. Median of BENCH_ROUNDS runs of each.
+// one customisation and one own element each. Median of BENCH_ROUNDS runs of each.
 //
 //   npm run bench:workspace-transfer
 import jwt from 'jsonwebtoken';
@@ -13,7 +13,7 @@ const elements = Number(process.env.BENCH_ELEMENTS ?? 400);
 const revisions = Number(process.env.BENCH_REVISIONS ?? 4);
 const tenants = Number(process.env.BENCH_TENANTS ?? 200);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-const paths = ['actions', 'flows', 'field-mappings', 'data-sources'];
+const paths = ['connectors', 'actions', 'flows', 'field-mappings', 'data-sources'];
 
 const bench = await startBenchInstance({ poolSize: 5 });
 try {
@@ -43,7 +43,9 @@ try {
     for (let r = 2; r <= revisions; r++) await call('PUT', `/${path}/e${i}`, admin, { definition: definition(i, r) });
   }
   for (let t = 0; t < tenants; t++) {
-    await call('PUT', `/actions/e0/customization`, sign({ tenantKey: `t${t}` }), { definition: { note: `t${t}` } });
+    const tenant = sign({ tenantKey: `t${t}` });
+    await call('PUT', `/actions/e1/customization`, tenant, { definition: { note: `t${t}` } });
+    await call('POST', '/flows', tenant, { key: `own-t${t}`, name: `Own ${t}`, definition: definition(t, 1) });
   }
 
   const time = async (what, run) => {
@@ -66,7 +68,8 @@ try {
   const document = JSON.parse(text);
   console.log(
     `document: ${(Buffer.byteLength(text) / 1024).toFixed(0)} KiB, ${document.elements.length} elements, ` +
-      `${document.elements.reduce((n, e) => n + e.revisions.length, 0)} revisions, ${document.tenants.length} tenants`,
+      `${document.elements.reduce((n, e) => n + e.revisions.length, 0)} revisions, ${document.tenants.length} tenants ` +
+      `with ${document.tenants.reduce((n, t) => n + t.elements.length, 0)} own elements`,
   );
   await time('POST /workspace/import?dryRun=true (unchanged)', () =>
     call('POST', '/workspace/import?dryRun=true', admin, document),
@@ -74,7 +77,7 @@ try {
   await time('POST /workspace/import (all unchanged, no write)', () =>
     call('POST', '/workspace/import', admin, document),
   );
-  await time(`POST /workspace/import (${elements} new revisions)`, (round) => {
+  await time(`POST /workspace/import (${elements} new published revisions)`, (round) => {
     for (const element of document.elements) {
       const last = element.revisions[element.revisions.length - 1];
       element.revisions.push({
@@ -82,6 +85,7 @@ try {
         name: last.name,
         definition: { ...last.definition, round },
       });
+      element.publishedRevision = last.revision + 1;
     }
     return call('POST', '/workspace/import', admin, document);
   });

@@ -238,7 +238,14 @@ const REQUESTS: Record<string, Build> = {
       settings: { tenantFieldSchema: null },
       integrations: [],
       elements: [
-        { type: 'action', key: 'imported', archived: false, revisions: [{ revision: 1, name: 'I', definition: {} }] },
+        {
+          type: 'action',
+          key: 'imported',
+          parentKey: null,
+          archived: false,
+          publishedRevision: 1,
+          revisions: [{ revision: 1, name: 'I', definition: {} }],
+        },
       ],
     },
   }),

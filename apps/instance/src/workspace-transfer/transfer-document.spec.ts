@@ -2,6 +2,7 @@ import { ELEMENT_TYPE_NAMES } from '../elements/element-type.js';
 import {
   byTypeAndKey,
   documentProblems,
+  type ExportedRevision,
   serializeDocument,
   shapeProblems,
   TRANSFER_FORMAT,
@@ -23,11 +24,19 @@ describe('the transfer document', () => {
     const a = document({
       settings: { tenantFieldSchema: { type: 'object', properties: { b: {}, a: {} } } },
       integrations: [
-        { key: 'k', name: 'N', authType: 'none', clientId: null, settings: { z: 1, a: 2 }, archived: false },
+        {
+          key: 'k',
+          name: 'N',
+          authType: 'none',
+          clientId: null,
+          settings: { z: 1, a: 2 },
+          connectorKey: null,
+          archived: false,
+        },
       ],
     });
     const b = JSON.parse(
-      '{"integrations":[{"archived":false,"settings":{"a":2,"z":1},"clientId":null,"authType":"none","name":"N","key":"k"}],' +
+      '{"integrations":[{"archived":false,"connectorKey":null,"settings":{"a":2,"z":1},"clientId":null,"authType":"none","name":"N","key":"k"}],' +
         '"elements":[],"version":1,"settings":{"tenantFieldSchema":{"properties":{"a":{},"b":{}},"type":"object"}},' +
         `"format":"${TRANSFER_FORMAT}"}`,
     );
@@ -39,7 +48,9 @@ describe('the transfer document', () => {
     const elements = ELEMENT_TYPE_NAMES.map((type) => ({
       type,
       key: 'k',
+      parentKey: null,
       archived: false,
+      publishedRevision: 1,
       revisions: [{ revision: 1, name: 'N', definition: {} }],
     }));
     expect(shapeProblems(document({ elements }))).toEqual([]);
@@ -68,7 +79,14 @@ describe('the transfer document', () => {
       shapeProblems({
         ...document(),
         elements: [
-          { type: 'action', key: 'k', archived: false, revisions: [{ revision: 1, name: '', definition: {} }] },
+          {
+            type: 'action',
+            key: 'k',
+            parentKey: null,
+            archived: false,
+            publishedRevision: 1,
+            revisions: [{ revision: 1, name: '', definition: {} }],
+          },
         ],
       }),
     ).toEqual([expect.objectContaining({ path: '/elements/0/revisions/0/name' })]);
@@ -77,7 +95,48 @@ describe('the transfer document', () => {
       { revision: 1, name: 'N', definition: {} },
     ];
     expect(
-      documentProblems(document({ elements: [{ type: 'action', key: 'k', archived: false, revisions }] })),
+      documentProblems(
+        document({
+          elements: [{ type: 'action', key: 'k', parentKey: null, archived: false, publishedRevision: 1, revisions }],
+        }),
+      ),
     ).toEqual([{ path: '/elements/0/revisions/1/revision', message: expect.stringContaining('ascending') }]);
+  });
+
+  it('checks published revisions, tenant-level keys and canary pins against the templates of the document', () => {
+    const history: ExportedRevision[] = [
+      { revision: 1, name: 'N', definition: {} },
+      { revision: 3, name: 'N', definition: { v: 3 } },
+    ];
+    const template = { type: 'flow' as const, key: 'f', parentKey: null, archived: false, revisions: history };
+    const tenant = {
+      internalId: 't',
+      name: 'T',
+      fields: {},
+      isTest: false,
+      aiCreditsRolling30DayLimit: null,
+      archived: false,
+      customizations: [{ type: 'action' as const, key: 'only-in-the-universe', definition: {} }],
+      elements: [{ ...template, key: 'mine' }],
+      deployments: [{ type: 'flow' as const, key: 'f', revision: 3 }],
+    };
+    const valid = document({ elements: [{ ...template, publishedRevision: 1 }], tenants: [tenant] });
+    expect(shapeProblems(valid)).toEqual([]);
+    // A customisation may name a key the document does not hold (a universe element's).
+    expect(documentProblems(valid)).toEqual([]);
+    expect(documentProblems({ ...valid, elements: [{ ...template, publishedRevision: 2 }], tenants: [] })).toEqual([
+      { path: '/elements/0/publishedRevision', message: expect.any(String) },
+    ]);
+    expect(
+      documentProblems({ ...valid, tenants: [{ ...tenant, elements: [{ ...template }] }] }).map((p) => p.path),
+    ).toEqual(['/tenants/0/elements/0/key']);
+    const pinned = (deployments: typeof tenant.deployments) =>
+      documentProblems({ ...valid, tenants: [{ ...tenant, deployments }] }).map((p) => p.path);
+    expect(pinned([{ type: 'flow', key: 'mine', revision: 1 }])).toEqual(['/tenants/0/deployments/0/key']);
+    expect(pinned([{ type: 'flow', key: 'f', revision: 2 }])).toEqual(['/tenants/0/deployments/0/revision']);
+    expect(pinned([{ type: 'flow', key: 'f', revision: 1 }])).toEqual(['/tenants/0/deployments/0/revision']);
+    expect(shapeProblems({ ...valid, elements: [template] })).toEqual([
+      { path: '/elements/0/publishedRevision', message: 'is required' },
+    ]);
   });
 });

@@ -30,6 +30,8 @@ export interface ExportedIntegration {
   authType: IntegrationAuthType;
   clientId: string | null;
   settings: Record<string, unknown>;
+  /** The connector it builds on: a connector of the document, of the target workspace, or of the target's universe. */
+  connectorKey: string | null;
   archived: boolean;
 }
 
@@ -40,15 +42,36 @@ export interface ExportedRevision {
   definition: JsonObject;
 }
 
-/** A workspace element of any type with its whole history, oldest revision first; the last one is the current one. */
-export interface ExportedElement {
+/**
+ * A tenant's own element (level "tenant") of any type with its whole
+ * history, oldest revision first; the last one is the current one (a
+ * tenant's own element has no drafts). `parentKey` names a universe element
+ * of the same type it is laid over (null: none); the target instance must
+ * hold one by that key. Universe elements themselves are never exported:
+ * they are the platform's, synced to every instance.
+ */
+export interface ExportedOwnElement {
   type: ElementType;
   key: string;
+  parentKey: string | null;
   archived: boolean;
   revisions: ExportedRevision[];
 }
 
-/** A tenant's overlay on one element, named by the element's type and key. */
+/**
+ * A workspace template (level "workspace") with its whole history: as an
+ * own element, plus `publishedRevision`, the revision every tenant not
+ * pinned elsewhere sees (one of `revisions`; those above it are drafts).
+ */
+export interface ExportedElement extends ExportedOwnElement {
+  publishedRevision: number;
+}
+
+/**
+ * A tenant's overlay on whatever `(type, key)` resolves to for it: its own
+ * element, a template, or a universe element (so it may name an element the
+ * document does not hold, as the overlay outlives what it lays over).
+ */
 export interface ExportedCustomization {
   type: ElementType;
   key: string;
@@ -64,6 +87,17 @@ export interface ExportedTenant {
   aiCreditsRolling30DayLimit: number | null;
   archived: boolean;
   customizations: ExportedCustomization[];
+  /** The tenant's own elements, by type then key. */
+  elements: ExportedOwnElement[];
+  /** Canary pins: the revision of a template of the document this tenant sees instead of its published one. */
+  deployments: ExportedDeployment[];
+}
+
+/** A tenant pinned to one revision of a workspace template of the document (`element_deployments`). */
+export interface ExportedDeployment {
+  type: ElementType;
+  key: string;
+  revision: number;
 }
 
 export interface TransferDocument {
@@ -86,6 +120,8 @@ export const TRANSFER_LIMITS = {
   revisionsPerElement: 10_000,
   tenants: 10_000,
   customizationsPerTenant: 10_000,
+  elementsPerTenant: 10_000,
+  deploymentsPerTenant: 10_000,
 } as const;
 
 /** Below the column's 2^31 - 1, so that an imported element can still take new revisions. */
@@ -94,6 +130,26 @@ const MAX_CREDITS = 2_000_000_000;
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength });
 const jsonObject = { type: 'object' };
 const elementType = { enum: [...ELEMENT_TYPE_NAMES] };
+const elementKey = { type: 'string', pattern: ELEMENT_KEY.source };
+const revisionNumber = { type: 'integer', minimum: 1, maximum: MAX_REVISION };
+const revisionList = {
+  type: 'array',
+  minItems: 1,
+  maxItems: TRANSFER_LIMITS.revisionsPerElement,
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['revision', 'name', 'definition'],
+    properties: { revision: revisionNumber, name: text(200), definition: jsonObject },
+  },
+};
+const ownElementProperties = {
+  type: elementType,
+  key: elementKey,
+  parentKey: { anyOf: [elementKey, { type: 'null' }] },
+  archived: { type: 'boolean' },
+  revisions: revisionList,
+};
 
 /**
  * The JSON Schema (draft 7) of a document. Definitions' size and depth,
@@ -119,13 +175,14 @@ export const TRANSFER_SCHEMA = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['key', 'name', 'authType', 'clientId', 'settings', 'archived'],
+        required: ['key', 'name', 'authType', 'clientId', 'settings', 'connectorKey', 'archived'],
         properties: {
           key: text(100),
           name: text(200),
           authType: { enum: [...INTEGRATION_AUTH_TYPES] },
           clientId: { anyOf: [text(1000), { type: 'null' }] },
           settings: jsonObject,
+          connectorKey: { anyOf: [elementKey, { type: 'null' }] },
           archived: { type: 'boolean' },
         },
       },
@@ -136,27 +193,8 @@ export const TRANSFER_SCHEMA = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['type', 'key', 'archived', 'revisions'],
-        properties: {
-          type: elementType,
-          key: { type: 'string', pattern: ELEMENT_KEY.source },
-          archived: { type: 'boolean' },
-          revisions: {
-            type: 'array',
-            minItems: 1,
-            maxItems: TRANSFER_LIMITS.revisionsPerElement,
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['revision', 'name', 'definition'],
-              properties: {
-                revision: { type: 'integer', minimum: 1, maximum: MAX_REVISION },
-                name: text(200),
-                definition: jsonObject,
-              },
-            },
-          },
-        },
+        required: ['type', 'key', 'parentKey', 'archived', 'publishedRevision', 'revisions'],
+        properties: { ...ownElementProperties, publishedRevision: revisionNumber },
       },
     },
     tenants: {
@@ -173,6 +211,8 @@ export const TRANSFER_SCHEMA = {
           'aiCreditsRolling30DayLimit',
           'archived',
           'customizations',
+          'elements',
+          'deployments',
         ],
         properties: {
           internalId: text(200),
@@ -190,11 +230,27 @@ export const TRANSFER_SCHEMA = {
               type: 'object',
               additionalProperties: false,
               required: ['type', 'key', 'definition'],
-              properties: {
-                type: elementType,
-                key: { type: 'string', pattern: ELEMENT_KEY.source },
-                definition: jsonObject,
-              },
+              properties: { type: elementType, key: elementKey, definition: jsonObject },
+            },
+          },
+          elements: {
+            type: 'array',
+            maxItems: TRANSFER_LIMITS.elementsPerTenant,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['type', 'key', 'parentKey', 'archived', 'revisions'],
+              properties: ownElementProperties,
+            },
+          },
+          deployments: {
+            type: 'array',
+            maxItems: TRANSFER_LIMITS.deploymentsPerTenant,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['type', 'key', 'revision'],
+              properties: { type: elementType, key: elementKey, revision: revisionNumber },
             },
           },
         },
@@ -279,10 +335,14 @@ export function byTypeAndKey(a: { type: string; key: string }, b: { type: string
 
 /**
  * What the schema cannot say about a valid document: keys unique where the
- * workspace needs them unique, revisions in ascending order, definitions and
+ * workspace needs them unique (a tenant's own element never shares its type
+ * and key with a template, as ElementsRepository.insert enforces), revisions
+ * in ascending order with the published one among them, definitions and
  * customisations within the elements' bounds (definition-bounds.ts), tenant
- * fields within their size bound, and every customisation naming an element
- * of the document. Empty when there is nothing wrong.
+ * fields within their size bound, and every pin naming a revision of a
+ * template of the document. Customisations may name any key (see
+ * ExportedCustomization); parent and connector keys are checked against the
+ * target at import. Empty when there is nothing wrong.
  */
 export function documentProblems(document: TransferDocument): DocumentProblem[] {
   const problems: DocumentProblem[] = [];
@@ -299,20 +359,17 @@ export function documentProblems(document: TransferDocument): DocumentProblem[] 
     }
     integrationKeys.add(integration.key);
   });
-  const elementKeys = new Set<string>();
+  /** Template revision numbers by type/key. */
+  const templates = new Map<string, { published: number; revisions: Set<number> }>();
   document.elements.forEach((element, index) => {
+    const path = `/elements/${index}`;
     const id = `${element.type}/${element.key}`;
-    if (elementKeys.has(id)) problems.push({ path: `/elements/${index}/key`, message: `${id} appears twice` });
-    elementKeys.add(id);
-    element.revisions.forEach((revision, at) => {
-      const path = `/elements/${index}/revisions/${at}`;
-      const previous = element.revisions[at - 1];
-      if (previous && revision.revision <= previous.revision) {
-        problems.push({ path: `${path}/revision`, message: 'revisions must be in ascending order, each once' });
-      }
-      const problem = definitionProblem(revision.definition);
-      if (problem) problems.push({ path: `${path}/definition`, message: problem });
-    });
+    if (templates.has(id)) problems.push({ path: `${path}/key`, message: `${id} appears twice` });
+    templates.set(id, { published: element.publishedRevision, revisions: revisionNumbers(element) });
+    historyProblems(element, path, problems);
+    if (!element.revisions.some((revision) => revision.revision === element.publishedRevision)) {
+      problems.push({ path: `${path}/publishedRevision`, message: 'must be the number of one of the revisions' });
+    }
   });
   const internalIds = new Set<string>();
   (document.tenants ?? []).forEach((tenant, index) => {
@@ -328,13 +385,57 @@ export function documentProblems(document: TransferDocument): DocumentProblem[] 
     tenant.customizations.forEach((customization, at) => {
       const id = `${customization.type}/${customization.key}`;
       const where = `${path}/customizations/${at}`;
-      if (!elementKeys.has(id))
-        problems.push({ path: `${where}/key`, message: `names no element of the document (${id})` });
       if (customized.has(id)) problems.push({ path: `${where}/key`, message: `${id} appears twice` });
       customized.add(id);
       const problem = definitionProblem(customization.definition);
       if (problem) problems.push({ path: `${where}/definition`, message: problem });
     });
+    const owned = new Set<string>();
+    tenant.elements.forEach((element, at) => {
+      const id = `${element.type}/${element.key}`;
+      const where = `${path}/elements/${at}`;
+      if (owned.has(id)) problems.push({ path: `${where}/key`, message: `${id} appears twice` });
+      if (templates.has(id)) {
+        problems.push({
+          path: `${where}/key`,
+          message: `${id} is a workspace template's key too; keys are one level's`,
+        });
+      }
+      owned.add(id);
+      historyProblems(element, where, problems);
+    });
+    const pinned = new Set<string>();
+    tenant.deployments.forEach((deployment, at) => {
+      const id = `${deployment.type}/${deployment.key}`;
+      const where = `${path}/deployments/${at}`;
+      const template = templates.get(id);
+      if (pinned.has(id)) problems.push({ path: `${where}/key`, message: `${id} appears twice` });
+      pinned.add(id);
+      if (!template) {
+        problems.push({ path: `${where}/key`, message: `names no workspace template of the document (${id})` });
+      } else if (!template.revisions.has(deployment.revision)) {
+        problems.push({ path: `${where}/revision`, message: `names no revision of ${id}` });
+      } else if (template.published === deployment.revision) {
+        problems.push({ path: `${where}/revision`, message: `is the published revision of ${id}: nothing to pin` });
+      }
+    });
   });
   return problems.slice(0, MAX_PROBLEMS);
+}
+
+function revisionNumbers(element: ExportedOwnElement): Set<number> {
+  return new Set(element.revisions.map((revision) => revision.revision));
+}
+
+/** Revisions in ascending order, each once, and every definition within bounds. */
+function historyProblems(element: ExportedOwnElement, path: string, problems: DocumentProblem[]): void {
+  element.revisions.forEach((revision, at) => {
+    const where = `${path}/revisions/${at}`;
+    const previous = element.revisions[at - 1];
+    if (previous && revision.revision <= previous.revision) {
+      problems.push({ path: `${where}/revision`, message: 'revisions must be in ascending order, each once' });
+    }
+    const problem = definitionProblem(revision.definition);
+    if (problem) problems.push({ path: `${where}/definition`, message: problem });
+  });
 }

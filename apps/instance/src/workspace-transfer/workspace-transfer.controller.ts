@@ -26,8 +26,11 @@ export class WorkspaceTransferController {
     summary: 'Export the workspace',
     description:
       'Admin tokens only. One JSON document of what an admin sets on this instance: the tenant field schema, ' +
-      'integrations (never a client secret), elements with every revision, and with `includeTenants=true` tenants ' +
-      'and their customisations (never credentials, connections, API keys or tokens). No ids or timestamps, keys ' +
+      'integrations (never a client secret) with their `connectorKey`, workspace templates of every type with every ' +
+      'revision, the published one (`publishedRevision`; later ones are drafts) and the universe parent they are laid ' +
+      'over (`parentKey`), and with `includeTenants=true` tenants with their customisations (by type and key), own ' +
+      'elements and canary pins (never credentials, connections, API keys or tokens). Universe elements are not ' +
+      "exported: they are the platform's, on every instance. No ids or timestamps, keys " +
       'sorted (RFC 8785) and lists in a fixed order: the same configuration gives the same bytes on any instance.',
   })
   export(@CurrentPrincipal() principal: WorkspacePrincipal, @Query() query: ExportQueryDto): Promise<string> {
@@ -44,12 +47,16 @@ export class WorkspaceTransferController {
     summary: 'Import a workspace export',
     description:
       'Admin tokens only. Applies an export document in one transaction, all or nothing: items missing here are ' +
-      'created (an element with its whole revision history), items that differ are updated (an element gets a new ' +
-      'revision), nothing is deleted, and no secret is touched (an integration keeps its client secret). Importing ' +
+      'created (an element with its whole revision history), items that differ are updated (an element gets new ' +
+      "revisions holding the document's published revision and draft), nothing is deleted, and no secret is touched " +
+      '(an integration keeps its client secret). Importing ' +
       'the same document again reports everything `unchanged` and writes nothing. With `dryRun=true` nothing is ' +
       'written. A document that is not valid, or of another format version, is a 400 naming the JSON Pointer of ' +
-      'each problem; one over 16 MiB is a 413.',
+      "each problem, as is a `parentKey` this instance's universe lacks or a `connectorKey` naming no connector; one " +
+      'over 16 MiB is a 413. A key the workspace holds at the other level (a template key given to a tenant-level ' +
+      'element, or the reverse) is a 409.',
   })
+  @ApiProblem(409, "conflict: a key of the document is the other level's in this workspace (template or tenant's own).")
   @ApiProblem(413, 'payload_too_large: the document is over 16 MiB.')
   import(
     @CurrentPrincipal() principal: WorkspacePrincipal,

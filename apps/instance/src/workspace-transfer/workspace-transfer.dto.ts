@@ -34,6 +34,13 @@ export class TransferIntegrationDto {
   })
   clientId!: string | null;
   @ApiProperty({ type: 'object', additionalProperties: true }) settings!: Record<string, unknown>;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'The connector it builds on: a connector of the document, of the target workspace or of its universe (else 400).',
+  })
+  connectorKey!: string | null;
   @ApiProperty() archived!: boolean;
 }
 
@@ -43,9 +50,17 @@ export class TransferRevisionDto {
   @ApiProperty({ type: 'object', additionalProperties: true }) definition!: JsonObject;
 }
 
-export class TransferElementDto {
+export class TransferOwnElementDto {
   @ApiProperty({ enum: ELEMENT_TYPE_NAMES }) type!: ElementType;
   @ApiProperty() key!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      'The universe element of the same type it is laid over. Universe elements are not exported; the target ' +
+      "instance's universe must hold one by this key (else 400).",
+  })
+  parentKey!: string | null;
   @ApiProperty() archived!: boolean;
   @ApiProperty({
     type: [TransferRevisionDto],
@@ -54,10 +69,28 @@ export class TransferElementDto {
   revisions!: TransferRevisionDto[];
 }
 
+export class TransferElementDto extends TransferOwnElementDto {
+  @ApiProperty({
+    minimum: 1,
+    description: 'The revision tenants see (one of `revisions`); later ones are drafts.',
+  })
+  publishedRevision!: number;
+}
+
 export class TransferCustomizationDto {
   @ApiProperty({ enum: ELEMENT_TYPE_NAMES }) type!: ElementType;
-  @ApiProperty({ description: 'The key of an element of the document.' }) key!: string;
+  @ApiProperty({
+    description: 'The key it overlays for the tenant: its own element, a template or a universe element.',
+  })
+  key!: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) definition!: JsonObject;
+}
+
+export class TransferDeploymentDto {
+  @ApiProperty({ enum: ELEMENT_TYPE_NAMES }) type!: ElementType;
+  @ApiProperty({ description: 'The key of a workspace template of the document.' }) key!: string;
+  @ApiProperty({ minimum: 1, description: 'The revision of it the tenant sees instead of the published one.' })
+  revision!: number;
 }
 
 export class TransferTenantDto {
@@ -68,6 +101,10 @@ export class TransferTenantDto {
   @ApiProperty({ type: Number, nullable: true, minimum: 0 }) aiCreditsRolling30DayLimit!: number | null;
   @ApiProperty() archived!: boolean;
   @ApiProperty({ type: [TransferCustomizationDto] }) customizations!: TransferCustomizationDto[];
+  @ApiProperty({ type: [TransferOwnElementDto], description: "The tenant's own elements (level tenant)." })
+  elements!: TransferOwnElementDto[];
+  @ApiProperty({ type: [TransferDeploymentDto], description: 'Canary pins.' })
+  deployments!: TransferDeploymentDto[];
 }
 
 export class TransferDocumentDto {
@@ -76,7 +113,11 @@ export class TransferDocumentDto {
   @ApiProperty({ type: TransferSettingsDto }) settings!: TransferSettingsDto;
   @ApiProperty({ type: [TransferIntegrationDto], maxItems: TRANSFER_LIMITS.integrations, description: 'By key.' })
   integrations!: TransferIntegrationDto[];
-  @ApiProperty({ type: [TransferElementDto], maxItems: TRANSFER_LIMITS.elements, description: 'By type, then key.' })
+  @ApiProperty({
+    type: [TransferElementDto],
+    maxItems: TRANSFER_LIMITS.elements,
+    description: 'Workspace templates, by type, then key; never universe elements.',
+  })
   elements!: TransferElementDto[];
   @ApiPropertyOptional({
     type: [TransferTenantDto],
@@ -87,7 +128,9 @@ export class TransferDocumentDto {
 }
 
 export class ExportQueryDto {
-  @ApiPropertyOptional({ description: 'Tenants and their customisations too (never credentials).' })
+  @ApiPropertyOptional({
+    description: 'Tenants too, with their customisations, own elements and canary pins (never credentials).',
+  })
   @Optional()
   @Transform(toBoolean)
   @IsBoolean()
@@ -141,6 +184,10 @@ export class TransferChangesDto {
   @ApiProperty({ type: [TenantChangeDto], description: 'Empty when the document has no tenants.' })
   tenants!: TenantChangeDto[];
   @ApiProperty({ type: [CustomizationChangeDto] }) customizations!: CustomizationChangeDto[];
+  @ApiProperty({ type: [CustomizationChangeDto], description: "Tenants' own elements." })
+  tenantElements!: CustomizationChangeDto[];
+  @ApiProperty({ type: [CustomizationChangeDto], description: 'Canary pins.' })
+  deployments!: CustomizationChangeDto[];
 }
 
 export class ImportResultDto {

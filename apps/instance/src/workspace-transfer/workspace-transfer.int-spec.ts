@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import { withClient } from '@switchboard/persistence';
 import {
   createTestDatabase,
@@ -107,6 +109,7 @@ describe('workspace export and import', () => {
         'element_templates',
         'element_revisions',
         'element_customizations',
+        'element_deployments',
         'tenants',
         'connections',
         'activity_logs',
@@ -117,12 +120,58 @@ describe('workspace export and import', () => {
         const { rows } = await client.query(`SELECT count(*)::int AS count FROM ${table}`);
         result[table] = rows[0].count;
       }
-      for (const table of ['workspaces', 'integrations', 'element_templates', 'tenants', 'element_customizations']) {
+      for (const table of [
+        'workspaces',
+        'integrations',
+        'element_templates',
+        'tenants',
+        'element_customizations',
+        'element_deployments',
+      ]) {
         const { rows } = await client.query(`SELECT max(updated_at)::text AS at FROM ${table}`);
         result[`${table}.updated_at`] = rows[0].at;
       }
       return result;
     });
+
+  /**
+   * Writes a universe element into an instance's database as the universe
+   * sync does (a transaction that set `app.universe_sync`); kept if there.
+   */
+  const universe = (databaseUrl: string, type: string, key: string, definition: Record<string, unknown>) =>
+    withClient(databaseUrl, async (client) => {
+      await client.query('BEGIN');
+      await client.query("SELECT set_config('app.universe_sync', 'on', true)");
+      await client.query(
+        `INSERT INTO universe_elements (id, element_type, key, name, definition, revision, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 1, now(), now()) ON CONFLICT (element_type, key) DO NOTHING`,
+        [randomUUID(), type, key, `Universe ${key}`, JSON.stringify(definition)],
+      );
+      await client.query('COMMIT');
+    });
+  /** The same universe elements on both instances, as the Hub syncs them everywhere. */
+  const seedUniverse = async () => {
+    for (const url of [sourceDatabase.adminUrl, target.database.adminUrl]) {
+      await universe(url, 'flow', 'u-flow', { steps: ['fetch', 'store'], retry: { times: 3 } });
+      await universe(url, 'action', 'u-action', { to: 'universe', subject: 'Hi' });
+    }
+  };
+
+  /** A hand-written template, published at its last revision, with no parent. */
+  const template = (type: string, key: string, revisions: Record<string, unknown>[]) => ({
+    type,
+    key,
+    parentKey: null,
+    archived: false,
+    publishedRevision: revisions[revisions.length - 1]!['revision'],
+    revisions,
+  });
+
+  /** A hand-written tenant's own element: a template's shape without `publishedRevision`. */
+  const ownElement = (type: string, key: string, revisions: Record<string, unknown>[]) => {
+    const { publishedRevision: _, ...element } = template(type, key, revisions);
+    return element;
+  };
 
   /** A workspace with something of every kind, secrets included. */
   async function seedSource(): Promise<{ workspace: WorkspaceFixture; apiKey: string }> {
@@ -156,6 +205,15 @@ describe('workspace export and import', () => {
       await ok(source, 'POST', `/${path}`, admin, { key: 'a-first', name: 'First', definition: {} });
     }
     await ok(source, 'DELETE', '/flows/a-first', admin);
+    // An integration on a connector of the workspace; a template laid over a universe flow; a draft.
+    await ok(source, 'PATCH', '/integrations/crm', admin, { connectorKey: 'greet' });
+    await ok(source, 'POST', '/flows', admin, {
+      key: 'over',
+      name: 'Over',
+      parentKey: 'u-flow',
+      definition: { retry: { times: 5 } },
+    });
+    await ok(source, 'PUT', '/field-mappings/greet', admin, { definition: { draft: true }, publish: false });
     const tenant = await ok(source, 'POST', '/tenants', admin, {
       internalId: 'acme',
       name: 'Acme',
@@ -167,6 +225,11 @@ describe('workspace export and import', () => {
     const apiKey = await ok(source, 'POST', `/tenants/${tenant.id}/api-keys`, admin, { name: 'ci' });
     const acme = workspace.tenantToken('acme');
     await ok(source, 'PUT', '/actions/greet/customization', acme, { definition: { n: 9, extra: { on: true } } });
+    // A canary: acme sees the draft. Its own element, and a customisation of a universe element.
+    await ok(source, 'POST', '/field-mappings/greet/publish', admin, { revision: 4, tenantIds: [tenant.id] });
+    await ok(source, 'POST', '/data-sources', acme, { key: 'acme-own', name: 'Own', definition: { v: 1 } });
+    await ok(source, 'PUT', '/data-sources/acme-own', acme, { definition: { v: 2 } });
+    await ok(source, 'PUT', '/actions/u-action/customization', acme, { definition: { subject: 'Hi Acme' } });
     await ok(source, 'POST', '/connections', acme, {
       integrationKey: 'crm',
       credentials: { password: CONNECTION_SECRET },
@@ -179,6 +242,7 @@ describe('workspace export and import', () => {
   }
 
   it('exports, imports into another instance and exports the same bytes; a second import changes nothing', async () => {
+    await seedUniverse();
     const { workspace: from, apiKey } = await seedSource();
     const into = await seedWorkspace(target);
     const bystander = await seedWorkspace(target);
@@ -198,18 +262,46 @@ describe('workspace export and import', () => {
       version: 1,
       settings: { tenantFieldSchema: { type: 'object', properties: { plan: { type: 'string' } } } },
       integrations: [
-        { key: 'crm', name: 'CRM', authType: 'oauth2', clientId: 'crm-client', archived: false },
-        { key: 'old', archived: true },
+        {
+          key: 'crm',
+          name: 'CRM',
+          authType: 'oauth2',
+          clientId: 'crm-client',
+          connectorKey: 'greet',
+          archived: false,
+        },
+        { key: 'old', connectorKey: null, archived: true },
       ],
     });
-    expect(document.elements).toHaveLength(ELEMENT_PATHS.length * 2);
+    // Every type's templates, and nothing of the universe.
+    expect(document.elements).toHaveLength(ELEMENT_PATHS.length * 2 + 1);
+    expect(new Set(document.elements.map((e: { type: string }) => e.type))).toEqual(
+      new Set(Object.values(ELEMENT_TYPES)),
+    );
+    expect(document.elements.filter((e: { key: string }) => e.key.startsWith('u-'))).toEqual([]);
+    expect(document.elements.find((e: { key: string }) => e.key === 'over')).toEqual({
+      type: 'flow',
+      key: 'over',
+      parentKey: 'u-flow',
+      archived: false,
+      publishedRevision: 1,
+      revisions: [{ revision: 1, name: 'Over', definition: { retry: { times: 5 } } }],
+    });
+    expect(
+      document.elements.find((e: { type: string; key: string }) => e.type === 'field-mapping' && e.key === 'greet'),
+    ).toMatchObject({
+      publishedRevision: 3,
+      revisions: expect.arrayContaining([expect.objectContaining({ revision: 4 })]),
+    });
     const greet = document.elements.find(
       (e: { type: string; key: string }) => e.type === 'action' && e.key === 'greet',
     );
     expect(greet).toEqual({
       type: 'action',
       key: 'greet',
+      parentKey: null,
       archived: false,
+      publishedRevision: 3,
       revisions: [
         { revision: 1, name: 'Greet', definition: { title: 'Hi {tenant.name}', n: 1 } },
         { revision: 2, name: 'Greeting', definition: { title: 'Hello', n: 2, z: [1, 2] } },
@@ -229,11 +321,29 @@ describe('workspace export and import', () => {
         isTest: true,
         aiCreditsRolling30DayLimit: 500,
         archived: false,
-        customizations: [{ type: 'action', key: 'greet', definition: { n: 9, extra: { on: true } } }],
+        customizations: [
+          { type: 'action', key: 'greet', definition: { n: 9, extra: { on: true } } },
+          { type: 'action', key: 'u-action', definition: { subject: 'Hi Acme' } },
+        ],
+        elements: [
+          {
+            type: 'data-source',
+            key: 'acme-own',
+            parentKey: null,
+            archived: false,
+            revisions: [
+              { revision: 1, name: 'Own', definition: { v: 1 } },
+              { revision: 2, name: 'Own', definition: { v: 2 } },
+            ],
+          },
+        ],
+        deployments: [{ type: 'field-mapping', key: 'greet', revision: 4 }],
       },
       expect.objectContaining({
         internalId: 'beta',
         customizations: [{ type: 'flow', key: 'greet', definition: { title: null } }],
+        elements: [],
+        deployments: [],
       }),
     ]);
     // No secret, sealed value, id or workspace identity anywhere in it.
@@ -273,8 +383,11 @@ describe('workspace export and import', () => {
       ],
       customizations: [
         { internalId: 'acme', type: 'action', key: 'greet', action: 'created' },
+        { internalId: 'acme', type: 'action', key: 'u-action', action: 'created' },
         { internalId: 'beta', type: 'flow', key: 'greet', action: 'created' },
       ],
+      tenantElements: [{ internalId: 'acme', type: 'data-source', key: 'acme-own', action: 'created' }],
+      deployments: [{ internalId: 'acme', type: 'field-mapping', key: 'greet', action: 'created' }],
     };
     expect(dry).toEqual({ dryRun: true, changes: allCreated });
     expect(await footprint(target)).toEqual(before);
@@ -289,10 +402,39 @@ describe('workspace export and import', () => {
     const history = await ok(target, 'GET', '/actions/greet/revisions', into.adminToken());
     expect(history.items.map((item: { revision: number }) => item.revision)).toEqual([3, 2, 1]);
     // The tenant sees its customisation on the target, merged as on the source.
-    expect(await ok(target, 'GET', '/actions/greet', into.tenantToken('acme'))).toMatchObject({
+    const acmeToken = into.tenantToken('acme');
+    expect(await ok(target, 'GET', '/actions/greet', acmeToken)).toMatchObject({
       isCustomized: true,
       definition: { title: 'Hi Acme', n: 9, extra: { on: true } },
     });
+    // Levels as on the source: the template over its universe parent, the customised universe element,
+    // the tenant's own element (to it alone), the canary pin and the draft.
+    expect(await ok(target, 'GET', '/flows/over', acmeToken)).toMatchObject({
+      level: 'workspace',
+      parentKey: 'u-flow',
+      definition: { steps: ['fetch', 'store'], retry: { times: 5 } },
+    });
+    expect(await ok(target, 'GET', '/actions/u-action', acmeToken)).toMatchObject({
+      level: 'universe',
+      isCustomized: true,
+      definition: { to: 'universe', subject: 'Hi Acme' },
+    });
+    expect(await ok(target, 'GET', '/data-sources/acme-own', acmeToken)).toMatchObject({
+      level: 'tenant',
+      revision: 2,
+      definition: { v: 2 },
+    });
+    expect((await call(target, 'GET', '/data-sources/acme-own', into.tenantToken('beta'))).status).toBe(404);
+    expect(await ok(target, 'GET', '/field-mappings/greet', acmeToken)).toMatchObject({
+      revision: 4,
+      definition: { draft: true },
+    });
+    expect(await ok(target, 'GET', '/field-mappings/greet', into.tenantToken('beta'))).toMatchObject({
+      revision: 3,
+      publishedRevision: 3,
+      latestRevision: 4,
+    });
+    expect(await ok(target, 'GET', '/integrations/crm', into.adminToken())).toMatchObject({ connectorKey: 'greet' });
     // No secret came across: the integration has no client secret, the tenant no credentials.
     expect(await ok(target, 'GET', '/integrations/crm', into.adminToken())).toMatchObject({ hasClientSecret: false });
     const acme = await ok(target, 'GET', '/tenants?search=acme', into.adminToken());
@@ -344,6 +486,8 @@ describe('workspace export and import', () => {
       ],
       tenants: [],
       customizations: [],
+      tenantElements: [],
+      deployments: [],
     };
     expect(await importDocument(target, into, document, true)).toEqual({ dryRun: true, changes: expected });
     expect(await footprint(target)).toEqual(before);
@@ -375,16 +519,142 @@ describe('workspace export and import', () => {
     });
   });
 
+  it('brings an existing template to the published revision and draft of the document, with its canary pins', async () => {
+    const from = await seedOnSource();
+    const into = await seedWorkspace(target);
+    const admin = from.adminToken();
+    await ok(source, 'POST', '/actions', admin, { key: 'd', name: 'D', definition: { v: 1 } });
+    await importDocument(target, into, JSON.parse(await exportText(source, from, false)), false);
+    // The source moves on: a published revision, a draft, and a tenant pinned to the draft.
+    const x = await ok(source, 'POST', '/tenants', admin, { internalId: 'x', name: 'X' });
+    await ok(source, 'PUT', '/actions/d', admin, { definition: { v: 2 } });
+    await ok(source, 'PUT', '/actions/d', admin, { definition: { v: 3 }, publish: false });
+    await ok(source, 'POST', '/actions/d/publish', admin, { revision: 3, tenantIds: [x.id] });
+    const document = JSON.parse(await exportText(source, from));
+    expect(document.elements).toEqual([expect.objectContaining({ key: 'd', publishedRevision: 2 })]);
+
+    const changes = {
+      settings: [{ key: 'tenantFieldSchema', action: 'unchanged' }],
+      integrations: [],
+      elements: [{ type: 'action', key: 'd', action: 'updated' }],
+      tenants: [{ internalId: 'x', action: 'created' }],
+      customizations: [],
+      tenantElements: [],
+      deployments: [{ internalId: 'x', type: 'action', key: 'd', action: 'created' }],
+    };
+    const before = await footprint(target);
+    expect(await importDocument(target, into, document, true)).toEqual({ dryRun: true, changes });
+    expect(await footprint(target)).toEqual(before);
+    expect(await importDocument(target, into, document, false)).toEqual({ dryRun: false, changes });
+    expect(await exportText(target, into)).toBe(await exportText(source, from));
+    expect(await ok(target, 'GET', '/actions/d', into.adminToken())).toMatchObject({
+      revision: 3,
+      publishedRevision: 2,
+      definition: { v: 3 },
+    });
+    expect(await ok(target, 'GET', '/actions/d', into.tenantToken('x'))).toMatchObject({ definition: { v: 3 } });
+    expect(await ok(target, 'GET', '/actions/d', into.tenantToken('y'))).toMatchObject({ definition: { v: 2 } });
+    const settled = await footprint(target);
+    const again = await importDocument(target, into, document, false);
+    expect(
+      Object.values(again.changes)
+        .flat()
+        .map((change) => (change as { action: string }).action),
+    ).toEqual(Array(4).fill('unchanged'));
+    expect(await footprint(target)).toEqual(settled);
+
+    // The target published something of its own (dropping the pin): the document's published revision and
+    // draft come back as new revisions, and the pin lands on the target revision that holds the draft.
+    await ok(target, 'PUT', '/actions/d', into.adminToken(), { definition: { v: 'local' } });
+    const diverged = await importDocument(target, into, document, false);
+    expect(diverged.changes.elements).toEqual([{ type: 'action', key: 'd', action: 'updated' }]);
+    expect(diverged.changes.deployments).toEqual([{ internalId: 'x', type: 'action', key: 'd', action: 'created' }]);
+    expect(await ok(target, 'GET', '/actions/d', into.adminToken())).toMatchObject({
+      revision: 6,
+      publishedRevision: 5,
+      definition: { v: 3 },
+    });
+    expect(await ok(target, 'GET', '/actions/d', into.tenantToken('x'))).toMatchObject({ definition: { v: 3 } });
+    expect(await ok(target, 'GET', '/actions/d', into.tenantToken('y'))).toMatchObject({
+      revision: 5,
+      definition: { v: 2 },
+    });
+    const third = await importDocument(target, into, document, false);
+    expect(
+      new Set(
+        Object.values(third.changes)
+          .flat()
+          .map((c) => (c as { action: string }).action),
+      ),
+    ).toEqual(new Set(['unchanged']));
+  });
+
+  it('refuses a key the target holds at the other level (409) and writes nothing', async () => {
+    const into = await seedWorkspace(target);
+    const admin = into.adminToken();
+    await ok(target, 'POST', '/tenants', admin, { internalId: 'x', name: 'X' });
+    await ok(target, 'POST', '/actions', into.tenantToken('x'), { key: 'mine', name: 'Mine', definition: {} });
+    await ok(target, 'POST', '/flows', admin, { key: 'tpl', name: 'Tpl', definition: {} });
+    const base = {
+      format: 'switchboard.workspace',
+      version: 1,
+      settings: { tenantFieldSchema: null },
+      integrations: [],
+      elements: [],
+    };
+    const before = await footprint(target);
+    for (const dryRun of [true, false]) {
+      const asTemplate = await call(target, 'POST', `/workspace/import?dryRun=${dryRun}`, admin, {
+        ...base,
+        elements: [template('action', 'mine', [{ revision: 1, name: 'M', definition: {} }])],
+      });
+      expect(asTemplate.status).toBe(409);
+      expect(JSON.parse(asTemplate.text).detail).toContain("/elements/0/key: action/mine is a tenant's own element");
+      const asOwn = await call(target, 'POST', `/workspace/import?dryRun=${dryRun}`, admin, {
+        ...base,
+        tenants: [
+          {
+            internalId: 'x',
+            name: 'X',
+            fields: {},
+            isTest: false,
+            aiCreditsRolling30DayLimit: null,
+            archived: false,
+            customizations: [],
+            elements: [ownElement('flow', 'tpl', [{ revision: 1, name: 'T', definition: {} }])],
+            deployments: [],
+          },
+        ],
+      });
+      expect({ status: asOwn.status, type: asOwn.type }).toEqual({
+        status: 409,
+        type: expect.stringContaining('application/problem+json'),
+      });
+      expect(JSON.parse(asOwn.text).detail).toContain('/tenants/0/elements/0/key: flow/tpl is a workspace template');
+    }
+    expect(await footprint(target)).toEqual(before);
+  });
+
   it('is all or nothing: a failure in the middle of an import leaves the workspace as it was', async () => {
     const into = await seedWorkspace(target);
     const document = {
       format: 'switchboard.workspace',
       version: 1,
       settings: { tenantFieldSchema: { type: 'object' } },
-      integrations: [{ key: 'crm', name: 'CRM', authType: 'none', clientId: null, settings: {}, archived: false }],
+      integrations: [
+        {
+          key: 'crm',
+          name: 'CRM',
+          authType: 'none',
+          clientId: null,
+          settings: {},
+          connectorKey: null,
+          archived: false,
+        },
+      ],
       elements: [
-        { type: 'action', key: 'a', archived: false, revisions: [{ revision: 1, name: 'A', definition: {} }] },
-        { type: 'action', key: 'boom', archived: false, revisions: [{ revision: 1, name: 'B', definition: {} }] },
+        template('action', 'a', [{ revision: 1, name: 'A', definition: {} }]),
+        template('action', 'boom', [{ revision: 1, name: 'B', definition: {} }]),
       ],
     };
     // A real failure from Postgres after the first writes of the import.
@@ -419,13 +689,20 @@ describe('workspace export and import', () => {
       format: 'switchboard.workspace',
       version: 1,
       settings: { tenantFieldSchema: null },
-      integrations: [{ key: 'crm', name: 'CRM', authType: 'none', clientId: null, settings: {}, archived: false }],
-      elements: ELEMENT_PATHS.map((path) => ({
-        type: ELEMENT_TYPES[path],
-        key: 'same',
-        archived: false,
-        revisions: [{ revision: 1, name: 'S', definition: { path } }],
-      })),
+      integrations: [
+        {
+          key: 'crm',
+          name: 'CRM',
+          authType: 'none',
+          clientId: null,
+          settings: {},
+          connectorKey: null,
+          archived: false,
+        },
+      ],
+      elements: ELEMENT_PATHS.map((path) =>
+        template(ELEMENT_TYPES[path], 'same', [{ revision: 1, name: 'S', definition: { path } }]),
+      ),
       tenants: [
         {
           internalId: 'one',
@@ -435,6 +712,8 @@ describe('workspace export and import', () => {
           aiCreditsRolling30DayLimit: null,
           archived: false,
           customizations: [],
+          elements: [],
+          deployments: [],
         },
       ],
     };
@@ -467,7 +746,7 @@ describe('workspace export and import', () => {
       version: 1,
       settings: { tenantFieldSchema: null },
       integrations: [],
-      elements: [{ type: 'flow', key: 'f', archived: false, revisions: [{ revision: 1, name: 'F', definition: {} }] }],
+      elements: [template('flow', 'f', [{ revision: 1, name: 'F', definition: {} }])],
       tenants: [],
     });
     await problem('GET', '/workspace/export', tenant, undefined, 403);
@@ -490,15 +769,7 @@ describe('workspace export and import', () => {
     await bad({ ...valid(), elements: undefined }, '/elements', /required/);
     const element = (change: Record<string, unknown>, revision: Record<string, unknown> = {}) => ({
       ...valid(),
-      elements: [
-        {
-          type: 'flow',
-          key: 'f',
-          archived: false,
-          revisions: [{ revision: 1, name: 'F', definition: {}, ...revision }],
-          ...change,
-        },
-      ],
+      elements: [{ ...template('flow', 'f', [{ revision: 1, name: 'F', definition: {}, ...revision }]), ...change }],
     });
     await bad(element({ type: 'widget' }), '/elements/0/type');
     await bad(element({ key: 'no spaces' }), '/elements/0/key');
@@ -521,7 +792,15 @@ describe('workspace export and import', () => {
       /ascending/,
     );
     await bad({ ...valid(), elements: [...valid().elements, ...valid().elements] }, '/elements/1/key', /twice/);
-    const integration = { key: 'crm', name: 'CRM', authType: 'oauth2', clientId: null, settings: {}, archived: false };
+    const integration = {
+      key: 'crm',
+      name: 'CRM',
+      authType: 'oauth2',
+      clientId: null,
+      settings: {},
+      connectorKey: null,
+      archived: false,
+    };
     await bad({ ...valid(), integrations: [{ ...integration, clientSecret: 'x' }] }, '/integrations/0/clientSecret');
     await bad({ ...valid(), integrations: [{ ...integration, authType: 'magic' }] }, '/integrations/0/authType');
     await bad(
@@ -539,15 +818,40 @@ describe('workspace export and import', () => {
           aiCreditsRolling30DayLimit: null,
           archived: false,
           customizations: [],
+          elements: [],
+          deployments: [],
           ...change,
         },
       ],
     });
     await bad(tenantOf({ credentials: { a: 1 } }), '/tenants/0/credentials');
     await bad(
-      tenantOf({ customizations: [{ type: 'action', key: 'f', definition: {} }] }),
-      '/tenants/0/customizations/0/key',
-      /names no element/,
+      tenantOf({ customizations: [{ type: 'action', key: 'f', definition: [] }] }),
+      '/tenants/0/customizations/0/definition',
+    );
+    await bad(element({ publishedRevision: 2 }), '/elements/0/publishedRevision', /one of the revisions/);
+    await bad(element({ parentKey: 'no spaces' }), '/elements/0/parentKey');
+    await bad(
+      tenantOf({ elements: [ownElement('flow', 'f', [{ revision: 1, name: 'F', definition: {} }])] }),
+      '/tenants/0/elements/0/key',
+      /template's key too/,
+    );
+    await bad(
+      tenantOf({ deployments: [{ type: 'flow', key: 'f', revision: 7 }] }),
+      '/tenants/0/deployments/0/revision',
+    );
+    // What only the target can tell: a parent its universe lacks, a connector nobody has (400, by path).
+    await bad(element({ parentKey: 'not-in-this-universe' }), '/elements/0/parentKey', /universe flow/);
+    await bad(
+      tenantOf({
+        elements: [{ ...ownElement('action', 'own', [{ revision: 1, name: 'O', definition: {} }]), parentKey: 'nope' }],
+      }),
+      '/tenants/0/elements/0/parentKey',
+    );
+    await bad(
+      { ...valid(), integrations: [{ ...integration, connectorKey: 'no-such-connector' }] },
+      '/integrations/0/connectorKey',
+      /no connector/,
     );
     await bad(
       {

@@ -4,23 +4,30 @@ import { type Columns, execute, queryRow, queryRows, RowShapeError, Table } from
 import { DataSource, type EntityManager } from 'typeorm';
 
 import { ElementCustomization } from '../elements/element-customization.entity.js';
+import { ElementDeployment } from '../elements/element-deployment.entity.js';
 import { ElementRevision } from '../elements/element-revision.entity.js';
 import { ElementTemplate } from '../elements/element-template.entity.js';
 import type { ElementType } from '../elements/element-type.js';
+import { ElementKeyTakenError } from '../elements/elements.repository.js';
 import { isJsonObject, type JsonObject } from '../elements/json-value.js';
 import { Integration } from '../integrations/integration.entity.js';
 import { Tenant } from '../tenants/tenant.entity.js';
-import type { ExportedElement, ExportedIntegration, ExportedTenant } from './transfer-document.js';
+import type { ExportedIntegration, ExportedOwnElement, ExportedTenant } from './transfer-document.js';
 
-/** A tenant's customisation with the type and key of the element it overlays. */
-export type CustomizationRow = Columns<ElementCustomization> & { elementType: ElementType; key: string };
+/** What an import writes to a tenant: everything but credentials, tokens, activity and what hangs off it. */
+export type TenantTransferValues = Omit<ExportedTenant, 'customizations' | 'elements' | 'deployments'>;
 
-/** What an import writes to a tenant: everything but credentials, tokens and activity. */
-export type TenantTransferValues = Omit<ExportedTenant, 'customizations'>;
+/** An element to insert: a template (`tenantId` null, published at `publishedRevision`) or a tenant's own (published at its latest). */
+export interface ElementInsert {
+  tenantId: string | null;
+  element: ExportedOwnElement;
+  publishedRevision: number;
+}
 
 /**
  * The SQL of workspace export and import: whole-workspace reads of
- * integrations, elements with their revisions, tenants and customisations,
+ * integrations, elements (workspace templates and tenants' own, never the
+ * universe's) with their revisions, tenants, customisations and canary pins,
  * and the writes an import makes. Every method takes the `EntityManager` of
  * the caller's admin-scoped transaction (TenantScope), so row-level security
  * confines each statement to the caller's workspace; the statements name the
@@ -34,6 +41,7 @@ export class WorkspaceTransferRepository {
   private readonly templates: Table<ElementTemplate>;
   private readonly revisions: Table<ElementRevision>;
   private readonly customizations: Table<ElementCustomization>;
+  private readonly deployments: Table<ElementDeployment>;
   private readonly tenants: Table<Tenant>;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
@@ -41,6 +49,7 @@ export class WorkspaceTransferRepository {
     this.templates = Table.of(dataSource, ElementTemplate);
     this.revisions = Table.of(dataSource, ElementRevision);
     this.customizations = Table.of(dataSource, ElementCustomization);
+    this.deployments = Table.of(dataSource, ElementDeployment);
     this.tenants = Table.of(dataSource, Tenant);
   }
 
@@ -105,8 +114,8 @@ export class WorkspaceTransferRepository {
   async insertIntegration(manager: EntityManager, workspaceId: string, values: ExportedIntegration): Promise<void> {
     await execute(
       manager,
-      `INSERT INTO integrations (workspace_id, key, name, auth_type, client_id, sealed_client_secret, settings, archived_at)
-       VALUES ($1, $2, $3, $4, $5, NULL, $6, CASE WHEN $7 THEN now() END)`,
+      `INSERT INTO integrations (workspace_id, key, name, auth_type, client_id, sealed_client_secret, settings, connector_key, archived_at)
+       VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, CASE WHEN $8 THEN now() END)`,
       [
         workspaceId,
         values.key,
@@ -114,6 +123,7 @@ export class WorkspaceTransferRepository {
         values.authType,
         values.clientId,
         JSON.stringify(values.settings),
+        values.connectorKey,
         values.archived,
       ],
     );
@@ -123,14 +133,26 @@ export class WorkspaceTransferRepository {
   async updateIntegration(manager: EntityManager, id: string, values: ExportedIntegration): Promise<void> {
     await execute(
       manager,
-      `UPDATE integrations SET name = $2, auth_type = $3, client_id = $4, settings = $5,
-         archived_at = CASE WHEN $6 THEN COALESCE(archived_at, now()) END, updated_at = now()
+      `UPDATE integrations SET name = $2, auth_type = $3, client_id = $4, settings = $5, connector_key = $6,
+         archived_at = CASE WHEN $7 THEN COALESCE(archived_at, now()) END, updated_at = now()
        WHERE id = $1`,
-      [id, values.name, values.authType, values.clientId, JSON.stringify(values.settings), values.archived],
+      [
+        id,
+        values.name,
+        values.authType,
+        values.clientId,
+        JSON.stringify(values.settings),
+        values.connectorKey,
+        values.archived,
+      ],
     );
   }
 
-  /** Every element template of the workspace (of every type), archived ones too. */
+  /**
+   * Every element of the workspace, of every type, archived ones too: its
+   * templates (`tenantId` null) and its tenants' own elements. Universe
+   * elements live in another table and are never among them.
+   */
   listElements(manager: EntityManager, workspaceId: string): Promise<Columns<ElementTemplate>[]> {
     return this.templates.query(
       manager,
@@ -139,7 +161,7 @@ export class WorkspaceTransferRepository {
     );
   }
 
-  /** Every revision of every element of the workspace, by element and revision. */
+  /** Every revision of every element of the workspace (templates' and tenants' own), by element and revision. */
   listRevisions(manager: EntityManager, workspaceId: string): Promise<Columns<ElementRevision>[]> {
     return this.revisions.query(
       manager,
@@ -149,24 +171,63 @@ export class WorkspaceTransferRepository {
   }
 
   /**
-   * A new element with the document's whole history: the template at its
-   * last revision and one revision row per revision, numbered as given, in
-   * two statements. Returns the new template's id.
+   * Which of these `type/key` names this instance's universe holds (archived
+   * ones too), as `type/key` strings. The universe is instance-wide and
+   * readable by every scope.
    */
-  async insertElement(manager: EntityManager, workspaceId: string, element: ExportedElement): Promise<string> {
+  async universeKeys(manager: EntityManager, names: { type: ElementType; key: string }[]): Promise<Set<string>> {
+    if (names.length === 0) return new Set();
+    const rows = await queryRows(
+      manager,
+      `SELECT u.element_type || '/' || u.key AS name FROM universe_elements u
+       JOIN unnest($1::text[], $2::text[]) AS n(element_type, key) ON n.element_type = u.element_type AND n.key = u.key`,
+      [names.map((name) => name.type), names.map((name) => name.key)],
+      { name: 'string' },
+    );
+    return new Set(rows.map((row) => row.name));
+  }
+
+  /**
+   * A new element with the document's whole history: the row at its last
+   * revision and one revision row per revision, numbered as given. A
+   * template and a tenant's own element never share a key: under the same
+   * transaction-scoped advisory lock on (workspace, type, key) that
+   * ElementsRepository.insert takes, the other level is checked first.
+   * Returns the new element's id.
+   * @throws ElementKeyTakenError when the key is the other level's.
+   */
+  async insertElement(manager: EntityManager, workspaceId: string, insert: ElementInsert): Promise<string> {
+    const { element, tenantId } = insert;
     const latest = element.revisions[element.revisions.length - 1];
     if (!latest) throw new Error(`element ${element.type}/${element.key} has no revision`);
+    await execute(manager, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+      `element-key:${workspaceId}:${element.type}:${element.key}`,
+    ]);
+    const other = await queryRow(
+      manager,
+      `SELECT tenant_id IS NULL AS template FROM element_templates
+       WHERE workspace_id = $1 AND element_type = $2 AND key = $3
+         AND (CASE WHEN $4::uuid IS NULL THEN tenant_id IS NOT NULL ELSE tenant_id IS NULL END)
+       LIMIT 1`,
+      [workspaceId, element.type, element.key, tenantId],
+      { template: 'boolean' },
+    );
+    if (other) throw new ElementKeyTakenError(other.template ? 'workspace' : 'tenant');
     const row = await queryRow(
       manager,
-      `INSERT INTO element_templates (workspace_id, element_type, key, name, definition, revision, archived_at)
-       VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7 THEN now() END) RETURNING id`,
+      `INSERT INTO element_templates
+         (workspace_id, tenant_id, element_type, key, name, definition, parent_key, revision, published_revision, archived_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $10 THEN now() END) RETURNING id`,
       [
         workspaceId,
+        tenantId,
         element.type,
         element.key,
         latest.name,
         JSON.stringify(latest.definition),
+        element.parentKey,
         latest.revision,
+        insert.publishedRevision,
         element.archived,
       ],
       { id: 'string' },
@@ -174,30 +235,49 @@ export class WorkspaceTransferRepository {
     if (!row) throw new Error('INSERT … RETURNING returned no element template');
     await execute(
       manager,
-      `INSERT INTO element_revisions (workspace_id, element_id, revision, name, definition)
-       SELECT $1, $2, r.revision, r.name, r.definition
-       FROM jsonb_to_recordset($3::jsonb) AS r(revision integer, name text, definition jsonb)`,
-      [workspaceId, row.id, JSON.stringify(element.revisions)],
+      `INSERT INTO element_revisions (workspace_id, tenant_id, element_id, revision, name, definition)
+       SELECT $1, $2, $3, r.revision, r.name, r.definition
+       FROM jsonb_to_recordset($4::jsonb) AS r(revision integer, name text, definition jsonb)`,
+      [workspaceId, tenantId, row.id, JSON.stringify(element.revisions)],
     );
     return row.id;
   }
 
-  /** The element's next revision with this name and definition, recorded in its history in the same statement. */
+  /**
+   * The element's next revision with this name, definition and parent,
+   * recorded in its history in the same statement; with `publish` it is what
+   * every tenant sees from now on (canary pins dropped, as
+   * ElementsRepository.revise does), else a draft. Its new revision number.
+   */
   async reviseElement(
     manager: EntityManager,
     id: string,
-    next: { name: string; definition: JsonObject },
-  ): Promise<void> {
-    await execute(
+    next: { name: string; definition: JsonObject; parentKey: string | null; publish: boolean },
+  ): Promise<number> {
+    const row = await queryRow(
       manager,
       `WITH revised AS (
-         UPDATE element_templates SET name = $2, definition = $3, revision = revision + 1, updated_at = now()
-         WHERE id = $1 RETURNING workspace_id, id, revision, name, definition
+         UPDATE element_templates SET name = $2, definition = $3, parent_key = $4, revision = revision + 1,
+           published_revision = CASE WHEN $5 THEN revision + 1 ELSE published_revision END, updated_at = now()
+         WHERE id = $1 RETURNING workspace_id, tenant_id, id, revision, name, definition
        )
-       INSERT INTO element_revisions (workspace_id, element_id, revision, name, definition)
-       SELECT workspace_id, id, revision, name, definition FROM revised`,
-      [id, next.name, JSON.stringify(next.definition)],
+       INSERT INTO element_revisions (workspace_id, tenant_id, element_id, revision, name, definition)
+       SELECT workspace_id, tenant_id, id, revision, name, definition FROM revised RETURNING revision`,
+      [id, next.name, JSON.stringify(next.definition), next.parentKey, next.publish],
+      { revision: 'number' },
     );
+    if (!row) throw new Error(`element ${id} vanished while revised`);
+    if (next.publish) await execute(manager, 'DELETE FROM element_deployments WHERE element_id = $1', [id]);
+    return row.revision;
+  }
+
+  /** Makes an existing revision what every tenant sees, every canary pin dropped. */
+  async publishElement(manager: EntityManager, id: string, revision: number): Promise<void> {
+    await execute(manager, 'UPDATE element_templates SET published_revision = $2, updated_at = now() WHERE id = $1', [
+      id,
+      revision,
+    ]);
+    await execute(manager, 'DELETE FROM element_deployments WHERE element_id = $1', [id]);
   }
 
   /** Archives (keeping the first archive time) or restores an element. */
@@ -210,6 +290,28 @@ export class WorkspaceTransferRepository {
     );
   }
 
+  /** Every canary pin of the workspace. */
+  listDeployments(manager: EntityManager, workspaceId: string): Promise<Columns<ElementDeployment>[]> {
+    return this.deployments.query(
+      manager,
+      `SELECT ${this.deployments.columns} FROM element_deployments WHERE workspace_id = $1`,
+      [workspaceId],
+    );
+  }
+
+  /** Pins a tenant to a revision of a template (replacing its pin). */
+  async upsertDeployment(
+    manager: EntityManager,
+    values: Pick<ElementDeployment, 'workspaceId' | 'elementId' | 'tenantId' | 'revision'>,
+  ): Promise<void> {
+    await execute(
+      manager,
+      `INSERT INTO element_deployments (workspace_id, element_id, tenant_id, revision) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (element_id, tenant_id) DO UPDATE SET revision = EXCLUDED.revision, updated_at = now()`,
+      [values.workspaceId, values.elementId, values.tenantId, values.revision],
+    );
+  }
+
   /** Every tenant of the workspace, archived ones too. */
   listTenants(manager: EntityManager, workspaceId: string): Promise<Columns<Tenant>[]> {
     return this.tenants.query(manager, `SELECT ${this.tenants.columns} FROM tenants WHERE workspace_id = $1`, [
@@ -217,21 +319,13 @@ export class WorkspaceTransferRepository {
     ]);
   }
 
-  /** Every tenant's customisation in the workspace, with the type and key of the element it overlays. */
-  async listCustomizations(manager: EntityManager, workspaceId: string): Promise<CustomizationRow[]> {
-    const rows = await this.customizations.query(
+  /** Every tenant's customisation in the workspace, each naming the `(type, key)` it overlays. */
+  listCustomizations(manager: EntityManager, workspaceId: string): Promise<Columns<ElementCustomization>[]> {
+    return this.customizations.query(
       manager,
-      `SELECT ${this.customizations.columnsOf('c')}, t.element_type AS element_type_of, t.key AS element_key
-       FROM element_customizations c JOIN element_templates t ON t.id = c.element_id
-       WHERE c.workspace_id = $1`,
+      `SELECT ${this.customizations.columns} FROM element_customizations WHERE workspace_id = $1`,
       [workspaceId],
-      { element_type_of: 'string', element_key: 'string' },
     );
-    return rows.map(({ element_type_of, element_key, ...row }) => ({
-      ...row,
-      elementType: element_type_of as ElementType,
-      key: element_key,
-    }));
   }
 
   /** A new tenant, without credentials; its id. */
@@ -273,17 +367,17 @@ export class WorkspaceTransferRepository {
     );
   }
 
-  /** Sets (replaces) a tenant's overlay on an element. */
+  /** Sets (replaces) a tenant's overlay on whatever `(type, key)` resolves to for it. */
   async upsertCustomization(
     manager: EntityManager,
-    values: Pick<ElementCustomization, 'workspaceId' | 'tenantId' | 'elementId' | 'definition'>,
+    values: Pick<ElementCustomization, 'workspaceId' | 'tenantId' | 'elementType' | 'key' | 'definition'>,
   ): Promise<void> {
     await execute(
       manager,
-      `INSERT INTO element_customizations (workspace_id, tenant_id, element_id, definition)
-       VALUES ($1, $2, $3, $4)
-       ON CONFLICT (element_id, tenant_id) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now()`,
-      [values.workspaceId, values.tenantId, values.elementId, JSON.stringify(values.definition)],
+      `INSERT INTO element_customizations (workspace_id, tenant_id, element_type, key, definition)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (tenant_id, element_type, key) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now()`,
+      [values.workspaceId, values.tenantId, values.elementType, values.key, JSON.stringify(values.definition)],
     );
   }
 }

@@ -4,8 +4,12 @@ import { DomainException } from '@switchboard/server';
 import type { EntityManager } from 'typeorm';
 
 import { TenantScope } from '../database/tenant-scope.js';
+import type { ElementCustomization } from '../elements/element-customization.entity.js';
+import type { ElementDeployment } from '../elements/element-deployment.entity.js';
 import type { ElementRevision } from '../elements/element-revision.entity.js';
 import type { ElementTemplate } from '../elements/element-template.entity.js';
+import type { ElementType } from '../elements/element-type.js';
+import { ElementKeyTakenError } from '../elements/elements.repository.js';
 import type { Integration } from '../integrations/integration.entity.js';
 import { isIntegrationAuthType } from '../integrations/integrations.dto.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
@@ -22,8 +26,11 @@ import {
   type DocumentProblem,
   documentProblems,
   type ExportedCustomization,
+  type ExportedDeployment,
   type ExportedElement,
   type ExportedIntegration,
+  type ExportedOwnElement,
+  type ExportedRevision,
   type ExportedTenant,
   sameJson,
   serializeDocument,
@@ -33,28 +40,51 @@ import {
   type TransferDocument,
 } from './transfer-document.js';
 import type { ImportResultDto, TransferAction, TransferChangesDto } from './workspace-transfer.dto.js';
-import { type CustomizationRow, WorkspaceTransferRepository } from './workspace-transfer.repository.js';
+import { WorkspaceTransferRepository } from './workspace-transfer.repository.js';
 
-/** What a workspace holds of what a document describes, as stored rows (ids kept, to write by). */
+/** A stored element with its history, oldest first. */
+interface HeldElement {
+  row: Columns<ElementTemplate>;
+  revisions: Columns<ElementRevision>[];
+}
+
+/**
+ * What a workspace holds of what a document describes, as stored rows (ids
+ * kept, to write by). Tenants' own elements are always read (a template's
+ * key must not be one of theirs); tenants, customisations and pins only when
+ * the document has tenants.
+ */
 interface HeldState {
   tenantFieldSchema: Record<string, unknown> | null;
   integrations: Columns<Integration>[];
-  elements: { template: Columns<ElementTemplate>; revisions: Columns<ElementRevision>[] }[];
+  templates: HeldElement[];
+  own: HeldElement[];
   tenants: Columns<Tenant>[] | null;
-  customizations: CustomizationRow[];
+  customizations: Columns<ElementCustomization>[];
+  deployments: Columns<ElementDeployment>[];
 }
 
 /**
  * Workspace export and import (API.md, "Workspace export and import"), the
  * dev → production promotion: admin tokens only. An export is one canonical
  * JSON document of what an admin can set on this instance (the tenant field
- * schema, integrations, elements with every revision, optionally tenants and
- * their customisations), never a secret: no client secret, tenant or
+ * schema, integrations, workspace templates with every revision, the
+ * published one and their universe parent's key, optionally tenants with
+ * their customisations, own elements and canary pins), never a secret, and
+ * never a universe element (the platform's, on every instance): no client secret, tenant or
  * connection credentials, API keys or tokens, and no ids or timestamps, so
  * equal configurations export equal bytes. An import applies a document in
  * one transaction, all or nothing; it creates and updates, never deletes,
  * and never touches a secret (an integration keeps its client secret). The
  * same document imported twice changes nothing the second time.
+ *
+ * Decisions (elements at every level): a `parentKey` the target instance's
+ * universe does not hold (archived ones count) is a 400 naming its path, as
+ * creating such an element is (ElementsService); so is a `connectorKey`
+ * naming no connector of the document, the workspace or the universe. A key
+ * one level holds on the target and the document gives to the other (a
+ * template's key as a tenant's own, or the reverse) is a 409. A
+ * customisation may name any key (it targets whatever the key resolves to).
  */
 @Injectable()
 export class WorkspaceTransferService {
@@ -97,6 +127,7 @@ export class WorkspaceTransferService {
       if (dryRun) await this.repository.readOnly(manager);
       else await this.repository.lockWorkspace(manager, workspaceId);
       const held = await this.read(manager, workspaceId, document.tenants !== undefined);
+      await this.checkAgainstTarget(manager, document, held);
       const importer = new Importer(this.repository, manager, workspaceId, !dryRun);
       const changes = await importer.run(document, held);
       if (!dryRun && importer.wrote) {
@@ -155,10 +186,78 @@ export class WorkspaceTransferService {
     return document;
   }
 
+  /**
+   * What only the target can tell: parents in its universe, connectors it
+   * can read, keys its other level holds.
+   * @throws DomainException 400 naming each path whose parent or connector the target lacks; 409 for a key conflict.
+   */
+  private async checkAgainstTarget(manager: EntityManager, document: TransferDocument, held: HeldState): Promise<void> {
+    const tenants = document.tenants ?? [];
+    const parents: { path: string; type: ElementType; key: string }[] = [];
+    document.elements.forEach((element, index) => {
+      if (element.parentKey)
+        parents.push({ path: `/elements/${index}/parentKey`, type: element.type, key: element.parentKey });
+    });
+    tenants.forEach((tenant, index) =>
+      tenant.elements.forEach((element, at) => {
+        if (element.parentKey) {
+          parents.push({
+            path: `/tenants/${index}/elements/${at}/parentKey`,
+            type: element.type,
+            key: element.parentKey,
+          });
+        }
+      }),
+    );
+    const connectors = document.integrations.flatMap((integration, index) =>
+      integration.connectorKey ? [{ path: `/integrations/${index}/connectorKey`, key: integration.connectorKey }] : [],
+    );
+    const universe = await this.repository.universeKeys(manager, [
+      ...parents,
+      ...connectors.map(({ key }) => ({ type: 'connector' as const, key })),
+    ]);
+    const problems: DocumentProblem[] = parents
+      .filter((parent) => !universe.has(`${parent.type}/${parent.key}`))
+      .map((parent) => ({
+        path: parent.path,
+        message: `names no universe ${parent.type} of this instance ("${parent.key}")`,
+      }));
+    const workspaceConnectors = new Set([
+      ...document.elements.filter((e) => e.type === 'connector').map((e) => e.key),
+      ...held.templates.filter((e) => e.row.elementType === 'connector').map((e) => e.row.key),
+    ]);
+    for (const connector of connectors) {
+      if (!workspaceConnectors.has(connector.key) && !universe.has(`connector/${connector.key}`)) {
+        problems.push({
+          path: connector.path,
+          message: `names no connector of the document, the workspace or the universe ("${connector.key}")`,
+        });
+      }
+    }
+    if (problems.length > 0) throw invalid(problems);
+
+    const ownKeys = new Set(held.own.map((element) => elementId(element.row)));
+    const templateKeys = new Set(held.templates.map((element) => elementId(element.row)));
+    const conflicts: string[] = [];
+    document.elements.forEach((element, index) => {
+      if (ownKeys.has(elementId(element))) {
+        conflicts.push(`/elements/${index}/key: ${elementId(element)} is a tenant's own element here`);
+      }
+    });
+    tenants.forEach((tenant, index) =>
+      tenant.elements.forEach((element, at) => {
+        if (templateKeys.has(elementId(element))) {
+          conflicts.push(`/tenants/${index}/elements/${at}/key: ${elementId(element)} is a workspace template here`);
+        }
+      }),
+    );
+    if (conflicts.length > 0) throw keyConflict(conflicts.slice(0, 20));
+  }
+
   private async read(manager: EntityManager, workspaceId: string, includeTenants: boolean): Promise<HeldState> {
     const tenantFieldSchema = await this.repository.tenantFieldSchema(manager, workspaceId);
     const integrations = await this.repository.listIntegrations(manager, workspaceId);
-    const templates = await this.repository.listElements(manager, workspaceId);
+    const rows = await this.repository.listElements(manager, workspaceId);
     const revisions = await this.repository.listRevisions(manager, workspaceId);
     const byElement = new Map<string, Columns<ElementRevision>[]>();
     for (const revision of revisions) {
@@ -166,12 +265,25 @@ export class WorkspaceTransferService {
       list.push(revision);
       byElement.set(revision.elementId, list);
     }
-    const elements = templates.map((template) => ({ template, revisions: byElement.get(template.id) ?? [] }));
-    if (!includeTenants) return { tenantFieldSchema, integrations, elements, tenants: null, customizations: [] };
-    const tenants = await this.repository.listTenants(manager, workspaceId);
-    const customizations = await this.repository.listCustomizations(manager, workspaceId);
-    return { tenantFieldSchema, integrations, elements, tenants, customizations };
+    const elements = rows.map((row) => ({ row, revisions: byElement.get(row.id) ?? [] }));
+    const templates = elements.filter((element) => element.row.tenantId === null);
+    const own = elements.filter((element) => element.row.tenantId !== null);
+    const held = { tenantFieldSchema, integrations, templates, own, customizations: [], deployments: [] };
+    if (!includeTenants) return { ...held, tenants: null };
+    return {
+      ...held,
+      tenants: await this.repository.listTenants(manager, workspaceId),
+      customizations: await this.repository.listCustomizations(manager, workspaceId),
+      deployments: await this.repository.listDeployments(manager, workspaceId),
+    };
   }
+}
+
+function keyConflict(conflicts: string[]): DomainException {
+  return DomainException.conflict(
+    `A key of the document is held by the other level in this workspace (a template and a tenant's own element ` +
+      `never share a key): ${conflicts.join('; ')}`,
+  );
 }
 
 function invalid(problems: DocumentProblem[]): DomainException {
@@ -190,20 +302,43 @@ function toDocument(held: HeldState): TransferDocument {
     version: TRANSFER_VERSION,
     settings: { tenantFieldSchema: held.tenantFieldSchema },
     integrations: held.integrations.map(exportIntegration).sort((a, b) => compareText(a.key, b.key)),
-    elements: held.elements.map(({ template, revisions }) => exportElement(template, revisions)).sort(byTypeAndKey),
+    elements: held.templates.map(exportElement).sort(byTypeAndKey),
   };
   if (held.tenants) {
-    const customizations = new Map<string, ExportedCustomization[]>();
-    for (const row of held.customizations) {
-      const list = customizations.get(row.tenantId) ?? [];
-      list.push({ type: row.elementType, key: row.key, definition: row.definition });
-      customizations.set(row.tenantId, list);
-    }
+    const customizations = groupBy(held.customizations, (row) => row.tenantId);
+    const own = groupBy(held.own, (element) => element.row.tenantId ?? '');
+    const deployments = groupBy(held.deployments, (row) => row.tenantId);
+    const templates = new Map(held.templates.map((element) => [element.row.id, element.row]));
     document.tenants = held.tenants
-      .map((tenant) => exportTenant(tenant, customizations.get(tenant.id) ?? []))
+      .map((tenant) =>
+        exportTenant(tenant, {
+          customizations: (customizations.get(tenant.id) ?? []).map((row) => ({
+            type: row.elementType,
+            key: row.key,
+            definition: row.definition,
+          })),
+          elements: (own.get(tenant.id) ?? []).map(exportOwnElement),
+          deployments: (deployments.get(tenant.id) ?? []).map((row) => {
+            const template = templates.get(row.elementId);
+            // A pin's foreign key holds it to a template of the workspace, read in the same transaction.
+            if (!template) throw new Error(`element_deployments: pin on ${row.elementId}, no such template`);
+            return { type: template.elementType, key: template.key, revision: row.revision };
+          }),
+        }),
+      )
       .sort((a, b) => compareText(a.internalId, b.internalId));
   }
   return document;
+}
+
+function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = groups.get(keyOf(row)) ?? [];
+    list.push(row);
+    groups.set(keyOf(row), list);
+  }
+  return groups;
 }
 
 /** Never `sealedClientSecret`. */
@@ -215,23 +350,32 @@ function exportIntegration(row: Columns<Integration>): ExportedIntegration {
     authType: row.authType,
     clientId: row.clientId,
     settings: row.settings,
+    connectorKey: row.connectorKey,
     archived: row.archivedAt !== null,
   };
 }
 
-function exportElement(template: Columns<ElementTemplate>, revisions: Columns<ElementRevision>[]): ExportedElement {
+function exportOwnElement({ row, revisions }: HeldElement): ExportedOwnElement {
   return {
-    type: template.elementType,
-    key: template.key,
-    archived: template.archivedAt !== null,
+    type: row.elementType,
+    key: row.key,
+    parentKey: row.parentKey,
+    archived: row.archivedAt !== null,
     revisions: revisions
       .map((revision) => ({ revision: revision.revision, name: revision.name, definition: revision.definition }))
       .sort((a, b) => a.revision - b.revision),
   };
 }
 
+function exportElement(element: HeldElement): ExportedElement {
+  return { ...exportOwnElement(element), publishedRevision: element.row.publishedRevision };
+}
+
 /** Never `sealedCredentials`, token revocations, activity or balances. */
-function exportTenant(row: Columns<Tenant>, customizations: ExportedCustomization[]): ExportedTenant {
+function exportTenant(
+  row: Columns<Tenant>,
+  parts: Pick<ExportedTenant, 'customizations' | 'elements' | 'deployments'>,
+): ExportedTenant {
   return {
     internalId: row.internalId,
     name: row.name,
@@ -239,7 +383,9 @@ function exportTenant(row: Columns<Tenant>, customizations: ExportedCustomizatio
     isTest: row.isTest,
     aiCreditsRolling30DayLimit: row.aiCreditsRolling30DayLimit,
     archived: row.archivedAt !== null,
-    customizations: customizations.sort(byTypeAndKey),
+    customizations: parts.customizations.sort(byTypeAndKey),
+    elements: parts.elements.sort(byTypeAndKey),
+    deployments: parts.deployments.sort(byTypeAndKey),
   };
 }
 
@@ -255,6 +401,14 @@ function countChanges(changes: TransferChangesDto): Record<string, Record<Transf
 
 // ---- Document → writes ----
 
+/** What an element's import left: its id (null: a dry run would create it) and how to find a document revision in its history. */
+interface ImportedElement {
+  action: TransferAction;
+  id: string | null;
+  /** The element's revision number holding document revision `n`'s name and definition, or null. */
+  revisionOf: (n: number) => number | null;
+}
+
 /**
  * One import: compares each item of the document with what the workspace
  * holds and, when `write`, makes the change in the caller's transaction.
@@ -264,6 +418,8 @@ class Importer {
   wrote = false;
   readonly createdTenants: { id: string; internalId: string }[] = [];
   readonly changedTenants: string[] = [];
+  /** Templates whose canary pins this import dropped (a published revision drops them). */
+  private readonly unpinned = new Set<string>();
 
   constructor(
     private readonly repository: WorkspaceTransferRepository,
@@ -279,6 +435,8 @@ class Importer {
       elements: [],
       tenants: [],
       customizations: [],
+      tenantElements: [],
+      deployments: [],
     };
     const integrations = new Map(held.integrations.map((row) => [row.key, row]));
     for (const integration of document.integrations) {
@@ -287,31 +445,42 @@ class Importer {
         action: await this.integration(integration, integrations.get(integration.key)),
       });
     }
-    const elements = new Map(held.elements.map((element) => [elementId(element.template), element.template]));
-    /** Element ids by type/key after this import's changes (none yet for one a dry run would create). */
-    const elementIds = new Map<string, string | null>();
+    const templates = new Map(held.templates.map((element) => [elementId(element.row), element]));
+    const imported = new Map<string, ImportedElement>();
     for (const element of document.elements) {
-      const current = elements.get(elementId(element)) ?? null;
-      const { action, id } = await this.element(element, current);
-      elementIds.set(elementId(element), id);
-      changes.elements.push({ type: element.type, key: element.key, action });
+      const result = await this.element(null, element, element.publishedRevision, templates.get(elementId(element)));
+      imported.set(elementId(element), result);
+      changes.elements.push({ type: element.type, key: element.key, action: result.action });
     }
-    if (document.tenants && held.tenants) {
-      const tenants = new Map(held.tenants.map((row) => [row.internalId, row]));
-      const customizations = new Map(held.customizations.map((row) => [`${row.tenantId} ${elementId(row)}`, row]));
-      for (const tenant of document.tenants) {
-        const { action, id } = await this.tenant(tenant, tenants.get(tenant.internalId) ?? null);
-        changes.tenants.push({ internalId: tenant.internalId, action });
-        for (const customization of tenant.customizations) {
-          const current = id === null ? undefined : customizations.get(`${id} ${elementId(customization)}`);
-          const action = await this.customization(customization, current, id, elementIds.get(elementId(customization)));
-          changes.customizations.push({
-            internalId: tenant.internalId,
-            type: customization.type,
-            key: customization.key,
-            action,
-          });
-        }
+    if (!document.tenants || !held.tenants) return changes;
+    const tenants = new Map(held.tenants.map((row) => [row.internalId, row]));
+    const own = new Map(held.own.map((element) => [`${element.row.tenantId} ${elementId(element.row)}`, element]));
+    const customizations = new Map(held.customizations.map((row) => [`${row.tenantId} ${elementId(row)}`, row]));
+    const pins = new Map(held.deployments.map((row) => [`${row.tenantId} ${row.elementId}`, row.revision]));
+    for (const [index, tenant] of document.tenants.entries()) {
+      const { action, id } = await this.tenant(tenant, tenants.get(tenant.internalId) ?? null);
+      const internalId = tenant.internalId;
+      changes.tenants.push({ internalId, action });
+      for (const element of tenant.elements) {
+        const current = id === null ? undefined : own.get(`${id} ${elementId(element)}`);
+        const published = element.revisions[element.revisions.length - 1]!.revision;
+        const result = await this.element(id, element, published, current);
+        changes.tenantElements.push({ internalId, type: element.type, key: element.key, action: result.action });
+      }
+      for (const customization of tenant.customizations) {
+        const current = id === null ? undefined : customizations.get(`${id} ${elementId(customization)}`);
+        const action = await this.customization(customization, current, id);
+        changes.customizations.push({ internalId, type: customization.type, key: customization.key, action });
+      }
+      for (const [at, deployment] of tenant.deployments.entries()) {
+        // Validated: every pin names a template of the document, imported above.
+        const template = imported.get(elementId(deployment))!;
+        const current =
+          id === null || template.id === null || this.unpinned.has(template.id)
+            ? undefined
+            : pins.get(`${id} ${template.id}`);
+        const action = await this.deployment(deployment, template, id, current, `/tenants/${index}/deployments/${at}`);
+        changes.deployments.push({ internalId, type: deployment.type, key: deployment.key, action });
       }
     }
     return changes;
@@ -338,43 +507,116 @@ class Importer {
   }
 
   /**
-   * A new element gets the document's whole history; an existing one whose
-   * current name or definition differs from the document's last revision
-   * gets a new revision (its own history is kept), and its archived state follows the document.
+   * A template (`tenantId` null) or a tenant's own element. A new one gets
+   * the document's whole history, published at `publishedRevision`. An
+   * existing one is brought to the document's published and latest name and
+   * definition and parent, keeping its own history: when its published
+   * revision differs from the document's, the document's published one
+   * becomes its next revision, published; when its latest still differs,
+   * the document's latest follows (a draft if the document's is one); when
+   * only which of its revisions is published differs, its latest is
+   * published. Its archived state follows the document.
    */
   private async element(
-    element: ExportedElement,
-    current: Columns<ElementTemplate> | null,
-  ): Promise<{ action: TransferAction; id: string | null }> {
-    if (!current) {
-      const id = this.writing() ? await this.repository.insertElement(this.manager, this.workspaceId, element) : null;
-      return { action: 'created', id };
-    }
+    tenantId: string | null,
+    element: ExportedOwnElement,
+    publishedRevision: number,
+    current: HeldElement | undefined,
+  ): Promise<ImportedElement> {
+    const document = new Map(element.revisions.map((revision) => [revision.revision, revision]));
     const latest = element.revisions[element.revisions.length - 1]!;
-    const revise = latest.name !== current.name || !sameJson(latest.definition, current.definition);
-    const archive = element.archived !== (current.archivedAt !== null);
-    if (revise && this.writing()) {
-      await this.repository.reviseElement(this.manager, current.id, {
-        name: latest.name,
-        definition: latest.definition,
-      });
+    // Validated: the published revision is one of the document's.
+    const published = document.get(publishedRevision)!;
+    if (!current) {
+      let id: string | null = null;
+      if (this.writing()) {
+        try {
+          id = await this.repository.insertElement(this.manager, this.workspaceId, {
+            tenantId,
+            element,
+            publishedRevision,
+          });
+        } catch (error) {
+          if (!(error instanceof ElementKeyTakenError)) throw error;
+          throw keyConflict([`${elementId(element)} became a ${error.takenBy}-level key during the import`]);
+        }
+      }
+      return { action: 'created', id, revisionOf: (n) => (document.has(n) ? n : null) };
     }
-    if (archive && this.writing()) await this.repository.setElementArchived(this.manager, current.id, element.archived);
-    return { action: revise || archive ? 'updated' : 'unchanged', id: current.id };
+    const row = current.row;
+    const history = new Map<number, ExportedRevision>(
+      current.revisions.map((revision) => [revision.revision, revision]),
+    );
+    let latestNumber = row.revision;
+    let publishedNumber = row.publishedRevision;
+    let parentKey = row.parentKey;
+    const append = async (revision: ExportedRevision, publish: boolean) => {
+      let number = latestNumber + 1;
+      if (this.writing()) {
+        number = await this.repository.reviseElement(this.manager, row.id, {
+          name: revision.name,
+          definition: revision.definition,
+          parentKey: element.parentKey,
+          publish,
+        });
+      }
+      if (publish) this.unpinned.add(row.id);
+      history.set(number, revision);
+      latestNumber = number;
+      if (publish) publishedNumber = number;
+      parentKey = element.parentKey;
+    };
+    const holds = (number: number, revision: ExportedRevision) => sameRevision(history.get(number), revision);
+    let changed = false;
+    if (!holds(publishedNumber, published)) {
+      await append(published, true);
+      changed = true;
+    }
+    if (!holds(latestNumber, latest) || parentKey !== element.parentKey) {
+      await append(latest, publishedRevision === latest.revision);
+      changed = true;
+    }
+    if (publishedRevision === latest.revision && publishedNumber !== latestNumber) {
+      if (this.writing()) await this.repository.publishElement(this.manager, row.id, latestNumber);
+      this.unpinned.add(row.id);
+      publishedNumber = latestNumber;
+      changed = true;
+    }
+    if (element.archived !== (row.archivedAt !== null)) {
+      if (this.writing()) await this.repository.setElementArchived(this.manager, row.id, element.archived);
+      changed = true;
+    }
+    const revisionOf = (n: number): number | null => {
+      const revision = document.get(n);
+      if (!revision) return null;
+      if (holds(n, revision)) return n;
+      const matches = [...history.entries()].filter(([, held]) => sameRevision(held, revision));
+      return matches.length === 0 ? null : Math.max(...matches.map(([number]) => number));
+    };
+    return { action: changed ? 'updated' : 'unchanged', id: row.id, revisionOf };
   }
 
   private async tenant(
     tenant: ExportedTenant,
     current: Columns<Tenant> | null,
   ): Promise<{ action: TransferAction; id: string | null }> {
-    const { customizations: _, ...values } = tenant;
+    const { customizations: _, elements: __, deployments: ___, ...values } = tenant;
     if (!current) {
       if (!this.writing()) return { action: 'created', id: null };
       const id = await this.repository.insertTenant(this.manager, this.workspaceId, values);
       this.createdTenants.push({ id, internalId: tenant.internalId });
       return { action: 'created', id };
     }
-    const { customizations: __, ...held } = exportTenant(current, []);
+    const {
+      customizations: ____,
+      elements: _____,
+      deployments: ______,
+      ...held
+    } = exportTenant(current, {
+      customizations: [],
+      elements: [],
+      deployments: [],
+    });
     if (sameJson(held, values)) return { action: 'unchanged', id: current.id };
     if (this.writing()) {
       await this.repository.updateTenant(this.manager, current.id, values);
@@ -385,23 +627,56 @@ class Importer {
 
   private async customization(
     customization: ExportedCustomization,
-    current: CustomizationRow | undefined,
+    current: Columns<ElementCustomization> | undefined,
     tenantId: string | null,
-    elementId: string | null | undefined,
   ): Promise<TransferAction> {
     if (current && sameJson(current.definition, customization.definition)) return 'unchanged';
     if (this.writing()) {
-      // Both exist by now: the tenant was found or created above, the element is in the document (validated).
-      if (!tenantId || !elementId)
-        throw new Error(`customization ${customization.type}/${customization.key} lost its tenant or element`);
+      // The tenant was found or created above.
+      if (!tenantId) throw new Error(`customization ${elementId(customization)} lost its tenant`);
       await this.repository.upsertCustomization(this.manager, {
         workspaceId: this.workspaceId,
         tenantId,
-        elementId,
+        elementType: customization.type,
+        key: customization.key,
         definition: customization.definition,
       });
     }
     return current ? 'updated' : 'created';
+  }
+
+  /**
+   * Pins the tenant to the template's revision holding the document's
+   * revision's name and definition (the same number when the histories
+   * agree, as for a template this import created).
+   * @throws DomainException 409 when the target's history holds no such revision.
+   */
+  private async deployment(
+    deployment: ExportedDeployment,
+    template: ImportedElement,
+    tenantId: string | null,
+    current: number | undefined,
+    path: string,
+  ): Promise<TransferAction> {
+    const revision = template.revisionOf(deployment.revision);
+    if (revision === null) {
+      throw DomainException.conflict(
+        `${path}/revision: revision ${deployment.revision} of ${elementId(deployment)} has no counterpart in this ` +
+          `workspace's history of it (the histories diverged); pin the tenant here instead.`,
+      );
+    }
+    if (current === revision) return 'unchanged';
+    if (this.writing()) {
+      // The tenant and the template were found or created above.
+      if (!tenantId || !template.id) throw new Error(`pin on ${elementId(deployment)} lost its tenant or template`);
+      await this.repository.upsertDeployment(this.manager, {
+        workspaceId: this.workspaceId,
+        elementId: template.id,
+        tenantId,
+        revision,
+      });
+    }
+    return current === undefined ? 'created' : 'updated';
   }
 
   /** Whether to write; a write marks the import as having changed something. */
@@ -409,6 +684,10 @@ class Importer {
     if (this.write) this.wrote = true;
     return this.write;
   }
+}
+
+function sameRevision(held: { name: string; definition: unknown } | undefined, revision: ExportedRevision): boolean {
+  return held !== undefined && held.name === revision.name && sameJson(held.definition, revision.definition);
 }
 
 function elementId(element: { type?: string; elementType?: string; key: string }): string {
