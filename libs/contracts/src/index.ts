@@ -35,3 +35,7 @@ export {
   type TokenActor,
   type WorkspaceTokenClaims,
 } from './workspace-token/workspace-token-claims.js';
+export * from './universe/apply-universe-snapshot.contract.js';
+export * from './universe/element-definition.js';
+export * from './universe/reconcile-universe.contract.js';
+export * from './universe/universe-snapshot.js';

@@ -1,6 +1,6 @@
 import { Check, Column, Entity, PrimaryColumn, Unique } from 'typeorm';
 
-import type { JsonObject } from '../elements/json-value.js';
+import type { JsonObject } from '@switchboard/contracts';
 
 /**
  * The universe element types (Membrane's "Universe": platform-wide public
