@@ -107,7 +107,10 @@ export class UniverseOutboxRelay implements OnApplicationBootstrap, BeforeApplic
 
   /** One delivery is one trace of its own, whichever context woke the drain. */
   private deliver(entry: ClaimedInstance, snapshot: UniverseSnapshot): Promise<void> {
-    const attributes = { 'switchboard.instance.id': entry.instanceId, 'switchboard.universe.version': String(snapshot.version) };
+    const attributes = {
+      'switchboard.instance.id': entry.instanceId,
+      'switchboard.universe.version': String(snapshot.version),
+    };
     const options = { kind: SpanKind.INTERNAL, attributes, parent: ROOT_CONTEXT };
     return inSpan('deliver universe snapshot', options, () => this.deliverNow(entry, snapshot));
   }

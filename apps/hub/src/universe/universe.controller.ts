@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, type PipeTransform, Post, Put, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { UNIVERSE_KEY, UNIVERSE_PATHS, type UniverseElementType } from '@switchboard/contracts';
 import { ApiProblem, DomainException } from '@switchboard/server';
 
@@ -127,7 +134,10 @@ export class UniverseController {
   @ApiParam(TYPE_PARAM)
   @ApiParam(KEY_PARAM)
   @ApiOkResponse({ type: UniverseElementDto })
-  @ApiOperation({ summary: 'Restore a universe element', description: `Platform admins only. Undoes an archive. ${DELIVERY}` })
+  @ApiOperation({
+    summary: 'Restore a universe element',
+    description: `Platform admins only. Undoes an archive. ${DELIVERY}`,
+  })
   restore(@Param('utype', TYPE) type: UniverseElementType, @Param('key', KEY) key: string) {
     return this.universe.setArchived(type, key, false);
   }

@@ -1,7 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { JsonObject, UniverseElementType, UniverseSnapshot, UniverseSnapshotElement } from '@switchboard/contracts';
-import { type Columns, execute, type ExtraRow, queryRow, queryRows, RowShapeError, Table } from '@switchboard/persistence';
+import type {
+  JsonObject,
+  UniverseElementType,
+  UniverseSnapshot,
+  UniverseSnapshotElement,
+} from '@switchboard/contracts';
+import {
+  type Columns,
+  execute,
+  type ExtraRow,
+  queryRow,
+  queryRows,
+  RowShapeError,
+  Table,
+} from '@switchboard/persistence';
 import type { CursorPosition } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
