@@ -3,8 +3,8 @@ import { reconcileUniverseContract, ReconcileUniverseReply, ReconcileUniverseReq
 import { HandlesContract } from '@switchboard/server';
 
 import { UniverseRepository } from './universe.repository.js';
-import { universeDigest } from './universe-snapshot.mapper.js';
 import { UniverseOutboxRelay } from './universe-outbox-relay.js';
+import { universeDigest } from './universe-snapshot.mapper.js';
 
 /**
  * An instance (at start and periodically) says which universe version it

@@ -6,7 +6,6 @@ import { decodeCursor, DomainException, type Page, pageLimit, toPage } from '@sw
 import { DataSource, type EntityManager } from 'typeorm';
 
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
-import type { UniverseElement } from './universe-element.entity.js';
 import type {
   CreateUniverseElementDto,
   ListUniverseQueryDto,
@@ -14,6 +13,7 @@ import type {
   UpdateUniverseElementDto,
 } from './universe.dto.js';
 import { UniverseRepository } from './universe.repository.js';
+import type { UniverseElement } from './universe-element.entity.js';
 import { UniverseOutboxRelay } from './universe-outbox-relay.js';
 
 /**

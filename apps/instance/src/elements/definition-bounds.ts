@@ -4,9 +4,4 @@
  * same bounds hold for universe elements on the Hub, hence they live in
  * `@switchboard/contracts` (universe/element-definition.ts).
  */
-export {
-  definitionProblem,
-  IsDefinition,
-  MAX_DEFINITION_BYTES,
-  MAX_DEFINITION_DEPTH,
-} from '@switchboard/contracts';
+export { definitionProblem, IsDefinition, MAX_DEFINITION_BYTES, MAX_DEFINITION_DEPTH } from '@switchboard/contracts';

@@ -6,7 +6,6 @@ import { DomainException, type Page } from '@switchboard/server';
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import { requireAdmin } from '../workspaces/require-admin.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
-import type { UniverseElementType } from './universe-element.entity.js';
 import {
   GetUniverseQueryDto,
   ListUniverseQueryDto,
@@ -14,6 +13,7 @@ import {
   UniverseElementPageDto,
 } from './universe.dto.js';
 import { type UniverseElementRow, UniverseReader } from './universe.reader.js';
+import type { UniverseElementType } from './universe-element.entity.js';
 
 /** `{utype}`: a universe path (`connectors`, …) → the stored singular type; anything else names nothing (404). */
 class UniverseTypePipe implements PipeTransform<string, UniverseElementType> {

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Columns } from '@switchboard/persistence';
 import { decodeCursor, type Page, toPage } from '@switchboard/server';
 
-import type { UniverseElement, UniverseElementType } from './universe-element.entity.js';
 import { UniverseRepository } from './universe.repository.js';
+import type { UniverseElement, UniverseElementType } from './universe-element.entity.js';
 
 /** A universe element as this instance holds it (the current revision; the Hub keeps the history). */
 export type UniverseElementRow = Columns<UniverseElement>;
