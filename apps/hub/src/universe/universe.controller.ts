@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { UNIVERSE_KEY, UNIVERSE_PATHS, type UniverseElementType } from '@switchboard/contracts';
-import { ApiProblem, DomainException } from '@switchboard/server';
+import { ApiProblem, DomainException, Idempotent } from '@switchboard/server';
 
 import { Access } from '../auth/access.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
@@ -84,6 +84,7 @@ export class UniverseController {
   @Access('platform admin')
   @Post(':utype')
   @HttpCode(201)
+  @Idempotent()
   @ApiParam(TYPE_PARAM)
   @ApiCreatedResponse({ type: UniverseElementDto })
   @ApiProblem(409, 'conflict: an element of this type with this key exists.')
@@ -131,6 +132,7 @@ export class UniverseController {
   @Access('platform admin')
   @Post(':utype/:key/restore')
   @HttpCode(200)
+  @Idempotent()
   @ApiParam(TYPE_PARAM)
   @ApiParam(KEY_PARAM)
   @ApiOkResponse({ type: UniverseElementDto })

@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, Param, Patch, type PipeTransform, Post, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { UNIVERSE_KEY, UNIVERSE_PATHS } from '@switchboard/contracts';
-import { DomainException, type Page } from '@switchboard/server';
+import { ApiProblem, DomainException, type Page } from '@switchboard/server';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import { requireAdmin } from '../workspaces/require-admin.js';
@@ -42,6 +42,10 @@ const TYPE_PARAM = { name: 'utype', enum: Object.keys(UNIVERSE_PATHS), descripti
 const KEY_PARAM = { name: 'key', description: "The element's key." };
 const READ_ONLY =
   'The universe is managed on the Hub by platform admins and is read-only here: every write under /universe is 403.';
+
+const REFUSED =
+  'Answers `403` problem+json (`code: "forbidden"`) to any token, admin or tenant: universe elements are created, ' +
+  'changed, archived and restored on the Hub by platform admins, and reach this instance from there.';
 
 /**
  * The universe as this instance holds it (API.md, Universe), for any token,
@@ -93,27 +97,47 @@ export class UniverseController {
   }
 
   /** Every write under /universe, whoever asks (after authentication): the universe changes on the Hub only. */
-  @Post('*')
-  @ApiExcludeEndpoint()
-  refusePost(): never {
+  @Post(':utype')
+  @ApiParam(TYPE_PARAM)
+  @ApiProblem(403, `forbidden: ${READ_ONLY}`)
+  @ApiOperation({ summary: 'Create a universe element: refused (403)', description: REFUSED })
+  refuseCreate(): never {
     throw DomainException.forbidden(READ_ONLY);
   }
 
-  @Put('*')
-  @ApiExcludeEndpoint()
-  refusePut(): never {
+  @Put(':utype/:key')
+  @ApiParam(TYPE_PARAM)
+  @ApiParam(KEY_PARAM)
+  @ApiProblem(403, `forbidden: ${READ_ONLY}`)
+  @ApiOperation({ summary: 'Change a universe element: refused (403)', description: REFUSED })
+  refuseReplace(): never {
     throw DomainException.forbidden(READ_ONLY);
   }
 
-  @Patch('*')
-  @ApiExcludeEndpoint()
+  @Patch(':utype/:key')
+  @ApiParam(TYPE_PARAM)
+  @ApiParam(KEY_PARAM)
+  @ApiProblem(403, `forbidden: ${READ_ONLY}`)
+  @ApiOperation({ summary: 'Patch a universe element: refused (403)', description: REFUSED })
   refusePatch(): never {
     throw DomainException.forbidden(READ_ONLY);
   }
 
-  @Delete('*')
-  @ApiExcludeEndpoint()
-  refuseDelete(): never {
+  @Delete(':utype/:key')
+  @ApiParam(TYPE_PARAM)
+  @ApiParam(KEY_PARAM)
+  @ApiProblem(403, `forbidden: ${READ_ONLY}`)
+  @ApiOperation({ summary: 'Archive a universe element: refused (403)', description: REFUSED })
+  refuseArchive(): never {
+    throw DomainException.forbidden(READ_ONLY);
+  }
+
+  @Post(':utype/:key/restore')
+  @ApiParam(TYPE_PARAM)
+  @ApiParam(KEY_PARAM)
+  @ApiProblem(403, `forbidden: ${READ_ONLY}`)
+  @ApiOperation({ summary: 'Restore a universe element: refused (403)', description: REFUSED })
+  refuseRestore(): never {
     throw DomainException.forbidden(READ_ONLY);
   }
 }
