@@ -249,8 +249,13 @@ try {
   const realLatencies = measured.map(
     (version) => Math.max(...REAL.map((id) => heldBy(id, version))) - hubCommitted.get(version),
   );
+  const simulatedIds = [...applied.keys()].filter((id) => !REAL.includes(id));
+  const simulatedLatencies = measured.map(
+    (version) => Math.max(...simulatedIds.map((id) => heldBy(id, version))) - hubCommitted.get(version),
+  );
   latencies.sort((a, b) => a - b);
   realLatencies.sort((a, b) => a - b);
+  simulatedLatencies.sort((a, b) => a - b);
   const size = Buffer.byteLength(JSON.stringify((await api('GET', '/universe/connectors?limit=100')).items));
 
   console.log(
@@ -263,7 +268,9 @@ try {
   );
   console.log(
     `  of which the 2 real instances (commit to commit): p50 ${percentile(realLatencies, 50).toFixed(1)} ms, ` +
-      `p99 ${percentile(realLatencies, 99).toFixed(1)} ms; refused snapshots: ${refused}`,
+      `p99 ${percentile(realLatencies, 99).toFixed(1)} ms; the ${SIMULATED} simulated: p50 ` +
+      `${percentile(simulatedLatencies, 50).toFixed(1)} ms, p99 ${percentile(simulatedLatencies, 99).toFixed(1)} ms; ` +
+      `refused snapshots: ${refused}`,
   );
 } finally {
   await nc?.close();

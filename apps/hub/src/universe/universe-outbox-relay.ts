@@ -1,7 +1,11 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
-import { applyUniverseSnapshotContract, type UniverseSnapshot } from '@switchboard/contracts';
+import {
+  applyUniverseSnapshotContract,
+  type SignedUniverseSnapshot,
+  type UniverseSnapshot,
+} from '@switchboard/contracts';
 import { SnapshotSigner } from '@switchboard/crypto';
 import { outboxBackoffMs, OutboxDrainer, type OutboxDrainResult, outboxLeaseSeconds } from '@switchboard/persistence';
 import { describeError, inSpan, NatsClient, SpanKind } from '@switchboard/server';
@@ -9,7 +13,7 @@ import { DataSource } from 'typeorm';
 
 import { HubConfig } from '../config.js';
 import { type ClaimedInstance, UNIVERSE_OUTBOX_CHANNEL, UniverseRepository } from './universe.repository.js';
-import { signUniverse } from './universe-snapshot.mapper.js';
+import { universeSigner } from './universe-snapshot.mapper.js';
 
 const BATCH_SIZE = 1000;
 const POLL_INTERVAL_MS = 1000;
@@ -87,10 +91,11 @@ export class UniverseOutboxRelay implements OnApplicationBootstrap, BeforeApplic
       if (claimed.length === 0) return {};
       // Read after the claim: every claimed row committed with the version it names, so this is at least as new.
       const snapshot = await this.repository.snapshot();
+      const signed = universeSigner(this.signer, snapshot);
       for (const entry of claimed) {
         const wakesBefore = this.drainer.wakes;
         // Not awaited: one slow or dead instance must not hold back the others.
-        const delivery = this.deliver(entry, snapshot).finally(() => {
+        const delivery = this.deliver(entry, signed(entry.instanceId)).finally(() => {
           this.inFlight.delete(entry.instanceId);
           // A change committed meanwhile was skipped while this instance was in flight: drain again.
           if (this.drainer.wakes !== wakesBefore) this.wake();
@@ -106,22 +111,22 @@ export class UniverseOutboxRelay implements OnApplicationBootstrap, BeforeApplic
   }
 
   /** One delivery is one trace of its own, whichever context woke the drain. */
-  private deliver(entry: ClaimedInstance, snapshot: UniverseSnapshot): Promise<void> {
+  private deliver(entry: ClaimedInstance, signed: SignedUniverseSnapshot): Promise<void> {
     const attributes = {
       'switchboard.instance.id': entry.instanceId,
-      'switchboard.universe.version': String(snapshot.version),
+      'switchboard.universe.version': String(signed.snapshot.version),
     };
     const options = { kind: SpanKind.INTERNAL, attributes, parent: ROOT_CONTEXT };
-    return inSpan('deliver universe snapshot', options, () => this.deliverNow(entry, snapshot));
+    return inSpan('deliver universe snapshot', options, () => this.deliverNow(entry, signed));
   }
 
-  private async deliverNow({ instanceId, ids }: ClaimedInstance, snapshot: UniverseSnapshot): Promise<void> {
+  private async deliverNow({ instanceId, ids }: ClaimedInstance, signed: SignedUniverseSnapshot): Promise<void> {
+    const snapshot: UniverseSnapshot = signed.snapshot;
     try {
-      const reply = await this.nats.request(
-        applyUniverseSnapshotContract,
-        signUniverse(this.signer, instanceId, snapshot),
-        { instanceId, timeoutMs: this.config.NATS_REQUEST_TIMEOUT_MS },
-      );
+      const reply = await this.nats.request(applyUniverseSnapshotContract, signed, {
+        instanceId,
+        timeoutMs: this.config.NATS_REQUEST_TIMEOUT_MS,
+      });
       await this.repository.markDelivered(instanceId, snapshot.version, reply.appliedVersion, reply.digest);
     } catch (error) {
       const message = describeError(error);

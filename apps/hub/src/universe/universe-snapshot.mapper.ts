@@ -6,11 +6,14 @@ export function universeDigest(snapshot: UniverseSnapshot): string {
   return canonicalDigest(snapshot);
 }
 
-/** The universe snapshot with the Hub's Ed25519 signature for the one instance it is addressed to. */
-export function signUniverse(
+/**
+ * Signs one universe snapshot for many instances: each gets it with the Hub's
+ * Ed25519 signature for its own id (canonicalised once, see `SnapshotSigner.signerFor`).
+ */
+export function universeSigner(
   signer: SnapshotSigner,
-  instanceId: string,
   snapshot: UniverseSnapshot,
-): SignedUniverseSnapshot {
-  return { snapshot, signature: signer.sign(instanceId, snapshot) };
+): (instanceId: string) => SignedUniverseSnapshot {
+  const signFor = signer.signerFor(snapshot);
+  return (instanceId) => ({ snapshot, signature: signFor(instanceId) });
 }
