@@ -250,6 +250,20 @@ describe('the universe, Hub to every instance', () => {
     ).toBe(201);
   });
 
+  it('keeps every revision on the Hub, paged, for any user', async () => {
+    await api('POST', '/universe/actions', { key: 'history', name: 'First', definition: { n: 1 } });
+    await api('PUT', '/universe/actions/history', { definition: { n: 2 } });
+    await api('PUT', '/universe/actions/history', { name: 'Third', definition: { n: 3 } });
+    const first: any = await (await call('GET', '/universe/actions/history/revisions?limit=2', ownerToken)).json();
+    expect(first.items).toMatchObject([
+      { revision: 1, name: 'First', definition: { n: 1 }, createdBy: expect.any(String) },
+      { revision: 2, name: 'First', definition: { n: 2 } },
+    ]);
+    const rest = await api('GET', `/universe/actions/history/revisions?limit=2&cursor=${first.cursor}`);
+    expect(rest).toMatchObject({ items: [{ revision: 3, name: 'Third', definition: { n: 3 } }], cursor: null });
+    await problem(await call('GET', '/universe/actions/missing/revisions', ownerToken), 404);
+  });
+
   it('pages the Hub list with a cursor', async () => {
     for (const key of ['m1', 'm2', 'm3']) {
       await api('POST', '/universe/field-mappings', { key, name: key, definition: { key } });

@@ -118,6 +118,9 @@ const REQUESTS: Record<string, (c: Case) => Request | Promise<Request>> = {
   'GET /universe/{utype}/{key}': async ({ fixtures }) => ({
     path: `/universe/connectors/${await universeConnector(fixtures)}`,
   }),
+  'GET /universe/{utype}/{key}/revisions': async ({ fixtures }) => ({
+    path: `/universe/connectors/${await universeConnector(fixtures)}/revisions`,
+  }),
   'POST /universe/{utype}': () => ({
     path: '/universe/connectors',
     body: { key: `matrix-${randomUUID()}`, name: 'Matrix', definition: {} },

@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { UNIVERSE_KEY, UNIVERSE_PATHS, type UniverseElementType } from '@switchboard/contracts';
-import { ApiProblem, DomainException, Idempotent } from '@switchboard/server';
+import { ApiProblem, DomainException, Idempotent, PageQueryDto } from '@switchboard/server';
 
 import { Access } from '../auth/access.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
@@ -18,6 +18,7 @@ import {
   ListUniverseQueryDto,
   UniverseElementDto,
   UniverseElementPageDto,
+  UniverseRevisionPageDto,
   UpdateUniverseElementDto,
 } from './universe.dto.js';
 import { UniverseService } from './universe.service.js';
@@ -79,6 +80,24 @@ export class UniverseController {
   })
   get(@Param('utype', TYPE) type: UniverseElementType, @Param('key', KEY) key: string) {
     return this.universe.get(type, key);
+  }
+
+  @Access('any user')
+  @Get(':utype/:key/revisions')
+  @ApiParam(TYPE_PARAM)
+  @ApiParam(KEY_PARAM)
+  @ApiOkResponse({ type: UniverseRevisionPageDto })
+  @ApiOperation({
+    summary: "A universe element's revisions",
+    description:
+      'Any user. Every revision the Hub keeps, oldest first, cursor-paged; instances hold only the current one.',
+  })
+  revisions(
+    @Param('utype', TYPE) type: UniverseElementType,
+    @Param('key', KEY) key: string,
+    @Query() query: PageQueryDto,
+  ) {
+    return this.universe.revisions(type, key, query);
   }
 
   @Access('platform admin')

@@ -35,6 +35,21 @@ export class UniverseElementPageDto {
   @ApiProperty({ type: String, nullable: true }) cursor!: string | null;
 }
 
+/** One revision of a universe element, as it was written. */
+export class UniverseRevisionDto {
+  @ApiProperty({ description: 'From 1, one more for every change.' }) revision!: number;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: 'object', additionalProperties: true }) definition!: JsonObject;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The platform admin who wrote it.' })
+  createdBy!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class UniverseRevisionPageDto {
+  @ApiProperty({ type: [UniverseRevisionDto] }) items!: UniverseRevisionDto[];
+  @ApiProperty({ type: String, nullable: true }) cursor!: string | null;
+}
+
 export class CreateUniverseElementDto {
   @ApiProperty({ description: `Unique within its type: ${KEY_RULE}.`, pattern: UNIVERSE_KEY.source })
   @IsString()

@@ -18,7 +18,7 @@ import {
 import type { CursorPosition } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { UniverseElement } from './universe-element.entity.js';
+import { UniverseElement, UniverseElementRevision } from './universe-element.entity.js';
 
 /** Postgres channel the universe relay listens on; the payload is a `UniverseOutboxNotice`. */
 export const UNIVERSE_OUTBOX_CHANNEL = 'switchboard_universe_outbox';
@@ -33,6 +33,9 @@ const LISTED = { position: 'string' } as const;
 
 /** A universe element as a list returns it: its columns and its cursor position. */
 export type ListedUniverseElement = Columns<UniverseElement> & ExtraRow<typeof LISTED>;
+
+/** A revision as the history lists it: its columns and its cursor position. */
+export type ListedUniverseRevision = Columns<UniverseElementRevision> & ExtraRow<typeof LISTED>;
 
 /** One instance's claimed universe outbox rows (ids are `bigint`, as strings) and the newest version they name. */
 export interface ClaimedInstance {
@@ -57,9 +60,11 @@ export interface UniverseElementWrite {
 @Injectable()
 export class UniverseRepository {
   private readonly elements: Table<UniverseElement>;
+  private readonly revisions: Table<UniverseElementRevision>;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.elements = Table.of(dataSource, UniverseElement);
+    this.revisions = Table.of(dataSource, UniverseElementRevision);
   }
 
   /**
@@ -116,6 +121,24 @@ export class UniverseRepository {
        ORDER BY e.created_at, e.id
        LIMIT $5`,
       [type, includeArchived, after?.at ?? null, after?.id ?? null, limit],
+      LISTED,
+    );
+  }
+
+  /** Up to `limit` revisions of an element, oldest first, after the cursor position `after` (its id part: a revision). */
+  async listRevisions(
+    elementId: string,
+    after: CursorPosition | null,
+    limit: number,
+  ): Promise<ListedUniverseRevision[]> {
+    return this.revisions.query(
+      this.dataSource,
+      `SELECT ${this.revisions.columnsOf('r')}, to_json(r.created_at) #>> '{}' AS position
+       FROM universe_element_revisions r
+       WHERE r.element_id = $1 AND ($2::int IS NULL OR r.revision > $2::int)
+       ORDER BY r.revision
+       LIMIT $3`,
+      [elementId, after === null ? null : Number(after.id), limit],
       LISTED,
     );
   }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { UniverseElementType } from '@switchboard/contracts';
 import type { Columns } from '@switchboard/persistence';
-import { decodeCursor, DomainException, type Page, pageLimit, toPage } from '@switchboard/server';
+import { decodeCursor, DomainException, type Page, pageLimit, type PageQueryDto, toPage } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
@@ -10,6 +10,7 @@ import type {
   CreateUniverseElementDto,
   ListUniverseQueryDto,
   UniverseElementDto,
+  UniverseRevisionDto,
   UpdateUniverseElementDto,
 } from './universe.dto.js';
 import { UniverseRepository } from './universe.repository.js';
@@ -45,6 +46,31 @@ export class UniverseService {
     const row = await this.repository.find(type, key);
     if (!row) throw DomainException.notFound('The universe element');
     return toDto(row);
+  }
+
+  /**
+   * Every revision of an element, oldest first, cursor-paged (the Hub keeps
+   * the history; instances hold only the current one).
+   * @throws DomainException 404 when there is no such element, 400 for a forged cursor.
+   */
+  async revisions(type: UniverseElementType, key: string, query: PageQueryDto): Promise<Page<UniverseRevisionDto>> {
+    const element = await this.repository.find(type, key);
+    if (!element) throw DomainException.notFound('The universe element');
+    const limit = pageLimit(query);
+    const after = decodeCursor(query.cursor, (id) => /^[1-9][0-9]{0,9}$/.test(id));
+    const rows = await this.repository.listRevisions(element.id, after, limit + 1);
+    return toPage(
+      rows,
+      limit,
+      (row) => ({ at: row.position, id: String(row.revision) }),
+      (row) => ({
+        revision: row.revision,
+        name: row.name,
+        definition: row.definition,
+        createdBy: row.createdBy,
+        createdAt: row.createdAt.toISOString(),
+      }),
+    );
   }
 
   /** Revision 1 of a new element. @throws DomainException 409 when the type already has this key. */
