@@ -138,8 +138,8 @@ describe('the universe, Hub to every instance', () => {
     expect(changed).toMatchObject({ name: 'Slack', revision: 2, universeVersion: created.universeVersion + 1 });
     await reached(['universe-a', 'universe-b'], changed.universeVersion);
 
-    // Read over HTTP from the instance started last: two instance apps in one process do not both
-    // recognise workspace tokens (a limit of the in-process harness, not of the universe).
+    // Read over HTTP from the instance started last: passport's strategy registry is process-wide, so in
+    // one process the last instance app's strategy (and its database) authenticates every app's requests.
     const tokens = await workspaceOn(b);
     for (const token of [tokens.admin, tokens.tenant]) {
       const one = await b.request('GET', '/universe/connectors/slack', { token });
