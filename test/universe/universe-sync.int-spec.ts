@@ -250,6 +250,26 @@ describe('the universe, Hub to every instance', () => {
     ).toBe(201);
   });
 
+  it('refuses a change that would make the universe too large for one message to every instance', async () => {
+    const big = (n: number) => ({ text: `${n}`.padEnd(200 * 1024, 'x') });
+    for (let n = 0; n < 3; n++)
+      await api('POST', '/universe/data-sources', { key: `big-${n}`, name: 'Big', definition: big(n) });
+    const before = await api('GET', '/universe/data-sources/big-2');
+    const refused = await problem(
+      await call('POST', '/universe/data-sources', hub.adminToken, { key: 'big-3', name: 'Big', definition: big(3) }),
+      409,
+    );
+    expect(refused.detail).toMatch(/KiB/);
+    await problem(await call('GET', '/universe/data-sources/big-3', hub.adminToken), 404);
+    // Nothing of the refused change remains, the version included.
+    const next = await api('PUT', '/universe/data-sources/big-0', { definition: { small: true } });
+    expect(next).toMatchObject({ revision: 2, universeVersion: before.universeVersion + 1 });
+    await api('POST', '/universe/data-sources', { key: 'big-3', name: 'Big', definition: big(3) });
+    await reached(['universe-a', 'universe-b'], next.universeVersion + 1);
+    for (const key of ['big-0', 'big-1', 'big-2', 'big-3'])
+      await call('DELETE', `/universe/data-sources/${key}`, hub.adminToken);
+  }, 30_000);
+
   it('keeps every revision on the Hub, paged, for any user', async () => {
     await api('POST', '/universe/actions', { key: 'history', name: 'First', definition: { n: 1 } });
     await api('PUT', '/universe/actions/history', { definition: { n: 2 } });

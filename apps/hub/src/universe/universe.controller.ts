@@ -106,7 +106,7 @@ export class UniverseController {
   @Idempotent()
   @ApiParam(TYPE_PARAM)
   @ApiCreatedResponse({ type: UniverseElementDto })
-  @ApiProblem(409, 'conflict: an element of this type with this key exists.')
+  @ApiProblem(409, 'conflict: an element of this type with this key exists, or the universe would be too large.')
   @ApiOperation({ summary: 'Create a universe element', description: `Platform admins only. Revision 1. ${DELIVERY}` })
   create(
     @CurrentPrincipal() principal: PlatformPrincipal,
@@ -120,6 +120,7 @@ export class UniverseController {
   @Put(':utype/:key')
   @ApiParam(TYPE_PARAM)
   @ApiParam(KEY_PARAM)
+  @ApiProblem(409, 'conflict: the universe would be too large for one message to every instance.')
   @ApiOkResponse({ type: UniverseElementDto })
   @ApiOperation({
     summary: 'Change a universe element',
@@ -154,6 +155,7 @@ export class UniverseController {
   @Idempotent()
   @ApiParam(TYPE_PARAM)
   @ApiParam(KEY_PARAM)
+  @ApiProblem(409, 'conflict: the universe would be too large for one message to every instance.')
   @ApiOkResponse({ type: UniverseElementDto })
   @ApiOperation({
     summary: 'Restore a universe element',

@@ -197,6 +197,23 @@ export class UniverseRepository {
     return row;
   }
 
+  /**
+   * An upper bound on the size in bytes of the universe snapshot as the
+   * caller's transaction sees it (jsonb's text form has more spaces than JSON,
+   * and each element is counted with 400 bytes of fields and separators).
+   */
+  async snapshotBytes(manager: EntityManager): Promise<number> {
+    const row = await queryRow(
+      manager,
+      `SELECT (coalesce(sum(octet_length(definition::text) + octet_length(name) + octet_length(key)), 0)
+               + count(*) * 400)::int AS bytes
+       FROM universe_elements`,
+      [],
+      { bytes: 'number' },
+    );
+    return row?.bytes ?? 0;
+  }
+
   /** Keeps revision `revision` of an element in its history, written by `userId`. */
   async insertRevision(
     manager: EntityManager,

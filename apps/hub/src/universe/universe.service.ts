@@ -18,6 +18,13 @@ import type { UniverseElement } from './universe-element.entity.js';
 import { UniverseOutboxRelay } from './universe-outbox-relay.js';
 
 /**
+ * The most the universe snapshot may weigh: it crosses NATS as one message,
+ * whose default limit (`max_payload`) is 1 MiB; the rest is left for the
+ * envelope and signature.
+ */
+export const MAX_UNIVERSE_BYTES = 768 * 1024;
+
+/**
  * The universe on the Hub (API.md, Universe; Membrane's "Universe"):
  * platform-wide elements with revisions and archive. Every change runs in one
  * transaction that bumps the universe version, writes the element (and its
@@ -122,13 +129,24 @@ export class UniverseService {
     });
   }
 
-  /** One universe change: version bumped, `work` done, every instance queued, all in one transaction; then the relay woken. */
+  /**
+   * One universe change: version bumped, `work` done, every instance queued,
+   * all in one transaction; then the relay woken.
+   * @throws DomainException 409 when the universe would exceed MAX_UNIVERSE_BYTES (nothing is changed).
+   */
   private async change(
     work: (manager: EntityManager, version: number) => Promise<Columns<UniverseElement>>,
   ): Promise<UniverseElementDto> {
     const row = await this.dataSource.transaction(async (manager) => {
       const version = await this.repository.bumpVersion(manager);
       const written = await work(manager, version);
+      const bytes = await this.repository.snapshotBytes(manager);
+      if (bytes > MAX_UNIVERSE_BYTES) {
+        throw DomainException.conflict(
+          `With this change the universe would be about ${Math.ceil(bytes / 1024)} KiB, more than the ` +
+            `${MAX_UNIVERSE_BYTES / 1024} KiB every instance can receive in one message; make definitions smaller.`,
+        );
+      }
       await this.repository.enqueueForEveryInstance(manager, version);
       return written;
     });
