@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 
-import { applyUniverseSnapshotContract, type UniverseSnapshot } from '@switchboard/contracts';
+import {
+  applyUniverseSnapshotContract,
+  reconcileUniverseContract,
+  type UniverseSnapshot,
+} from '@switchboard/contracts';
 import { generateSigningKeyPair, SnapshotSigner } from '@switchboard/crypto';
 import { withClient } from '@switchboard/persistence';
 import { NatsClient, NatsErrorReply } from '@switchboard/server';
@@ -8,6 +12,8 @@ import { createTestDatabase, TEST_HUB_KEYS, type TestDatabase, waitFor } from '@
 import jwt from 'jsonwebtoken';
 
 import { type HubHarness, startHub, TEST_ENCRYPTION_KEYS } from '../../apps/hub/test/hub-harness.js';
+import { HubLinkService } from '../../apps/instance/src/registration/hub-link.service.js';
+import { UniverseSyncService } from '../../apps/instance/src/universe/universe-sync.service.js';
 import { type InstanceHarness, startInstance } from '../../apps/instance/test/instance-harness.js';
 
 interface Listed {
@@ -178,6 +184,41 @@ describe('the universe, Hub to every instance', () => {
     expect((await b.request('GET', '/universe/connectors/slack', { token: tokens.tenant })).status).toBe(200);
     expect((await heldRows(a)).version).toBe(restored.universeVersion);
   }, 30_000);
+
+  it('reports no drift when an instance holds what it was sent, and heals rows changed behind its back', async () => {
+    const current = await api('POST', '/universe/connectors', { key: 'drift', name: 'Drift', definition: { v: 1 } });
+    await reached(['universe-a', 'universe-b'], current.universeVersion);
+    const reconcile = (instance: InstanceHarness) => instance.app.get(HubLinkService).reconcileUniverse();
+    const queued = async (instance: InstanceHarness) => {
+      const instanceId = instance.config.INSTANCE_ID;
+      const held = await instance.app.get(UniverseSyncService).held();
+      return (
+        await instance.app
+          .get(NatsClient)
+          .request(
+            reconcileUniverseContract,
+            { instanceId, version: held!.version, digest: held!.digest },
+            { instanceId },
+          )
+      ).queued;
+    };
+    expect(await queued(a)).toBe(0);
+    expect(await queued(b)).toBe(0);
+    // Changed by hand in a's database (as its owner, past row-level security): the digest tells, the Hub resends.
+    await withClient(a.database.adminUrl, (client) =>
+      client.query(`UPDATE universe_elements SET definition = '{"v": 666}' WHERE key = 'drift'`),
+    );
+    expect(await reconcile(a)).toBe(current.universeVersion);
+    await waitFor(
+      () =>
+        withClient(a.database.adminUrl, async (client) => {
+          const { rows } = await client.query(`SELECT definition FROM universe_elements WHERE key = 'drift'`);
+          return rows[0]?.definition?.v === 1 ? true : undefined;
+        }),
+      { what: 'the drift to heal' },
+    );
+    expect(await queued(a)).toBe(0);
+  });
 
   it('lets no one but a platform admin write it: org owners 403 on the Hub, every token 403 on the instance', async () => {
     await api('POST', '/universe/actions', { key: 'send', name: 'Send', definition: { x: 1 } });

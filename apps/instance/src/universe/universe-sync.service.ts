@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ApplyUniverseSnapshotReply, SignedUniverseSnapshot } from '@switchboard/contracts';
+import type { ApplyUniverseSnapshotReply, SignedUniverseSnapshot, UniverseSnapshot } from '@switchboard/contracts';
 import { canonicalDigest, SnapshotVerifier } from '@switchboard/crypto';
 import { DomainException, ErrorCode } from '@switchboard/server';
 
@@ -47,8 +47,37 @@ export class UniverseSyncService {
     return { appliedVersion: held.version, digest: held.digest, applied: held.applied };
   }
 
-  /** What this instance holds: version and digest, or null before the first apply. */
-  held(): Promise<HeldUniverse | null> {
-    return this.repository.held();
+  /**
+   * What this instance holds: version and the digest of the snapshot rebuilt
+   * from the rows as they are now, or null before the first apply. Rows
+   * changed behind the Hub's back (their digest is not the one recorded at
+   * the apply) are logged and recorded as they are, so the Hub sees the drift
+   * at reconciliation and its next snapshot of the same version heals them.
+   */
+  async held(): Promise<HeldUniverse | null> {
+    const holding = await this.repository.holding();
+    if (!holding) return null;
+    const { held, elements } = holding;
+    const snapshot: UniverseSnapshot = {
+      kind: 'universe',
+      version: held.version,
+      elements: elements.map((row) => ({
+        id: row.id,
+        type: row.elementType,
+        key: row.key,
+        name: row.name,
+        definition: row.definition,
+        revision: row.revision,
+        createdAt: row.createdAt.toISOString(),
+        updatedAt: row.updatedAt.toISOString(),
+        archivedAt: row.archivedAt?.toISOString() ?? null,
+      })),
+    };
+    const digest = canonicalDigest(snapshot);
+    if (digest !== held.digest) {
+      this.logger.warn(`the universe does not hold what was applied as version ${held.version}; reporting the drift`);
+      await this.repository.recordDrift(held.version, held.digest, digest);
+    }
+    return { version: held.version, digest };
   }
 }

@@ -67,7 +67,7 @@ export class UniverseRepository {
     );
   }
 
-  /** The version and digest held, or null before the first apply. */
+  /** The version and digest recorded at the last apply, or null before the first. */
   async held(): Promise<HeldUniverse | null> {
     const row = await this.state.queryOne(
       this.dataSource,
@@ -75,6 +75,44 @@ export class UniverseRepository {
       [],
     );
     return row ? { version: Number(row.version), digest: row.digest } : null;
+  }
+
+  /**
+   * What the tables hold now, read in one snapshot of the database
+   * (REPEATABLE READ): the recorded state and every element, by type and key
+   * (the Hub's order), or null before the first apply.
+   */
+  async holding(): Promise<{ held: HeldUniverse; elements: Columns<UniverseElement>[] } | null> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const state = await this.state.queryOne(
+        manager,
+        `SELECT ${this.state.columns} FROM universe_state WHERE id = 1`,
+        [],
+      );
+      if (!state) return null;
+      const elements = await this.elements.query(
+        manager,
+        `SELECT ${this.elements.columns} FROM universe_elements ORDER BY element_type, key`,
+        [],
+      );
+      return { held: { version: Number(state.version), digest: state.digest }, elements };
+    });
+  }
+
+  /**
+   * Records `digest` as what `version` holds (the rows drifted from what was
+   * applied), unless a snapshot was applied meanwhile; so that the next
+   * snapshot of that version, with the Hub's digest, heals it.
+   */
+  async recordDrift(version: number, recorded: string, digest: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT set_config('app.universe_sync', 'on', true)`);
+      await manager.query('UPDATE universe_state SET digest = $3 WHERE id = 1 AND version = $1 AND digest = $2', [
+        version,
+        recorded,
+        digest,
+      ]);
+    });
   }
 
   /**
