@@ -12,6 +12,7 @@
 // on each real instance's `universe_state` (at its commit), and the simulated responders' apply.
 // A change counts as applied by an instance when it holds that version or a newer one.
 import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -201,7 +202,9 @@ try {
     return response.status === 204 ? undefined : response.json();
   };
   const heldBy = (id, version) => applied.get(id).find(([held]) => held >= version)?.[1];
-  const allHold = (version) => [...applied.keys()].every((id) => heldBy(id, version) !== undefined);
+  // The newest version each instance holds, for the wait (cheap: the simulated instances share this event loop).
+  const newest = (id) => applied.get(id).at(-1)?.[0] ?? 0;
+  const allHold = (version) => [...applied.keys()].every((id) => newest(id) >= version);
   const waitAll = async (version, timeoutMs) => {
     const started = performance.now();
     while (!allHold(version)) {
@@ -211,7 +214,7 @@ try {
           `version ${version} not applied in time by ${missing.length}: ${missing.slice(0, 5).join(', ')}…`,
         );
       }
-      await sleep(2);
+      await sleep(5);
     }
   };
 
@@ -271,6 +274,11 @@ try {
       `p99 ${percentile(realLatencies, 99).toFixed(1)} ms; the ${SIMULATED} simulated: p50 ` +
       `${percentile(simulatedLatencies, 50).toFixed(1)} ms, p99 ${percentile(simulatedLatencies, 99).toFixed(1)} ms; ` +
       `refused snapshots: ${refused}`,
+  );
+  console.log(
+    `  machine: ${cpus().length} CPUs, load average ${loadavg()
+      .map((n) => n.toFixed(1))
+      .join(' ')}`,
   );
 } finally {
   await nc?.close();
