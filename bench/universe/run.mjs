@@ -11,7 +11,7 @@
 // process: the Hub's universe outbox NOTIFY (delivered by Postgres at commit), a NOTIFY from a trigger
 // on each real instance's `universe_state` (at its commit), and the simulated responders' apply.
 // A change counts as applied by an instance when it holds that version or a newer one.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 
 import { connect } from '@nats-io/transport-node';
@@ -19,7 +19,13 @@ import pg from 'pg';
 
 import { HUB_MIGRATIONS } from '../../apps/hub/dist/migrations/index.js';
 import { INSTANCE_MIGRATIONS } from '../../apps/instance/dist/migrations/index.js';
-import { canonicalDigest, generateSigningKeyPair, Keyring, SnapshotVerifier } from '../../libs/crypto/dist/index.js';
+import {
+  canonicalDigest,
+  canonicalJson,
+  generateSigningKeyPair,
+  Keyring,
+  SnapshotVerifier,
+} from '../../libs/crypto/dist/index.js';
 import { setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
 import { freePort, startServiceProcess } from '../../libs/testing/dist/index.js';
 
@@ -101,7 +107,9 @@ try {
       callback: (_error, message) => {
         const packet = message.json();
         const { snapshot, signature } = packet.data;
-        if (!verifier.verify(id, snapshot, signature)) {
+        // As an instance does: canonicalised once, for the signature and the digest.
+        const canonical = canonicalJson(snapshot);
+        if (!verifier.verifyCanonical(id, canonical, signature)) {
           refused++;
           message.respond(
             JSON.stringify({
@@ -112,7 +120,7 @@ try {
           );
           return;
         }
-        const digest = canonicalDigest(snapshot);
+        const digest = createHash('sha256').update(canonical, 'utf8').digest('hex');
         const newer = snapshot.version > held.version || (snapshot.version === held.version && digest !== held.digest);
         if (newer) {
           held = { version: snapshot.version, digest };

@@ -64,6 +64,10 @@ describe('SnapshotSigner and SnapshotVerifier', () => {
       expect(sut.verify(instanceId, snapshot, signFor(instanceId))).toBe(true);
     }
     expect(sut.verify('instance-b', snapshot, signFor('instance-a'))).toBe(false);
+    // And verified from the canonical text as from the object.
+    expect(sut.verifyCanonical('b', canonicalJson(snapshot), signFor('b'))).toBe(true);
+    expect(sut.verifyCanonical('b', canonicalJson({ ...snapshot, version: 4 }), signFor('b'))).toBe(false);
+    expect(sut.verifyCanonical('instance-a', canonicalJson(snapshot), signFor('b'))).toBe(false);
   });
 
   it('refuses an altered snapshot, another key, and a malformed signature', () => {

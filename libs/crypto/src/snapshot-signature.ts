@@ -149,6 +149,17 @@ export class SnapshotVerifier {
     }
     return this.keys.some((key) => verify(null, message, key, bytes));
   }
+
+  /**
+   * `verify` for a snapshot already in canonical form (`canonicalJson`), so
+   * that a receiver that also digests it canonicalises it once. Never throws.
+   */
+  verifyCanonical(instanceId: string, canonicalSnapshot: string, signature: string): boolean {
+    const bytes = Buffer.from(signature, 'base64');
+    if (bytes.length !== 64) return false;
+    const message = Buffer.from(`{"instanceId":${canonicalJson(instanceId)},"snapshot":${canonicalSnapshot}}`, 'utf8');
+    return this.keys.some((key) => verify(null, message, key, bytes));
+  }
 }
 
 /** A fresh key pair, base64 as `HUB_SIGNING_KEY` (the seed) and `HUB_PUBLIC_KEY` expect: for setup and tests. */

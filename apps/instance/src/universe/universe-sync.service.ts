@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
+
 import { Injectable, Logger } from '@nestjs/common';
 import type { ApplyUniverseSnapshotReply, SignedUniverseSnapshot, UniverseSnapshot } from '@switchboard/contracts';
-import { canonicalDigest, SnapshotVerifier } from '@switchboard/crypto';
+import { canonicalDigest, canonicalJson, SnapshotVerifier } from '@switchboard/crypto';
 import { DomainException, ErrorCode } from '@switchboard/server';
 
 import { InstanceConfig } from '../config.js';
@@ -32,7 +34,9 @@ export class UniverseSyncService {
   async apply(signed: SignedUniverseSnapshot): Promise<ApplyUniverseSnapshotReply> {
     const { snapshot } = signed;
     const instanceId = this.config.INSTANCE_ID;
-    if (!this.verifier.verify(instanceId, snapshot, signed.signature)) {
+    // Canonicalised once, for the signature and the digest (a universe can be large).
+    const canonical = canonicalJson(snapshot);
+    if (!this.verifier.verifyCanonical(instanceId, canonical, signed.signature)) {
       this.logger.warn(`refused universe version ${snapshot.version}: its signature does not verify`);
       throw new DomainException(
         422,
@@ -42,7 +46,7 @@ export class UniverseSyncService {
           'HUB_PUBLIC_KEY for this instance (unsigned, signed with another key, or altered).',
       );
     }
-    const held = await this.repository.apply(snapshot, canonicalDigest(snapshot));
+    const held = await this.repository.apply(snapshot, createHash('sha256').update(canonical, 'utf8').digest('hex'));
     if (held.applied) this.logger.log(`applied universe version ${held.version}`);
     return { appliedVersion: held.version, digest: held.digest, applied: held.applied };
   }
