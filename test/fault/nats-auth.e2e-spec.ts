@@ -3,11 +3,13 @@ import { fileURLToPath } from 'node:url';
 
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
+  applyUniverseSnapshotContract,
   applyWorkspaceSnapshotContract,
   fillSubject,
   instanceHeartbeatContract,
   instanceInboxPrefix,
   reconcileInstanceContract,
+  reconcileUniverseContract,
   registerInstanceContract,
   tenantChangedContract,
 } from '@switchboard/contracts';
@@ -198,6 +200,16 @@ describe('NATS with the shipped authorization', () => {
     await expect(request(reconcile, { instanceId: 'instance-b', held: [] })).rejects.toThrow();
     await violationFor(reconcile);
 
+    // The universe: neither deliver one to instance-b nor reconcile in its name.
+    const applyUniverse = subjectFor(applyUniverseSnapshotContract, 'instance-b');
+    await expect(
+      request(applyUniverse, { snapshot: { kind: 'universe', version: 1000, elements: [] }, signature: 'x' }),
+    ).rejects.toThrow();
+    await violationFor(applyUniverse);
+    const reconcileUniverse = subjectFor(reconcileUniverseContract, 'instance-b');
+    await expect(request(reconcileUniverse, { instanceId: 'instance-b', version: 0 })).rejects.toThrow();
+    await violationFor(reconcileUniverse);
+
     // Nor can it tell instance-b's replicas that a tenant changed; its own replicas it may.
     const othersBroadcast = subjectFor(tenantChangedContract, 'instance-b');
     asInstanceA.publish(othersBroadcast, JSON.stringify({ pattern: othersBroadcast, data: {} }));
@@ -237,6 +249,11 @@ describe('NATS with the shipped authorization', () => {
     const reconciled = await request(reconcile, { instanceId: 'instance-b', held: [] });
     expect(reconciled.err).toMatchObject({ status: 403, code: 'forbidden' });
     expect(reconciled.response).toBeUndefined();
+
+    const reconcileUniverse = subjectFor(reconcileUniverseContract, 'instance-a');
+    const universeReconciled = await request(reconcileUniverse, { instanceId: 'instance-b', version: 0 });
+    expect(universeReconciled.err).toMatchObject({ status: 403, code: 'forbidden' });
+    expect(universeReconciled.response).toBeUndefined();
 
     const heartbeat = subjectFor(instanceHeartbeatContract, 'instance-a');
     for (let i = 0; i < 5; i++) {

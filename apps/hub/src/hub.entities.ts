@@ -6,6 +6,8 @@ import { Org } from './orgs/org.entity.js';
 import { OrgMember } from './orgs/org-member.entity.js';
 import { OrgWorkspace } from './routing/org-workspace.entity.js';
 import { OutboxEntry } from './routing/outbox-entry.entity.js';
+import { UniverseElement, UniverseElementRevision, UniverseState } from './universe/universe-element.entity.js';
+import { UniverseOutboxEntry } from './universe/universe-outbox-entry.entity.js';
 import { PersonalAccessToken } from './users/personal-access-token.entity.js';
 
 /** Every entity the Hub maps; the schema-drift test compares them with the migrations. */
@@ -19,4 +21,8 @@ export const HUB_ENTITIES = [
   OutboxEntry,
   AuditLogEntry,
   IdempotencyKey,
+  UniverseElement,
+  UniverseElementRevision,
+  UniverseState,
+  UniverseOutboxEntry,
 ];

@@ -18,6 +18,7 @@ import { OrgWorkspacesModule } from './org-workspaces/org-workspaces.module.js';
 import { AuditLogModule } from './orgs/audit-log.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { RoutingModule } from './routing/routing.module.js';
+import { UniverseModule } from './universe/universe.module.js';
 import { PlatformAuthGuard } from './users/platform-auth.guard.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -62,6 +63,7 @@ export class HubModule {
         RoutingModule,
         OrgWorkspacesModule,
         IdempotencyModule,
+        UniverseModule,
       ],
       // In this order: authenticate, then enforce the route's @Access rule (deny by default).
       providers: [

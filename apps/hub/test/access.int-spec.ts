@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 import { routesOf } from '@switchboard/server';
@@ -113,7 +114,36 @@ const REQUESTS: Record<string, (c: Case) => Request | Promise<Request>> = {
     await fixtures.ok('POST', `/org-workspaces/${org.workspaceId}/archive`, org.owner.token);
     return { path: `/org-workspaces/${org.workspaceId}/restore` };
   },
+  'GET /universe/{utype}': () => ({ path: '/universe/connectors' }),
+  'GET /universe/{utype}/{key}': async ({ fixtures }) => ({
+    path: `/universe/connectors/${await universeConnector(fixtures)}`,
+  }),
+  'GET /universe/{utype}/{key}/revisions': async ({ fixtures }) => ({
+    path: `/universe/connectors/${await universeConnector(fixtures)}/revisions`,
+  }),
+  'POST /universe/{utype}': () => ({
+    path: '/universe/connectors',
+    body: { key: `matrix-${randomUUID()}`, name: 'Matrix', definition: {} },
+  }),
+  'PUT /universe/{utype}/{key}': async ({ fixtures }) => ({
+    path: `/universe/connectors/${await universeConnector(fixtures)}`,
+    body: { definition: { changed: true } },
+  }),
+  'DELETE /universe/{utype}/{key}': async ({ fixtures }) => ({
+    path: `/universe/connectors/${await universeConnector(fixtures)}`,
+  }),
+  'POST /universe/{utype}/{key}/restore': async ({ fixtures }) => ({
+    path: `/universe/connectors/${await universeConnector(fixtures, true)}/restore`,
+  }),
 };
+
+/** A fresh universe connector (created by the bootstrap platform admin); its key. */
+async function universeConnector(fixtures: HubFixtures, archived = false): Promise<string> {
+  const key = `matrix-${randomUUID()}`;
+  await fixtures.ok('POST', '/universe/connectors', fixtures.hub.adminToken, { key, name: 'Matrix', definition: {} });
+  if (archived) await fixtures.hub.request('DELETE', `/universe/connectors/${key}`, { token: fixtures.hub.adminToken });
+  return key;
+}
 
 interface Operation {
   'x-required-role'?: AccessRule;

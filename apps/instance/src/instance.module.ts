@@ -22,6 +22,7 @@ import { JournalModule } from './journal/journal.module.js';
 import { MembraneCompatModule } from './membrane-compat/membrane-compat.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
+import { UniverseModule } from './universe/universe.module.js';
 import { UsageModule } from './usage/usage.module.js';
 import { WorkspaceTransferModule } from './workspace-transfer/workspace-transfer.module.js';
 import { WorkspaceCoreModule } from './workspaces/workspace-core.module.js';
@@ -83,6 +84,7 @@ export class InstanceModule {
         IntegrationsModule,
         ConnectionsModule,
         ElementsModule,
+        UniverseModule,
         ActivityLogsModule,
         MembraneCompatModule,
         RegistrationModule,

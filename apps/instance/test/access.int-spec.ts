@@ -1,7 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 
-import { routesOf } from '@switchboard/server';
+import { applyUniverseSnapshotContract, type UniverseSnapshot } from '@switchboard/contracts';
+import { SnapshotSigner } from '@switchboard/crypto';
+import { NatsClient, routesOf } from '@switchboard/server';
+import { TEST_HUB_KEYS } from '@switchboard/testing';
 import jwt from 'jsonwebtoken';
 
 import { NOT_SUPPORTED_ROUTES } from '../src/membrane-compat/not-supported.js';
@@ -80,6 +83,8 @@ const TENANT_OWNED = [
   /^(GET|DELETE) \/app-event-subscription$/,
   /^GET \/[\w-]+\/\{key\}\/customization$/,
 ];
+/** The universe: the same for every workspace and tenant, so another workspace's admin reads it too. */
+const PLATFORM_WIDE = /^\w+ \/universe\//;
 /** Event subscriptions under our name and under Membrane's. */
 const SUBSCRIPTION_PATHS = ['event-subscriptions', 'app-event-subscriptions'] as const;
 /**
@@ -317,6 +322,13 @@ const REQUESTS: Record<string, Build> = {
   'GET /activity-logs': () => ({ path: '/activity-logs' }),
   'GET /activity-logs?tenantId=': ({ tenant }) => ({ path: `/activity-logs?tenantId=${tenant.id}` }),
 
+  'GET /universe/{utype}': () => ({ path: '/universe/connectors' }),
+  'GET /universe/{utype}/{key}': () => ({ path: '/universe/connectors/matrix' }),
+  'POST /universe/{utype}': () => ({ path: '/universe/connectors', body: { key: 'new', name: 'New', definition: {} } }),
+  'PUT /universe/{utype}/{key}': () => ({ path: '/universe/connectors/matrix', body: { definition: {} } }),
+  'PATCH /universe/{utype}/{key}': () => ({ path: '/universe/connectors/matrix', body: { definition: {} } }),
+  'DELETE /universe/{utype}/{key}': () => ({ path: '/universe/connectors/matrix' }),
+  'POST /universe/{utype}/{key}/restore': () => ({ path: '/universe/connectors/matrix/restore' }),
   'GET /integrations': () => ({ path: '/integrations' }),
   'POST /integrations': () => ({
     path: '/integrations',
@@ -566,6 +578,34 @@ describe('Instance routes: who may call what', () => {
       ),
     ].sort();
 
+    // The universe holds one connector, as the Hub would deliver it.
+    const now = new Date().toISOString();
+    const universe: UniverseSnapshot = {
+      kind: 'universe',
+      version: 1,
+      elements: [
+        {
+          id: randomUUID(),
+          type: 'connector',
+          key: 'matrix',
+          name: 'Matrix',
+          definition: {},
+          revision: 1,
+          createdAt: now,
+          updatedAt: now,
+          archivedAt: null,
+        },
+      ],
+    };
+    const instanceId = instance.config.INSTANCE_ID;
+    await instance.app
+      .get(NatsClient)
+      .request(
+        applyUniverseSnapshotContract,
+        { snapshot: universe, signature: SnapshotSigner.fromSeed(TEST_HUB_KEYS.signingKey).sign(instanceId, universe) },
+        { instanceId },
+      );
+
     const workspace = await seedWorkspace(instance);
     const otherWorkspace = await seedWorkspace(instance);
     const archivedWorkspace = await seedWorkspace(instance);
@@ -661,7 +701,7 @@ describe('Instance routes: who may call what', () => {
         says('archived-tenant', '403 tenant_archived');
       }
       // Another workspace's admin gets what A's own admin would get for a refusal, and 404 where A's admin succeeds.
-      if (NAMES_WORKSPACE_DATA.some((pattern) => pattern.test(label))) {
+      if (!PLATFORM_WIDE.test(label) && NAMES_WORKSPACE_DATA.some((pattern) => pattern.test(label))) {
         const expected = by.admin.status < 300 ? 404 : by.admin.status;
         if (by['other-ws-admin'].status !== expected)
           says('other-ws-admin', `${expected} (A's admin got ${by.admin.status})`);

@@ -17,6 +17,10 @@ export {
   type SubjectVariables,
 } from './subjects.js';
 export * from './tenant-changed/tenant-changed.contract.js';
+export * from './universe/apply-universe-snapshot.contract.js';
+export * from './universe/element-definition.js';
+export * from './universe/reconcile-universe.contract.js';
+export * from './universe/universe-snapshot.js';
 export {
   HeldWorkspace,
   MAX_PREVIOUS_SECRETS,

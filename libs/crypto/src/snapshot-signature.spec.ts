@@ -54,6 +54,22 @@ describe('SnapshotSigner and SnapshotVerifier', () => {
     expect(sut.verify('instance-b', snapshot, signature)).toBe(false);
   });
 
+  it('signs one snapshot for many instances exactly as sign does (signerFor)', () => {
+    const signer = SnapshotSigner.fromSeed(pair.signingKey);
+    const sut = SnapshotVerifier.fromPublicKeys(pair.publicKey);
+    const signFor = signer.signerFor(snapshot);
+    for (const instanceId of ['instance-a', 'b', 'with "quotes" and ünïcode']) {
+      // Ed25519 is deterministic (RFC 8032): the same message gives the same signature.
+      expect(signFor(instanceId)).toBe(signer.sign(instanceId, snapshot));
+      expect(sut.verify(instanceId, snapshot, signFor(instanceId))).toBe(true);
+    }
+    expect(sut.verify('instance-b', snapshot, signFor('instance-a'))).toBe(false);
+    // And verified from the canonical text as from the object.
+    expect(sut.verifyCanonical('b', canonicalJson(snapshot), signFor('b'))).toBe(true);
+    expect(sut.verifyCanonical('b', canonicalJson({ ...snapshot, version: 4 }), signFor('b'))).toBe(false);
+    expect(sut.verifyCanonical('instance-a', canonicalJson(snapshot), signFor('b'))).toBe(false);
+  });
+
   it('refuses an altered snapshot, another key, and a malformed signature', () => {
     const signature = SnapshotSigner.fromSeed(pair.signingKey).sign('instance-a', snapshot);
     const sut = SnapshotVerifier.fromPublicKeys(pair.publicKey);

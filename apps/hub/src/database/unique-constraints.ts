@@ -29,6 +29,15 @@ export const HUB_UNIQUE_CONSTRAINTS: Record<string, UniqueConstraintAnswer> = {
   // routing_outbox, audit_log
   PK_cc008a1009980ddac03220e9250: generated('outbox entry id'),
   PK_07fefa57f7f5ab8fc3f52b3ed0b: generated('audit log entry id'),
+  // universe_elements, universe_element_revisions, universe_state, universe_outbox
+  universe_elements_type_key: { field: 'key', detail: 'A universe element of this type with this key already exists.' },
+  PK_5ee86bcd754fa547ad126e1f7db: generated('universe element id'),
+  PK_294b20001866d268017de78ed89: {
+    field: 'revision',
+    detail: 'This universe element changed at the same moment; retry the request.',
+  },
+  PK_5658ca29ceba67a29ebb360063e: generated('universe state row'),
+  PK_eb4a27794ad0dda2967181c780e: generated('universe outbox entry id'),
   // idempotency_keys (claimed with ON CONFLICT DO NOTHING)
   PK_392b1af86f210d98d3f0c764728: {
     field: 'Idempotency-Key',

@@ -11,5 +11,9 @@ export class Instance {
   @Column({ type: 'jsonb', default: () => "'{}'" }) labels!: Record<string, string>;
   /** The versions of the instance's `ENCRYPTION_KEYS`, as it reported them when it registered (null: never reported). */
   @Column({ name: 'key_ids', type: 'jsonb', nullable: true }) keyIds!: string[] | null;
+  /** The universe version the instance last reported holding (0: none yet). */
+  @Column({ name: 'universe_version', type: 'integer', default: 0 }) universeVersion!: number;
+  /** The digest of the universe it reported holding (null: none yet). */
+  @Column({ name: 'universe_digest', type: 'text', nullable: true }) universeDigest!: string | null;
   @CreateDateColumn({ name: 'registered_at', type: 'timestamptz' }) registeredAt!: Date;
 }

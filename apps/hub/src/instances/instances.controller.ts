@@ -79,6 +79,7 @@ export class InstancesController {
       labels: instance.labels,
       keyIds: instance.keyIds,
       keyringMismatch: this.instances.keyringMismatch(instance),
+      universeVersion: instance.universeVersion,
     };
   }
 }

@@ -25,6 +25,8 @@ export class InstanceDto {
       'True when the instance lacks the key the Hub encrypts with, so it cannot decrypt new secrets (null: not reported).',
   })
   keyringMismatch!: boolean | null;
+  @ApiProperty({ description: 'The universe version the instance last reported holding (0: none yet).' })
+  universeVersion!: number;
 }
 
 /** Labels: at most 32 string values with short keys. */

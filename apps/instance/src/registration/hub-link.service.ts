@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import {
   instanceHeartbeatContract,
   reconcileInstanceContract,
+  reconcileUniverseContract,
   type RefusedSnapshot,
   registerInstanceContract,
 } from '@switchboard/contracts';
@@ -9,6 +10,7 @@ import { Keyring } from '@switchboard/crypto';
 import { DomainException, NatsClient } from '@switchboard/server';
 
 import { InstanceConfig } from '../config.js';
+import { UniverseSyncService } from '../universe/universe-sync.service.js';
 import { WorkspaceSyncService } from '../workspaces/workspace-sync.service.js';
 import { ReconcileMetrics } from './reconcile-metrics.js';
 
@@ -35,6 +37,7 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
     private readonly sync: WorkspaceSyncService,
     private readonly keyring: Keyring,
     private readonly metrics: ReconcileMetrics,
+    private readonly universe: UniverseSyncService,
   ) {
     this.heartbeatMs = config.INSTANCE_HEARTBEAT_INTERVAL_MS;
   }
@@ -90,6 +93,30 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
     return received;
   }
 
+  /**
+   * Tells the Hub which universe version this instance holds (and its
+   * digest); when it is behind or holds something else, the Hub queues a
+   * delivery of the current universe to it through the universe outbox (the
+   * same signed, acknowledged and retried path as every universe change).
+   * Returns the Hub's current universe version.
+   */
+  async reconcileUniverse(): Promise<number> {
+    const held = await this.universe.held();
+    const reply = await this.nats.request(
+      reconcileUniverseContract,
+      {
+        instanceId: this.config.INSTANCE_ID,
+        version: held?.version ?? 0,
+        ...(held ? { digest: held.digest } : {}),
+      },
+      { instanceId: this.config.INSTANCE_ID },
+    );
+    if (reply.queued > 0) {
+      this.logger.log(`universe version ${held?.version ?? 0} held, ${reply.version} on the Hub: delivery queued`);
+    }
+    return reply.version;
+  }
+
   private async registerUntilDone(): Promise<void> {
     while (!this.stopped) {
       try {
@@ -108,6 +135,11 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
         this.logger.log(`registered with the Hub as ${this.config.INSTANCE_ID}`);
         this.every(this.heartbeatMs, () => this.heartbeat());
         this.every(this.config.INSTANCE_RECONCILE_INTERVAL_MS, () => this.reconcile().then(() => undefined), true);
+        this.every(
+          this.config.INSTANCE_RECONCILE_INTERVAL_MS,
+          () => this.reconcileUniverse().then(() => undefined),
+          true,
+        );
         return;
       } catch (error) {
         this.logger.warn(`could not register with the Hub yet: ${describe(error)}`);

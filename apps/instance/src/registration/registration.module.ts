@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 
+import { UniverseModule } from '../universe/universe.module.js';
 import { HubLinkService } from './hub-link.service.js';
 import { ReconcileMetrics } from './reconcile-metrics.js';
 
 @Module({
+  imports: [UniverseModule],
   providers: [HubLinkService, ReconcileMetrics],
   exports: [HubLinkService],
 })

@@ -1,6 +1,5 @@
+import type { JsonObject } from '@switchboard/contracts';
 import { Check, Column, Entity, PrimaryColumn, Unique } from 'typeorm';
-
-import type { JsonObject } from '../elements/json-value.js';
 
 /**
  * The universe element types (Membrane's "Universe": platform-wide public
