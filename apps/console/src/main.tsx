@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 import { match, navigate, usePath } from './core/router';
 import { type Session, signIn, signOut, storedToken } from './core/session';
+import { ElementPage, ElementsPage } from './pages/elements';
 import { InstancesPage } from './pages/instances';
 import { OrgPage } from './pages/org';
 import { OrgsPage } from './pages/orgs';
@@ -61,6 +62,22 @@ function Page({ session, path }: { session: Session; path: string }) {
   }
   if ((params = match('/workspaces/:id/tenants/:tenantId', path))) {
     return <TenantPage session={session} workspaceId={params['id'] ?? ''} tenantId={params['tenantId'] ?? ''} />;
+  }
+  if ((params = match('/workspaces/:id/elements', path))) {
+    return <ElementsPage session={session} workspaceId={params['id'] ?? ''} type="actions" />;
+  }
+  if ((params = match('/workspaces/:id/elements/:type', path))) {
+    return <ElementsPage session={session} workspaceId={params['id'] ?? ''} type={params['type'] ?? ''} />;
+  }
+  if ((params = match('/workspaces/:id/elements/:type/:key', path))) {
+    return (
+      <ElementPage
+        session={session}
+        workspaceId={params['id'] ?? ''}
+        type={params['type'] ?? ''}
+        elementKey={params['key'] ?? ''}
+      />
+    );
   }
   if (match('/instances', path)) return <InstancesPage session={session} />;
   if (path === '/' || path === '') return <OrgsPage session={session} />;

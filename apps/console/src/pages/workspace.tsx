@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 
 import { type Page, ProblemError, seg } from '../core/api';
 import { allowsOrigin, InstanceClient } from '../core/instance';
-import { toProblemError, usePaged } from '../core/paging';
+import { PAGE_SIZE, toProblemError, usePaged } from '../core/paging';
 import { hub, type Session } from '../core/session';
 import { ActionButton, type Column, Link, PagedTable, ProblemView, showValue, when } from '../ui/components';
 import { SYNC_REFRESH_MS } from './org';
@@ -66,6 +66,14 @@ export function WorkspacePage({ session, workspaceId }: { session: Session; work
         </dd>
         <dt>Archived</dt>
         <dd>{when(workspace.archivedAt)}</dd>
+        {manager && (
+          <>
+            <dt>Elements</dt>
+            <dd>
+              <Link to={`/workspaces/${workspace.id}/elements`}>Elements and their revisions</Link>
+            </dd>
+          </>
+        )}
       </dl>
       {manager && <WorkspaceActions session={session} workspace={workspace} onChange={reload} />}
       {manager && !workspace.archivedAt && <Tenants session={session} workspace={workspace} onChange={reload} />}
@@ -218,7 +226,7 @@ function TenantList({ session, workspace }: { session: Session; workspace: OrgWo
   }, [client]);
 
   const paged = usePaged(
-    (cursor) => client.request<Page<Tenant>>('GET', '/tenants', { query: { cursor, search: applied } }),
+    (cursor) => client.request<Page<Tenant>>('GET', '/tenants', { query: { cursor, limit: PAGE_SIZE, search: applied } }),
     [client, applied],
   );
   const fields = fieldNames(schema);
