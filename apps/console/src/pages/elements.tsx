@@ -6,7 +6,7 @@ import { PAGE_SIZE, usePaged } from '../core/paging';
 import type { Session } from '../core/session';
 import { ActionButton, Link, PagedTable, ProblemView, when } from '../ui/components';
 import { AdminsOnly } from './tenant';
-import { type ElementTemplate, ELEMENT_TYPES, type ElementRevision, isManager, type OrgWorkspace } from './types';
+import { ELEMENT_TYPES, type ElementRevision, type ElementTemplate, isManager, type OrgWorkspace } from './types';
 import { useWorkspaceAccess } from './use-workspace';
 
 /**

@@ -67,7 +67,11 @@ export function BalanceSection({
               setDone(undefined);
               const amount = Number(credits);
               if (credits.trim() === '' || !Number.isFinite(amount)) {
-                throw new ProblemError({ status: 0, title: 'Credits missing', detail: 'Enter how many credits to add.' });
+                throw new ProblemError({
+                  status: 0,
+                  title: 'Credits missing',
+                  detail: 'Enter how many credits to add.',
+                });
               }
               const topUp = await client.request<{ credits: number; balance: number; reference: string }>(
                 'POST',

@@ -226,7 +226,8 @@ function TenantList({ session, workspace }: { session: Session; workspace: OrgWo
   }, [client]);
 
   const paged = usePaged(
-    (cursor) => client.request<Page<Tenant>>('GET', '/tenants', { query: { cursor, limit: PAGE_SIZE, search: applied } }),
+    (cursor) =>
+      client.request<Page<Tenant>>('GET', '/tenants', { query: { cursor, limit: PAGE_SIZE, search: applied } }),
     [client, applied],
   );
   const fields = fieldNames(schema);
