@@ -201,6 +201,7 @@ describe('web console in Chromium', () => {
     const keys = page.getByRole('region', { name: 'api keys' });
     await keys.getByLabel('Key name').fill('ci');
     await keys.getByLabel('Role').selectOption('viewer');
+    await keys.getByLabel('Expires (optional)').fill('2099-01-01T00:00');
     await keys.getByRole('button', { name: 'Create key' }).click();
     const createdKey = keys.getByTestId('created-key');
     await createdKey.waitFor();
@@ -216,19 +217,30 @@ describe('web console in Chromium', () => {
     await shot(page, '04c-api-key-created');
     await page.reload();
     await keys.getByTestId('api-keys').getByText('ci', { exact: true }).waitFor();
-    expect(await keys.getByTestId('api-keys').locator('tbody tr').first().locator('td').nth(2).textContent()).toBe(
-      'viewer',
-    );
+    const keyRow = keys.getByTestId('api-keys').locator('tbody tr').first().locator('td');
+    expect(await keyRow.nth(2).textContent()).toBe('viewer');
+    expect(await keyRow.nth(4).textContent()).toContain('2099');
     expect(await page.getByTestId('created-key').count()).toBe(0);
     expect(await page.content()).not.toContain(key);
     await shot(page, '04d-api-key-after-reload');
     await keys.getByRole('button', { name: 'Revoke' }).click();
     await keys.getByTestId('api-keys').getByText('Nothing here yet.').waitFor();
     expect((await fetch(`${workspace.apiUrl}/self`, { headers: { 'x-api-key': key } })).status).toBe(401);
-    // Creating a key without a name is refused by the instance, and shown as its problem.
+    // A key that would have expired already is refused by the instance, and shown as its problem.
+    const past = { name: 'old', role: 'member', expiresAt: new Date('2000-01-01T00:00').toISOString() };
+    const refusedKey = await call(workspace.apiUrl, 'POST', `/tenants/${tenantId}/api-keys`, instanceAdmin, past);
+    expect(refusedKey.status).toBe(400);
+    await keys.getByLabel('Key name').fill('old');
+    await keys.getByLabel('Role').selectOption('member');
+    await keys.getByLabel('Expires (optional)').fill('2000-01-01T00:00');
     await keys.getByRole('button', { name: 'Create key' }).click();
-    await keys.getByRole('alert').locator('.problem-title').waitFor();
+    const keyProblem = keys.getByRole('alert');
+    await keyProblem.waitFor();
+    expect(await keyProblem.locator('.problem-title').textContent()).toBe(refusedKey.body.title);
+    expect((await keyProblem.locator('.problem-detail').textContent())?.trim()).toBe(refusedKey.body.detail);
     expect(await page.getByTestId('created-key').count()).toBe(0);
+    expect(await keys.getByTestId('api-keys').getByText('Nothing here yet.').count()).toBe(1);
+    await shot(page, '04e-api-key-refused');
 
     // Elements: an action with two revisions, and 51 flows (two pages); revisions and a rollback.
     const action = (method: string, path: string, body?: unknown) =>
@@ -257,7 +269,7 @@ describe('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Next' }).click();
     await elements.getByText('flow-50', { exact: true }).waitFor();
     expect(await elements.locator('tbody tr').count()).toBe(1);
-    await shot(page, '04e-elements-paged');
+    await shot(page, '04f-elements-paged');
     await page.getByRole('navigation', { name: 'element types' }).getByRole('link', { name: 'Actions' }).click();
     await elements.getByRole('link', { name: 'send-invoice' }).click();
     await page.getByTestId('element-revision').getByText('2').waitFor();
@@ -270,7 +282,7 @@ describe('web console in Chromium', () => {
     await revisions.locator('tbody tr').nth(2).waitFor();
     expect(await revisions.locator('tbody tr td:first-child').allTextContents()).toEqual(['3', '2', '1']);
     expect((await action('GET', '/actions/send-invoice')).body.definition).toEqual({ version: 1 });
-    await shot(page, '04f-element-rolled-back');
+    await shot(page, '04g-element-rolled-back');
     await page.goto(tenantUrl);
     await page.getByRole('heading', { name: 'Customer One' }).waitFor();
 

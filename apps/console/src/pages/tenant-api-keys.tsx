@@ -11,7 +11,7 @@ const KEY_ROLES = ['member', 'viewer', 'owner'] as const;
 
 /**
  * A tenant's API keys (`GET /tenants/{id}/api-keys`: prefix, role, last use; never the key). With
- * `canManage` (admin tokens): create one (`POST`), whose key is shown once, in memory only, with a copy
+ * `canManage` (admin tokens): create one (`POST {name, role, expiresAt?}`), whose key is shown once, in memory only, with a copy
  * button, and gone after a reload; and revoke one after a confirmation (`DELETE …/{keyId}`).
  */
 export function ApiKeysSection({
@@ -26,6 +26,8 @@ export function ApiKeysSection({
   const path = `/tenants/${seg(tenantId)}/api-keys`;
   const [name, setName] = useState('');
   const [role, setRole] = useState<string>('member');
+  /** `datetime-local` input: the browser's local time; empty = the key never expires. */
+  const [expires, setExpires] = useState('');
   const [created, setCreated] = useState<CreatedApiKey | undefined>();
   const keys = usePaged((cursor) => client.request<Page<ApiKey>>('GET', path, { query: { cursor } }), [client, path]);
   return (
@@ -47,12 +49,23 @@ export function ApiKeysSection({
               ))}
             </select>
           </label>
+          <label>
+            Expires (optional)
+            <input
+              name="keyExpires"
+              type="datetime-local"
+              value={expires}
+              onInput={(event) => setExpires(event.currentTarget.value)}
+            />
+          </label>
           <ActionButton
             label="Create key"
             run={async () => {
               setCreated(undefined);
-              setCreated(await client.request<CreatedApiKey>('POST', path, { body: { name, role } }));
+              const expiresAt = expires ? new Date(expires).toISOString() : undefined;
+              setCreated(await client.request<CreatedApiKey>('POST', path, { body: { name, role, expiresAt } }));
               setName('');
+              setExpires('');
               keys.reload();
             }}
           />
