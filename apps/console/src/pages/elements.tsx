@@ -6,7 +6,14 @@ import { PAGE_SIZE, usePaged } from '../core/paging';
 import type { Session } from '../core/session';
 import { ActionButton, Link, PagedTable, ProblemView, when } from '../ui/components';
 import { AdminsOnly } from './tenant';
-import { ELEMENT_TYPES, type ElementRevision, type ElementTemplate, isManager, type OrgWorkspace } from './types';
+import {
+  type Deployment,
+  ELEMENT_TYPES,
+  type ElementRevision,
+  type ElementTemplate,
+  isManager,
+  type OrgWorkspace,
+} from './types';
 import { useWorkspaceAccess } from './use-workspace';
 
 /**
@@ -89,7 +96,8 @@ function ElementList({ session, workspace, type }: { session: Session; workspace
         columns={[
           { header: 'Key', cell: (e) => <Link to={`${base}/${type}/${e.key}`}>{e.key}</Link> },
           { header: 'Name', cell: (e) => e.name },
-          { header: 'Revision', cell: (e) => e.revision },
+          { header: 'Level', cell: (e) => e.level ?? 'workspace' },
+          { header: 'Revision', cell: (e) => revisionText(e) },
           { header: 'Updated', cell: (e) => when(e.updatedAt) },
           { header: 'Archived', cell: (e) => when(e.archivedAt) },
         ]}
@@ -144,6 +152,21 @@ function ElementDetail({
     [client, path, tick],
   );
   const current = element.items[0];
+  /** Only a workspace's own templates have a history to roll back here; universe elements are the platform's. */
+  const editable = current !== undefined && (current.level ?? 'workspace') === 'workspace' && !current.archivedAt;
+  const published = current?.publishedRevision ?? current?.revision;
+  const staged = current?.publishedRevision !== undefined;
+  const deployment = usePaged(
+    async () =>
+      staged && editable
+        ? { items: [await client.request<Deployment>('GET', `${path}/deployment`)], cursor: null }
+        : { items: [], cursor: null },
+    [client, path, tick, staged, editable],
+  );
+  const run = (action: 'rollback' | 'publish', revision: number) => async () => {
+    await client.request('POST', `${path}/${action}`, { body: { revision } });
+    setTick((value) => value + 1);
+  };
   return (
     <main>
       <p>
@@ -158,8 +181,10 @@ function ElementDetail({
         <dl class="facts">
           <dt>Key</dt>
           <dd>{current.key}</dd>
+          <dt>Level</dt>
+          <dd>{current.level ?? 'workspace'}</dd>
           <dt>Revision</dt>
-          <dd data-testid="element-revision">{current.revision}</dd>
+          <dd data-testid="element-revision">{revisionText(current)}</dd>
           <dt>Updated</dt>
           <dd>{when(current.updatedAt)}</dd>
           <dt>Archived</dt>
@@ -170,6 +195,20 @@ function ElementDetail({
           </dd>
         </dl>
       )}
+      {deployment.items[0] && (
+        <>
+          <h2>Deployment</h2>
+          <p data-testid="deployment">
+            Published {deployment.items[0].publishedRevision} of {deployment.items[0].latestRevision};{' '}
+            {deployment.items[0].tenants.length === 0
+              ? 'no live tenants'
+              : deployment.items[0].tenants
+                  .map((entry) => `${entry.count} tenant${entry.count === 1 ? '' : 's'} on ${entry.revision}`)
+                  .join(', ')}
+          </p>
+        </>
+      )}
+      <ProblemView error={deployment.error} />
       <h2>Revisions</h2>
       <PagedTable
         label="revisions"
@@ -182,19 +221,29 @@ function ElementDetail({
           {
             header: 'Actions',
             cell: (r) =>
-              current && r.revision !== current.revision && !current.archivedAt ? (
+              !editable || published === undefined || r.revision === published ? null : r.revision > published ? (
+                <ActionButton
+                  label={`Publish ${r.revision}`}
+                  confirm={`Publish draft revision ${r.revision} of ${elementKey} to every tenant?`}
+                  run={run('publish', r.revision)}
+                />
+              ) : (
                 <ActionButton
                   label={`Roll back to ${r.revision}`}
                   confirm={`Make revision ${r.revision} of ${elementKey} the current one (as a new revision)?`}
-                  run={async () => {
-                    await client.request('POST', `${path}/rollback`, { body: { revision: r.revision } });
-                    setTick((value) => value + 1);
-                  }}
+                  run={run('rollback', r.revision)}
                 />
-              ) : null,
+              ),
           },
         ]}
       />
     </main>
   );
+}
+
+/** A template's revision as shown: the published one, and the newest when a draft is ahead of it. */
+function revisionText(element: ElementTemplate): string {
+  const published = element.publishedRevision ?? element.revision;
+  const latest = element.latestRevision ?? element.revision;
+  return latest > published ? `${published} (draft ${latest})` : String(published);
 }

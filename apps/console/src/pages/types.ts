@@ -119,9 +119,22 @@ export interface ElementTemplate {
   name: string;
   definition: Record<string, unknown>;
   revision: number;
+  /** Where it lives (instances with elements at every level): `universe` ones are read-only here. */
+  level?: 'universe' | 'workspace' | 'tenant';
+  /** The revision tenants see unless pinned by a canary (staged rollout); absent on instances without it. */
+  publishedRevision?: number | null;
+  /** The newest revision, drafts included. */
+  latestRevision?: number;
   createdAt: string;
   updatedAt: string;
   archivedAt: string | null;
+}
+
+/** `GET /{type}/{key}/deployment`: what tenants see, per revision. */
+export interface Deployment {
+  publishedRevision: number;
+  latestRevision: number;
+  tenants: { revision: number; count: number }[];
 }
 
 /** One revision of a template (`GET /{type}/{key}/revisions`, newest first). */
