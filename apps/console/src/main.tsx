@@ -16,11 +16,15 @@ import { Link } from './ui/components';
 
 /** The console: sign-in, then the page of the current path under /console. */
 function App() {
-  const [session, setSession] = useState<Session | null | undefined>(storedToken() ? undefined : null);
+  const [session, setSession] = useState<Session | null>(() => {
+    const token = storedToken();
+    return token ? { token, user: undefined } : null;
+  });
   const path = usePath();
   useEffect(() => {
     const token = storedToken();
     if (!token) return;
+    // Checked beside the page's own first requests, not before them; a refused token signs out.
     signIn(token)
       .then(setSession)
       .catch(() => {
@@ -28,16 +32,19 @@ function App() {
         setSession(null);
       });
   }, []);
-  if (session === undefined) return <p>Loading…</p>;
   if (session === null) return <SignInPage onSignedIn={setSession} />;
   return (
     <>
       <header>
         <Link to="/">Organizations</Link>
-        {session.user.isPlatformAdmin && <Link to="/instances">Instances</Link>}
-        <span class="who" data-testid="user">
-          {session.user.email}
-        </span>
+        {session.user?.isPlatformAdmin && <Link to="/instances">Instances</Link>}
+        {session.user ? (
+          <span class="who" data-testid="user">
+            {session.user.email}
+          </span>
+        ) : (
+          <span class="who">…</span>
+        )}
         <button
           type="button"
           onClick={() => {
