@@ -256,35 +256,40 @@ function TenantList({ session, workspace }: { session: Session; workspace: OrgWo
         <button type="submit">Search</button>
       </form>
       {schema !== undefined && <PagedTable label="tenants" paged={paged} columns={columns} />}
-      <h3>Tenant field schema</h3>
-      <p>One column per property of this JSON Schema; tenant fields outside it are not shown.</p>
-      <textarea
-        aria-label="Tenant field schema"
-        rows={8}
-        cols={60}
-        value={schemaText}
-        onInput={(event) => setSchemaText(event.currentTarget.value)}
-      />
-      <div>
-        <ActionButton
-          label="Save schema"
-          run={async () => {
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(schemaText);
-            } catch (caught) {
-              throw new ProblemError({ status: 0, title: 'The schema is not JSON', detail: String(caught) });
-            }
-            const saved = await client.request<{ tenantFieldSchema: Record<string, unknown> | null }>(
-              'PUT',
-              '/workspace/tenant-field-schema',
-              { body: parsed },
-            );
-            setSchema(saved.tenantFieldSchema);
-            paged.reload();
-          }}
-        />
-      </div>
+      {/* The editor only once the saved schema is read: an edit made before would be overwritten by it. */}
+      {schema !== undefined && (
+        <>
+          <h3>Tenant field schema</h3>
+          <p>One column per property of this JSON Schema; tenant fields outside it are not shown.</p>
+          <textarea
+            aria-label="Tenant field schema"
+            rows={8}
+            cols={60}
+            value={schemaText}
+            onInput={(event) => setSchemaText(event.currentTarget.value)}
+          />
+          <div>
+            <ActionButton
+              label="Save schema"
+              run={async () => {
+                let parsed: unknown;
+                try {
+                  parsed = JSON.parse(schemaText);
+                } catch (caught) {
+                  throw new ProblemError({ status: 0, title: 'The schema is not JSON', detail: String(caught) });
+                }
+                const saved = await client.request<{ tenantFieldSchema: Record<string, unknown> | null }>(
+                  'PUT',
+                  '/workspace/tenant-field-schema',
+                  { body: parsed },
+                );
+                setSchema(saved.tenantFieldSchema);
+                paged.reload();
+              }}
+            />
+          </div>
+        </>
+      )}
     </section>
   );
 }
