@@ -162,6 +162,162 @@ describe('web console in Chromium', () => {
     expect(await bars.last().getAttribute('data-credits')).toBe('7');
     await shot(page, '04-tenant-usage');
 
+    // The instance as an app's backend would call it, with an admin token from the Hub.
+    const adminIssued = await call(hubUrl, 'POST', `/org-workspaces/${workspaceId}/access-token`, stack.adminToken, {
+      isAdmin: true,
+    });
+    expect(adminIssued.status).toBe(200);
+    const instanceAdmin = adminIssued.body.token as string;
+    const tenantId = self.body.id as string;
+    const tenantUrl = page.url();
+
+    // Prepaid balance: none yet; a refused top-up shows the instance's problem; a top-up shows the new balance.
+    const balance = page.getByRole('region', { name: 'balance' });
+    await balance.getByTestId('balance').getByText('Not prepaid').waitFor();
+    const refusedTopUp = await call(workspace.apiUrl, 'POST', `/tenants/${tenantId}/balance/top-ups`, instanceAdmin, {
+      credits: 0,
+      reference: 'inv-1',
+    });
+    expect(refusedTopUp.status).toBe(400);
+    await balance.getByLabel('Credits', { exact: true }).fill('0');
+    await balance.getByLabel(/Reference/).fill('inv-1');
+    await balance.getByRole('button', { name: 'Top up' }).click();
+    const topUpProblem = balance.getByRole('alert');
+    await topUpProblem.waitFor();
+    expect(await topUpProblem.locator('.problem-title').textContent()).toBe(refusedTopUp.body.title);
+    expect((await topUpProblem.locator('.problem-detail').textContent())?.trim()).toBe(refusedTopUp.body.detail);
+    await shot(page, '04a-top-up-refused');
+    await balance.getByLabel('Credits', { exact: true }).fill('250');
+    await balance.getByRole('button', { name: 'Top up' }).click();
+    await balance.getByRole('status').getByText('Added 250 credits (reference inv-1); balance 250.').waitFor();
+    await balance.getByTestId('balance').getByText('250 credits left').waitFor();
+    expect(await balance.getByRole('alert').count()).toBe(0);
+    const read = await call(workspace.apiUrl, 'GET', `/tenants/${tenantId}/balance`, instanceAdmin);
+    expect(read.body.balance).toBe(250);
+    await shot(page, '04b-balance-topped-up');
+
+    // API keys: the key is shown once, with a copy button; it works; after a reload it is nowhere on the page.
+    await browser.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: hubUrl });
+    const keys = page.getByRole('region', { name: 'api keys' });
+    await keys.getByLabel('Key name').fill('ci');
+    await keys.getByLabel('Role').selectOption('viewer');
+    await keys.getByLabel('Expires (optional)').fill('2099-01-01T00:00');
+    await keys.getByRole('button', { name: 'Create key' }).click();
+    const createdKey = keys.getByTestId('created-key');
+    await createdKey.waitFor();
+    const key = (await createdKey.locator('code').textContent()) ?? '';
+    expect(key).toMatch(new RegExp(`^sbk_${workspace.key}_`));
+    await keys.getByTestId('api-keys').getByText('ci', { exact: true }).waitFor();
+    await createdKey.getByRole('button', { name: 'Copy' }).click();
+    await createdKey.getByRole('button', { name: 'Copied' }).waitFor();
+    // A string: the tests' tsconfig has no DOM types.
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(key);
+    const asKey = await fetch(`${workspace.apiUrl}/self`, { headers: { 'x-api-key': key } });
+    expect(asKey.status).toBe(200);
+    await shot(page, '04c-api-key-created');
+    await page.reload();
+    await keys.getByTestId('api-keys').getByText('ci', { exact: true }).waitFor();
+    const keyRow = keys.getByTestId('api-keys').locator('tbody tr').first().locator('td');
+    expect(await keyRow.nth(2).textContent()).toBe('viewer');
+    expect(await keyRow.nth(4).textContent()).toContain('2099');
+    expect(await page.getByTestId('created-key').count()).toBe(0);
+    expect(await page.content()).not.toContain(key);
+    await shot(page, '04d-api-key-after-reload');
+    await keys.getByRole('button', { name: 'Revoke' }).click();
+    await keys.getByTestId('api-keys').getByText('Nothing here yet.').waitFor();
+    expect((await fetch(`${workspace.apiUrl}/self`, { headers: { 'x-api-key': key } })).status).toBe(401);
+    // A key that would have expired already is refused by the instance, and shown as its problem.
+    const past = { name: 'old', role: 'member', expiresAt: new Date('2000-01-01T00:00').toISOString() };
+    const refusedKey = await call(workspace.apiUrl, 'POST', `/tenants/${tenantId}/api-keys`, instanceAdmin, past);
+    expect(refusedKey.status).toBe(400);
+    await keys.getByLabel('Key name').fill('old');
+    await keys.getByLabel('Role').selectOption('member');
+    await keys.getByLabel('Expires (optional)').fill('2000-01-01T00:00');
+    await keys.getByRole('button', { name: 'Create key' }).click();
+    const keyProblem = keys.getByRole('alert');
+    await keyProblem.waitFor();
+    expect(await keyProblem.locator('.problem-title').textContent()).toBe(refusedKey.body.title);
+    expect((await keyProblem.locator('.problem-detail').textContent())?.trim()).toBe(refusedKey.body.detail);
+    expect(await page.getByTestId('created-key').count()).toBe(0);
+    expect(await keys.getByTestId('api-keys').getByText('Nothing here yet.').count()).toBe(1);
+    await shot(page, '04e-api-key-refused');
+
+    // Elements: an action with two revisions, and 51 flows (two pages); revisions and a rollback.
+    const action = (method: string, path: string, body?: unknown) =>
+      call(workspace.apiUrl, method, path, instanceAdmin, body);
+    expect(
+      (await action('POST', '/actions', { key: 'send-invoice', name: 'Send invoice', definition: { version: 1 } }))
+        .status,
+    ).toBe(201);
+    expect((await action('PUT', '/actions/send-invoice', { definition: { version: 2 } })).status).toBe(200);
+    const flows = await Promise.all(
+      Array.from({ length: 51 }, (_, i) =>
+        action('POST', '/flows', { key: `flow-${String(i).padStart(2, '0')}`, name: `Flow ${i}`, definition: {} }),
+      ),
+    );
+    expect(flows.map((created) => created.status)).toEqual(flows.map(() => 201));
+    await page.getByRole('link', { name: 'Acme Production' }).click();
+    await page.getByRole('link', { name: 'Elements and their revisions' }).click();
+    const elements = page.getByTestId('elements');
+    await elements.getByRole('link', { name: 'send-invoice' }).waitFor();
+    // Every element type this instance serves is a tab, and only those: connectors where it serves them
+    // (API.md, "Elements at every level"), not before.
+    const servesConnectors = (await action('GET', '/connectors')).status === 200;
+    const tabs = page.getByRole('navigation', { name: 'element types' });
+    const wanted = ['Actions', 'Flows', 'Field mappings', 'Data sources', ...(servesConnectors ? ['Connectors'] : [])];
+    if (servesConnectors) await tabs.getByRole('link', { name: 'Connectors' }).waitFor();
+    else await page.waitForLoadState('networkidle');
+    expect(await tabs.locator('a, strong').allTextContents()).toEqual(wanted);
+    expect(await elements.locator('tbody tr').first().locator('td').allTextContents()).toEqual(
+      expect.arrayContaining(['send-invoice', 'Send invoice', '2']),
+    );
+    await page.getByRole('navigation', { name: 'element types' }).getByRole('link', { name: 'Flows' }).click();
+    // Created in parallel, so in no particular order: 50 on the first page, the 51st on the second, none twice.
+    await elements
+      .locator('tbody tr')
+      .nth(49)
+      .getByRole('link', { name: /^flow-/ })
+      .waitFor();
+    expect(await elements.locator('tbody tr').count()).toBe(50);
+    const firstPage = await elements.locator('tbody tr td:first-child').allTextContents();
+    await page.getByRole('button', { name: 'Next' }).click();
+    await elements.locator('tbody tr').nth(1).waitFor({ state: 'detached' });
+    const secondPage = await elements.locator('tbody tr td:first-child').allTextContents();
+    expect(secondPage).toHaveLength(1);
+    expect(new Set([...firstPage, ...secondPage]).size).toBe(51);
+    expect([...firstPage, ...secondPage].every((key) => /^flow-\d\d$/.test(key))).toBe(true);
+    await shot(page, '04f-elements-paged');
+    await page.getByRole('navigation', { name: 'element types' }).getByRole('link', { name: 'Actions' }).click();
+    await elements.getByRole('link', { name: 'send-invoice' }).click();
+    await page.getByTestId('element-revision').getByText('2').waitFor();
+    const revisions = page.getByTestId('revisions');
+    await revisions.locator('tbody tr').nth(1).waitFor();
+    expect(await revisions.locator('tbody tr td:first-child').allTextContents()).toEqual(['2', '1']);
+    expect(await revisions.getByRole('button', { name: 'Roll back to 2' }).count()).toBe(0);
+    await revisions.getByRole('button', { name: 'Roll back to 1' }).click();
+    await page.getByTestId('element-revision').getByText('3').waitFor();
+    await revisions.locator('tbody tr').nth(2).waitFor();
+    expect(await revisions.locator('tbody tr td:first-child').allTextContents()).toEqual(['3', '2', '1']);
+    expect((await action('GET', '/actions/send-invoice')).body.definition).toEqual({ version: 1 });
+    // Staged rollout (API.md, "Elements at every level"), where the instance has it: the deployment, and a
+    // draft shown beside the published revision and published from the console.
+    const staged = 'publishedRevision' in (await action('GET', '/actions/send-invoice')).body;
+    if (staged) await page.getByTestId('deployment').getByText('Published 3 of 3; 1 tenant on 3').waitFor();
+    else expect(await page.getByTestId('deployment').count()).toBe(0);
+    if (staged) {
+      const draft = await action('PUT', '/actions/send-invoice', { definition: { version: 4 }, publish: false });
+      expect(draft.status).toBe(200);
+      await page.reload();
+      await page.getByTestId('element-revision').getByText('3 (draft 4)').waitFor();
+      expect(await revisions.getByRole('button', { name: 'Roll back to 3' }).count()).toBe(0);
+      await revisions.getByRole('button', { name: 'Publish 4' }).click();
+      await page.getByTestId('element-revision').getByText('4', { exact: true }).waitFor();
+      await page.getByTestId('deployment').getByText('Published 4 of 4; 1 tenant on 4').waitFor();
+    }
+    await shot(page, '04g-element-rolled-back');
+    await page.goto(tenantUrl);
+    await page.getByRole('heading', { name: 'Customer One' }).waitFor();
+
     await page.getByRole('link', { name: 'Acme Production' }).click();
     await page.getByLabel(/Grace period/).fill('60');
     await page.getByRole('button', { name: 'Rotate secret' }).click();
@@ -198,8 +354,19 @@ describe('web console in Chromium', () => {
       expect(await memberPage.getByRole('button', { name }).count()).toBe(0);
     }
     expect(await memberPage.getByRole('link', { name: 'Instances' }).count()).toBe(0);
+    expect(await memberPage.getByRole('link', { name: 'Elements and their revisions' }).count()).toBe(0);
     await shot(memberPage, '07-member-workspace');
+    // Even at a tenant's or an element's address, a member is offered nothing an admin token would do.
+    await memberPage.goto(tenantUrl);
+    await memberPage.getByText('only owners and admins of the org are given').waitFor();
+    for (const name of ['Top up', 'Create key', 'Revoke', 'Copy']) {
+      expect(await memberPage.getByRole('button', { name }).count()).toBe(0);
+    }
+    await memberPage.goto(`${hubUrl}/console/workspaces/${workspaceId}/elements/actions/send-invoice`);
+    await memberPage.getByText('only owners and admins of the org are given').waitFor();
+    expect(await memberPage.getByRole('button', { name: /Roll back/ }).count()).toBe(0);
+    await shot(memberPage, '08-member-tenant-address');
     await memberPage.close();
     await page.close();
-  }, 120_000);
+  }, 180_000);
 });

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 
 import { match, navigate, usePath } from './core/router';
 import { type Session, signIn, signOut, storedToken } from './core/session';
+import { ElementPage, ElementsPage } from './pages/elements';
 import { InstancesPage } from './pages/instances';
 import { OrgPage } from './pages/org';
 import { OrgsPage } from './pages/orgs';
@@ -15,11 +16,15 @@ import { Link } from './ui/components';
 
 /** The console: sign-in, then the page of the current path under /console. */
 function App() {
-  const [session, setSession] = useState<Session | null | undefined>(storedToken() ? undefined : null);
+  const [session, setSession] = useState<Session | null>(() => {
+    const token = storedToken();
+    return token ? { token, user: undefined } : null;
+  });
   const path = usePath();
   useEffect(() => {
     const token = storedToken();
     if (!token) return;
+    // Checked beside the page's own first requests, not before them; a refused token signs out.
     signIn(token)
       .then(setSession)
       .catch(() => {
@@ -27,16 +32,19 @@ function App() {
         setSession(null);
       });
   }, []);
-  if (session === undefined) return <p>Loading…</p>;
   if (session === null) return <SignInPage onSignedIn={setSession} />;
   return (
     <>
       <header>
         <Link to="/">Organizations</Link>
-        {session.user.isPlatformAdmin && <Link to="/instances">Instances</Link>}
-        <span class="who" data-testid="user">
-          {session.user.email}
-        </span>
+        {session.user?.isPlatformAdmin && <Link to="/instances">Instances</Link>}
+        {session.user ? (
+          <span class="who" data-testid="user">
+            {session.user.email}
+          </span>
+        ) : (
+          <span class="who">…</span>
+        )}
         <button
           type="button"
           onClick={() => {
@@ -61,6 +69,22 @@ function Page({ session, path }: { session: Session; path: string }) {
   }
   if ((params = match('/workspaces/:id/tenants/:tenantId', path))) {
     return <TenantPage session={session} workspaceId={params['id'] ?? ''} tenantId={params['tenantId'] ?? ''} />;
+  }
+  if ((params = match('/workspaces/:id/elements', path))) {
+    return <ElementsPage session={session} workspaceId={params['id'] ?? ''} type="actions" />;
+  }
+  if ((params = match('/workspaces/:id/elements/:type', path))) {
+    return <ElementsPage session={session} workspaceId={params['id'] ?? ''} type={params['type'] ?? ''} />;
+  }
+  if ((params = match('/workspaces/:id/elements/:type/:key', path))) {
+    return (
+      <ElementPage
+        session={session}
+        workspaceId={params['id'] ?? ''}
+        type={params['type'] ?? ''}
+        elementKey={params['key'] ?? ''}
+      />
+    );
   }
   if (match('/instances', path)) return <InstancesPage session={session} />;
   if (path === '/' || path === '') return <OrgsPage session={session} />;

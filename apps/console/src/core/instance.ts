@@ -11,6 +11,8 @@ const TOKEN_SECONDS = 600;
  */
 export class InstanceClient {
   private token: { value: string; renewAt: number } | undefined;
+  /** The token being issued, shared by requests that start together (a page's first reads), so one is asked for. */
+  private issuing: Promise<string> | undefined;
 
   constructor(
     private readonly session: Session,
@@ -23,8 +25,13 @@ export class InstanceClient {
     return request<T>(this.apiUrl, await this.currentToken(), method, path, options);
   }
 
-  private async currentToken(): Promise<string> {
-    if (this.token && Date.now() < this.token.renewAt) return this.token.value;
+  private currentToken(): Promise<string> {
+    if (this.token && Date.now() < this.token.renewAt) return Promise.resolve(this.token.value);
+    this.issuing ??= this.issue().finally(() => (this.issuing = undefined));
+    return this.issuing;
+  }
+
+  private async issue(): Promise<string> {
     const issued = await hub<{ token: string; expiresAt: string }>(
       this.session,
       'POST',

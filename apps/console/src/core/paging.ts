@@ -2,6 +2,9 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 
 import { type Page, ProblemError } from './api';
 
+/** Rows the console asks for per page (the APIs' `limit`; they default to 100): never a whole table. */
+export const PAGE_SIZE = 50;
+
 /** The state of a paged list: the current page, where it came from, and how to move. */
 export interface Paged<T> {
   items: T[];

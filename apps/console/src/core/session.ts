@@ -16,7 +16,11 @@ const KEY = 'switchboard.token';
  */
 export interface Session {
   token: string;
-  user: User;
+  /**
+   * Undefined until `GET /users/me` answers: a token kept from earlier in this tab is used at once (every
+   * request checks it anyway) and checked in parallel, so a reload does not wait a round trip for it.
+   */
+  user: User | undefined;
 }
 
 /** The stored token, if any. */

@@ -3,10 +3,13 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { type Page, type ProblemError, seg } from '../core/api';
 import { InstanceClient } from '../core/instance';
 import { toProblemError, usePaged } from '../core/paging';
-import { hub, type Session } from '../core/session';
+import type { Session } from '../core/session';
 import { Link, PagedTable, ProblemView, showValue, when } from '../ui/components';
 import { UsageChart, type UsageDay } from '../ui/usage-chart';
-import type { ActivityEntry, Connection, OrgWorkspace, Tenant } from './types';
+import { ApiKeysSection } from './tenant-api-keys';
+import { BalanceSection } from './tenant-balance';
+import { type ActivityEntry, type Connection, isManager, type OrgWorkspace, type Tenant } from './types';
+import { useWorkspaceAccess } from './use-workspace';
 
 interface Usage {
   used30d: number;
@@ -15,7 +18,11 @@ interface Usage {
   byDay: UsageDay[];
 }
 
-/** A tenant, read from its workspace's instance: fields, connections (never credentials), 30-day usage, activity. */
+/**
+ * A tenant, read from its workspace's instance with an admin token: fields, connections (never
+ * credentials), 30-day usage, prepaid balance, API keys, activity. Only owners and admins of the org get
+ * admin tokens, so a member is told so and offered nothing.
+ */
 export function TenantPage({
   session,
   workspaceId,
@@ -25,15 +32,24 @@ export function TenantPage({
   workspaceId: string;
   tenantId: string;
 }) {
-  const [workspace, setWorkspace] = useState<OrgWorkspace | undefined>();
-  const [error, setError] = useState<ProblemError | undefined>();
-  useEffect(() => {
-    hub<OrgWorkspace>(session, 'GET', `/org-workspaces/${seg(workspaceId)}`)
-      .then(setWorkspace)
-      .catch((caught: unknown) => setError(toProblemError(caught)));
-  }, [workspaceId]);
-  if (!workspace) return error ? <ProblemView error={error} /> : <p>Loading…</p>;
+  const { workspace, org, error } = useWorkspaceAccess(session, workspaceId);
+  if (!workspace || !org) return error ? <ProblemView error={error} /> : <p>Loading…</p>;
+  if (!isManager(org.role)) return <AdminsOnly workspace={workspace} what="Tenants" />;
   return <TenantDetail session={session} workspace={workspace} tenantId={tenantId} />;
+}
+
+/** What a member sees of a page read with admin tokens: why not, and the way back. */
+export function AdminsOnly({ workspace, what }: { workspace: OrgWorkspace; what: string }) {
+  return (
+    <main>
+      <p>
+        <Link to={`/workspaces/${workspace.id}`}>{workspace.name}</Link>
+      </p>
+      <p role="status">
+        {what} are read from the instance with an admin token, which only owners and admins of the org are given.
+      </p>
+    </main>
+  );
 }
 
 function TenantDetail({
@@ -98,6 +114,8 @@ function TenantDetail({
           <UsageChart days={usage.byDay} />
         </>
       )}
+      <BalanceSection client={client} tenantId={tenantId} canTopUp />
+      <ApiKeysSection client={client} tenantId={tenantId} canManage />
       <h2>Connections</h2>
       <PagedTable
         label="connections"

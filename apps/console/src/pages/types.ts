@@ -88,3 +88,72 @@ export interface ActivityEntry {
 
 /** Roles that may change an org's workspaces, read its audit log and use admin tokens (the Hub's ORG_MANAGERS). */
 export const isManager = (role: OrgRole | undefined): boolean => role === 'owner' || role === 'admin';
+
+/** A tenant's prepaid balance (`GET /tenants/{id}/balance`): `balance` null = not prepaid. */
+export interface Balance {
+  balance: number | null;
+  updatedAt: string | null;
+}
+
+/** A tenant's API key as listed (`GET /tenants/{id}/api-keys`): never the key itself. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  role: string;
+  userId: string | null;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  createdAt: string;
+}
+
+/** A key just created: the only answer that carries `key`. */
+export interface CreatedApiKey extends ApiKey {
+  key: string;
+}
+
+/** An element template as an admin token reads it (`GET /{type}`). */
+export interface ElementTemplate {
+  id: string;
+  key: string;
+  name: string;
+  definition: Record<string, unknown>;
+  revision: number;
+  /** Where it lives (instances with elements at every level): `universe` ones are read-only here. */
+  level?: 'universe' | 'workspace' | 'tenant';
+  /** The revision tenants see unless pinned by a canary (staged rollout); absent on instances without it. */
+  publishedRevision?: number | null;
+  /** The newest revision, drafts included. */
+  latestRevision?: number;
+  createdAt: string;
+  updatedAt: string;
+  archivedAt: string | null;
+}
+
+/** `GET /{type}/{key}/deployment`: what tenants see, per revision. */
+export interface Deployment {
+  publishedRevision: number;
+  latestRevision: number;
+  tenants: { revision: number; count: number }[];
+}
+
+/** One revision of a template (`GET /{type}/{key}/revisions`, newest first). */
+export interface ElementRevision {
+  revision: number;
+  name: string;
+  definition: Record<string, unknown>;
+  createdAt: string;
+}
+
+/**
+ * The element types the console shows, by the instance path that serves them (API.md, "Elements"), the one
+ * list of them. `optional` ones are shown only when the instance serves them (it answers 404 where it does not:
+ * `connectors` come with "Elements at every level").
+ */
+export const ELEMENT_TYPES: readonly { path: string; label: string; optional?: true }[] = [
+  { path: 'actions', label: 'Actions' },
+  { path: 'flows', label: 'Flows' },
+  { path: 'field-mappings', label: 'Field mappings' },
+  { path: 'data-sources', label: 'Data sources' },
+  { path: 'connectors', label: 'Connectors', optional: true },
+];

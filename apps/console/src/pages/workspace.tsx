@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 
 import { type Page, ProblemError, seg } from '../core/api';
 import { allowsOrigin, InstanceClient } from '../core/instance';
-import { toProblemError, usePaged } from '../core/paging';
+import { PAGE_SIZE, toProblemError, usePaged } from '../core/paging';
 import { hub, type Session } from '../core/session';
 import { ActionButton, type Column, Link, PagedTable, ProblemView, showValue, when } from '../ui/components';
 import { SYNC_REFRESH_MS } from './org';
@@ -66,6 +66,14 @@ export function WorkspacePage({ session, workspaceId }: { session: Session; work
         </dd>
         <dt>Archived</dt>
         <dd>{when(workspace.archivedAt)}</dd>
+        {manager && (
+          <>
+            <dt>Elements</dt>
+            <dd>
+              <Link to={`/workspaces/${workspace.id}/elements`}>Elements and their revisions</Link>
+            </dd>
+          </>
+        )}
       </dl>
       {manager && <WorkspaceActions session={session} workspace={workspace} onChange={reload} />}
       {manager && !workspace.archivedAt && <Tenants session={session} workspace={workspace} onChange={reload} />}
@@ -218,7 +226,8 @@ function TenantList({ session, workspace }: { session: Session; workspace: OrgWo
   }, [client]);
 
   const paged = usePaged(
-    (cursor) => client.request<Page<Tenant>>('GET', '/tenants', { query: { cursor, search: applied } }),
+    (cursor) =>
+      client.request<Page<Tenant>>('GET', '/tenants', { query: { cursor, limit: PAGE_SIZE, search: applied } }),
     [client, applied],
   );
   const fields = fieldNames(schema);
@@ -247,35 +256,40 @@ function TenantList({ session, workspace }: { session: Session; workspace: OrgWo
         <button type="submit">Search</button>
       </form>
       {schema !== undefined && <PagedTable label="tenants" paged={paged} columns={columns} />}
-      <h3>Tenant field schema</h3>
-      <p>One column per property of this JSON Schema; tenant fields outside it are not shown.</p>
-      <textarea
-        aria-label="Tenant field schema"
-        rows={8}
-        cols={60}
-        value={schemaText}
-        onInput={(event) => setSchemaText(event.currentTarget.value)}
-      />
-      <div>
-        <ActionButton
-          label="Save schema"
-          run={async () => {
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(schemaText);
-            } catch (caught) {
-              throw new ProblemError({ status: 0, title: 'The schema is not JSON', detail: String(caught) });
-            }
-            const saved = await client.request<{ tenantFieldSchema: Record<string, unknown> | null }>(
-              'PUT',
-              '/workspace/tenant-field-schema',
-              { body: parsed },
-            );
-            setSchema(saved.tenantFieldSchema);
-            paged.reload();
-          }}
-        />
-      </div>
+      {/* The editor only once the saved schema is read: an edit made before would be overwritten by it. */}
+      {schema !== undefined && (
+        <>
+          <h3>Tenant field schema</h3>
+          <p>One column per property of this JSON Schema; tenant fields outside it are not shown.</p>
+          <textarea
+            aria-label="Tenant field schema"
+            rows={8}
+            cols={60}
+            value={schemaText}
+            onInput={(event) => setSchemaText(event.currentTarget.value)}
+          />
+          <div>
+            <ActionButton
+              label="Save schema"
+              run={async () => {
+                let parsed: unknown;
+                try {
+                  parsed = JSON.parse(schemaText);
+                } catch (caught) {
+                  throw new ProblemError({ status: 0, title: 'The schema is not JSON', detail: String(caught) });
+                }
+                const saved = await client.request<{ tenantFieldSchema: Record<string, unknown> | null }>(
+                  'PUT',
+                  '/workspace/tenant-field-schema',
+                  { body: parsed },
+                );
+                setSchema(saved.tenantFieldSchema);
+                paged.reload();
+              }}
+            />
+          </div>
+        </>
+      )}
     </section>
   );
 }

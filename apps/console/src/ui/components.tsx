@@ -121,3 +121,24 @@ export const when = (iso: string | null | undefined): string => (iso ? new Date(
 /** A JSON value as text: strings as they are, anything else as JSON ('' for none). */
 export const showValue = (value: unknown): string =>
   value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+
+/**
+ * Copies `text` to the clipboard (the Clipboard API: a secure context such as https or localhost, and the
+ * page focused) and says whether it worked; a refusal is shown, never thrown.
+ */
+export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
+  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
+  return (
+    <button
+      type="button"
+      onClick={() => {
+        navigator.clipboard
+          .writeText(text)
+          .then(() => setState('copied'))
+          .catch(() => setState('failed'));
+      }}
+    >
+      {state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy refused: select and copy it' : label}
+    </button>
+  );
+}
