@@ -17,6 +17,7 @@ export {
   type SubjectVariables,
 } from './subjects.js';
 export * from './tenant-changed/tenant-changed.contract.js';
+export * from './workspace-placement/workspace-placement.contract.js';
 export {
   HeldWorkspace,
   MAX_PREVIOUS_SECRETS,
