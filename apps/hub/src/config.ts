@@ -37,7 +37,10 @@ export class HubConfig extends ServiceConfig {
    * instead of the URL of the instance that holds it (API.md, "Gateway: one URL for every instance").
    */
   @IsOptional()
-  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true }, { message: 'must be an http(s) URL' })
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'must be an http(s) URL' },
+  )
   HUB_GATEWAY_URL?: string;
 
   /** The `apiUrl` clients are given for a workspace on an instance at `instanceApiUrl`: the gateway's when set. */

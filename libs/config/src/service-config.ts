@@ -165,7 +165,6 @@ export abstract class ServiceConfig extends NatsServiceConfig {
    * receiver on the development machine.
    */
   @IsCidrList() OUTBOUND_ALLOWED_CIDRS: string = '';
-
 }
 
 function readable(path: string): boolean {

@@ -44,7 +44,7 @@ export class OrgWorkspacesController {
   @ApiOperation({
     summary: 'Create a workspace',
     description:
-      'Owners and admins of the org named in the body. The Hub places the workspace on the instance named by `instanceId`, or among the instances whose labels match `placement.labels`, or on the least-loaded instance; only instances that are up and accept new workspaces are chosen, and only platform admins may name one that does not accept new workspaces (403). It serves the workspace\'s API at `apiUrl` (the gateway\'s URL when the Hub has one); the workspace secret is shown in this response. 409 if no instance matches the labels, 503 if no instance accepts new workspaces.',
+      "Owners and admins of the org named in the body. The Hub places the workspace on the instance named by `instanceId`, or among the instances whose labels match `placement.labels`, or on the least-loaded instance; only instances that are up and accept new workspaces are chosen, and only platform admins may name one that does not accept new workspaces (403). It serves the workspace's API at `apiUrl` (the gateway's URL when the Hub has one); the workspace secret is shown in this response. 409 if no instance matches the labels, 503 if no instance accepts new workspaces.",
   })
   create(
     @CurrentPrincipal() principal: PlatformPrincipal,

@@ -30,7 +30,7 @@ export class PlacementDto {
     type: 'object',
     additionalProperties: { type: 'string' },
     description:
-      "Labels the instance must carry, each with exactly this value (e.g. `{\"region\": \"eu\"}`). Among the instances that match, are up and accept new workspaces, the one with the fewest workspaces is chosen (ties: lowest id).",
+      'Labels the instance must carry, each with exactly this value (e.g. `{"region": "eu"}`). Among the instances that match, are up and accept new workspaces, the one with the fewest workspaces is chosen (ties: lowest id).',
   })
   @IsObject()
   @IsLabels()

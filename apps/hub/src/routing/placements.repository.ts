@@ -38,12 +38,7 @@ export class PlacementsRepository {
 
   /** The placements of these workspaces as committed now (a workspace that is gone is left out). */
   async ofWorkspaces(ids: string[]): Promise<WorkspacePlacement[]> {
-    const rows = await queryRows(
-      this.dataSource,
-      `${SELECT_PLACEMENT} WHERE w.id = ANY($1::uuid[])`,
-      [ids],
-      PLACEMENT,
-    );
+    const rows = await queryRows(this.dataSource, `${SELECT_PLACEMENT} WHERE w.id = ANY($1::uuid[])`, [ids], PLACEMENT);
     return rows.map(toPlacement);
   }
 }

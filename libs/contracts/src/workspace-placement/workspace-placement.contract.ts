@@ -54,12 +54,11 @@ export class ListWorkspacePlacementsReply {
   @IsOptional() @IsUUID() next?: string;
 }
 
-export const listWorkspacePlacementsContract: Contract<ListWorkspacePlacementsRequest, ListWorkspacePlacementsReply> =
-  {
-    subject: subjectTemplate('hub.placements.list'),
-    request: ListWorkspacePlacementsRequest,
-    reply: ListWorkspacePlacementsReply,
-  };
+export const listWorkspacePlacementsContract: Contract<ListWorkspacePlacementsRequest, ListWorkspacePlacementsReply> = {
+  subject: subjectTemplate('hub.placements.list'),
+  request: ListWorkspacePlacementsRequest,
+  reply: ListWorkspacePlacementsReply,
+};
 
 /**
  * Published by the Hub after the commit of every change to a workspace's
