@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 import replyFrom from '@fastify/reply-from';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { Agent } from 'undici';
 
 import type { PlacementTable } from '../placements/placement-table.js';
@@ -47,7 +47,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   const { table, metrics } = options;
   const app = Fastify({
     logger: { level: options.logLevel === 'silent' ? 'silent' : options.logLevel },
-    disableRequestLogging: true,
+    // No line per request (the metrics count them); upstream failures are logged as warnings.
+    logController: new LogController({ disableRequestLogging: true }),
     // The instance decides what it accepts; the gateway only streams.
     bodyLimit: Number.MAX_SAFE_INTEGER,
     return503OnClosing: true,
