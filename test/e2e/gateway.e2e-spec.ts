@@ -207,7 +207,7 @@ describe('the gateway in front of the Hub and two instances', () => {
     });
     await sync.start();
     try {
-      await waitFor(async () => (table.ready ? true : undefined), { what: 'the first table' });
+      await waitFor(() => Promise.resolve(table.ready ? true : undefined), { what: 'the first table' });
       expect(table.lookup(onB.key)).toMatchObject({ workspaceId: onB.id, instanceId: 'instance-b', archived: false });
       expect(table.lookup(onB.key)?.apiUrl).toBe(stack.instances['instance-b']!.url);
       expect(table.size).toBe(2);
@@ -218,7 +218,7 @@ describe('the gateway in front of the Hub and two instances', () => {
           [onB.id],
         ),
       );
-      await waitFor(async () => (table.lookup(onB.key)?.archived ? true : undefined), {
+      await waitFor(() => Promise.resolve(table.lookup(onB.key)?.archived ? true : undefined), {
         what: 'the resync to see the archived workspace',
       });
       await withClient(stack.hubDatabase.adminUrl, (client) =>
@@ -227,7 +227,7 @@ describe('the gateway in front of the Hub and two instances', () => {
           [onB.id],
         ),
       );
-      await waitFor(async () => (table.lookup(onB.key)?.archived === false ? true : undefined), {
+      await waitFor(() => Promise.resolve(table.lookup(onB.key)?.archived === false ? true : undefined), {
         what: 'the resync to see the restored workspace',
       });
     } finally {

@@ -10,10 +10,10 @@ import { EventSubscription } from './events/event-subscription.entity.js';
 import { IdempotencyKey } from './idempotency/idempotency-key.entity.js';
 import { Integration } from './integrations/integration.entity.js';
 import { Tenant } from './tenants/tenant.entity.js';
+import { UniverseElement, UniverseState } from './universe/universe-element.entity.js';
 import { BalanceEntry } from './usage/balance-entry.entity.js';
 import { RateLimitWindow } from './usage/rate-limit-window.entity.js';
 import { TenantBalance } from './usage/tenant-balance.entity.js';
-import { UniverseElement, UniverseState } from './universe/universe-element.entity.js';
 import { UsageRecord } from './usage/usage-record.entity.js';
 import { Workspace } from './workspaces/workspace.entity.js';
 

@@ -1,5 +1,11 @@
 import { once } from 'node:events';
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  request as httpRequest,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { freePort } from '@switchboard/testing';
@@ -67,7 +73,7 @@ describe('gateway server', () => {
     await new Promise((resolve) => upstream?.close(resolve));
   });
 
-  async function answer(request: IncomingMessage, response: import('node:http').ServerResponse): Promise<void> {
+  async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     seen.requests += 1;
     const path = request.url ?? '/';
     if (path.startsWith('/echo')) {
@@ -261,10 +267,10 @@ describe('gateway server', () => {
   async function rawRequest(path: string, headers: Record<string, string>): Promise<{ body: string }> {
     return new Promise((resolve, reject) => {
       const request = httpRequest(`${gatewayUrl}${path}`, { headers });
-      request.on('response', async (response) => {
+      request.on('response', (response) => {
         let body = '';
-        for await (const chunk of response) body += String(chunk);
-        resolve({ body });
+        response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        response.on('end', () => resolve({ body }));
       });
       request.on('error', reject);
       request.end();

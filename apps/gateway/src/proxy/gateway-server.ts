@@ -66,8 +66,9 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   await app.register(replyFrom, { undici: upstream, disableRequestLogging: true });
   app.addHook('onClose', async () => upstream.close());
 
-  app.get('/health/live', async () => ({ status: 'ok' }));
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  const live = (_request: FastifyRequest, reply: FastifyReply) => reply.send({ status: 'ok' });
+  app.get('/health/live', live);
+  app.get('/healthz', live);
   const ready = async (_request: FastifyRequest, reply: FastifyReply) => {
     if (table.ready) return reply.send({ status: 'ok', info: { placements: table.size } });
     return sendProblem(
@@ -107,10 +108,10 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
 
   const forward = (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
-    const key = workspaceKeyOf(request.headers);
-    if (key === 'no_credentials' || key === 'unreadable_credentials') {
+    const credentials = workspaceKeyOf(request.headers);
+    if ('missing' in credentials) {
       metrics.requests.inc({ instance: 'none', status: '401' });
-      return key === 'no_credentials'
+      return credentials.missing === 'no_credentials'
         ? sendProblem(
             reply,
             401,
@@ -126,7 +127,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
             'The credentials are neither a workspace token (a JWT naming its workspace in iss) nor an API key.',
           );
     }
-    const placement = table.lookup(key);
+    const placement = table.lookup(credentials.workspaceKey);
     if (!placement) {
       metrics.requests.inc({ instance: 'none', status: '404' });
       return sendProblem(reply, 404, 'unknown_workspace', 'Not Found', 'No workspace with this key is placed.');
@@ -144,22 +145,23 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       },
       onResponse: (_request, reply, response) => {
         metrics.requests.inc({ instance, status: String(reply.statusCode) });
-        return reply.send(response.stream);
+        void reply.send(response.stream);
       },
       onError: (_reply, { error }) => {
         const timedOut = isTimeout(error);
         metrics.requests.inc({ instance, status: timedOut ? '504' : '502' });
         request.log.warn({ instance, err: error }, 'upstream failed');
         if (timedOut) {
-          return sendProblem(
+          void sendProblem(
             reply,
             504,
             'gateway_timeout',
             'Gateway Timeout',
             `The instance that holds the workspace (${instance}) did not answer in time.`,
           );
+          return;
         }
-        return sendProblem(
+        void sendProblem(
           reply,
           502,
           'bad_gateway',

@@ -16,7 +16,7 @@ export async function startOpsServer(
   table: PlacementTable,
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
     const json = (status: number, body: unknown, type = 'application/json; charset=utf-8') =>
       response.writeHead(status, { 'content-type': type }).end(JSON.stringify(body));
     if (request.method !== 'GET' && request.method !== 'HEAD') {

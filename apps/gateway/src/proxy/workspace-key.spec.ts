@@ -6,28 +6,32 @@ const RANDOM = 'Ab_-'.repeat(10) + 'xyz';
 
 describe('workspaceKeyOf', () => {
   it('reads iss, else workspaceKey, of a bearer JWT without verifying it', () => {
-    expect(workspaceKeyOf({ authorization: `Bearer ${jwt.sign({ iss: 'acme-1' }, 'any')}` })).toBe('acme-1');
-    expect(workspaceKeyOf({ authorization: `bearer ${jwt.sign({ workspaceKey: 'acme-2' }, 'x')}` })).toBe('acme-2');
-    expect(workspaceKeyOf({ authorization: `Bearer ${jwt.sign({ iss: 'first', workspaceKey: 'second' }, 'x')}` })).toBe(
-      'first',
-    );
+    expect(workspaceKeyOf({ authorization: `Bearer ${jwt.sign({ iss: 'acme-1' }, 'any')}` })).toEqual({
+      workspaceKey: 'acme-1',
+    });
+    expect(workspaceKeyOf({ authorization: `bearer ${jwt.sign({ workspaceKey: 'acme-2' }, 'x')}` })).toEqual({
+      workspaceKey: 'acme-2',
+    });
+    expect(
+      workspaceKeyOf({ authorization: `Bearer ${jwt.sign({ iss: 'first', workspaceKey: 'second' }, 'x')}` }),
+    ).toEqual({ workspaceKey: 'first' });
   });
 
   it('reads the workspace of an API key, as X-API-Key or as a bearer credential; the header wins', () => {
     const key = `sbk_acme-prod_${RANDOM}`;
     expect(RANDOM).toHaveLength(43);
-    expect(workspaceKeyOf({ 'x-api-key': key })).toBe('acme-prod');
-    expect(workspaceKeyOf({ authorization: `Bearer ${key}` })).toBe('acme-prod');
+    expect(workspaceKeyOf({ 'x-api-key': key })).toEqual({ workspaceKey: 'acme-prod' });
+    expect(workspaceKeyOf({ authorization: `Bearer ${key}` })).toEqual({ workspaceKey: 'acme-prod' });
     // The random part may hold `_`: the workspace key is cut from the end.
-    expect(workspaceKeyOf({ 'x-api-key': `sbk_a_b_${'_'.repeat(43)}` })).toBe('a_b');
-    expect(workspaceKeyOf({ 'x-api-key': key, authorization: `Bearer ${jwt.sign({ iss: 'other' }, 'x')}` })).toBe(
-      'acme-prod',
-    );
+    expect(workspaceKeyOf({ 'x-api-key': `sbk_a_b_${'_'.repeat(43)}` })).toEqual({ workspaceKey: 'a_b' });
+    expect(workspaceKeyOf({ 'x-api-key': key, authorization: `Bearer ${jwt.sign({ iss: 'other' }, 'x')}` })).toEqual({
+      workspaceKey: 'acme-prod',
+    });
   });
 
   it('tells no credentials from unreadable ones', () => {
-    expect(workspaceKeyOf({})).toBe('no_credentials');
-    expect(workspaceKeyOf({ authorization: '' })).toBe('no_credentials');
+    expect(workspaceKeyOf({})).toEqual({ workspaceKey: 'no_credentials' });
+    expect(workspaceKeyOf({ authorization: '' })).toEqual({ workspaceKey: 'no_credentials' });
     for (const headers of [
       { authorization: 'Basic dTpw' },
       { authorization: 'Bearer' },
@@ -44,7 +48,10 @@ describe('workspaceKeyOf', () => {
       { 'x-api-key': `nope_acme_${RANDOM}` },
       { authorization: `Bearer sbk_acme_${RANDOM.slice(1)}!` },
     ]) {
-      expect({ headers, result: workspaceKeyOf(headers) }).toEqual({ headers, result: 'unreadable_credentials' });
+      expect({ headers, result: workspaceKeyOf(headers) }).toEqual({
+        headers,
+        result: { missing: 'unreadable_credentials' },
+      });
     }
   });
 });

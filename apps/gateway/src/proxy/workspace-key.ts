@@ -8,8 +8,16 @@ const API_KEY_RANDOM_LENGTH = 43;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const BEARER = /^Bearer +(\S+) *$/i;
 
-/** Why a request names no workspace the gateway can read. */
-export type NoWorkspace = 'no_credentials' | 'unreadable_credentials';
+/** The workspace key a request's credentials name, or why there is none. */
+export type CredentialsWorkspace =
+  | { workspaceKey: string }
+  | {
+      missing:
+        'no_credentials' /* neither header */ | 'unreadable_credentials'; /* neither an API key nor a JWT naming one */
+    };
+
+const NONE = { missing: 'no_credentials' } as const;
+const UNREADABLE = { missing: 'unreadable_credentials' } as const;
 
 /**
  * The workspace key a request's credentials name, for routing only: the
@@ -23,15 +31,18 @@ export type NoWorkspace = 'no_credentials' | 'unreadable_credentials';
  * Returns the key, or why there is none: `no_credentials` (neither header),
  * `unreadable_credentials` (not an API key nor a JWT with such a claim).
  */
-export function workspaceKeyOf(headers: IncomingHttpHeaders): string | NoWorkspace {
+export function workspaceKeyOf(headers: IncomingHttpHeaders): CredentialsWorkspace {
   const apiKey = headers['x-api-key'];
-  if (typeof apiKey === 'string' && apiKey.length > 0) return apiKeyWorkspace(apiKey) ?? 'unreadable_credentials';
+  if (typeof apiKey === 'string' && apiKey.length > 0) return found(apiKeyWorkspace(apiKey));
   const authorization = headers.authorization;
-  if (authorization === undefined || authorization === '') return 'no_credentials';
+  if (authorization === undefined || authorization === '') return NONE;
   const bearer = BEARER.exec(authorization)?.[1];
-  if (bearer === undefined) return 'unreadable_credentials';
-  if (bearer.startsWith(API_KEY_PREFIX)) return apiKeyWorkspace(bearer) ?? 'unreadable_credentials';
-  return jwtWorkspace(bearer) ?? 'unreadable_credentials';
+  if (bearer === undefined) return UNREADABLE;
+  return found(bearer.startsWith(API_KEY_PREFIX) ? apiKeyWorkspace(bearer) : jwtWorkspace(bearer));
+}
+
+function found(workspaceKey: string | undefined): CredentialsWorkspace {
+  return workspaceKey === undefined ? UNREADABLE : { workspaceKey };
 }
 
 /** `sbk_<workspace key>_<random>` → the workspace key (the random part may hold `_`, so it is cut from the end). */

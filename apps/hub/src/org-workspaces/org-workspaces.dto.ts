@@ -1,7 +1,7 @@
-import { Type } from 'class-transformer';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS } from '@switchboard/contracts';
 import { FastAccept, Optional } from '@switchboard/server';
+import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsInt,
@@ -10,7 +10,6 @@ import {
   IsString,
   IsUUID,
   isUUID,
-  ValidateNested,
   Length,
   length,
   Matches,
@@ -20,6 +19,7 @@ import {
   maxLength,
   Min,
   min,
+  ValidateNested,
 } from 'class-validator';
 
 import { IsLabels } from '../instances/instances.dto.js';

@@ -18,8 +18,8 @@ import { DataSource } from 'typeorm';
 
 import { ORG_MANAGERS, type OrgRole } from '../auth/org-role.js';
 import type { User } from '../auth/user.entity.js';
-import { HubConfig } from '../config.js';
 import type { WorkspaceRoleLookup } from '../auth/workspace-role-lookup.js';
+import { HubConfig } from '../config.js';
 import type { Instance } from '../instances/instance.entity.js';
 import { InstancesService } from '../instances/instances.service.js';
 import { AuditLogService } from '../orgs/audit-log.service.js';
