@@ -30,8 +30,8 @@ describe('workspaceKeyOf', () => {
   });
 
   it('tells no credentials from unreadable ones', () => {
-    expect(workspaceKeyOf({})).toEqual({ workspaceKey: 'no_credentials' });
-    expect(workspaceKeyOf({ authorization: '' })).toEqual({ workspaceKey: 'no_credentials' });
+    expect(workspaceKeyOf({})).toEqual({ missing: 'no_credentials' });
+    expect(workspaceKeyOf({ authorization: '' })).toEqual({ missing: 'no_credentials' });
     for (const headers of [
       { authorization: 'Basic dTpw' },
       { authorization: 'Bearer' },
