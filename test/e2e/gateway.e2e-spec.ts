@@ -160,6 +160,36 @@ describe('the gateway in front of the Hub and two instances', () => {
     expect(refused.body.code).not.toBe('unknown_workspace');
   });
 
+  it('answers a CORS preflight (which carries no token) as an instance that allows the origin does', async () => {
+    const origin = 'https://app.gateway-test.example';
+    const patched = await call(stack.hub.url, 'PATCH', `/org-workspaces/${onB.id}`, stack.adminToken, {
+      settings: { allowedOrigins: [origin] },
+    });
+    expect(patched.status).toBe(200);
+    const preflight = (base: string, from: string) =>
+      fetch(`${base}/tenants/self`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: from,
+          'access-control-request-method': 'PATCH',
+          'access-control-request-headers': 'authorization',
+        },
+      });
+    await waitFor(
+      async () => {
+        const response = await preflight(stack.instances['instance-b']!.url, origin);
+        return response.headers.get('access-control-allow-origin') === origin ? true : undefined;
+      },
+      { what: 'instance-b to apply the allowed origin', timeoutMs: 20_000 },
+    );
+    const granted = await preflight(gatewayUrl, origin);
+    expect(granted.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(granted.status).toBe(204);
+    expect(granted.headers.get('access-control-allow-methods')).toContain('PATCH');
+    const stranger = await preflight(gatewayUrl, 'https://evil.example.net');
+    expect(stranger.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('follows a placement change the Hub publishes: the next requests go to the new instance', async () => {
     const tenantKey = `moved-${randomUUID()}`;
     const { token } = await tenantToken(onA, tenantKey);

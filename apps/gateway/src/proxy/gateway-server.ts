@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 import replyFrom from '@fastify/reply-from';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import { Agent } from 'undici';
+import { Agent, request as upstreamRequest } from 'undici';
 
 import type { PlacementTable } from '../placements/placement-table.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
@@ -109,6 +109,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   const forward = (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
     const credentials = workspaceKeyOf(request.headers);
+    if ('missing' in credentials && isPreflight(request)) return preflight(table, request, reply);
     if ('missing' in credentials) {
       metrics.requests.inc({ instance: 'none', status: '401' });
       return credentials.missing === 'no_credentials'
@@ -174,6 +175,45 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   app.all('/', forward);
   app.all('/*', forward);
   return app;
+}
+
+/**
+ * A CORS preflight (Fetch standard: OPTIONS with `Origin` and
+ * `Access-Control-Request-Method`) carries no credentials, so it names no
+ * workspace: it is asked of each instance in turn (id order), and the first
+ * answer that grants the origin (an instance grants an origin some workspace
+ * of its own allows) is passed on, else the last answer.
+ */
+function isPreflight(request: FastifyRequest): boolean {
+  return (
+    request.method === 'OPTIONS' &&
+    typeof request.headers.origin === 'string' &&
+    typeof request.headers['access-control-request-method'] === 'string'
+  );
+}
+
+async function preflight(table: PlacementTable, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const headers = withoutHopByHop({ ...request.headers });
+  delete headers.host;
+  let last: { status: number; headers: Record<string, string | string[] | undefined> } | undefined;
+  for (const apiUrl of table.instanceUrls()) {
+    try {
+      const answer = await upstreamRequest(`${apiUrl.replace(/\/+$/, '')}${request.url}`, {
+        method: 'OPTIONS',
+        headers,
+      });
+      await answer.body.dump();
+      last = { status: answer.statusCode, headers: answer.headers };
+      if (answer.headers['access-control-allow-origin'] !== undefined) break;
+    } catch {
+      // The next instance.
+    }
+  }
+  if (!last) return reply.code(204).send();
+  const passed = withoutHopByHop({ ...last.headers });
+  delete passed['content-length'];
+  for (const [name, value] of Object.entries(passed)) if (value !== undefined) void reply.header(name, value);
+  return reply.code(last.status).send();
 }
 
 /** The request's end-to-end fields for the instance, with X-Forwarded-* (the de-facto fields; RFC 7239 names `Forwarded`). */
