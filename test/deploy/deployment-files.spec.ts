@@ -22,6 +22,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { parse } from 'yaml';
 
+import { GatewayConfig } from '../../apps/gateway/src/config.js';
 import { HubConfig } from '../../apps/hub/src/config.js';
 import { InstanceConfig } from '../../apps/instance/src/config.js';
 import {
@@ -39,24 +40,27 @@ import {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-type App = 'hub' | 'instance';
+type App = 'hub' | 'instance' | 'gateway';
 type Script = 'main' | 'db-setup';
 
-const SCHEMAS = { hub: HubConfig, instance: InstanceConfig } as const;
+const SCHEMAS = { hub: HubConfig, instance: InstanceConfig, gateway: GatewayConfig } as const;
 const VARIABLES: Record<App, Set<string>> = {
   hub: new Set(configVariableNames(HubConfig)),
   instance: new Set(configVariableNames(InstanceConfig)),
+  gateway: new Set(configVariableNames(GatewayConfig)),
 };
 const REQUIRED: Record<App, string[]> = {
   hub: ['DATABASE_URL', 'ENCRYPTION_KEYS'],
   instance: ['DATABASE_URL', 'ENCRYPTION_KEYS', 'INSTANCE_ID', 'INSTANCE_API_URL'],
+  // The gateway has no database and no keyring: it reads placements over NATS, as its own user.
+  gateway: ['NATS_USER', 'NATS_PASSWORD'],
 };
 // The migration step creates roles and the database, so it needs the two connections the services never get.
 const REQUIRED_BY_SETUP = ['DATABASE_MIGRATION_URL', 'DATABASE_ADMIN_URL'];
 
-/** Which app and script a command runs: `node apps/<hub|instance>/dist/<main|db-setup>.js`; undefined for others. */
+/** Which app and script a command runs: `node apps/<hub|instance|gateway>/dist/<main|db-setup>.js`; undefined for others. */
 function switchboardCommand(command: unknown): { app: App; script: Script } | undefined {
-  const match = /apps\/(hub|instance)\/dist\/(main|db-setup)\.js/.exec(JSON.stringify(command ?? ''));
+  const match = /apps\/(hub|instance|gateway)\/dist\/(main|db-setup)\.js/.exec(JSON.stringify(command ?? ''));
   return match ? { app: match[1] as App, script: match[2] as Script } : undefined;
 }
 
@@ -64,6 +68,7 @@ function switchboardCommand(command: unknown): { app: App; script: Script } | un
 const SECRETS: Record<App, Set<string>> = {
   hub: new Set(secretKeysOf(HubConfig)),
   instance: new Set(secretKeysOf(InstanceConfig)),
+  gateway: new Set(secretKeysOf(GatewayConfig)),
 };
 
 function unknownVariables(app: App, names: string[]): string[] {
@@ -318,9 +323,10 @@ describe('docker-compose.yml', () => {
     ['instance-b', 'migrate-instance-b', 8082],
   ] as const;
 
-  it('runs Postgres, NATS, a migration step per database, the Hub and two instances', () => {
+  it('runs Postgres, NATS, a migration step per database, the Hub, two instances and the gateway', () => {
     expect(Object.keys(services).sort()).toEqual(
       [
+        'gateway',
         'hub',
         'instance-a',
         'instance-b',
@@ -338,6 +344,7 @@ describe('docker-compose.yml', () => {
       expect(switchboardCommand(composeService(app).command)?.script).toBe('main');
       expect(switchboardCommand(composeService(migration).command)?.script).toBe('db-setup');
     }
+    expect(switchboardCommand(composeService('gateway').command)).toEqual({ app: 'gateway', script: 'main' });
   });
 
   it('runs core NATS (no JetStream, which nothing uses) of an exact version, with a healthcheck on its monitoring port', () => {
@@ -362,8 +369,29 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('publishes the gateway on 8090, healthy once it has the placements, after NATS and the Hub; the Hub hands out its URL', () => {
+    const gateway = composeService('gateway');
+    expect(gateway.ports).toEqual(['8090:8090']);
+    expect(envValue(gateway.environment, 'GATEWAY_PORT')).toBe('8090');
+    expect(gateway.healthcheck?.test.join(' ')).toContain('process.env.GATEWAY_PORT');
+    expect(gateway.depends_on).toEqual({
+      nats: { condition: 'service_healthy' },
+      hub: { condition: 'service_healthy' },
+    });
+    expect(envValue(composeService('hub').environment, 'HUB_GATEWAY_URL')).toBe('http://localhost:8090');
+    expect(envValue(gateway.environment, 'GATEWAY_PUBLIC_URL')).toBe('http://localhost:8090');
+    // The gateway forwards to each instance at the URL it registers: one the gateway's container can reach.
+    for (const id of ['instance-a', 'instance-b']) {
+      const url = new URL(envValue(composeService(id).environment, 'INSTANCE_API_URL'));
+      expect(url.hostname).toBe(id);
+      expect(url.port).toBe(envValue(composeService(id).environment, 'INSTANCE_PORT'));
+    }
+    // No database, no keyring: what it does not need it is not given.
+    expect(Object.keys(gateway.environment ?? {}).filter((name) => /DATABASE|ENCRYPTION/.test(name))).toEqual([]);
+  });
+
   it('serves /metrics of every app on the ops port 9464, open to the compose network and not published', () => {
-    for (const app of ['hub', 'instance-a', 'instance-b']) {
+    for (const app of ['hub', 'instance-a', 'instance-b', 'gateway']) {
       const service = composeService(app);
       expect({ app, OPS_PORT: envValue(service.environment, 'OPS_PORT'), expose: service.expose }).toEqual({
         app,
@@ -407,7 +435,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives the Hub and every instance one valid keyring', () => {
-    const keyrings = new Set(switchboard.map(({ env }) => resolved(env)['ENCRYPTION_KEYS']));
+    const keyrings = new Set(
+      switchboard.filter(({ app }) => app !== 'gateway').map(({ env }) => resolved(env)['ENCRYPTION_KEYS']),
+    );
     expect(keyrings.size).toBe(1);
     const [keyring] = keyrings;
     expect(Keyring.parse(must(keyring, 'ENCRYPTION_KEYS')).currentVersion).toBe('v1');
@@ -515,7 +545,7 @@ describe('docker-compose.yml', () => {
     const result = run(secretsDirectory);
     expect(result.status).toBe(0);
     const natsEnv = Object.fromEntries(result.stdout.split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2)));
-    for (const [app] of APPS) {
+    for (const app of [...APPS.map(([name]) => name), 'gateway']) {
       const env = composeService(app, raw).environment;
       expect(env?.['NATS_USER']).toBe(app);
       const secret = `nats_${app.replaceAll('-', '_')}_password`;
@@ -573,7 +603,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('sets only variables the config schemas know, every required one, and values the services accept', () => {
-    expect(switchboard).toHaveLength(6);
+    expect(switchboard).toHaveLength(7);
     for (const { name, env, app, script } of switchboard) {
       const variables = Object.keys(resolved(env));
       expect({ name, unknown: unknownVariables(app, variables) }).toEqual({ name, unknown: [] });
