@@ -707,8 +707,8 @@ describe('deploy/nats/nats-server.conf', () => {
     (instance) => instance.id,
   );
 
-  it('has a user for the Hub and for every instance the manifests deploy, each password from the environment', () => {
-    expect([...users.keys()].sort()).toEqual(['hub', ...instanceIds].sort());
+  it('has a user for the Hub, for every instance the manifests deploy and for the gateway, each password from the environment', () => {
+    expect([...users.keys()].sort()).toEqual(['hub', 'gateway', ...instanceIds].sort());
     for (const [user, block] of users) {
       const variable = `NATS_${user.toUpperCase().replaceAll('-', '_')}_PASSWORD`;
       expect({ user, password: /password: (\S+)/.exec(block)![1] }).toEqual({ user, password: `$${variable}` });
@@ -726,7 +726,24 @@ describe('deploy/nats/nats-server.conf', () => {
         expect({ id, subject, own: subject.includes(`.${id}.`) }).toMatchObject({ own: true });
       expect(block).toMatch(/allow_responses: true/);
     }
-    expect(users.get('hub')).toContain('publish: { allow: ["switchboard.v1.instance.*.>"] }');
+    expect(users.get('hub')).toContain(
+      'publish: { allow: ["switchboard.v1.instance.*.>", "switchboard.v1.gateway.>"] }',
+    );
+  });
+
+  it('lets the gateway ask the Hub for placements and hear them, and nothing else', () => {
+    const block = must(users.get('gateway'), 'the gateway user');
+    expect(block).toContain('publish: { allow: ["switchboard.v1.hub.placements.list"] }');
+    expect(block).toContain('subscribe: { allow: ["switchboard.v1.gateway.placements.>", "_INBOX.gateway.>"] }');
+    expect(block).not.toMatch(/allow_responses/);
+    // Nobody else may hear placements or ask for them: only the Hub publishes under switchboard.v1.gateway.
+    for (const [user, other] of users) {
+      if (user === 'gateway') continue;
+      expect({ user, hears: /"switchboard\.v1\.gateway/.test(other.split('subscribe')[1] ?? '') }).toEqual({
+        user,
+        hears: false,
+      });
+    }
   });
 });
 
@@ -770,7 +787,7 @@ describe.each([
     return env;
   }
 
-  it('holds the Hub and both instances with what each needs to run and be reached, and no Secret nor Job', () => {
+  it('holds the Hub, both instances and the gateway with what each needs to run and be reached, and no Secret nor Job', () => {
     const names = objects.map((object) => `${object.kind}/${object.metadata.name}`).sort();
     const perService = ['Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'PodDisruptionBudget', 'Service'];
     expect(names).toEqual(
@@ -782,7 +799,9 @@ describe.each([
         'NetworkPolicy/switchboard-ingress',
         'ServiceAccount/switchboard',
         'ServiceMonitor/switchboard',
-        ...['hub', 'instance-a', 'instance-b'].flatMap((name) => perService.map((kind) => `${kind}/${name}`)),
+        ...['hub', 'instance-a', 'instance-b', 'gateway'].flatMap((name) =>
+          perService.map((kind) => `${kind}/${name}`),
+        ),
       ].sort(),
     );
   });
@@ -804,9 +823,9 @@ describe.each([
   });
 
   it('runs every container as a Switchboard command, with only known variables and every required one', () => {
-    expect(workloads).toHaveLength(6);
+    expect(workloads).toHaveLength(7);
     for (const { where, container, app, script } of workloads) {
-      expect({ where, app }).toEqual({ where, app: expect.stringMatching(/^(hub|instance)$/) });
+      expect({ where, app }).toEqual({ where, app: expect.stringMatching(/^(hub|instance|gateway)$/) });
       const fromConfigMaps = (container.envFrom ?? []).flatMap((source) =>
         Object.keys(configMaps.get(source.configMapRef?.name ?? '') ?? {}),
       );
@@ -885,7 +904,7 @@ describe.each([
   });
 
   it('gives each instance its own id and database, and shares one keyring with the Hub', () => {
-    const deployments = ofKind('Deployment');
+    const deployments = ofKind('Deployment').filter((deployment) => deployment.metadata.name !== 'gateway');
     const secretKeyOf = (deployment: KubernetesObject, variable: string) =>
       mainContainerOf(deployment).env!.find((entry) => entry.name === variable)!.valueFrom!.secretKeyRef!.key;
     expect(new Set(deployments.map((deployment) => secretKeyOf(deployment, 'DATABASE_URL'))).size).toBe(3);
@@ -900,7 +919,16 @@ describe.each([
   });
 
   it('migrates each database in every new pod before the service starts, the same database it then uses', () => {
-    for (const deployment of ofKind('Deployment')) {
+    const gateway = must(
+      ofKind('Deployment').find((deployment) => deployment.metadata.name === 'gateway'),
+      'the gateway Deployment',
+    );
+    // The gateway has no database: nothing to migrate, and no database URL or keyring to hold.
+    expect(podSpecOf(gateway)?.['initContainers']).toBeUndefined();
+    expect(
+      Object.keys(environmentOf(mainContainerOf(gateway))).filter((name) => /DATABASE|ENCRYPTION/.test(name)),
+    ).toEqual([]);
+    for (const deployment of ofKind('Deployment').filter((candidate) => candidate !== gateway)) {
       const init = (podSpecOf(deployment)?.['initContainers'] ?? []) as Container[];
       expect(init.map((container) => container.name)).toEqual(['migrate']);
       const [migrate] = init as [Container];
@@ -967,19 +995,36 @@ describe.each([
     expect(account?.['automountServiceAccountToken']).toBe(false);
   });
 
-  it('lets only Switchboard pods reach NATS and Postgres', () => {
-    const podLabels = ofKind('Deployment').map((deployment) => (deployment['spec'] as any).template.metadata.labels);
+  it('lets only Switchboard pods reach NATS, and only the Hub and instances reach Postgres (not the gateway)', () => {
+    const podLabels = new Map(
+      ofKind('Deployment').map((deployment) => [
+        deployment.metadata.name,
+        (deployment['spec'] as any).template.metadata.labels as Record<string, string>,
+      ]),
+    );
     const policies = new Map(ofKind('NetworkPolicy').map((object) => [object.metadata.name, object['spec'] as any]));
-    for (const [name, port] of [
-      ['nats-from-switchboard', 4222],
-      ['postgres-from-switchboard', 5432],
+    /** Whether a pod with these labels matches a NetworkPolicy podSelector (matchLabels and `In` expressions). */
+    const selects = (selector: any, labels: Record<string, string>) =>
+      Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value) &&
+      (selector.matchExpressions ?? []).every(
+        (expression: any) => expression.operator === 'In' && expression.values.includes(labels[expression.key]),
+      );
+    for (const [name, port, admitted] of [
+      ['nats-from-switchboard', 4222, ['hub', 'instance-a', 'instance-b', 'gateway']],
+      ['postgres-from-switchboard', 5432, ['hub', 'instance-a', 'instance-b']],
     ] as const) {
       const policy = policies.get(name);
       expect(policy.policyTypes).toEqual(['Ingress']);
       const clientRule = policy.ingress.find((rule: any) => rule.ports?.some((entry: any) => entry.port === port));
       const [from] = clientRule.from;
-      for (const labels of podLabels) expect(labels).toMatchObject(from.podSelector.matchLabels);
       expect(from.namespaceSelector).toBeUndefined();
+      for (const [deployment, labels] of podLabels) {
+        expect({ name, deployment, admitted: selects(from.podSelector, labels) }).toEqual({
+          name,
+          deployment,
+          admitted: (admitted as readonly string[]).includes(deployment),
+        });
+      }
     }
   });
 
@@ -993,10 +1038,14 @@ describe.each([
       expect(spec.tls[0].hosts).toEqual([rule.host]);
       const deployment = ofKind('Deployment').find((candidate) => candidate.metadata.name === ingress.metadata.name)!;
       const env = environmentOf(mainContainerOf(deployment));
-      expect(env[deployment.metadata.name === 'hub' ? 'HUB_PUBLIC_URL' : 'INSTANCE_API_URL']).toBe(
-        `https://${rule.host}`,
-      );
+      const publicUrl = { hub: 'HUB_PUBLIC_URL', gateway: 'GATEWAY_PUBLIC_URL' }[deployment.metadata.name];
+      expect(env[publicUrl ?? 'INSTANCE_API_URL']).toBe(`https://${rule.host}`);
     }
+    // The Hub hands out the gateway's URL as every workspace's apiUrl.
+    const gatewayHost = (ofKind('Ingress').find((ingress) => ingress.metadata.name === 'gateway')!['spec'] as any)
+      .rules[0].host;
+    const hub = ofKind('Deployment').find((deployment) => deployment.metadata.name === 'hub')!;
+    expect(environmentOf(mainContainerOf(hub))['HUB_GATEWAY_URL']).toBe(`https://${gatewayHost}`);
   });
 
   it('has Prometheus scrape /metrics of every Service on its ops port, which each service opens and no Ingress routes to', () => {
@@ -1128,8 +1177,8 @@ describe('.env.example', () => {
   });
   const env = Object.fromEntries(entries.map(({ name, value }) => [name, value]));
 
-  it('documents every variable of both schemas, each with its own comment, and nothing else', () => {
-    const all = new Set([...VARIABLES.hub, ...VARIABLES.instance]);
+  it('documents every variable of the three schemas, each with its own comment, and nothing else', () => {
+    const all = new Set([...VARIABLES.hub, ...VARIABLES.instance, ...VARIABLES.gateway]);
     const documented = entries.map(({ name }) => name);
     expect([...all].filter((name) => !documented.includes(name))).toEqual([]);
     expect(documented.filter((name) => !all.has(name))).toEqual([]);
@@ -1142,6 +1191,7 @@ describe('.env.example', () => {
     const development = { ...env, SWITCHBOARD_DEV_DEFAULTS: 'true' };
     expect(configProblems('hub', development)).toBeUndefined();
     expect(configProblems('instance', development)).toBeUndefined();
+    expect(configProblems('gateway', development)).toBeUndefined();
     expect(env.SWITCHBOARD_DEV_DEFAULTS).toBe('false');
     expect(configProblems('hub', env)).toMatch(/DATABASE_URL holds a value published/);
   });
