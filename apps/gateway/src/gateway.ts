@@ -1,3 +1,5 @@
+import pino from 'pino';
+
 import type { GatewayConfig } from './config.js';
 import { PlacementSync } from './placements/placement-sync.js';
 import { PlacementTable } from './placements/placement-table.js';
@@ -22,6 +24,7 @@ export interface RunningGateway {
  * @throws Error when a port cannot be bound or NATS refuses the credentials.
  */
 export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+  const log = pino({ level: config.LOG_LEVEL, base: { service: 'gateway' } });
   const table = new PlacementTable();
   const metrics = new GatewayMetrics(table);
   const app = await createGatewayServer({
@@ -32,7 +35,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     connections: config.GATEWAY_UPSTREAM_CONNECTIONS,
     publicUrl: config.GATEWAY_PUBLIC_URL,
     metricsOnPublicPort: config.OPS_PORT === undefined,
-    logLevel: config.LOG_LEVEL,
+    log,
   });
   const ops =
     config.OPS_PORT === undefined
@@ -44,7 +47,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     credentials: config.natsCredentials(),
     requestTimeoutMs: config.NATS_REQUEST_TIMEOUT_MS,
     resyncIntervalMs: config.GATEWAY_RESYNC_INTERVAL_MS,
-    log: { info: (message) => app.log.info(message), warn: (message) => app.log.warn(message) },
+    log: { info: (message) => log.info(message), warn: (message) => log.warn(message) },
   });
   await sync.start();
   await app.listen({ port: config.GATEWAY_PORT, host: config.GATEWAY_HOST });

@@ -61,7 +61,7 @@ describe('gateway server', () => {
       connectTimeoutMs: 1000,
       connections: 16,
       metricsOnPublicPort: true,
-      logLevel: 'silent',
+      log: { warn: () => undefined },
     });
     await gateway.listen({ port: 0, host: '127.0.0.1' });
     gatewayUrl = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
