@@ -108,7 +108,14 @@ describe('the gateway in front of the Hub and two instances', () => {
       expect(through.body).toMatchObject({ internalId: tenantKey });
       expect(await holders(workspace, tenantKey)).toEqual([instanceId]);
       const direct = await call(stack.instances[instanceId]!.url, 'GET', '/tenants/self', token);
-      expect(direct.body).toEqual(through.body);
+      // The same tenant (activity fields move with the first request, so they are left out).
+      const same = ({ id, internalId, name, createdAt }: Record<string, unknown>) => ({
+        id,
+        internalId,
+        name,
+        createdAt,
+      });
+      expect(same(direct.body)).toEqual(same(through.body));
     }
   });
 
