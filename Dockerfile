@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
-# One image holds both services; APP picks the one it runs by default:
+# One image holds every service (hub, instance, gateway); APP picks the one it runs by default:
 #   docker build -t switchboard .                               (runs the Hub)
 #   docker build --build-arg APP=instance -t switchboard-instance .
+#   docker build --build-arg APP=gateway -t switchboard-gateway .
 # docker-compose.yml and k8s/ set the command explicitly, so they use one image for everything,
 # including the migration step `node apps/<hub|instance>/dist/db-setup.js`.
 

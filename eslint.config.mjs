@@ -30,6 +30,8 @@ export default tseslint.config(
             // Scope: an app never imports the other app; shared libs import only shared libs.
             { sourceTag: 'scope:hub', onlyDependOnLibsWithTags: ['scope:hub', 'scope:shared'] },
             { sourceTag: 'scope:instance', onlyDependOnLibsWithTags: ['scope:instance', 'scope:shared'] },
+            // The gateway routes HTTP by placements it learns over NATS: it imports shared libs only.
+            { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             // The CLI talks to the Hub over HTTP only: it imports no app and no lib.
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: [] },

@@ -74,7 +74,7 @@ for (const [service, database] of databases) {
 // The same keyring for the Hub and every instance: workspace secrets cross NATS sealed under it.
 ensure('encryption_keys', () => `v1:${randomBytes(32).toString('base64')}`, 'ENCRYPTION_KEYS');
 ensure('hub_bootstrap_admin_token', () => `sbp_${randomBytes(32).toString('base64url')}`, 'HUB_BOOTSTRAP_ADMIN_TOKEN');
-for (const user of ['hub', ...INSTANCES]) {
+for (const user of ['hub', ...INSTANCES, 'gateway']) {
   ensure(`nats_${snake(user)}_password`, password, `NATS_${snake(user).toUpperCase()}_PASSWORD`);
 }
 

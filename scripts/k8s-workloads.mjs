@@ -1,8 +1,8 @@
-// Writes k8s/base/workloads.generated.yaml from k8s/instances.yaml: for the Hub and for every instance a
-// ServiceAccount-bound Deployment whose pods migrate their database first (an initContainer running db-setup,
-// so every rollout migrates before its new pods start, with no Job to delete), a Service, a
-// PodDisruptionBudget, a HorizontalPodAutoscaler and an Ingress. One template, so every pod meets the Pod
-// Security "restricted" profile alike.
+// Writes k8s/base/workloads.generated.yaml from k8s/instances.yaml: for the Hub, for every instance and for
+// the gateway a ServiceAccount-bound Deployment (whose pods, for the Hub and instances, migrate their database
+// first: an initContainer running db-setup, so every rollout migrates before its new pods start, with no Job to
+// delete; the gateway has no database), a Service, a PodDisruptionBudget, a HorizontalPodAutoscaler and an
+// Ingress. One template, so every pod meets the Pod Security "restricted" profile alike.
 //   node scripts/k8s-workloads.mjs           rewrite the file
 //   node scripts/k8s-workloads.mjs --check   exit 1 when the file is not what k8s/instances.yaml gives
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -62,18 +62,22 @@ function workload({ name, app, port, host, env, setupEnv }) {
           },
           // Every new pod migrates before it starts: db-setup is idempotent and takes a per-database advisory
           // lock, so the replicas of a rollout take turns and the later ones find nothing to do.
-          initContainers: [
-            {
-              name: 'migrate',
-              image: 'switchboard',
-              command: ['node', `apps/${app}/dist/db-setup.js`],
-              envFrom: configFrom,
-              env: setupEnv,
-              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-              securityContext: containerSecurity,
-              volumeMounts: tmp,
-            },
-          ],
+          ...(setupEnv
+            ? {
+                initContainers: [
+                  {
+                    name: 'migrate',
+                    image: 'switchboard',
+                    command: ['node', `apps/${app}/dist/db-setup.js`],
+                    envFrom: configFrom,
+                    env: setupEnv,
+                    resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+                    securityContext: containerSecurity,
+                    volumeMounts: tmp,
+                  },
+                ],
+              }
+            : {}),
           containers: [
             {
               name: app,
@@ -162,14 +166,17 @@ function workload({ name, app, port, host, env, setupEnv }) {
  */
 export async function render(source) {
   const hubHost = source?.hub?.host;
+  const gatewayHost = source?.gateway?.host;
   const instances = source?.instances ?? [];
-  const hosts = [hubHost, ...instances.map((instance) => instance.host)];
+  const hosts = [hubHost, gatewayHost, ...instances.map((instance) => instance.host)];
   for (const host of hosts) {
     if (typeof host !== 'string' || !/^[a-z0-9.-]+$/.test(host)) throw new Error(`not a host name: ${host}`);
   }
   const ids = instances.map((instance) => instance.id);
   for (const id of ids) {
-    if (typeof id !== 'string' || !ID.test(id) || id === 'hub') throw new Error(`not an instance id: ${id}`);
+    if (typeof id !== 'string' || !ID.test(id) || id === 'hub' || id === 'gateway') {
+      throw new Error(`not an instance id: ${id}`);
+    }
   }
   if (new Set(ids).size !== ids.length) throw new Error('an instance id appears twice');
   if (instances.length === 0) throw new Error('no instance');
@@ -192,6 +199,8 @@ export async function render(source) {
       env: [
         { name: 'HUB_PORT', value: '8080' },
         { name: 'HUB_PUBLIC_URL', value: `https://${hubHost}` },
+        // Every workspace's apiUrl is the gateway's.
+        { name: 'HUB_GATEWAY_URL', value: `https://${gatewayHost}` },
         fromSecret('HUB_BOOTSTRAP_ADMIN_EMAIL', 'bootstrap-admin-email'),
         fromSecret('HUB_BOOTSTRAP_ADMIN_TOKEN', 'bootstrap-admin-token'),
         fromSecret('HUB_SIGNING_KEY', 'hub-signing-key'),
@@ -221,6 +230,19 @@ export async function render(source) {
         ],
         setupEnv: [...identity, ...database(id, 'setup')],
       });
+    }),
+    // One URL for every workspace: it forwards to each instance at the URL the instance registered (its Ingress).
+    ...workload({
+      name: 'gateway',
+      app: 'gateway',
+      port: 8090,
+      host: gatewayHost,
+      env: [
+        { name: 'GATEWAY_PORT', value: '8090' },
+        { name: 'GATEWAY_PUBLIC_URL', value: `https://${gatewayHost}` },
+        { name: 'NATS_USER', value: 'gateway' },
+        fromSecret('NATS_PASSWORD', 'nats-gateway-password'),
+      ],
     }),
   ];
   const header =

@@ -1,9 +1,10 @@
-// `npm start`: the whole stack on this machine — the Hub on 8080 and
-// instances instance-a on 8081 and instance-b on 8082 — against the local
+// `npm start`: the whole stack on this machine — the Hub on 8080,
+// instances instance-a on 8081 and instance-b on 8082, and the gateway (one URL
+// for every workspace, which the Hub hands out as `apiUrl`) on 8090 — against the local
 // Postgres and a nats-server of its own, run with the shipped authorization
 // (deploy/nats/nats-server.conf) on a free port from 4223 up, unless NATS_URL
 // names another NATS. Creates databases and roles, runs migrations, starts the
-// three services (each with its own NATS user) and prints where they are.
+// four services (each with its own NATS user) and prints where they are.
 // Ctrl-C stops them all. The development defaults come from
 // scripts/dev-defaults.json; services accept them only because this script sets
 // SWITCHBOARD_DEV_DEFAULTS=true.
@@ -13,7 +14,7 @@
 // nats-server) stops on its own, and prints its banner only once its own
 // services answer /readyz. On a terminal the services' JSON logs are shown
 // pretty (pino-pretty), one line each; otherwise they pass through as JSON.
-// SWITCHBOARD_DEV_BASE_PORT (default 8080) moves the three ports together.
+// SWITCHBOARD_DEV_BASE_PORT (default 8080) moves the four ports together (the gateway is base + 10).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -37,22 +38,27 @@ const natsPasswords = {
   NATS_HUB_PASSWORD: setting('NATS_HUB_PASSWORD'),
   NATS_INSTANCE_A_PASSWORD: setting('NATS_INSTANCE_A_PASSWORD'),
   NATS_INSTANCE_B_PASSWORD: setting('NATS_INSTANCE_B_PASSWORD'),
+  NATS_GATEWAY_PASSWORD: setting('NATS_GATEWAY_PASSWORD'),
 };
 
 const dbPassword = encodeURIComponent(setting('SWITCHBOARD_DB_PASSWORD'));
 const dbUrl = (role, database) => `postgres://${role}:${dbPassword}@${pgHost}:${pgPort}/${database}`;
 const basePort = Number(env.SWITCHBOARD_DEV_BASE_PORT || 8080);
-if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65533) {
-  console.error(`SWITCHBOARD_DEV_BASE_PORT must be a port number (1–65533), not ${env.SWITCHBOARD_DEV_BASE_PORT}`);
+if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65525) {
+  console.error(`SWITCHBOARD_DEV_BASE_PORT must be a port number (1–65525), not ${env.SWITCHBOARD_DEV_BASE_PORT}`);
   process.exit(1);
 }
+const gatewayPort = basePort + 10;
 const services = [
   {
     name: 'hub',
+    app: 'hub',
     port: basePort,
     database: 'switchboard_hub',
     env: {
       HUB_PORT: String(basePort),
+      // Clients are handed the gateway's URL for every workspace.
+      HUB_GATEWAY_URL: `http://localhost:${gatewayPort}`,
       HUB_BOOTSTRAP_ADMIN_EMAIL: adminEmail,
       HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
       HUB_SIGNING_KEY: setting('HUB_SIGNING_KEY'),
@@ -62,6 +68,7 @@ const services = [
   },
   ...['a', 'b'].map((letter, index) => ({
     name: `instance-${letter}`,
+    app: 'instance',
     port: basePort + 1 + index,
     database: `switchboard_instance_${letter}`,
     env: {
@@ -73,6 +80,19 @@ const services = [
       NATS_PASSWORD: natsPasswords[`NATS_INSTANCE_${letter.toUpperCase()}_PASSWORD`],
     },
   })),
+  {
+    name: 'gateway',
+    app: 'gateway',
+    port: gatewayPort,
+    // No database: it learns placements from the Hub over NATS.
+    database: undefined,
+    env: {
+      GATEWAY_PORT: String(gatewayPort),
+      GATEWAY_PUBLIC_URL: `http://localhost:${gatewayPort}`,
+      NATS_USER: 'gateway',
+      NATS_PASSWORD: natsPasswords.NATS_GATEWAY_PASSWORD,
+    },
+  },
 ];
 
 function reachable(host, port) {
@@ -118,7 +138,9 @@ if (taken.length > 0) {
       `port ${service.port} (${service.name}) is in use: is another npm start running? (ss -ltnp 'sport = :${service.port}' shows who holds it)`,
     );
   }
-  console.error('Stop it, or set SWITCHBOARD_DEV_BASE_PORT to move the three ports (hub, instance-a, instance-b).');
+  console.error(
+    'Stop it, or set SWITCHBOARD_DEV_BASE_PORT to move the four ports (hub, instance-a, instance-b, and the gateway at +10).',
+  );
   process.exit(1);
 }
 
@@ -195,8 +217,8 @@ const common = {
   // The published development defaults above are accepted only because of this; never set it elsewhere.
   SWITCHBOARD_DEV_DEFAULTS: 'true',
 };
-for (const service of services) {
-  const app = service.name === 'hub' ? 'hub' : 'instance';
+for (const service of services.filter((candidate) => candidate.database)) {
+  const app = service.app;
   const result = spawnSync('node', [`apps/${app}/dist/db-setup.js`], {
     stdio: 'inherit',
     env: {
@@ -238,10 +260,13 @@ function relay(from, to) {
 
 children.push(
   ...services.map((service) => {
-    const app = service.name === 'hub' ? 'hub' : 'instance';
-    const child = spawn('node', [`apps/${app}/dist/main.js`], {
+    const child = spawn('node', [`apps/${service.app}/dist/main.js`], {
       stdio: pretty ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
-      env: { ...common, ...service.env, DATABASE_URL: dbUrl('switchboard_app', service.database) },
+      env: {
+        ...common,
+        ...service.env,
+        ...(service.database ? { DATABASE_URL: dbUrl('switchboard_app', service.database) } : {}),
+      },
     });
     if (pretty) {
       relay(child.stdout, process.stdout);
@@ -294,7 +319,14 @@ if ((await waitReady()) && !stopping) {
   console.log(`
 Switchboard is running:
   NATS        ${natsUrl}${natsServer ? '   (its own nats-server, with deploy/nats/nats-server.conf)' : ''}
-${services.map((service) => `  ${(service.name === 'hub' ? 'Hub' : service.name).padEnd(10)}  http://localhost:${service.port}   (docs: http://localhost:${service.port}/docs)`).join('\n')}
+${services
+  .filter((service) => service.app !== 'gateway')
+  .map(
+    (service) =>
+      `  ${(service.name === 'hub' ? 'Hub' : service.name).padEnd(10)}  http://localhost:${service.port}   (docs: http://localhost:${service.port}/docs)`,
+  )
+  .join('\n')}
+  Gateway     http://localhost:${gatewayPort}   (every workspace's apiUrl: routes by the token's workspace)
 
 Platform admin: ${adminEmail}
 Admin token:    ${adminToken}${env.HUB_BOOTSTRAP_ADMIN_TOKEN ? '' : '   (development default; set HUB_BOOTSTRAP_ADMIN_TOKEN)'}

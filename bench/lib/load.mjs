@@ -60,7 +60,9 @@ if (parentPort && workerData?.url) {
     while (performance.now() < deadline) await one();
   };
   const begun = performance.now();
+  const cpuBefore = process.threadCpuUsage();
   await Promise.all(Array.from({ length: concurrency }, loop));
+  const cpu = process.threadCpuUsage(cpuBefore);
   const elapsed = (performance.now() - begun) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
@@ -71,5 +73,7 @@ if (parentPort && workerData?.url) {
     throughput: latencies.length / elapsed,
     p50: pct(50),
     p99: pct(99),
+    // This worker's own CPU time (µs), so that a bench can tell the load generator's CPU from the server's.
+    loadCpuMicros: cpu.user + cpu.system,
   });
 }

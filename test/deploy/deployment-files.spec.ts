@@ -22,6 +22,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { parse } from 'yaml';
 
+import { GatewayConfig } from '../../apps/gateway/src/config.js';
 import { HubConfig } from '../../apps/hub/src/config.js';
 import { InstanceConfig } from '../../apps/instance/src/config.js';
 import {
@@ -39,24 +40,27 @@ import {
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-type App = 'hub' | 'instance';
+type App = 'hub' | 'instance' | 'gateway';
 type Script = 'main' | 'db-setup';
 
-const SCHEMAS = { hub: HubConfig, instance: InstanceConfig } as const;
+const SCHEMAS = { hub: HubConfig, instance: InstanceConfig, gateway: GatewayConfig } as const;
 const VARIABLES: Record<App, Set<string>> = {
   hub: new Set(configVariableNames(HubConfig)),
   instance: new Set(configVariableNames(InstanceConfig)),
+  gateway: new Set(configVariableNames(GatewayConfig)),
 };
 const REQUIRED: Record<App, string[]> = {
   hub: ['DATABASE_URL', 'ENCRYPTION_KEYS'],
   instance: ['DATABASE_URL', 'ENCRYPTION_KEYS', 'INSTANCE_ID', 'INSTANCE_API_URL'],
+  // The gateway has no database and no keyring: it reads placements over NATS, as its own user.
+  gateway: ['NATS_USER', 'NATS_PASSWORD'],
 };
 // The migration step creates roles and the database, so it needs the two connections the services never get.
 const REQUIRED_BY_SETUP = ['DATABASE_MIGRATION_URL', 'DATABASE_ADMIN_URL'];
 
-/** Which app and script a command runs: `node apps/<hub|instance>/dist/<main|db-setup>.js`; undefined for others. */
+/** Which app and script a command runs: `node apps/<hub|instance|gateway>/dist/<main|db-setup>.js`; undefined for others. */
 function switchboardCommand(command: unknown): { app: App; script: Script } | undefined {
-  const match = /apps\/(hub|instance)\/dist\/(main|db-setup)\.js/.exec(JSON.stringify(command ?? ''));
+  const match = /apps\/(hub|instance|gateway)\/dist\/(main|db-setup)\.js/.exec(JSON.stringify(command ?? ''));
   return match ? { app: match[1] as App, script: match[2] as Script } : undefined;
 }
 
@@ -64,6 +68,7 @@ function switchboardCommand(command: unknown): { app: App; script: Script } | un
 const SECRETS: Record<App, Set<string>> = {
   hub: new Set(secretKeysOf(HubConfig)),
   instance: new Set(secretKeysOf(InstanceConfig)),
+  gateway: new Set(secretKeysOf(GatewayConfig)),
 };
 
 function unknownVariables(app: App, names: string[]): string[] {
@@ -318,9 +323,10 @@ describe('docker-compose.yml', () => {
     ['instance-b', 'migrate-instance-b', 8082],
   ] as const;
 
-  it('runs Postgres, NATS, a migration step per database, the Hub and two instances', () => {
+  it('runs Postgres, NATS, a migration step per database, the Hub, two instances and the gateway', () => {
     expect(Object.keys(services).sort()).toEqual(
       [
+        'gateway',
         'hub',
         'instance-a',
         'instance-b',
@@ -338,6 +344,7 @@ describe('docker-compose.yml', () => {
       expect(switchboardCommand(composeService(app).command)?.script).toBe('main');
       expect(switchboardCommand(composeService(migration).command)?.script).toBe('db-setup');
     }
+    expect(switchboardCommand(composeService('gateway').command)).toEqual({ app: 'gateway', script: 'main' });
   });
 
   it('runs core NATS (no JetStream, which nothing uses) of an exact version, with a healthcheck on its monitoring port', () => {
@@ -362,8 +369,29 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('publishes the gateway on 8090, healthy once it has the placements, after NATS and the Hub; the Hub hands out its URL', () => {
+    const gateway = composeService('gateway');
+    expect(gateway.ports).toEqual(['8090:8090']);
+    expect(envValue(gateway.environment, 'GATEWAY_PORT')).toBe('8090');
+    expect(gateway.healthcheck?.test.join(' ')).toContain('process.env.GATEWAY_PORT');
+    expect(gateway.depends_on).toEqual({
+      nats: { condition: 'service_healthy' },
+      hub: { condition: 'service_healthy' },
+    });
+    expect(envValue(composeService('hub').environment, 'HUB_GATEWAY_URL')).toBe('http://localhost:8090');
+    expect(envValue(gateway.environment, 'GATEWAY_PUBLIC_URL')).toBe('http://localhost:8090');
+    // The gateway forwards to each instance at the URL it registers: one the gateway's container can reach.
+    for (const id of ['instance-a', 'instance-b']) {
+      const url = new URL(envValue(composeService(id).environment, 'INSTANCE_API_URL'));
+      expect(url.hostname).toBe(id);
+      expect(url.port).toBe(envValue(composeService(id).environment, 'INSTANCE_PORT'));
+    }
+    // No database, no keyring: what it does not need it is not given.
+    expect(Object.keys(gateway.environment ?? {}).filter((name) => /DATABASE|ENCRYPTION/.test(name))).toEqual([]);
+  });
+
   it('serves /metrics of every app on the ops port 9464, open to the compose network and not published', () => {
-    for (const app of ['hub', 'instance-a', 'instance-b']) {
+    for (const app of ['hub', 'instance-a', 'instance-b', 'gateway']) {
       const service = composeService(app);
       expect({ app, OPS_PORT: envValue(service.environment, 'OPS_PORT'), expose: service.expose }).toEqual({
         app,
@@ -407,7 +435,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives the Hub and every instance one valid keyring', () => {
-    const keyrings = new Set(switchboard.map(({ env }) => resolved(env)['ENCRYPTION_KEYS']));
+    const keyrings = new Set(
+      switchboard.filter(({ app }) => app !== 'gateway').map(({ env }) => resolved(env)['ENCRYPTION_KEYS']),
+    );
     expect(keyrings.size).toBe(1);
     const [keyring] = keyrings;
     expect(Keyring.parse(must(keyring, 'ENCRYPTION_KEYS')).currentVersion).toBe('v1');
@@ -515,7 +545,7 @@ describe('docker-compose.yml', () => {
     const result = run(secretsDirectory);
     expect(result.status).toBe(0);
     const natsEnv = Object.fromEntries(result.stdout.split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2)));
-    for (const [app] of APPS) {
+    for (const app of [...APPS.map(([name]) => name), 'gateway']) {
       const env = composeService(app, raw).environment;
       expect(env?.['NATS_USER']).toBe(app);
       const secret = `nats_${app.replaceAll('-', '_')}_password`;
@@ -573,7 +603,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('sets only variables the config schemas know, every required one, and values the services accept', () => {
-    expect(switchboard).toHaveLength(6);
+    expect(switchboard).toHaveLength(7);
     for (const { name, env, app, script } of switchboard) {
       const variables = Object.keys(resolved(env));
       expect({ name, unknown: unknownVariables(app, variables) }).toEqual({ name, unknown: [] });
@@ -677,8 +707,8 @@ describe('deploy/nats/nats-server.conf', () => {
     (instance) => instance.id,
   );
 
-  it('has a user for the Hub and for every instance the manifests deploy, each password from the environment', () => {
-    expect([...users.keys()].sort()).toEqual(['hub', ...instanceIds].sort());
+  it('has a user for the Hub, for every instance the manifests deploy and for the gateway, each password from the environment', () => {
+    expect([...users.keys()].sort()).toEqual(['hub', 'gateway', ...instanceIds].sort());
     for (const [user, block] of users) {
       const variable = `NATS_${user.toUpperCase().replaceAll('-', '_')}_PASSWORD`;
       expect({ user, password: /password: (\S+)/.exec(block)![1] }).toEqual({ user, password: `$${variable}` });
@@ -696,7 +726,24 @@ describe('deploy/nats/nats-server.conf', () => {
         expect({ id, subject, own: subject.includes(`.${id}.`) }).toMatchObject({ own: true });
       expect(block).toMatch(/allow_responses: true/);
     }
-    expect(users.get('hub')).toContain('publish: { allow: ["switchboard.v1.instance.*.>"] }');
+    expect(users.get('hub')).toContain(
+      'publish: { allow: ["switchboard.v1.instance.*.>", "switchboard.v1.gateway.>"] }',
+    );
+  });
+
+  it('lets the gateway ask the Hub for placements and hear them, and nothing else', () => {
+    const block = must(users.get('gateway'), 'the gateway user');
+    expect(block).toContain('publish: { allow: ["switchboard.v1.hub.placements.list"] }');
+    expect(block).toContain('subscribe: { allow: ["switchboard.v1.gateway.placements.>", "_INBOX.gateway.>"] }');
+    expect(block).not.toMatch(/allow_responses/);
+    // Nobody else may hear placements or ask for them: only the Hub publishes under switchboard.v1.gateway.
+    for (const [user, other] of users) {
+      if (user === 'gateway') continue;
+      expect({ user, hears: /"switchboard\.v1\.gateway/.test(other.split('subscribe')[1] ?? '') }).toEqual({
+        user,
+        hears: false,
+      });
+    }
   });
 });
 
@@ -740,7 +787,7 @@ describe.each([
     return env;
   }
 
-  it('holds the Hub and both instances with what each needs to run and be reached, and no Secret nor Job', () => {
+  it('holds the Hub, both instances and the gateway with what each needs to run and be reached, and no Secret nor Job', () => {
     const names = objects.map((object) => `${object.kind}/${object.metadata.name}`).sort();
     const perService = ['Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'PodDisruptionBudget', 'Service'];
     expect(names).toEqual(
@@ -752,7 +799,9 @@ describe.each([
         'NetworkPolicy/switchboard-ingress',
         'ServiceAccount/switchboard',
         'ServiceMonitor/switchboard',
-        ...['hub', 'instance-a', 'instance-b'].flatMap((name) => perService.map((kind) => `${kind}/${name}`)),
+        ...['hub', 'instance-a', 'instance-b', 'gateway'].flatMap((name) =>
+          perService.map((kind) => `${kind}/${name}`),
+        ),
       ].sort(),
     );
   });
@@ -774,9 +823,9 @@ describe.each([
   });
 
   it('runs every container as a Switchboard command, with only known variables and every required one', () => {
-    expect(workloads).toHaveLength(6);
+    expect(workloads).toHaveLength(7);
     for (const { where, container, app, script } of workloads) {
-      expect({ where, app }).toEqual({ where, app: expect.stringMatching(/^(hub|instance)$/) });
+      expect({ where, app }).toEqual({ where, app: expect.stringMatching(/^(hub|instance|gateway)$/) });
       const fromConfigMaps = (container.envFrom ?? []).flatMap((source) =>
         Object.keys(configMaps.get(source.configMapRef?.name ?? '') ?? {}),
       );
@@ -855,7 +904,7 @@ describe.each([
   });
 
   it('gives each instance its own id and database, and shares one keyring with the Hub', () => {
-    const deployments = ofKind('Deployment');
+    const deployments = ofKind('Deployment').filter((deployment) => deployment.metadata.name !== 'gateway');
     const secretKeyOf = (deployment: KubernetesObject, variable: string) =>
       mainContainerOf(deployment).env!.find((entry) => entry.name === variable)!.valueFrom!.secretKeyRef!.key;
     expect(new Set(deployments.map((deployment) => secretKeyOf(deployment, 'DATABASE_URL'))).size).toBe(3);
@@ -870,7 +919,16 @@ describe.each([
   });
 
   it('migrates each database in every new pod before the service starts, the same database it then uses', () => {
-    for (const deployment of ofKind('Deployment')) {
+    const gateway = must(
+      ofKind('Deployment').find((deployment) => deployment.metadata.name === 'gateway'),
+      'the gateway Deployment',
+    );
+    // The gateway has no database: nothing to migrate, and no database URL or keyring to hold.
+    expect(podSpecOf(gateway)?.['initContainers']).toBeUndefined();
+    expect(
+      Object.keys(environmentOf(mainContainerOf(gateway))).filter((name) => /DATABASE|ENCRYPTION/.test(name)),
+    ).toEqual([]);
+    for (const deployment of ofKind('Deployment').filter((candidate) => candidate !== gateway)) {
       const init = (podSpecOf(deployment)?.['initContainers'] ?? []) as Container[];
       expect(init.map((container) => container.name)).toEqual(['migrate']);
       const [migrate] = init as [Container];
@@ -937,19 +995,36 @@ describe.each([
     expect(account?.['automountServiceAccountToken']).toBe(false);
   });
 
-  it('lets only Switchboard pods reach NATS and Postgres', () => {
-    const podLabels = ofKind('Deployment').map((deployment) => (deployment['spec'] as any).template.metadata.labels);
+  it('lets only Switchboard pods reach NATS, and only the Hub and instances reach Postgres (not the gateway)', () => {
+    const podLabels = new Map(
+      ofKind('Deployment').map((deployment) => [
+        deployment.metadata.name,
+        (deployment['spec'] as any).template.metadata.labels as Record<string, string>,
+      ]),
+    );
     const policies = new Map(ofKind('NetworkPolicy').map((object) => [object.metadata.name, object['spec'] as any]));
-    for (const [name, port] of [
-      ['nats-from-switchboard', 4222],
-      ['postgres-from-switchboard', 5432],
+    /** Whether a pod with these labels matches a NetworkPolicy podSelector (matchLabels and `In` expressions). */
+    const selects = (selector: any, labels: Record<string, string>) =>
+      Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value) &&
+      (selector.matchExpressions ?? []).every(
+        (expression: any) => expression.operator === 'In' && expression.values.includes(labels[expression.key]),
+      );
+    for (const [name, port, admitted] of [
+      ['nats-from-switchboard', 4222, ['hub', 'instance-a', 'instance-b', 'gateway']],
+      ['postgres-from-switchboard', 5432, ['hub', 'instance-a', 'instance-b']],
     ] as const) {
       const policy = policies.get(name);
       expect(policy.policyTypes).toEqual(['Ingress']);
       const clientRule = policy.ingress.find((rule: any) => rule.ports?.some((entry: any) => entry.port === port));
       const [from] = clientRule.from;
-      for (const labels of podLabels) expect(labels).toMatchObject(from.podSelector.matchLabels);
       expect(from.namespaceSelector).toBeUndefined();
+      for (const [deployment, labels] of podLabels) {
+        expect({ name, deployment, admitted: selects(from.podSelector, labels) }).toEqual({
+          name,
+          deployment,
+          admitted: (admitted as readonly string[]).includes(deployment),
+        });
+      }
     }
   });
 
@@ -963,10 +1038,14 @@ describe.each([
       expect(spec.tls[0].hosts).toEqual([rule.host]);
       const deployment = ofKind('Deployment').find((candidate) => candidate.metadata.name === ingress.metadata.name)!;
       const env = environmentOf(mainContainerOf(deployment));
-      expect(env[deployment.metadata.name === 'hub' ? 'HUB_PUBLIC_URL' : 'INSTANCE_API_URL']).toBe(
-        `https://${rule.host}`,
-      );
+      const publicUrl = { hub: 'HUB_PUBLIC_URL', gateway: 'GATEWAY_PUBLIC_URL' }[deployment.metadata.name];
+      expect(env[publicUrl ?? 'INSTANCE_API_URL']).toBe(`https://${rule.host}`);
     }
+    // The Hub hands out the gateway's URL as every workspace's apiUrl.
+    const gatewayHost = (ofKind('Ingress').find((ingress) => ingress.metadata.name === 'gateway')!['spec'] as any)
+      .rules[0].host;
+    const hub = ofKind('Deployment').find((deployment) => deployment.metadata.name === 'hub')!;
+    expect(environmentOf(mainContainerOf(hub))['HUB_GATEWAY_URL']).toBe(`https://${gatewayHost}`);
   });
 
   it('has Prometheus scrape /metrics of every Service on its ops port, which each service opens and no Ingress routes to', () => {
@@ -1098,8 +1177,8 @@ describe('.env.example', () => {
   });
   const env = Object.fromEntries(entries.map(({ name, value }) => [name, value]));
 
-  it('documents every variable of both schemas, each with its own comment, and nothing else', () => {
-    const all = new Set([...VARIABLES.hub, ...VARIABLES.instance]);
+  it('documents every variable of the three schemas, each with its own comment, and nothing else', () => {
+    const all = new Set([...VARIABLES.hub, ...VARIABLES.instance, ...VARIABLES.gateway]);
     const documented = entries.map(({ name }) => name);
     expect([...all].filter((name) => !documented.includes(name))).toEqual([]);
     expect(documented.filter((name) => !all.has(name))).toEqual([]);
@@ -1112,6 +1191,7 @@ describe('.env.example', () => {
     const development = { ...env, SWITCHBOARD_DEV_DEFAULTS: 'true' };
     expect(configProblems('hub', development)).toBeUndefined();
     expect(configProblems('instance', development)).toBeUndefined();
+    expect(configProblems('gateway', development)).toBeUndefined();
     expect(env.SWITCHBOARD_DEV_DEFAULTS).toBe('false');
     expect(configProblems('hub', env)).toMatch(/DATABASE_URL holds a value published/);
   });

@@ -172,7 +172,7 @@ describe('switchboard CLI against the real stack', () => {
     await synced(4);
 
     const tenantToken = await cliJson(['workspaces', 'token', created.id, '--tenant-key', 'cust-1']);
-    expect(tenantToken).toEqual({ token: expect.any(String), expiresAt: expect.any(String) });
+    expect(tenantToken).toEqual({ token: expect.any(String), expiresAt: expect.any(String), apiUrl: created.apiUrl });
     // The instance creates the tenant on first sight of its token.
     const self = await call(created.apiUrl, 'GET', '/self', tenantToken.token);
     expect(self.status).toBe(200);

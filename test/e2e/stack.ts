@@ -12,6 +12,8 @@ import {
 
 export interface Stack {
   hub: ServiceProcess;
+  /** The NATS every service of the stack uses. */
+  natsUrl: string;
   /** Every Hub replica (one unless hubReplicas was given). */
   hubs: ServiceProcess[];
   hubDatabase: TestDatabase;
@@ -128,6 +130,7 @@ export async function startStack(
       return hubNames.map((name) => running.get(name)!);
     },
     hubDatabase,
+    natsUrl: common.NATS_URL,
     instanceDatabases,
     get instances() {
       return Object.fromEntries(instanceIds.map((id) => [id, running.get(id)!]));
@@ -161,4 +164,29 @@ export async function call(
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/**
+ * The built gateway (apps/gateway) as a child process in front of `stack`, on
+ * `port` (choose it first when the Hub is to hand out its URL: HUB_GATEWAY_URL),
+ * ready once it has read the placement table from the Hub.
+ */
+export async function startGateway(
+  stack: Pick<Stack, 'natsUrl' | 'namespace'>,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
+  return startServiceProcess({
+    name: 'gateway',
+    script: 'apps/gateway/dist/main.js',
+    port,
+    readyPath: '/health/ready',
+    env: {
+      NATS_URL: stack.natsUrl,
+      NATS_NAMESPACE: stack.namespace,
+      GATEWAY_PORT: String(port),
+      GATEWAY_HOST: '127.0.0.1',
+      ...env,
+    },
+  });
 }

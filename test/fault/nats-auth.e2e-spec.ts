@@ -6,21 +6,30 @@ import {
   applyUniverseSnapshotContract,
   applyWorkspaceSnapshotContract,
   fillSubject,
+  GATEWAY_INBOX_PREFIX,
   instanceHeartbeatContract,
   instanceInboxPrefix,
+  listWorkspacePlacementsContract,
   reconcileInstanceContract,
   reconcileUniverseContract,
   registerInstanceContract,
   tenantChangedContract,
+  workspacePlacementChangedContract,
 } from '@switchboard/contracts';
 import { withClient } from '@switchboard/persistence';
-import { type NatsServerProcess, natsServerProcess, waitFor } from '@switchboard/testing';
+import {
+  freePort,
+  type NatsServerProcess,
+  natsServerProcess,
+  type ServiceProcess,
+  waitFor,
+} from '@switchboard/testing';
 
-import { call, type Stack, startStack } from '../e2e/stack.js';
+import { call, type Stack, startGateway, startStack } from '../e2e/stack.js';
 
 const SHIPPED_CONFIG = fileURLToPath(new URL('../../deploy/nats/nats-server.conf', import.meta.url));
 const password = () => randomBytes(18).toString('base64url');
-const PASSWORDS = { hub: password(), 'instance-a': password(), 'instance-b': password() };
+const PASSWORDS = { hub: password(), 'instance-a': password(), 'instance-b': password(), gateway: password() };
 const ATTACKER_URL = 'http://attacker.example';
 
 /** The subject a contract has for one instance, with the shipped configuration's empty namespace. */
@@ -40,6 +49,7 @@ describe('NATS with the shipped authorization', () => {
   let stack: Stack;
   let workspace: { id: string; instanceId: string };
   let asInstanceA: NatsConnection;
+  let gateway: ServiceProcess;
   /** Every asynchronous error the server reported to the instance-a client (permission violations). */
   const reported: string[] = [];
 
@@ -92,6 +102,7 @@ describe('NATS with the shipped authorization', () => {
         NATS_HUB_PASSWORD: PASSWORDS.hub,
         NATS_INSTANCE_A_PASSWORD: PASSWORDS['instance-a'],
         NATS_INSTANCE_B_PASSWORD: PASSWORDS['instance-b'],
+        NATS_GATEWAY_PASSWORD: PASSWORDS.gateway,
       },
     });
     const credentials = (user: keyof typeof PASSWORDS) => ({ NATS_USER: user, NATS_PASSWORD: PASSWORDS[user] });
@@ -124,6 +135,7 @@ describe('NATS with the shipped authorization', () => {
       what: 'instance-a to register with the Hub',
       timeoutMs: 20_000,
     });
+    gateway = await startGateway(stack, await freePort(), { NATS_USER: 'gateway', NATS_PASSWORD: PASSWORDS.gateway });
     asInstanceA = await connect({
       servers: nats.url,
       user: 'instance-a',
@@ -138,6 +150,7 @@ describe('NATS with the shipped authorization', () => {
   }, 90_000);
 
   afterAll(async () => {
+    await gateway?.stop();
     await asInstanceA?.close();
     await stack?.stop();
     await nats?.stop();
@@ -280,6 +293,85 @@ describe('NATS with the shipped authorization', () => {
     expect(own.response).toMatchObject({ heartbeatIntervalMs: expect.any(Number) });
 
     await expectNothingChanged(before);
+  });
+
+  it('gives the gateway the placements with its own user, and no one else: not instance-a, not an anonymous client', async () => {
+    // The gateway, as its least-privileged user, read the table from the Hub and routes by it.
+    const { key } = (await call(stack.hub.url, 'GET', `/org-workspaces/${workspace.id}`, stack.adminToken)).body;
+    expect((await call(gateway.url, 'GET', '/health/ready')).status).toBe(200);
+    const issued = await call(stack.hub.url, 'POST', `/org-workspaces/${workspace.id}/access-token`, stack.adminToken, {
+      tenantKey: 'through-the-gateway',
+    });
+    const routed = await call(gateway.url, 'GET', '/tenants/self', issued.body.token);
+    expect(routed).toMatchObject({ status: 200, body: { internalId: 'through-the-gateway' } });
+    expect(key).toEqual(expect.any(String));
+    // A workspace created now reaches the gateway by the Hub's publication (its resync is 30 s away).
+    const org = await call(stack.hub.url, 'POST', '/orgs', stack.adminToken, { name: 'Published' });
+    const later = await call(stack.hub.url, 'POST', '/org-workspaces', stack.adminToken, {
+      orgId: org.body.id,
+      name: 'Created later',
+      instanceId: 'instance-b',
+    });
+    expect(later.status).toBe(201);
+    const laterToken = (
+      await call(stack.hub.url, 'POST', `/org-workspaces/${later.body.id}/access-token`, stack.adminToken, {
+        tenantKey: 'later',
+      })
+    ).body.token as string;
+    await waitFor(
+      async () => ((await call(gateway.url, 'GET', '/tenants/self', laterToken)).status === 200 ? true : undefined),
+      { what: 'the gateway to learn the new workspace from the Hub', timeoutMs: 10_000 },
+    );
+
+    await expect(connect({ servers: nats.url, reconnect: false })).rejects.toThrow(/Authorization Violation/i);
+
+    // instance-a may neither ask the Hub for the table nor hear the placements it publishes.
+    const list = fillSubject(listWorkspacePlacementsContract.subject, { namespace: '' });
+    await expect(request(list, {})).rejects.toThrow();
+    await violationFor(list);
+    const changes = fillSubject(workspacePlacementChangedContract.subject, { namespace: '' });
+    const overheard = asInstanceA.subscribe(changes);
+    await expect(overheard.closed).resolves.toBeInstanceOf(Error);
+    await violationFor(changes);
+
+    // The gateway's own user may do nothing else: not forge a placement, not reach an instance, not read the Hub's replies.
+    const asGateway = await connect({
+      servers: nats.url,
+      user: 'gateway',
+      pass: PASSWORDS.gateway,
+      inboxPrefix: GATEWAY_INBOX_PREFIX,
+    });
+    const refused: string[] = [];
+    void (async () => {
+      for await (const status of asGateway.status()) {
+        if (status.type === 'error') refused.push(String(status.error));
+      }
+    })();
+    try {
+      const reply = await asGateway.request(list, packet(list, { limit: 1 }), { timeout: 2000 });
+      expect(reply.json<any>().response.placements).toHaveLength(1);
+      asGateway.publish(changes, JSON.stringify({ pattern: changes, data: {} }));
+      const apply = subjectFor(applyWorkspaceSnapshotContract, 'instance-b');
+      asGateway.publish(apply, JSON.stringify({ pattern: apply, data: {} }));
+      for (const subject of ['_INBOX.hub.>', 'switchboard.v1.hub.>', 'switchboard.v1.instance.instance-b.>']) {
+        const subscription = asGateway.subscribe(subject);
+        await expect(subscription.closed).resolves.toBeInstanceOf(Error);
+      }
+      await asGateway.flush();
+      await waitFor(
+        () =>
+          Promise.resolve(
+            [changes, apply].every((subject) =>
+              refused.some((error) => error.includes('Permissions Violation') && error.includes(subject)),
+            )
+              ? true
+              : undefined,
+          ),
+        { what: 'permission violations for the gateway publishing placements and snapshots', timeoutMs: 5000 },
+      );
+    } finally {
+      await asGateway.close();
+    }
   });
 
   /** instance-b's database and the Hub's registry are as before, and a real change still syncs. */

@@ -33,15 +33,17 @@ function hold(port: number, host: string): Promise<net.Server> {
   });
 }
 
-/** Three consecutive ports nothing listens on, from a random start. */
+/** The four ports of a stack (base, base + 1, base + 2 and the gateway's base + 10) nothing listens on. */
 async function freeBase(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 20_000);
-    const servers = await Promise.all([0, 1, 2].map((offset) => hold(base + offset, '0.0.0.0').catch(() => undefined)));
+    const servers = await Promise.all(
+      [0, 1, 2, 10].map((offset) => hold(base + offset, '0.0.0.0').catch(() => undefined)),
+    );
     await Promise.all(servers.flatMap((server) => (server ? [new Promise((resolve) => server.close(resolve))] : [])));
     if (servers.every(Boolean)) return base;
   }
-  throw new Error('no three consecutive free ports');
+  throw new Error('no four free ports for a stack');
 }
 
 describe('npm start (scripts/start-dev.mjs)', () => {
@@ -53,6 +55,7 @@ describe('npm start (scripts/start-dev.mjs)', () => {
   it.each([
     ['127.0.0.1', 1, 'instance-a'],
     ['0.0.0.0', 0, 'hub'],
+    ['127.0.0.1', 10, 'gateway'],
   ])(
     'exits 1 naming the port when one of its own is held (on %s), before it starts anything',
     async (host, offset, name) => {

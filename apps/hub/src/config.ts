@@ -1,5 +1,5 @@
 import { ConfigError, IsCorsOriginList, Secret, ServiceConfig } from '@switchboard/config';
-import { IsEmail, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsEmail, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** Every environment variable the Hub reads. Validated once at boot. */
 export class HubConfig extends ServiceConfig {
@@ -30,6 +30,23 @@ export class HubConfig extends ServiceConfig {
   @IsOptional()
   @Matches(/^[A-Za-z0-9+/]{43}=?$/, { message: 'must be the base64 of a 32-byte Ed25519 seed' })
   HUB_SIGNING_KEY?: string;
+
+  /**
+   * The gateway's public base URL (`apps/gateway`, e.g. `https://api.example.com`). Set, it is the
+   * `apiUrl` the Hub hands out for every workspace (org workspace and access-token responses)
+   * instead of the URL of the instance that holds it (API.md, "Gateway: one URL for every instance").
+   */
+  @IsOptional()
+  @IsUrl(
+    { require_tld: false, protocols: ['http', 'https'], require_protocol: true },
+    { message: 'must be an http(s) URL' },
+  )
+  HUB_GATEWAY_URL?: string;
+
+  /** The `apiUrl` clients are given for a workspace on an instance at `instanceApiUrl`: the gateway's when set. */
+  apiUrlFor(instanceApiUrl: string): string {
+    return this.HUB_GATEWAY_URL ? this.HUB_GATEWAY_URL.replace(/\/+$/, '') : instanceApiUrl;
+  }
 
   /** An instance with no heartbeat for this long is `down`. */
   @IsInt() @Min(1000) HUB_INSTANCE_DOWN_AFTER_MS: number = 15_000;

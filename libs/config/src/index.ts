@@ -15,4 +15,4 @@ export {
 } from './load-config.js';
 export { PUBLISHED_SECRETS, publishedSecretProblems, secretMaterial } from './published-secrets.js';
 export { Secret, secretKeysOf } from './secret.decorator.js';
-export { type NatsCredentials, ServiceConfig } from './service-config.js';
+export { type NatsCredentials, NatsServiceConfig, ServiceConfig } from './service-config.js';

@@ -19,6 +19,7 @@ export const PUBLISHED_SECRETS: readonly string[] = [
   'hub-development-password',
   'instance-a-development-password',
   'instance-b-development-password',
+  'gateway-development-password',
   'JszsuTKtObD1iNBaK5YPAjyWX94UQvtHJhlJ9mNqHaQ=',
   // k8s/base/secrets.example.yaml
   'REPLACE',

@@ -37,26 +37,12 @@ function strictBoolean({ obj, key }: { obj: Record<string, unknown>; key: string
 }
 
 /**
- * The variables every Switchboard service reads: its database, NATS and the
- * encryption keys. Each service's own schema extends this one. Checked as a
- * whole at boot (`crossCheck`): at most one NATS authentication method, and
- * no secret whose value the repository publishes unless SWITCHBOARD_DEV_DEFAULTS=true.
+ * The variables every Switchboard process reads, the gateway included: NATS,
+ * the operations port, logging. Checked as a whole at boot (`crossCheck`): at
+ * most one NATS authentication method, and no secret whose value the
+ * repository publishes unless SWITCHBOARD_DEV_DEFAULTS=true.
  */
-export abstract class ServiceConfig implements CrossChecked {
-  /** The application role: owns nothing, has no BYPASSRLS. */
-  @Secret() @Matches(POSTGRES_URL, { message: 'must be a postgres:// URL with a database' }) DATABASE_URL!: string;
-  /** The owner role that runs migrations; needed only by `db:setup`. */
-  @Secret()
-  @IsOptional()
-  @Matches(POSTGRES_URL, { message: 'must be a postgres:// URL with a database' })
-  DATABASE_MIGRATION_URL?: string;
-  /** A superuser connection that creates roles and databases; needed only by `db:setup`. */
-  @Secret()
-  @IsOptional()
-  @Matches(POSTGRES_URL, { message: 'must be a postgres:// URL with a database' })
-  DATABASE_ADMIN_URL?: string;
-  @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE: number = 10;
-
+export abstract class NatsServiceConfig implements CrossChecked {
   @Matches(NATS_URL, { message: 'must be a nats:// URL' }) NATS_URL: string = 'nats://127.0.0.1:4222';
   /** Prefix of every NATS subject, so that several deployments (or test runs) can share one NATS cluster. */
   @IsOptional()
@@ -78,16 +64,6 @@ export abstract class ServiceConfig implements CrossChecked {
   NATS_NKEY_SEED?: string;
   /** Path of a PEM file with the CA that signed the NATS server's certificate; set, the connection uses TLS. */
   @IsOptional() @IsString() NATS_TLS_CA?: string;
-
-  /** `v2:<base64 32 bytes>,v1:…`: the first encrypts, all decrypt. Shared by the Hub and its instances. */
-  @Secret() @MinLength(10) ENCRYPTION_KEYS!: string;
-
-  /**
-   * Ranges outbound calls (webhooks) may reach although they are not public,
-   * comma-separated CIDRs; none by default. E.g. `127.0.0.0/8,::1/128` for a
-   * receiver on the development machine.
-   */
-  @IsCidrList() OUTBOUND_ALLOWED_CIDRS: string = '';
 
   /**
    * The operations port: set, `/metrics` (and a `/healthz`) are served there
@@ -158,6 +134,37 @@ export abstract class ServiceConfig implements CrossChecked {
     const values = this as unknown as Record<string, string | undefined>;
     return publishedSecretProblems(Object.fromEntries(secretKeysOf(schema).map((name) => [name, values[name]])));
   }
+}
+
+/**
+ * The variables every Switchboard service with a database reads (the Hub and
+ * instances): its database and the encryption keys, besides NatsServiceConfig's.
+ * Each service's own schema extends this one.
+ */
+export abstract class ServiceConfig extends NatsServiceConfig {
+  /** The application role: owns nothing, has no BYPASSRLS. */
+  @Secret() @Matches(POSTGRES_URL, { message: 'must be a postgres:// URL with a database' }) DATABASE_URL!: string;
+  /** The owner role that runs migrations; needed only by `db:setup`. */
+  @Secret()
+  @IsOptional()
+  @Matches(POSTGRES_URL, { message: 'must be a postgres:// URL with a database' })
+  DATABASE_MIGRATION_URL?: string;
+  /** A superuser connection that creates roles and databases; needed only by `db:setup`. */
+  @Secret()
+  @IsOptional()
+  @Matches(POSTGRES_URL, { message: 'must be a postgres:// URL with a database' })
+  DATABASE_ADMIN_URL?: string;
+  @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE: number = 10;
+
+  /** `v2:<base64 32 bytes>,v1:…`: the first encrypts, all decrypt. Shared by the Hub and its instances. */
+  @Secret() @MinLength(10) ENCRYPTION_KEYS!: string;
+
+  /**
+   * Ranges outbound calls (webhooks) may reach although they are not public,
+   * comma-separated CIDRs; none by default. E.g. `127.0.0.0/8,::1/128` for a
+   * receiver on the development machine.
+   */
+  @IsCidrList() OUTBOUND_ALLOWED_CIDRS: string = '';
 }
 
 function readable(path: string): boolean {

@@ -21,6 +21,7 @@ export * from './universe/apply-universe-snapshot.contract.js';
 export * from './universe/element-definition.js';
 export * from './universe/reconcile-universe.contract.js';
 export * from './universe/universe-snapshot.js';
+export * from './workspace-placement/workspace-placement.contract.js';
 export {
   HeldWorkspace,
   MAX_PREVIOUS_SECRETS,

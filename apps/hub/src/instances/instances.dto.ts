@@ -29,8 +29,8 @@ export class InstanceDto {
   universeVersion!: number;
 }
 
-/** Labels: at most 32 string values with short keys. */
-function IsLabels(): PropertyDecorator {
+/** Labels: at most 32 string values with short keys (instance labels, and the labels a placement asks for). */
+export function IsLabels(): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
       name: 'isLabels',

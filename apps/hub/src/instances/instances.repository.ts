@@ -44,15 +44,22 @@ export class InstancesRepository {
     return this.instances.queryOne(manager, `SELECT ${this.instances.columns} FROM instances WHERE id = $1`, [id]);
   }
 
-  /** Among instances accepting new workspaces and seen after `seenAfter`, the one with the fewest workspaces (ties: lowest id). */
-  async leastLoaded(manager: EntityManager, seenAfter: Date): Promise<Columns<Instance> | null> {
+  /**
+   * Among instances accepting new workspaces, seen after `seenAfter` and whose labels contain every one of
+   * `labels` (jsonb `@>`), the one with the fewest workspaces (ties: lowest id).
+   */
+  async leastLoaded(
+    manager: EntityManager,
+    seenAfter: Date,
+    labels: Record<string, string> = {},
+  ): Promise<Columns<Instance> | null> {
     return this.instances.queryOne(
       manager,
       `SELECT ${this.instances.columnsOf('i')} FROM instances i
-       WHERE i.accepts_new_workspaces = true AND i.last_seen_at > $1
+       WHERE i.accepts_new_workspaces = true AND i.last_seen_at > $1 AND i.labels @> $2::jsonb
        ORDER BY (SELECT count(*) FROM org_workspaces w WHERE w.instance_id = i.id) ASC, i.id ASC
        LIMIT 1`,
-      [seenAfter],
+      [seenAfter, JSON.stringify(labels)],
     );
   }
 

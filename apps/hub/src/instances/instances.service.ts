@@ -42,30 +42,60 @@ export class InstancesService {
   }
 
   /**
-   * Where a new workspace goes: the instance asked for (which must exist), else
-   * the one with the fewest workspaces among those up and accepting new ones.
+   * Where a new workspace goes (API.md, "Moving a workspace to another
+   * instance": Placement):
+   * - `instanceId`: that instance, which must be registered; one with
+   *   `acceptsNewWorkspaces: false` only for a platform admin;
+   * - else, among the instances that are up (a heartbeat within
+   *   HUB_INSTANCE_DOWN_AFTER_MS) and accept new workspaces, and whose `labels`
+   *   include every one of `labels` with the same value (none given: all of
+   *   them), the one with the fewest workspaces (ties: the lowest id).
+   * Automatic placement never picks an instance that does not accept new
+   * workspaces, whoever asks.
+   * @throws DomainException 400 validation_failed for an unknown `instanceId`; 403 forbidden for a
+   *   non-accepting instance named by a non-admin; 409 no_instance_available naming the labels when no
+   *   instance matches them; 503 no_instance_available when no instance is up and accepting at all.
    */
-  async place(manager: EntityManager, requestedId?: string): Promise<Instance> {
-    if (requestedId) {
-      const instance = await this.repository.findById(requestedId, manager);
+  async place(
+    manager: EntityManager,
+    request: { instanceId?: string; labels?: Record<string, string>; platformAdmin: boolean },
+  ): Promise<Instance> {
+    if (request.instanceId) {
+      const instance = await this.repository.findById(request.instanceId, manager);
       if (!instance)
-        throw DomainException.validation(`instanceId: no instance ${requestedId} is registered.`, [
+        throw DomainException.validation(`instanceId: no instance ${request.instanceId} is registered.`, [
           { field: 'instanceId', message: 'is not a registered instance' },
         ]);
+      if (!instance.acceptsNewWorkspaces && !request.platformAdmin) {
+        throw DomainException.forbidden(
+          `Instance ${instance.id} does not accept new workspaces; only a platform admin may place one there.`,
+        );
+      }
       return instance;
     }
+    const labels = request.labels ?? {};
     const chosen = await this.repository.leastLoaded(
       manager,
       new Date(Date.now() - this.config.HUB_INSTANCE_DOWN_AFTER_MS),
+      labels,
     );
-    if (!chosen) {
+    if (chosen) return chosen;
+    if (Object.keys(labels).length > 0) {
+      const named = Object.entries(labels)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(', ');
       throw new DomainException(
-        503,
+        409,
         ErrorCode.NoInstanceAvailable,
-        'No instance available',
-        'No instance is up and accepting new workspaces. Start an instance or allow one to accept new workspaces.',
+        'No instance matches the placement',
+        `No instance that is up and accepts new workspaces has the labels ${named}.`,
       );
     }
-    return chosen;
+    throw new DomainException(
+      503,
+      ErrorCode.NoInstanceAvailable,
+      'No instance available',
+      'No instance is up and accepting new workspaces. Start an instance or allow one to accept new workspaces.',
+    );
   }
 }

@@ -36,7 +36,7 @@ export class AccessTokenService {
     request: AccessTokenRequestDto,
     act?: { sub: string },
     now = Date.now(),
-  ): AccessTokenDto {
+  ): Omit<AccessTokenDto, 'apiUrl'> {
     const issuedAt = Math.floor(now / 1000);
     const expiresAt = issuedAt + (request.expiresIn ?? DEFAULT_EXPIRES_IN_SECONDS);
     const claims: WorkspaceTokenClaims = {

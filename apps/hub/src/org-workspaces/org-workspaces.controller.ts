@@ -30,19 +30,27 @@ export class OrgWorkspacesController {
   @Access('org owner or admin', orgIn.body('orgId'))
   @Idempotent()
   @ApiProblem(503, 'no_instance_available: no instance is up and accepting new workspaces.')
+  @ApiProblem(
+    409,
+    'no_instance_available: no instance that is up and accepts new workspaces carries the labels of `placement` (named in the detail).',
+  )
+  @ApiProblem(
+    403,
+    'forbidden: the instance named by `instanceId` does not accept new workspaces; only platform admins may place one there.',
+  )
   @Post()
   @HttpCode(201)
   @ApiCreatedResponse({ type: CreatedOrgWorkspaceDto })
   @ApiOperation({
     summary: 'Create a workspace',
     description:
-      'Owners and admins of the org named in the body. The Hub places the workspace on an instance (or the one named), which serves its API at `apiUrl`; the workspace secret is shown in this response. 503 if no instance accepts new workspaces.',
+      "Owners and admins of the org named in the body. The Hub places the workspace on the instance named by `instanceId`, or among the instances whose labels match `placement.labels`, or on the least-loaded instance; only instances that are up and accept new workspaces are chosen, and only platform admins may name one that does not accept new workspaces (403). It serves the workspace's API at `apiUrl` (the gateway's URL when the Hub has one); the workspace secret is shown in this response. 409 if no instance matches the labels, 503 if no instance accepts new workspaces.",
   })
   create(
     @CurrentPrincipal() principal: PlatformPrincipal,
     @Body() body: CreateOrgWorkspaceDto,
   ): Promise<CreatedOrgWorkspaceDto> {
-    return this.workspaces.create(principal.user.id, body);
+    return this.workspaces.create(principal.user, body);
   }
 
   @Access('org member', orgIn.query('orgId'))

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS } from '@switchboard/contracts';
 import { FastAccept, Optional } from '@switchboard/server';
+import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsInt,
@@ -18,7 +19,23 @@ import {
   maxLength,
   Min,
   min,
+  ValidateNested,
 } from 'class-validator';
+
+import { IsLabels } from '../instances/instances.dto.js';
+
+/** Where a new workspace may go: an instance whose `labels` include every one given (API.md, Placement). */
+export class PlacementDto {
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description:
+      'Labels the instance must carry, each with exactly this value (e.g. `{"region": "eu"}`). Among the instances that match, are up and accept new workspaces, the one with the fewest workspaces is chosen (ties: lowest id).',
+  })
+  @IsObject()
+  @IsLabels()
+  labels!: Record<string, string>;
+}
 
 export class CreateOrgWorkspaceDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() orgId!: string;
@@ -28,6 +45,14 @@ export class CreateOrgWorkspaceDto {
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'instanceId must be an instance id' })
   instanceId?: string;
+  @ApiPropertyOptional({
+    type: PlacementDto,
+    description: 'Let the Hub choose among the instances with these labels; not together with `instanceId`.',
+  })
+  @Optional()
+  @ValidateNested()
+  @Type(() => PlacementDto)
+  placement?: PlacementDto;
 }
 
 /**
@@ -108,6 +133,11 @@ export class AccessTokenRequestDto {
 export class AccessTokenDto {
   @ApiProperty() token!: string;
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty({
+    description:
+      "Where to use the token: the workspace's API (the gateway's URL when the Hub has one, else its instance's).",
+  })
+  apiUrl!: string;
 }
 
 export type SyncState = 'pending' | 'synced' | 'failed' | 'drifted';

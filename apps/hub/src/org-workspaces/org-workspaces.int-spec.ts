@@ -47,8 +47,19 @@ describe('org workspaces', () => {
     await fixtures.sql("UPDATE instances SET accepts_new_workspaces = false WHERE id = 'closed'");
     expect((await json(await create({ instanceId: 'busy' }))).instanceId).toBe('busy');
     expect((await json(await create({ instanceId: 'busy' }))).instanceId).toBe('busy');
-    // Explicit placement may choose any registered instance, even one closed to automatic placement.
-    expect((await json(await create({ instanceId: 'closed' }))).instanceId).toBe('closed');
+    // An instance closed to new workspaces takes explicit placements from platform admins only.
+    const refused = await create({ instanceId: 'closed' });
+    expect(refused.status).toBe(403);
+    expect(await json(refused)).toMatchObject({ code: 'forbidden', detail: expect.stringContaining('closed') });
+    const platformAdmin = await fixtures.user('platform-placer', true);
+    await fixtures.ok('POST', `/orgs/${orgId}/members`, owner.token, { userId: platformAdmin.id, role: 'admin' });
+    const placedByAdmin = await fixtures.call('POST', '/org-workspaces', platformAdmin.token, {
+      orgId,
+      name: 'P',
+      instanceId: 'closed',
+    });
+    expect(placedByAdmin.status).toBe(201);
+    expect((await json(placedByAdmin)).instanceId).toBe('closed');
     expect((await json(await create())).instanceId).toBe('idle');
     expect((await json(await create())).instanceId).toBe('idle');
     // idle has 2, busy 2: ties go to the lower id; down and closed (0 and 1) are never chosen.
@@ -59,6 +70,59 @@ describe('org workspaces', () => {
     expect(await json(unknown)).toMatchObject({ code: 'validation_failed', errors: [{ field: 'instanceId' }] });
     await fixtures.registerInstance('matrix');
     org = await fixtures.org();
+  });
+
+  it('places by labels among the instances that are up and open, and names the labels when none matches', async () => {
+    const owner = await fixtures.user('labeller');
+    const platformAdmin = await fixtures.user('label-admin', true);
+    const { id: orgId } = await fixtures.ok('POST', '/orgs', owner.token, { name: 'Labels' });
+    await fixtures.ok('POST', `/orgs/${orgId}/members`, owner.token, { userId: platformAdmin.id, role: 'admin' });
+    const create = (token: string, body: Record<string, unknown>) =>
+      fixtures.call('POST', '/org-workspaces', token, { orgId, name: 'L', ...body });
+    const eu = { region: 'eu', tier: 'dedicated' };
+    for (const id of ['eu-1', 'eu-2', 'eu-closed', 'eu-down', 'us-1']) {
+      await fixtures.registerInstance(id, id === 'eu-down' ? "now() - interval '1 hour'" : 'now()');
+    }
+    await fixtures.sql(`UPDATE instances SET labels = $1 WHERE id IN ('eu-1', 'eu-2', 'eu-closed', 'eu-down')`, [
+      JSON.stringify({ ...eu, extra: 'yes' }),
+    ]);
+    await fixtures.sql(`UPDATE instances SET labels = '{"region": "us", "tier": "dedicated"}' WHERE id = 'us-1'`);
+    await fixtures.sql("UPDATE instances SET accepts_new_workspaces = false WHERE id = 'eu-closed'");
+
+    // Least loaded among the matches (ties: lowest id); never the closed or the down one, not even for an admin.
+    const chosen: string[] = [];
+    for (const token of [owner.token, owner.token, platformAdmin.token, owner.token]) {
+      const created = await create(token, { placement: { labels: eu } });
+      expect(created.status).toBe(201);
+      chosen.push((await json(created)).instanceId);
+    }
+    expect(chosen).toEqual(['eu-1', 'eu-2', 'eu-1', 'eu-2']);
+    // One label narrows less: both us-1 labels are not needed.
+    expect((await json(await create(owner.token, { placement: { labels: { region: 'us' } } }))).instanceId).toBe(
+      'us-1',
+    );
+
+    const none = await create(owner.token, { placement: { labels: { region: 'eu', tier: 'shared' } } });
+    expect(none.status).toBe(409);
+    expect(await json(none)).toMatchObject({
+      code: 'no_instance_available',
+      detail: expect.stringContaining('region=eu, tier=shared'),
+    });
+    // Only the closed instance matches: automatic placement skips it for everyone.
+    await fixtures.sql(`UPDATE instances SET labels = '{"only": "closed"}' WHERE id = 'eu-closed'`);
+    for (const token of [owner.token, platformAdmin.token]) {
+      expect((await create(token, { placement: { labels: { only: 'closed' } } })).status).toBe(409);
+    }
+
+    const both = await create(owner.token, { instanceId: 'eu-1', placement: { labels: eu } });
+    expect(both.status).toBe(400);
+    expect(await json(both)).toMatchObject({ code: 'validation_failed', errors: [{ field: 'placement' }] });
+    for (const labels of [{ region: 7 }, 'eu', ['eu'], { ['x'.repeat(64)]: 'eu' }]) {
+      const bad = await create(owner.token, { placement: { labels } });
+      expect({ labels, status: bad.status }).toEqual({ labels, status: 400 });
+    }
+    expect((await create(owner.token, { placement: {} })).status).toBe(400);
+    expect((await create(owner.token, { placement: { labels: eu, other: 1 } })).status).toBe(400);
   });
 
   it('gives every workspace a globally unique key that is safe in a URL', async () => {

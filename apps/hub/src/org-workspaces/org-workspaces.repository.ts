@@ -140,21 +140,22 @@ export class OrgWorkspacesRepository {
   }
 
   /**
-   * The workspace and the user's role in its org (null: not a member), in one
+   * The workspace (with its instance's API URL) and the user's role in its org (null: not a member), in one
    * round trip (AccessGuard and token issuance: the Hub's hottest read); null
    * when there is no such workspace.
    */
   async findWithRole(
     userId: string,
     id: string,
-  ): Promise<{ workspace: Columns<OrgWorkspace>; callerRole: OrgRole | null } | null> {
+  ): Promise<{ workspace: PlacedOrgWorkspace; callerRole: OrgRole | null } | null> {
     const row = await this.workspaces.queryOne(
       this.dataSource,
-      `SELECT ${this.workspaces.columnsOf('w')}, m.role AS caller_role
-       FROM org_workspaces w LEFT JOIN org_members m ON m.org_id = w.org_id AND m.user_id = $2
+      `SELECT ${this.workspaces.columnsOf('w')}, i.api_url, m.role AS caller_role
+       FROM org_workspaces w JOIN instances i ON i.id = w.instance_id
+         LEFT JOIN org_members m ON m.org_id = w.org_id AND m.user_id = $2
        WHERE w.id = $1`,
       [id, userId],
-      { caller_role: 'string?' },
+      { ...API_URL, caller_role: 'string?' },
     );
     if (!row) return null;
     const { caller_role: role, ...workspace } = row;

@@ -19,11 +19,13 @@ import { DataSource } from 'typeorm';
 import { ORG_MANAGERS, type OrgRole } from '../auth/org-role.js';
 import type { User } from '../auth/user.entity.js';
 import type { WorkspaceRoleLookup } from '../auth/workspace-role-lookup.js';
+import { HubConfig } from '../config.js';
 import type { Instance } from '../instances/instance.entity.js';
 import { InstancesService } from '../instances/instances.service.js';
 import { AuditLogService } from '../orgs/audit-log.service.js';
 import { OrgAccessService } from '../orgs/org-access.service.js';
 import type { OrgWorkspace } from '../routing/org-workspace.entity.js';
+import { PlacementPublisher } from '../routing/placement-publisher.js';
 import { RoutingOutboxService } from '../routing/routing-outbox.service.js';
 import { RoutingOutboxRelay } from '../routing/routing-outbox-relay.js';
 import { snapshotDigest, toSnapshot } from '../routing/workspace-snapshot.mapper.js';
@@ -42,7 +44,7 @@ import type {
   OrgWorkspaceDto,
   SyncState,
 } from './org-workspaces.dto.js';
-import { OrgWorkspacesRepository } from './org-workspaces.repository.js';
+import { OrgWorkspacesRepository, type PlacedOrgWorkspace } from './org-workspaces.repository.js';
 import { generateWorkspaceKey, generateWorkspaceSecret } from './workspace-secrets.js';
 import { workspaceSettingsErrors } from './workspace-settings.js';
 
@@ -56,7 +58,7 @@ const ISSUANCE_CACHE_LIMIT = 10_000;
 @Injectable()
 export class OrgWorkspacesService implements WorkspaceRoleLookup {
   /** Workspaces by id, as issuance last read them; a configuration change drops its entry. */
-  private readonly issuanceWorkspaces = new BoundedCache<string, Columns<OrgWorkspace>>({
+  private readonly issuanceWorkspaces = new BoundedCache<string, PlacedOrgWorkspace>({
     max: ISSUANCE_CACHE_LIMIT,
     ttlMs: ISSUANCE_CACHE_MS,
   });
@@ -77,12 +79,30 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
     private readonly accessTokens: AccessTokenService,
     private readonly audit: AuditLogService,
     private readonly outbound: OutboundPolicy,
+    private readonly config: HubConfig,
+    private readonly placements: PlacementPublisher,
   ) {}
 
-  async create(userId: string, request: CreateOrgWorkspaceDto): Promise<CreatedOrgWorkspaceDto> {
+  /**
+   * A new workspace, placed by `InstancesService.place` (the instance named, or
+   * one chosen by the placement labels, or the least loaded): for a caller who
+   * is not a platform admin only on an instance that accepts new workspaces.
+   * Its placement is published to the gateways after commit.
+   * @throws DomainException 400 for `instanceId` together with `placement`; see `InstancesService.place`.
+   */
+  async create(caller: User, request: CreateOrgWorkspaceDto): Promise<CreatedOrgWorkspaceDto> {
+    if (request.instanceId !== undefined && request.placement !== undefined) {
+      throw DomainException.validation('Name an instance (instanceId) or ask for a placement, not both.', [
+        { field: 'placement', message: 'cannot be combined with instanceId' },
+      ]);
+    }
     const secret = generateWorkspaceSecret();
     const { workspace, instance } = await this.dataSource.transaction(async (manager) => {
-      const instance = await this.instances.place(manager, request.instanceId);
+      const instance = await this.instances.place(manager, {
+        instanceId: request.instanceId,
+        labels: request.placement?.labels,
+        platformAdmin: caller.isPlatformAdmin,
+      });
       const workspace = await this.repository.insert(manager, {
         orgId: request.orgId,
         name: request.name,
@@ -103,7 +123,7 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
       await this.outbox.enqueue(manager, workspace);
       await this.audit.record(manager, {
         orgId: workspace.orgId,
-        actorUserId: userId,
+        actorUserId: caller.id,
         action: 'org_workspace.created',
         targetType: 'org-workspace',
         targetId: workspace.id,
@@ -112,14 +132,15 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
       return { workspace, instance };
     });
     this.relay.wake();
-    return { ...toOrgWorkspaceDto(workspace, instance), secret };
+    this.placements.publish(workspace.id);
+    return { ...toOrgWorkspaceDto(workspace, this.apiUrlOf(instance.apiUrl)), secret };
   }
 
   /** The caller's role was checked by AccessGuard (the route's `@Access`), as for every method here. */
   async get(id: string): Promise<OrgWorkspaceDto> {
     const workspace = await this.repository.findPlaced(id);
     if (!workspace) throw DomainException.notFound('The org workspace');
-    return toOrgWorkspaceDto(workspace, { apiUrl: workspace.api_url });
+    return toOrgWorkspaceDto(workspace, this.apiUrlOf(workspace.api_url));
   }
 
   async list(query: ListOrgWorkspacesQueryDto): Promise<Page<OrgWorkspaceDto>> {
@@ -130,7 +151,7 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
       rows,
       limit,
       (row) => ({ at: row.position, id: row.id }),
-      (row) => toOrgWorkspaceDto(row, { apiUrl: row.api_url }),
+      (row) => toOrgWorkspaceDto(row, this.apiUrlOf(row.api_url)),
     );
   }
 
@@ -202,6 +223,11 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
     });
   }
 
+  /** What a client is told to call for a workspace whose instance serves at `instanceApiUrl` (HUB_GATEWAY_URL first). */
+  private apiUrlOf(instanceApiUrl: string): Pick<Instance, 'apiUrl'> {
+    return { apiUrl: this.config.apiUrlFor(instanceApiUrl) };
+  }
+
   async readSecret(userId: string, id: string): Promise<{ secret: string }> {
     const workspace = await this.repository.findById(id);
     if (!workspace) throw DomainException.notFound('The org workspace');
@@ -253,7 +279,8 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
     // Again after commit: an issuance between the first drop and the commit may have cached the old row.
     this.issuanceWorkspaces.delete(id);
     this.relay.wake();
-    return { workspace, instance };
+    this.placements.publish(id);
+    return { workspace, instance: this.apiUrlOf(instance.apiUrl) };
   }
 
   private async changeConfigurationToDto(
@@ -323,7 +350,7 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
         { field: 'tenantKey', message: 'is required unless isAdmin is true or tenantId is given' },
       ]);
     }
-    return this.accessTokens.issue(workspace, request, act);
+    return { ...this.accessTokens.issue(workspace, request, act), apiUrl: this.config.apiUrlFor(workspace.api_url) };
   }
 
   /**
@@ -400,7 +427,7 @@ function refuseUnfitSwitch(request: AccessTokenRequestDto): void {
 }
 
 interface WorkspaceWithRole {
-  workspace: Columns<OrgWorkspace>;
+  workspace: PlacedOrgWorkspace;
   callerRole: OrgRole | null;
 }
 

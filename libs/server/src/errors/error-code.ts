@@ -30,6 +30,10 @@ export enum ErrorCode {
   ServiceUnavailable = 'service_unavailable',
   WorkspaceKeysUnavailable = 'workspace_keys_unavailable',
   InternalError = 'internal_error',
+  /** `502` from the gateway: the instance that holds the workspace could not be reached, or broke off. */
+  BadGateway = 'bad_gateway',
+  /** `504` from the gateway: the instance that holds the workspace did not answer in time. */
+  GatewayTimeout = 'gateway_timeout',
   /** `501`: a route of Membrane's API that Switchboard does not serve (a feature it does not offer). */
   NotSupported = 'not_supported',
   /** Over NATS only: see `SnapshotRefusalCode` in `@switchboard/contracts`. */

@@ -1,0 +1,279 @@
+import { once } from 'node:events';
+import {
+  createServer,
+  type IncomingMessage,
+  request as httpRequest,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { freePort } from '@switchboard/testing';
+import type { FastifyInstance } from 'fastify';
+import jwt from 'jsonwebtoken';
+
+import { PlacementTable } from '../placements/placement-table.js';
+import { GatewayMetrics } from './gateway-metrics.js';
+import { createGatewayServer } from './gateway-server.js';
+
+const CHUNK = Buffer.alloc(64 * 1024, 'x');
+const BIG_BYTES = 256 * 1024 * 1024;
+const TIMEOUT_MS = 1500;
+
+/**
+ * The gateway's HTTP side against a real HTTP server standing in for an
+ * instance (what it answers is arranged per path): streaming both ways with
+ * backpressure, hop-by-hop fields, trace context, timeouts (504), an instance
+ * that is down (502), and what is never forwarded.
+ */
+describe('gateway server', () => {
+  let upstream: Server;
+  let upstreamUrl: string;
+  let gateway: FastifyInstance;
+  let gatewayUrl: string;
+  /** What the upstream saw, per path. */
+  const seen = { requests: 0, bigWritten: 0, uploadChunks: [] as number[] };
+  const tokenFor = (workspaceKey: string) => jwt.sign({ iss: workspaceKey, tenantKey: 't' }, 'any secret');
+
+  beforeAll(async () => {
+    upstream = createServer((request, response) => void answer(request, response));
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    const closedPort = await freePort();
+    const table = new PlacementTable();
+    const placement = (key: string, apiUrl: string, instanceId: string) => ({
+      workspaceId: crypto.randomUUID(),
+      workspaceKey: key,
+      instanceId,
+      apiUrl,
+      version: 1,
+      archived: false,
+    });
+    table.replaceAll(
+      [placement('ws-up', `${upstreamUrl}/`, 'up'), placement('ws-down', `http://127.0.0.1:${closedPort}`, 'down')],
+      table.begin(),
+    );
+    gateway = await createGatewayServer({
+      table,
+      metrics: new GatewayMetrics(table),
+      upstreamTimeoutMs: TIMEOUT_MS,
+      connectTimeoutMs: 1000,
+      connections: 16,
+      metricsOnPublicPort: true,
+      log: { warn: () => undefined },
+    });
+    await gateway.listen({ port: 0, host: '127.0.0.1' });
+    gatewayUrl = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    upstream?.closeAllConnections();
+    await new Promise((resolve) => upstream?.close(resolve));
+  });
+
+  async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    seen.requests += 1;
+    const path = request.url ?? '/';
+    if (path.startsWith('/echo')) {
+      response.setHeader('connection', 'keep-alive, x-upstream-private');
+      response.setHeader('x-upstream-private', 'for the gateway only');
+      response.setHeader('proxy-authenticate', 'Basic');
+      response.setHeader('x-end-to-end', 'kept');
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ method: request.method, url: path, headers: request.headers }));
+      return;
+    }
+    if (path === '/big') {
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BIG_BYTES });
+      while (seen.bigWritten < BIG_BYTES) {
+        seen.bigWritten += CHUNK.length;
+        if (!response.write(CHUNK)) await once(response, 'drain');
+      }
+      response.end();
+      return;
+    }
+    if (path === '/slow') {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.write('first part\n');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      response.end('second part\n');
+      return;
+    }
+    if (path === '/stalls-midway') {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.write('a start, then nothing\n');
+      return;
+    }
+    if (path === '/upload') {
+      for await (const chunk of request) seen.uploadChunks.push((chunk as Buffer).length);
+      response.end(JSON.stringify({ received: seen.uploadChunks.reduce((sum, size) => sum + size, 0) }));
+      return;
+    }
+    if (path === '/hang') return;
+    response.writeHead(404).end();
+  }
+
+  it('forwards method, path and query, end-to-end fields and trace context, and drops hop-by-hop fields both ways', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const token = tokenFor('ws-up');
+    const response = await fetch(`${gatewayUrl}/echo/tenants?limit=2&cursor=a%2Fb`, {
+      method: 'PATCH',
+      headers: {
+        authorization: `Bearer ${token}`,
+        traceparent,
+        tracestate: 'vendor=value',
+        'x-correlation-id': 'corr-1',
+        'proxy-authorization': 'Basic c2VjcmV0',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ name: 'x' }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-end-to-end')).toBe('kept');
+    expect(response.headers.get('x-upstream-private')).toBeNull();
+    expect(response.headers.get('proxy-authenticate')).toBeNull();
+    const echoed = (await response.json()) as { method: string; url: string; headers: Record<string, string> };
+    expect(echoed.method).toBe('PATCH');
+    expect(echoed.url).toBe('/echo/tenants?limit=2&cursor=a%2Fb');
+    expect(echoed.headers).toMatchObject({
+      traceparent,
+      tracestate: 'vendor=value',
+      'x-correlation-id': 'corr-1',
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'http',
+      host: new URL(upstreamUrl).host,
+    });
+    expect(echoed.headers['proxy-authorization']).toBeUndefined();
+
+    // Fields fetch refuses to send, and one the client's Connection names: node's own client sends them.
+    const raw = await rawRequest('/echo', {
+      authorization: `Bearer ${tokenFor('ws-up')}`,
+      connection: 'keep-alive, x-private',
+      'x-private': 'hop',
+      'keep-alive': 'timeout=5',
+      te: 'trailers',
+      upgrade: 'websocket-not-really',
+      'x-kept': 'yes',
+    });
+    const rawHeaders = JSON.parse(raw.body).headers as Record<string, string>;
+    expect(rawHeaders['x-kept']).toBe('yes');
+    for (const field of ['x-private', 'keep-alive', 'te', 'upgrade']) {
+      expect({ field, value: rawHeaders[field] }).toEqual({ field, value: undefined });
+    }
+  });
+
+  it('streams a large response with backpressure: a client that stops reading stops the instance writing', async () => {
+    const received = await new Promise<{ first: number; response: IncomingMessage }>((resolve, reject) => {
+      const request = httpRequest(`${gatewayUrl}/big`, {
+        headers: { authorization: `Bearer ${tokenFor('ws-up')}` },
+      });
+      request.on('response', (response) => {
+        response.once('data', (chunk: Buffer) => {
+          response.pause();
+          resolve({ first: chunk.length, response });
+        });
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    expect(received.first).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Socket buffers on the way hold a few MB at most; a gateway that buffered would have let all 256 MB through.
+    const written = seen.bigWritten;
+    expect(written).toBeLessThan(32 * 1024 * 1024);
+    received.response.resume();
+    let total = received.first;
+    for await (const chunk of received.response) total += (chunk as Buffer).length;
+    expect(total).toBe(BIG_BYTES);
+  }, 60_000);
+
+  it('passes the first bytes on before the instance has finished (no buffering of a slow response)', async () => {
+    const started = performance.now();
+    const response = await fetch(`${gatewayUrl}/slow`, { headers: { authorization: `Bearer ${tokenFor('ws-up')}` } });
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    const firstAt = performance.now() - started;
+    expect(new TextDecoder().decode(first.value)).toContain('first part');
+    expect(firstAt).toBeLessThan(800);
+    let rest = '';
+    for (let part = await reader.read(); !part.done; part = await reader.read())
+      rest += new TextDecoder().decode(part.value);
+    expect(rest).toContain('second part');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
+  it('streams a request body to the instance as it arrives', async () => {
+    seen.uploadChunks = [];
+    const request = httpRequest(`${gatewayUrl}/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokenFor('ws-up')}`, 'content-type': 'application/octet-stream' },
+    });
+    const response = new Promise<IncomingMessage>((resolve) => request.on('response', resolve));
+    request.write(CHUNK);
+    // The instance has the first part while the client still holds the rest.
+    const deadline = Date.now() + 2000;
+    while (seen.uploadChunks.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(seen.uploadChunks.length).toBeGreaterThan(0);
+    request.end(CHUNK);
+    const answered = await response;
+    let text = '';
+    for await (const chunk of answered) text += String(chunk);
+    expect(JSON.parse(text)).toEqual({ received: 2 * CHUNK.length });
+  });
+
+  it('answers 504 when the instance sends no headers in time, and cuts a body that stalls', async () => {
+    const started = performance.now();
+    const response = await fetch(`${gatewayUrl}/hang`, { headers: { authorization: `Bearer ${tokenFor('ws-up')}` } });
+    expect(response.status).toBe(504);
+    expect(await response.json()).toMatchObject({ status: 504, code: 'gateway_timeout' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 2000);
+
+    // Headers sent, then silence: the status is out already, so the body is cut rather than left hanging.
+    const stalled = await fetch(`${gatewayUrl}/stalls-midway`, {
+      headers: { authorization: `Bearer ${tokenFor('ws-up')}` },
+    });
+    expect(stalled.status).toBe(200);
+    await expect(stalled.text()).rejects.toThrow();
+  });
+
+  it('answers 502 when the instance cannot be reached', async () => {
+    const response = await fetch(`${gatewayUrl}/tenants/self`, {
+      headers: { authorization: `Bearer ${tokenFor('ws-down')}` },
+    });
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ status: 502, code: 'bad_gateway' });
+  });
+
+  it('forwards nothing without a placed workspace, and says why', async () => {
+    const before = seen.requests;
+    for (const [headers, status, code] of [
+      [{}, 401, 'unauthenticated'],
+      [{ authorization: 'Bearer x.y' }, 401, 'invalid_token'],
+      [{ authorization: `Bearer ${tokenFor('ws-unknown')}` }, 404, 'unknown_workspace'],
+    ] as const) {
+      const response = await fetch(`${gatewayUrl}/echo`, { method: 'DELETE', headers });
+      expect({ headers, status: response.status }).toEqual({ headers, status });
+      expect(await response.json()).toMatchObject({ code });
+    }
+    expect(seen.requests).toBe(before);
+  });
+
+  /** A request written by hand, so that it may carry fields fetch refuses (Connection). */
+  async function rawRequest(path: string, headers: Record<string, string>): Promise<{ body: string }> {
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(`${gatewayUrl}${path}`, { headers });
+      request.on('response', (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        response.on('end', () => resolve({ body }));
+      });
+      request.on('error', reject);
+      request.end();
+    });
+  }
+});

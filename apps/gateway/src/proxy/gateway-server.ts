@@ -1,0 +1,270 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+import replyFrom from '@fastify/reply-from';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { Agent, request as upstreamRequest } from 'undici';
+
+import type { PlacementTable } from '../placements/placement-table.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import { withoutHopByHop } from './hop-by-hop.js';
+import { sendProblem } from './problems.js';
+import { workspaceKeyOf } from './workspace-key.js';
+
+export interface GatewayServerOptions {
+  table: PlacementTable;
+  metrics: GatewayMetrics;
+  /** Per request: how long an instance may take to send headers, and between body parts, in ms (→ 504). */
+  upstreamTimeoutMs: number;
+  /** How long connecting to an instance may take, in ms (→ 504). */
+  connectTimeoutMs: number;
+  /** Connections kept per instance. */
+  connections: number;
+  /** The public base URL for the OpenAPI document's `servers`; undefined: from the request's Host. */
+  publicUrl?: string;
+  /** Serve `/metrics` on this port too (when there is no ops port). */
+  metricsOnPublicPort: boolean;
+  /** Where an upstream failure is reported (the gateway writes no line per request: the metrics count them). */
+  log: { warn(fields: object, message: string): void };
+}
+
+/** How long the OpenAPI document read from an instance is reused. */
+const OPENAPI_CACHE_MS = 60_000;
+
+/**
+ * The gateway's public HTTP server (API.md, "Gateway: one URL for every
+ * instance"): every request but its own paths is forwarded, with
+ * @fastify/reply-from over an undici pool per instance, to the instance that
+ * holds the workspace its credentials name (`workspaceKeyOf`), as the
+ * placement table says. Bodies stream both ways (no parsing, no buffering);
+ * hop-by-hop fields are dropped both ways, end-to-end ones (`traceparent`,
+ * `tracestate`, `x-correlation-id`, `Authorization`, …) pass unchanged, and
+ * `X-Forwarded-For/-Proto/-Host` are set. Its own answers are problem+json:
+ * 401 `unauthenticated` (no credentials) or `invalid_token` (none it can
+ * read), 404 `unknown_workspace` (not placed; not forwarded), 502
+ * `bad_gateway` (the instance cannot be reached, or broke off), 504
+ * `gateway_timeout` (no connection, or no answer, in time).
+ */
+export async function createGatewayServer(options: GatewayServerOptions): Promise<FastifyInstance> {
+  const { table, metrics } = options;
+  const app = Fastify({
+    // No Fastify logger: its per-request child logger costs CPU on every request; failures go to `options.log`.
+    logger: false,
+    // The instance decides what it accepts; the gateway only streams.
+    bodyLimit: Number.MAX_SAFE_INTEGER,
+    return503OnClosing: true,
+  });
+  // Bodies are not parsed: each is handed on as the stream it arrived as.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  // Our own pool (undici verifies upstream TLS certificates by default; reply-from's does not).
+  const upstream = new Agent({
+    connections: options.connections,
+    connect: { timeout: options.connectTimeoutMs },
+    keepAliveTimeout: 30_000,
+  });
+  await app.register(replyFrom, { undici: upstream, disableRequestLogging: true });
+  app.addHook('onClose', async () => upstream.close());
+
+  const live = (_request: FastifyRequest, reply: FastifyReply) => reply.send({ status: 'ok' });
+  app.get('/health/live', live);
+  app.get('/healthz', live);
+  const ready = async (_request: FastifyRequest, reply: FastifyReply) => {
+    if (table.ready) return reply.send({ status: 'ok', info: { placements: table.size } });
+    return sendProblem(
+      reply,
+      503,
+      'service_unavailable',
+      'Service Unavailable',
+      'The gateway has not yet read the placement table from the Hub.',
+    );
+  };
+  app.get('/health/ready', ready);
+  app.get('/readyz', ready);
+  if (options.metricsOnPublicPort) {
+    app.get('/metrics', async (_request, reply) =>
+      reply.header('content-type', metrics.contentType).send(await metrics.metrics()),
+    );
+  }
+
+  let openapi: { document: Record<string, unknown>; at: number } | undefined;
+  app.get('/openapi.json', async (request, reply) => {
+    if (!openapi || Date.now() - openapi.at > OPENAPI_CACHE_MS) {
+      const document = await instanceDocument(table, options.upstreamTimeoutMs);
+      if (!document) {
+        return sendProblem(
+          reply,
+          503,
+          'service_unavailable',
+          'Service Unavailable',
+          'No instance answered with its OpenAPI document.',
+        );
+      }
+      openapi = { document, at: Date.now() };
+    }
+    const server = options.publicUrl ?? `${request.protocol}://${request.host}`;
+    return reply.send({ ...openapi.document, servers: [{ url: server.replace(/\/+$/, '') }] });
+  });
+
+  const forward = (request: FastifyRequest, reply: FastifyReply) => {
+    const started = performance.now();
+    const credentials = workspaceKeyOf(request.headers);
+    if ('missing' in credentials && isPreflight(request)) return preflight(table, request, reply);
+    if ('missing' in credentials) {
+      metrics.requests.inc({ instance: 'none', status: '401' });
+      return credentials.missing === 'no_credentials'
+        ? sendProblem(
+            reply,
+            401,
+            'unauthenticated',
+            'Unauthorized',
+            'Send a workspace token as "Authorization: Bearer <token>", or an API key as "X-API-Key: <key>".',
+          )
+        : sendProblem(
+            reply,
+            401,
+            'invalid_token',
+            'Unauthorized',
+            'The credentials are neither a workspace token (a JWT naming its workspace in iss) nor an API key.',
+          );
+    }
+    const placement = table.lookup(credentials.workspaceKey);
+    if (!placement) {
+      metrics.requests.inc({ instance: 'none', status: '404' });
+      return sendProblem(reply, 404, 'unknown_workspace', 'Not Found', 'No workspace with this key is placed.');
+    }
+    const instance = placement.instanceId;
+    const base = placement.apiUrl.endsWith('/') ? placement.apiUrl.slice(0, -1) : placement.apiUrl;
+    return reply.from(`${base}${request.url}`, {
+      timeout: options.upstreamTimeoutMs,
+      // No retries: a request may not be idempotent, and a 503 is the instance's answer to pass on.
+      retryDelay: () => null,
+      rewriteRequestHeaders: (_request, headers) => forwardedHeaders(request, headers),
+      rewriteHeaders: (headers) => {
+        metrics.duration.observe({ instance }, (performance.now() - started) / 1000);
+        return withoutHopByHop(headers);
+      },
+      onResponse: (_request, reply, response) => {
+        metrics.requests.inc({ instance, status: String(reply.statusCode) });
+        void reply.send(response.stream);
+      },
+      onError: (_reply, { error }) => {
+        const timedOut = isTimeout(error);
+        metrics.requests.inc({ instance, status: timedOut ? '504' : '502' });
+        options.log.warn({ instance, url: request.url, err: error }, 'upstream failed');
+        if (timedOut) {
+          void sendProblem(
+            reply,
+            504,
+            'gateway_timeout',
+            'Gateway Timeout',
+            `The instance that holds the workspace (${instance}) did not answer in time.`,
+          );
+          return;
+        }
+        void sendProblem(
+          reply,
+          502,
+          'bad_gateway',
+          'Bad Gateway',
+          `The instance that holds the workspace (${instance}) could not be reached.`,
+        );
+      },
+    });
+  };
+  app.all('/', forward);
+  app.all('/*', forward);
+  return app;
+}
+
+/**
+ * A CORS preflight (Fetch standard: OPTIONS with `Origin` and
+ * `Access-Control-Request-Method`) carries no credentials, so it names no
+ * workspace: it is asked of each instance in turn (id order), and the first
+ * answer that grants the origin (an instance grants an origin some workspace
+ * of its own allows) is passed on, else the last answer.
+ */
+function isPreflight(request: FastifyRequest): boolean {
+  return (
+    request.method === 'OPTIONS' &&
+    typeof request.headers.origin === 'string' &&
+    typeof request.headers['access-control-request-method'] === 'string'
+  );
+}
+
+async function preflight(table: PlacementTable, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const headers = withoutHopByHop({ ...request.headers });
+  delete headers.host;
+  let last: { status: number; headers: Record<string, string | string[] | undefined> } | undefined;
+  for (const apiUrl of table.instanceUrls()) {
+    try {
+      const answer = await upstreamRequest(`${apiUrl.replace(/\/+$/, '')}${request.url}`, {
+        method: 'OPTIONS',
+        headers,
+      });
+      await answer.body.dump();
+      last = { status: answer.statusCode, headers: answer.headers };
+      if (answer.headers['access-control-allow-origin'] !== undefined) break;
+    } catch {
+      // The next instance.
+    }
+  }
+  if (!last) return reply.code(204).send();
+  const passed = withoutHopByHop({ ...last.headers });
+  delete passed['content-length'];
+  for (const [name, value] of Object.entries(passed)) if (value !== undefined) void reply.header(name, value);
+  return reply.code(last.status).send();
+}
+
+/** The request's end-to-end fields for the instance, with X-Forwarded-* (the de-facto fields; RFC 7239 names `Forwarded`). */
+function forwardedHeaders(request: FastifyRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  withoutHopByHop(headers);
+  const client = request.socket.remoteAddress;
+  if (client) {
+    const previous = headers['x-forwarded-for'];
+    headers['x-forwarded-for'] = previous ? `${String(previous)}, ${client}` : client;
+  }
+  headers['x-forwarded-proto'] ??= request.protocol;
+  const host = request.headers.host;
+  if (host) headers['x-forwarded-host'] ??= host;
+  return headers;
+}
+
+/** Whether reply-from's error (or its cause) is a timeout: connecting, waiting for headers, or between body parts. */
+function isTimeout(error: unknown): boolean {
+  for (let current: unknown = error; current instanceof Error; current = current.cause) {
+    const { code, statusCode } = current as { code?: unknown; statusCode?: unknown };
+    if (statusCode === 504) return true;
+    if (
+      code === 'UND_ERR_HEADERS_TIMEOUT' ||
+      code === 'UND_ERR_BODY_TIMEOUT' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT' ||
+      code === 'ETIMEDOUT'
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The OpenAPI document of the first instance (in id order) that serves one, or undefined. */
+async function instanceDocument(
+  table: PlacementTable,
+  timeoutMs: number,
+): Promise<Record<string, unknown> | undefined> {
+  for (const apiUrl of table.instanceUrls()) {
+    try {
+      const response = await fetch(`${apiUrl.replace(/\/+$/, '')}/openapi.json`, {
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      if (!response.ok) continue;
+      const document: unknown = await response.json();
+      if (typeof document === 'object' && document !== null && !Array.isArray(document)) {
+        return document as Record<string, unknown>;
+      }
+    } catch {
+      // The next instance, if any.
+    }
+  }
+  return undefined;
+}

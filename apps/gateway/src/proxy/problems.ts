@@ -1,0 +1,15 @@
+import type { FastifyReply } from 'fastify';
+
+/** What the gateway itself answers with (RFC 9457), shaped as every Switchboard service's problems are. */
+export function sendProblem(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  title: string,
+  detail: string,
+): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'application/problem+json')
+    .send(JSON.stringify({ type: 'about:blank', title, status, detail, code }));
+}

@@ -1,0 +1,76 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+import { MAX_WORKSPACE_TOKEN_LENGTH } from '@switchboard/contracts';
+
+const API_KEY_PREFIX = 'sbk_';
+/** An API key's random part: 32 bytes base64url, 43 characters (API.md, API keys). */
+const API_KEY_RANDOM_LENGTH = 43;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const BEARER = /^Bearer +(\S+) *$/i;
+
+/** The workspace key a request's credentials name, or why there is none. */
+export type CredentialsWorkspace =
+  | { workspaceKey: string }
+  | {
+      missing:
+        'no_credentials' /* neither header */ | 'unreadable_credentials'; /* neither an API key nor a JWT naming one */
+    };
+
+const NONE = { missing: 'no_credentials' } as const;
+const UNREADABLE = { missing: 'unreadable_credentials' } as const;
+
+/**
+ * The workspace key a request's credentials name, for routing only: the
+ * gateway never verifies a signature or an expiry — the instance that holds
+ * the workspace does (API.md, "Gateway: one URL for every instance"), so a
+ * forged token reaches, at worst, the instance it names, which refuses it.
+ * - `X-API-Key: sbk_<workspace key>_<43 characters>`, or such a key as
+ *   `Authorization: Bearer` (as the instance reads them);
+ * - else a workspace JWT as `Authorization: Bearer`: its payload's `iss`, else
+ *   its `workspaceKey` (the instance's order), decoded, not verified.
+ * Returns the key, or why there is none: `no_credentials` (neither header),
+ * `unreadable_credentials` (not an API key nor a JWT with such a claim).
+ */
+export function workspaceKeyOf(headers: IncomingHttpHeaders): CredentialsWorkspace {
+  const apiKey = headers['x-api-key'];
+  if (typeof apiKey === 'string' && apiKey.length > 0) return found(apiKeyWorkspace(apiKey));
+  const authorization = headers.authorization;
+  if (authorization === undefined || authorization === '') return NONE;
+  const bearer = BEARER.exec(authorization)?.[1];
+  if (bearer === undefined) return UNREADABLE;
+  return found(bearer.startsWith(API_KEY_PREFIX) ? apiKeyWorkspace(bearer) : jwtWorkspace(bearer));
+}
+
+function found(workspaceKey: string | undefined): CredentialsWorkspace {
+  return workspaceKey === undefined ? UNREADABLE : { workspaceKey };
+}
+
+/** `sbk_<workspace key>_<random>` → the workspace key (the random part may hold `_`, so it is cut from the end). */
+function apiKeyWorkspace(key: string): string | undefined {
+  if (!key.startsWith(API_KEY_PREFIX) || key.length < API_KEY_PREFIX.length + 2 + API_KEY_RANDOM_LENGTH) {
+    return undefined;
+  }
+  const random = key.slice(-API_KEY_RANDOM_LENGTH);
+  if (!BASE64URL.test(random) || key[key.length - API_KEY_RANDOM_LENGTH - 1] !== '_') return undefined;
+  const workspaceKey = key.slice(API_KEY_PREFIX.length, -API_KEY_RANDOM_LENGTH - 1);
+  return workspaceKey.length > 0 ? workspaceKey : undefined;
+}
+
+/** A compact JWS (RFC 7515 §7.1) whose payload is a JSON object with a string `iss` or `workspaceKey`. */
+function jwtWorkspace(token: string): string | undefined {
+  if (token.length > MAX_WORKSPACE_TOKEN_LENGTH) return undefined;
+  const parts = token.split('.');
+  const payload = parts[1];
+  if (parts.length !== 3 || payload === undefined || !BASE64URL.test(payload)) return undefined;
+  let claims: unknown;
+  try {
+    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return undefined;
+  const { iss, workspaceKey } = claims as { iss?: unknown; workspaceKey?: unknown };
+  if (typeof iss === 'string' && iss.length > 0) return iss;
+  if (typeof workspaceKey === 'string' && workspaceKey.length > 0) return workspaceKey;
+  return undefined;
+}
