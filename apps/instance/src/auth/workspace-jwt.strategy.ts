@@ -129,6 +129,21 @@ export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_J
   }
 
   /**
+   * The principal of the request when memory alone decides it: a bearer
+   * token (not an API key, which is read on every request) verified before,
+   * whose workspace and tenant are cached — nearly every request. Lets
+   * WorkspaceAuthGuard skip passport's per-request machinery (a strategy
+   * object, two promises) for them; `undefined` sends the request the
+   * passport way, which decides everything else with the same rules.
+   * @throws DomainException as `validate` does, for a remembered token that breaks a rule.
+   */
+  principalFromMemory(request: unknown): WorkspacePrincipal | undefined {
+    const token = bearerToken(request);
+    if (!token || apiKeyOf(request, token) !== undefined) return undefined;
+    return this.fromMemory(token);
+  }
+
+  /**
    * `validate` for a token verified before, decided from the caches alone:
    * the principal, or `undefined` when a cache has no live answer (then the
    * asynchronous way decides). Same rules, same errors, in the same order.
