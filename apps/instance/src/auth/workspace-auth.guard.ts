@@ -29,8 +29,10 @@ export class WorkspaceAuthGuard extends AuthGuard(WORKSPACE_JWT) {
 
   /**
    * `true` at once for NATS and `@Public()` routes, and for a token the
-   * strategy decides from memory (`principalFromMemory`: the same rules,
-   * without passport's per-request promises); otherwise passport's answer.
+   * strategy decides from memory (`principalFromMemory`); an API key's
+   * principal straight from the strategy (`principalFromApiKey`, one read);
+   * otherwise passport's answer. The same rules and errors either way, without
+   * passport's per-request strategy object and promises on the first two.
    */
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> | Observable<boolean> {
     if (context.getType() === 'rpc') return true;
@@ -38,9 +40,16 @@ export class WorkspaceAuthGuard extends AuthGuard(WORKSPACE_JWT) {
     if (isPublic === true) return true;
     const request = context.switchToHttp().getRequest<{ principal?: WorkspacePrincipal }>();
     const remembered = this.strategy.principalFromMemory(request);
-    if (remembered === undefined) return super.canActivate(context);
-    request.principal = this.handleRequest(null, remembered, undefined, context);
-    return true;
+    if (remembered !== undefined) {
+      request.principal = this.handleRequest(null, remembered, undefined, context);
+      return true;
+    }
+    const byApiKey = this.strategy.principalFromApiKey(request);
+    if (byApiKey === undefined) return super.canActivate(context);
+    return byApiKey.then((principal) => {
+      request.principal = this.handleRequest(null, principal, undefined, context);
+      return true;
+    });
   }
 
   /**

@@ -12,6 +12,7 @@ import { EventOutboxStats1764100000000 } from './1764100000000-event-outbox-stat
 import { TenantApiKeys1764200000000 } from './1764200000000-tenant-api-keys.js';
 import { PrepaidBalances1764300000000 } from './1764300000000-prepaid-balances.js';
 import { TenantActivity1764400000000 } from './1764400000000-tenant-activity.js';
+import { ApiKeyWithTenant1764550000000 } from './1764550000000-api-key-with-tenant.js';
 import { Universe1764600000000 } from './1764600000000-universe.js';
 
 /** Every instance migration, in order. */
@@ -30,5 +31,6 @@ export const INSTANCE_MIGRATIONS = [
   TenantApiKeys1764200000000,
   PrepaidBalances1764300000000,
   TenantActivity1764400000000,
+  ApiKeyWithTenant1764550000000,
   Universe1764600000000,
 ];
