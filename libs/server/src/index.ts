@@ -59,6 +59,8 @@ export {
   CORRELATION_HEADER,
   correlationIdFrom,
   currentCorrelationId,
+  requestValue,
+  setRequestValue,
   withCorrelationId,
 } from './logging/correlation.js';
 export { ROOT_LOGGER, type RootLogger } from './logging/logging.module.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type Columns, type ExtraRow, Table } from '@switchboard/persistence';
+import { type Columns, type ExtraRow, queryPrepared, Table } from '@switchboard/persistence';
 import type { CursorPosition } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -35,10 +35,17 @@ export class AuditLogRepository {
     );
   }
 
-  /** Appends `entries` in one statement, outside any caller's transaction (see AuditLogService.recordBatched). */
+  /**
+   * Appends `entries` in one statement, outside any caller's transaction (see
+   * AuditLogService.recordBatched). One shape for any number of entries (arrays
+   * through `unnest`), so it is a named prepared statement: parsed and planned
+   * once per pooled connection, not once per batch.
+   */
   async insertMany(entries: readonly NewAuditLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.dataSource.query(
+    await queryPrepared(
+      this.dataSource,
+      'audit_log_insert_many',
       `INSERT INTO audit_log (org_id, actor_user_id, action, target_type, target_id, changes)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[])`,
       [

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** 32 random bytes (256 bits), base64url without padding: always 43 characters. */
 const RANDOM_BYTES = 32;
@@ -24,7 +24,8 @@ export function generateApiKey(workspaceKey: string): NewApiKey {
 
 /** SHA-256 of the whole key, 32 bytes: a key has 256 random bits, so no salt or slow hash is needed. */
 export function hashApiKey(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
+  // One-shot `crypto.hash` (Node 21.7+): no Hash object per request.
+  return hash('sha256', key, 'buffer');
 }
 
 /** Whether a bearer credential is shaped like an API key rather than a JWT (a JWT never starts with `sbk_`). */

@@ -65,9 +65,9 @@ export class ApiKeysRepository {
     const [raw] = await queryPrepared(
       this.dataSource,
       'scoped_api_key_with_tenant',
-      `SELECT k.id AS key_id, k.role AS key_role, k.user_id AS key_user_id, k.expires_at AS key_expires_at,
-              k.last_used_at AS key_last_used_at, k.revoked_at AS key_revoked_at, ${this.tenants.columnsOf('t')}
-       FROM scoped_api_key_by_hash($1, $2) k, LATERAL scoped_tenant_by_id($1, NULL, k.tenant_id) t`,
+      `SELECT k.key_id, k.key_role, k.key_user_id, k.key_expires_at, k.key_last_used_at, k.key_revoked_at,
+              ${this.tenants.columnsOf('t')}
+       FROM scoped_api_key_with_tenant($1, $2) k, LATERAL (SELECT (k.tenant).*) t`,
       [workspaceId, keyHash],
     );
     if (raw === undefined) return null;

@@ -3,7 +3,7 @@ import { ROOT_LOGGER, type RootLogger } from '@switchboard/server';
 
 import { type InstanceHarness, json, startInstance } from '../../test/instance-harness.js';
 import { FIXTURE_KEYS, seedWorkspace, type WorkspaceFixture } from '../../test/workspace-fixture.js';
-import { ACTED_REQUEST_ACTIVITY } from './acting-user.interceptor.js';
+import { ACTED_REQUEST_ACTIVITY } from './acted-request.guard.js';
 
 /**
  * Switch Account on the instance (API.md): a token carrying `act` (RFC 8693

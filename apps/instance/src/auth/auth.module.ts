@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 
 import { ApiKeysModule } from '../api-keys/api-keys.module.js';
@@ -7,7 +7,7 @@ import { TenantsModule } from '../tenants/tenants.module.js';
 import { RateLimitGuard } from '../usage/rate-limit.guard.js';
 import { UsageModule } from '../usage/usage.module.js';
 import { WorkspaceKeys } from '../workspaces/workspace-keys.js';
-import { ActingUserInterceptor } from './acting-user.interceptor.js';
+import { ActedRequestGuard } from './acted-request.guard.js';
 import { TenantRoleGuard } from './tenant-role.guard.js';
 import { VerifiedTokens } from './verified-tokens.js';
 import { WorkspaceAuthGuard } from './workspace-auth.guard.js';
@@ -26,7 +26,7 @@ import { WorkspaceTokenVerifier } from './workspace-token.verifier.js';
     { provide: APP_GUARD, useClass: TenantRoleGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
     // Switch Account tokens (`act`): an activity log entry per request, and the actor on every entry it writes.
-    { provide: APP_INTERCEPTOR, useClass: ActingUserInterceptor },
+    { provide: APP_GUARD, useClass: ActedRequestGuard },
   ],
   exports: [WorkspaceKeys],
 })

@@ -6,7 +6,7 @@ import type { Observable } from 'rxjs';
 
 import { TenantActivity } from '../tenants/tenant-activity.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
-import { WORKSPACE_JWT } from './workspace-jwt.strategy.js';
+import { WORKSPACE_JWT, WorkspaceJwtStrategy } from './workspace-jwt.strategy.js';
 
 /**
  * Global guard: every HTTP route requires a workspace JWT unless it is marked
@@ -22,16 +22,34 @@ export class WorkspaceAuthGuard extends AuthGuard(WORKSPACE_JWT) {
   constructor(
     private readonly reflector: Reflector,
     private readonly activity: TenantActivity,
+    private readonly strategy: WorkspaceJwtStrategy,
   ) {
     super({ property: 'principal' });
   }
 
-  /** `true` at once for NATS and `@Public()` routes; otherwise passport's answer, without another await around it. */
+  /**
+   * `true` at once for NATS and `@Public()` routes, and for a token the
+   * strategy decides from memory (`principalFromMemory`); an API key's
+   * principal straight from the strategy (`principalFromApiKey`, one read);
+   * otherwise passport's answer. The same rules and errors either way, without
+   * passport's per-request strategy object and promises on the first two.
+   */
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> | Observable<boolean> {
     if (context.getType() === 'rpc') return true;
     const isPublic = routeMetadata<boolean>(this.reflector, IS_PUBLIC, context);
     if (isPublic === true) return true;
-    return super.canActivate(context);
+    const request = context.switchToHttp().getRequest<{ principal?: WorkspacePrincipal }>();
+    const remembered = this.strategy.principalFromMemory(request);
+    if (remembered !== undefined) {
+      request.principal = this.handleRequest(null, remembered, undefined, context);
+      return true;
+    }
+    const byApiKey = this.strategy.principalFromApiKey(request);
+    if (byApiKey === undefined) return super.canActivate(context);
+    return byApiKey.then((principal) => {
+      request.principal = this.handleRequest(null, principal, undefined, context);
+      return true;
+    });
   }
 
   /**

@@ -129,18 +129,45 @@ export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_J
   }
 
   /**
+   * The principal of the request when memory alone decides it: a bearer
+   * token (not an API key, which is read on every request) verified before,
+   * whose workspace and tenant are cached — nearly every request. Lets
+   * WorkspaceAuthGuard skip passport's per-request machinery (a strategy
+   * object, two promises) for them; `undefined` sends the request the
+   * passport way, which decides everything else with the same rules.
+   * @throws DomainException as `validate` does, for a remembered token that breaks a rule.
+   */
+  principalFromMemory(request: unknown): WorkspacePrincipal | undefined {
+    const token = bearerToken(request);
+    if (!token || apiKeyOf(request, token) !== undefined) return undefined;
+    return this.fromMemory(token);
+  }
+
+  /**
+   * The principal of a request that carries an API key (`X-API-Key`, or a
+   * bearer credential shaped like a key), read from the database as every
+   * API key is (`fromApiKey`); `undefined` when the request carries none.
+   * Lets WorkspaceAuthGuard skip passport's per-request machinery for keys
+   * too: the same rules and errors as through `authenticate`.
+   * @returns a promise that rejects with the DomainException `fromApiKey` throws.
+   */
+  principalFromApiKey(request: unknown): Promise<WorkspacePrincipal> | undefined {
+    const apiKey = apiKeyOf(request, bearerToken(request));
+    return apiKey === undefined ? undefined : this.fromApiKey(apiKey);
+  }
+
+  /**
    * `validate` for a token verified before, decided from the caches alone:
    * the principal, or `undefined` when a cache has no live answer (then the
    * asynchronous way decides). Same rules, same errors, in the same order.
    */
   private fromMemory(token: string): WorkspacePrincipal | undefined {
-    const claims = this.verifier.verifiedBefore(token);
-    if (claims === undefined) return undefined;
+    const verified = this.verifier.verifiedBefore(token);
+    if (verified === undefined) return undefined;
+    const { claims } = verified;
     checkLifetime(claims, this.config.INSTANCE_MAX_TOKEN_LIFETIME_SECONDS);
-    const workspaceKey = claims.iss ?? claims.workspaceKey;
-    const cached = workspaceKey === undefined ? null : this.workspaces.cached(workspaceKey);
-    if (cached === undefined) return undefined;
-    const workspace = usableWorkspace(cached);
+    // The workspace the token names, as cached: the one its signature was checked against (same key).
+    const workspace = usableWorkspace(verified.workspace);
     const tenant = this.tenants.resolveCached(workspace, claims);
     return tenant === undefined ? undefined : principalOf(workspace, tenant, claims);
   }

@@ -61,17 +61,18 @@ export class WorkspaceTokenVerifier {
   }
 
   /**
-   * The claims of a token verified before, when that can be decided from
-   * memory alone (VerifiedTokens and a cached workspace whose configuration
-   * is the version the signature was checked against); `undefined` when
-   * `verify` must decide. The same rule as `verify`'s reuse, without a promise.
+   * The claims of a token verified before, with the cached workspace they
+   * were verified against, when that can be decided from memory alone
+   * (VerifiedTokens and a cached workspace whose configuration is the version
+   * the signature was checked against); `undefined` when `verify` must decide.
+   * The same rule as `verify`'s reuse, without a promise.
    */
-  verifiedBefore(rawJwt: string): WorkspaceTokenClaims | undefined {
+  verifiedBefore(rawJwt: string): { claims: WorkspaceTokenClaims; workspace: Workspace } | undefined {
     const known = this.verified.lookup(rawJwt);
     if (!known) return undefined;
     const workspace = this.workspaces.cached(known.workspaceKey);
     if (workspace === undefined) return undefined;
-    if (workspace?.configVersion === known.configVersion) return known.claims;
+    if (workspace?.configVersion === known.configVersion) return { claims: known.claims, workspace };
     this.verified.forget(rawJwt);
     return undefined;
   }

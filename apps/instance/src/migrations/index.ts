@@ -13,6 +13,7 @@ import { TenantApiKeys1764200000000 } from './1764200000000-tenant-api-keys.js';
 import { PrepaidBalances1764300000000 } from './1764300000000-prepaid-balances.js';
 import { TenantActivity1764400000000 } from './1764400000000-tenant-activity.js';
 import { LinkedTenants1764500000000 } from './1764500000000-linked-tenants.js';
+import { ApiKeyWithTenant1764550000000 } from './1764550000000-api-key-with-tenant.js';
 import { Universe1764600000000 } from './1764600000000-universe.js';
 import { ElementsAtEveryLevel1764700000000 } from './1764700000000-elements-at-every-level.js';
 
@@ -33,6 +34,7 @@ export const INSTANCE_MIGRATIONS = [
   PrepaidBalances1764300000000,
   TenantActivity1764400000000,
   LinkedTenants1764500000000,
+  ApiKeyWithTenant1764550000000,
   Universe1764600000000,
   ElementsAtEveryLevel1764700000000,
 ];

@@ -92,6 +92,9 @@ export async function createService(
     },
     // Node's HTTP parser answers some requests before Fastify sees them (431, an unknown method).
     clientErrorHandler: answerClientError,
+    // No Nest middleware anywhere (requests are logged by the hook below, not pino-http): without
+    // middie, no request runs through its hook for nothing.
+    skipMiddie: true,
   });
   // Bodies are parsed below, JSON only; Nest would add a form parser besides.
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {

@@ -46,18 +46,30 @@ const EXPOSED_HEADERS = [CORRELATION_HEADER, 'Retry-After', 'Location', 'ETag'].
  * APIs take bearer tokens, not cookies.
  */
 export function enableCorsPolicy(app: NestFastifyApplication, policy: CorsPolicy): void {
+  const optionsFor = (origin: string | false) => ({
+    origin,
+    methods: METHODS,
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: PREFLIGHT_MAX_AGE_SECONDS,
+    credentials: false,
+  });
+  const noOrigin = optionsFor(false);
   app.enableCors({
-    delegator: async (request: FastifyRequest) => {
+    // The callback form (two parameters), not a promise: a request without `Origin` (not from a
+    // browser page, most API calls) is answered at once, without a promise and a turn of the event loop.
+    delegator: (
+      request: FastifyRequest,
+      callback: (error: Error | null, options: ReturnType<typeof optionsFor>) => void,
+    ) => {
       const origin = request.headers.origin;
-      const allowed = origin === undefined ? new Set<string>() : await policy.allowedOrigins(request);
-      const permitted = allowed === '*' ? '*' : origin !== undefined && allowed.has(origin) ? origin : false;
-      return {
-        origin: permitted,
-        methods: METHODS,
-        exposedHeaders: EXPOSED_HEADERS,
-        maxAge: PREFLIGHT_MAX_AGE_SECONDS,
-        credentials: false,
-      };
+      if (origin === undefined) {
+        callback(null, noOrigin);
+        return;
+      }
+      policy.allowedOrigins(request).then(
+        (allowed) => callback(null, optionsFor(allowed === '*' ? '*' : allowed.has(origin) ? origin : false)),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), noOrigin),
+      );
     },
   });
 }

@@ -1,9 +1,8 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { from, type Observable, switchMap } from 'rxjs';
 
 import { TenantScope } from '../database/tenant-scope.js';
-import { actingAs } from '../journal/acting-user.js';
+import { actForRequest, actingAs } from '../journal/acting-user.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
 import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 
@@ -11,26 +10,33 @@ import { scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-princi
 export const ACTED_REQUEST_ACTIVITY = 'switch_account.request';
 
 /**
- * Global interceptor for requests made with a token carrying `act` (a Switch
- * Account token, API.md): before the handler runs, writes an activity log
+ * Global guard, the last one (after authentication, the role and the rate
+ * limit have let the request through): for a request made with a token
+ * carrying `act` (a Switch Account token, API.md), writes an activity log
  * entry `switch_account.request` {method, route} in the principal's scope
- * (the entry's `data.act` names the acting Hub user), then runs the handler
- * inside actingAs, so every entry it writes records the actor too. Requests
- * without `act` pass through untouched (no promise, no write).
+ * before the handler runs (the entry's `data.act` names the acting Hub user),
+ * and sets `act` for the rest of the request (actForRequest), so every entry
+ * the handler writes records the actor too. Requests without `act` pass at
+ * once (no promise, no write); NATS handlers and public routes too.
+ *
+ * A guard rather than an interceptor: a global interceptor puts every
+ * request, with `act` or not, through an Observable chain.
+ * @throws whatever the activity log write throws (then the handler does not run).
  */
 @Injectable()
-export class ActingUserInterceptor implements NestInterceptor {
+export class ActedRequestGuard implements CanActivate {
   constructor(
     private readonly scopes: TenantScope,
     private readonly activity: ActivityLogService,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: WorkspacePrincipal }>();
     const principal = request.principal;
     const act = principal?.claims.act;
-    if (!principal || !act) return next.handle();
+    if (!principal || !act) return true;
+    actForRequest(act);
     const entry = {
       workspaceId: principal.workspace.id,
       tenantId: principal.tenant?.id ?? null,
@@ -38,10 +44,8 @@ export class ActingUserInterceptor implements NestInterceptor {
       actor: principal.isAdmin ? ('admin' as const) : ('tenant' as const),
       data: { method: request.method, route: request.routeOptions.url ?? request.url },
     };
-    const recorded = actingAs(act, () =>
+    return actingAs(act, () =>
       this.scopes.run(scopeOf(principal), (manager) => this.activity.record(manager, entry)),
-    );
-    // next.handle() binds the handler to the async context it is called in: inside actingAs, it runs in it.
-    return from(recorded).pipe(switchMap(() => actingAs(act, () => next.handle())));
+    ).then(() => true);
   }
 }
