@@ -57,9 +57,8 @@ export function parseDefinition(value: string): Record<string, unknown> {
     try {
       text = readFileSync(value.slice(1), 'utf8');
     } catch (error) {
-      throw new InvalidArgumentError(
-        `cannot read ${value.slice(1)}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-      );
+      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new InvalidArgumentError(`cannot read ${value.slice(1)}: ${reason}.`);
     }
   }
   let parsed: unknown;
