@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -210,5 +210,125 @@ describe('switchboard CLI against the real stack', () => {
     // Not a member: the org does not exist for them.
     expect((await cli(['orgs', 'get', acme.id], { env: asUser })).code).toBe(4);
     expect(await cliJson(['orgs', 'list'], asUser)).toEqual({ items: [], cursor: null });
+  });
+  it('universe: create, get, update, revisions, archive, restore with --json shapes; exit 3 for an org owner, 4, 5, 6 and 1', async () => {
+    const asAdmin = { SWITCHBOARD_HUB_URL: stack.hub.url, SWITCHBOARD_TOKEN: stack.adminToken };
+    const file = join(home, 'definition.json');
+    writeFileSync(file, JSON.stringify({ auth: { type: 'oauth2' } }));
+    const created = await cliJson(
+      ['universe', 'create', 'connectors', '--key', 'hubspot', '--name', 'HubSpot', '--definition', `@${file}`],
+      asAdmin,
+    );
+    expect(created).toEqual({
+      id: expect.any(String),
+      type: 'connector',
+      key: 'hubspot',
+      name: 'HubSpot',
+      definition: { auth: { type: 'oauth2' } },
+      revision: 1,
+      universeVersion: expect.any(Number),
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+      archivedAt: null,
+    });
+    expect(await cliJson(['universe', 'get', 'connectors', 'hubspot'], asAdmin)).toEqual(created);
+
+    const duplicate = await cli(
+      ['universe', 'create', 'connectors', '--key', 'hubspot', '--name', 'Again', '--definition', '{}'],
+      { env: asAdmin },
+    );
+    expect(duplicate.code).toBe(5);
+    expect(duplicate.stderr).toMatch(/^error: Conflict: /);
+
+    const updated = await cliJson(
+      ['universe', 'update', 'connectors', 'hubspot', '--definition', '{"auth":{"type":"apiKey"}}'],
+      asAdmin,
+    );
+    expect(updated).toMatchObject({
+      key: 'hubspot',
+      name: 'HubSpot',
+      revision: 2,
+      definition: { auth: { type: 'apiKey' } },
+    });
+    expect(updated.universeVersion).toBeGreaterThan(created.universeVersion);
+
+    const revisions = await cliJson(['universe', 'revisions', 'connectors', 'hubspot'], asAdmin);
+    expect(revisions).toEqual({
+      items: [
+        {
+          revision: 1,
+          name: 'HubSpot',
+          definition: { auth: { type: 'oauth2' } },
+          createdBy: expect.any(String),
+          createdAt: expect.any(String),
+        },
+        {
+          revision: 2,
+          name: 'HubSpot',
+          definition: { auth: { type: 'apiKey' } },
+          createdBy: expect.any(String),
+          createdAt: expect.any(String),
+        },
+      ],
+      cursor: null,
+    });
+    const revisionTable = await cli(['universe', 'revisions', 'connectors', 'hubspot'], { env: asAdmin });
+    expect(revisionTable.stdout).toMatch(/^REVISION +NAME +CREATED BY +CREATED\n1 +HubSpot /);
+
+    const archived = await cliJson(['universe', 'archive', 'connectors', 'hubspot'], asAdmin);
+    expect(archived).toMatchObject({ key: 'hubspot', archivedAt: expect.any(String) });
+    expect(await cliJson(['universe', 'list', 'connectors'], asAdmin)).toEqual({ items: [], cursor: null });
+    const withArchived = await cliJson(['universe', 'list', 'connectors', '--include-archived'], asAdmin);
+    expect(withArchived.items.map((e: { key: string }) => e.key)).toEqual(['hubspot']);
+    const restored = await cliJson(['universe', 'restore', 'connectors', 'hubspot'], asAdmin);
+    expect(restored).toMatchObject({ key: 'hubspot', revision: 2, archivedAt: null });
+    const table = await cli(['universe', 'list', 'connectors'], { env: asAdmin });
+    expect(table.stdout).toMatch(/^KEY +NAME +REVISION +UNIVERSE VERSION +UPDATED +ARCHIVED\nhubspot +HubSpot +2 /);
+
+    // Every change reaches the instance: `instances list` shows the version it applied.
+    const version = restored.universeVersion;
+    await waitFor(
+      async () => {
+        const page = await cliJson(['instances', 'list'], asAdmin);
+        return page.items[0].universeVersion >= version ? true : undefined;
+      },
+      { what: `universe version ${version} on instance-a`, timeoutMs: 10_000, intervalMs: 100 },
+    );
+    const instances = await cli(['instances', 'list'], { env: asAdmin });
+    expect(instances.stdout).toMatch(/ UNIVERSE /);
+    expect(instances.stdout).toMatch(new RegExp(`instance-a .* ${version} +http`));
+
+    // An org owner is no platform admin: reads, but may not write (403, exit 3).
+    const owner = await call(stack.hub.url, 'POST', '/users', stack.adminToken, {
+      email: 'owner@example.test',
+      name: 'Owner',
+    });
+    expect(owner.status).toBe(201);
+    const asOwner = { SWITCHBOARD_HUB_URL: stack.hub.url, SWITCHBOARD_TOKEN: owner.body.token };
+    expect((await cliJson(['orgs', 'create', 'Owned'], asOwner)).role).toBe('owner');
+    const forbidden = await cli(
+      ['universe', 'create', 'connectors', '--key', 'mine', '--name', 'Mine', '--definition', '{}'],
+      { env: asOwner },
+    );
+    expect(forbidden.code).toBe(3);
+    expect(forbidden.stderr).toMatch(/^error: Forbidden: /);
+    expect((await cli(['universe', 'archive', 'connectors', 'hubspot'], { env: asOwner })).code).toBe(3);
+    expect((await cliJson(['universe', 'get', 'connectors', 'hubspot'], asOwner)).revision).toBe(2);
+
+    const missing = await cli(['universe', 'get', 'connectors', 'nope'], { env: asAdmin });
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toMatch(/^error: Not found: /);
+    expect((await cli(['universe', 'update', 'flows', 'nope', '--definition', '{}'], { env: asAdmin })).code).toBe(4);
+    const badKey = await cli(['universe', 'create', 'flows', '--key', '-bad', '--name', 'Bad', '--definition', '{}'], {
+      env: asAdmin,
+    });
+    expect(badKey.code).toBe(6);
+    expect(badKey.stderr).toMatch(/key/);
+    const notJson = await cli(['universe', 'create', 'flows', '--key', 'x', '--name', 'X', '--definition', '{nope'], {
+      env: asAdmin,
+    });
+    expect(notJson.code).toBe(1);
+    expect(notJson.stderr).toContain('is not JSON');
+    expect((await cli(['universe', 'list', 'widgets'], { env: asAdmin })).code).toBe(1);
   });
 });

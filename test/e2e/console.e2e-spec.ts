@@ -369,4 +369,119 @@ describe('web console in Chromium', () => {
     await memberPage.close();
     await page.close();
   }, 180_000);
+  it('a platform admin manages the universe: creates an element, sees revision 2 after an update, archives and restores; an org member is not shown it', async () => {
+    const page = await signedIn(stack.adminToken);
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('link', { name: 'Universe', exact: true }).click();
+    await page.getByRole('heading', { name: 'Universe' }).waitFor();
+    const tabs = page.getByRole('navigation', { name: 'universe types' });
+    expect(await tabs.locator('a, strong').allTextContents()).toEqual([
+      'Connectors',
+      'External apps',
+      'Actions',
+      'Flows',
+      'Field mappings',
+      'Data sources',
+    ]);
+    await page.getByTestId('universe-elements').getByText('Nothing here yet.').waitFor();
+
+    const create = page.getByRole('region', { name: 'create universe element' });
+    await create.getByLabel('Key', { exact: true }).fill('hubspot');
+    await create.getByLabel('Name', { exact: true }).fill('HubSpot');
+    // Not JSON: refused in the browser, shown as a problem; nothing is sent.
+    await create.getByLabel('Definition (JSON)').fill('{"auth": ');
+    await create.getByRole('button', { name: 'Create element' }).click();
+    await create.getByRole('alert').getByText('The definition is not a JSON object').waitFor();
+    expect((await call(hubUrl, 'GET', '/universe/connectors/hubspot', stack.adminToken)).status).toBe(404);
+    // A key the Hub refuses: its problem's title and detail, as the Hub answers them.
+    const refused = await call(hubUrl, 'POST', '/universe/connectors', stack.adminToken, {
+      key: '-bad',
+      name: 'Bad',
+      definition: {},
+    });
+    expect(refused.status).toBe(400);
+    await create.getByLabel('Key', { exact: true }).fill('-bad');
+    await create.getByLabel('Definition (JSON)').fill('{}');
+    await create.getByRole('button', { name: 'Create element' }).click();
+    const problem = create.getByRole('alert');
+    await problem.locator('.problem-title').getByText(refused.body.title).waitFor();
+    expect((await problem.locator('.problem-detail').textContent())?.trim()).toBe(refused.body.detail);
+    await shot(page, '09-universe-refused');
+
+    await create.getByLabel('Key', { exact: true }).fill('hubspot');
+    await create.getByLabel('Definition (JSON)').fill('{"auth": {"type": "oauth2"}}');
+    await create.getByRole('button', { name: 'Create element' }).click();
+    await page.getByRole('heading', { name: 'HubSpot' }).waitFor();
+    await page.getByTestId('universe-revision').getByText('1', { exact: true }).waitFor();
+    const revisions = page.getByTestId('universe-revisions');
+    await revisions.locator('tbody tr td:first-child').getByText('1').waitFor();
+
+    const update = page.getByRole('region', { name: 'new revision' });
+    expect(JSON.parse(await update.getByLabel('Definition (JSON)').inputValue())).toEqual({ auth: { type: 'oauth2' } });
+    await update.getByLabel('Definition (JSON)').fill('{"auth": {"type": "apiKey"}}');
+    await update.getByRole('button', { name: 'Save revision' }).click();
+    await page.getByTestId('universe-revision').getByText('2', { exact: true }).waitFor();
+    await revisions.locator('tbody tr').nth(1).waitFor();
+    expect(await revisions.locator('tbody tr td:first-child').allTextContents()).toEqual(['1', '2']);
+    expect(JSON.parse((await page.getByTestId('universe-definition').textContent()) ?? '')).toEqual({
+      auth: { type: 'apiKey' },
+    });
+    const stored = await call(hubUrl, 'GET', '/universe/connectors/hubspot', stack.adminToken);
+    expect(stored.body).toMatchObject({ revision: 2, definition: { auth: { type: 'apiKey' } }, archivedAt: null });
+    await shot(page, '10-universe-revision-2');
+
+    await page.getByRole('button', { name: 'Archive' }).click();
+    await page.getByRole('button', { name: 'Restore' }).waitFor();
+    expect((await call(hubUrl, 'GET', '/universe/connectors/hubspot', stack.adminToken)).body.archivedAt).toEqual(
+      expect.any(String),
+    );
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('button', { name: 'Archive' }).waitFor();
+    const restored = await call(hubUrl, 'GET', '/universe/connectors/hubspot', stack.adminToken);
+    expect(restored.body).toMatchObject({ revision: 2, archivedAt: null });
+    await page.getByRole('link', { name: /Universe › Connectors/ }).click();
+    await page.getByTestId('universe-elements').getByRole('link', { name: 'hubspot' }).waitFor();
+
+    // The instance applies every change; the Instances page shows the version it has.
+    await page.getByRole('link', { name: 'Instances' }).click();
+    const instances = page.getByTestId('instances');
+    await instances.locator('th', { hasText: 'Universe' }).waitFor();
+    const column = (await instances.locator('th').allTextContents()).indexOf('Universe');
+    await instances
+      .locator('tbody tr')
+      .first()
+      .locator('td')
+      .nth(column)
+      .getByText(String(restored.body.universeVersion), { exact: true })
+      .waitFor({ timeout: 20_000 });
+    await shot(page, '11-instances-universe-version');
+    await page.close();
+
+    // An org member (no platform admin): no Universe link, and nothing to do at its address.
+    const user = await call(hubUrl, 'POST', '/users', stack.adminToken, {
+      email: 'universe-member@example.test',
+      name: 'U',
+    });
+    expect(user.status).toBe(201);
+    const org = await call(hubUrl, 'POST', '/orgs', stack.adminToken, { name: 'Universe readers' });
+    expect(org.status).toBe(201);
+    const added = await call(hubUrl, 'POST', `/orgs/${org.body.id}/members`, stack.adminToken, {
+      userId: user.body.id,
+      role: 'member',
+    });
+    expect(added.status).toBe(201);
+    const memberPage = await signedIn(user.body.token);
+    await memberPage.getByRole('link', { name: 'Universe readers' }).waitFor();
+    expect(await memberPage.getByRole('link', { name: 'Universe', exact: true }).count()).toBe(0);
+    await memberPage.goto(`${hubUrl}/console/universe/connectors/hubspot`);
+    await memberPage.getByText('managed by platform admins only').waitFor();
+    await memberPage.goto(`${hubUrl}/console/universe`);
+    await memberPage.getByText('managed by platform admins only').waitFor();
+    for (const name of ['Create element', 'Save revision', 'Archive', 'Restore']) {
+      expect(await memberPage.getByRole('button', { name }).count()).toBe(0);
+    }
+    expect(await memberPage.getByTestId('universe-elements').count()).toBe(0);
+    await shot(memberPage, '12-member-no-universe');
+    await memberPage.close();
+  }, 120_000);
 });

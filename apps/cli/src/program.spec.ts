@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -233,5 +233,55 @@ describe('login', () => {
     const sut = await runCli(['login', '--hub-url', 'ftp://hub.test', '--token', 't']);
     expect(sut.code).toBe(ExitCode.Usage);
     expect(sut.requests).toEqual([]);
+  });
+});
+
+describe('universe', () => {
+  it('builds create and update bodies from --definition given inline or as @file, and encodes the key', async () => {
+    const file = join(configHome, 'definition.json');
+    writeFileSync(file, '{"auth":{"type":"oauth2"}}');
+    const created = await runCli(
+      ['universe', 'create', 'connectors', '--key', 'k1', '--name', 'K', '--definition', `@${file}`],
+      { env: loggedIn, answers: [json(201, { key: 'k1' })] },
+    );
+    expect(created.code).toBe(ExitCode.Ok);
+    expect(created.requests[0]).toMatchObject({
+      method: 'POST',
+      url: 'http://hub.test/universe/connectors',
+      body: { key: 'k1', name: 'K', definition: { auth: { type: 'oauth2' } } },
+    });
+    const updated = await runCli(['universe', 'update', 'flows', 'a/b', '--definition', '{"x":1}'], {
+      env: loggedIn,
+      answers: [json(200, { key: 'a/b' })],
+    });
+    expect(updated.requests[0]).toMatchObject({
+      method: 'PUT',
+      url: 'http://hub.test/universe/flows/a%2Fb',
+      body: { definition: { x: 1 } },
+    });
+  });
+
+  it('refuses a definition that is not a JSON object, a missing file and an unknown type as usage errors (exit 1)', async () => {
+    for (const definition of ['{nope', '[1]', 'null', `@${join(configHome, 'missing.json')}`]) {
+      const sut = await runCli(['universe', 'update', 'flows', 'k', '--definition', definition], { env: loggedIn });
+      expect({ definition, code: sut.code, requests: sut.requests }).toEqual({ definition, code: 1, requests: [] });
+      expect(sut.stderr).toContain('--definition');
+    }
+    const unknown = await runCli(['universe', 'list', 'widgets'], { env: loggedIn });
+    expect(unknown.code).toBe(ExitCode.Usage);
+    expect(unknown.stderr).toContain('connectors');
+  });
+
+  it('archive prints the element as it now is (DELETE answers 204)', async () => {
+    const sut = await runCli(['universe', 'archive', 'actions', 'k', '--json'], {
+      env: loggedIn,
+      answers: [new Response(null, { status: 204 }), json(200, { key: 'k', archivedAt: '2026-01-01T00:00:00.000Z' })],
+    });
+    expect(sut.code).toBe(ExitCode.Ok);
+    expect(sut.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'DELETE http://hub.test/universe/actions/k',
+      'GET http://hub.test/universe/actions/k',
+    ]);
+    expect(JSON.parse(sut.stdout)).toEqual({ key: 'k', archivedAt: '2026-01-01T00:00:00.000Z' });
   });
 });

@@ -4,6 +4,7 @@ import { registerAuthCommands } from './commands/auth.js';
 import { registerInstanceCommands } from './commands/instances.js';
 import { registerOrgCommands } from './commands/orgs.js';
 import { registerTenantCommands } from './commands/tenants.js';
+import { registerUniverseCommands } from './commands/universe.js';
 import { registerWorkspaceCommands } from './commands/workspaces.js';
 import type { CliContext } from './core/context.js';
 import { CliError, EXIT_CODES_HELP, ExitCode } from './core/exit-codes.js';
@@ -21,7 +22,9 @@ const ENVIRONMENT_HELP = `Environment:
 export function buildProgram(context: CliContext): Command {
   const program = new Command()
     .name('switchboard')
-    .description("Switchboard's command line: orgs, workspaces, instances and tenants, through the Hub's HTTP API.")
+    .description(
+      "Switchboard's command line: orgs, workspaces, instances, tenants and the universe, through the Hub's HTTP API.",
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (text) => context.out(text.replace(/\n$/, '')),
@@ -35,6 +38,7 @@ export function buildProgram(context: CliContext): Command {
   registerWorkspaceCommands(program, context);
   registerInstanceCommands(program, context);
   registerTenantCommands(program, context);
+  registerUniverseCommands(program, context);
   return program;
 }
 

@@ -11,6 +11,7 @@ import { OrgPage } from './pages/org';
 import { OrgsPage } from './pages/orgs';
 import { SignInPage } from './pages/sign-in';
 import { TenantPage } from './pages/tenant';
+import { UniverseElementPage, UniversePage } from './pages/universe';
 import { WorkspacePage } from './pages/workspace';
 import { Link } from './ui/components';
 
@@ -38,6 +39,7 @@ function App() {
       <header>
         <Link to="/">Organizations</Link>
         {session.user?.isPlatformAdmin && <Link to="/instances">Instances</Link>}
+        {session.user?.isPlatformAdmin && <Link to="/universe">Universe</Link>}
         {session.user ? (
           <span class="who" data-testid="user">
             {session.user.email}
@@ -87,6 +89,12 @@ function Page({ session, path }: { session: Session; path: string }) {
     );
   }
   if (match('/instances', path)) return <InstancesPage session={session} />;
+  if (match('/universe', path)) return <UniversePage session={session} utype="connectors" />;
+  if ((params = match('/universe/:utype', path)))
+    return <UniversePage session={session} utype={params['utype'] ?? ''} />;
+  if ((params = match('/universe/:utype/:key', path))) {
+    return <UniverseElementPage session={session} utype={params['utype'] ?? ''} elementKey={params['key'] ?? ''} />;
+  }
   if (path === '/' || path === '') return <OrgsPage session={session} />;
   return (
     <main>

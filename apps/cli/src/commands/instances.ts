@@ -14,6 +14,8 @@ interface Instance {
   acceptsNewWorkspaces: boolean;
   apiUrl: string;
   lastSeenAt: string;
+  /** The universe version the instance has applied (API.md, "Universe"). */
+  universeVersion: number;
 }
 
 /** The columns of `instances list`. */
@@ -23,6 +25,7 @@ export const INSTANCE_COLUMNS: Column<Instance>[] = [
   { header: 'STATUS', value: (i) => i.status },
   { header: 'WORKSPACES', value: (i) => i.workspaceCount },
   { header: 'ACCEPTS NEW', value: (i) => (i.acceptsNewWorkspaces ? 'yes' : 'no') },
+  { header: 'UNIVERSE', value: (i) => i.universeVersion },
   { header: 'API URL', value: (i) => i.apiUrl },
   { header: 'LAST SEEN', value: (i) => i.lastSeenAt },
 ];

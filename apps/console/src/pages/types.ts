@@ -56,6 +56,8 @@ export interface Instance {
   acceptsNewWorkspaces: boolean;
   labels: Record<string, string>;
   version?: string | null;
+  /** The universe version the instance has applied (API.md, "Universe"). */
+  universeVersion?: number;
 }
 
 export interface Tenant {
@@ -157,3 +159,41 @@ export const ELEMENT_TYPES: readonly { path: string; label: string; optional?: t
   { path: 'data-sources', label: 'Data sources' },
   { path: 'connectors', label: 'Connectors', optional: true },
 ];
+
+/**
+ * The universe's element types by the Hub path that serves them (`/universe/{utype}`, API.md "Universe"), the
+ * one list of them: a tab each on the Universe page.
+ */
+export const UNIVERSE_TYPES: readonly { path: string; label: string }[] = [
+  { path: 'connectors', label: 'Connectors' },
+  { path: 'external-apps', label: 'External apps' },
+  { path: 'actions', label: 'Actions' },
+  { path: 'flows', label: 'Flows' },
+  { path: 'field-mappings', label: 'Field mappings' },
+  { path: 'data-sources', label: 'Data sources' },
+];
+
+/** A universe element at its current revision (`GET /universe/{utype}/{key}` on the Hub). */
+export interface UniverseElement {
+  id: string;
+  type: string;
+  key: string;
+  name: string;
+  definition: Record<string, unknown>;
+  revision: number;
+  /** The universe version of this element's last change. */
+  universeVersion: number;
+  createdAt: string;
+  updatedAt: string;
+  archivedAt: string | null;
+}
+
+/** One revision of a universe element (`GET /universe/{utype}/{key}/revisions`, oldest first). */
+export interface UniverseRevision {
+  revision: number;
+  name: string;
+  definition: Record<string, unknown>;
+  /** The platform admin who wrote it (a user id). */
+  createdBy: string | null;
+  createdAt: string;
+}
