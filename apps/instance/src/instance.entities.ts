@@ -7,6 +7,7 @@ import { ElementTemplate } from './elements/element-template.entity.js';
 import { EventRecord } from './events/event.entity.js';
 import { EventDelivery } from './events/event-delivery.entity.js';
 import { EventSubscription } from './events/event-subscription.entity.js';
+import { WorkspaceMoveChange, WorkspaceMoveSource, WorkspaceMoveTarget } from './moves/workspace-move.entity.js';
 import { IdempotencyKey } from './idempotency/idempotency-key.entity.js';
 import { Integration } from './integrations/integration.entity.js';
 import { Tenant } from './tenants/tenant.entity.js';
@@ -38,4 +39,7 @@ export const INSTANCE_ENTITIES = [
   TenantApiKey,
   UniverseElement,
   UniverseState,
+  WorkspaceMoveSource,
+  WorkspaceMoveTarget,
+  WorkspaceMoveChange,
 ];

@@ -35,3 +35,4 @@ export {
   type TokenActor,
   type WorkspaceTokenClaims,
 } from './workspace-token/workspace-token-claims.js';
+export * from './move-workspace/move-workspace.contract.js';

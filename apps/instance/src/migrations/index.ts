@@ -13,6 +13,7 @@ import { TenantApiKeys1764200000000 } from './1764200000000-tenant-api-keys.js';
 import { PrepaidBalances1764300000000 } from './1764300000000-prepaid-balances.js';
 import { TenantActivity1764400000000 } from './1764400000000-tenant-activity.js';
 import { Universe1764600000000 } from './1764600000000-universe.js';
+import { WorkspaceMoves1765000000000 } from './1765000000000-workspace-moves.js';
 
 /** Every instance migration, in order. */
 export const INSTANCE_MIGRATIONS = [
@@ -31,4 +32,5 @@ export const INSTANCE_MIGRATIONS = [
   PrepaidBalances1764300000000,
   TenantActivity1764400000000,
   Universe1764600000000,
+  WorkspaceMoves1765000000000,
 ];
