@@ -7,6 +7,7 @@ import { OrgMember } from './orgs/org-member.entity.js';
 import { OrgWorkspace } from './routing/org-workspace.entity.js';
 import { OutboxEntry } from './routing/outbox-entry.entity.js';
 import { PersonalAccessToken } from './users/personal-access-token.entity.js';
+import { WorkspaceMove } from './moves/workspace-move.entity.js';
 
 /** Every entity the Hub maps; the schema-drift test compares them with the migrations. */
 export const HUB_ENTITIES = [
@@ -19,4 +20,5 @@ export const HUB_ENTITIES = [
   OutboxEntry,
   AuditLogEntry,
   IdempotencyKey,
+  WorkspaceMove,
 ];

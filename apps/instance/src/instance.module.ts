@@ -19,6 +19,7 @@ import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { INSTANCE_ENTITIES } from './instance.entities.js';
 import { IntegrationsModule } from './integrations/integrations.module.js';
 import { JournalModule } from './journal/journal.module.js';
+import { MovesModule } from './moves/moves.module.js';
 import { MembraneCompatModule } from './membrane-compat/membrane-compat.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
@@ -85,6 +86,7 @@ export class InstanceModule {
         ActivityLogsModule,
         MembraneCompatModule,
         RegistrationModule,
+        MovesModule,
       ],
     };
   }

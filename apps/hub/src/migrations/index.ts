@@ -3,6 +3,7 @@ import { AuditLog1763860000000 } from './1763860000000-audit-log.js';
 import { IdempotencyKeys1763860000001 } from './1763860000001-idempotency-keys.js';
 import { SignedSync1764000000100 } from './1764000000100-signed-sync.js';
 import { UserPermissions1764200000000 } from './1764200000000-user-permissions.js';
+import { WorkspaceMoves1765000000000 } from './1765000000000-workspace-moves.js';
 
 /** Every Hub migration, in order. */
 export const HUB_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const HUB_MIGRATIONS = [
   IdempotencyKeys1763860000001,
   SignedSync1764000000100,
   UserPermissions1764200000000,
+  WorkspaceMoves1765000000000,
 ];
