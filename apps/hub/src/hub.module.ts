@@ -20,6 +20,7 @@ import { OrgsModule } from './orgs/orgs.module.js';
 import { RoutingModule } from './routing/routing.module.js';
 import { PlatformAuthGuard } from './users/platform-auth.guard.js';
 import { UsersModule } from './users/users.module.js';
+import { MovesModule } from './moves/moves.module.js';
 
 /** The Hub: wiring only. Features live in their folders. */
 @Module({})
@@ -62,6 +63,7 @@ export class HubModule {
         RoutingModule,
         OrgWorkspacesModule,
         IdempotencyModule,
+        MovesModule,
       ],
       // In this order: authenticate, then enforce the route's @Access rule (deny by default).
       providers: [

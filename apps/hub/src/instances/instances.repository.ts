@@ -56,6 +56,18 @@ export class InstancesRepository {
     );
   }
 
+  /** As leastLoaded, among the instances other than `exceptId` (where a drained instance's workspaces go). */
+  async leastLoadedOtherThan(exceptId: string, seenAfter: Date): Promise<Columns<Instance> | null> {
+    return this.instances.queryOne(
+      this.dataSource,
+      `SELECT ${this.instances.columnsOf('i')} FROM instances i
+       WHERE i.accepts_new_workspaces = true AND i.last_seen_at > $1 AND i.id <> $2
+       ORDER BY (SELECT count(*) FROM org_workspaces w WHERE w.instance_id = i.id) ASC, i.id ASC
+       LIMIT 1`,
+      [seenAfter, exceptId],
+    );
+  }
+
   /** Up to `limit` instances in the order they registered, after the cursor position `after`. */
   async listPage(after: CursorPosition | null, limit: number): Promise<ListedInstance[]> {
     return this.instances.query(

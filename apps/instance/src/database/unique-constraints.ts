@@ -69,4 +69,8 @@ export const INSTANCE_UNIQUE_CONSTRAINTS: Record<string, UniqueConstraintAnswer>
   PK_a8366668a1846aa526560949b1c: concurrent('tenantId', "The tenant's balance"),
   PK_048c08cbd9ace901924a3f794ce: generated('balance entry id'),
   balance_entries_reference: concurrent('reference', 'A top-up with this reference'),
+  // workspace moves (one row per workspace, upserted; the change log's ids are an identity)
+  PK_workspace_move_sources: generated('move source row'),
+  PK_workspace_move_targets: generated('move target row'),
+  PK_workspace_move_changes: generated('move change id'),
 };

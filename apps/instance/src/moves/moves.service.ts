@@ -110,16 +110,20 @@ export class MovesService {
     if (target?.moveId !== request.moveId) {
       throw DomainException.conflict(`No copy of workspace ${request.workspaceId} is arriving here by this move.`);
     }
-    // Consecutive rows of one table and one kind (write or delete) go in one statement, in the order given.
-    const runs: { table: string; write: boolean; rows: MovedRowChange[] }[] = [];
-    for (const row of request.rows) {
-      this.table(row.table);
-      const write = row.row !== undefined;
+    // Consecutive rows of one table and one kind (write or delete) go in one statement, in the order given;
+    // a row a statement already holds starts the next one (one INSERT … ON CONFLICT cannot touch a row twice).
+    const runs: { table: string; write: boolean; rows: MovedRowChange[]; keys: Set<string> }[] = [];
+    for (const change of request.rows) {
+      const table = this.table(change.table);
+      const write = change.row !== undefined;
+      const pk = change.row ? Object.fromEntries(table.primaryKey.map((column) => [column, change.row?.[column]])) : change.pk;
+      const key = canonical(pk);
       const last = runs.at(-1);
-      if (last && last.table === row.table && last.write === write && !last.rows.some((r) => samePk(r.pk, row.pk))) {
-        last.rows.push(row);
+      if (last && last.table === change.table && last.write === write && !last.keys.has(key)) {
+        last.rows.push({ ...change, pk });
+        last.keys.add(key);
       } else {
-        runs.push({ table: row.table, write, rows: [row] });
+        runs.push({ table: change.table, write, rows: [{ ...change, pk }], keys: new Set([key]) });
       }
     }
     await this.scope.run({ workspaceId: request.workspaceId, tenantId: null }, async (manager) => {
@@ -296,8 +300,4 @@ function withinBytes(rows: Record<string, unknown>[]): Record<string, unknown>[]
 /** A primary key as a string that does not depend on the order of its columns. */
 function canonical(pk: Record<string, unknown>): string {
   return JSON.stringify(Object.keys(pk).sort().map((key) => [key, pk[key]]));
-}
-
-function samePk(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-  return canonical(a) === canonical(b);
 }

@@ -33,6 +33,31 @@ import { subjectTemplate } from '../subjects.js';
 export const MOVE_CHUNK_ROWS = 500;
 export const MOVE_CHUNK_BYTES = 512 * 1024;
 
+/**
+ * The tables a move copies, parents first, in the order the Hub walks them:
+ * the instance's `MOVED_TABLES` (apps/instance/src/moves) describes each, and
+ * a test holds the two lists equal.
+ */
+export const MOVED_TABLE_NAMES = [
+  'workspaces',
+  'tenants',
+  'integrations',
+  'connections',
+  'element_templates',
+  'element_revisions',
+  'element_customizations',
+  'event_subscriptions',
+  'events',
+  'event_deliveries',
+  'usage_records',
+  'balance_entries',
+  'tenant_balances',
+  'rate_limit_windows',
+  'activity_logs',
+  'idempotency_keys',
+  'tenant_api_keys',
+] as const;
+
 const BIGINT = /^\d{1,19}$/;
 
 /** Names a move and its workspace: every request carries both, and an instance refuses a step of another move. */
