@@ -45,9 +45,10 @@ async function rowsOf(database: TestDatabase, workspaceId: string): Promise<Reco
   return withClient(database.adminUrl, async (client) => {
     const result: Record<string, string[]> = {};
     for (const [table, column] of TABLES) {
-      const { rows } = await client.query<{ row: string }>(`SELECT to_jsonb(t)::text AS row FROM ${table} t WHERE ${column} = $1`, [
-        workspaceId,
-      ]);
+      const { rows } = await client.query<{ row: string }>(
+        `SELECT to_jsonb(t)::text AS row FROM ${table} t WHERE ${column} = $1`,
+        [workspaceId],
+      );
       result[table] = rows.map((row) => row.row);
     }
     return result;
@@ -93,7 +94,11 @@ describe('moving a workspace to another instance', () => {
     waitFor(
       async () => {
         const move = await hub('GET', `/org-workspaces/${id}/move`);
-        if (move.body?.id === moveId && ['failed', 'aborted'].includes(move.body.state) && !states.includes(move.body.state)) {
+        if (
+          move.body?.id === moveId &&
+          ['failed', 'aborted'].includes(move.body.state) &&
+          !states.includes(move.body.state)
+        ) {
           throw new Error(`the move ended ${move.body.state}: ${move.body.error}`);
         }
         return move.body?.id === moveId && states.includes(move.body.state) ? move.body : undefined;
@@ -168,7 +173,11 @@ describe('moving a workspace to another instance', () => {
       expect((await call(workspace.apiUrl, 'POST', '/usage', tenant, { credits: i + 1 })).status).toBe(201);
     }
     const bystanderAdmin = await token(bystander.id);
-    await call(bystander.apiUrl, 'POST', '/integrations', bystanderAdmin, { key: 'crm', name: 'CRM', authType: 'api-key' });
+    await call(bystander.apiUrl, 'POST', '/integrations', bystanderAdmin, {
+      key: 'crm',
+      name: 'CRM',
+      authType: 'api-key',
+    });
   }, 90_000);
 
   afterAll(async () => {
@@ -183,7 +192,12 @@ describe('moving a workspace to another instance', () => {
     expect((await hub('GET', `/org-workspaces/${workspace.id}/move`)).status).toBe(404);
     expect((await hub('POST', `/org-workspaces/${workspace.id}/move/abort`)).status).toBe(409);
     const outsider = await hub('POST', '/users', { email: 'outsider@example.test', name: 'Outsider' });
-    const refused = await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-b' }, outsider.body.token);
+    const refused = await hub(
+      'POST',
+      `/org-workspaces/${workspace.id}/move`,
+      { instanceId: 'instance-b' },
+      outsider.body.token,
+    );
     expect(refused.status).toBe(404);
     expect((await hub('GET', `/org-workspaces/${workspace.id}/move`, undefined, outsider.body.token)).status).toBe(404);
   });
@@ -228,21 +242,40 @@ describe('moving a workspace to another instance', () => {
 
     // Every row of the source's retained (frozen) copy is on the target as it was; every acknowledged write once.
     expect(
-      await missingOnTarget(stack.instanceDatabases['instance-a']!, stack.instanceDatabases['instance-b']!, workspace.id),
+      await missingOnTarget(
+        stack.instanceDatabases['instance-a']!,
+        stack.instanceDatabases['instance-b']!,
+        workspace.id,
+      ),
     ).toEqual([]);
     for (const id of acknowledged) {
-      expect(await count(stack.instanceDatabases['instance-b']!, 'SELECT count(*)::int AS n FROM connections WHERE id = $1', [id])).toBe(1);
+      expect(
+        await count(
+          stack.instanceDatabases['instance-b']!,
+          'SELECT count(*)::int AS n FROM connections WHERE id = $1',
+          [id],
+        ),
+      ).toBe(1);
     }
     // The other workspace of the source was left alone.
     expect(await contents(stack.instanceDatabases['instance-a']!, bystander.id)).toEqual(bystanderBefore);
-    expect(await count(stack.instanceDatabases['instance-b']!, 'SELECT count(*)::int AS n FROM workspaces WHERE id = $1', [bystander.id])).toBe(0);
+    expect(
+      await count(stack.instanceDatabases['instance-b']!, 'SELECT count(*)::int AS n FROM workspaces WHERE id = $1', [
+        bystander.id,
+      ]),
+    ).toBe(0);
 
     // The same token works on the target (sealed credentials open there too); the source redirects.
     expect((await call(urlOf['instance-b']!, 'GET', '/self', tenantToken)).status).toBe(200);
     const admin = await token(workspace.id);
     const connections = await call(urlOf['instance-b']!, 'GET', '/connections?limit=1', admin);
     expect(connections.status).toBe(200);
-    const credentials = await call(urlOf['instance-b']!, 'GET', `/connections/${connections.body.items[0].id}/credentials`, admin);
+    const credentials = await call(
+      urlOf['instance-b']!,
+      'GET',
+      `/connections/${connections.body.items[0].id}/credentials`,
+      admin,
+    );
     expect(credentials.status).toBe(200);
     expect(JSON.stringify(credentials.body)).toContain('secret-');
     const redirected = await fetch(`${urlOf['instance-a']}/self?x=1`, {
@@ -257,8 +290,16 @@ describe('moving a workspace to another instance', () => {
     // After the retention the source deletes its copy.
     await waitFor(
       async () =>
-        (await count(stack.instanceDatabases['instance-a']!, 'SELECT count(*)::int AS n FROM tenants WHERE workspace_id = $1', [workspace.id])) === 0 &&
-        (await count(stack.instanceDatabases['instance-a']!, 'SELECT count(*)::int AS n FROM workspaces WHERE id = $1', [workspace.id])) === 0,
+        (await count(
+          stack.instanceDatabases['instance-a']!,
+          'SELECT count(*)::int AS n FROM tenants WHERE workspace_id = $1',
+          [workspace.id],
+        )) === 0 &&
+        (await count(
+          stack.instanceDatabases['instance-a']!,
+          'SELECT count(*)::int AS n FROM workspaces WHERE id = $1',
+          [workspace.id],
+        )) === 0,
       { what: 'the source copy purged', timeoutMs: 15_000, intervalMs: 200 },
     );
     expect((await call(urlOf['instance-b']!, 'GET', '/self', tenantToken)).status).toBe(200);
@@ -279,7 +320,11 @@ describe('moving a workspace to another instance', () => {
     expect((await hub('GET', `/org-workspaces/${workspace.id}`)).body.instanceId).toBe('instance-b');
     await waitFor(
       async () =>
-        (await count(stack.instanceDatabases['instance-b']!, 'SELECT count(*)::int AS n FROM workspace_move_sources WHERE workspace_id = $1', [workspace.id])) === 0,
+        (await count(
+          stack.instanceDatabases['instance-b']!,
+          'SELECT count(*)::int AS n FROM workspace_move_sources WHERE workspace_id = $1',
+          [workspace.id],
+        )) === 0,
       { what: 'the source forgot the aborted move', timeoutMs: 15_000, intervalMs: 100 },
     );
   }, 60_000);

@@ -14,13 +14,13 @@ import { HUB_UNIQUE_CONSTRAINTS } from './database/unique-constraints.js';
 import { HUB_ENTITIES } from './hub.entities.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InstancesModule } from './instances/instances.module.js';
+import { MovesModule } from './moves/moves.module.js';
 import { OrgWorkspacesModule } from './org-workspaces/org-workspaces.module.js';
 import { AuditLogModule } from './orgs/audit-log.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
 import { RoutingModule } from './routing/routing.module.js';
 import { PlatformAuthGuard } from './users/platform-auth.guard.js';
 import { UsersModule } from './users/users.module.js';
-import { MovesModule } from './moves/moves.module.js';
 
 /** The Hub: wiring only. Features live in their folders. */
 @Module({})

@@ -7,14 +7,14 @@ import { ElementTemplate } from './elements/element-template.entity.js';
 import { EventRecord } from './events/event.entity.js';
 import { EventDelivery } from './events/event-delivery.entity.js';
 import { EventSubscription } from './events/event-subscription.entity.js';
-import { WorkspaceMoveChange, WorkspaceMoveSource, WorkspaceMoveTarget } from './moves/workspace-move.entity.js';
 import { IdempotencyKey } from './idempotency/idempotency-key.entity.js';
 import { Integration } from './integrations/integration.entity.js';
+import { WorkspaceMoveChange, WorkspaceMoveSource, WorkspaceMoveTarget } from './moves/workspace-move.entity.js';
 import { Tenant } from './tenants/tenant.entity.js';
+import { UniverseElement, UniverseState } from './universe/universe-element.entity.js';
 import { BalanceEntry } from './usage/balance-entry.entity.js';
 import { RateLimitWindow } from './usage/rate-limit-window.entity.js';
 import { TenantBalance } from './usage/tenant-balance.entity.js';
-import { UniverseElement, UniverseState } from './universe/universe-element.entity.js';
 import { UsageRecord } from './usage/usage-record.entity.js';
 import { Workspace } from './workspaces/workspace.entity.js';
 

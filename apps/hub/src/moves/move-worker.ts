@@ -4,14 +4,14 @@ import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationB
 import { InjectDataSource } from '@nestjs/typeorm';
 import {
   type Contract,
-  MOVED_TABLE_NAMES,
   moveChangesContract,
+  MOVED_TABLE_NAMES,
   moveDiscardContract,
   type MoveDiscardRequest,
+  type MovedRow,
   moveExportContract,
   moveFreezeContract,
   moveImportContract,
-  type MovedRow,
   moveSourceFinishContract,
   moveSourceStartContract,
   moveTallyContract,
@@ -147,10 +147,14 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
         return;
       }
       const backoff = Math.min(BACKOFF.maxMs, BACKOFF.minMs * 2 ** Math.min(move.attempts, 10));
-      this.logger.warn(`move ${move.id} (${move.state}) failed a step, retrying in ${backoff} ms: ${describeError(error)}`);
+      this.logger.warn(
+        `move ${move.id} (${move.state}) failed a step, retrying in ${backoff} ms: ${describeError(error)}`,
+      );
       await this.repository
         .release(move.id, this.owner, backoff, describeError(error).slice(0, 1000))
-        .catch((releaseError: unknown) => this.logger.warn(`could not release move ${move.id}: ${describeError(releaseError)}`));
+        .catch((releaseError: unknown) =>
+          this.logger.warn(`could not release move ${move.id}: ${describeError(releaseError)}`),
+        );
     }
   }
 
@@ -290,8 +294,17 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
     if (failed) await this.repository.release(move.id, this.owner, 0);
   }
 
-  private async discard(move: Columns<WorkspaceMove>, what: MoveDiscardRequest['what'], instanceId: string): Promise<void> {
-    await this.ask(moveDiscardContract, { moveId: move.id, workspaceId: move.orgWorkspaceId, what }, instanceId, SLOW_STEP_MS);
+  private async discard(
+    move: Columns<WorkspaceMove>,
+    what: MoveDiscardRequest['what'],
+    instanceId: string,
+  ): Promise<void> {
+    await this.ask(
+      moveDiscardContract,
+      { moveId: move.id, workspaceId: move.orgWorkspaceId, what },
+      instanceId,
+      SLOW_STEP_MS,
+    );
   }
 
   /** Reads the next batch of changes from the source and writes it on the target. */
@@ -348,7 +361,8 @@ function compareTallies(source: TableTally[], target: TableTally[]): string[] {
   for (const table of source) {
     const other = target.find((candidate) => candidate.table === table.table);
     if (!other) differences.push(`${table.table} missing on the target`);
-    else if (other.count !== table.count) differences.push(`${table.table}: ${table.count} rows, ${other.count} copied`);
+    else if (other.count !== table.count)
+      differences.push(`${table.table}: ${table.count} rows, ${other.count} copied`);
     else if (other.checksum !== table.checksum) differences.push(`${table.table}: same count, different rows`);
   }
   return differences;

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblem } from '@switchboard/server';
+import { ApiProblem, Idempotent } from '@switchboard/server';
 
 import { Access, orgOfWorkspaceIn } from '../auth/access.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
@@ -13,12 +13,14 @@ import { MovesService } from './moves.service.js';
 export class MovesController {
   constructor(private readonly moves: MovesService) {}
 
-  // A platform admin may move any workspace; an org owner too, to an instance accepting new workspaces:
-  // the service decides (404 for non-members who are not platform admins, 403 otherwise).
-  @Access('any user')
-  @ApiProblem(403, 'forbidden: this needs the org owner or a platform admin, or the instance takes no new workspaces.')
-  @ApiProblem(404, 'not_found: no such workspace, or it belongs to an org the caller is not in.')
-  @ApiProblem(409, 'conflict: the workspace is on that instance already, a move of it is running, or the keyrings differ.')
+  // An org owner may move a workspace only to an instance accepting new workspaces: the service decides.
+  @Access('org owner or platform admin', orgOfWorkspaceIn('id'))
+  @Idempotent()
+  @ApiProblem(403, 'forbidden: the instance takes no new workspaces (org owners), or this needs the org owner.')
+  @ApiProblem(
+    409,
+    'conflict: the workspace is on that instance already, a move of it is running, or the keyrings differ.',
+  )
   @Post(':id/move')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: WorkspaceMoveDto, description: 'The move, started; follow it with GET.' })
@@ -43,15 +45,15 @@ export class MovesController {
   @ApiOkResponse({ type: WorkspaceMoveDto })
   @ApiOperation({
     summary: "The workspace's latest move",
-    description: 'Where the latest move of the workspace is: its state, rows copied, write pause and error. 404 if it was never moved.',
+    description:
+      'Where the latest move of the workspace is: its state, rows copied, write pause and error. 404 if it was never moved.',
   })
   latest(@Param('id', new ParseUUIDPipe()) id: string): Promise<WorkspaceMoveDto> {
     return this.moves.latest(id);
   }
 
-  @Access('any user')
-  @ApiProblem(403, 'forbidden: this needs the org owner or a platform admin.')
-  @ApiProblem(404, 'not_found: no such workspace, or it belongs to an org the caller is not in.')
+  @Access('org owner or platform admin', orgOfWorkspaceIn('id'))
+  @Idempotent()
   @ApiProblem(409, 'conflict: no move is running, or it is at or past its cutover.')
   @Post(':id/move/abort')
   @HttpCode(200)
@@ -75,6 +77,7 @@ export class DrainController {
   constructor(private readonly moves: MovesService) {}
 
   @Access('platform admin')
+  @Idempotent()
   @ApiProblem(404, 'not_found: no such instance.')
   @ApiProblem(503, 'no_instance_available: no other instance is up and accepting new workspaces.')
   @Post(':id/drain')

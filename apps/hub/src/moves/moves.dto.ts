@@ -26,7 +26,9 @@ export class WorkspaceMoveDto {
   state!: MoveState;
   @ApiProperty({ format: 'date-time' }) startedAt!: string;
   @ApiPropertyOptional({ format: 'date-time', nullable: true, type: String }) finishedAt!: string | null;
-  @ApiProperty({ description: 'Rows written to the target by the copy and the catch-up (a chunk retried counts again).' })
+  @ApiProperty({
+    description: 'Rows written to the target by the copy and the catch-up (a chunk retried counts again).',
+  })
   rowsCopied!: number;
   @ApiPropertyOptional({
     nullable: true,

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 
 import { InstancesModule } from '../instances/instances.module.js';
-import { OrgsModule } from '../orgs/orgs.module.js';
 import { OrgWorkspacesModule } from '../org-workspaces/org-workspaces.module.js';
+import { OrgsModule } from '../orgs/orgs.module.js';
 import { RoutingModule } from '../routing/routing.module.js';
 import { MoveWorker } from './move-worker.js';
 import { DrainController, MovesController } from './moves.controller.js';

@@ -204,9 +204,14 @@ export class MovesRepository {
 
   /** The instance the workspace is placed on now, or null when the workspace is gone. */
   async placement(orgWorkspaceId: string): Promise<string | null> {
-    const row = await queryRow(this.dataSource, 'SELECT instance_id FROM org_workspaces WHERE id = $1', [orgWorkspaceId], {
-      instance_id: 'string',
-    });
+    const row = await queryRow(
+      this.dataSource,
+      'SELECT instance_id FROM org_workspaces WHERE id = $1',
+      [orgWorkspaceId],
+      {
+        instance_id: 'string',
+      },
+    );
     return row?.instance_id ?? null;
   }
 

@@ -4,17 +4,17 @@ import type { Columns } from '@switchboard/persistence';
 import { DomainException, ErrorCode } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
-import { HubConfig } from '../config.js';
 import { ORG_MANAGERS } from '../auth/org-role.js';
 import type { User } from '../auth/user.entity.js';
+import { HubConfig } from '../config.js';
 import type { Instance } from '../instances/instance.entity.js';
 import { InstancesRepository } from '../instances/instances.repository.js';
-import { AuditLogService } from '../orgs/audit-log.service.js';
 import { OrgWorkspacesRepository } from '../org-workspaces/org-workspaces.repository.js';
+import { AuditLogService } from '../orgs/audit-log.service.js';
 import { MoveWorker } from './move-worker.js';
 import type { WorkspaceMoveDto } from './moves.dto.js';
 import { MovesRepository } from './moves.repository.js';
-import type { WorkspaceMove } from './workspace-move.entity.js';
+import { RUNNING_MOVE_STATES, type WorkspaceMove } from './workspace-move.entity.js';
 
 /**
  * Starting, reading and aborting moves of workspaces to other instances, and
@@ -161,12 +161,16 @@ export class MovesService {
         `Instance ${target.id} lacks key versions ${missing.join(', ')} of ENCRYPTION_KEYS that ${fromInstanceId} holds: it could not open the workspace's sealed secrets.`,
       );
     }
-    const move = await this.dataSource.transaction(async (manager) => {
-      const running = await this.repository.latest(orgWorkspaceId);
-      if (running && ['copying', 'catching_up', 'cutover'].includes(running.state)) {
-        throw DomainException.conflict('A move of this workspace is running already.');
-      }
-      return this.repository.insert(manager, { orgWorkspaceId, fromInstanceId, toInstanceId: target.id, drain });
+    const running = await this.repository.latest(orgWorkspaceId);
+    if (running && RUNNING_MOVE_STATES.includes(running.state)) {
+      throw DomainException.conflict('A move of this workspace is running already.');
+    }
+    // Two starts racing: the partial unique index `workspace_moves_running` refuses the second (409).
+    const move = await this.repository.insert(this.dataSource.manager, {
+      orgWorkspaceId,
+      fromInstanceId,
+      toInstanceId: target.id,
+      drain,
     });
     this.worker.wake();
     return move;
@@ -176,7 +180,10 @@ export class MovesService {
    * The workspace, when the caller may move it: a platform admin, or an owner of its org.
    * @throws DomainException 404 for a non-member who is not a platform admin; 403 for a member who is not an owner.
    */
-  private async authorize(caller: User, orgWorkspaceId: string): Promise<{ workspace: { id: string; orgId: string; instanceId: string } }> {
+  private async authorize(
+    caller: User,
+    orgWorkspaceId: string,
+  ): Promise<{ workspace: { id: string; orgId: string; instanceId: string } }> {
     const found = await this.workspaces.findWithRole(caller.id, orgWorkspaceId);
     if (!found || (found.callerRole === null && !caller.isPlatformAdmin)) {
       throw DomainException.notFound('The org workspace');

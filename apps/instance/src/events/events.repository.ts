@@ -99,9 +99,14 @@ export class EventsRepository {
 
   /** Ids of the workspaces that are not archived (nor moving away at the cutover, nor still arriving). */
   async listLiveWorkspaceIds(): Promise<string[]> {
-    const rows = await queryRows(this.dataSource.manager, `SELECT id FROM workspaces WHERE archived_at IS NULL AND ${SERVED_HERE}`, [], {
-      id: 'string',
-    });
+    const rows = await queryRows(
+      this.dataSource.manager,
+      `SELECT id FROM workspaces WHERE archived_at IS NULL AND ${SERVED_HERE}`,
+      [],
+      {
+        id: 'string',
+      },
+    );
     return rows.map((row) => row.id);
   }
 

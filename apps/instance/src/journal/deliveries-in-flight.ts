@@ -39,10 +39,7 @@ export class DeliveriesInFlight {
       if (!set || set.size === 0) return true;
       const left = deadline - Date.now();
       if (left <= 0) return false;
-      await Promise.race([
-        Promise.allSettled([...set]),
-        new Promise((resolve) => setTimeout(resolve, left)),
-      ]);
+      await Promise.race([Promise.allSettled([...set]), new Promise((resolve) => setTimeout(resolve, left))]);
     }
   }
 }

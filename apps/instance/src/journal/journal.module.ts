@@ -2,9 +2,9 @@ import { Global, Module } from '@nestjs/common';
 
 import { ActivityLogService } from './activity-log.service.js';
 import { ActivityLogJournalRepository } from './activity-log-journal.repository.js';
+import { DeliveriesInFlight } from './deliveries-in-flight.js';
 import { EventOutbox } from './event-outbox.js';
 import { EventOutboxRepository } from './event-outbox.repository.js';
-import { DeliveriesInFlight } from './deliveries-in-flight.js';
 
 /**
  * What a change leaves behind in its own transaction: an activity log entry

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 import {
   type BeforeApplicationShutdown,
   Injectable,
@@ -6,7 +8,6 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { describeError } from '@switchboard/server';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import { looksLikeApiKey, workspaceKeyOf } from '../api-keys/api-key-format.js';
 import { type GatedWorkspace, MovesRepository } from './moves.repository.js';

@@ -14,21 +14,23 @@ export const MOVE_REFUSED_SQLSTATE = 'SB001';
 @Injectable()
 export class MoveRefusalInterceptor implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next.handle().pipe(
-      catchError((error: unknown) =>
-        throwError(() =>
-          isMoveRefusal(error)
-            ? new DomainException(
-                503,
-                ErrorCode.WorkspaceMoving,
-                'Workspace moving',
-                'The workspace is moving to another instance; nothing was changed. Retry in a moment.',
-                { retryAfterSeconds: 1, cause: error },
-              )
-            : error,
+    return next
+      .handle()
+      .pipe(
+        catchError((error: unknown) =>
+          throwError(() =>
+            isMoveRefusal(error)
+              ? new DomainException(
+                  503,
+                  ErrorCode.WorkspaceMoving,
+                  'Workspace moving',
+                  'The workspace is moving to another instance; nothing was changed. Retry in a moment.',
+                  { retryAfterSeconds: 1, cause: error },
+                )
+              : error,
+          ),
         ),
-      ),
-    );
+      );
   }
 }
 

@@ -74,9 +74,14 @@ export class MovesRepository {
 
   /** Whether this instance holds a row of the workspace in `workspaces`. */
   async holdsWorkspace(workspaceId: string): Promise<boolean> {
-    const row = await queryRow(this.dataSource, 'SELECT count(*)::int AS n FROM workspaces WHERE id = $1', [workspaceId], {
-      n: 'number',
-    });
+    const row = await queryRow(
+      this.dataSource,
+      'SELECT count(*)::int AS n FROM workspaces WHERE id = $1',
+      [workspaceId],
+      {
+        n: 'number',
+      },
+    );
     return (row?.n ?? 0) > 0;
   }
 
@@ -308,7 +313,12 @@ export class MovesRepository {
    * conflict) with their ids, in the caller's workspace-scope transaction;
    * moves an identity sequence past the largest id written.
    */
-  async upsert(manager: EntityManager, table: MovedTable, columns: string[], rows: Record<string, unknown>[]): Promise<void> {
+  async upsert(
+    manager: EntityManager,
+    table: MovedTable,
+    columns: string[],
+    rows: Record<string, unknown>[],
+  ): Promise<void> {
     const updates = columns
       .filter((column) => !table.primaryKey.includes(column))
       .map((column) => `${column} = EXCLUDED.${column}`);

@@ -22,8 +22,8 @@ import { InstanceConfig } from '../config.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import { DeliveriesInFlight } from '../journal/deliveries-in-flight.js';
 import { WorkspaceCache } from '../workspaces/workspace-cache.js';
-import { MOVED_TABLES } from './moved-tables.js';
 import { MoveGate } from './move-gate.js';
+import { MOVED_TABLES } from './moved-tables.js';
 import { type MovedRowChange, MovesRepository, type RecordedChange } from './moves.repository.js';
 
 /** How long the start of a move waits for the writers already running to finish (then it refuses, to be retried). */
@@ -64,7 +64,10 @@ export class MovesService {
   ) {}
 
   async startSource(step: MoveStep): Promise<MoveAck> {
-    if (!(await this.repository.holdsWorkspace(step.workspaceId)) || (await this.repository.findTarget(step.workspaceId))) {
+    if (
+      !(await this.repository.holdsWorkspace(step.workspaceId)) ||
+      (await this.repository.findTarget(step.workspaceId))
+    ) {
       throw DomainException.conflict(`This instance does not serve workspace ${step.workspaceId}.`);
     }
     await this.repository.startSource(step.workspaceId, step.moveId);
@@ -116,7 +119,9 @@ export class MovesService {
     for (const change of request.rows) {
       const table = this.table(change.table);
       const write = change.row !== undefined;
-      const pk = change.row ? Object.fromEntries(table.primaryKey.map((column) => [column, change.row?.[column]])) : change.pk;
+      const pk = change.row
+        ? Object.fromEntries(table.primaryKey.map((column) => [column, change.row?.[column]]))
+        : change.pk;
       const key = canonical(pk);
       const last = runs.at(-1);
       if (last && last.table === change.table && last.write === write && !last.keys.has(key)) {
@@ -140,7 +145,11 @@ export class MovesService {
           }
           await this.repository.upsert(manager, table, this.repository.columnsOf(table), rows);
         } else {
-          await this.repository.delete(manager, table, run.rows.map((row) => row.pk));
+          await this.repository.delete(
+            manager,
+            table,
+            run.rows.map((row) => row.pk),
+          );
         }
       }
     });
@@ -158,7 +167,8 @@ export class MovesService {
 
   async freeze(step: MoveStep): Promise<MoveFreezeReply> {
     const frozenAt = await this.repository.freeze(step.workspaceId, step.moveId);
-    if (!frozenAt) throw DomainException.conflict(`Workspace ${step.workspaceId} is not being moved by ${step.moveId}.`);
+    if (!frozenAt)
+      throw DomainException.conflict(`Workspace ${step.workspaceId} is not being moved by ${step.moveId}.`);
     this.gate.refreshSoon();
     // Webhooks in flight finish and their outcome is recorded (as changes) before the last changes are read.
     const settled = await this.deliveries.settled(step.workspaceId, this.config.EVENTS_REQUEST_TIMEOUT_MS + 1000);
@@ -299,5 +309,9 @@ function withinBytes(rows: Record<string, unknown>[]): Record<string, unknown>[]
 
 /** A primary key as a string that does not depend on the order of its columns. */
 function canonical(pk: Record<string, unknown>): string {
-  return JSON.stringify(Object.keys(pk).sort().map((key) => [key, pk[key]]));
+  return JSON.stringify(
+    Object.keys(pk)
+      .sort()
+      .map((key) => [key, pk[key]]),
+  );
 }
