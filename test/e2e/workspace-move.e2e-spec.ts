@@ -347,4 +347,25 @@ describe('moving a workspace to another instance', () => {
     expect((await call(urlOf['instance-a']!, 'GET', '/self', tenantToken)).status).toBe(200);
     expect((await call(urlOf['instance-a']!, 'GET', '/connections', tenantToken)).body.items).toHaveLength(1);
   }, 60_000);
+
+  it('drains an instance: every workspace moves away, progress on GET /instances', async () => {
+    expect((await hub('POST', '/instances/no-such-instance/drain')).status).toBe(404);
+    const drained = await hub('POST', '/instances/instance-a/drain');
+    expect(drained.status).toBe(202);
+    expect(drained.body).toEqual({ instanceId: 'instance-a', started: 2 });
+    const finished = await waitFor(
+      async () => {
+        const instances = await hub('GET', '/instances');
+        const a = instances.body.items.find((item: { id: string }) => item.id === 'instance-a');
+        return a?.drain?.state === 'drained' ? a : undefined;
+      },
+      { what: 'instance-a drained', timeoutMs: 30_000, intervalMs: 100 },
+    );
+    expect(finished).toMatchObject({ acceptsNewWorkspaces: false, workspaceCount: 0, drain: { remaining: 0 } });
+    for (const id of [workspace.id, bystander.id]) {
+      expect((await hub('GET', `/org-workspaces/${id}`)).body.instanceId).toBe('instance-b');
+    }
+    const bystanderAdmin = await token(bystander.id);
+    expect((await call(urlOf['instance-b']!, 'GET', '/integrations', bystanderAdmin)).body.items).toHaveLength(1);
+  }, 60_000);
 });

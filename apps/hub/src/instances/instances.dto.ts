@@ -25,6 +25,21 @@ export class InstanceDto {
       'True when the instance lacks the key the Hub encrypts with, so it cannot decrypt new secrets (null: not reported).',
   })
   keyringMismatch!: boolean | null;
+  @ApiProperty({
+    type: () => DrainDto,
+    nullable: true,
+    description: 'Progress of draining the instance (POST /instances/{id}/drain); null if it was never drained.',
+  })
+  drain!: DrainDto | null;
+}
+
+export class DrainDto {
+  @ApiProperty({
+    enum: ['draining', 'drained', 'stalled'],
+    description: '`stalled`: a move of the drain failed or was aborted and workspaces remain; drain again.',
+  })
+  state!: 'draining' | 'drained' | 'stalled';
+  @ApiProperty({ description: 'Workspaces still placed on the instance.' }) remaining!: number;
 }
 
 /** Labels: at most 32 string values with short keys. */

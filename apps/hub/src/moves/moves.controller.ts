@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblem, Idempotent } from '@switchboard/server';
+import { ApiProblem, DomainException, Idempotent } from '@switchboard/server';
 
 import { Access, orgOfWorkspaceIn } from '../auth/access.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
@@ -90,6 +90,8 @@ export class DrainController {
       'instance that is up and accepts new workspaces. Progress: `drain` on `GET /instances`.',
   })
   drain(@Param('id') id: string): Promise<DrainStartedDto> {
+    // An id no instance may have (see INSTANCE_ID) is simply not found.
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) throw DomainException.notFound('The instance');
     return this.moves.drain(id);
   }
 }

@@ -9,7 +9,7 @@ export class StartMoveDto {
   @ApiProperty({ description: 'The registered instance to move the workspace to.', example: 'instance-b' })
   @IsString()
   @Length(1, 100)
-  @Matches(/^[A-Za-z0-9._-]+$/, { message: '$property must be an instance id (letters, digits, . _ -)' })
+  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: '$property must be an instance id' })
   instanceId!: string;
 }
 
