@@ -191,7 +191,7 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
     );
     if (chunk.rows.length > 0) {
       const rows: MovedRow[] = chunk.rows.map((row) => ({ table, pk: {}, row }));
-      await this.ask(moveImportContract, { ...step, rows }, move.toInstanceId, SLOW_STEP_MS);
+      await this.ask(moveImportContract, { ...step, rows, copy: true }, move.toInstanceId, SLOW_STEP_MS);
     }
     return chunk.next
       ? this.save(move, { copyAfter: chunk.next, rowsCopiedAdd: chunk.rows.length })

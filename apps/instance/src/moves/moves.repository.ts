@@ -328,10 +328,54 @@ export class MovesRepository {
        ON CONFLICT (${table.primaryKey.join(', ')}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
       [JSON.stringify(rows)],
     );
-    if (table.identity) {
-      const largest = rows.reduce((max, row) => Math.max(max, Number(row[table.identity ?? 'id'] ?? 0)), 0);
-      if (largest > 0) await manager.query('SELECT move_advance_identity($1, $2)', [table.name, largest]);
-    }
+    if (table.identity) await this.advanceIdentity(manager, table, rows);
+  }
+
+  /** Moves the table's identity sequence past the largest id among the rows. */
+  private async advanceIdentity(
+    manager: EntityManager,
+    table: MovedTable,
+    rows: Record<string, unknown>[],
+  ): Promise<void> {
+    const largest = rows.reduce((max, row) => Math.max(max, Number(row[table.identity ?? 'id'] ?? 0)), 0);
+    if (largest > 0) await manager.query('SELECT move_advance_identity($1, $2)', [table.name, largest]);
+  }
+
+  /**
+   * As `upsert`, leaving out the rows whose parent (by any of the table's
+   * foreign keys, as TypeORM maps them) is not here yet: one statement, the
+   * check made against the parent tables under the caller's scope. How many
+   * rows were left out.
+   */
+  async upsertSkippingOrphans(
+    manager: EntityManager,
+    table: MovedTable,
+    columns: string[],
+    rows: Record<string, unknown>[],
+  ): Promise<number> {
+    const metadata = this.dataSource.entityMetadatas.find((entity) => entity.tableName === table.name);
+    const parents = (metadata?.foreignKeys ?? []).map((key) => {
+      const nullable = key.columnNames.map((column) => `r.${column} IS NULL`).join(' OR ');
+      const match = key.columnNames
+        .map((column, index) => `p.${key.referencedColumnNames[index] ?? 'id'} = r.${column}`)
+        .join(' AND ');
+      return `(${nullable} OR EXISTS (SELECT 1 FROM ${key.referencedTablePath} p WHERE ${match}))`;
+    });
+    const updates = columns
+      .filter((column) => !table.primaryKey.includes(column))
+      .map((column) => `${column} = EXCLUDED.${column}`);
+    const written = await queryRows(
+      manager,
+      `INSERT INTO ${table.name} OVERRIDING SYSTEM VALUE
+       SELECT r.* FROM jsonb_populate_recordset(NULL::${table.name}, $1::jsonb) r
+       ${parents.length > 0 ? `WHERE ${parents.join(' AND ')}` : ''}
+       ON CONFLICT (${table.primaryKey.join(', ')}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}
+       RETURNING 1 AS one`,
+      [JSON.stringify(rows)],
+      { one: 'number' },
+    );
+    if (table.identity) await this.advanceIdentity(manager, table, rows);
+    return rows.length - written.length;
   }
 
   /** Deletes the rows with these primary keys, in the caller's workspace-scope transaction. */

@@ -143,7 +143,9 @@ export class MovesService {
               ]);
             }
           }
-          await this.repository.upsert(manager, table, this.repository.columnsOf(table), rows);
+          const columns = this.repository.columnsOf(table);
+          if (request.copy === true) await this.repository.upsertSkippingOrphans(manager, table, columns, rows);
+          else await this.repository.upsert(manager, table, columns, rows);
         } else {
           await this.repository.delete(
             manager,

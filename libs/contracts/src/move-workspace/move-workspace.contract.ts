@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import {
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsObject,
@@ -113,6 +114,13 @@ export class MovedRow {
 
 export class MoveImportRequest extends MoveStep {
   @IsArray() @ValidateNested({ each: true }) @Type(() => MovedRow) rows!: MovedRow[];
+  /**
+   * A chunk of the copy (not of the catch-up): a row whose parent the target
+   * lacks is skipped. Its parent was written after the move started (every
+   * row older than the start was copied before its children), so both are in
+   * the source's change log and arrive, in order, with the catch-up.
+   */
+  @IsOptional() @IsBoolean() copy?: boolean;
 }
 
 export class MoveImportReply {
