@@ -79,6 +79,12 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private readonly logger = new Logger(MoveWorker.name);
   private readonly owner = `hub-${randomUUID()}`;
   private readonly working = new Map<string, Promise<void>>();
+  /**
+   * Per move, the changes this process replayed last and has not yet told the
+   * source: sent with the next request, which deletes them there. Lost with
+   * the process, they are read and replayed again (the rows as they are then).
+   */
+  private readonly replayed = new Map<string, string[]>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private polling = false;
@@ -237,6 +243,7 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
       { ...step, redirectUrl: target.apiUrl },
       move.fromInstanceId,
     );
+    this.replayed.delete(move.id);
     return this.save(move, {
       state: 'done',
       writePauseMs: finished.writePauseMs,
@@ -314,14 +321,18 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
     const step = { moveId: move.id, workspaceId: move.orgWorkspaceId };
     const changes = await this.ask(
       moveChangesContract,
-      { ...step, after: move.changeCursor },
+      { ...step, replayed: this.replayed.get(move.id) ?? [] },
       move.fromInstanceId,
       SLOW_STEP_MS,
     );
+    this.replayed.delete(move.id);
     if (changes.rows.length > 0) {
       await this.ask(moveImportContract, { ...step, rows: changes.rows }, move.toInstanceId, SLOW_STEP_MS);
     }
-    return { replayed: changes.rows.length, remaining: changes.remaining, last: changes.last };
+    this.replayed.set(move.id, changes.ids);
+    // The change log has no holes to track: `remaining` counts what is left beyond this batch.
+    const last = changes.ids.at(-1) ?? move.changeCursor;
+    return { replayed: changes.rows.length, remaining: changes.remaining, last };
   }
 
   /** Records progress; @throws MoveLost when the move is no longer this worker's in this state (aborted meanwhile). */

@@ -281,28 +281,29 @@ export class MovesRepository {
     return rows.map((row) => row.row as Record<string, unknown>);
   }
 
-  /** Deletes the change log up to `upTo` (replayed on the target) and reads up to `limit` changes after it. */
-  async changesAfter(workspaceId: string, upTo: string, limit: number): Promise<RecordedChange[]> {
-    await this.dataSource.query('DELETE FROM workspace_move_changes WHERE workspace_id = $1 AND id <= $2', [
-      workspaceId,
-      upTo,
-    ]);
+  /** Deletes the changes `replayed` (written on the target) and reads the oldest `limit` changes left. */
+  async nextChanges(workspaceId: string, replayed: string[], limit: number): Promise<RecordedChange[]> {
+    if (replayed.length > 0) {
+      await this.dataSource.query('DELETE FROM workspace_move_changes WHERE workspace_id = $1 AND id = ANY($2::bigint[])', [
+        workspaceId,
+        replayed,
+      ]);
+    }
     const rows = await queryRows(
       this.dataSource,
-      `SELECT id::text AS id, table_name, pk FROM workspace_move_changes WHERE workspace_id = $1 AND id > $2
-       ORDER BY id LIMIT $3`,
-      [workspaceId, upTo, limit],
+      `SELECT id::text AS id, table_name, pk FROM workspace_move_changes WHERE workspace_id = $1 ORDER BY id LIMIT $2`,
+      [workspaceId, limit],
       { id: 'string', table_name: 'string', pk: 'json' },
     );
     return rows.map((row) => ({ id: row.id, table: row.table_name, pk: row.pk as Record<string, unknown> }));
   }
 
-  /** How many changes were recorded after `after`. */
-  async changesRemaining(workspaceId: string, after: string): Promise<number> {
+  /** How many changes are recorded for the workspace. */
+  async changesRecorded(workspaceId: string): Promise<number> {
     const row = await queryRow(
       this.dataSource,
-      'SELECT count(*)::int AS n FROM workspace_move_changes WHERE workspace_id = $1 AND id > $2',
-      [workspaceId, after],
+      'SELECT count(*)::int AS n FROM workspace_move_changes WHERE workspace_id = $1',
+      [workspaceId],
       { n: 'number' },
     );
     return row?.n ?? 0;

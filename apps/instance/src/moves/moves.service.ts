@@ -160,11 +160,10 @@ export class MovesService {
 
   async changes(request: MoveChangesRequest): Promise<MoveChangesReply> {
     await this.requireSource(request, ['copying', 'frozen']);
-    const recorded = await this.repository.changesAfter(request.workspaceId, request.after, MOVE_CHUNK_ROWS);
-    const last = recorded.at(-1)?.id ?? request.after;
+    const recorded = await this.repository.nextChanges(request.workspaceId, request.replayed, MOVE_CHUNK_ROWS);
     const rows = await this.currentRows(request.workspaceId, recorded);
-    const remaining = await this.repository.changesRemaining(request.workspaceId, last);
-    return { rows, last, remaining };
+    const remaining = (await this.repository.changesRecorded(request.workspaceId)) - recorded.length;
+    return { rows, ids: recorded.map((change) => change.id), remaining: Math.max(0, remaining) };
   }
 
   async freeze(step: MoveStep): Promise<MoveFreezeReply> {

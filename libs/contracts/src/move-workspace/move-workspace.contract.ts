@@ -135,20 +135,24 @@ export const moveImportContract: Contract<MoveImportRequest, MoveImportReply> = 
 };
 
 export class MoveChangesRequest extends MoveStep {
-  /** The last change already replayed (`workspace_move_changes.id`), `0` at first. */
-  @Matches(BIGINT) after!: string;
+  /**
+   * The changes of the previous reply, now written on the target: the source
+   * deletes them. Not a cursor: a change's id is taken when its row is
+   * written, so one may become visible (commit) after a higher one was read.
+   */
+  @IsArray() @Matches(BIGINT, { each: true }) replayed!: string[];
 }
 
 export class MoveChangesReply {
   /** The changed rows as they are now (absent `row`: deleted), in the order they first changed. */
   @IsArray() @ValidateNested({ each: true }) @Type(() => MovedRow) rows!: MovedRow[];
-  /** The last change these rows cover: the `after` of the next request. */
-  @Matches(BIGINT) last!: string;
-  /** Changes recorded after `last`. */
+  /** The ids of the changes these rows cover: `replayed` of the next request, once written. */
+  @IsArray() @Matches(BIGINT, { each: true }) ids!: string[];
+  /** Changes recorded and not in this reply. */
   @IsInt() @Min(0) remaining!: number;
 }
 
-/** Source: the next changes recorded since `after` (catch-up). */
+/** Source: the oldest changes recorded and not yet replayed (catch-up). */
 export const moveChangesContract: Contract<MoveChangesRequest, MoveChangesReply> = {
   subject: subjectTemplate('instance.{instanceId}.moves.changes'),
   request: MoveChangesRequest,
