@@ -189,15 +189,21 @@ describe('a workspace move survives SIGKILL of the source, the target and the Hu
           throw new Error(`move ${current.state}: ${current.error}`);
         return current?.state === 'done' ? current : undefined;
       },
-      { what: 'the move done', timeoutMs: 60_000, intervalMs: 100 },
+      { what: 'the move done', timeoutMs: 90_000, intervalMs: 100 },
     ).catch(async (error: unknown) => {
       const worker = stack.hub
         .output()
         .split('\n')
         .filter((line) => line.includes('MoveWorker'))
-        .slice(-6)
+        .slice(-2)
         .join('\n');
-      throw new Error(`${String(error)}: ${phases.join('; ')} ${JSON.stringify(await move())}\n${worker}`);
+      const target = stack.instances['instance-b']!.output()
+        .split('\n')
+        .filter((line) => line.includes('unhandled error'))
+        .slice(-2)
+        .map((line) => line.slice(0, 1500))
+        .join('\n');
+      throw new Error(`${String(error)}: ${phases.join('; ')} ${JSON.stringify(await move())}\n${worker}\n${target}`);
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
     writing = false;
@@ -259,5 +265,5 @@ describe('a workspace move survives SIGKILL of the source, the target and the Hu
       }
     }
     expect(outOfOrder).toEqual([]);
-  }, 180_000);
+  }, 240_000);
 });

@@ -31,7 +31,7 @@ import { type MoveProgress, MovesRepository } from './moves.repository.js';
 import type { MoveState, WorkspaceMove } from './workspace-move.entity.js';
 
 const POLL_MS = 250;
-const LEASE_SECONDS = 60;
+const LEASE_SECONDS = 20;
 /** Moves worked at once by one Hub process. */
 const CONCURRENCY = 4;
 /** The catch-up goes to the cutover when fewer changes than this wait (a cutover drains them with writes held). */
@@ -39,7 +39,7 @@ const CUTOVER_BACKLOG = 200;
 /** A step that fails is retried after a backoff doubling from MIN to MAX. */
 const BACKOFF = { minMs: 200, maxMs: 10_000 };
 /** Steps that may wait on writers or webhooks in flight on the source get longer than a plain request. */
-const SLOW_STEP_MS = 30_000;
+const SLOW_STEP_MS = 15_000;
 
 /** The move was aborted, taken over or finished by someone else meanwhile: stop working it. */
 class MoveLost extends Error {
