@@ -246,9 +246,9 @@ describe('a workspace move survives SIGKILL of the source, the target and the Hu
       [workspace.id],
     );
     await waitFor(
-      async () => {
+      () => {
         const delivered = new Set(receiver.accepted('/hook').map((request) => request.event.id));
-        return events.every((event) => delivered.has(event.id)) ? true : undefined;
+        return Promise.resolve(events.every((event) => delivered.has(event.id)) ? true : undefined);
       },
       { what: 'every event delivered', timeoutMs: 30_000, intervalMs: 200 },
     );

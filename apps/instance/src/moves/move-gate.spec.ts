@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
-import { isMoveRefusal } from './move-refusal.interceptor.js';
 import { workspaceKeyOfRequest } from './move-gate.js';
+import { isMoveRefusal } from './move-refusal.interceptor.js';
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 const jwt = (claims: object) =>

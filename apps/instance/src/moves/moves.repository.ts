@@ -284,10 +284,10 @@ export class MovesRepository {
   /** Deletes the changes `replayed` (written on the target) and reads the oldest `limit` changes left. */
   async nextChanges(workspaceId: string, replayed: string[], limit: number): Promise<RecordedChange[]> {
     if (replayed.length > 0) {
-      await this.dataSource.query('DELETE FROM workspace_move_changes WHERE workspace_id = $1 AND id = ANY($2::bigint[])', [
-        workspaceId,
-        replayed,
-      ]);
+      await this.dataSource.query(
+        'DELETE FROM workspace_move_changes WHERE workspace_id = $1 AND id = ANY($2::bigint[])',
+        [workspaceId, replayed],
+      );
     }
     const rows = await queryRows(
       this.dataSource,

@@ -274,10 +274,22 @@ export class MovesService {
         }
       }
     });
-    return firsts.map((change) => {
+    const rows: MovedRowChange[] = firsts.map((change) => {
       const row = current.get(`${change.table}:${canonical(change.pk)}`);
       return row ? { table: change.table, pk: change.pk, row } : { table: change.table, pk: change.pk };
     });
+    // Parents before children: one statement may log a child before its parent (an INSERT with a
+    // data-modifying WITH fires its row triggers in no promised order: an event and its deliveries). So the
+    // writes go in MOVED_TABLES order, then the deletes in the reverse order (children first); within a table,
+    // in the order the rows first changed.
+    const rank = (row: MovedRowChange): number => {
+      const index = MOVED_TABLES.findIndex((table) => table.name === row.table);
+      return row.row ? index : 2 * MOVED_TABLES.length - index;
+    };
+    return rows
+      .map((row, index) => ({ row, index }))
+      .sort((a, b) => rank(a.row) - rank(b.row) || a.index - b.index)
+      .map(({ row }) => row);
   }
 
   private async requireSource(step: MoveStep, states: string[]): Promise<void> {
