@@ -218,10 +218,12 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
     if (placedOn === move.fromInstanceId) {
       await this.ask(moveFreezeContract, step, move.fromInstanceId, SLOW_STEP_MS);
       let current = move;
-      for (;;) {
+      for (let round = 0; ; round++) {
         const { replayed, remaining, last } = await this.replayBatch(current);
         current = await this.save(current, { changeCursor: last, rowsCopiedAdd: replayed });
         if (replayed === 0 && remaining === 0) break;
+        // Writes are held: rows that can never be written must not hold them for ever.
+        if (round > MAX_DRAIN_ROUNDS) throw new MoveFailed('The last changes could not all be written on the target.');
       }
       const [source, target] = await Promise.all([
         this.ask(moveTallyContract, step, move.fromInstanceId, SLOW_STEP_MS),
@@ -326,13 +328,24 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
       SLOW_STEP_MS,
     );
     this.replayed.delete(move.id);
+    let skipped = new Set<string>();
     if (changes.rows.length > 0) {
-      await this.ask(moveImportContract, { ...step, rows: changes.rows }, move.toInstanceId, SLOW_STEP_MS);
+      const imported = await this.ask(
+        moveImportContract,
+        { ...step, rows: changes.rows },
+        move.toInstanceId,
+        SLOW_STEP_MS,
+      );
+      skipped = new Set((imported.skipped ?? []).map((row) => rowKey(row.table, row.pk)));
     }
-    this.replayed.set(move.id, changes.ids);
-    // The change log has no holes to track: `remaining` counts what is left beyond this batch.
+    // A row left out (its parent comes later in the log) keeps its changes there, to be read again.
+    const written = changes.rows.filter((row) => !skipped.has(rowKey(row.table, row.pk)));
+    this.replayed.set(
+      move.id,
+      written.flatMap((row) => row.changeIds ?? []),
+    );
     const last = changes.ids.at(-1) ?? move.changeCursor;
-    return { replayed: changes.rows.length, remaining: changes.remaining, last };
+    return { replayed: written.length, remaining: changes.remaining + skipped.size, last };
   }
 
   /** Records progress; @throws MoveLost when the move is no longer this worker's in this state (aborted meanwhile). */
@@ -365,6 +378,17 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
 }
 
 const RUNNING: readonly MoveState[] = ['copying', 'catching_up', 'cutover'];
+/** Batches the cutover replays at most (each up to MOVE_CHUNK_ROWS changes) before it gives up and thaws the source. */
+const MAX_DRAIN_ROUNDS = 200;
+
+/** A row's table and primary key as a string independent of the order of its columns. */
+function rowKey(table: string, pk: Record<string, unknown>): string {
+  return `${table}:${JSON.stringify(
+    Object.keys(pk)
+      .sort()
+      .map((key) => [key, pk[key]]),
+  )}`;
+}
 
 /** What differs between the two sides' tallies, table by table. */
 function compareTallies(source: TableTally[], target: TableTally[]): string[] {

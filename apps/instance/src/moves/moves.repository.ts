@@ -11,6 +11,8 @@ export interface MovedRowChange {
   table: string;
   pk: Record<string, unknown>;
   row?: Record<string, unknown>;
+  /** The recorded changes this row covers (catch-up only). */
+  changeIds?: string[];
 }
 
 /** A recorded change: which row of which table changed, in the order of `id`. */
@@ -345,15 +347,15 @@ export class MovesRepository {
   /**
    * As `upsert`, leaving out the rows whose parent (by any of the table's
    * foreign keys, as TypeORM maps them) is not here yet: one statement, the
-   * check made against the parent tables under the caller's scope. How many
-   * rows were left out.
+   * check made against the parent tables under the caller's scope. The
+   * primary keys of the rows written.
    */
   async upsertSkippingOrphans(
     manager: EntityManager,
     table: MovedTable,
     columns: string[],
     rows: Record<string, unknown>[],
-  ): Promise<number> {
+  ): Promise<Record<string, unknown>[]> {
     const metadata = this.dataSource.entityMetadatas.find((entity) => entity.tableName === table.name);
     const parents = (metadata?.foreignKeys ?? []).map((key) => {
       const nullable = key.columnNames.map((column) => `r.${column} IS NULL`).join(' OR ');
@@ -371,12 +373,12 @@ export class MovesRepository {
        SELECT r.* FROM jsonb_populate_recordset(NULL::${table.name}, $1::jsonb) r
        ${parents.length > 0 ? `WHERE ${parents.join(' AND ')}` : ''}
        ON CONFLICT (${table.primaryKey.join(', ')}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}
-       RETURNING 1 AS one`,
+       RETURNING jsonb_build_object(${table.primaryKey.map((column) => `'${column}', ${table.name}.${column}`).join(', ')}) AS pk`,
       [JSON.stringify(rows)],
-      { one: 'number' },
+      { pk: 'json' },
     );
     if (table.identity) await this.advanceIdentity(manager, table, rows);
-    return rows.length - written.length;
+    return written.map((row) => row.pk as Record<string, unknown>);
   }
 
   /** Deletes the rows with these primary keys, in the caller's workspace-scope transaction. */

@@ -131,6 +131,7 @@ export class MovesService {
         runs.push({ table: change.table, write, rows: [{ ...change, pk }], keys: new Set([key]) });
       }
     }
+    const skipped: { table: string; pk: Record<string, unknown> }[] = [];
     await this.scope.run({ workspaceId: request.workspaceId, tenantId: null }, async (manager) => {
       for (const run of runs) {
         const table = this.table(run.table);
@@ -144,8 +145,11 @@ export class MovesService {
             }
           }
           const columns = this.repository.columnsOf(table);
-          if (request.copy === true) await this.repository.upsertSkippingOrphans(manager, table, columns, rows);
-          else await this.repository.upsert(manager, table, columns, rows);
+          const written = new Set(
+            (await this.repository.upsertSkippingOrphans(manager, table, columns, rows)).map(canonical),
+          );
+          for (const row of run.rows)
+            if (!written.has(canonical(row.pk))) skipped.push({ table: run.table, pk: row.pk });
         } else {
           await this.repository.delete(
             manager,
@@ -155,7 +159,7 @@ export class MovesService {
         }
       }
     });
-    return { written: request.rows.length };
+    return { written: request.rows.length - skipped.length, ...(skipped.length > 0 ? { skipped } : {}) };
   }
 
   async changes(request: MoveChangesRequest): Promise<MoveChangesReply> {
@@ -254,12 +258,16 @@ export class MovesService {
 
   /** Each changed row once, at the place of its first change, as it is now (absent: deleted). */
   private async currentRows(workspaceId: string, recorded: RecordedChange[]): Promise<MovedRowChange[]> {
-    const seen = new Set<string>();
+    const idsOf = new Map<string, string[]>();
     const firsts: RecordedChange[] = [];
     for (const change of recorded) {
       const id = `${change.table}:${canonical(change.pk)}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
+      const ids = idsOf.get(id);
+      if (ids) {
+        ids.push(change.id);
+        continue;
+      }
+      idsOf.set(id, [change.id]);
       firsts.push(change);
     }
     const current = new Map<string, Record<string, unknown>>();
@@ -275,8 +283,12 @@ export class MovesService {
       }
     });
     const rows: MovedRowChange[] = firsts.map((change) => {
-      const row = current.get(`${change.table}:${canonical(change.pk)}`);
-      return row ? { table: change.table, pk: change.pk, row } : { table: change.table, pk: change.pk };
+      const key = `${change.table}:${canonical(change.pk)}`;
+      const row = current.get(key);
+      const changeIds = idsOf.get(key) ?? [];
+      return row
+        ? { table: change.table, pk: change.pk, row, changeIds }
+        : { table: change.table, pk: change.pk, changeIds };
     });
     // Parents before children: one statement may log a child before its parent (an INSERT with a
     // data-modifying WITH fires its row triggers in no promised order: an event and its deliveries). So the

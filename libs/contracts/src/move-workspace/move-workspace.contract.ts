@@ -110,21 +110,36 @@ export class MovedRow {
   @IsString() @Length(1, 63) table!: string;
   @IsObject() pk!: Record<string, unknown>;
   @IsOptional() @IsObject() row?: Record<string, unknown>;
+  /** In a catch-up: the source's changes this row covers (deleted there once it is written here). */
+  @IsOptional() @IsArray() @Matches(BIGINT, { each: true }) changeIds?: string[];
 }
 
 export class MoveImportRequest extends MoveStep {
   @IsArray() @ValidateNested({ each: true }) @Type(() => MovedRow) rows!: MovedRow[];
   /**
-   * A chunk of the copy (not of the catch-up): a row whose parent the target
-   * lacks is skipped. Its parent was written after the move started (every
-   * row older than the start was copied before its children), so both are in
-   * the source's change log and arrive, in order, with the catch-up.
+   * A chunk of the copy (not of the catch-up). Either way a row whose parent
+   * the target lacks is left out (and named in the reply): in the copy, its
+   * parent was written after the move started (every row older than the start
+   * was copied before its children), so both are in the source's change log
+   * and arrive with the catch-up.
    */
   @IsOptional() @IsBoolean() copy?: boolean;
 }
 
+/** A row the target left out: its parent is not there yet. */
+export class SkippedRow {
+  @IsString() @Length(1, 63) table!: string;
+  @IsObject() pk!: Record<string, unknown>;
+}
+
 export class MoveImportReply {
   @IsInt() @Min(0) written!: number;
+  /**
+   * Rows left out because a parent is missing (see `copy`). In a catch-up
+   * their changes stay in the source's log, to be read again after the
+   * parent's (one statement may log a child before its parent).
+   */
+  @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => SkippedRow) skipped?: SkippedRow[];
 }
 
 /** Target: writes (upserts, by primary key) or deletes rows, in order, in one transaction under the workspace's scope. */
