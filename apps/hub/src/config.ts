@@ -50,6 +50,8 @@ export class HubConfig extends ServiceConfig {
 
   /** An instance with no heartbeat for this long is `down`. */
   @IsInt() @Min(1000) HUB_INSTANCE_DOWN_AFTER_MS: number = 15_000;
+  /** How long a moved workspace's copy stays on its source (answering `307`) before it is deleted, in seconds. */
+  @IsInt() @Min(0) @Max(31_536_000) HUB_MOVE_RETENTION_SECONDS: number = 86_400;
 }
 
 /** `HUB_SIGNING_KEY`, which the running Hub needs. Throws a `ConfigError` naming it when it is not set. */

@@ -1,6 +1,7 @@
 import { User } from './auth/user.entity.js';
 import { IdempotencyKey } from './idempotency/idempotency-key.entity.js';
 import { Instance } from './instances/instance.entity.js';
+import { WorkspaceMove } from './moves/workspace-move.entity.js';
 import { AuditLogEntry } from './orgs/audit-log-entry.entity.js';
 import { Org } from './orgs/org.entity.js';
 import { OrgMember } from './orgs/org-member.entity.js';
@@ -25,4 +26,5 @@ export const HUB_ENTITIES = [
   UniverseElementRevision,
   UniverseState,
   UniverseOutboxEntry,
+  WorkspaceMove,
 ];

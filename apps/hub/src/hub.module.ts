@@ -14,6 +14,7 @@ import { HUB_UNIQUE_CONSTRAINTS } from './database/unique-constraints.js';
 import { HUB_ENTITIES } from './hub.entities.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { InstancesModule } from './instances/instances.module.js';
+import { MovesModule } from './moves/moves.module.js';
 import { OrgWorkspacesModule } from './org-workspaces/org-workspaces.module.js';
 import { AuditLogModule } from './orgs/audit-log.module.js';
 import { OrgsModule } from './orgs/orgs.module.js';
@@ -64,6 +65,7 @@ export class HubModule {
         OrgWorkspacesModule,
         IdempotencyModule,
         UniverseModule,
+        MovesModule,
       ],
       // In this order: authenticate, then enforce the route's @Access rule (deny by default).
       providers: [

@@ -12,6 +12,22 @@ import { type HubHarness, startHub } from './hub-harness.js';
 const OPERATIONAL = /^\/(healthz|readyz|metrics|openapi\.json|openapi\.yaml|docs)(\/|$)/;
 const SNAPSHOT = new URL('./routes.snapshot.txt', import.meta.url);
 const INSTANCE = 'matrix-instance';
+/** A second instance, up and accepting workspaces: where the matrix moves workspaces (nothing answers there). */
+const SECOND_INSTANCE = 'matrix-instance-2';
+/** An instance seen long ago, holding nothing: what the matrix drains. */
+const DRAINED = 'matrix-drained';
+
+/** The registered instance the org's workspace is not on. */
+async function otherInstance(fixtures: HubFixtures, org: OrgFixture): Promise<string> {
+  const workspace = await fixtures.ok('GET', `/org-workspaces/${org.workspaceId}`, org.owner.token);
+  return workspace.instanceId === INSTANCE ? SECOND_INSTANCE : INSTANCE;
+}
+
+/** Starts a move of the org's workspace (it stays `copying`: no instance process answers). */
+async function startMove(fixtures: HubFixtures, org: OrgFixture): Promise<void> {
+  const instanceId = await otherInstance(fixtures, org);
+  await fixtures.ok('POST', `/org-workspaces/${org.workspaceId}/move`, org.owner.token, { instanceId });
+}
 
 type Principal =
   | 'platform admin'
@@ -40,6 +56,7 @@ const ALLOWED: Record<AccessRule, Principal[]> = {
   'org member': ['owner', 'admin', 'member'],
   'org owner or admin': ['owner', 'admin'],
   'org owner': ['owner'],
+  'org owner or platform admin': ['owner', 'platform admin'],
 };
 
 function expectedStatus(rule: AccessRule, principal: Principal): 'success' | 401 | 403 | 404 {
@@ -110,6 +127,19 @@ const REQUESTS: Record<string, (c: Case) => Request | Promise<Request>> = {
     body: { gracePeriodSeconds: 60 },
   }),
   'POST /org-workspaces/{id}/archive': ({ org }) => ({ path: `/org-workspaces/${org.workspaceId}/archive` }),
+  'POST /org-workspaces/{id}/move': async ({ org, fixtures }) => ({
+    path: `/org-workspaces/${org.workspaceId}/move`,
+    body: { instanceId: await otherInstance(fixtures, org) },
+  }),
+  'GET /org-workspaces/{id}/move': async ({ org, fixtures }) => {
+    await startMove(fixtures, org);
+    return { path: `/org-workspaces/${org.workspaceId}/move` };
+  },
+  'POST /org-workspaces/{id}/move/abort': async ({ org, fixtures }) => {
+    await startMove(fixtures, org);
+    return { path: `/org-workspaces/${org.workspaceId}/move/abort` };
+  },
+  'POST /instances/{id}/drain': () => ({ path: `/instances/${DRAINED}/drain` }),
   'POST /org-workspaces/{id}/restore': async ({ org, fixtures }) => {
     await fixtures.ok('POST', `/org-workspaces/${org.workspaceId}/archive`, org.owner.token);
     return { path: `/org-workspaces/${org.workspaceId}/restore` };
@@ -168,6 +198,8 @@ describe('Hub routes: who may call what', () => {
     hub = await startHub({ HUB_INSTANCE_DOWN_AFTER_MS: '3600000' });
     fixtures = new HubFixtures(hub);
     await fixtures.registerInstance(INSTANCE);
+    await fixtures.registerInstance(SECOND_INSTANCE);
+    await fixtures.registerInstance(DRAINED, "'2000-01-01'");
     const document = (await json(await fetch(`${hub.url}/openapi.json`))) as {
       paths: Record<string, Record<string, Operation>>;
     };
@@ -228,7 +260,7 @@ describe('Hub routes: who may call what', () => {
       if (mutating && !operation.parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key')) {
         problems.push(`${route}: no Idempotency-Key header`);
       }
-      const bodiless = /\/(archive|restore)$/.test(route);
+      const bodiless = /\/(archive|restore|abort|drain)$/.test(route);
       if (
         (method === 'POST' || method === 'PATCH') &&
         !bodiless &&

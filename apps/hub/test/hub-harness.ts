@@ -47,7 +47,7 @@ export async function startHub(overrides: Record<string, string> = {}): Promise<
     ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     HUB_BOOTSTRAP_ADMIN_EMAIL: 'admin@example.test',
     HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env['HUB_TEST_LOG_LEVEL'] ?? 'silent',
     DATABASE_POOL_SIZE: '5',
     HUB_SIGNING_KEY: TEST_HUB_KEYS.signingKey,
     ...overrides,

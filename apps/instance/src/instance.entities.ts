@@ -10,6 +10,7 @@ import { EventDelivery } from './events/event-delivery.entity.js';
 import { EventSubscription } from './events/event-subscription.entity.js';
 import { IdempotencyKey } from './idempotency/idempotency-key.entity.js';
 import { Integration } from './integrations/integration.entity.js';
+import { WorkspaceMoveChange, WorkspaceMoveSource, WorkspaceMoveTarget } from './moves/workspace-move.entity.js';
 import { Tenant } from './tenants/tenant.entity.js';
 import { UniverseElement, UniverseState } from './universe/universe-element.entity.js';
 import { BalanceEntry } from './usage/balance-entry.entity.js';
@@ -40,4 +41,7 @@ export const INSTANCE_ENTITIES = [
   TenantApiKey,
   UniverseElement,
   UniverseState,
+  WorkspaceMoveSource,
+  WorkspaceMoveTarget,
+  WorkspaceMoveChange,
 ];

@@ -20,6 +20,7 @@ import { INSTANCE_ENTITIES } from './instance.entities.js';
 import { IntegrationsModule } from './integrations/integrations.module.js';
 import { JournalModule } from './journal/journal.module.js';
 import { MembraneCompatModule } from './membrane-compat/membrane-compat.module.js';
+import { MovesModule } from './moves/moves.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { UniverseModule } from './universe/universe.module.js';
@@ -89,6 +90,7 @@ export class InstanceModule {
         MembraneCompatModule,
         RegistrationModule,
         WorkspaceTransferModule,
+        MovesModule,
       ],
     };
   }

@@ -16,7 +16,8 @@ import { FieldErrorDto, ProblemDto, problemResponse } from '@switchboard/server'
  * declares neither a rule nor `@Public()`, the OpenAPI description names it as
  * `x-required-role`, and the route snapshots read it from the same metadata.
  */
-export type AccessRule = 'any user' | 'platform admin' | 'org member' | 'org owner or admin' | 'org owner';
+export type AccessRule =
+  'any user' | 'platform admin' | 'org member' | 'org owner or admin' | 'org owner' | 'org owner or platform admin';
 
 /** The rules decided by the caller's role in one org. */
 export type OrgAccessRule = Extract<AccessRule, `org ${string}`>;
@@ -76,7 +77,9 @@ export const ACCESS_METADATA = 'switchboard:access';
  * - `platform admin`: users with `isPlatformAdmin`, others get 403;
  * - `org member` / `org owner or admin` / `org owner`: members of the org named
  *   by `org` with one of those roles; a member with another role gets 403, a
- *   non-member (platform admins included) 404 — existence does not leak.
+ *   non-member (platform admins included) 404 — existence does not leak;
+ * - `org owner or platform admin`: as `org owner`, and any platform admin
+ *   besides (moving a workspace to another instance: API.md).
  */
 export function Access(rule: 'any user' | 'platform admin'): MethodDecorator & ClassDecorator;
 export function Access(rule: OrgAccessRule, org: OrgRef): MethodDecorator & ClassDecorator;

@@ -17,6 +17,7 @@ export const ROLES_OF: Record<OrgAccessRule, readonly OrgRole[]> = {
   'org member': ORG_ROLES,
   'org owner or admin': ORG_MANAGERS,
   'org owner': ['owner'],
+  'org owner or platform admin': ['owner'],
 };
 
 /** UUIDs of versions 1-8 with the RFC 9562 variant: a subset of what ParseUUIDPipe accepts. */
@@ -84,6 +85,9 @@ export class AccessGuard implements CanActivate {
       case 'platform admin':
         if (!principal.user.isPlatformAdmin) throw DomainException.forbidden('This needs a platform admin.');
         return;
+      case 'org owner or platform admin':
+        if (principal.user.isPlatformAdmin) return;
+        return this.enforce(route, { ...declaration, rule: 'org owner' }, request, principal);
       case 'org member':
       case 'org owner or admin':
       case 'org owner': {
@@ -115,6 +119,9 @@ export class AccessGuard implements CanActivate {
       case 'platform admin':
         if (!principal.user.isPlatformAdmin) throw DomainException.forbidden('This needs a platform admin.');
         return true;
+      case 'org owner or platform admin':
+        if (principal.user.isPlatformAdmin) return true;
+        return this.enforceFromMemory(route, { ...declaration, rule: 'org owner' }, request, principal);
       case 'org member':
       case 'org owner or admin':
       case 'org owner': {

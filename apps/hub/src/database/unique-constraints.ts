@@ -43,4 +43,7 @@ export const HUB_UNIQUE_CONSTRAINTS: Record<string, UniqueConstraintAnswer> = {
     field: 'Idempotency-Key',
     detail: 'A request with this Idempotency-Key is already in progress.',
   },
+  // workspace_moves: one running move per workspace
+  PK_workspace_moves: generated('move id'),
+  workspace_moves_running: { field: 'instanceId', detail: 'A move of this workspace is already running.' },
 };

@@ -45,7 +45,7 @@ export class InstancesController {
       rows,
       limit,
       (row) => ({ at: row.position, id: row.id }),
-      (row) => this.toDto(row, row.workspace_count),
+      (row) => this.toDto(row, row.workspace_count, row.drain_state),
     );
   }
 
@@ -64,10 +64,10 @@ export class InstancesController {
     if (body.acceptsNewWorkspaces !== undefined) instance.acceptsNewWorkspaces = body.acceptsNewWorkspaces;
     if (body.labels !== undefined) instance.labels = body.labels;
     await this.repository.updateSettings(instance.id, instance.acceptsNewWorkspaces, instance.labels);
-    return this.toDto(instance, await this.repository.workspaceCount(id));
+    return this.toDto(instance, await this.repository.workspaceCount(id), await this.repository.drainState(id));
   }
 
-  private toDto(instance: Instance, workspaceCount: number): InstanceDto {
+  private toDto(instance: Instance, workspaceCount: number, drainState: string | null): InstanceDto {
     return {
       id: instance.id,
       name: instance.name,
@@ -80,6 +80,10 @@ export class InstancesController {
       keyIds: instance.keyIds,
       keyringMismatch: this.instances.keyringMismatch(instance),
       universeVersion: instance.universeVersion,
+      drain:
+        drainState === 'draining' || drainState === 'drained' || drainState === 'stalled'
+          ? { state: drainState, remaining: workspaceCount }
+          : null,
     };
   }
 }

@@ -27,6 +27,21 @@ export class InstanceDto {
   keyringMismatch!: boolean | null;
   @ApiProperty({ description: 'The universe version the instance last reported holding (0: none yet).' })
   universeVersion!: number;
+  @ApiProperty({
+    type: () => DrainDto,
+    nullable: true,
+    description: 'Progress of draining the instance (POST /instances/{id}/drain); null if it was never drained.',
+  })
+  drain!: DrainDto | null;
+}
+
+export class DrainDto {
+  @ApiProperty({
+    enum: ['draining', 'drained', 'stalled'],
+    description: '`stalled`: a move of the drain failed or was aborted and workspaces remain; drain again.',
+  })
+  state!: 'draining' | 'drained' | 'stalled';
+  @ApiProperty({ description: 'Workspaces still placed on the instance.' }) remaining!: number;
 }
 
 /** Labels: at most 32 string values with short keys (instance labels, and the labels a placement asks for). */

@@ -8,6 +8,6 @@ import { InstancesService } from './instances.service.js';
 @Module({
   controllers: [InstancesController, InstanceRegistryHandler],
   providers: [InstancesRepository, InstancesService],
-  exports: [InstancesService],
+  exports: [InstancesService, InstancesRepository],
 })
 export class InstancesModule {}

@@ -6,7 +6,19 @@ import { DataSource, type EntityManager } from 'typeorm';
 
 import { Instance } from './instance.entity.js';
 
-const LISTED = { workspace_count: 'number', position: 'string' } as const;
+const LISTED = { workspace_count: 'number', position: 'string', drain_state: 'string?' } as const;
+
+/**
+ * Where draining the instance `i` is (POST /instances/{id}/drain starts moves marked `drain`): null when it
+ * was never drained; `draining` while such moves run; `drained` once no workspace is placed on it; else
+ * `stalled` (a move failed or was aborted: drain again).
+ */
+const DRAIN_STATE = `(CASE
+  WHEN NOT EXISTS (SELECT 1 FROM workspace_moves m WHERE m.from_instance_id = i.id AND m.drain) THEN NULL
+  WHEN EXISTS (SELECT 1 FROM workspace_moves m WHERE m.from_instance_id = i.id AND m.drain
+               AND m.state IN ('copying', 'catching_up', 'cutover')) THEN 'draining'
+  WHEN NOT EXISTS (SELECT 1 FROM org_workspaces w WHERE w.instance_id = i.id) THEN 'drained'
+  ELSE 'stalled' END)`;
 
 /** An instance as the registry lists it: its columns, its number of workspaces and its cursor position. */
 export type ListedInstance = Columns<Instance> & ExtraRow<typeof LISTED>;
@@ -63,13 +75,26 @@ export class InstancesRepository {
     );
   }
 
+  /** As leastLoaded, among the instances other than `exceptId` (where a drained instance's workspaces go). */
+  async leastLoadedOtherThan(exceptId: string, seenAfter: Date): Promise<Columns<Instance> | null> {
+    return this.instances.queryOne(
+      this.dataSource,
+      `SELECT ${this.instances.columnsOf('i')} FROM instances i
+       WHERE i.accepts_new_workspaces = true AND i.last_seen_at > $1 AND i.id <> $2
+       ORDER BY (SELECT count(*) FROM org_workspaces w WHERE w.instance_id = i.id) ASC, i.id ASC
+       LIMIT 1`,
+      [seenAfter, exceptId],
+    );
+  }
+
   /** Up to `limit` instances in the order they registered, after the cursor position `after`. */
   async listPage(after: CursorPosition | null, limit: number): Promise<ListedInstance[]> {
     return this.instances.query(
       this.dataSource,
       `SELECT ${this.instances.columnsOf('i')},
               (SELECT count(*) FROM org_workspaces w WHERE w.instance_id = i.id)::int AS workspace_count,
-              to_json(i.registered_at) #>> '{}' AS position
+              to_json(i.registered_at) #>> '{}' AS position,
+              ${DRAIN_STATE} AS drain_state
        FROM instances i
        WHERE $1::timestamptz IS NULL OR (i.registered_at, i.id) > ($1::timestamptz, $2)
        ORDER BY i.registered_at ASC, i.id ASC
@@ -86,6 +111,19 @@ export class InstancesRepository {
       acceptsNewWorkspaces,
       JSON.stringify(labels),
     ]);
+  }
+
+  /** Where draining the instance is (see DRAIN_STATE), null if it never was. */
+  async drainState(id: string): Promise<string | null> {
+    const row = await queryRow(
+      this.dataSource,
+      `SELECT ${DRAIN_STATE} AS drain_state FROM instances i WHERE i.id = $1`,
+      [id],
+      {
+        drain_state: 'string?',
+      },
+    );
+    return row?.drain_state ?? null;
   }
 
   /** How many workspaces are placed on the instance. */

@@ -19,6 +19,6 @@ import { OrgWorkspacesService } from './org-workspaces.service.js';
     // AccessGuard finds the org of an org workspace here.
     { provide: WorkspaceRoleLookup, useExisting: OrgWorkspacesService },
   ],
-  exports: [WorkspaceRoleLookup],
+  exports: [WorkspaceRoleLookup, OrgWorkspacesRepository],
 })
 export class OrgWorkspacesModule {}

@@ -16,7 +16,10 @@ import { RoutingRepository } from './routing.repository.js';
 export class RoutingOutboxService {
   constructor(private readonly routing: RoutingRepository) {}
 
-  async enqueue(manager: EntityManager, workspace: OrgWorkspace): Promise<void> {
+  async enqueue(
+    manager: EntityManager,
+    workspace: Pick<OrgWorkspace, 'id' | 'instanceId' | 'configVersion'>,
+  ): Promise<void> {
     await this.routing.insert(manager, workspace.id, workspace.instanceId, workspace.configVersion);
     await this.routing.notify(manager, {
       instanceId: workspace.instanceId,

@@ -79,4 +79,8 @@ export const INSTANCE_UNIQUE_CONSTRAINTS: Record<string, UniqueConstraintAnswer>
   PK_universe_elements: concurrent('key', 'The universe element'),
   PK_universe_state: concurrent('version', 'The universe state'),
   universe_elements_type_key: concurrent('key', 'The universe element'),
+  // workspace moves (one row per workspace, upserted; the change log's ids are an identity)
+  PK_workspace_move_sources: generated('move source row'),
+  PK_workspace_move_targets: generated('move target row'),
+  PK_workspace_move_changes: generated('move change id'),
 };

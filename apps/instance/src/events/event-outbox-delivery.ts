@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 
 import { InstanceConfig } from '../config.js';
 import { type Scope, TenantScope } from '../database/tenant-scope.js';
+import { DeliveriesInFlight } from '../journal/deliveries-in-flight.js';
 import { EVENTS_CHANNEL } from '../journal/event-outbox.repository.js';
 import { liveSecrets } from '../workspaces/workspace-keys.js';
 import { EventMetrics } from './event-metrics.js';
@@ -79,6 +80,7 @@ export class EventOutboxDelivery implements OnApplicationBootstrap, BeforeApplic
     private readonly config: InstanceConfig,
     private readonly http: OutboundHttp,
     private readonly metrics: EventMetrics,
+    private readonly deliveriesInFlight: DeliveriesInFlight,
   ) {
     this.leaseSeconds = outboxLeaseSeconds(config.EVENTS_REQUEST_TIMEOUT_MS);
     this.drainer = new OutboxDrainer({
@@ -96,7 +98,7 @@ export class EventOutboxDelivery implements OnApplicationBootstrap, BeforeApplic
       onWake: (workspaceId) => this.dueAt.delete(workspaceId),
       poll: { intervalMs: config.EVENTS_POLL_INTERVAL_MS, due: () => this.dueWorkspaces() },
       concurrency: config.EVENTS_WORKSPACE_CONCURRENCY,
-      drain: (workspaceId, context) => this.run(workspaceId, context),
+      drain: (workspaceId, context) => this.deliveriesInFlight.track(workspaceId, this.run(workspaceId, context)),
       prune: { intervalMs: PRUNE_INTERVAL_MS, run: () => this.pruneWorkspaces() },
     });
   }

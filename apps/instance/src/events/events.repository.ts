@@ -9,6 +9,13 @@ import { Workspace } from '../workspaces/workspace.entity.js';
 import { EventDelivery } from './event-delivery.entity.js';
 import { EventSubscription } from './event-subscription.entity.js';
 
+/**
+ * A workspace whose events this instance delivers: not at or past the cutover of a move away (from then on
+ * the target delivers them), not a copy still arriving (see moves/).
+ */
+const SERVED_HERE =
+  "NOT EXISTS (SELECT 1 FROM workspace_move_sources s WHERE s.workspace_id = workspaces.id AND s.state <> 'copying') AND NOT EXISTS (SELECT 1 FROM workspace_move_targets m WHERE m.workspace_id = workspaces.id)";
+
 /** What the delivery worker selects beside a delivery's own columns. */
 const CLAIMED_EXTRA = {
   eventType: 'string',
@@ -84,15 +91,22 @@ export class EventsRepository {
 
   /** Ids of every workspace, archived ones too (the table has no row-level security). */
   async listWorkspaceIds(): Promise<string[]> {
-    const rows = await queryRows(this.dataSource.manager, 'SELECT id FROM workspaces', [], { id: 'string' });
+    const rows = await queryRows(this.dataSource.manager, `SELECT id FROM workspaces WHERE ${SERVED_HERE}`, [], {
+      id: 'string',
+    });
     return rows.map((row) => row.id);
   }
 
-  /** Ids of the workspaces that are not archived. */
+  /** Ids of the workspaces that are not archived (nor moving away at the cutover, nor still arriving). */
   async listLiveWorkspaceIds(): Promise<string[]> {
-    const rows = await queryRows(this.dataSource.manager, 'SELECT id FROM workspaces WHERE archived_at IS NULL', [], {
-      id: 'string',
-    });
+    const rows = await queryRows(
+      this.dataSource.manager,
+      `SELECT id FROM workspaces WHERE archived_at IS NULL AND ${SERVED_HERE}`,
+      [],
+      {
+        id: 'string',
+      },
+    );
     return rows.map((row) => row.id);
   }
 
@@ -138,11 +152,14 @@ export class EventsRepository {
     return row?.count ?? 0;
   }
 
-  /** The workspace, or null when it is archived or gone (the table has no row-level security). */
+  /**
+   * The workspace, or null when it is archived or gone (the table has no row-level security), or not served
+   * here because of a move: frozen or moved away (the target delivers), or still arriving.
+   */
   findLiveWorkspace(manager: EntityManager, workspaceId: string): Promise<Columns<Workspace> | null> {
     return this.workspaces.queryOne(
       manager,
-      `SELECT ${this.workspaces.columns} FROM workspaces WHERE id = $1 AND archived_at IS NULL`,
+      `SELECT ${this.workspaces.columns} FROM workspaces WHERE id = $1 AND archived_at IS NULL AND ${SERVED_HERE}`,
       [workspaceId],
     );
   }

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 
 import { ActivityLogService } from './activity-log.service.js';
 import { ActivityLogJournalRepository } from './activity-log-journal.repository.js';
+import { DeliveriesInFlight } from './deliveries-in-flight.js';
 import { EventOutbox } from './event-outbox.js';
 import { EventOutboxRepository } from './event-outbox.repository.js';
 
@@ -14,7 +15,7 @@ import { EventOutboxRepository } from './event-outbox.repository.js';
  */
 @Global()
 @Module({
-  providers: [ActivityLogService, ActivityLogJournalRepository, EventOutbox, EventOutboxRepository],
-  exports: [ActivityLogService, EventOutbox],
+  providers: [ActivityLogService, ActivityLogJournalRepository, EventOutbox, EventOutboxRepository, DeliveriesInFlight],
+  exports: [ActivityLogService, EventOutbox, DeliveriesInFlight],
 })
 export class JournalModule {}

@@ -26,7 +26,9 @@ export class WorkspacesRepository {
   async findByKey(key: string): Promise<Columns<Workspace> | null> {
     return this.workspaces.queryOne(
       this.dataSource.manager,
-      `SELECT ${this.workspaces.columns} FROM workspaces WHERE key = $1`,
+      // A copy still arriving by a move (see moves/) is not served: its key is unknown here until activated.
+      `SELECT ${this.workspaces.columns} FROM workspaces
+       WHERE key = $1 AND NOT EXISTS (SELECT 1 FROM workspace_move_targets m WHERE m.workspace_id = workspaces.id)`,
       [key],
     );
   }

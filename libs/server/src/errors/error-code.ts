@@ -39,4 +39,6 @@ export enum ErrorCode {
   /** Over NATS only: see `SnapshotRefusalCode` in `@switchboard/contracts`. */
   SnapshotSignatureInvalid = 'snapshot_signature_invalid',
   KeyringMismatch = 'keyring_mismatch',
+  /** `503`: the workspace is at the cutover of a move to another instance; retry (API.md, "Moving a workspace"). */
+  WorkspaceMoving = 'workspace_moving',
 }

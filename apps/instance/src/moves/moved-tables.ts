@@ -1,0 +1,49 @@
+/**
+ * A table that holds a workspace's rows, as a move copies it: its name, the
+ * column naming the workspace, its primary key columns, and its identity
+ * column if any (whose sequence the target advances past the ids it
+ * receives). Listed parents first, so that a chunk never points at a row not
+ * yet copied (composite foreign keys to `tenants`, `integrations`,
+ * `element_templates`, `events`, `event_subscriptions`).
+ */
+export interface MovedTable {
+  name: string;
+  workspaceColumn: string;
+  primaryKey: readonly string[];
+  identity?: string;
+}
+
+/** Every table with a workspace's rows (all but the universe and the move's own tables). */
+export const MOVED_TABLES: readonly MovedTable[] = [
+  { name: 'workspaces', workspaceColumn: 'id', primaryKey: ['id'] },
+  { name: 'tenants', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
+  { name: 'integrations', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
+  { name: 'connections', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
+  { name: 'element_templates', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
+  { name: 'element_revisions', workspaceColumn: 'workspace_id', primaryKey: ['element_id', 'revision'] },
+  {
+    name: 'element_customizations',
+    workspaceColumn: 'workspace_id',
+    primaryKey: ['tenant_id', 'element_type', 'key'],
+  },
+  { name: 'element_deployments', workspaceColumn: 'workspace_id', primaryKey: ['element_id', 'tenant_id'] },
+  { name: 'event_subscriptions', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
+  { name: 'events', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
+  { name: 'event_deliveries', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
+  { name: 'usage_records', workspaceColumn: 'workspace_id', primaryKey: ['id'], identity: 'id' },
+  { name: 'balance_entries', workspaceColumn: 'workspace_id', primaryKey: ['id'], identity: 'id' },
+  { name: 'tenant_balances', workspaceColumn: 'workspace_id', primaryKey: ['workspace_id', 'tenant_id'] },
+  {
+    name: 'rate_limit_windows',
+    workspaceColumn: 'workspace_id',
+    primaryKey: ['workspace_id', 'tenant_id', 'window_start'],
+  },
+  { name: 'activity_logs', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
+  { name: 'idempotency_keys', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
+  { name: 'tenant_api_keys', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
+];
+
+/** The table named `name`, if a move copies it. */
+export function movedTable(name: string): MovedTable | undefined {
+  return MOVED_TABLES.find((table) => table.name === name);
+}

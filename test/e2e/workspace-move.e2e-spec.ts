@@ -1,0 +1,371 @@
+import { withClient } from '@switchboard/persistence';
+import { type TestDatabase, waitFor } from '@switchboard/testing';
+
+import { call, type Stack, startStack } from './stack.js';
+
+/** The tables a move copies (the contract's MOVED_TABLE_NAMES), with the column naming the workspace. */
+const TABLES: [string, string][] = [
+  ['workspaces', 'id'],
+  ['tenants', 'workspace_id'],
+  ['integrations', 'workspace_id'],
+  ['connections', 'workspace_id'],
+  ['element_templates', 'workspace_id'],
+  ['element_revisions', 'workspace_id'],
+  ['element_customizations', 'workspace_id'],
+  ['event_subscriptions', 'workspace_id'],
+  ['events', 'workspace_id'],
+  ['event_deliveries', 'workspace_id'],
+  ['usage_records', 'workspace_id'],
+  ['balance_entries', 'workspace_id'],
+  ['tenant_balances', 'workspace_id'],
+  ['rate_limit_windows', 'workspace_id'],
+  ['activity_logs', 'workspace_id'],
+  ['idempotency_keys', 'workspace_id'],
+  ['tenant_api_keys', 'workspace_id'],
+];
+
+/** Rows per table of one workspace, and an order-independent digest of them, read as the superuser (no RLS). */
+async function contents(database: TestDatabase, workspaceId: string): Promise<Record<string, string>> {
+  return withClient(database.adminUrl, async (client) => {
+    const result: Record<string, string> = {};
+    for (const [table, column] of TABLES) {
+      const { rows } = await client.query<{ n: number; digest: string | null }>(
+        `SELECT count(*)::int AS n, md5(string_agg(to_jsonb(t)::text, ',' ORDER BY to_jsonb(t)::text)) AS digest
+         FROM ${table} t WHERE ${column} = $1`,
+        [workspaceId],
+      );
+      result[table] = `${rows[0]?.n}:${rows[0]?.digest ?? ''}`;
+    }
+    return result;
+  });
+}
+
+/** Every row of the workspace, per table, as JSON text. */
+async function rowsOf(database: TestDatabase, workspaceId: string): Promise<Record<string, string[]>> {
+  return withClient(database.adminUrl, async (client) => {
+    const result: Record<string, string[]> = {};
+    for (const [table, column] of TABLES) {
+      const { rows } = await client.query<{ row: string }>(
+        `SELECT to_jsonb(t)::text AS row FROM ${table} t WHERE ${column} = $1`,
+        [workspaceId],
+      );
+      result[table] = rows.map((row) => row.row);
+    }
+    return result;
+  });
+}
+
+/** The rows of the source's frozen copy that the target lacks or holds otherwise (writes after the move go on the target). */
+async function missingOnTarget(source: TestDatabase, target: TestDatabase, workspaceId: string): Promise<string[]> {
+  const [before, after] = await Promise.all([rowsOf(source, workspaceId), rowsOf(target, workspaceId)]);
+  const missing: string[] = [];
+  for (const [table] of TABLES) {
+    if (table === 'workspaces') continue; // the Hub's new placement came with a new config version
+    const present = new Set(after[table]);
+    for (const row of before[table] ?? []) if (!present.has(row)) missing.push(`${table}: ${row}`);
+  }
+  return missing;
+}
+
+async function count(database: TestDatabase, sql: string, params: unknown[]): Promise<number> {
+  return withClient(database.adminUrl, async (client) => {
+    const { rows } = await client.query<{ n: number }>(sql, params);
+    return rows[0]?.n ?? 0;
+  });
+}
+
+/**
+ * Moving a workspace between two instances, with the built Hub and instances
+ * as processes (API.md, "Moving a workspace to another instance").
+ */
+describe('moving a workspace to another instance', () => {
+  let stack: Stack;
+  let orgId: string;
+  let workspace: { id: string; key: string; apiUrl: string };
+  let bystander: { id: string; apiUrl: string };
+  let urlOf: Record<string, string>;
+
+  const hub = (method: string, path: string, body?: unknown, token = stack.adminToken) =>
+    call(stack.hub.url, method, path, token, body);
+  const token = async (id: string, tenantKey?: string) =>
+    (await hub('POST', `/org-workspaces/${id}/access-token`, tenantKey ? { tenantKey } : { isAdmin: true })).body
+      .token as string;
+  const moved = (id: string, moveId: string, states = ['done']) =>
+    waitFor(
+      async () => {
+        const move = await hub('GET', `/org-workspaces/${id}/move`);
+        if (
+          move.body?.id === moveId &&
+          ['failed', 'aborted'].includes(move.body.state) &&
+          !states.includes(move.body.state)
+        ) {
+          throw new Error(`the move ended ${move.body.state}: ${move.body.error}`);
+        }
+        return move.body?.id === moveId && states.includes(move.body.state) ? move.body : undefined;
+      },
+      { what: `move ${moveId} to reach ${states.join('/')}`, timeoutMs: 30_000, intervalMs: 50 },
+    );
+  const synced = (id: string, version: number) =>
+    waitFor(
+      async () => {
+        const current = await hub('GET', `/org-workspaces/${id}`);
+        return current.body.sync.appliedVersion >= version ? current.body : undefined;
+      },
+      { what: `version ${version} applied`, timeoutMs: 10_000, intervalMs: 20 },
+    );
+  /**
+   * A write through the workspace's first API URL, following `307`s with the same method, body and token
+   * (fetch drops `Authorization` on a redirect to another origin, so this follows them itself).
+   */
+  const write = async (apiUrl: string, path: string, bearer: string, body: unknown): Promise<Response> => {
+    let url = `${apiUrl}${path}`;
+    for (let hop = 0; ; hop++) {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        redirect: 'manual',
+      });
+      const location = response.headers.get('location');
+      if (response.status !== 307 || !location || hop > 2) return response;
+      url = location;
+    }
+  };
+
+  beforeAll(async () => {
+    stack = await startStack({
+      instanceIds: ['instance-a', 'instance-b'],
+      env: { HUB_MOVE_RETENTION_SECONDS: '4' },
+    });
+    urlOf = Object.fromEntries(Object.entries(stack.instances).map(([id, service]) => [id, service.url]));
+    const org = await hub('POST', '/orgs', { name: 'Movers' });
+    orgId = org.body.id;
+    const create = (name: string) =>
+      waitFor(
+        async () => {
+          const created = await hub('POST', '/org-workspaces', { orgId, name, instanceId: 'instance-a' });
+          return created.status === 201 ? created.body : undefined;
+        },
+        { what: 'both instances registered', timeoutMs: 15_000 },
+      );
+    workspace = await create('Moving');
+    bystander = await create('Staying');
+    await synced(workspace.id, 1);
+    await synced(bystander.id, 1);
+
+    // Seed: an integration, an action, 10 tenants with a connection (sealed credentials, events) and usage each.
+    const admin = await token(workspace.id);
+    expect(
+      (await call(workspace.apiUrl, 'POST', '/integrations', admin, { key: 'crm', name: 'CRM', authType: 'api-key' }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await call(workspace.apiUrl, 'POST', '/actions', admin, { key: 'sync', name: 'Sync', definition: { a: 1 } }))
+        .status,
+    ).toBe(201);
+    for (let i = 0; i < 10; i++) {
+      const tenant = await token(workspace.id, `seed-${i}`);
+      const connection = await call(workspace.apiUrl, 'POST', '/connections', tenant, {
+        integrationKey: 'crm',
+        credentials: { apiKey: `secret-${i}` },
+      });
+      expect(connection.status).toBe(201);
+      expect((await call(workspace.apiUrl, 'POST', '/usage', tenant, { credits: i + 1 })).status).toBe(201);
+    }
+    const bystanderAdmin = await token(bystander.id);
+    await call(bystander.apiUrl, 'POST', '/integrations', bystanderAdmin, {
+      key: 'crm',
+      name: 'CRM',
+      authType: 'api-key',
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('refuses bad requests with problems', async () => {
+    expect((await hub('POST', `/org-workspaces/${workspace.id}/move`, {})).status).toBe(400);
+    expect((await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'nowhere' })).status).toBe(400);
+    expect((await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-a' })).status).toBe(409);
+    expect((await hub('POST', `/org-workspaces/not-a-uuid/move`, { instanceId: 'instance-b' })).status).toBe(400);
+    expect((await hub('GET', `/org-workspaces/${workspace.id}/move`)).status).toBe(404);
+    expect((await hub('POST', `/org-workspaces/${workspace.id}/move/abort`)).status).toBe(409);
+    const outsider = await hub('POST', '/users', { email: 'outsider@example.test', name: 'Outsider' });
+    const refused = await hub(
+      'POST',
+      `/org-workspaces/${workspace.id}/move`,
+      { instanceId: 'instance-b' },
+      outsider.body.token,
+    );
+    expect(refused.status).toBe(404);
+    expect((await hub('GET', `/org-workspaces/${workspace.id}/move`, undefined, outsider.body.token)).status).toBe(404);
+  });
+
+  it('moves the workspace with writes going on, then the source answers 307 and finally forgets it', async () => {
+    const tenantToken = await token(workspace.id, 'seed-0');
+    const bystanderBefore = await contents(stack.instanceDatabases['instance-a']!, bystander.id);
+    // A writer through the source URL throughout: every acknowledged connection must end up on the target once.
+    const acknowledged: string[] = [];
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        const bearer = await token(workspace.id, `writer-${i % 5}`);
+        const response = await write(workspace.apiUrl, '/connections', bearer, {
+          integrationKey: 'crm',
+          credentials: { apiKey: `w-${i}` },
+        });
+        if (response.status === 201) acknowledged.push(((await response.json()) as { id: string }).id);
+        else if (response.status !== 503) throw new Error(`write ${i}: ${response.status} ${await response.text()}`);
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const started = await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-b' });
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ fromInstanceId: 'instance-a', toInstanceId: 'instance-b', state: 'copying' });
+    const done = await moved(workspace.id, started.body.id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    writing = false;
+    await writer;
+
+    expect(done.rowsCopied).toBeGreaterThan(0);
+    expect(done.writePauseMs).toBeGreaterThanOrEqual(0);
+    expect(done.writePauseMs).toBeLessThan(1000);
+    expect(done.finishedAt).not.toBeNull();
+    expect(acknowledged.length).toBeGreaterThan(5);
+
+    // Placement: the Hub hands out the target's URL with a new config version, which the target applied.
+    const placed = await hub('GET', `/org-workspaces/${workspace.id}`);
+    expect(placed.body).toMatchObject({ instanceId: 'instance-b', apiUrl: urlOf['instance-b'] });
+    await synced(workspace.id, placed.body.sync.version);
+
+    // Every row of the source's retained (frozen) copy is on the target as it was; every acknowledged write once.
+    expect(
+      await missingOnTarget(
+        stack.instanceDatabases['instance-a']!,
+        stack.instanceDatabases['instance-b']!,
+        workspace.id,
+      ),
+    ).toEqual([]);
+    for (const id of acknowledged) {
+      expect(
+        await count(
+          stack.instanceDatabases['instance-b']!,
+          'SELECT count(*)::int AS n FROM connections WHERE id = $1',
+          [id],
+        ),
+      ).toBe(1);
+    }
+    // The other workspace of the source was left alone.
+    expect(await contents(stack.instanceDatabases['instance-a']!, bystander.id)).toEqual(bystanderBefore);
+    expect(
+      await count(stack.instanceDatabases['instance-b']!, 'SELECT count(*)::int AS n FROM workspaces WHERE id = $1', [
+        bystander.id,
+      ]),
+    ).toBe(0);
+
+    // The same token works on the target (sealed credentials open there too); the source redirects.
+    expect((await call(urlOf['instance-b']!, 'GET', '/self', tenantToken)).status).toBe(200);
+    const admin = await token(workspace.id);
+    const connections = await call(urlOf['instance-b']!, 'GET', '/connections?limit=1', admin);
+    expect(connections.status).toBe(200);
+    const credentials = await call(
+      urlOf['instance-b']!,
+      'GET',
+      `/connections/${connections.body.items[0].id}/credentials`,
+      admin,
+    );
+    expect(credentials.status).toBe(200);
+    expect(JSON.stringify(credentials.body)).toContain('secret-');
+    const redirected = await fetch(`${urlOf['instance-a']}/self?x=1`, {
+      headers: { authorization: `Bearer ${tenantToken}` },
+      redirect: 'manual',
+    });
+    expect(redirected.status).toBe(307);
+    expect(redirected.headers.get('location')).toBe(`${urlOf['instance-b']}/self?x=1`);
+    // A workspace not moving is served by the source as before.
+    expect((await call(urlOf['instance-a']!, 'GET', '/integrations', await token(bystander.id))).status).toBe(200);
+
+    // After the retention the source deletes its copy.
+    await waitFor(
+      async () =>
+        (await count(
+          stack.instanceDatabases['instance-a']!,
+          'SELECT count(*)::int AS n FROM tenants WHERE workspace_id = $1',
+          [workspace.id],
+        )) === 0 &&
+        (await count(
+          stack.instanceDatabases['instance-a']!,
+          'SELECT count(*)::int AS n FROM workspaces WHERE id = $1',
+          [workspace.id],
+        )) === 0,
+      { what: 'the source copy purged', timeoutMs: 15_000, intervalMs: 200 },
+    );
+    expect((await call(urlOf['instance-b']!, 'GET', '/self', tenantToken)).status).toBe(200);
+  }, 60_000);
+
+  it('aborts a move whose target is down: the target copy goes, the source stays authoritative', async () => {
+    await stack.instances['instance-a']!.kill();
+    const started = await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-a' });
+    expect(started.status).toBe(202);
+    // A second move while one runs is refused.
+    expect((await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-a' })).status).toBe(409);
+    const aborted = await hub('POST', `/org-workspaces/${workspace.id}/move/abort`);
+    expect(aborted.status).toBe(200);
+    expect(aborted.body).toMatchObject({ id: started.body.id, state: 'aborted' });
+    await stack.restart('instance-a');
+    const tenantToken = await token(workspace.id, 'seed-1');
+    expect((await call(urlOf['instance-b']!, 'POST', '/usage', tenantToken, { credits: 3 })).status).toBe(201);
+    expect((await hub('GET', `/org-workspaces/${workspace.id}`)).body.instanceId).toBe('instance-b');
+    await waitFor(
+      async () =>
+        (await count(
+          stack.instanceDatabases['instance-b']!,
+          'SELECT count(*)::int AS n FROM workspace_move_sources WHERE workspace_id = $1',
+          [workspace.id],
+        )) === 0,
+      { what: 'the source forgot the aborted move', timeoutMs: 15_000, intervalMs: 100 },
+    );
+  }, 60_000);
+
+  it('moves it back right after, archived: restored, it is served by the first instance again', async () => {
+    const archived = await hub('POST', `/org-workspaces/${workspace.id}/archive`);
+    expect(archived.status).toBe(200);
+    await synced(workspace.id, archived.body.sync.version);
+    const started = await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-a' });
+    expect(started.status).toBe(202);
+    await moved(workspace.id, started.body.id);
+    const source = await contents(stack.instanceDatabases['instance-b']!, workspace.id);
+    const target = await contents(stack.instanceDatabases['instance-a']!, workspace.id);
+    expect(target).toEqual({ ...source, workspaces: target['workspaces'] });
+    const restored = await hub('POST', `/org-workspaces/${workspace.id}/restore`);
+    expect(restored.status).toBe(200);
+    expect(restored.body.apiUrl).toBe(urlOf['instance-a']);
+    await synced(workspace.id, restored.body.sync.version);
+    const tenantToken = await token(workspace.id, 'seed-2');
+    expect((await call(urlOf['instance-a']!, 'GET', '/self', tenantToken)).status).toBe(200);
+    expect((await call(urlOf['instance-a']!, 'GET', '/connections', tenantToken)).body.items).toHaveLength(1);
+  }, 60_000);
+
+  it('drains an instance: every workspace moves away, progress on GET /instances', async () => {
+    expect((await hub('POST', '/instances/no-such-instance/drain')).status).toBe(404);
+    const drained = await hub('POST', '/instances/instance-a/drain');
+    expect(drained.status).toBe(202);
+    expect(drained.body).toEqual({ instanceId: 'instance-a', started: 2 });
+    const finished = await waitFor(
+      async () => {
+        const instances = await hub('GET', '/instances');
+        const a = instances.body.items.find((item: { id: string }) => item.id === 'instance-a');
+        return a?.drain?.state === 'drained' ? a : undefined;
+      },
+      { what: 'instance-a drained', timeoutMs: 30_000, intervalMs: 100 },
+    );
+    expect(finished).toMatchObject({ acceptsNewWorkspaces: false, workspaceCount: 0, drain: { remaining: 0 } });
+    for (const id of [workspace.id, bystander.id]) {
+      expect((await hub('GET', `/org-workspaces/${id}`)).body.instanceId).toBe('instance-b');
+    }
+    const bystanderAdmin = await token(bystander.id);
+    expect((await call(urlOf['instance-b']!, 'GET', '/integrations', bystanderAdmin)).body.items).toHaveLength(1);
+  }, 60_000);
+});
