@@ -22,7 +22,9 @@ const envFile = argument('--env', '.env');
 const INSTANCES = ['instance-a', 'instance-b'];
 const snake = (id) => id.replaceAll('-', '_');
 
-const password = () => randomBytes(24).toString('hex');
+// A letter first: nats-server reads a `$VARIABLE` as a config value, so a password that looks like a number
+// (`12345`, `9e5f…`) stops it at start ("variable reference … could not be parsed").
+const password = () => `p${randomBytes(24).toString('hex')}`;
 const env = existsSync(envFile) ? readFileSync(envFile, 'utf8') : '';
 /** `NAME=value` of the env file, or undefined. */
 const fromEnv = (name) => new RegExp(`^${name}=(.+)$`, 'm').exec(env)?.[1];

@@ -28,7 +28,8 @@ import {
 import { call, type Stack, startGateway, startStack } from '../e2e/stack.js';
 
 const SHIPPED_CONFIG = fileURLToPath(new URL('../../deploy/nats/nats-server.conf', import.meta.url));
-const password = () => randomBytes(18).toString('base64url');
+// A letter first: nats-server parses `$VARIABLE` values, and one that looks like a number stops it.
+const password = () => `p${randomBytes(18).toString('hex')}`;
 const PASSWORDS = { hub: password(), 'instance-a': password(), 'instance-b': password(), gateway: password() };
 const ATTACKER_URL = 'http://attacker.example';
 

@@ -17,7 +17,7 @@ import { GatewayMetrics } from './gateway-metrics.js';
 import { createGatewayServer } from './gateway-server.js';
 
 const CHUNK = Buffer.alloc(64 * 1024, 'x');
-const BIG_BYTES = 256 * 1024 * 1024;
+const BIG_BYTES = 96 * 1024 * 1024;
 const TIMEOUT_MS = 1500;
 
 /**
@@ -33,6 +33,8 @@ describe('gateway server', () => {
   let gatewayUrl: string;
   /** What the upstream saw, per path. */
   const seen = { requests: 0, bigWritten: 0, uploadChunks: [] as number[] };
+  let readFirstPart: () => void = () => undefined;
+  const firstPartRead = new Promise<void>((resolve) => (readFirstPart = resolve));
   const tokenFor = (workspaceKey: string) => jwt.sign({ iss: workspaceKey, tenantKey: 't' }, 'any secret');
 
   beforeAll(async () => {
@@ -97,7 +99,8 @@ describe('gateway server', () => {
     if (path === '/slow') {
       response.writeHead(200, { 'content-type': 'text/plain' });
       response.write('first part\n');
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // The rest only once the client has read the first part: a gateway that buffered would never pass it on.
+      await firstPartRead;
       response.end('second part\n');
       return;
     }
@@ -182,7 +185,7 @@ describe('gateway server', () => {
     });
     expect(received.first).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    // Socket buffers on the way hold a few MB at most; a gateway that buffered would have let all 256 MB through.
+    // Socket buffers on the way hold a few MB at most; a gateway that buffered would have let all 96 MB through.
     const written = seen.bigWritten;
     expect(written).toBeLessThan(32 * 1024 * 1024);
     received.response.resume();
@@ -192,18 +195,15 @@ describe('gateway server', () => {
   }, 60_000);
 
   it('passes the first bytes on before the instance has finished (no buffering of a slow response)', async () => {
-    const started = performance.now();
     const response = await fetch(`${gatewayUrl}/slow`, { headers: { authorization: `Bearer ${tokenFor('ws-up')}` } });
     const reader = response.body!.getReader();
     const first = await reader.read();
-    const firstAt = performance.now() - started;
     expect(new TextDecoder().decode(first.value)).toContain('first part');
-    expect(firstAt).toBeLessThan(800);
+    readFirstPart();
     let rest = '';
     for (let part = await reader.read(); !part.done; part = await reader.read())
       rest += new TextDecoder().decode(part.value);
     expect(rest).toContain('second part');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
   });
 
   it('streams a request body to the instance as it arrives', async () => {
@@ -231,7 +231,7 @@ describe('gateway server', () => {
     expect(response.status).toBe(504);
     expect(await response.json()).toMatchObject({ status: 504, code: 'gateway_timeout' });
     expect(performance.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
-    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 2000);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 10_000);
 
     // Headers sent, then silence: the status is out already, so the body is cut rather than left hanging.
     const stalled = await fetch(`${gatewayUrl}/stalls-midway`, {
