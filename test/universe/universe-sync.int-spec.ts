@@ -144,8 +144,8 @@ describe('the universe, Hub to every instance', () => {
     expect(changed).toMatchObject({ name: 'Slack', revision: 2, universeVersion: created.universeVersion + 1 });
     await reached(['universe-a', 'universe-b'], changed.universeVersion);
 
-    // Read over HTTP from the instance started last: passport's strategy registry is process-wide, so in
-    // one process the last instance app's strategy (and its database) authenticates every app's requests.
+    // Read over HTTP from one instance (each app in this process checks tokens with its own strategy:
+    // apps/instance/src/auth/two-apps.int-spec.ts).
     const tokens = await workspaceOn(b);
     for (const token of [tokens.admin, tokens.tenant]) {
       const one = await b.request('GET', '/universe/connectors/slack', { token });

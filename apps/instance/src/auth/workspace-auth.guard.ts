@@ -6,7 +6,7 @@ import type { Observable } from 'rxjs';
 
 import { TenantActivity } from '../tenants/tenant-activity.js';
 import type { WorkspacePrincipal } from '../workspaces/workspace-principal.js';
-import { WORKSPACE_JWT, WorkspaceJwtStrategy } from './workspace-jwt.strategy.js';
+import { WorkspaceJwtStrategy } from './workspace-jwt.strategy.js';
 
 /**
  * Global guard: every HTTP route requires a workspace JWT unless it is marked
@@ -16,15 +16,19 @@ import { WORKSPACE_JWT, WorkspaceJwtStrategy } from './workspace-jwt.strategy.js
  * WorkspaceTokenVerifier, which throw DomainExceptions. A tenant's
  * successful authentication is its activity (TenantActivity: `lastActiveAt`,
  * at most one write a minute, off the request's path).
+ *
+ * Passport runs its app's own strategy, by the name that strategy registered
+ * under (`WorkspaceJwtStrategy.passportName`, unique in the process): never
+ * another app's of the same process.
  */
 @Injectable()
-export class WorkspaceAuthGuard extends AuthGuard(WORKSPACE_JWT) {
+export class WorkspaceAuthGuard extends AuthGuard() {
   constructor(
     private readonly reflector: Reflector,
     private readonly activity: TenantActivity,
     private readonly strategy: WorkspaceJwtStrategy,
   ) {
-    super({ property: 'principal' });
+    super({ property: 'principal', defaultStrategy: strategy.passportName });
   }
 
   /**

@@ -1,7 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { WorkspaceTokenClaims } from '@switchboard/contracts';
 import { BoundedCache, DomainException, ErrorCode } from '@switchboard/server';
+import passport from 'passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 
 import { hashApiKey, looksLikeApiKey, workspaceKeyOf } from '../api-keys/api-key-format.js';
@@ -16,7 +16,11 @@ import { WorkspaceCache } from '../workspaces/workspace-cache.js';
 import type { PrincipalActor, TenantRef, WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import { WorkspaceTokenVerifier } from './workspace-token.verifier.js';
 
+/** The prefix of every WorkspaceJwtStrategy's name in passport's registry (`workspace-jwt#1`, `#2`, …). */
 export const WORKSPACE_JWT = 'workspace-jwt';
+
+/** Strategies registered in this process so far: each app's gets its own number. */
+let registered = 0;
 
 /** Leeway for a Hub clock ahead of ours when it issues a token of the longest lifetime (RFC 7519 §4.1.4). */
 const CLOCK_SKEW_SECONDS = 60;
@@ -34,23 +38,36 @@ function apiKeyOf(request: unknown, bearer: string | null): string | undefined {
 }
 
 /**
- * The passport strategy (passport-jwt, registered as `workspace-jwt`) that
- * WorkspaceAuthGuard runs: it takes the bearer token from the request, has
- * WorkspaceTokenVerifier check it — the only signature check on the instance
- * — and turns the claims into a WorkspacePrincipal.
+ * The passport strategy (passport-jwt) that WorkspaceAuthGuard runs: it
+ * takes the bearer token from the request, has WorkspaceTokenVerifier check
+ * it — the only signature check on the instance — and turns the claims into
+ * a WorkspacePrincipal.
+ *
+ * Passport's strategy registry is process-wide, so each instance of this
+ * strategy (one per app) registers under a name of its own, `passportName`
+ * (`workspace-jwt#<n>`), which its app's WorkspaceAuthGuard names; and it
+ * leaves the registry when its app closes. Two instance apps in one process
+ * (tests) therefore check tokens each against its own workspaces and
+ * database — under one shared name the app created last answered for all.
+ * (@nestjs/passport's `PassportStrategy` mixin registers under one name per
+ * class, hence the registration here.)
  *
  * `authenticate` is overridden because passport-jwt's own verifies the token
  * with jsonwebtoken after the key provider, which would check a signature the
  * verifier has already checked (and passport-jwt offers no hook to hand it
  * verified claims; its `JwtVerifier` is process-wide and meant for tests). The
- * rest of passport-jwt — extraction, the strategy registry, passport's
- * success/error protocol that @nestjs/passport's AuthGuard reads — stays.
+ * rest of passport-jwt — extraction, passport's success/error protocol that
+ * @nestjs/passport's AuthGuard reads — stays; its verify callback is never
+ * called.
  *
  * Every error reaches passport's `error`, hence the guard and the problem+json
  * filter; nothing escapes as an unhandled rejection.
  */
 @Injectable()
-export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_JWT) {
+export class WorkspaceJwtStrategy extends Strategy implements OnModuleDestroy {
+  /** This strategy's name in passport's registry, unique in the process. */
+  readonly passportName: string;
+
   constructor(
     private readonly verifier: WorkspaceTokenVerifier,
     private readonly workspaces: WorkspaceCache,
@@ -59,11 +76,26 @@ export class WorkspaceJwtStrategy extends PassportStrategy(Strategy, WORKSPACE_J
     private readonly apiKeys: ApiKeysRepository,
     private readonly preloads: TenantPreloads,
   ) {
-    super({
-      jwtFromRequest: bearerToken,
-      secretOrKeyProvider: (_request: unknown, _rawJwt: unknown, done: (error: Error) => void) =>
-        done(new Error('WorkspaceJwtStrategy verifies tokens in authenticate(); no key is provided to passport-jwt.')),
-    });
+    super(
+      {
+        jwtFromRequest: bearerToken,
+        secretOrKeyProvider: (_request: unknown, _rawJwt: unknown, done: (error: Error) => void) =>
+          done(
+            new Error('WorkspaceJwtStrategy verifies tokens in authenticate(); no key is provided to passport-jwt.'),
+          ),
+      },
+      (_payload: unknown, done: (error: Error) => void) =>
+        done(new Error('WorkspaceJwtStrategy validates claims in authenticate(); passport-jwt never calls back.')),
+    );
+    registered += 1;
+    this.passportName = `${WORKSPACE_JWT}#${registered}`;
+    this.name = this.passportName;
+    passport.use(this.passportName, this);
+  }
+
+  /** Leaves passport's registry with its app: a closed app's strategy answers for nothing. */
+  onModuleDestroy(): void {
+    passport.unuse(this.passportName);
   }
 
   /**

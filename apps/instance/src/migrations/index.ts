@@ -16,6 +16,7 @@ import { LinkedTenants1764500000000 } from './1764500000000-linked-tenants.js';
 import { ApiKeyWithTenant1764550000000 } from './1764550000000-api-key-with-tenant.js';
 import { Universe1764600000000 } from './1764600000000-universe.js';
 import { ElementsAtEveryLevel1764700000000 } from './1764700000000-elements-at-every-level.js';
+import { ArchivedParentSharesNothing1764710000000 } from './1764710000000-archived-parent-shares-nothing.js';
 import { WorkspaceMoves1765000000000 } from './1765000000000-workspace-moves.js';
 
 /** Every instance migration, in order. */
@@ -38,5 +39,6 @@ export const INSTANCE_MIGRATIONS = [
   ApiKeyWithTenant1764550000000,
   Universe1764600000000,
   ElementsAtEveryLevel1764700000000,
+  ArchivedParentSharesNothing1764710000000,
   WorkspaceMoves1765000000000,
 ];

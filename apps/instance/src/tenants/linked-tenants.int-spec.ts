@@ -64,7 +64,7 @@ describe('linked tenants', () => {
     });
     workspace = await seedWorkspace(instance, { webhookUri: `${receiver.url}/workspace` });
     other = await seedWorkspace(instance);
-    for (const key of ['parent', 'c1', 'c2', 'solo', 'grand', 'loner', 'k1', 'k2', 'k3']) {
+    for (const key of ['parent', 'c1', 'c2', 'solo', 'grand', 'loner', 'k1', 'k2', 'k3', 'mother']) {
       ids[key] = (await json(await call('GET', '/self', token(key)))).id;
     }
     ids['x'] = (await json(await call('GET', '/self', other.tenantToken('x')))).id;
@@ -161,6 +161,81 @@ describe('linked tenants', () => {
         404,
       );
       expect((await json(await call('GET', `/tenants/${ids['solo']}`, admin()))).parentId).toBeNull();
+    });
+
+    it('POST /tenants links the new tenant with parentId, with the rules of PATCH, and creates nothing it refuses', async () => {
+      const create = (internalId: string, parentId: unknown, bearer = admin()) =>
+        call('POST', '/tenants', bearer, { internalId, name: internalId, parentId });
+      const created = await create('born-linked', ids['mother']);
+      expect(created.status).toBe(201);
+      const child = await json(created);
+      expect(child.parentId).toBe(ids['mother']);
+      expect((await json(await call('GET', `/tenants/${child.id}`, admin()))).parentId).toBe(ids['mother']);
+      expect(
+        (await json(await call('GET', '/self/children', token('mother')))).map((c: { id: string }) => c.id),
+      ).toEqual([child.id]);
+      const log = await json(await call('GET', `/activity-logs?tenantId=${child.id}&limit=1000`, admin()));
+      expect(log.items.map((entry: { type: string }) => entry.type)).toEqual(
+        expect.arrayContaining(['tenant.created', 'tenant.linked']),
+      );
+      const unlinked = await create('born-alone', null);
+      expect(unlinked.status).toBe(201);
+      expect((await json(unlinked)).parentId).toBeNull();
+
+      // c1 has a parent: it cannot be one.
+      const deep = await create('born-deep', ids['c1']);
+      expect(deep.status).toBe(409);
+      expect(deep.headers.get('content-type')).toContain('application/problem+json');
+      expect((await json(deep)).detail).toMatch(/parent already has a parent/);
+      const foreign = await create('born-foreign', ids['x']);
+      const unknown = await create('born-unknown', randomUUID());
+      expect([foreign.status, unknown.status]).toEqual([400, 400]);
+      expect((await json(foreign)).errors).toEqual((await json(unknown)).errors);
+      for (const bad of ['not-a-uuid', 7, {}]) expect((await create('born-bad', bad)).status).toBe(400);
+      // Nothing refused was created.
+      for (const key of ['born-deep', 'born-foreign', 'born-unknown', 'born-bad']) {
+        const page = await json(await call('GET', `/tenants?internalId=${key}&includeArchived=true`, admin()));
+        expect({ key, found: page.items.length }).toEqual({ key, found: 0 });
+      }
+      // Only admins create; PUT replaces a tenant but never takes parentId (PATCH does).
+      expect((await create('born-by-tenant', ids['mother'], token('solo'))).status).toBe(403);
+      const put = await call('PUT', `/tenants/${child.id}`, admin(), {
+        internalId: 'born-linked',
+        name: 'x',
+        parentId: null,
+      });
+      expect(put.status).toBe(400);
+      expect((await json(await call('GET', `/tenants/${child.id}`, admin()))).parentId).toBe(ids['mother']);
+    });
+
+    it('never makes two levels when creates name a tenant that concurrently gets a parent', async () => {
+      for (let round = 0; round < 8; round++) {
+        const [p, q] = [`race-p-${round}`, `race-q-${round}`];
+        const [pId, qId] = await Promise.all(
+          [p, q].map(
+            async (key) => (await json(await call('POST', '/tenants', admin(), { internalId: key, name: key }))).id,
+          ),
+        );
+        // Two creates under p, and p linked under q, all at once.
+        const [first, second, linking] = await Promise.all([
+          call('POST', '/tenants', admin(), { internalId: `race-a-${round}`, name: 'a', parentId: pId }),
+          call('POST', '/tenants', admin(), { internalId: `race-b-${round}`, name: 'b', parentId: pId }),
+          call('PATCH', `/tenants/${pId}`, admin(), { parentId: qId }),
+        ]);
+        const created = [first.status, second.status].filter((status) => status === 201).length;
+        if (linking.status === 200) {
+          expect([first.status, second.status]).toEqual([409, 409]);
+        } else {
+          expect(linking.status).toBe(409);
+          expect(created).toBeGreaterThan(0);
+          for (const response of [first, second]) expect([201, 409]).toContain(response.status);
+        }
+        const pParent = (await json(await call('GET', `/tenants/${pId}`, admin()))).parentId;
+        const children = await json(await call('GET', `/tenants?limit=1000`, admin()));
+        const underP = children.items.filter((tenant: { parentId: string | null }) => tenant.parentId === pId);
+        expect({ round, twoLevels: pParent !== null && underP.length > 0 }).toEqual({ round, twoLevels: false });
+        expect(underP).toHaveLength(linking.status === 200 ? 0 : created);
+      }
     });
 
     it('is for admins only', async () => {
@@ -274,6 +349,25 @@ describe('linked tenants', () => {
       expect((await listed(token('c2'))).map((c) => c.id)).toContain(toggled.id);
       await call('PATCH', `/connections/${toggled.id}`, token('parent'), { shared: false });
       expect((await listed(token('c2'))).map((c) => c.id)).not.toContain(toggled.id);
+    });
+    it('an archived parent shares nothing with its children; restoring it restores the sharing', async () => {
+      expect((await call('DELETE', `/tenants/${ids['parent']}`, admin())).status).toBe(200);
+      try {
+        for (const child of ['c1', 'c2']) {
+          expect((await listed(token(child))).map((c) => c.id)).not.toContain(shared.id);
+          expect((await call('GET', `/connections/${shared.id}`, token(child))).status).toBe(404);
+        }
+        // The children keep their own, and the link itself stays.
+        expect((await listed(token('c1'))).map((c) => c.id)).toContain(ofC1.id);
+        expect((await json(await call('GET', `/tenants/${ids['c1']}`, admin()))).parentId).toBe(ids['parent']);
+        expect((await call('GET', `/connections/${shared.id}`, admin())).status).toBe(200);
+      } finally {
+        expect((await call('POST', `/tenants/${ids['parent']}/restore`, admin())).status).toBe(200);
+      }
+      for (const child of ['c1', 'c2']) {
+        expect((await listed(token(child))).map((c) => [c.id, c.inherited])).toContainEqual([shared.id, true]);
+        expect((await call('GET', `/connections/${shared.id}`, token(child))).status).toBe(200);
+      }
     });
   });
 

@@ -37,9 +37,13 @@ export class TenantsController {
   @ApiCreatedResponse({ type: TenantDto })
   @ApiOperation({
     summary: 'Create a customer (tenant)',
-    description: 'Admin tokens only. 409 if a tenant with the `internalId` exists in the workspace.',
+    description:
+      'Admin tokens only. 409 if a tenant with the `internalId` exists in the workspace. `parentId` links the new tenant to a parent tenant of the workspace at once, with the rules of PATCH: 409 when the parent has a parent itself, 400 when `parentId` names no tenant of the workspace; a refused link creates no tenant.',
   })
-  @ApiProblem(409, 'conflict: a tenant with this `internalId` exists.')
+  @ApiProblem(
+    409,
+    'conflict: a tenant with this `internalId` exists, or the parent already has a parent (one level only).',
+  )
   create(@CurrentPrincipal() principal: WorkspacePrincipal, @Body() body: CreateTenantDto): Promise<TenantDto> {
     return this.tenants.create(principal, body);
   }

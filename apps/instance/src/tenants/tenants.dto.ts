@@ -140,7 +140,8 @@ export class InternalIdQueryDto {
   @ApiProperty() @IsString() @Length(1, 200) internalId!: string;
 }
 
-export class CreateTenantDto {
+/** PUT: the tenant as given; what is left out is cleared (its parent link is PATCH's alone). */
+export class ReplaceTenantDto {
   @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @Length(1, 200) internalId!: string;
   @ApiProperty({ minLength: 1, maxLength: 200 }) @IsString() @Length(1, 200) name!: string;
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
@@ -199,8 +200,20 @@ export class UpdateTenantDto {
   parentId?: string | null;
 }
 
-/** PUT: the tenant as given; what is left out is cleared. */
-export class ReplaceTenantDto extends CreateTenantDto {}
+/** POST: a new tenant, optionally linked to a parent at once (API.md, Linked tenants). */
+export class CreateTenantDto extends ReplaceTenantDto {
+  @ApiPropertyOptional({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description:
+      'Links the new tenant to a parent tenant of the workspace (null or absent: not linked). One level only: 409 when the parent has a parent; 400 when it names no tenant of the workspace.',
+  })
+  @Optional()
+  @Nullable()
+  @IsUUID()
+  parentId?: string | null;
+}
 
 /** What a tenant may change of itself: its name and fields, and set (never read) its credentials. */
 export class UpdateSelfDto {

@@ -82,6 +82,15 @@ export class TenantsService {
     return id;
   }
 
+  /**
+   * POST /tenants (admin): inserts the tenant and, with `parentId`, links it
+   * to its parent in the same transaction (`link`: the one-level rules under
+   * row locks, so a parent that concurrently gets a parent of its own makes
+   * one of the two fail with 409, never two levels).
+   * @throws DomainException 403 for a non-admin, 409 for a taken internalId or
+   *   a link deeper than one level, 400 for a `parentId` that names no tenant
+   *   of the workspace, 422 for fields that break the workspace's schema.
+   */
   async create(principal: WorkspacePrincipal, dto: CreateTenantDto): Promise<TenantDto> {
     requireAdmin(principal, 'Creating a tenant');
     const tenant: NewTenant = {
@@ -99,7 +108,9 @@ export class TenantsService {
           `A tenant with internalId "${dto.internalId}" already exists in this workspace.`,
         );
       }
-      return toTenantDto(row);
+      // Linked in the same transaction, under the same row locks as PATCH: a refused link creates no tenant.
+      const parentId = dto.parentId ?? null;
+      return toTenantDto(parentId === null ? row : await this.link(manager, principal, row, parentId));
     });
   }
 

@@ -29,9 +29,9 @@ interface Node {
 /**
  * Export on one instance, import into a workspace of another instance (its
  * own database), export again: equal bytes. Real Postgres and NATS. The
- * source instance runs as its own process (the built app): two instance apps
- * in one process would share Passport's strategy registry, and with it one
- * app's workspaces.
+ * source instance runs as its own process (the built app), as it would in
+ * production. (Two instance apps in one process no longer share token checks:
+ * apps/instance/src/auth/two-apps.int-spec.ts.)
  */
 describe('workspace export and import', () => {
   const SOURCE_ID = 'transfer-source';
