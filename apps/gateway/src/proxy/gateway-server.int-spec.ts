@@ -6,7 +6,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 
 import { freePort } from '@switchboard/testing';
 import type { FastifyInstance } from 'fastify';
@@ -262,6 +262,31 @@ describe('gateway server', () => {
     }
     expect(seen.requests).toBe(before);
   });
+
+  it('answers a request target that is not a path (absolute-form, asterisk-form) or climbs with .. with a 400 problem, forwarding nothing', async () => {
+    const before = seen.requests;
+    const token = tokenFor('ws-up');
+    for (const target of ['http://evil.example/echo', 'OPTIONS *', '/a/../echo', '/a/%2e%2e/echo']) {
+      const [method, path] = target.startsWith('OPTIONS ') ? ['OPTIONS', '*'] : ['GET', target];
+      const raw = await rawSocket(
+        `${method} ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+      );
+      expect({ target, status: raw.split(' ')[1] }).toEqual({ target, status: '400' });
+      expect(raw.toLowerCase()).toContain('content-type: application/problem+json');
+      expect(raw).toContain('"code":"bad_request"');
+    }
+    expect(seen.requests).toBe(before);
+  });
+
+  /** Bytes written to the gateway as they are (a request target fetch and node's client would not send); the whole answer. */
+  async function rawSocket(bytes: string): Promise<string> {
+    const socket = connect((gateway.server.address() as AddressInfo).port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    socket.end(bytes);
+    await once(socket, 'close');
+    return answer;
+  }
 
   /** A request written by hand, so that it may carry fields fetch refuses (Connection). */
   async function rawRequest(path: string, headers: Record<string, string>): Promise<{ body: string }> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 import replyFrom from '@fastify/reply-from';
@@ -106,8 +107,25 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     return reply.send({ ...openapi.document, servers: [{ url: server.replace(/\/+$/, '') }] });
   });
 
+  // What a route throws (reply-from's refusal of a `..` segment, a URL it cannot build) is a problem too:
+  // a 4xx with its status, anything else a 500 with an errorId that is also logged.
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return sendProblem(reply, status, 'bad_request', 'Bad Request', error.message);
+    }
+    const errorId = randomUUID();
+    options.log.warn({ errorId, url: request.url, err: error }, 'request failed');
+    return sendProblem(reply, 500, 'internal_error', 'Internal Server Error', 'The gateway failed.', { errorId });
+  });
+
   const forward = (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
+    // Only origin-form targets (RFC 9112 §3.2.1) are forwarded: an absolute-form one (`GET http://host/…`)
+    // or `*` would be glued to the instance's URL; neither names a workspace API path.
+    if (!request.url.startsWith('/')) {
+      return sendProblem(reply, 400, 'bad_request', 'Bad Request', 'The request target must be a path ("/…").');
+    }
     const credentials = workspaceKeyOf(request.headers);
     if ('missing' in credentials && isPreflight(request)) return preflight(table, request, reply);
     if ('missing' in credentials) {
