@@ -278,6 +278,17 @@ describe('gateway server', () => {
     expect(seen.requests).toBe(before);
   });
 
+  it('gives up on an instance that does not answer a CORS preflight within the upstream timeout', async () => {
+    const started = performance.now();
+    const response = await fetch(`${gatewayUrl}/hang`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' },
+      signal: AbortSignal.timeout(TIMEOUT_MS + 5000),
+    });
+    expect(response.status).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 2000);
+  }, 20_000);
+
   /** Bytes written to the gateway as they are (a request target fetch and node's client would not send); the whole answer. */
   async function rawSocket(bytes: string): Promise<string> {
     const socket = connect((gateway.server.address() as AddressInfo).port, '127.0.0.1');

@@ -127,7 +127,9 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       return sendProblem(reply, 400, 'bad_request', 'Bad Request', 'The request target must be a path ("/…").');
     }
     const credentials = workspaceKeyOf(request.headers);
-    if ('missing' in credentials && isPreflight(request)) return preflight(table, request, reply);
+    if ('missing' in credentials && isPreflight(request)) {
+      return preflight(table, request, reply, { dispatcher: upstream, timeoutMs: options.upstreamTimeoutMs });
+    }
     if ('missing' in credentials) {
       metrics.requests.inc({ instance: 'none', status: '401' });
       return credentials.missing === 'no_credentials'
@@ -200,7 +202,9 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
  * `Access-Control-Request-Method`) carries no credentials, so it names no
  * workspace: it is asked of each instance in turn (id order), and the first
  * answer that grants the origin (an instance grants an origin some workspace
- * of its own allows) is passed on, else the last answer.
+ * of its own allows) is passed on, else the last answer; an instance that
+ * cannot be reached or sends no headers within the upstream timeout is skipped
+ * (none answering: 204 without CORS fields).
  */
 function isPreflight(request: FastifyRequest): boolean {
   return (
@@ -210,7 +214,12 @@ function isPreflight(request: FastifyRequest): boolean {
   );
 }
 
-async function preflight(table: PlacementTable, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function preflight(
+  table: PlacementTable,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  upstream: { dispatcher: Agent; timeoutMs: number },
+): Promise<FastifyReply> {
   const headers = withoutHopByHop({ ...request.headers });
   delete headers.host;
   let last: { status: number; headers: Record<string, string | string[] | undefined> } | undefined;
@@ -219,6 +228,10 @@ async function preflight(table: PlacementTable, request: FastifyRequest, reply: 
       const answer = await upstreamRequest(`${apiUrl.replace(/\/+$/, '')}${request.url}`, {
         method: 'OPTIONS',
         headers,
+        // The gateway's pool (its connect timeout) and the upstream timeout: an instance that does not answer is skipped.
+        dispatcher: upstream.dispatcher,
+        headersTimeout: upstream.timeoutMs,
+        bodyTimeout: upstream.timeoutMs,
       });
       await answer.body.dump();
       last = { status: answer.statusCode, headers: answer.headers };
