@@ -250,6 +250,9 @@ async function preflight(
 /** The request's end-to-end fields for the instance, with X-Forwarded-* (the de-facto fields; RFC 7239 names `Forwarded`). */
 function forwardedHeaders(request: FastifyRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders {
   withoutHopByHop(headers);
+  // `Expect: 100-continue` (RFC 9110 §10.1.1) was answered to the client already (node sends the 100), and the
+  // body is streamed on as it comes; undici refuses to send the field (NotSupportedError), which was a 502.
+  delete headers.expect;
   const client = request.socket.remoteAddress;
   if (client) {
     const previous = headers['x-forwarded-for'];
