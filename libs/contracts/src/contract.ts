@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 
-import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 
+import { plainToInstanceKeepingKeys } from './plain-to-instance.js';
 import { findUnstorable } from './storable/storable-value.js';
 
 /**
@@ -50,7 +50,10 @@ export function parseMessage<T extends object>(subject: string, type: new () => 
   // What no handler could store (and no contract nests deeper than this) is refused before any class sees it.
   const unstorable = findUnstorable(payload, '', MAX_MESSAGE_DEPTH);
   if (unstorable) throw new ContractViolation(subject, [`${unstorable.field}: ${unstorable.message}`]);
-  const message = plainToInstance(type, payload);
+  // No contract declares it, and class-validator's whitelist does not see it: refused as any unknown field is.
+  if (Object.hasOwn(payload, 'constructor'))
+    throw new ContractViolation(subject, ['constructor: is not a known field']);
+  const message = plainToInstanceKeepingKeys(type, payload);
   const errors = validateSync(message, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {
     throw new ContractViolation(

@@ -3,6 +3,7 @@ export { type Contract, ContractViolation, parseMessage } from './contract.js';
 export { ErrorReply, SnapshotRefusalCode } from './error-reply/error-reply.js';
 export * from './instance-heartbeat/instance-heartbeat.contract.js';
 export * from './move-workspace/move-workspace.contract.js';
+export { plainToInstanceKeepingKeys } from './plain-to-instance.js';
 export * from './reconcile-instance/reconcile-instance.contract.js';
 export * from './register-instance/register-instance.contract.js';
 export { findUnstorable, isStorableString, type UnstorableField } from './storable/storable-value.js';

@@ -6,7 +6,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 
 import { freePort } from '@switchboard/testing';
 import type { FastifyInstance } from 'fastify';
@@ -262,6 +262,55 @@ describe('gateway server', () => {
     }
     expect(seen.requests).toBe(before);
   });
+
+  it('answers a request target that is not a path (absolute-form, asterisk-form) or climbs with .. with a 400 problem, forwarding nothing', async () => {
+    const before = seen.requests;
+    const token = tokenFor('ws-up');
+    for (const target of ['http://evil.example/echo', 'OPTIONS *', '/a/../echo', '/a/%2e%2e/echo']) {
+      const [method, path] = target.startsWith('OPTIONS ') ? ['OPTIONS', '*'] : ['GET', target];
+      const raw = await rawSocket(
+        `${method} ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+      );
+      expect({ target, status: raw.split(' ')[1] }).toEqual({ target, status: '400' });
+      expect(raw.toLowerCase()).toContain('content-type: application/problem+json');
+      expect(raw).toContain('"code":"bad_request"');
+    }
+    expect(seen.requests).toBe(before);
+  });
+
+  it('gives up on an instance that does not answer a CORS preflight within the upstream timeout', async () => {
+    const started = performance.now();
+    const response = await fetch(`${gatewayUrl}/hang`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' },
+      signal: AbortSignal.timeout(TIMEOUT_MS + 5000),
+    });
+    expect(response.status).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 2000);
+  }, 20_000);
+
+  it('forwards a request that sent Expect: 100-continue (curl does for bodies over 1 MB), the body included', async () => {
+    const raw = await rawSocket(
+      `POST /echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tokenFor('ws-up')}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n{}',
+    );
+    expect(raw.slice(0, 200)).toContain('HTTP/1.1 100 Continue');
+    const final = raw.slice(raw.indexOf('HTTP/1.1', 1));
+    expect(final.split(' ')[1]).toBe('200');
+    const echoed = JSON.parse(final.slice(final.indexOf('\r\n\r\n') + 4)) as { headers: Record<string, string> };
+    expect(echoed.headers['content-length']).toBe('2');
+    expect(echoed.headers.expect).toBeUndefined();
+  });
+
+  /** Bytes written to the gateway as they are (a request target fetch and node's client would not send); the whole answer. */
+  async function rawSocket(bytes: string): Promise<string> {
+    const socket = connect((gateway.server.address() as AddressInfo).port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    socket.write(bytes);
+    await once(socket, 'close');
+    return answer;
+  }
 
   /** A request written by hand, so that it may carry fields fetch refuses (Connection). */
   async function rawRequest(path: string, headers: Record<string, string>): Promise<{ body: string }> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 import replyFrom from '@fastify/reply-from';
@@ -106,10 +107,29 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     return reply.send({ ...openapi.document, servers: [{ url: server.replace(/\/+$/, '') }] });
   });
 
+  // What a route throws (reply-from's refusal of a `..` segment, a URL it cannot build) is a problem too:
+  // a 4xx with its status, anything else a 500 with an errorId that is also logged.
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return sendProblem(reply, status, 'bad_request', 'Bad Request', error.message);
+    }
+    const errorId = randomUUID();
+    options.log.warn({ errorId, url: request.url, err: error }, 'request failed');
+    return sendProblem(reply, 500, 'internal_error', 'Internal Server Error', 'The gateway failed.', { errorId });
+  });
+
   const forward = (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
+    // Only origin-form targets (RFC 9112 §3.2.1) are forwarded: an absolute-form one (`GET http://host/…`)
+    // or `*` would be glued to the instance's URL; neither names a workspace API path.
+    if (!request.url.startsWith('/')) {
+      return sendProblem(reply, 400, 'bad_request', 'Bad Request', 'The request target must be a path ("/…").');
+    }
     const credentials = workspaceKeyOf(request.headers);
-    if ('missing' in credentials && isPreflight(request)) return preflight(table, request, reply);
+    if ('missing' in credentials && isPreflight(request)) {
+      return preflight(table, request, reply, { dispatcher: upstream, timeoutMs: options.upstreamTimeoutMs });
+    }
     if ('missing' in credentials) {
       metrics.requests.inc({ instance: 'none', status: '401' });
       return credentials.missing === 'no_credentials'
@@ -182,7 +202,9 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
  * `Access-Control-Request-Method`) carries no credentials, so it names no
  * workspace: it is asked of each instance in turn (id order), and the first
  * answer that grants the origin (an instance grants an origin some workspace
- * of its own allows) is passed on, else the last answer.
+ * of its own allows) is passed on, else the last answer; an instance that
+ * cannot be reached or sends no headers within the upstream timeout is skipped
+ * (none answering: 204 without CORS fields).
  */
 function isPreflight(request: FastifyRequest): boolean {
   return (
@@ -192,7 +214,12 @@ function isPreflight(request: FastifyRequest): boolean {
   );
 }
 
-async function preflight(table: PlacementTable, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function preflight(
+  table: PlacementTable,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  upstream: { dispatcher: Agent; timeoutMs: number },
+): Promise<FastifyReply> {
   const headers = withoutHopByHop({ ...request.headers });
   delete headers.host;
   let last: { status: number; headers: Record<string, string | string[] | undefined> } | undefined;
@@ -201,6 +228,10 @@ async function preflight(table: PlacementTable, request: FastifyRequest, reply: 
       const answer = await upstreamRequest(`${apiUrl.replace(/\/+$/, '')}${request.url}`, {
         method: 'OPTIONS',
         headers,
+        // The gateway's pool (its connect timeout) and the upstream timeout: an instance that does not answer is skipped.
+        dispatcher: upstream.dispatcher,
+        headersTimeout: upstream.timeoutMs,
+        bodyTimeout: upstream.timeoutMs,
       });
       await answer.body.dump();
       last = { status: answer.statusCode, headers: answer.headers };
@@ -219,6 +250,9 @@ async function preflight(table: PlacementTable, request: FastifyRequest, reply: 
 /** The request's end-to-end fields for the instance, with X-Forwarded-* (the de-facto fields; RFC 7239 names `Forwarded`). */
 function forwardedHeaders(request: FastifyRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders {
   withoutHopByHop(headers);
+  // `Expect: 100-continue` (RFC 9110 §10.1.1) was answered to the client already (node sends the 100), and the
+  // body is streamed on as it comes; undici refuses to send the field (NotSupportedError), which was a 502.
+  delete headers.expect;
   const client = request.socket.remoteAddress;
   if (client) {
     const previous = headers['x-forwarded-for'];

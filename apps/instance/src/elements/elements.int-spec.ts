@@ -355,6 +355,28 @@ describe('elements', () => {
     }
   });
 
+  it('stores and shows a definition, a customisation and tenant fields with keys named "constructor" (JSON keys, not a 500)', async () => {
+    const definition = { constructor: 'x', nested: { constructor: { name: 'Shape' }, list: [{ constructor: 1 }] } };
+    const created = await ok(await call('POST', '/actions', admin(), { key: 'ctor', name: 'Ctor', definition }), 201);
+    expect(created.definition).toEqual(definition);
+    const alice = tenant('alice');
+    const customized = await ok(
+      await call('PUT', '/actions/ctor/customization', alice, { definition: { nested: { constructor: 'mine' } } }),
+    );
+    expect(customized.definition).toEqual({ ...definition, nested: { ...definition.nested, constructor: 'mine' } });
+    expect(await ok(await call('GET', '/actions/ctor', tenant('bob')))).toMatchObject({ definition });
+    const own = await ok(
+      await call('POST', '/flows', alice, { key: 'own-ctor', name: 'Own', definition: { a: { constructor: 'y' } } }),
+      201,
+    );
+    expect(own.definition).toEqual({ a: { constructor: 'y' } });
+    // Unknown at the top level is still an unknown field.
+    await problem(
+      await call('POST', '/actions', admin(), { key: 'k2', name: 'K', definition: {}, constructor: 'x' }),
+      400,
+    );
+  });
+
   describe('bad input', () => {
     const valid = { key: 'k', name: 'K', definition: { a: 1 } };
     const fieldsOf = (body: { errors?: { field: string }[] }) => (body.errors ?? []).map((error) => error.field);

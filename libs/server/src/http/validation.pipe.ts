@@ -1,5 +1,5 @@
 import { type ArgumentMetadata, type ValidationError, ValidationPipe } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
+import { plainToInstanceKeepingKeys } from '@switchboard/contracts';
 import { validate, type ValidatorOptions } from 'class-validator';
 
 import { DomainException, type FieldError } from '../errors/domain.exception.js';
@@ -58,10 +58,17 @@ class BoundedValidationPipe extends ValidationPipe {
       }
     }
     if (!metadata.metatype || !this.toValidate(metadata)) return value;
+    if (Object.hasOwn(value, 'constructor')) {
+      // No DTO declares it, and class-validator's whitelist does not see it: refused here as any unknown field is.
+      throw DomainException.validation('constructor: is not a known field', [
+        { field: 'constructor', message: 'is not a known field' },
+      ]);
+    }
     const type = metadata.metatype as new () => object;
     // A DTO's declared short way (@FastAccept); anything it does not vouch for is validated below as always.
     if (fastAcceptOf(type)?.(value as Record<string, unknown>)) return Object.assign(new type(), value);
-    const body: object = plainToInstance(type, value);
+    // JSON keys named `constructor` below the top level would make class-transformer throw (a 500): kept.
+    const body: object = plainToInstanceKeepingKeys(type, value);
     const errors = await validate(body, VALIDATOR_OPTIONS);
     if (errors.length > 0) throw this.exceptionFactory(errors);
     return body;
