@@ -4,6 +4,7 @@ import { IdempotencyKeys1763860000001 } from './1763860000001-idempotency-keys.j
 import { SignedSync1764000000100 } from './1764000000100-signed-sync.js';
 import { UserPermissions1764200000000 } from './1764200000000-user-permissions.js';
 import { Universe1764600000000 } from './1764600000000-universe.js';
+import { OrgWorkspacesIndexes1765100000000 } from './1765100000000-org-workspaces-indexes.js';
 
 /** Every Hub migration, in order. */
 export const HUB_MIGRATIONS = [
@@ -13,4 +14,5 @@ export const HUB_MIGRATIONS = [
   SignedSync1764000000100,
   UserPermissions1764200000000,
   Universe1764600000000,
+  OrgWorkspacesIndexes1765100000000,
 ];

@@ -201,13 +201,24 @@ export class RoutingRepository {
     );
   }
 
-  /** Every workspace placed on `instanceId`, by id. @throws RowShapeError as Table.query. */
-  async placedOn(instanceId: string): Promise<PlacedWorkspace[]> {
+  /**
+   * Up to `limit` workspaces placed on `instanceId` whose id is after `after`
+   * and not after `upTo` (either null: unbounded), in id order.
+   * @throws RowShapeError as Table.query.
+   */
+  async placedOn(
+    instanceId: string,
+    after: string | null,
+    upTo: string | null,
+    limit: number,
+  ): Promise<PlacedWorkspace[]> {
     return this.placed.query(
       this.dataSource,
       `SELECT ${this.placed.columnsOf('w')}
-       FROM org_workspaces w WHERE w.instance_id = $1 ORDER BY w.id`,
-      [instanceId],
+       FROM org_workspaces w
+       WHERE w.instance_id = $1 AND ($2::uuid IS NULL OR w.id > $2) AND ($3::uuid IS NULL OR w.id <= $3)
+       ORDER BY w.id LIMIT $4`,
+      [instanceId, after, upTo, limit],
     );
   }
 
