@@ -2,9 +2,11 @@ import { reconcileInstanceContract, type ReconcileInstanceRequest } from '@switc
 import { canonicalDigest } from '@switchboard/crypto';
 import { withClient } from '@switchboard/persistence';
 import { NatsClient, NatsErrorReply } from '@switchboard/server';
+import { waitFor } from '@switchboard/testing';
 
-import { type HubHarness, startHub } from '../../apps/hub/test/hub-harness.js';
 import { RECONCILE_PAGE_SIZE } from '../../apps/hub/src/routing/reconcile.handler.js';
+import { type HubHarness, startHub, TEST_ENCRYPTION_KEYS } from '../../apps/hub/test/hub-harness.js';
+import { type InstanceHarness, startInstance } from '../../apps/instance/test/instance-harness.js';
 
 /**
  * Reconciliation a range at a time, with a real Hub over NATS and Postgres:
@@ -15,35 +17,52 @@ import { RECONCILE_PAGE_SIZE } from '../../apps/hub/src/routing/reconcile.handle
  */
 describe('reconcile a range at a time', () => {
   let hub: HubHarness;
+  /**
+   * The instance `pager`, whose NATS connection sends the requests by hand (an instance's NATS user may
+   * publish only for itself). It reconciles once when it registers, before any workspace is placed on it,
+   * and not again during the test.
+   */
+  let helper: InstanceHarness;
   /** The workspaces placed on `pager`, in id order; 250 of them. */
   let ids: string[];
   let otherIds: string[];
 
   const reconcile = (request: Omit<ReconcileInstanceRequest, 'instanceId'>, instanceId = 'pager') =>
-    hub.app.get(NatsClient).request(reconcileInstanceContract, { instanceId, ...request }, { instanceId });
+    helper.app.get(NatsClient).request(reconcileInstanceContract, { instanceId, ...request }, { instanceId });
   const hubRows = (sql: string, params: unknown[] = []) =>
     withClient(hub.database.migrationUrl, async (client) => (await client.query(sql, params)).rows);
 
   beforeAll(async () => {
     hub = await startHub({ HUB_INSTANCE_DOWN_AFTER_MS: '600000' });
-    const orgId = (
-      await (await hub.request('POST', '/orgs', { token: hub.adminToken, body: { name: 'Paging' } })).json()
-    ).id as string;
+    helper = await startInstance({
+      INSTANCE_ID: 'pager',
+      INSTANCE_RECONCILE_INTERVAL_MS: '600000',
+      NATS_NAMESPACE: hub.namespace,
+      ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+    });
+    const org = (await (
+      await hub.request('POST', '/orgs', { token: hub.adminToken, body: { name: 'Paging' } })
+    ).json()) as { id: string };
+    const orgId = org.id;
+    await waitFor(
+      async () => (await hubRows(`SELECT id FROM instances WHERE id = 'pager' AND key_ids IS NOT NULL`))[0],
+      { what: 'pager to register' },
+    );
     await hubRows(
-      `INSERT INTO instances (id, name, api_url, last_seen_at)
-       VALUES ('pager', 'pager', 'http://127.0.0.1:1', now()), ('other', 'other', 'http://127.0.0.1:2', now())`,
+      `INSERT INTO instances (id, name, api_url, last_seen_at) VALUES ('other', 'other', 'http://127.0.0.1:2', now())`,
     );
     const created = await hub.request('POST', '/org-workspaces', {
       token: hub.adminToken,
-      body: { orgId, name: 'template', instanceId: 'pager' },
+      body: { orgId, name: 'template', instanceId: 'other' },
     });
     expect(created.status).toBe(201);
-    const template = (await created.json()).id as string;
-    // Copies of a workspace the service wrote, 249 more on `pager` and 50 on `other`, interleaved by id.
+    const template = ((await created.json()) as { id: string }).id;
+    // Copies of a workspace the service wrote (on `other`, where nothing answers): 250 on `pager` and 49
+    // more on `other`, interleaved by id.
     await hubRows(
       `INSERT INTO org_workspaces (org_id, name, key, instance_id, settings, public_keys, sealed_secret,
          previous_sealed_secrets)
-       SELECT t.org_id, 'copy ' || g, 'copy-' || g || '-' || t.key, CASE WHEN g <= 249 THEN 'pager' ELSE 'other' END,
+       SELECT t.org_id, 'copy ' || g, 'copy-' || g || '-' || t.key, CASE WHEN g <= 250 THEN 'pager' ELSE 'other' END,
               t.settings, t.public_keys, t.sealed_secret, t.previous_sealed_secrets
        FROM org_workspaces t CROSS JOIN generate_series(1, 299) g WHERE t.id = $1`,
       [template],
@@ -58,6 +77,7 @@ describe('reconcile a range at a time', () => {
   });
 
   afterAll(async () => {
+    await helper?.close();
     await hub?.close();
   });
 

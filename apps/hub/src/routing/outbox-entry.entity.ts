@@ -18,8 +18,6 @@ import { OrgWorkspace } from './org-workspace.entity.js';
  */
 @Entity('routing_outbox')
 @Index('routing_outbox_pending', ['nextAttemptAt'], { where: 'delivered_at IS NULL' })
-/** A workspace's undelivered rows, marked on each reply (migration 1765100000000). */
-@Index('routing_outbox_undelivered', ['workspaceId', 'version'], { where: 'delivered_at IS NULL' })
 export class OutboxEntry {
   @PrimaryGeneratedColumn('identity', { type: 'bigint' }) id!: string;
   @Index() @Column({ name: 'workspace_id', type: 'uuid' }) workspaceId!: string;
