@@ -123,10 +123,7 @@ try {
       [rows[0].id, ownerToken.slice(0, 10), createHash('sha256').update(ownerToken).digest('hex')],
     );
     const smallOrgs = Math.ceil((WORKSPACES - BIG) / SMALL_ORG_SIZE);
-    await client.query(
-      `INSERT INTO orgs (name) SELECT 'small ' || g FROM generate_series(1, $1::int) g`,
-      [smallOrgs],
-    );
+    await client.query(`INSERT INTO orgs (name) SELECT 'small ' || g FROM generate_series(1, $1::int) g`, [smallOrgs]);
     // Copies of the template: g = 1..BIG-1 in the big org (the template is the BIG-th), the rest in small orgs.
     // Every copy is applied at its version as far as the Hub knows (no digest recorded yet).
     await client.query(
@@ -210,7 +207,10 @@ try {
   const relayCommitted = performance.now();
   let rssRelayPeak = 0;
   const sampler = setInterval(() => {
-    residentMiB(hub.pid).then(({ rss }) => (rssRelayPeak = Math.max(rssRelayPeak, rss)), () => {});
+    residentMiB(hub.pid).then(
+      ({ rss }) => (rssRelayPeak = Math.max(rssRelayPeak, rss)),
+      () => {},
+    );
   }, 250);
   const relayMs = await waitApplied(RELAY_TIMEOUT_MS)
     .catch(() => null)
@@ -226,7 +226,9 @@ try {
 
   // Baseline for the listing: without the index of migration 1765100000000.
   await hubDb((client) =>
-    client.query('DROP INDEX org_workspaces_org_created; CREATE INDEX ON org_workspaces (org_id); ANALYZE org_workspaces'),
+    client.query(
+      'DROP INDEX org_workspaces_org_created; CREATE INDEX ON org_workspaces (org_id); ANALYZE org_workspaces',
+    ),
   );
   const withoutIndex = await listings();
 
@@ -241,7 +243,9 @@ try {
       `${counts[0].big} in one org, the rest in orgs of ${SMALL_ORG_SIZE}`,
   );
   console.log(`  GET /org-workspaces (${REQUESTS} sequential requests each, default page size), p50 / p99:`);
-  console.log(`    ${'case'.padEnd(30)} ${'with index (this branch)'.padEnd(26)} baseline: index on org_id only (before 1765100000000)`);
+  console.log(
+    `    ${'case'.padEnd(30)} ${'with index (this branch)'.padEnd(26)} baseline: index on org_id only (before 1765100000000)`,
+  );
   for (let i = 0; i < withIndex.length; i++) {
     const a = withIndex[i];
     const b = withoutIndex[i];

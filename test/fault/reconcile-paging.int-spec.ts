@@ -106,7 +106,11 @@ describe('reconcile a range at a time', () => {
     // The instance holds the first 10 as the Hub would send them, and says its range ends at the 10th.
     const held = snapshots
       .slice(0, 10)
-      .map(({ snapshot }) => ({ workspaceId: snapshot.workspaceId, version: snapshot.version, digest: canonicalDigest(snapshot) }));
+      .map(({ snapshot }) => ({
+        workspaceId: snapshot.workspaceId,
+        version: snapshot.version,
+        digest: canonicalDigest(snapshot),
+      }));
     const reply = await reconcile({ held, partial: true });
     expect(reply.snapshots).toEqual([]);
     expect(reply.more).toBeUndefined();
