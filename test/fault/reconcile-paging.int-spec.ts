@@ -104,13 +104,11 @@ describe('reconcile a range at a time', () => {
   it('records and sends only within the range a partial request covers', async () => {
     const { snapshots } = await reconcile({ held: [] });
     // The instance holds the first 10 as the Hub would send them, and says its range ends at the 10th.
-    const held = snapshots
-      .slice(0, 10)
-      .map(({ snapshot }) => ({
-        workspaceId: snapshot.workspaceId,
-        version: snapshot.version,
-        digest: canonicalDigest(snapshot),
-      }));
+    const held = snapshots.slice(0, 10).map(({ snapshot }) => ({
+      workspaceId: snapshot.workspaceId,
+      version: snapshot.version,
+      digest: canonicalDigest(snapshot),
+    }));
     const reply = await reconcile({ held, partial: true });
     expect(reply.snapshots).toEqual([]);
     expect(reply.more).toBeUndefined();
