@@ -154,7 +154,7 @@ describe('signed snapshots and the sync state', () => {
     const nats = instance.app.get(NatsClient);
     const reply = await nats.request(
       reconcileInstanceContract,
-      { instanceId: 'drifting', held: await instance.app.get(WorkspaceSyncService).heldWorkspaces() },
+      { instanceId: 'drifting', held: await instance.app.get(WorkspaceSyncService).heldWorkspaces(null, 1000) },
       { instanceId: 'drifting' },
     );
     expect(reply.snapshots.map((signed) => signed.snapshot.workspaceId)).toEqual([id]);

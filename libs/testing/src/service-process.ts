@@ -5,6 +5,8 @@ import { waitFor } from './wait-for.js';
 export interface ServiceProcess {
   name: string;
   url: string;
+  /** The child's process id (benches read its memory from `/proc/<pid>/status`). */
+  pid: number;
   /** The last lines the process wrote, for failure messages. */
   output(): string;
   /** SIGKILL: a crash, with no chance to clean up. */
@@ -59,6 +61,7 @@ export async function startServiceProcess(options: StartProcessOptions): Promise
   return {
     name: options.name,
     url,
+    pid: child.pid ?? 0,
     output,
     kill: async () => {
       if (child.exitCode === null) child.kill('SIGKILL');

@@ -5,6 +5,7 @@ import { SignedSync1764000000100 } from './1764000000100-signed-sync.js';
 import { UserPermissions1764200000000 } from './1764200000000-user-permissions.js';
 import { Universe1764600000000 } from './1764600000000-universe.js';
 import { WorkspaceMoves1765000000000 } from './1765000000000-workspace-moves.js';
+import { OrgWorkspacesIndexes1765100000000 } from './1765100000000-org-workspaces-indexes.js';
 
 /** Every Hub migration, in order. */
 export const HUB_MIGRATIONS = [
@@ -15,4 +16,5 @@ export const HUB_MIGRATIONS = [
   UserPermissions1764200000000,
   Universe1764600000000,
   WorkspaceMoves1765000000000,
+  OrgWorkspacesIndexes1765100000000,
 ];

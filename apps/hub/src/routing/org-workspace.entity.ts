@@ -20,13 +20,17 @@ import { Org } from '../orgs/org.entity.js';
  * instance reports back `appliedVersion`.
  */
 @Entity('org_workspaces')
+/** `GET /org-workspaces`: an org's page in `(created_at, id)` order after a cursor (migration 1765100000000). */
+@Index('org_workspaces_org_created', ['orgId', 'createdAt', 'id'])
+/** Reconciliation: an instance's workspaces a range of ids at a time (migration 1765100000000). */
+@Index('org_workspaces_instance', ['instanceId', 'id'])
 export class OrgWorkspace {
   @PrimaryGeneratedColumn('uuid') id!: string;
-  @Index() @Column({ name: 'org_id', type: 'uuid' }) orgId!: string;
+  @Column({ name: 'org_id', type: 'uuid' }) orgId!: string;
   @Column({ type: 'text' }) name!: string;
   /** Public, globally unique, URL-safe; the JWT issuer. */
   @Column({ type: 'text', unique: true }) key!: string;
-  @Index() @Column({ name: 'instance_id', type: 'text' }) instanceId!: string;
+  @Column({ name: 'instance_id', type: 'text' }) instanceId!: string;
   @ManyToOne(() => Org, { onDelete: 'RESTRICT' }) @JoinColumn({ name: 'org_id' }) org?: Relation<Org>;
   @ManyToOne(() => Instance, { onDelete: 'RESTRICT' })
   @JoinColumn({ name: 'instance_id' })

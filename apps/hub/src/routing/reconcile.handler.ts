@@ -14,6 +14,12 @@ import { rowToSnapshot, signSnapshot, snapshotDigest } from './workspace-snapsho
 
 /** Snapshots per reply: a few hundred kB at most, well under NATS's default 1 MB message limit. */
 export const RECONCILE_PAGE_SIZE = 100;
+/**
+ * Placed workspaces one request examines at most: each is rebuilt into a
+ * snapshot and digested, so a request's work stays bounded however many
+ * workspaces the instance has (10,000 in bench/instance-reconcile).
+ */
+export const RECONCILE_SCAN_SIZE = 1000;
 
 /**
  * An instance (at start and periodically) says what it holds — version and
@@ -26,6 +32,12 @@ export const RECONCILE_PAGE_SIZE = 100;
  * reconciliation. An instance asks only for itself: on a subject that carries
  * its id (the contract's `senderInSubject`, checked by `@HandlesContract`),
  * else the reply would hand it another instance's workspaces.
+ *
+ * A request covers a range of workspace ids (`after`, and the last held entry
+ * when `partial`); the Hub examines at most RECONCILE_SCAN_SIZE workspaces of
+ * it in id order and stops early once RECONCILE_PAGE_SIZE snapshots are to be
+ * sent, answering `more` with `through`, the last id it examined. Workspaces
+ * outside the range are neither recorded nor sent.
  */
 @Controller()
 export class ReconcileHandler {
@@ -41,9 +53,13 @@ export class ReconcileHandler {
     const refused = new Map<string, RefusedSnapshot>(
       (request.refused ?? []).map((entry) => [entry.workspaceId, entry]),
     );
-    const placed = await this.routing.placedOn(request.instanceId);
+    const after = request.after ?? null;
+    const last = request.held.at(-1)?.workspaceId;
+    const upTo = request.partial === true && last !== undefined ? last : null;
+    const placed = await this.routing.placedOn(request.instanceId, after, upTo, RECONCILE_SCAN_SIZE);
     const changed: SyncRecord[] = [];
     const toSend: PlacedWorkspace[] = [];
+    let stoppedAt: string | undefined;
     for (const row of placed) {
       const snapshot = rowToSnapshot(row);
       const holds = held.get(row.id);
@@ -80,13 +96,17 @@ export class ReconcileHandler {
         changed.push(record);
       }
       if (!matches && !refusedNow) toSend.push(row);
+      if (toSend.length === RECONCILE_PAGE_SIZE) {
+        stoppedAt = row.id;
+        break;
+      }
     }
     await this.routing.recordSync(changed);
-    // The instance is evidently up: retry its backed-off deliveries now rather than at the end of their backoff.
-    await this.routing.retryBackedOff(request.instanceId);
-    const page = toSend
-      .slice(0, RECONCILE_PAGE_SIZE)
-      .map((row) => signSnapshot(this.signer, request.instanceId, rowToSnapshot(row)));
-    return toSend.length > RECONCILE_PAGE_SIZE ? { snapshots: page, more: true } : { snapshots: page };
+    // The instance is evidently up: retry its backed-off deliveries now rather than at the end of their
+    // backoff (once per pass over its workspaces, at the first range).
+    if (after === null) await this.routing.retryBackedOff(request.instanceId);
+    const snapshots = toSend.map((row) => signSnapshot(this.signer, request.instanceId, rowToSnapshot(row)));
+    const through = stoppedAt ?? (placed.length === RECONCILE_SCAN_SIZE ? placed.at(-1)?.id : undefined);
+    return through === undefined ? { snapshots } : { snapshots, more: true, through };
   }
 }

@@ -13,6 +13,14 @@ import { RoutingMetrics } from './routing-metrics.js';
 import { rowToSnapshot, signSnapshot } from './workspace-snapshot.mapper.js';
 
 const BATCH_SIZE = 500;
+/**
+ * Deliveries in flight from this replica at most. Without a bound, a change
+ * to every workspace (100,000 in bench/hub-scale) put every delivery in
+ * flight at once: the signing alone outlasted the request timeout, so most
+ * timed out and backed off (about 95 changes/s, a fifth of them retried),
+ * and the in-flight list each claim skips grew to every workspace.
+ */
+export const MAX_IN_FLIGHT = 1000;
 const POLL_INTERVAL_MS = 1000;
 const LISTEN_RETRY_MS = 1000;
 /** Retries of a failed delivery: full jitter between these bounds (see outboxBackoffMs). */
@@ -32,7 +40,8 @@ const ROUTING_OUTBOX = 'routing_outbox';
  * prunes delivered rows after an hour. Several Hub replicas can drain at once:
  * rows are claimed with `FOR UPDATE SKIP LOCKED` and hidden behind a lease
  * while in flight; within this replica, a workspace with a delivery in flight
- * is skipped until it finishes.
+ * is skipped until it finishes, and at most MAX_IN_FLIGHT deliveries are in
+ * flight (a full relay claims again once half of them are done).
  */
 @Injectable()
 export class RoutingOutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -42,6 +51,8 @@ export class RoutingOutboxRelay implements OnApplicationBootstrap, BeforeApplica
   private readonly inFlight = new Map<string, Promise<void>>();
   /** Long enough to cover a request that times out, so a live relay's rows are not taken over. */
   private readonly leaseSeconds: number;
+  /** A drain found MAX_IN_FLIGHT deliveries in flight and claimed nothing: wake when there is room. */
+  private saturated = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -85,28 +96,36 @@ export class RoutingOutboxRelay implements OnApplicationBootstrap, BeforeApplica
 
   private async drain(): Promise<OutboxDrainResult> {
     try {
-      const claimed = await this.claim();
+      const room = Math.min(BATCH_SIZE, MAX_IN_FLIGHT - this.inFlight.size);
+      if (room <= 0) {
+        this.saturated = true;
+        return {};
+      }
+      const claimed = await this.claim(room);
       for (const entry of claimed) {
         // Not awaited: one slow or dead instance must not hold back the others.
         const wakesBefore = this.drainer.wakes;
         const delivery = this.deliver(entry).finally(() => {
           this.inFlight.delete(entry.workspaceId);
-          // A change committed meanwhile was skipped while this workspace was in flight: drain again.
-          if (this.drainer.wakes !== wakesBefore) this.wake();
+          // A change committed meanwhile was skipped while this workspace was in flight, or a drain
+          // stopped for want of room: drain again.
+          const roomAgain = this.saturated && this.inFlight.size <= MAX_IN_FLIGHT / 2;
+          if (roomAgain) this.saturated = false;
+          if (roomAgain || this.drainer.wakes !== wakesBefore) this.wake();
         });
         this.inFlight.set(entry.workspaceId, delivery);
         void this.drainer.track(delivery);
       }
-      return { again: claimed.reduce((sum, entry) => sum + entry.ids.length, 0) >= BATCH_SIZE };
+      return { again: claimed.reduce((sum, entry) => sum + entry.ids.length, 0) >= room };
     } catch (error) {
       this.logger.warn(`routing outbox drain failed; retrying: ${describeError(error)}`);
       return {};
     }
   }
 
-  /** Claims due rows and reads their workspaces in one statement (see RoutingRepository.claimDue). */
-  private async claim(): Promise<ClaimedWorkspace[]> {
-    return this.routing.claimDue(this.leaseSeconds, BATCH_SIZE, [...this.inFlight.keys()]);
+  /** Claims up to `limit` due rows and reads their workspaces in one statement (see RoutingRepository.claimDue). */
+  private async claim(limit: number): Promise<ClaimedWorkspace[]> {
+    return this.routing.claimDue(this.leaseSeconds, limit, [...this.inFlight.keys()]);
   }
 
   /**

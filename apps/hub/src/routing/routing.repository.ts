@@ -127,12 +127,20 @@ export class RoutingRepository {
    * (claimed or not, by this replica or another), and the workspace records
    * what the instance holds — version and digest, the version never beyond
    * what the Hub decided — unless a newer reply was recorded already.
+   *
+   * The rows are found by `workspace_id` (its index), never through the
+   * partial index of undelivered rows: `(delivered_at IS NULL) IS TRUE` is
+   * the same test, but Postgres does not match it to that index's predicate.
+   * Right after many rows are queued at once (a change to every workspace),
+   * the statistics still say almost nothing is undelivered, and the planner
+   * chose that index, scanning every undelivered row for each reply: about
+   * 100 replies/s with 100,000 queued (bench/hub-scale).
    */
   async markDelivered(workspaceId: string, version: number, appliedVersion: number, digest: string): Promise<void> {
     await this.dataSource.query(
       `WITH delivered AS (
          UPDATE routing_outbox SET delivered_at = now(), last_error = NULL
-         WHERE workspace_id = $1 AND delivered_at IS NULL AND version <= $2)
+         WHERE workspace_id = $1 AND version <= $2 AND (delivered_at IS NULL) IS TRUE)
        UPDATE org_workspaces
        SET applied_version = LEAST(config_version, GREATEST(applied_version, $3)),
            applied_digest = CASE WHEN $3 >= applied_version THEN $4 ELSE applied_digest END,
@@ -201,13 +209,24 @@ export class RoutingRepository {
     );
   }
 
-  /** Every workspace placed on `instanceId`, by id. @throws RowShapeError as Table.query. */
-  async placedOn(instanceId: string): Promise<PlacedWorkspace[]> {
+  /**
+   * Up to `limit` workspaces placed on `instanceId` whose id is after `after`
+   * and not after `upTo` (either null: unbounded), in id order.
+   * @throws RowShapeError as Table.query.
+   */
+  async placedOn(
+    instanceId: string,
+    after: string | null,
+    upTo: string | null,
+    limit: number,
+  ): Promise<PlacedWorkspace[]> {
     return this.placed.query(
       this.dataSource,
       `SELECT ${this.placed.columnsOf('w')}
-       FROM org_workspaces w WHERE w.instance_id = $1 ORDER BY w.id`,
-      [instanceId],
+       FROM org_workspaces w
+       WHERE w.instance_id = $1 AND ($2::uuid IS NULL OR w.id > $2) AND ($3::uuid IS NULL OR w.id <= $3)
+       ORDER BY w.id LIMIT $4`,
+      [instanceId, after, upTo, limit],
     );
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import {
   instanceHeartbeatContract,
   reconcileInstanceContract,
+  ReconcileInstanceReply,
   reconcileUniverseContract,
   type RefusedSnapshot,
   registerInstanceContract,
@@ -17,6 +18,19 @@ import { ReconcileMetrics } from './reconcile-metrics.js';
 const RETRY_MS = 1000;
 /** A bound on one reconciliation, in case the Hub kept answering `more`; the next one carries on. */
 const MAX_RECONCILE_PAGES = 1000;
+/**
+ * Held workspaces per request: about 140 kB of JSON, well under NATS's
+ * default 1 MiB `max_payload` (all of 10,000 at once would be over it).
+ */
+export const HELD_PAGE_SIZE = 1000;
+/**
+ * Snapshots of one reply applied at once. Each apply is its own statement and
+ * commit; one after the other, 10,000 of them took over a minute on a loaded
+ * 2-core machine (a WAL flush each), while concurrent commits share flushes
+ * (bench/instance-reconcile). Below the default pool of 10 connections, so
+ * requests keep some.
+ */
+const APPLY_CONCURRENCY = 8;
 
 /**
  * This instance's link to the Hub: it registers when it starts, sends
@@ -55,38 +69,65 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
    * Tells the Hub what this instance holds (versions and digests) and applies
    * the signed snapshots it lacks, holds stale or holds altered (the same
    * checks as a delivery: a newer snapshot that arrived meanwhile wins, and
-   * nothing unverifiable or undecryptable is applied). The Hub answers a page
-   * at a time; ask until done, then once more when anything was applied or
-   * refused, so that the Hub records what is now held and why a snapshot was
-   * refused.
+   * nothing unverifiable or undecryptable is applied). One pass goes over the
+   * workspaces in id order, HELD_PAGE_SIZE held ones per request (a range:
+   * `after` the previous one, up to its last entry when `partial`); the Hub
+   * answers a page of snapshots at a time and says with `more`/`through`
+   * where to ask next. When anything was applied or refused, a second pass
+   * reports what is now held and why a snapshot was refused, so that the Hub
+   * records it. Returns how many snapshots were applied.
    */
   async reconcile(): Promise<number> {
+    const instanceId = this.config.INSTANCE_ID;
+    /** Refused in this reconciliation, by workspace id: reported in the range that covers each. */
+    const refused = new Map<string, RefusedSnapshot>();
     let received = 0;
-    let refused: RefusedSnapshot[] = [];
-    let reporting = false;
-    for (let page = 0; page < MAX_RECONCILE_PAGES; page++) {
-      const held = await this.sync.heldWorkspaces();
-      const instanceId = this.config.INSTANCE_ID;
-      const reply = await this.nats.request(
-        reconcileInstanceContract,
-        { instanceId, held, ...(refused.length > 0 ? { refused } : {}) },
-        { instanceId },
-      );
-      refused = [];
-      let applied = 0;
-      for (const signed of reply.snapshots) {
-        try {
-          if ((await this.sync.apply(signed)).applied) applied++;
-        } catch (error) {
-          if (!(error instanceof DomainException)) throw error;
-          const { workspaceId, version } = signed.snapshot;
-          refused.push({ workspaceId, version, code: error.code, message: error.detail });
+    let requests = 0;
+    for (let pass = 0; pass < 2 && requests < MAX_RECONCILE_PAGES; pass++) {
+      let after: string | null = null;
+      let changed = false;
+      while (requests < MAX_RECONCILE_PAGES) {
+        requests++;
+        const page = await this.sync.heldWorkspaces(after, HELD_PAGE_SIZE + 1);
+        const partial = page.length > HELD_PAGE_SIZE;
+        const held = partial ? page.slice(0, HELD_PAGE_SIZE) : page;
+        const upTo = partial ? (held.at(-1)?.workspaceId ?? null) : null;
+        const inRange = [...refused.values()].filter(
+          (entry) => (after === null || entry.workspaceId > after) && (upTo === null || entry.workspaceId <= upTo),
+        );
+        const reply: ReconcileInstanceReply = await this.nats.request(
+          reconcileInstanceContract,
+          {
+            instanceId,
+            held,
+            ...(after !== null ? { after } : {}),
+            ...(partial ? { partial } : {}),
+            ...(inRange.length > 0 ? { refused: inRange } : {}),
+          },
+          { instanceId },
+        );
+        const outcomes = await mapConcurrently(reply.snapshots, APPLY_CONCURRENCY, async (signed) => {
+          try {
+            return (await this.sync.apply(signed)).applied;
+          } catch (error) {
+            if (!(error instanceof DomainException)) throw error;
+            const { workspaceId, version } = signed.snapshot;
+            refused.set(workspaceId, { workspaceId, version, code: error.code, message: error.detail });
+            return true;
+          }
+        });
+        const applied = reply.snapshots.filter((signed, i) => outcomes[i] && !refused.has(signed.snapshot.workspaceId));
+        received += applied.length;
+        if (outcomes.some(Boolean)) changed = true;
+        if (reply.more) {
+          // A Hub that names no `through` asks for the same range again.
+          if (reply.through !== undefined) after = reply.through;
+          continue;
         }
+        if (upTo === null) break;
+        after = upTo;
       }
-      received += applied;
-      if (reply.more) continue;
-      if (reporting || (applied === 0 && refused.length === 0)) break;
-      reporting = true;
+      if (!changed) break;
     }
     this.metrics.succeeded();
     if (received > 0) this.logger.log(`reconciled ${received} workspace(s)`);
@@ -169,6 +210,25 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
     if (now) void run();
     else this.timers.push(setTimeout(() => void run(), intervalMs));
   }
+}
+
+/**
+ * `work` on every item, at most `limit` at once; the results in the items' order. Rejects with the first
+ * error, once the work already started has settled.
+ */
+async function mapConcurrently<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results;
 }
 
 function describe(error: unknown): string {

@@ -190,7 +190,8 @@ describe('applying workspace snapshots', () => {
     const current = snapshot({ name: 'Held', settings: { b: [1, 2] }, version: 4 });
     await deliver(current);
     const sync = instance.app.get(WorkspaceSyncService);
-    const heldOf = async () => (await sync.heldWorkspaces()).find((entry) => entry.workspaceId === current.workspaceId);
+    const heldOf = async () =>
+      (await sync.heldWorkspaces(null, 1000)).find((entry) => entry.workspaceId === current.workspaceId);
     expect(await heldOf()).toEqual({ workspaceId: current.workspaceId, version: 4, digest: canonicalDigest(current) });
     // Changed behind the Hub's back, by the owner role.
     await withClient(instance.database.migrationUrl, (client) =>

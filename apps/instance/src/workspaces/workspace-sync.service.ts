@@ -74,14 +74,15 @@ export class WorkspaceSyncService {
   }
 
   /**
-   * What this instance holds of each workspace: version and the digest of the
-   * snapshot rebuilt from the row as it is now. A row changed behind the
+   * What this instance holds of up to `limit` workspaces whose id is after
+   * `after` (null: from the first), in id order: version and the digest of
+   * the snapshot rebuilt from the row as it is now. A row changed behind the
    * Hub's back (its digest is not the one recorded when it was applied) is
    * logged and recorded as it is, so the Hub sees the drift and the next
    * snapshot of the same version heals it.
    */
-  async heldWorkspaces(): Promise<HeldWorkspace[]> {
-    const rows = await this.repository.listAll();
+  async heldWorkspaces(after: string | null, limit: number): Promise<HeldWorkspace[]> {
+    const rows = await this.repository.listPage(after, limit);
     const held: HeldWorkspace[] = [];
     for (const row of rows) {
       const digest = canonicalDigest(heldSnapshot(row));

@@ -42,11 +42,12 @@ export class WorkspacesRepository {
     );
   }
 
-  /** Every workspace this instance holds, by id. */
-  async listAll(): Promise<Columns<Workspace>[]> {
+  /** Up to `limit` workspaces this instance holds whose id is after `after` (null: from the first), by id. */
+  async listPage(after: string | null, limit: number): Promise<Columns<Workspace>[]> {
     return this.workspaces.query(
       this.dataSource.manager,
-      `SELECT ${this.workspaces.columns} FROM workspaces ORDER BY id`,
+      `SELECT ${this.workspaces.columns} FROM workspaces WHERE $1::uuid IS NULL OR id > $1 ORDER BY id LIMIT $2`,
+      [after, limit],
     );
   }
 
