@@ -333,6 +333,32 @@ describe('moving a workspace to another instance', () => {
         else if (response.status !== 503) throw new Error(`write ${i}: ${response.status} ${await response.text()}`);
       }
     })();
+    // Linked tenants created throughout too (a parent, then its child): the copy or the catch-up carries both,
+    // the child whatever the order of their ids.
+    const adminToken = await token(workspace.id);
+    const linkedPairs: { parent: string; child: string }[] = [];
+    const linker = (async () => {
+      for (let i = 0; writing; i++) {
+        const parent = await write(workspace.apiUrl, '/tenants', adminToken, {
+          internalId: `late-parent-${i}`,
+          name: `Late parent ${i}`,
+        });
+        if (parent.status === 503) continue;
+        if (parent.status !== 201) throw new Error(`parent ${i}: ${parent.status} ${await parent.text()}`);
+        const parentId = ((await parent.json()) as { id: string }).id;
+        for (;;) {
+          const child = await write(workspace.apiUrl, '/tenants', adminToken, {
+            internalId: `late-child-${i}`,
+            name: `Late child ${i}`,
+            parentId,
+          });
+          if (child.status === 503) continue;
+          if (child.status !== 201) throw new Error(`child ${i}: ${child.status} ${await child.text()}`);
+          linkedPairs.push({ parent: parentId, child: ((await child.json()) as { id: string }).id });
+          break;
+        }
+      }
+    })();
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     const started = await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-b' });
@@ -342,6 +368,7 @@ describe('moving a workspace to another instance', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     writing = false;
     await writer;
+    await linker;
 
     expect(done.rowsCopied).toBeGreaterThan(0);
     expect(done.writePauseMs).toBeGreaterThanOrEqual(0);
@@ -371,6 +398,17 @@ describe('moving a workspace to another instance', () => {
         ),
       ).toBe(1);
     }
+    expect(linkedPairs.length).toBeGreaterThan(2);
+    for (const { parent, child } of linkedPairs) {
+      expect({
+        child,
+        parents: await count(
+          stack.instanceDatabases['instance-b']!,
+          'SELECT count(*)::int AS n FROM tenants WHERE id = $1 AND parent_id = $2',
+          [child, parent],
+        ),
+      }).toEqual({ child, parents: 1 });
+    }
     // Linked tenants, their own elements, the canary and the customisations: each child sees on the target
     // what it saw before (the same revision and definition, the parent's shared connection inherited).
     for (const child of linked.children) {
@@ -395,7 +433,9 @@ describe('moving a workspace to another instance', () => {
       expect({ table, after }).toEqual({ table, after: before });
     }
     const linkedSql = `SELECT count(*)::int AS n FROM tenants WHERE workspace_id = $1 AND parent_id IS NOT NULL`;
-    expect(await count(stack.instanceDatabases['instance-b']!, linkedSql, [workspace.id])).toBe(linked.children.length);
+    expect(await count(stack.instanceDatabases['instance-b']!, linkedSql, [workspace.id])).toBe(
+      linked.children.length + linkedPairs.length,
+    );
     expect(
       await count(
         stack.instanceDatabases['instance-b']!,
