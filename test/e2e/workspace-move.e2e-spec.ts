@@ -234,7 +234,7 @@ describe('moving a workspace to another instance', () => {
     for (const parent of linked.parents) {
       await ok(
         201,
-        call(workspace.apiUrl, 'POST', '/connections', tokenOf[parent]!, {
+        call(workspace.apiUrl, 'POST', '/connections', tokenOf[parent], {
           integrationKey: 'erp',
           credentials: { apiKey: `shared-${parent}` },
           shared: true,
@@ -246,7 +246,7 @@ describe('moving a workspace to another instance', () => {
       await ok(200, call(workspace.apiUrl, 'PATCH', `/tenants/${idOf[child]}`, admin, { parentId: idOf[parent] }));
       await ok(
         201,
-        call(workspace.apiUrl, 'POST', '/actions', tokenOf[child]!, {
+        call(workspace.apiUrl, 'POST', '/actions', tokenOf[child], {
           key: 'mine',
           name: 'Mine',
           definition: { owner: child },
@@ -264,7 +264,7 @@ describe('moving a workspace to another instance', () => {
     for (const child of linked.children) {
       await ok(
         200,
-        call(workspace.apiUrl, 'PUT', '/actions/sync/customization', tokenOf[child]!, {
+        call(workspace.apiUrl, 'PUT', '/actions/sync/customization', tokenOf[child], {
           definition: { custom: child },
         }),
       );
