@@ -12,6 +12,7 @@ const TABLES: [string, string][] = [
   ['element_templates', 'workspace_id'],
   ['element_revisions', 'workspace_id'],
   ['element_customizations', 'workspace_id'],
+  ['element_deployments', 'workspace_id'],
   ['event_subscriptions', 'workspace_id'],
   ['events', 'workspace_id'],
   ['event_deliveries', 'workspace_id'],
@@ -84,6 +85,31 @@ describe('moving a workspace to another instance', () => {
   let workspace: { id: string; key: string; apiUrl: string };
   let bystander: { id: string; apiUrl: string };
   let urlOf: Record<string, string>;
+  /** Linked tenants seeded: the parents' and children's keys, and what a child saw before the move. */
+  const linked = { parents: ['parent-0', 'parent-1'], children: ['child-0-a', 'child-0-b', 'child-1-a'] };
+  let seenBefore: Record<string, { sync: unknown; mine: unknown; connections: unknown }>;
+  /** What a tenant sees of its elements and connections (the views the move must keep). */
+  const viewOf = async (apiUrl: string, bearer: string) => {
+    const [sync, mine, connections] = await Promise.all([
+      call(apiUrl, 'GET', '/actions/sync', bearer),
+      call(apiUrl, 'GET', '/actions/mine', bearer),
+      call(apiUrl, 'GET', '/connections', bearer),
+    ]);
+    expect([sync.status, mine.status, connections.status]).toEqual([200, 200, 200]);
+    const pick = (body: Record<string, unknown>) => ({
+      revision: body['revision'],
+      definition: body['definition'],
+      isCustomized: body['isCustomized'],
+      level: body['level'],
+    });
+    return {
+      sync: pick(sync.body),
+      mine: pick(mine.body),
+      connections: (connections.body.items as Record<string, unknown>[])
+        .map((item) => ({ id: item['id'], tenantId: item['tenantId'], inherited: item['inherited'] }))
+        .sort((a, b) => String(a.id).localeCompare(String(b.id))),
+    };
+  };
 
   const hub = (method: string, path: string, body?: unknown, token = stack.adminToken) =>
     call(stack.hub.url, method, path, token, body);
@@ -172,6 +198,94 @@ describe('moving a workspace to another instance', () => {
       expect(connection.status).toBe(201);
       expect((await call(workspace.apiUrl, 'POST', '/usage', tenant, { credits: i + 1 })).status).toBe(201);
     }
+
+    // Seed of the features added beside moves: an integration naming a connector; parents with a shared
+    // connection and linked children (several, so that some child's id sorts before its parent's); a tenant's
+    // own element in each child; a draft revision of a template published to one child only (a canary); a
+    // customisation of that template by every child.
+    const ok = async (status: number, response: Promise<{ status: number; body: any }>) => {
+      const answer = await response;
+      expect({ status: answer.status, body: answer.body }).toMatchObject({ status });
+      return answer.body;
+    };
+    await ok(
+      201,
+      call(workspace.apiUrl, 'POST', '/connectors', admin, {
+        key: 'erp-connector',
+        name: 'ERP connector',
+        definition: { spec: { name: 'Spec' } },
+      }),
+    );
+    await ok(
+      201,
+      call(workspace.apiUrl, 'POST', '/integrations', admin, {
+        key: 'erp',
+        name: 'ERP',
+        authType: 'api-key',
+        connectorKey: 'erp-connector',
+      }),
+    );
+    const idOf: Record<string, string> = {};
+    const tokenOf: Record<string, string> = {};
+    for (const key of [...linked.parents, ...linked.children]) {
+      tokenOf[key] = await token(workspace.id, key);
+      idOf[key] = (await ok(200, call(workspace.apiUrl, 'GET', '/self', tokenOf[key]))).id;
+    }
+    for (const parent of linked.parents) {
+      await ok(
+        201,
+        call(workspace.apiUrl, 'POST', '/connections', tokenOf[parent], {
+          integrationKey: 'erp',
+          credentials: { apiKey: `shared-${parent}` },
+          shared: true,
+        }),
+      );
+    }
+    for (const child of linked.children) {
+      const parent = child.startsWith('child-0') ? 'parent-0' : 'parent-1';
+      await ok(200, call(workspace.apiUrl, 'PATCH', `/tenants/${idOf[child]}`, admin, { parentId: idOf[parent] }));
+      await ok(
+        201,
+        call(workspace.apiUrl, 'POST', '/actions', tokenOf[child], {
+          key: 'mine',
+          name: 'Mine',
+          definition: { owner: child },
+        }),
+      );
+    }
+    await ok(200, call(workspace.apiUrl, 'PUT', '/actions/sync', admin, { definition: { a: 2 }, publish: false }));
+    await ok(
+      200,
+      call(workspace.apiUrl, 'POST', '/actions/sync/publish', admin, {
+        revision: 2,
+        tenantIds: [idOf['child-0-a']],
+      }),
+    );
+    for (const child of linked.children) {
+      await ok(
+        200,
+        call(workspace.apiUrl, 'PUT', '/actions/sync/customization', tokenOf[child], {
+          definition: { custom: child },
+        }),
+      );
+    }
+    seenBefore = {};
+    for (const child of linked.children) seenBefore[child] = await viewOf(workspace.apiUrl, tokenOf[child]!);
+    // The seed does what it should before the move, so that the comparison after it means something.
+    expect(seenBefore['child-0-a']).toMatchObject({
+      sync: { definition: { a: 2, custom: 'child-0-a' }, isCustomized: true },
+      mine: { definition: { owner: 'child-0-a' }, level: 'tenant' },
+      connections: [{ tenantId: idOf['parent-0'], inherited: true }],
+    });
+    expect(seenBefore['child-0-b']).toMatchObject({ sync: { definition: { a: 1, custom: 'child-0-b' } } });
+    expect(
+      await count(
+        stack.instanceDatabases['instance-a']!,
+        'SELECT count(*)::int AS n FROM element_deployments WHERE workspace_id = $1',
+        [workspace.id],
+      ),
+    ).toBe(1);
+
     const bystanderAdmin = await token(bystander.id);
     await call(bystander.apiUrl, 'POST', '/integrations', bystanderAdmin, {
       key: 'crm',
@@ -219,6 +333,32 @@ describe('moving a workspace to another instance', () => {
         else if (response.status !== 503) throw new Error(`write ${i}: ${response.status} ${await response.text()}`);
       }
     })();
+    // Linked tenants created throughout too (a parent, then its child): the copy or the catch-up carries both,
+    // the child whatever the order of their ids.
+    const adminToken = await token(workspace.id);
+    const linkedPairs: { parent: string; child: string }[] = [];
+    const linker = (async () => {
+      for (let i = 0; writing; i++) {
+        const parent = await write(workspace.apiUrl, '/tenants', adminToken, {
+          internalId: `late-parent-${i}`,
+          name: `Late parent ${i}`,
+        });
+        if (parent.status === 503) continue;
+        if (parent.status !== 201) throw new Error(`parent ${i}: ${parent.status} ${await parent.text()}`);
+        const parentId = ((await parent.json()) as { id: string }).id;
+        for (;;) {
+          const child = await write(workspace.apiUrl, '/tenants', adminToken, {
+            internalId: `late-child-${i}`,
+            name: `Late child ${i}`,
+            parentId,
+          });
+          if (child.status === 503) continue;
+          if (child.status !== 201) throw new Error(`child ${i}: ${child.status} ${await child.text()}`);
+          linkedPairs.push({ parent: parentId, child: ((await child.json()) as { id: string }).id });
+          break;
+        }
+      }
+    })();
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     const started = await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-b' });
@@ -228,6 +368,7 @@ describe('moving a workspace to another instance', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     writing = false;
     await writer;
+    await linker;
 
     expect(done.rowsCopied).toBeGreaterThan(0);
     expect(done.writePauseMs).toBeGreaterThanOrEqual(0);
@@ -257,6 +398,52 @@ describe('moving a workspace to another instance', () => {
         ),
       ).toBe(1);
     }
+    expect(linkedPairs.length).toBeGreaterThan(2);
+    for (const { parent, child } of linkedPairs) {
+      expect({
+        child,
+        parents: await count(
+          stack.instanceDatabases['instance-b']!,
+          'SELECT count(*)::int AS n FROM tenants WHERE id = $1 AND parent_id = $2',
+          [child, parent],
+        ),
+      }).toEqual({ child, parents: 1 });
+    }
+    // Linked tenants, their own elements, the canary and the customisations: each child sees on the target
+    // what it saw before (the same revision and definition, the parent's shared connection inherited).
+    for (const child of linked.children) {
+      expect({ child, view: await viewOf(urlOf['instance-b']!, await token(workspace.id, child)) }).toEqual({
+        child,
+        view: seenBefore[child],
+      });
+    }
+    // The seeded tables hold as many rows on the target as in the source's frozen copy.
+    for (const table of [
+      'integrations',
+      'element_templates',
+      'element_revisions',
+      'element_customizations',
+      'element_deployments',
+    ]) {
+      const sql = `SELECT count(*)::int AS n FROM ${table} WHERE workspace_id = $1`;
+      const [before, after] = await Promise.all([
+        count(stack.instanceDatabases['instance-a']!, sql, [workspace.id]),
+        count(stack.instanceDatabases['instance-b']!, sql, [workspace.id]),
+      ]);
+      expect({ table, after }).toEqual({ table, after: before });
+    }
+    const linkedSql = `SELECT count(*)::int AS n FROM tenants WHERE workspace_id = $1 AND parent_id IS NOT NULL`;
+    expect(await count(stack.instanceDatabases['instance-b']!, linkedSql, [workspace.id])).toBe(
+      linked.children.length + linkedPairs.length,
+    );
+    expect(
+      await count(
+        stack.instanceDatabases['instance-b']!,
+        'SELECT count(*)::int AS n FROM integrations WHERE workspace_id = $1 AND connector_key = $2',
+        [workspace.id, 'erp-connector'],
+      ),
+    ).toBe(1);
+
     // The other workspace of the source was left alone.
     expect(await contents(stack.instanceDatabases['instance-a']!, bystander.id)).toEqual(bystanderBefore);
     expect(

@@ -1,13 +1,15 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 import {
   type BeforeApplicationShutdown,
   Injectable,
   Logger,
-  type NestMiddleware,
   type OnApplicationBootstrap,
+  type OnModuleInit,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { describeError } from '@switchboard/server';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { looksLikeApiKey, workspaceKeyOf } from '../api-keys/api-key-format.js';
 import { type GatedWorkspace, MovesRepository } from './moves.repository.js';
@@ -91,40 +93,69 @@ export class MoveGate implements OnApplicationBootstrap, BeforeApplicationShutdo
  * wait gets `503 workspace_moving` with `Retry-After: 1`. The credential is
  * only read for its workspace key, not verified: the answer reveals no more
  * than the workspace's public API URL.
+ *
+ * A Fastify `onRequest` hook added at module init, not Nest middleware: the
+ * services run without @fastify/middie (createService's `skipMiddie`), so Nest
+ * middleware cannot be applied at all. Callback style, answering at once for a
+ * request of a workspace not at a cutover (no promise on the hot path).
  */
 @Injectable()
-export class MoveGateMiddleware implements NestMiddleware<IncomingMessage, ServerResponse> {
-  constructor(private readonly gate: MoveGate) {}
+export class MoveGateHook implements OnModuleInit {
+  constructor(
+    private readonly gate: MoveGate,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
-  async use(request: IncomingMessage, response: ServerResponse, next: () => void): Promise<void> {
-    const key = workspaceKeyOfRequest(request);
-    let gated = key === undefined ? undefined : this.gate.get(key);
-    if (key === undefined || !gated) return next();
-    if (gated.state === 'frozen') gated = await this.gate.waitWhileFrozen(key, MOVE_HOLD_MS);
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify) return; // an application context without HTTP
+    fastify.addHook('onRequest', (request, reply, done) => {
+      const key = workspaceKeyOfRequest(request.raw);
+      const gated = key === undefined ? undefined : this.gate.get(key);
+      if (key === undefined || !gated) return done();
+      this.answer(key, gated, request, reply).then(
+        (answered) => {
+          if (!answered) done();
+        },
+        (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+      );
+    });
+  }
+
+  /** Answers the request of a workspace at or after its cutover; false when it may go on (no longer moving). */
+  private async answer(
+    key: string,
+    known: GatedWorkspace,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<boolean> {
+    const gated = known.state === 'frozen' ? await this.gate.waitWhileFrozen(key, MOVE_HOLD_MS) : known;
     if (gated?.state === 'moved' && gated.redirectUrl !== null) {
-      const path = (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '/';
-      response.statusCode = 307;
-      response.setHeader('Location', `${gated.redirectUrl.replace(/\/+$/, '')}${path}`);
-      response.setHeader('Cache-Control', 'no-store');
-      response.end();
-      return;
+      const path = request.raw.url ?? '/';
+      void reply
+        .code(307)
+        .header('Location', `${gated.redirectUrl.replace(/\/+$/, '')}${path}`)
+        .header('Cache-Control', 'no-store')
+        .send();
+      return true;
     }
     if (gated?.state === 'frozen') {
-      response.statusCode = 503;
-      response.setHeader('Content-Type', 'application/problem+json');
-      response.setHeader('Retry-After', '1');
-      response.end(
-        JSON.stringify({
-          type: 'about:blank',
-          title: 'Workspace moving',
-          status: 503,
-          code: 'workspace_moving',
-          detail: 'The workspace is moving to another instance; retry in a moment.',
-        }),
-      );
-      return;
+      void reply
+        .code(503)
+        .header('Content-Type', 'application/problem+json')
+        .header('Retry-After', '1')
+        .send(
+          JSON.stringify({
+            type: 'about:blank',
+            title: 'Workspace moving',
+            status: 503,
+            code: 'workspace_moving',
+            detail: 'The workspace is moving to another instance; retry in a moment.',
+          }),
+        );
+      return true;
     }
-    next();
+    return false;
   }
 }
 

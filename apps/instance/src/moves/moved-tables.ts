@@ -11,12 +11,27 @@ export interface MovedTable {
   workspaceColumn: string;
   primaryKey: readonly string[];
   identity?: string;
+  /**
+   * The column by which a row names a parent row of the same table (with the
+   * workspace column: `tenants.parent_id`, a linked tenant's parent). The copy
+   * exports such a table roots first — `(parent IS NOT NULL, primary key)`
+   * order, its cursor carrying this column too — because a chunk's rows are
+   * written only when their parents are on the target (a row left out of the
+   * copy is not written again unless it changes), and a child's id may sort
+   * before its parent's. Roots first suffices while parents are one level deep
+   * (TenantsService's rule, API.md "Linked tenants"); a deeper child sorting
+   * before its parent would be left out and the cutover's tally would fail the
+   * move, never copy it short in silence. Within one import, the rows of such
+   * a table left out are tried again while a pass writes some (a parent and
+   * its child in one chunk or one catch-up batch).
+   */
+  parentColumn?: string;
 }
 
 /** Every table with a workspace's rows (all but the universe and the move's own tables). */
 export const MOVED_TABLES: readonly MovedTable[] = [
   { name: 'workspaces', workspaceColumn: 'id', primaryKey: ['id'] },
-  { name: 'tenants', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
+  { name: 'tenants', workspaceColumn: 'workspace_id', primaryKey: ['id'], parentColumn: 'parent_id' },
   { name: 'integrations', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
   { name: 'connections', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
   { name: 'element_templates', workspaceColumn: 'workspace_id', primaryKey: ['id'] },

@@ -1,7 +1,7 @@
-import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 
-import { MoveGate, MoveGateMiddleware } from './move-gate.js';
+import { MoveGate, MoveGateHook } from './move-gate.js';
 import { MoveRefusalInterceptor } from './move-refusal.interceptor.js';
 import { MovesHandler } from './moves.handler.js';
 import { MovesRepository } from './moves.repository.js';
@@ -20,12 +20,8 @@ import { MovesService } from './moves.service.js';
     MovesRepository,
     MovesService,
     MoveGate,
-    MoveGateMiddleware,
+    MoveGateHook,
     { provide: APP_INTERCEPTOR, useClass: MoveRefusalInterceptor },
   ],
 })
-export class MovesModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(MoveGateMiddleware).forRoutes('{*path}');
-  }
-}
+export class MovesModule {}

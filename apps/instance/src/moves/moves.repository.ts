@@ -240,8 +240,11 @@ export class MovesRepository {
   }
 
   /**
-   * Up to `limit` rows of the table's rows of the workspace after the primary key `after`, in primary key order.
-   * In the caller's workspace-scope transaction.
+   * Up to `limit` rows of the table's rows of the workspace after the cursor
+   * `after`, in primary key order; for a table with a `parentColumn`, roots
+   * first: `(parent IS NOT NULL, primary key)` order, `after` then also
+   * carrying the parent column (absent or null: a root). In the caller's
+   * workspace-scope transaction.
    */
   async exportChunk(
     manager: EntityManager,
@@ -250,8 +253,10 @@ export class MovesRepository {
     after: Record<string, unknown> | undefined,
     limit: number,
   ): Promise<Record<string, unknown>[]> {
-    const key = table.primaryKey.map((column) => `t.${column}`).join(', ');
-    const cursor = table.primaryKey.map((column) => `c.${column}`).join(', ');
+    const roots = table.parentColumn ? [`t.${table.parentColumn} IS NOT NULL`] : [];
+    const cursorRoots = table.parentColumn ? [`c.${table.parentColumn} IS NOT NULL`] : [];
+    const key = [...roots, ...table.primaryKey.map((column) => `t.${column}`)].join(', ');
+    const cursor = [...cursorRoots, ...table.primaryKey.map((column) => `c.${column}`)].join(', ');
     const rows = await queryRows(
       manager,
       `SELECT to_jsonb(t) AS row FROM ${table.name} t
@@ -347,8 +352,10 @@ export class MovesRepository {
   /**
    * As `upsert`, leaving out the rows whose parent (by any of the table's
    * foreign keys, as TypeORM maps them) is not here yet: one statement, the
-   * check made against the parent tables under the caller's scope. The
-   * primary keys of the rows written.
+   * check made against the parent tables under the caller's scope. For a
+   * table with a `parentColumn`, the rows left out are tried again while a
+   * pass writes some (a parent and its child in one batch). The primary keys
+   * of the rows written.
    */
   async upsertSkippingOrphans(
     manager: EntityManager,
@@ -367,6 +374,31 @@ export class MovesRepository {
     const updates = columns
       .filter((column) => !table.primaryKey.includes(column))
       .map((column) => `${column} = EXCLUDED.${column}`);
+    const keyOf = (row: Record<string, unknown>): string =>
+      JSON.stringify(table.primaryKey.map((column) => row[column]));
+    const written: Record<string, unknown>[] = [];
+    let pending = rows;
+    // A row whose parent is in the same table and the same statement is left out (the EXISTS does not see the
+    // statement's own rows): passes go on while one writes some, for a table with a `parentColumn`.
+    while (pending.length > 0) {
+      const pass = await this.upsertPass(manager, table, parents, updates, pending);
+      written.push(...pass);
+      if (pass.length === 0 || !table.parentColumn) break;
+      const done = new Set(pass.map(keyOf));
+      pending = pending.filter((row) => !done.has(keyOf(row)));
+    }
+    if (table.identity) await this.advanceIdentity(manager, table, rows);
+    return written;
+  }
+
+  /** One INSERT of `upsertSkippingOrphans`: the primary keys of the rows it wrote. */
+  private async upsertPass(
+    manager: EntityManager,
+    table: MovedTable,
+    parents: string[],
+    updates: string[],
+    rows: Record<string, unknown>[],
+  ): Promise<Record<string, unknown>[]> {
     const written = await queryRows(
       manager,
       `INSERT INTO ${table.name} OVERRIDING SYSTEM VALUE
@@ -377,7 +409,6 @@ export class MovesRepository {
       [JSON.stringify(rows)],
       { pk: 'json' },
     );
-    if (table.identity) await this.advanceIdentity(manager, table, rows);
     return written.map((row) => row.pk as Record<string, unknown>);
   }
 

@@ -102,9 +102,11 @@ export class MovesService {
     const chunk = withinBytes(rows);
     const last = chunk.at(-1);
     const more = rows.length === MOVE_CHUNK_ROWS || chunk.length < rows.length;
+    // The cursor of a table exported roots first (`parentColumn`) carries that column too.
+    const cursorColumns = [...(table.parentColumn ? [table.parentColumn] : []), ...table.primaryKey];
     return {
       rows: chunk,
-      ...(more && last ? { next: Object.fromEntries(table.primaryKey.map((column) => [column, last[column]])) } : {}),
+      ...(more && last ? { next: Object.fromEntries(cursorColumns.map((column) => [column, last[column]])) } : {}),
     };
   }
 
