@@ -79,7 +79,7 @@ export class DrainController {
   @Access('platform admin')
   @Idempotent()
   @ApiProblem(404, 'not_found: no such instance.')
-  @ApiProblem(503, 'no_instance_available: no other instance is up and accepting new workspaces.')
+  @ApiProblem(409, 'no_instance_available: no other instance is up and accepting new workspaces.')
   @Post(':id/drain')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: DrainStartedDto })

@@ -113,7 +113,7 @@ export class MovesService {
    * placed on it (and not moving already) to the least loaded other instance
    * that is up and accepts new workspaces; the instance stops taking new
    * workspaces itself. Progress: `drain` on `GET /instances`.
-   * @throws DomainException 404 for an unknown instance; 503 `no_instance_available` when no other instance can take them.
+   * @throws DomainException 404 for an unknown instance; 409 `no_instance_available` when no other instance can take them (a state of the platform the caller can change, not a fault of ours).
    */
   async drain(instanceId: string): Promise<{ instanceId: string; started: number }> {
     const instance = await this.instances.findById(instanceId);
@@ -128,7 +128,7 @@ export class MovesService {
       if (!target) {
         if (started > 0) break;
         throw new DomainException(
-          503,
+          409,
           ErrorCode.NoInstanceAvailable,
           'No instance available',
           'No other instance is up and accepting new workspaces to drain this one to.',
