@@ -176,14 +176,35 @@ export class MovesRepository {
    * Deletes this instance's copy of the workspace (every row cascades from
    * `workspaces`), its move rows and change log, in one transaction that the
    * capture trigger lets through (`app.move_purge`).
+   *
+   * With `only`, the purge happens only if this instance is, in the same
+   * transaction, still the target of that move (`target`) or its source after
+   * the cutover (`moved-source`): a discard of an older move that arrives late
+   * (its Hub retried it after an instance restart) must not delete the copy a
+   * newer move is writing. Checking first and purging after would let the
+   * newer move's `prepareTarget` slip in between.
+   * @returns whether it purged.
    */
-  async purge(workspaceId: string): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+  async purge(workspaceId: string, only?: { moveId: string; as: 'target' | 'moved-source' }): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      if (only) {
+        const claimed = await queryRows(
+          manager,
+          only.as === 'target'
+            ? 'DELETE FROM workspace_move_targets WHERE workspace_id = $1 AND move_id = $2 RETURNING workspace_id'
+            : `DELETE FROM workspace_move_sources WHERE workspace_id = $1 AND move_id = $2 AND state = 'moved'
+               RETURNING workspace_id`,
+          [workspaceId, only.moveId],
+          { workspace_id: 'string' },
+        );
+        if (claimed.length === 0) return false;
+      }
       await manager.query(`SELECT set_config('app.move_purge', 'on', true)`);
       await manager.query('DELETE FROM workspaces WHERE id = $1', [workspaceId]);
       await manager.query('DELETE FROM workspace_move_changes WHERE workspace_id = $1', [workspaceId]);
       await manager.query('DELETE FROM workspace_move_sources WHERE workspace_id = $1', [workspaceId]);
       await manager.query('DELETE FROM workspace_move_targets WHERE workspace_id = $1', [workspaceId]);
+      return true;
     });
   }
 

@@ -218,20 +218,15 @@ export class MovesService {
         await this.repository.abortSource(request.workspaceId, request.moveId);
         this.gate.refreshSoon();
         break;
-      case 'target-abort': {
-        const target = await this.repository.findTarget(request.workspaceId);
-        // Only a copy still arriving by this move: never one this instance serves.
-        if (target?.moveId === request.moveId) await this.repository.purge(request.workspaceId);
+      case 'target-abort':
+        // Only a copy still arriving by this move: never one this instance serves, nor a newer move's.
+        await this.repository.purge(request.workspaceId, { moveId: request.moveId, as: 'target' });
         break;
-      }
-      case 'source-purge': {
-        const source = await this.repository.findSource(request.workspaceId);
-        if (source?.moveId === request.moveId && source.state === 'moved') {
-          await this.repository.purge(request.workspaceId);
+      case 'source-purge':
+        if (await this.repository.purge(request.workspaceId, { moveId: request.moveId, as: 'moved-source' })) {
           this.gate.refreshSoon();
         }
         break;
-      }
     }
     return { moveId: request.moveId };
   }
