@@ -38,6 +38,12 @@ const CONCURRENCY = 4;
 const CUTOVER_BACKLOG = 200;
 /** A step that fails is retried after a backoff doubling from MIN to MAX. */
 const BACKOFF = { minMs: 200, maxMs: 10_000 };
+/**
+ * Catch-up batches in a row that write nothing (every row's parent missing on the target) before the move
+ * fails: the log is read oldest first and a parent is logged before its children, so a head that never
+ * writes is a fault to show, not something to wait out.
+ */
+const MAX_STALLED_BATCHES = 50;
 /** Steps that may wait on writers or webhooks in flight on the source get longer than a plain request. */
 const SLOW_STEP_MS = 15_000;
 
@@ -85,6 +91,8 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
    * the process, they are read and replayed again (the rows as they are then).
    */
   private readonly replayed = new Map<string, string[]>();
+  /** Per move, the catch-up batches in a row that wrote nothing while rows were left out (MAX_STALLED_BATCHES). */
+  private readonly stalled = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private polling = false;
@@ -206,7 +214,15 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
 
   /** Replays one batch of changes; to the cutover once few are left. */
   private async catchUp(move: Columns<WorkspaceMove>): Promise<Columns<WorkspaceMove>> {
-    const { replayed, remaining, last } = await this.replayBatch(move);
+    const { replayed, remaining, last, skipped } = await this.replayBatch(move);
+    const stalled = replayed === 0 && skipped > 0 ? (this.stalled.get(move.id) ?? 0) + 1 : 0;
+    this.stalled.set(move.id, stalled);
+    if (stalled >= MAX_STALLED_BATCHES) {
+      this.stalled.delete(move.id);
+      throw new MoveFailed(
+        `The catch-up made no progress in ${stalled} batches: the target lacks the parents of ${skipped} changed rows.`,
+      );
+    }
     const progress: MoveProgress = { changeCursor: last, rowsCopiedAdd: replayed };
     return this.save(move, remaining < CUTOVER_BACKLOG ? { ...progress, state: 'cutover' } : progress);
   }
@@ -246,6 +262,7 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
       move.fromInstanceId,
     );
     this.replayed.delete(move.id);
+    this.stalled.delete(move.id);
     return this.save(move, {
       state: 'done',
       writePauseMs: finished.writePauseMs,
@@ -287,6 +304,8 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
    * step is retried, since the target is authoritative now.
    */
   private async fail(move: Columns<WorkspaceMove>, reason: string): Promise<void> {
+    this.replayed.delete(move.id);
+    this.stalled.delete(move.id);
     if ((await this.repository.placement(move.orgWorkspaceId)) === move.toInstanceId) {
       this.logger.warn(`move ${move.id} was refused after its placement, retrying: ${reason}`);
       await this.repository.release(move.id, this.owner, BACKOFF.maxMs, reason.slice(0, 1000));
@@ -319,7 +338,7 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
   /** Reads the next batch of changes from the source and writes it on the target. */
   private async replayBatch(
     move: Columns<WorkspaceMove>,
-  ): Promise<{ replayed: number; remaining: number; last: string }> {
+  ): Promise<{ replayed: number; remaining: number; last: string; skipped: number }> {
     const step = { moveId: move.id, workspaceId: move.orgWorkspaceId };
     const changes = await this.ask(
       moveChangesContract,
@@ -345,7 +364,7 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
       written.flatMap((row) => row.changeIds ?? []),
     );
     const last = changes.ids.at(-1) ?? move.changeCursor;
-    return { replayed: written.length, remaining: changes.remaining + skipped.size, last };
+    return { replayed: written.length, remaining: changes.remaining + skipped.size, last, skipped: skipped.size };
   }
 
   /** Records progress; @throws MoveLost when the move is no longer this worker's in this state (aborted meanwhile). */

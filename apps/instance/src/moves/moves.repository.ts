@@ -309,7 +309,12 @@ export class MovesRepository {
     return rows.map((row) => row.row as Record<string, unknown>);
   }
 
-  /** Deletes the changes `replayed` (written on the target) and reads the oldest `limit` changes left. */
+  /**
+   * Deletes the changes `replayed` (written on the target) and reads the oldest `limit` changes left.
+   * The order is the column's (`c.id`, a bigint), not the text the ids are read as: a bare `ORDER BY id`
+   * would sort by the output column `id::text` (Postgres manual, SELECT, "ORDER BY": an output column's
+   * name wins over an input column's), putting change 100 before change 25 and children before parents.
+   */
   async nextChanges(workspaceId: string, replayed: string[], limit: number): Promise<RecordedChange[]> {
     if (replayed.length > 0) {
       await this.dataSource.query(
@@ -319,7 +324,8 @@ export class MovesRepository {
     }
     const rows = await queryRows(
       this.dataSource,
-      `SELECT id::text AS id, table_name, pk FROM workspace_move_changes WHERE workspace_id = $1 ORDER BY id LIMIT $2`,
+      `SELECT c.id::text AS id, c.table_name, c.pk FROM workspace_move_changes c
+       WHERE c.workspace_id = $1 ORDER BY c.id LIMIT $2`,
       [workspaceId, limit],
       { id: 'string', table_name: 'string', pk: 'json' },
     );
