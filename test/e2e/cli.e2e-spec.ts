@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,13 +5,8 @@ import { join } from 'node:path';
 
 import { waitFor } from '@switchboard/testing';
 
+import { runCli } from './cli-runner.js';
 import { call, type Stack, startStack } from './stack.js';
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /**
  * The `switchboard` CLI as a user runs it (the package's bin, a child process) against a Hub and an
@@ -25,19 +19,7 @@ describe('switchboard CLI against the real stack', () => {
 
   /** Runs the bin with a private HOME and XDG_CONFIG_HOME; `stdin` is piped in when given. */
   const cli = (args: string[], options: { env?: Record<string, string>; stdin?: string } = {}) =>
-    new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(process.execPath, ['apps/cli/bin/switchboard.js', ...args], {
-        env: { PATH: process.env['PATH'] ?? '', HOME: home, XDG_CONFIG_HOME: join(home, 'xdg'), ...options.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(options.stdin ?? '');
-    });
+    runCli(home, args, options);
   /** Runs the CLI, expects exit 0, and parses its `--json` stdout. */
   const cliJson = async (args: string[], env?: Record<string, string>) => {
     const result = await cli([...args, '--json'], { env });

@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { waitFor } from '@switchboard/testing';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
+import { launchChromium } from './chromium.js';
 import { call, type Stack, startStack } from './stack.js';
 
-/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** Screenshots of each step, kept as test artifacts (git-ignored). */
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'console');
 
@@ -49,21 +48,7 @@ describe('web console in Chromium', () => {
       },
       { what: 'an instance up', timeoutMs: 20_000 },
     );
-    // Playwright passes the fresh profile as --user-data-dir itself.
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium(profile);
   }, 90_000);
 
   afterAll(async () => {

@@ -13,10 +13,17 @@ interface Recorded {
   body: unknown;
 }
 
-/** Runs the CLI in process against canned HTTP answers (one per request, in order). */
-async function runCli(argv: string[], options: { answers?: (Response | Error)[]; env?: Record<string, string> } = {}) {
+/**
+ * Runs the CLI in process against canned HTTP answers (one per request, in order). Waits take no time;
+ * with `terminal`, stderr is a terminal and its status line is recorded.
+ */
+async function runCli(
+  argv: string[],
+  options: { answers?: (Response | Error)[]; env?: Record<string, string>; terminal?: boolean } = {},
+) {
   const stdout: string[] = [];
   const stderr: string[] = [];
+  const status: string[] = [];
   const requests: Recorded[] = [];
   const answers = [...(options.answers ?? [])];
   const context: CliContext = {
@@ -36,9 +43,11 @@ async function runCli(argv: string[], options: { answers?: (Response | Error)[];
       return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
     },
     readSecret: () => Promise.resolve('sbp_from_prompt'),
+    sleep: () => Promise.resolve(),
+    ...(options.terminal ? { status: (text: string) => void status.push(text) } : {}),
   };
   const code = await run(argv, context);
-  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n'), requests };
+  return { code, stdout: stdout.join('\n'), stderr: stderr.join('\n'), status, requests };
 }
 
 const json = (status: number, body: unknown, type = 'application/json') =>
@@ -283,5 +292,187 @@ describe('universe', () => {
       'GET http://hub.test/universe/actions/k',
     ]);
     expect(JSON.parse(sut.stdout)).toEqual({ key: 'k', archivedAt: '2026-01-01T00:00:00.000Z' });
+  });
+});
+
+describe('workspaces move', () => {
+  const move = (state: string, rowsCopied: number, extra: object = {}) => ({
+    id: 'm1',
+    fromInstanceId: 'instance-a',
+    toInstanceId: 'instance-b',
+    state,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: null,
+    rowsCopied,
+    writePauseMs: null,
+    error: null,
+    ...extra,
+  });
+
+  it('starts the move, follows it with a line per state on stderr, and prints where it ended (exit 0)', async () => {
+    const done = move('done', 120, { writePauseMs: 12, finishedAt: '2026-01-01T00:00:09.000Z' });
+    const sut = await runCli(['workspaces', 'move', 'w1', '--to', 'instance-b', '--json'], {
+      env: loggedIn,
+      answers: [
+        json(202, move('copying', 0)),
+        json(200, move('copying', 50)),
+        json(200, move('catching_up', 100)),
+        json(200, move('catching_up', 110, { error: 'instance-b: timeout' })),
+        json(200, move('cutover', 120)),
+        json(200, done),
+      ],
+    });
+    expect(sut.code).toBe(ExitCode.Ok);
+    expect(sut.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'POST http://hub.test/org-workspaces/w1/move',
+      ...Array.from({ length: 5 }, () => 'GET http://hub.test/org-workspaces/w1/move'),
+    ]);
+    expect(sut.requests[0]?.body).toEqual({ instanceId: 'instance-b' });
+    expect(JSON.parse(sut.stdout)).toEqual(done);
+    // Not a terminal: the second `copying` (rows copied only) is no new line; a retried step's error is.
+    expect(sut.stderr.split('\n')).toEqual([
+      'Move m1 instance-a -> instance-b: copying, 0 rows copied',
+      'Move m1 instance-a -> instance-b: catching_up, 100 rows copied',
+      'Move m1 instance-a -> instance-b: catching_up, 110 rows copied (retrying: instance-b: timeout)',
+      'Move m1 instance-a -> instance-b: cutover, 120 rows copied',
+      'Move m1 instance-a -> instance-b: done, 120 rows copied, writes held 12 ms',
+    ]);
+  });
+
+  it('on a terminal, shows what changes within a state on the status line, and clears it', async () => {
+    const sut = await runCli(['workspaces', 'move', 'w1', '--to', 'instance-b'], {
+      env: loggedIn,
+      terminal: true,
+      answers: [json(202, move('copying', 0)), json(200, move('copying', 7)), json(200, move('done', 9))],
+    });
+    expect(sut.code).toBe(ExitCode.Ok);
+    expect(sut.status).toEqual(['Move m1 instance-a -> instance-b: copying, 7 rows copied', '']);
+    expect(sut.stderr.split('\n')).toHaveLength(2);
+    expect(sut.stdout).toMatch(/^FIELD +VALUE\n/);
+  });
+
+  it.each([
+    ['failed', ExitCode.Failed, 'error: The move failed: tallies differ'],
+    ['aborted', ExitCode.Aborted, 'error: The move was aborted; the workspace stays on instance-a.'],
+  ])('a move that ends %s exits %i, the move on stdout', async (state, code, message) => {
+    const ended = move(state, 3, { error: state === 'failed' ? 'tallies differ' : null });
+    const sut = await runCli(['workspaces', 'move', 'w1', '--to', 'instance-b', '--json'], {
+      env: loggedIn,
+      answers: [json(202, move('copying', 0)), json(200, ended)],
+    });
+    expect(sut.code).toBe(code);
+    expect(JSON.parse(sut.stdout)).toEqual(ended);
+    expect(sut.stderr.split('\n').pop()).toBe(message);
+  });
+
+  it('--no-wait prints the move as started; move-status reads it; move-abort aborts it', async () => {
+    const started = await runCli(['workspaces', 'move', 'w1', '--to', 'instance-b', '--no-wait', '--json'], {
+      env: loggedIn,
+      answers: [json(202, move('copying', 0))],
+    });
+    expect(started.code).toBe(ExitCode.Ok);
+    expect(started.requests).toHaveLength(1);
+    expect(JSON.parse(started.stdout)).toEqual(move('copying', 0));
+    expect(started.stderr).toBe('');
+
+    const status = await runCli(['workspaces', 'move-status', 'w1', '--json'], {
+      env: loggedIn,
+      answers: [json(200, move('failed', 0))],
+    });
+    expect(status.code).toBe(ExitCode.Ok);
+    const waited = await runCli(['workspaces', 'move-status', 'w1', '--wait'], {
+      env: loggedIn,
+      answers: [json(200, move('failed', 0))],
+    });
+    expect(waited.code).toBe(ExitCode.Failed);
+
+    const aborted = await runCli(['workspaces', 'move-abort', 'w1', '--json'], {
+      env: loggedIn,
+      answers: [json(200, move('aborted', 0))],
+    });
+    expect(aborted.code).toBe(ExitCode.Ok);
+    expect(aborted.requests[0]).toMatchObject({ method: 'POST', url: 'http://hub.test/org-workspaces/w1/move/abort' });
+  });
+
+  it('is exit 7 when the Hub answers with another move, or with something that is not a move', async () => {
+    const other = await runCli(['workspaces', 'move', 'w1', '--to', 'instance-b'], {
+      env: loggedIn,
+      answers: [json(202, move('copying', 0)), json(200, { ...move('copying', 0), id: 'm2' })],
+    });
+    expect(other.code).toBe(ExitCode.ServerOrNetwork);
+    expect(other.stderr).toContain('move-status');
+    const garbage = await runCli(['workspaces', 'move', 'w1', '--to', 'instance-b'], {
+      env: loggedIn,
+      answers: [json(202, { id: 'm1', state: 'teleporting' })],
+    });
+    expect(garbage.code).toBe(ExitCode.ServerOrNetwork);
+  });
+
+  it('needs --to (exit 1, nothing sent)', async () => {
+    const sut = await runCli(['workspaces', 'move', 'w1'], { env: loggedIn });
+    expect(sut.code).toBe(ExitCode.Usage);
+    expect(sut.requests).toEqual([]);
+  });
+});
+
+describe('instances drain', () => {
+  const instance = (workspaceCount: number, drain: object | null) => ({
+    id: 'instance-a',
+    name: 'A',
+    status: 'up',
+    workspaceCount,
+    acceptsNewWorkspaces: false,
+    apiUrl: 'http://a.test',
+    lastSeenAt: 'T',
+    universeVersion: 0,
+    drain,
+  });
+  const page = (...items: object[]) => json(200, { items, cursor: null });
+
+  it('starts the drain and follows GET /instances until no workspace is left (exit 0)', async () => {
+    const drained = instance(0, { state: 'drained', remaining: 0 });
+    const sut = await runCli(['instances', 'drain', 'instance-a', '--json'], {
+      env: loggedIn,
+      answers: [
+        json(202, { instanceId: 'instance-a', started: 2 }),
+        page(instance(2, { state: 'draining', remaining: 2 })),
+        page(instance(1, { state: 'draining', remaining: 1 })),
+        page(instance(1, { state: 'draining', remaining: 1 })),
+        page(drained),
+      ],
+    });
+    expect(sut.code).toBe(ExitCode.Ok);
+    expect(sut.requests[0]).toMatchObject({ method: 'POST', url: 'http://hub.test/instances/instance-a/drain' });
+    expect(JSON.parse(sut.stdout)).toEqual(drained);
+    expect(sut.stderr.split('\n')).toEqual([
+      'Draining instance-a: 2 moves started.',
+      'instance-a: draining, 2 workspaces left',
+      'instance-a: draining, 1 workspace left',
+      'instance-a: drained, 0 workspaces left',
+    ]);
+  });
+
+  it('a drain that stalls is exit 8; one that had nothing to move is drained at once; --no-wait does not follow', async () => {
+    const stalled = await runCli(['instances', 'drain', 'instance-a'], {
+      env: loggedIn,
+      answers: [
+        json(202, { instanceId: 'instance-a', started: 1 }),
+        page(instance(1, { state: 'stalled', remaining: 1 })),
+      ],
+    });
+    expect(stalled.code).toBe(ExitCode.Failed);
+    expect(stalled.stderr).toContain('stalled');
+    const empty = await runCli(['instances', 'drain', 'instance-a'], {
+      env: loggedIn,
+      answers: [json(202, { instanceId: 'instance-a', started: 0 }), page(instance(0, null))],
+    });
+    expect(empty.code).toBe(ExitCode.Ok);
+    const started = await runCli(['instances', 'drain', 'instance-a', '--no-wait', '--json'], {
+      env: loggedIn,
+      answers: [json(202, { instanceId: 'instance-a', started: 3 })],
+    });
+    expect(started.code).toBe(ExitCode.Ok);
+    expect(JSON.parse(started.stdout)).toEqual({ instanceId: 'instance-a', started: 3 });
+    expect(started.requests).toHaveLength(1);
   });
 });

@@ -8,6 +8,7 @@ import { printItem, printPage } from '../core/output.js';
 import { fetchPages, type PageOptions, withPageOptions } from '../core/pages.js';
 import { hubClient } from '../core/session.js';
 import type { Column } from '../core/table.js';
+import { registerMoveCommands } from './workspace-move.js';
 
 interface Workspace {
   id: string;
@@ -32,7 +33,10 @@ interface Json {
   json?: boolean;
 }
 
-/** `workspaces list|create|get|rotate-secret|archive|restore|token` over the Hub's `/org-workspaces`. */
+/**
+ * `workspaces list|create|get|rotate-secret|archive|restore|token` over the Hub's `/org-workspaces`, and
+ * `move|move-status|move-abort` (see workspace-move.ts).
+ */
 export function registerWorkspaceCommands(program: Command, context: CliContext): void {
   const workspaces = program.command('workspaces').description("Your orgs' workspaces");
   const path = (id: string, action = '') => `/org-workspaces/${segment(id)}${action}`;
@@ -123,4 +127,6 @@ export function registerWorkspaceCommands(program: Command, context: CliContext)
       };
       printItem(context, await hubClient(context).request('POST', path(id, '/access-token'), { body }), options.json);
     });
+
+  registerMoveCommands(workspaces, context);
 }

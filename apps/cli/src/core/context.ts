@@ -2,7 +2,8 @@ import type { Fetch } from './api-client.js';
 
 /**
  * What a command touches outside itself, passed in so that tests can run the whole program in
- * process: the environment, stdout and stderr (a line each call), HTTP, and the secret prompt.
+ * process: the environment, stdout and stderr (a line each call), HTTP, the secret prompt and
+ * the clock commands wait on.
  */
 export interface CliContext {
   env: Record<string, string | undefined>;
@@ -13,4 +14,11 @@ export interface CliContext {
   fetch: Fetch;
   /** Asks for a secret on the terminal without echoing it, or reads a line from piped stdin. */
   readSecret(prompt: string): Promise<string>;
+  /** Resolves after `ms` milliseconds (between the polls of a command that follows a move or a drain). */
+  sleep(ms: number): Promise<void>;
+  /**
+   * Replaces the transient status line at the bottom of stderr (`''` clears it); present only when
+   * stderr is a terminal, so that logs and pipes get whole lines from `err` and nothing else.
+   */
+  status?(text: string): void;
 }

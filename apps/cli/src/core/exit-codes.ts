@@ -1,6 +1,6 @@
 /**
  * The exit codes scripts can rely on (README, "CLI"; also printed by `switchboard --help`).
- * A 4xx status the table does not name is `OtherClientError`; a 5xx, a network failure or a
+ * 8 and 9 are the ends of what `workspaces move` and `instances drain` wait for. A 4xx status the table does not name is `OtherClientError`; a 5xx, a network failure or a
  * response that is not the API's is `ServerOrNetwork`.
  */
 export const ExitCode = {
@@ -12,6 +12,10 @@ export const ExitCode = {
   Conflict: 5,
   OtherClientError: 6,
   ServerOrNetwork: 7,
+  /** What a command waited for ended badly: a move `failed`, or a drain `stalled`. */
+  Failed: 8,
+  /** The move a command waited for was `aborted` (by `workspaces move-abort`, or by someone else). */
+  Aborted: 9,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -35,7 +39,9 @@ export const EXIT_CODES_HELP = `Exit codes:
   4  not found (404)
   5  conflict (409)
   6  any other 4xx (e.g. 400 validation failed, 429)
-  7  server error (5xx), network error or an answer that is not the API's`;
+  7  server error (5xx), network error or an answer that is not the API's
+  8  what the command waited for failed (a move ended "failed", a drain "stalled")
+  9  the move the command waited for was aborted`;
 
 /** A failure the CLI reports on stderr and turns into its exit code. */
 export class CliError extends Error {

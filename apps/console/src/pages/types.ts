@@ -58,7 +58,32 @@ export interface Instance {
   version?: string | null;
   /** The universe version the instance has applied (API.md, "Universe"). */
   universeVersion?: number;
+  /** Where draining it is (`POST /instances/{id}/drain`): workspaces `remaining` on it; null if never drained. */
+  drain?: { state: 'draining' | 'drained' | 'stalled'; remaining: number } | null;
 }
+
+/** The states of a workspace move, in the order a move goes (API.md, "Moving a workspace to another instance"). */
+export type MoveState = 'copying' | 'catching_up' | 'cutover' | 'done' | 'failed' | 'aborted';
+
+/** A move of a workspace to another instance (`GET /org-workspaces/{id}/move`: the latest). */
+export interface WorkspaceMove {
+  id: string;
+  fromInstanceId: string;
+  toInstanceId: string;
+  state: MoveState;
+  startedAt: string;
+  finishedAt: string | null;
+  /** Rows written to the target by the copy and the catch-up. */
+  rowsCopied: number;
+  /** How long the workspace's writes were held at the cutover, in milliseconds; null before it. */
+  writePauseMs: number | null;
+  /** Why it failed, or the last error of a step being retried. */
+  error: string | null;
+}
+
+/** Whether a move is still going (its state is not one it ends in). */
+export const isMoveRunning = (move: WorkspaceMove | undefined): boolean =>
+  move !== undefined && (move.state === 'copying' || move.state === 'catching_up' || move.state === 'cutover');
 
 export interface Tenant {
   id: string;
@@ -87,6 +112,10 @@ export interface ActivityEntry {
   data: Record<string, unknown>;
   createdAt: string;
 }
+
+/** Who may move a workspace (the Hub's `@Access('org owner or platform admin')` on `POST …/move` and `…/move/abort`). */
+export const mayMove = (role: OrgRole | undefined, isPlatformAdmin: boolean | undefined): boolean =>
+  isPlatformAdmin === true || role === 'owner';
 
 /** Roles that may change an org's workspaces, read its audit log and use admin tokens (the Hub's ORG_MANAGERS). */
 export const isManager = (role: OrgRole | undefined): boolean => role === 'owner' || role === 'admin';

@@ -6,12 +6,13 @@ import { PAGE_SIZE, toProblemError, usePaged } from '../core/paging';
 import { hub, type Session } from '../core/session';
 import { ActionButton, type Column, Link, PagedTable, ProblemView, showValue, when } from '../ui/components';
 import { SYNC_REFRESH_MS } from './org';
-import { isManager, type Org, type OrgWorkspace, type Tenant } from './types';
+import { isManager, mayMove, type Org, type OrgWorkspace, type Tenant } from './types';
+import { WorkspaceMoveSection } from './workspace-move';
 
 /**
  * A workspace: its sync state (re-read every 2 s), placement, and for owners and admins of its org the
  * actions (archive/restore, rotate the secret with a grace period, allow this console's origin) and its
- * tenants, read from its instance.
+ * tenants, read from its instance; for its org's owner and platform admins, moving it to another instance.
  */
 export function WorkspacePage({ session, workspaceId }: { session: Session; workspaceId: string }) {
   const [workspace, setWorkspace] = useState<OrgWorkspace | undefined>();
@@ -76,6 +77,9 @@ export function WorkspacePage({ session, workspaceId }: { session: Session; work
         )}
       </dl>
       {manager && <WorkspaceActions session={session} workspace={workspace} onChange={reload} />}
+      {mayMove(org?.role, session.user?.isPlatformAdmin) && (
+        <WorkspaceMoveSection session={session} workspace={workspace} onChange={reload} />
+      )}
       {manager && !workspace.archivedAt && <Tenants session={session} workspace={workspace} onChange={reload} />}
     </main>
   );
