@@ -1,4 +1,5 @@
 export { type DatabaseIdentity, ident, identityOf, literal, redactUrl, withDatabase } from './database-urls.js';
+export { keysetPage, type KeysetPageQuery, type KeysetPosition, type KeysetRow } from './keyset-page.js';
 export {
   type BackoffBounds,
   outboxBackoffMs,

@@ -37,6 +37,12 @@ export { IS_PUBLIC, Public } from './http/public.decorator.js';
 export { QueryInt } from './http/query-int.js';
 export { routeMetadata } from './http/route-metadata.js';
 export { assertStorableInput, MAX_BODY_DEPTH, STORED_HEADERS } from './http/storable-input.js';
+export {
+  UNIVERSE_KEY_PARAM,
+  UNIVERSE_KEY_PIPE,
+  UNIVERSE_TYPE_PARAM,
+  UNIVERSE_TYPE_PIPE,
+} from './http/universe-params.js';
 export { createValidationPipe } from './http/validation.pipe.js';
 export {
   IDEMPOTENCY_OWNER,

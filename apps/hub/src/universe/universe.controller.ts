@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, type PipeTransform, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -7,8 +7,16 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { UNIVERSE_KEY, UNIVERSE_PATHS, type UniverseElementType } from '@switchboard/contracts';
-import { ApiProblem, DomainException, Idempotent, PageQueryDto } from '@switchboard/server';
+import type { UniverseElementType } from '@switchboard/contracts';
+import {
+  ApiProblem,
+  Idempotent,
+  PageQueryDto,
+  UNIVERSE_KEY_PARAM as KEY_PARAM,
+  UNIVERSE_KEY_PIPE as KEY,
+  UNIVERSE_TYPE_PARAM as TYPE_PARAM,
+  UNIVERSE_TYPE_PIPE as TYPE,
+} from '@switchboard/server';
 
 import { Access } from '../auth/access.decorator.js';
 import { CurrentPrincipal } from '../auth/current-user.decorator.js';
@@ -23,31 +31,6 @@ import {
 } from './universe.dto.js';
 import { UniverseService } from './universe.service.js';
 
-/** `{utype}`: a universe path (`connectors`, …) → the stored singular type; anything else names nothing (404). */
-class UniverseTypePipe implements PipeTransform<string, UniverseElementType> {
-  transform(value: string): UniverseElementType {
-    const type = Object.hasOwn(UNIVERSE_PATHS, value) ? UNIVERSE_PATHS[value as keyof typeof UNIVERSE_PATHS] : null;
-    if (!type) throw DomainException.notFound(`The universe element type ${JSON.stringify(value.slice(0, 50))}`);
-    return type;
-  }
-}
-
-/** `{key}`: a universe element key, else 400 (it never reaches SQL). */
-class UniverseKeyPipe implements PipeTransform<string, string> {
-  transform(value: string): string {
-    if (!UNIVERSE_KEY.test(value)) {
-      throw DomainException.validation('key: is not a universe element key.', [
-        { field: 'key', message: 'is not a universe element key' },
-      ]);
-    }
-    return value;
-  }
-}
-
-const TYPE = new UniverseTypePipe();
-const KEY = new UniverseKeyPipe();
-const TYPE_PARAM = { name: 'utype', enum: Object.keys(UNIVERSE_PATHS), description: 'The universe element type.' };
-const KEY_PARAM = { name: 'key', description: "The element's key." };
 const DELIVERY =
   'The change bumps the universe version and reaches every registered instance (and every instance that registers later).';
 

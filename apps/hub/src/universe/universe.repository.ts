@@ -10,6 +10,8 @@ import {
   type Columns,
   execute,
   type ExtraRow,
+  keysetPage,
+  type KeysetRow,
   queryRow,
   queryRows,
   RowShapeError,
@@ -32,7 +34,7 @@ export interface UniverseOutboxNotice {
 const LISTED = { position: 'string' } as const;
 
 /** A universe element as a list returns it: its columns and its cursor position. */
-export type ListedUniverseElement = Columns<UniverseElement> & ExtraRow<typeof LISTED>;
+export type ListedUniverseElement = KeysetRow<UniverseElement>;
 
 /** A revision as the history lists it: its columns and its cursor position. */
 export type ListedUniverseRevision = Columns<UniverseElementRevision> & ExtraRow<typeof LISTED>;
@@ -112,17 +114,14 @@ export class UniverseRepository {
     after: CursorPosition | null,
     limit: number,
   ): Promise<ListedUniverseElement[]> {
-    return this.elements.query(
-      this.dataSource,
-      `SELECT ${this.elements.columnsOf('e')}, to_json(e.created_at) #>> '{}' AS position
-       FROM universe_elements e
-       WHERE e.element_type = $1 AND ($2 OR e.archived_at IS NULL)
-         AND ($3::timestamptz IS NULL OR (e.created_at, e.id) > ($3::timestamptz, $4::uuid))
-       ORDER BY e.created_at, e.id
-       LIMIT $5`,
-      [type, includeArchived, after?.at ?? null, after?.id ?? null, limit],
-      LISTED,
-    );
+    return keysetPage(this.elements, this.dataSource, {
+      from: 'universe_elements e',
+      alias: 'e',
+      where: 'e.element_type = $1 AND ($2 OR e.archived_at IS NULL)',
+      params: [type, includeArchived],
+      after,
+      limit,
+    });
   }
 
   /** Up to `limit` revisions of an element, oldest first, after the cursor position `after` (its id part: a revision). */

@@ -7,7 +7,7 @@ import { type WebhookReceiver, webhookReceiver } from '../../test/webhook-receiv
 import { FIXTURE_KEYS, seedWorkspace, type WorkspaceFixture } from '../../test/workspace-fixture.js';
 import { TenantScope } from '../database/tenant-scope.js';
 import { EventOutbox, type EventType } from '../journal/event-outbox.js';
-import { MAX_SUBSCRIPTIONS_PER_TENANT } from './event-subscriptions.service.js';
+import { MAX_SUBSCRIPTIONS_PER_TENANT } from './event-subscriptions.dto.js';
 
 describe('event subscriptions', () => {
   let instance: InstanceHarness;

@@ -17,15 +17,13 @@ import { isEventType } from '../journal/event-outbox.js';
 import { actedOnTenant, namedTenant } from '../workspaces/require-admin.js';
 import { activityActorOf, scopeOf, type WorkspacePrincipal } from '../workspaces/workspace-principal.js';
 import type { EventSubscription } from './event-subscription.entity.js';
-import type {
-  CreateEventSubscriptionDto,
-  EventSubscriptionDto,
-  EventSubscriptionQueryDto,
+import {
+  type CreateEventSubscriptionDto,
+  type EventSubscriptionDto,
+  type EventSubscriptionQueryDto,
+  MAX_SUBSCRIPTIONS_PER_TENANT,
 } from './event-subscriptions.dto.js';
 import { EventsRepository } from './events.repository.js';
-
-/** Every subscription gets each matching event delivered: uncapped, one tenant could multiply the deliveries without end. */
-export const MAX_SUBSCRIPTIONS_PER_TENANT = 100;
 
 /**
  * Tenants' own webhooks. Every query runs in the caller's scope, so row-level

@@ -10,7 +10,8 @@ import { EventsRepository } from './events.repository.js';
 
 /**
  * Event subscriptions and the delivery of the outbox. Features enqueue events
- * through EventOutbox in the global JournalModule, not through this module.
+ * through EventOutbox in the global JournalModule, not through this module;
+ * workspace import writes subscriptions through the exported EventsRepository.
  */
 @Module({
   controllers: [EventSubscriptionsController, EventSubscriptionSelectorController],
@@ -25,5 +26,6 @@ import { EventsRepository } from './events.repository.js';
       inject: [OutboundPolicy],
     },
   ],
+  exports: [EventsRepository],
 })
 export class EventsModule {}

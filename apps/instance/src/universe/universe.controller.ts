@@ -1,7 +1,14 @@
-import { Controller, Delete, Get, Param, Patch, type PipeTransform, Post, Put, Query } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { UNIVERSE_KEY, UNIVERSE_PATHS } from '@switchboard/contracts';
-import { ApiProblem, DomainException, type Page } from '@switchboard/server';
+import {
+  ApiProblem,
+  DomainException,
+  type Page,
+  UNIVERSE_KEY_PARAM as KEY_PARAM,
+  UNIVERSE_KEY_PIPE as KEY,
+  UNIVERSE_TYPE_PARAM as TYPE_PARAM,
+  UNIVERSE_TYPE_PIPE as TYPE,
+} from '@switchboard/server';
 
 import { CurrentPrincipal } from '../workspaces/current-principal.decorator.js';
 import { requireAdmin } from '../workspaces/require-admin.js';
@@ -15,31 +22,6 @@ import {
 import { type UniverseElementRow, UniverseReader } from './universe.reader.js';
 import type { UniverseElementType } from './universe-element.entity.js';
 
-/** `{utype}`: a universe path (`connectors`, …) → the stored singular type; anything else names nothing (404). */
-class UniverseTypePipe implements PipeTransform<string, UniverseElementType> {
-  transform(value: string): UniverseElementType {
-    const type = Object.hasOwn(UNIVERSE_PATHS, value) ? UNIVERSE_PATHS[value as keyof typeof UNIVERSE_PATHS] : null;
-    if (!type) throw DomainException.notFound(`The universe element type ${JSON.stringify(value.slice(0, 50))}`);
-    return type;
-  }
-}
-
-/** `{key}`: a universe element key, else 400 (it never reaches SQL). */
-class UniverseKeyPipe implements PipeTransform<string, string> {
-  transform(value: string): string {
-    if (!UNIVERSE_KEY.test(value)) {
-      throw DomainException.validation('key: is not a universe element key.', [
-        { field: 'key', message: 'is not a universe element key' },
-      ]);
-    }
-    return value;
-  }
-}
-
-const TYPE = new UniverseTypePipe();
-const KEY = new UniverseKeyPipe();
-const TYPE_PARAM = { name: 'utype', enum: Object.keys(UNIVERSE_PATHS), description: 'The universe element type.' };
-const KEY_PARAM = { name: 'key', description: "The element's key." };
 const READ_ONLY =
   'The universe is managed on the Hub by platform admins and is read-only here: every write under /universe is 403.';
 

@@ -1,16 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { UniverseSnapshot } from '@switchboard/contracts';
-import { type Columns, type ExtraRow, queryRow, Table } from '@switchboard/persistence';
+import { type Columns, keysetPage, type KeysetRow, queryRow, Table } from '@switchboard/persistence';
 import type { CursorPosition } from '@switchboard/server';
 import { DataSource } from 'typeorm';
 
 import { UniverseElement, type UniverseElementType, UniverseState } from './universe-element.entity.js';
 
-const LISTED = { position: 'string' } as const;
-
 /** A universe element as a list returns it: its columns and its cursor position. */
-export type ListedUniverseElement = Columns<UniverseElement> & ExtraRow<typeof LISTED>;
+export type ListedUniverseElement = KeysetRow<UniverseElement>;
 
 /** The universe version this instance holds and the digest of what it holds. */
 export interface HeldUniverse {
@@ -54,17 +52,14 @@ export class UniverseRepository {
     after: CursorPosition | null,
     limit: number,
   ): Promise<ListedUniverseElement[]> {
-    return this.elements.query(
-      this.dataSource,
-      `SELECT ${this.elements.columnsOf('e')}, to_json(e.created_at) #>> '{}' AS position
-       FROM universe_elements e
-       WHERE e.element_type = $1 AND ($2 OR e.archived_at IS NULL)
-         AND ($3::timestamptz IS NULL OR (e.created_at, e.id) > ($3::timestamptz, $4::uuid))
-       ORDER BY e.created_at, e.id
-       LIMIT $5`,
-      [type, includeArchived, after?.at ?? null, after?.id ?? null, limit],
-      LISTED,
-    );
+    return keysetPage(this.elements, this.dataSource, {
+      from: 'universe_elements e',
+      alias: 'e',
+      where: 'e.element_type = $1 AND ($2 OR e.archived_at IS NULL)',
+      params: [type, includeArchived],
+      after,
+      limit,
+    });
   }
 
   /** The version and digest recorded at the last apply, or null before the first. */

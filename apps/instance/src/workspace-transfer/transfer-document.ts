@@ -1,15 +1,17 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import canonicalize from 'canonicalize';
 
 import { definitionProblem } from '../elements/definition-bounds.js';
 import { ELEMENT_TYPE_NAMES, type ElementType } from '../elements/element-type.js';
 import { ELEMENT_KEY } from '../elements/elements.dto.js';
 import type { JsonObject } from '../elements/json-value.js';
+import { MAX_SUBSCRIPTIONS_PER_TENANT, MAX_WEBHOOK_URI_LENGTH } from '../events/event-subscriptions.dto.js';
 import {
   INTEGRATION_AUTH_TYPES,
   INTEGRATION_KEY_PATTERN,
   type IntegrationAuthType,
 } from '../integrations/integrations.dto.js';
+import { EVENT_TYPES, type EventType } from '../journal/event-outbox.js';
 import { MAX_TENANT_FIELDS_BYTES } from '../tenants/tenants.dto.js';
 
 /**
@@ -20,8 +22,19 @@ import { MAX_TENANT_FIELDS_BYTES } from '../tenants/tenants.dto.js';
  * webhookUri, keys) are the Hub's and are not in it.
  */
 export const TRANSFER_FORMAT = 'switchboard.workspace';
-/** Bumped on any change a version-1 reader could not take; an import of another version is a 400. */
-export const TRANSFER_VERSION = 1;
+/**
+ * The version an export writes, bumped on any change an older reader could
+ * not take. Version 2 added tenants' `parentInternalId` and `subscriptions`.
+ */
+export const TRANSFER_VERSION = 2;
+/**
+ * The versions an import reads; another is a 400. A version-1 document is
+ * one without what version 2 added (a tenant in it has no
+ * `parentInternalId` or `subscriptions`), and its import leaves tenants'
+ * links and subscriptions as they are.
+ */
+export const TRANSFER_READABLE_VERSIONS = [1, TRANSFER_VERSION] as const;
+export type TransferVersion = (typeof TRANSFER_READABLE_VERSIONS)[number];
 
 /** An integration as exported: never its client secret (`clientId` is not a secret, RFC 6749 §2.2). */
 export interface ExportedIntegration {
@@ -78,9 +91,26 @@ export interface ExportedCustomization {
   definition: JsonObject;
 }
 
+/**
+ * A tenant's live webhook for one event type (`event_subscriptions`; API.md,
+ * "Events"); deleted (archived) ones are not exported. Identified by its
+ * content: an import creates those the tenant lacks, as many times as the
+ * document lists them.
+ */
+export interface ExportedSubscription {
+  eventType: EventType;
+  webhookUri: string;
+}
+
 /** A tenant, without credentials, tokens, API keys, activity or ids. */
 export interface ExportedTenant {
   internalId: string;
+  /**
+   * The `internalId` of its parent (API.md, "Linked tenants"), a tenant of
+   * the same document without a parent of its own; null: not linked. Always
+   * in an export; absent only in a version-1 document.
+   */
+  parentInternalId?: string | null;
   name: string;
   fields: Record<string, unknown>;
   isTest: boolean;
@@ -91,6 +121,8 @@ export interface ExportedTenant {
   elements: ExportedOwnElement[];
   /** Canary pins: the revision of a template of the document this tenant sees instead of its published one. */
   deployments: ExportedDeployment[];
+  /** Its live event subscriptions, by event type then webhook URI. Always in an export; absent only in a version-1 document. */
+  subscriptions?: ExportedSubscription[];
 }
 
 /** A tenant pinned to one revision of a workspace template of the document (`element_deployments`). */
@@ -102,7 +134,8 @@ export interface ExportedDeployment {
 
 export interface TransferDocument {
   format: typeof TRANSFER_FORMAT;
-  version: typeof TRANSFER_VERSION;
+  /** TRANSFER_VERSION in an export; any of TRANSFER_READABLE_VERSIONS in an import. */
+  version: TransferVersion;
   settings: { tenantFieldSchema: Record<string, unknown> | null };
   integrations: ExportedIntegration[];
   elements: ExportedElement[];
@@ -122,6 +155,8 @@ export const TRANSFER_LIMITS = {
   customizationsPerTenant: 10_000,
   elementsPerTenant: 10_000,
   deploymentsPerTenant: 10_000,
+  /** As many as a tenant may hold (MAX_SUBSCRIPTIONS_PER_TENANT). */
+  subscriptionsPerTenant: MAX_SUBSCRIPTIONS_PER_TENANT,
 } as const;
 
 /** Below the column's 2^31 - 1, so that an imported element can still take new revisions. */
@@ -151,116 +186,153 @@ const ownElementProperties = {
   revisions: revisionList,
 };
 
-/**
- * The JSON Schema (draft 7) of a document. Definitions' size and depth,
- * uniqueness and references between parts are checked after it (see
- * documentProblems), as is `tenants[].fields` against the tenant field schema.
- */
-export const TRANSFER_SCHEMA = {
+/** The webhook URI as written, as IsHttpUrl reads it: `http(s)://`, no white space or control characters. */
+const webhookUri = {
+  type: 'string',
+  minLength: 1,
+  maxLength: MAX_WEBHOOK_URI_LENGTH,
+  pattern: '^[hH][tT][tT][pP][sS]?://[^\\s\\u0000-\\u001f\\u007f]+$',
+};
+
+/** A tenant of a version-1 document: what version 2 added is not a known field in it. */
+const tenantV1 = {
   type: 'object',
   additionalProperties: false,
-  required: ['format', 'version', 'settings', 'integrations', 'elements'],
+  required: [
+    'internalId',
+    'name',
+    'fields',
+    'isTest',
+    'aiCreditsRolling30DayLimit',
+    'archived',
+    'customizations',
+    'elements',
+    'deployments',
+  ],
   properties: {
-    format: { const: TRANSFER_FORMAT },
-    version: { const: TRANSFER_VERSION },
-    settings: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['tenantFieldSchema'],
-      properties: { tenantFieldSchema: { type: ['object', 'null'] } },
+    internalId: text(200),
+    name: text(200),
+    fields: jsonObject,
+    isTest: { type: 'boolean' },
+    aiCreditsRolling30DayLimit: {
+      anyOf: [{ type: 'integer', minimum: 0, maximum: MAX_CREDITS }, { type: 'null' }],
     },
-    integrations: {
+    archived: { type: 'boolean' },
+    customizations: {
       type: 'array',
-      maxItems: TRANSFER_LIMITS.integrations,
+      maxItems: TRANSFER_LIMITS.customizationsPerTenant,
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['key', 'name', 'authType', 'clientId', 'settings', 'connectorKey', 'archived'],
-        properties: {
-          key: text(100),
-          name: text(200),
-          authType: { enum: [...INTEGRATION_AUTH_TYPES] },
-          clientId: { anyOf: [text(1000), { type: 'null' }] },
-          settings: jsonObject,
-          connectorKey: { anyOf: [elementKey, { type: 'null' }] },
-          archived: { type: 'boolean' },
-        },
+        required: ['type', 'key', 'definition'],
+        properties: { type: elementType, key: elementKey, definition: jsonObject },
       },
     },
     elements: {
       type: 'array',
-      maxItems: TRANSFER_LIMITS.elements,
+      maxItems: TRANSFER_LIMITS.elementsPerTenant,
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['type', 'key', 'parentKey', 'archived', 'publishedRevision', 'revisions'],
-        properties: { ...ownElementProperties, publishedRevision: revisionNumber },
+        required: ['type', 'key', 'parentKey', 'archived', 'revisions'],
+        properties: ownElementProperties,
       },
     },
-    tenants: {
+    deployments: {
       type: 'array',
-      maxItems: TRANSFER_LIMITS.tenants,
+      maxItems: TRANSFER_LIMITS.deploymentsPerTenant,
       items: {
         type: 'object',
         additionalProperties: false,
-        required: [
-          'internalId',
-          'name',
-          'fields',
-          'isTest',
-          'aiCreditsRolling30DayLimit',
-          'archived',
-          'customizations',
-          'elements',
-          'deployments',
-        ],
-        properties: {
-          internalId: text(200),
-          name: text(200),
-          fields: jsonObject,
-          isTest: { type: 'boolean' },
-          aiCreditsRolling30DayLimit: {
-            anyOf: [{ type: 'integer', minimum: 0, maximum: MAX_CREDITS }, { type: 'null' }],
-          },
-          archived: { type: 'boolean' },
-          customizations: {
-            type: 'array',
-            maxItems: TRANSFER_LIMITS.customizationsPerTenant,
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['type', 'key', 'definition'],
-              properties: { type: elementType, key: elementKey, definition: jsonObject },
-            },
-          },
-          elements: {
-            type: 'array',
-            maxItems: TRANSFER_LIMITS.elementsPerTenant,
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['type', 'key', 'parentKey', 'archived', 'revisions'],
-              properties: ownElementProperties,
-            },
-          },
-          deployments: {
-            type: 'array',
-            maxItems: TRANSFER_LIMITS.deploymentsPerTenant,
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['type', 'key', 'revision'],
-              properties: { type: elementType, key: elementKey, revision: revisionNumber },
-            },
-          },
-        },
+        required: ['type', 'key', 'revision'],
+        properties: { type: elementType, key: elementKey, revision: revisionNumber },
       },
     },
   },
 } as const;
 
+/** A tenant of a version-2 document: its parent's `internalId` and its subscriptions are required. */
+const tenantV2 = {
+  ...tenantV1,
+  required: [...tenantV1.required, 'parentInternalId', 'subscriptions'],
+  properties: {
+    ...tenantV1.properties,
+    parentInternalId: { anyOf: [text(200), { type: 'null' }] },
+    subscriptions: {
+      type: 'array',
+      maxItems: TRANSFER_LIMITS.subscriptionsPerTenant,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['eventType', 'webhookUri'],
+        properties: { eventType: { enum: [...EVENT_TYPES] }, webhookUri },
+      },
+    },
+  },
+} as const;
+
+/** The schema of a document of `version`, its tenants as `tenant` describes them. */
+function documentSchema(version: TransferVersion, tenant: typeof tenantV1 | typeof tenantV2) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['format', 'version', 'settings', 'integrations', 'elements'],
+    properties: {
+      format: { const: TRANSFER_FORMAT },
+      version: { const: version },
+      settings: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['tenantFieldSchema'],
+        properties: { tenantFieldSchema: { type: ['object', 'null'] } },
+      },
+      integrations: {
+        type: 'array',
+        maxItems: TRANSFER_LIMITS.integrations,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['key', 'name', 'authType', 'clientId', 'settings', 'connectorKey', 'archived'],
+          properties: {
+            key: text(100),
+            name: text(200),
+            authType: { enum: [...INTEGRATION_AUTH_TYPES] },
+            clientId: { anyOf: [text(1000), { type: 'null' }] },
+            settings: jsonObject,
+            connectorKey: { anyOf: [elementKey, { type: 'null' }] },
+            archived: { type: 'boolean' },
+          },
+        },
+      },
+      elements: {
+        type: 'array',
+        maxItems: TRANSFER_LIMITS.elements,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['type', 'key', 'parentKey', 'archived', 'publishedRevision', 'revisions'],
+          properties: { ...ownElementProperties, publishedRevision: revisionNumber },
+        },
+      },
+      tenants: { type: 'array', maxItems: TRANSFER_LIMITS.tenants, items: tenant },
+    },
+  } as const;
+}
+
+/**
+ * The JSON Schema (draft 7) of a document as exported (TRANSFER_VERSION).
+ * Definitions' size and depth, uniqueness and references between parts are
+ * checked after it (see documentProblems), as is `tenants[].fields` against
+ * the tenant field schema and each `webhookUri` against the outbound policy.
+ */
+export const TRANSFER_SCHEMA = documentSchema(TRANSFER_VERSION, tenantV2);
+
 const ajv = new Ajv({ allErrors: true, strict: false });
-const validateShape = ajv.compile<TransferDocument>(TRANSFER_SCHEMA);
+/** A validator for each readable version. */
+const validators = new Map<number, ValidateFunction<TransferDocument>>([
+  [1, ajv.compile<TransferDocument>(documentSchema(1, tenantV1))],
+  [TRANSFER_VERSION, ajv.compile<TransferDocument>(TRANSFER_SCHEMA)],
+]);
 
 /** A problem with a document: a JSON Pointer (RFC 6901) into it, and what is wrong there. */
 export interface DocumentProblem {
@@ -272,27 +344,33 @@ export interface DocumentProblem {
 const MAX_PROBLEMS = 20;
 
 /**
- * Checks a document's shape against TRANSFER_SCHEMA; the problems (empty
- * when it is one), each with the JSON Pointer of the offending value.
- * A wrong `format` or `version` is reported alone, before anything else.
+ * Checks a document's shape against the schema of its version (TRANSFER_SCHEMA
+ * for TRANSFER_VERSION); the problems (empty when it is one), each with the
+ * JSON Pointer of the offending value. A wrong `format`, or a `version` not
+ * among TRANSFER_READABLE_VERSIONS, is reported alone, before anything else.
  */
 export function shapeProblems(value: unknown): DocumentProblem[] {
+  let validate = validators.get(TRANSFER_VERSION)!;
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const { format, version } = value as Record<string, unknown>;
     if (format !== TRANSFER_FORMAT) {
       return [{ path: '/format', message: `must be "${TRANSFER_FORMAT}"` }];
     }
-    if (version !== TRANSFER_VERSION) {
+    const readable = typeof version === 'number' ? validators.get(version) : undefined;
+    if (!readable) {
       return [
         {
           path: '/version',
-          message: `unknown version ${JSON.stringify(version)}: this instance reads version ${TRANSFER_VERSION}`,
+          message:
+            `unknown version ${JSON.stringify(version)}: this instance reads versions ` +
+            TRANSFER_READABLE_VERSIONS.join(' and '),
         },
       ];
     }
+    validate = readable;
   }
-  if (validateShape(value)) return [];
-  return (validateShape.errors ?? []).slice(0, MAX_PROBLEMS).map(toProblem);
+  if (validate(value)) return [];
+  return (validate.errors ?? []).slice(0, MAX_PROBLEMS).map(toProblem);
 }
 
 function toProblem(error: ErrorObject): DocumentProblem {
@@ -339,10 +417,12 @@ export function byTypeAndKey(a: { type: string; key: string }, b: { type: string
  * and key with a template, as ElementsRepository.insert enforces), revisions
  * in ascending order with the published one among them, definitions and
  * customisations within the elements' bounds (definition-bounds.ts), tenant
- * fields within their size bound, and every pin naming a revision of a
- * template of the document. Customisations may name any key (see
- * ExportedCustomization); parent and connector keys are checked against the
- * target at import. Empty when there is nothing wrong.
+ * fields within their size bound, every pin naming a revision of a template
+ * of the document, and every `parentInternalId` naming a tenant of the
+ * document that has no parent itself (one level of links, no cycle).
+ * Customisations may name any key (see ExportedCustomization); parent and
+ * connector keys are checked against the target at import, as are webhook
+ * URIs against the outbound policy. Empty when there is nothing wrong.
  */
 export function documentProblems(document: TransferDocument): DocumentProblem[] {
   const problems: DocumentProblem[] = [];
@@ -420,7 +500,42 @@ export function documentProblems(document: TransferDocument): DocumentProblem[] 
       }
     });
   });
+  problems.push(...linkProblems(document.tenants ?? []));
   return problems.slice(0, MAX_PROBLEMS);
+}
+
+/**
+ * Tenants' parents, named by `internalId` within the document: each a tenant
+ * of the document other than itself, with no parent of its own (one level,
+ * API.md "Linked tenants"); a loop of links is named as a cycle.
+ */
+function linkProblems(tenants: ExportedTenant[]): DocumentProblem[] {
+  const parentOf = new Map(tenants.map((tenant) => [tenant.internalId, tenant.parentInternalId ?? null]));
+  const problems: DocumentProblem[] = [];
+  tenants.forEach((tenant, index) => {
+    const parent = tenant.parentInternalId;
+    if (parent === undefined || parent === null) return;
+    const path = `/tenants/${index}/parentInternalId`;
+    if (!parentOf.has(parent)) {
+      problems.push({ path, message: `names no tenant of the document ("${parent}")` });
+      return;
+    }
+    const cycle = [tenant.internalId];
+    for (let next: string | null | undefined = parent; next; next = parentOf.get(next)) {
+      cycle.push(next);
+      if (next === tenant.internalId) break;
+      if (cycle.length > parentOf.size + 1) break;
+    }
+    if (cycle[cycle.length - 1] === tenant.internalId) {
+      problems.push({ path, message: `links tenants in a cycle: ${cycle.map((id) => `"${id}"`).join(' → ')}` });
+    } else if (parentOf.get(parent) !== null) {
+      problems.push({
+        path,
+        message: `names "${parent}", which has a parent itself: tenants link one level deep only`,
+      });
+    }
+  });
+  return problems;
 }
 
 function revisionNumbers(element: ExportedOwnElement): Set<number> {

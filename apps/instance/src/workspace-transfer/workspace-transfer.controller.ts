@@ -28,8 +28,9 @@ export class WorkspaceTransferController {
       'Admin tokens only. One JSON document of what an admin sets on this instance: the tenant field schema, ' +
       'integrations (never a client secret) with their `connectorKey`, workspace templates of every type with every ' +
       'revision, the published one (`publishedRevision`; later ones are drafts) and the universe parent they are laid ' +
-      'over (`parentKey`), and with `includeTenants=true` tenants with their customisations (by type and key), own ' +
-      'elements and canary pins (never credentials, connections, API keys or tokens). Universe elements are not ' +
+      'over (`parentKey`), and with `includeTenants=true` tenants with their parent (`parentInternalId`), ' +
+      'customisations (by type and key), own elements, canary pins and live event subscriptions (never credentials, ' +
+      'connections, API keys or tokens). Document version 2. Universe elements are not ' +
       "exported: they are the platform's, on every instance. No ids or timestamps, keys " +
       'sorted (RFC 8785) and lists in a fixed order: the same configuration gives the same bytes on any instance.',
   })
@@ -51,12 +52,20 @@ export class WorkspaceTransferController {
       "revisions holding the document's published revision and draft), nothing is deleted, and no secret is touched " +
       '(an integration keeps its client secret). Importing ' +
       'the same document again reports everything `unchanged` and writes nothing. With `dryRun=true` nothing is ' +
-      'written. A document that is not valid, or of another format version, is a 400 naming the JSON Pointer of ' +
-      "each problem, as is a `parentKey` this instance's universe lacks or a `connectorKey` naming no connector; one " +
-      'over 16 MiB is a 413. A key the workspace holds at the other level (a template key given to a tenant-level ' +
-      'element, or the reverse) is a 409.',
+      'written. Tenants are linked to parents of the same document by `internalId`, once all exist; a subscription a ' +
+      'tenant lacks (by event type and webhook URI) is created, none deleted. Versions 1 and 2 are read (a version-1 ' +
+      'document leaves links and subscriptions alone). A document that is not valid, or of another format version, ' +
+      "is a 400 naming the JSON Pointer of each problem, as is a `parentKey` this instance's universe lacks, a " +
+      '`connectorKey` naming no connector, an unknown parent or a cycle of parents, or a webhook URI the outbound ' +
+      'policy refuses; one over 16 MiB is a 413. A key the workspace holds at the other level (a template key given ' +
+      'to a tenant-level element, or the reverse), a tenant made a child that keeps children the document does not ' +
+      'name, or more subscriptions than a tenant may hold is a 409.',
   })
-  @ApiProblem(409, "conflict: a key of the document is the other level's in this workspace (template or tenant's own).")
+  @ApiProblem(
+    409,
+    "conflict: a key of the document is the other level's in this workspace (template or tenant's own), a link " +
+      "deeper than one level with this workspace's other tenants, or a tenant's subscriptions over their cap.",
+  )
   @ApiProblem(413, 'payload_too_large: the document is over 16 MiB.')
   import(
     @CurrentPrincipal() principal: WorkspacePrincipal,

@@ -5,8 +5,10 @@ import { IsBoolean } from 'class-validator';
 
 import { ELEMENT_TYPE_NAMES, type ElementType } from '../elements/element-type.js';
 import type { JsonObject } from '../elements/json-value.js';
+import { MAX_WEBHOOK_URI_LENGTH } from '../events/event-subscriptions.dto.js';
 import { INTEGRATION_AUTH_TYPES, type IntegrationAuthType } from '../integrations/integrations.dto.js';
-import { TRANSFER_FORMAT, TRANSFER_LIMITS, TRANSFER_VERSION } from './transfer-document.js';
+import { EVENT_TYPES, type EventType } from '../journal/event-outbox.js';
+import { TRANSFER_FORMAT, TRANSFER_LIMITS, TRANSFER_READABLE_VERSIONS, TRANSFER_VERSION } from './transfer-document.js';
 
 // The document's classes below describe it in the OpenAPI document; an import validates it against
 // TRANSFER_SCHEMA (Ajv) instead of class-validator, so that a problem names its JSON Pointer, however deep.
@@ -93,8 +95,27 @@ export class TransferDeploymentDto {
   revision!: number;
 }
 
+export class TransferSubscriptionDto {
+  @ApiProperty({ enum: EVENT_TYPES }) eventType!: EventType;
+  @ApiProperty({
+    format: 'uri',
+    maxLength: MAX_WEBHOOK_URI_LENGTH,
+    description: 'http(s) to a public address, as POST /event-subscriptions takes it (else 400 naming its path).',
+  })
+  webhookUri!: string;
+}
+
 export class TransferTenantDto {
   @ApiProperty({ maxLength: 200 }) internalId!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    maxLength: 200,
+    description:
+      'Version 2 (required there, absent in version 1): the internalId of its parent, a tenant of the same document ' +
+      'with no parent of its own (linked tenants, one level); null: not linked. An unknown parent or a cycle is a 400.',
+  })
+  parentInternalId!: string | null;
   @ApiProperty({ maxLength: 200 }) name!: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) fields!: Record<string, unknown>;
   @ApiProperty() isTest!: boolean;
@@ -105,11 +126,23 @@ export class TransferTenantDto {
   elements!: TransferOwnElementDto[];
   @ApiProperty({ type: [TransferDeploymentDto], description: 'Canary pins.' })
   deployments!: TransferDeploymentDto[];
+  @ApiProperty({
+    type: [TransferSubscriptionDto],
+    maxItems: TRANSFER_LIMITS.subscriptionsPerTenant,
+    description:
+      'Version 2 (required there, absent in version 1): its live event subscriptions, by eventType then webhookUri. ' +
+      'An import creates those the tenant lacks (by content, as many as listed) and deletes none.',
+  })
+  subscriptions!: TransferSubscriptionDto[];
 }
 
 export class TransferDocumentDto {
   @ApiProperty({ enum: [TRANSFER_FORMAT] }) format!: string;
-  @ApiProperty({ enum: [TRANSFER_VERSION], description: 'Another version is refused (400).' }) version!: number;
+  @ApiProperty({
+    enum: TRANSFER_READABLE_VERSIONS,
+    description: `An export writes ${TRANSFER_VERSION}; an import reads ${TRANSFER_READABLE_VERSIONS.join(' and ')}, another is refused (400).`,
+  })
+  version!: number;
   @ApiProperty({ type: TransferSettingsDto }) settings!: TransferSettingsDto;
   @ApiProperty({ type: [TransferIntegrationDto], maxItems: TRANSFER_LIMITS.integrations, description: 'By key.' })
   integrations!: TransferIntegrationDto[];
@@ -129,7 +162,9 @@ export class TransferDocumentDto {
 
 export class ExportQueryDto {
   @ApiPropertyOptional({
-    description: 'Tenants too, with their customisations, own elements and canary pins (never credentials).',
+    description:
+      'Tenants too, with their parent, customisations, own elements, canary pins and event subscriptions ' +
+      '(never credentials).',
   })
   @Optional()
   @Transform(toBoolean)
@@ -177,17 +212,29 @@ export class CustomizationChangeDto {
   @ApiProperty({ enum: ACTIONS }) action!: TransferAction;
 }
 
+export class SubscriptionChangeDto {
+  @ApiProperty() internalId!: string;
+  @ApiProperty({ enum: EVENT_TYPES }) eventType!: EventType;
+  @ApiProperty({ format: 'uri' }) webhookUri!: string;
+  @ApiProperty({ enum: ['created', 'unchanged'] }) action!: Exclude<TransferAction, 'updated'>;
+}
+
 export class TransferChangesDto {
   @ApiProperty({ type: [SettingChangeDto] }) settings!: SettingChangeDto[];
   @ApiProperty({ type: [IntegrationChangeDto] }) integrations!: IntegrationChangeDto[];
   @ApiProperty({ type: [ElementChangeDto] }) elements!: ElementChangeDto[];
-  @ApiProperty({ type: [TenantChangeDto], description: 'Empty when the document has no tenants.' })
+  @ApiProperty({
+    type: [TenantChangeDto],
+    description: 'Empty when the document has no tenants. `updated` includes a changed parent.',
+  })
   tenants!: TenantChangeDto[];
   @ApiProperty({ type: [CustomizationChangeDto] }) customizations!: CustomizationChangeDto[];
   @ApiProperty({ type: [CustomizationChangeDto], description: "Tenants' own elements." })
   tenantElements!: CustomizationChangeDto[];
   @ApiProperty({ type: [CustomizationChangeDto], description: 'Canary pins.' })
   deployments!: CustomizationChangeDto[];
+  @ApiProperty({ type: [SubscriptionChangeDto], description: 'Event subscriptions (none from a version-1 document).' })
+  subscriptions!: SubscriptionChangeDto[];
 }
 
 export class ImportResultDto {

@@ -100,6 +100,10 @@ describe('workspace export and import', () => {
     dryRun: boolean,
   ) => ok(instance, 'POST', `/workspace/import?dryRun=${dryRun}`, workspace.adminToken(), document);
 
+  /** The actions an import reports, over all its sections. */
+  const actionsOf = (result: { changes: Record<string, { action: string }[]> }) =>
+    new Set(Object.values(result.changes).flatMap((list) => list.map((change) => change.action)));
+
   /** Row counts and the latest change time of every table an import could write, in the whole database. */
   const footprint = (instance: InstanceHarness) =>
     withClient(instance.database.adminUrl, async (client) => {
@@ -114,6 +118,7 @@ describe('workspace export and import', () => {
         'connections',
         'activity_logs',
         'events',
+        'event_subscriptions',
       ];
       const result: Record<string, unknown> = {};
       for (const table of tables) {
@@ -171,6 +176,38 @@ describe('workspace export and import', () => {
   const ownElement = (type: string, key: string, revisions: Record<string, unknown>[]) => {
     const { publishedRevision: _, ...element } = template(type, key, revisions);
     return element;
+  };
+
+  /** A hand-written version-2 tenant with nothing hanging off it but its subscriptions. */
+  const linkedTenant = (
+    internalId: string,
+    parentInternalId: string | null,
+    subscriptions: { eventType: string; webhookUri: string }[] = [],
+  ) => ({
+    internalId,
+    parentInternalId,
+    name: internalId.toUpperCase(),
+    fields: {},
+    isTest: false,
+    aiCreditsRolling30DayLimit: null,
+    archived: false,
+    customizations: [],
+    elements: [],
+    deployments: [],
+    subscriptions,
+  });
+  const tenantsDocument = (tenants: unknown[], version = 2) => ({
+    format: 'switchboard.workspace',
+    version,
+    settings: { tenantFieldSchema: null },
+    integrations: [],
+    elements: [],
+    tenants,
+  });
+  /** The same tenant as a version-1 document holds it (no parent, no subscriptions), with `change` laid over it. */
+  const v1Tenant = (internalId: string, change: Record<string, unknown> = {}) => {
+    const { parentInternalId: _, subscriptions: __, ...tenant } = linkedTenant(internalId, null);
+    return { ...tenant, ...change };
   };
 
   /** A workspace with something of every kind, secrets included. */
@@ -234,9 +271,26 @@ describe('workspace export and import', () => {
       integrationKey: 'crm',
       credentials: { password: CONNECTION_SECRET },
     });
-    // A tenant created on first sight by its token.
+    // A tenant created on first sight by its token, then linked to acme; subscriptions, one deleted, one twice.
     await ok(source, 'PUT', '/flows/greet/customization', workspace.tenantToken('beta', { name: 'Beta' }), {
       definition: { title: null },
+    });
+    const beta = await ok(source, 'GET', '/tenants?search=beta', admin);
+    await ok(source, 'PATCH', `/tenants/${beta.items[0].id}`, admin, { parentId: tenant.id });
+    for (const [eventType, webhookUri] of [
+      ['connection.archived', 'https://hooks.example.com/acme?token=abc'],
+      ['connection.archived', 'https://hooks.example.com/acme?token=abc'],
+      ['connection.disconnected', 'https://hooks.example.com/acme'],
+      ['connection.disconnected', 'https://hooks.example.com/deleted'],
+    ]) {
+      await ok(source, 'POST', '/event-subscriptions', acme, { eventType, webhookUri });
+    }
+    const listed = await ok(source, 'GET', '/event-subscriptions', acme);
+    const deleted = listed.items.find((s: { webhookUri: string }) => s.webhookUri.endsWith('/deleted'));
+    expect((await call(source, 'DELETE', `/event-subscriptions/${deleted.id}`, acme)).status).toBe(204);
+    await ok(source, 'POST', '/event-subscriptions', workspace.tenantToken('beta'), {
+      eventType: 'connection.archived',
+      webhookUri: 'https://hooks.example.com/beta',
     });
     return { workspace, apiKey: apiKey.key };
   }
@@ -251,6 +305,20 @@ describe('workspace export and import', () => {
       name: 'Mine',
       definition: { mine: 1 },
     });
+    // The bystander's tenants have the document's keys, the other way round: beta the parent of acme.
+    const bystanderBeta = await ok(target, 'POST', '/tenants', bystander.adminToken(), {
+      internalId: 'beta',
+      name: 'B',
+    });
+    await ok(target, 'POST', '/tenants', bystander.adminToken(), {
+      internalId: 'acme',
+      name: 'A',
+      parentId: bystanderBeta.id,
+    });
+    await ok(target, 'POST', '/event-subscriptions', bystander.tenantToken('acme'), {
+      eventType: 'connection.archived',
+      webhookUri: 'https://hooks.example.com/acme?token=abc',
+    });
     const bystanderBefore = await exportText(target, bystander);
 
     const text = await exportText(source, from);
@@ -259,7 +327,7 @@ describe('workspace export and import', () => {
     expect(await exportText(source, from)).toBe(text);
     expect(document).toMatchObject({
       format: 'switchboard.workspace',
-      version: 1,
+      version: 2,
       settings: { tenantFieldSchema: { type: 'object', properties: { plan: { type: 'string' } } } },
       integrations: [
         {
@@ -316,6 +384,7 @@ describe('workspace export and import', () => {
     expect(document.tenants).toEqual([
       {
         internalId: 'acme',
+        parentInternalId: null,
         name: 'Acme',
         fields: { plan: 'pro' },
         isTest: true,
@@ -338,12 +407,20 @@ describe('workspace export and import', () => {
           },
         ],
         deployments: [{ type: 'field-mapping', key: 'greet', revision: 4 }],
+        // Live ones only, by type then URI; the same one twice is two.
+        subscriptions: [
+          { eventType: 'connection.archived', webhookUri: 'https://hooks.example.com/acme?token=abc' },
+          { eventType: 'connection.archived', webhookUri: 'https://hooks.example.com/acme?token=abc' },
+          { eventType: 'connection.disconnected', webhookUri: 'https://hooks.example.com/acme' },
+        ],
       },
       expect.objectContaining({
         internalId: 'beta',
+        parentInternalId: 'acme',
         customizations: [{ type: 'flow', key: 'greet', definition: { title: null } }],
         elements: [],
         deployments: [],
+        subscriptions: [{ eventType: 'connection.archived', webhookUri: 'https://hooks.example.com/beta' }],
       }),
     ]);
     // No secret, sealed value, id or workspace identity anywhere in it.
@@ -388,6 +465,13 @@ describe('workspace export and import', () => {
       ],
       tenantElements: [{ internalId: 'acme', type: 'data-source', key: 'acme-own', action: 'created' }],
       deployments: [{ internalId: 'acme', type: 'field-mapping', key: 'greet', action: 'created' }],
+      subscriptions: [...document.tenants[0].subscriptions, ...document.tenants[1].subscriptions].map(
+        (subscription: Record<string, string>, at: number) => ({
+          internalId: at < 3 ? 'acme' : 'beta',
+          ...subscription,
+          action: 'created',
+        }),
+      ),
     };
     expect(dry).toEqual({ dryRun: true, changes: allCreated });
     expect(await footprint(target)).toEqual(before);
@@ -441,6 +525,20 @@ describe('workspace export and import', () => {
     expect(await ok(target, 'GET', `/tenants/${acme.items[0].id}/credentials`, into.adminToken())).toEqual({
       credentials: null,
     });
+    // Linked by key to the target's acme: beta uses acme's id here, and acme lists it as its child.
+    expect((await ok(target, 'GET', '/tenants?search=beta', into.adminToken())).items[0]).toMatchObject({
+      parentId: acme.items[0].id,
+    });
+    expect(await ok(target, 'GET', '/self/children', acmeToken)).toEqual([
+      expect.objectContaining({ internalId: 'beta' }),
+    ]);
+    const acmeSubscriptions = await ok(target, 'GET', '/event-subscriptions', acmeToken);
+    expect(acmeSubscriptions.items).toHaveLength(3);
+    expect(acmeSubscriptions.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ tenantId: acme.items[0].id, webhookUri: 'https://hooks.example.com/acme' }),
+      ]),
+    );
 
     // Idempotent: the same document again is all unchanged and writes nothing.
     const settled = await footprint(target);
@@ -488,6 +586,7 @@ describe('workspace export and import', () => {
       customizations: [],
       tenantElements: [],
       deployments: [],
+      subscriptions: [],
     };
     expect(await importDocument(target, into, document, true)).toEqual({ dryRun: true, changes: expected });
     expect(await footprint(target)).toEqual(before);
@@ -541,6 +640,7 @@ describe('workspace export and import', () => {
       customizations: [],
       tenantElements: [],
       deployments: [{ internalId: 'x', type: 'action', key: 'd', action: 'created' }],
+      subscriptions: [],
     };
     const before = await footprint(target);
     expect(await importDocument(target, into, document, true)).toEqual({ dryRun: true, changes });
@@ -579,14 +679,134 @@ describe('workspace export and import', () => {
       revision: 5,
       definition: { v: 2 },
     });
-    const third = await importDocument(target, into, document, false);
+    expect(actionsOf(await importDocument(target, into, document, false))).toEqual(new Set(['unchanged']));
+  });
+
+  const parentsOf = async (workspace: WorkspaceFixture) => {
+    const document = JSON.parse(await exportText(target, workspace));
+    return Object.fromEntries(
+      document.tenants.map((t: { internalId: string; parentInternalId: string | null }) => [
+        t.internalId,
+        t.parentInternalId,
+      ]),
+    );
+  };
+
+  it('links tenants by their keys within the document, children listed before parents, and relinks on import', async () => {
+    const into = await seedWorkspace(target);
+    const admin = into.adminToken();
+    const hook = { eventType: 'connection.archived', webhookUri: 'https://hooks.example.com/p' };
+    const document = tenantsDocument([
+      linkedTenant('child', 'parent'),
+      linkedTenant('parent', null, [hook]),
+      linkedTenant('other', 'parent'),
+    ]);
+    const created = await importDocument(target, into, document, false);
+    expect(created.changes.tenants.map((t: { action: string }) => t.action)).toEqual(['created', 'created', 'created']);
+    expect(await parentsOf(into)).toEqual({ child: 'parent', other: 'parent', parent: null });
     expect(
-      new Set(
-        Object.values(third.changes)
-          .flat()
-          .map((c) => (c as { action: string }).action),
-      ),
-    ).toEqual(new Set(['unchanged']));
+      (await ok(target, 'GET', '/self/children', into.tenantToken('parent'))).map((c: { key: string }) => c.key),
+    ).toEqual(expect.arrayContaining(['child', 'other']));
+    // The parent's subscription came with it.
+    expect((await ok(target, 'GET', '/event-subscriptions', into.tenantToken('parent'))).items).toEqual([
+      expect.objectContaining(hook),
+    ]);
+    let settled = await footprint(target);
+    expect(actionsOf(await importDocument(target, into, document, false))).toEqual(new Set(['unchanged']));
+    expect(await footprint(target)).toEqual(settled);
+
+    // Relinked and unlinked by the document: only the link differs, the tenant is `updated`.
+    const relinked = tenantsDocument([
+      linkedTenant('child', 'other'),
+      linkedTenant('parent', null, [hook]),
+      linkedTenant('other', null),
+    ]);
+    expect((await importDocument(target, into, relinked, true)).changes.tenants).toEqual([
+      { internalId: 'child', action: 'updated' },
+      { internalId: 'parent', action: 'unchanged' },
+      { internalId: 'other', action: 'updated' },
+    ]);
+    expect(await parentsOf(into)).toEqual({ child: 'parent', other: 'parent', parent: null });
+    await importDocument(target, into, relinked, false);
+    expect(await parentsOf(into)).toEqual({ child: 'other', other: null, parent: null });
+
+    // A version-1 document names no parents and no subscriptions: it leaves both as they are.
+    const { parentInternalId: _, subscriptions: __, ...v1 } = linkedTenant('child', null);
+    settled = await footprint(target);
+    expect((await importDocument(target, into, tenantsDocument([v1], 1), false)).changes).toMatchObject({
+      tenants: [{ internalId: 'child', action: 'unchanged' }],
+      subscriptions: [],
+    });
+    expect(await footprint(target)).toEqual(settled);
+    expect(await parentsOf(into)).toEqual({ child: 'other', other: null, parent: null });
+
+    // A tenant the document makes a child while it keeps a child here the document does not name: 409.
+    await ok(target, 'POST', '/tenants', admin, { internalId: 'outside', name: 'Outside' });
+    const outside = await ok(target, 'GET', '/tenants?search=outside', admin);
+    const parent = await ok(target, 'GET', '/tenants?search=parent', admin);
+    await ok(target, 'PATCH', `/tenants/${outside.items[0].id}`, admin, { parentId: parent.items[0].id });
+    settled = await footprint(target);
+    const deeper = tenantsDocument([linkedTenant('parent', 'other'), linkedTenant('other', null)]);
+    for (const dryRun of [true, false]) {
+      const response = await call(target, 'POST', `/workspace/import?dryRun=${dryRun}`, admin, deeper);
+      expect({ status: response.status, type: response.type }).toEqual({
+        status: 409,
+        type: expect.stringContaining('application/problem+json'),
+      });
+      expect(JSON.parse(response.text).detail).toContain(
+        '/tenants/0/parentInternalId: "parent" has children here the document does not name ("outside")',
+      );
+    }
+    expect(await footprint(target)).toEqual(settled);
+    // Named by the document, the same child is the document's to relink: it goes through.
+    await importDocument(target, into, tenantsDocument([...deeper.tenants, linkedTenant('outside', null)]), false);
+    expect(await parentsOf(into)).toMatchObject({ parent: 'other', outside: null, other: null });
+  });
+
+  it('creates the subscriptions a tenant lacks, by content, within its cap; refuses what POST /event-subscriptions refuses', async () => {
+    const into = await seedWorkspace(target);
+    const admin = into.adminToken();
+    const a = { eventType: 'connection.archived', webhookUri: 'https://hooks.example.com/a' };
+    const b = { eventType: 'connection.disconnected', webhookUri: 'https://hooks.example.com/b' };
+    await ok(target, 'POST', '/tenants', admin, { internalId: 't', name: 'T' });
+    await ok(target, 'POST', '/event-subscriptions', into.tenantToken('t'), a);
+    const document = tenantsDocument([linkedTenant('t', null, [a, a, b])]);
+    const expected = [
+      { internalId: 't', ...a, action: 'unchanged' },
+      { internalId: 't', ...a, action: 'created' },
+      { internalId: 't', ...b, action: 'created' },
+    ];
+    expect((await importDocument(target, into, document, true)).changes.subscriptions).toEqual(expected);
+    expect((await importDocument(target, into, document, false)).changes.subscriptions).toEqual(expected);
+    const settled = await footprint(target);
+    expect((await importDocument(target, into, document, false)).changes.subscriptions).toEqual(
+      expected.map((change) => ({ ...change, action: 'unchanged' })),
+    );
+    expect(await footprint(target)).toEqual(settled);
+    // A subscription the document does not list stays: an import deletes nothing.
+    expect(
+      (await importDocument(target, into, tenantsDocument([linkedTenant('t', null, [])]), false)).changes.subscriptions,
+    ).toEqual([]);
+    expect((await ok(target, 'GET', '/event-subscriptions', into.tenantToken('t'))).items).toHaveLength(3);
+
+    // The cap counts what the tenant holds: 3 held + 98 listed beyond them is one too many (409, nothing written).
+    const many = Array.from({ length: 98 }, (_, i) => ({ ...a, webhookUri: `https://hooks.example.com/${i}` }));
+    for (const dryRun of [true, false]) {
+      const response = await call(
+        target,
+        'POST',
+        `/workspace/import?dryRun=${dryRun}`,
+        admin,
+        tenantsDocument([linkedTenant('t', null, many)]),
+      );
+      expect(response.status).toBe(409);
+      expect(JSON.parse(response.text).detail).toContain('/tenants/0/subscriptions: the tenant would hold 101');
+    }
+    expect(await footprint(target)).toEqual(settled);
+    expect(
+      (await importDocument(target, into, tenantsDocument([linkedTenant('t', null, many.slice(1))]), false)).changes
+        .subscriptions,
+    ).toHaveLength(97);
   });
 
   it('refuses a key the target holds at the other level (409) and writes nothing', async () => {
@@ -613,17 +833,7 @@ describe('workspace export and import', () => {
       const asOwn = await call(target, 'POST', `/workspace/import?dryRun=${dryRun}`, admin, {
         ...base,
         tenants: [
-          {
-            internalId: 'x',
-            name: 'X',
-            fields: {},
-            isTest: false,
-            aiCreditsRolling30DayLimit: null,
-            archived: false,
-            customizations: [],
-            elements: [ownElement('flow', 'tpl', [{ revision: 1, name: 'T', definition: {} }])],
-            deployments: [],
-          },
+          v1Tenant('x', { elements: [ownElement('flow', 'tpl', [{ revision: 1, name: 'T', definition: {} }])] }),
         ],
       });
       expect({ status: asOwn.status, type: asOwn.type }).toEqual({
@@ -703,19 +913,7 @@ describe('workspace export and import', () => {
       elements: ELEMENT_PATHS.map((path) =>
         template(ELEMENT_TYPES[path], 'same', [{ revision: 1, name: 'S', definition: { path } }]),
       ),
-      tenants: [
-        {
-          internalId: 'one',
-          name: 'One',
-          fields: {},
-          isTest: false,
-          aiCreditsRolling30DayLimit: null,
-          archived: false,
-          customizations: [],
-          elements: [],
-          deployments: [],
-        },
-      ],
+      tenants: [v1Tenant('one')],
     };
     const results = await Promise.all(Array.from({ length: 4 }, () => importDocument(target, into, document, false)));
     const actions = results.map((result) => result.changes.integrations[0].action).sort();
@@ -762,7 +960,7 @@ describe('workspace export and import', () => {
       expect(body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: path })]));
       if (message) expect(body.detail).toMatch(message);
     };
-    await bad({ ...valid(), version: 2 }, '/version', /unknown version 2/);
+    await bad({ ...valid(), version: 3 }, '/version', /unknown version 3: this instance reads versions 1 and 2/);
     await bad({ ...valid(), format: 'other' }, '/format');
     await bad([], '/');
     await bad({ ...valid(), extra: true }, '/extra', /not a known field/);
@@ -807,23 +1005,7 @@ describe('workspace export and import', () => {
       { ...valid(), integrations: [{ ...integration, key: '0b0b0b0b-0000-4000-8000-000000000000' }] },
       '/integrations/0/key',
     );
-    const tenantOf = (change: Record<string, unknown>) => ({
-      ...valid(),
-      tenants: [
-        {
-          internalId: 't',
-          name: 'T',
-          fields: {},
-          isTest: false,
-          aiCreditsRolling30DayLimit: null,
-          archived: false,
-          customizations: [],
-          elements: [],
-          deployments: [],
-          ...change,
-        },
-      ],
-    });
+    const tenantOf = (change: Record<string, unknown>) => ({ ...valid(), tenants: [v1Tenant('t', change)] });
     await bad(tenantOf({ credentials: { a: 1 } }), '/tenants/0/credentials');
     await bad(
       tenantOf({ customizations: [{ type: 'action', key: 'f', definition: [] }] }),
@@ -861,6 +1043,44 @@ describe('workspace export and import', () => {
       '/tenants/0/fields',
     );
     await bad({ ...valid(), settings: { tenantFieldSchema: { type: 'no-such-type' } } }, '/settings/tenantFieldSchema');
+    // Version 2: parents by key within the document, subscriptions as POST /event-subscriptions takes them.
+    const v2 = (...tenants: unknown[]) => ({ ...valid(), version: 2, tenants });
+    await bad(v2(tenantOf({}).tenants[0]), '/tenants/0/parentInternalId', /required/);
+    await bad(v2(linkedTenant('a', 'nobody')), '/tenants/0/parentInternalId', /names no tenant of the document/);
+    await bad(v2(linkedTenant('a', 'b'), linkedTenant('b', 'a')), '/tenants/1/parentInternalId', /cycle/);
+    await bad(
+      v2(linkedTenant('a', null), linkedTenant('b', 'a'), linkedTenant('c', 'b')),
+      '/tenants/2/parentInternalId',
+      /one level/,
+    );
+    await bad(v2({ ...linkedTenant('a', null), parentInternalId: 7 }), '/tenants/0/parentInternalId');
+    const hooked = (subscription: Record<string, unknown>) => v2(linkedTenant('a', null, [subscription as never]));
+    await bad(
+      hooked({ eventType: 'tenant.exploded', webhookUri: 'https://e.com' }),
+      '/tenants/0/subscriptions/0/eventType',
+    );
+    await bad(
+      hooked({ eventType: 'tenant.created', webhookUri: 'ftp://e.com' }),
+      '/tenants/0/subscriptions/0/webhookUri',
+    );
+    await bad(
+      hooked({ eventType: 'tenant.created', webhookUri: 'http://169.254.169.254/latest' }),
+      '/tenants/0/subscriptions/0/webhookUri',
+    );
+    await bad(
+      hooked({ eventType: 'tenant.created', webhookUri: 'https://user:pw@e.com/' }),
+      '/tenants/0/subscriptions/0/webhookUri',
+      /user-info/,
+    );
+    await bad(
+      hooked({ eventType: 'tenant.created', webhookUri: 'https://e.com', secret: 's' }),
+      '/tenants/0/subscriptions/0/secret',
+      /not a known field/,
+    );
+    await bad(
+      v2(linkedTenant('a', null, Array(101).fill({ eventType: 'tenant.created', webhookUri: 'https://e.com' }))),
+      '/tenants/0/subscriptions',
+    );
     // Larger than the service's 1 MiB body limit is fine here; over 16 MiB is a 413.
     const large = { ...valid(), integrations: [{ ...integration, settings: { blob: 'x'.repeat(2 * 1024 * 1024) } }] };
     expect((await importDocument(target, workspace, large, true)).changes.integrations).toEqual([

@@ -10,12 +10,20 @@ import { ElementTemplate } from '../elements/element-template.entity.js';
 import type { ElementType } from '../elements/element-type.js';
 import { ElementKeyTakenError } from '../elements/elements.repository.js';
 import { isJsonObject, type JsonObject } from '../elements/json-value.js';
+import { EventSubscription } from '../events/event-subscription.entity.js';
 import { Integration } from '../integrations/integration.entity.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 import type { ExportedIntegration, ExportedOwnElement, ExportedTenant } from './transfer-document.js';
 
-/** What an import writes to a tenant: everything but credentials, tokens, activity and what hangs off it. */
-export type TenantTransferValues = Omit<ExportedTenant, 'customizations' | 'elements' | 'deployments'>;
+/**
+ * What an import writes to a tenant's row: everything but credentials,
+ * tokens, activity, its parent (set once every tenant of the document
+ * exists: setTenantParent) and what hangs off it.
+ */
+export type TenantTransferValues = Omit<
+  ExportedTenant,
+  'parentInternalId' | 'customizations' | 'elements' | 'deployments' | 'subscriptions'
+>;
 
 /** An element to insert: a template (`tenantId` null, published at `publishedRevision`) or a tenant's own (published at its latest). */
 export interface ElementInsert {
@@ -27,8 +35,9 @@ export interface ElementInsert {
 /**
  * The SQL of workspace export and import: whole-workspace reads of
  * integrations, elements (workspace templates and tenants' own, never the
- * universe's) with their revisions, tenants, customisations and canary pins,
- * and the writes an import makes. Every method takes the `EntityManager` of
+ * universe's) with their revisions, tenants, customisations, canary pins and
+ * live event subscriptions, and the writes an import makes (a subscription's
+ * through EventsRepository, under its per-tenant cap lock). Every method takes the `EntityManager` of
  * the caller's admin-scoped transaction (TenantScope), so row-level security
  * confines each statement to the caller's workspace; the statements name the
  * workspace as well where they write. Rows are decoded through `Table`.
@@ -43,6 +52,7 @@ export class WorkspaceTransferRepository {
   private readonly customizations: Table<ElementCustomization>;
   private readonly deployments: Table<ElementDeployment>;
   private readonly tenants: Table<Tenant>;
+  private readonly subscriptions: Table<EventSubscription>;
 
   constructor(@InjectDataSource() dataSource: DataSource) {
     this.integrations = Table.of(dataSource, Integration);
@@ -51,6 +61,7 @@ export class WorkspaceTransferRepository {
     this.customizations = Table.of(dataSource, ElementCustomization);
     this.deployments = Table.of(dataSource, ElementDeployment);
     this.tenants = Table.of(dataSource, Tenant);
+    this.subscriptions = Table.of(dataSource, EventSubscription);
   }
 
   /**
@@ -378,6 +389,43 @@ export class WorkspaceTransferRepository {
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (tenant_id, element_type, key) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now()`,
       [values.workspaceId, values.tenantId, values.elementType, values.key, JSON.stringify(values.definition)],
+    );
+  }
+
+  /**
+   * Locks the rows of the workspace's tenants with these `internalId`s until
+   * the caller's transaction ends (FOR NO KEY UPDATE, in id order as
+   * TenantsRepository.lockForLinking takes its locks), so that no link made
+   * beside the import (`PATCH /tenants/{id} {parentId}`) can go deeper than
+   * one level with the links the import sets. Rows that reference a tenant
+   * (connections, events) can still be written meanwhile.
+   */
+  async lockTenants(manager: EntityManager, workspaceId: string, internalIds: string[]): Promise<void> {
+    if (internalIds.length === 0) return;
+    await queryRows(
+      manager,
+      `SELECT id FROM tenants WHERE workspace_id = $1 AND internal_id = ANY($2::text[]) ORDER BY id FOR NO KEY UPDATE`,
+      [workspaceId, internalIds],
+      { id: 'string' },
+    );
+  }
+
+  /** Sets (or with null clears) a tenant's parent, a tenant of the same workspace (the composite foreign key). */
+  async setTenantParent(manager: EntityManager, id: string, parentId: string | null): Promise<void> {
+    await execute(manager, 'UPDATE tenants SET parent_id = $2, updated_at = now() WHERE id = $1', [id, parentId]);
+  }
+
+  /** The live (not deleted) event subscriptions of the workspace, or of one of its tenants. */
+  listSubscriptions(
+    manager: EntityManager,
+    workspaceId: string,
+    tenantId: string | null = null,
+  ): Promise<Columns<EventSubscription>[]> {
+    return this.subscriptions.query(
+      manager,
+      `SELECT ${this.subscriptions.columns} FROM event_subscriptions
+       WHERE workspace_id = $1 AND archived_at IS NULL AND ($2::uuid IS NULL OR tenant_id = $2)`,
+      [workspaceId, tenantId],
     );
   }
 }

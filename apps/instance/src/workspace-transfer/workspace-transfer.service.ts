@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Columns } from '@switchboard/persistence';
-import { DomainException } from '@switchboard/server';
+import { DomainException, OutboundPolicy, outboundUrlRefusal } from '@switchboard/server';
 import type { EntityManager } from 'typeorm';
 
 import { TenantScope } from '../database/tenant-scope.js';
@@ -10,10 +10,13 @@ import type { ElementRevision } from '../elements/element-revision.entity.js';
 import type { ElementTemplate } from '../elements/element-template.entity.js';
 import type { ElementType } from '../elements/element-type.js';
 import { ElementKeyTakenError } from '../elements/elements.repository.js';
+import type { EventSubscription } from '../events/event-subscription.entity.js';
+import { MAX_SUBSCRIPTIONS_PER_TENANT } from '../events/event-subscriptions.dto.js';
+import { EventsRepository } from '../events/events.repository.js';
 import type { Integration } from '../integrations/integration.entity.js';
 import { isIntegrationAuthType } from '../integrations/integrations.dto.js';
 import { ActivityLogService } from '../journal/activity-log.service.js';
-import { EventOutbox } from '../journal/event-outbox.js';
+import { EventOutbox, isEventType } from '../journal/event-outbox.js';
 import type { Tenant } from '../tenants/tenant.entity.js';
 import { TenantCache } from '../tenants/tenant-cache.js';
 import { requireAdmin } from '../workspaces/require-admin.js';
@@ -31,6 +34,7 @@ import {
   type ExportedIntegration,
   type ExportedOwnElement,
   type ExportedRevision,
+  type ExportedSubscription,
   type ExportedTenant,
   sameJson,
   serializeDocument,
@@ -40,7 +44,7 @@ import {
   type TransferDocument,
 } from './transfer-document.js';
 import type { ImportResultDto, TransferAction, TransferChangesDto } from './workspace-transfer.dto.js';
-import { WorkspaceTransferRepository } from './workspace-transfer.repository.js';
+import { type TenantTransferValues, WorkspaceTransferRepository } from './workspace-transfer.repository.js';
 
 /** A stored element with its history, oldest first. */
 interface HeldElement {
@@ -51,8 +55,8 @@ interface HeldElement {
 /**
  * What a workspace holds of what a document describes, as stored rows (ids
  * kept, to write by). Tenants' own elements are always read (a template's
- * key must not be one of theirs); tenants, customisations and pins only when
- * the document has tenants.
+ * key must not be one of theirs); tenants, customisations, pins and live
+ * event subscriptions only when the document has tenants.
  */
 interface HeldState {
   tenantFieldSchema: Record<string, unknown> | null;
@@ -62,6 +66,7 @@ interface HeldState {
   tenants: Columns<Tenant>[] | null;
   customizations: Columns<ElementCustomization>[];
   deployments: Columns<ElementDeployment>[];
+  subscriptions: Columns<EventSubscription>[];
 }
 
 /**
@@ -70,7 +75,8 @@ interface HeldState {
  * JSON document of what an admin can set on this instance (the tenant field
  * schema, integrations, workspace templates with every revision, the
  * published one and their universe parent's key, optionally tenants with
- * their customisations, own elements and canary pins), never a secret, and
+ * their parent, customisations, own elements, canary pins and live event
+ * subscriptions), never a secret, and
  * never a universe element (the platform's, on every instance): no client secret, tenant or
  * connection credentials, API keys or tokens, and no ids or timestamps, so
  * equal configurations export equal bytes. An import applies a document in
@@ -85,6 +91,21 @@ interface HeldState {
  * one level holds on the target and the document gives to the other (a
  * template's key as a tenant's own, or the reverse) is a 409. A
  * customisation may name any key (it targets whatever the key resolves to).
+ *
+ * Decisions (tenants): a parent is named by its `internalId` and must be a
+ * tenant of the same document with no parent of its own (else 400, a cycle
+ * named as one); a tenant the document makes a child while the workspace
+ * holds children of it the document does not name is a 409 (one level, as
+ * `PATCH /tenants/{id}` refuses it). Links are set once every tenant of the
+ * document exists, under row locks on the document's tenants. An event
+ * subscription is its content (event type, webhook URI): those a tenant
+ * lacks are created, within its cap (else 409), each URI judged by the
+ * outbound policy as `POST /event-subscriptions` does (else 400 naming its
+ * path); none is deleted. The webhook URI is exported as the API shows it to
+ * admins (it has no user-info: the outbound policy refuses that). A version-1
+ * document carries neither, and its import leaves both as they are.
+ * Connections, API keys, balances, usage and the event and activity logs are
+ * never exported: credentials, money and history, not configuration.
  */
 @Injectable()
 export class WorkspaceTransferService {
@@ -96,6 +117,8 @@ export class WorkspaceTransferService {
     private readonly tenantCache: TenantCache,
     private readonly activity: ActivityLogService,
     private readonly events: EventOutbox,
+    private readonly subscriptions: EventsRepository,
+    private readonly outbound: OutboundPolicy,
   ) {}
 
   /**
@@ -125,10 +148,14 @@ export class WorkspaceTransferService {
     const workspaceId = principal.workspace.id;
     const outcome = await this.scope.run(scopeOf(principal), async (manager) => {
       if (dryRun) await this.repository.readOnly(manager);
-      else await this.repository.lockWorkspace(manager, workspaceId);
+      else {
+        await this.repository.lockWorkspace(manager, workspaceId);
+        const internalIds = (document.tenants ?? []).map((tenant) => tenant.internalId);
+        await this.repository.lockTenants(manager, workspaceId, internalIds);
+      }
       const held = await this.read(manager, workspaceId, document.tenants !== undefined);
       await this.checkAgainstTarget(manager, document, held);
-      const importer = new Importer(this.repository, manager, workspaceId, !dryRun);
+      const importer = new Importer(this.repository, this.subscriptions, manager, workspaceId, !dryRun);
       const changes = await importer.run(document, held);
       if (!dryRun && importer.wrote) {
         await this.activity.record(manager, {
@@ -181,6 +208,12 @@ export class WorkspaceTransferService {
         if (!(error instanceof DomainException)) throw error;
         problems.push({ path: `/tenants/${index}/fields`, message: `breaks the tenant field schema: ${error.detail}` });
       }
+      (tenant.subscriptions ?? []).forEach((subscription, at) => {
+        const refusal = outboundUrlRefusal(subscription.webhookUri, this.outbound);
+        if (refusal !== undefined) {
+          problems.push({ path: `/tenants/${index}/subscriptions/${at}/webhookUri`, message: refusal });
+        }
+      });
     });
     if (problems.length > 0) throw invalid(problems);
     return document;
@@ -252,6 +285,7 @@ export class WorkspaceTransferService {
       }),
     );
     if (conflicts.length > 0) throw keyConflict(conflicts.slice(0, 20));
+    if (held.tenants) linkConflicts(tenants, held.tenants);
   }
 
   private async read(manager: EntityManager, workspaceId: string, includeTenants: boolean): Promise<HeldState> {
@@ -268,14 +302,56 @@ export class WorkspaceTransferService {
     const elements = rows.map((row) => ({ row, revisions: byElement.get(row.id) ?? [] }));
     const templates = elements.filter((element) => element.row.tenantId === null);
     const own = elements.filter((element) => element.row.tenantId !== null);
-    const held = { tenantFieldSchema, integrations, templates, own, customizations: [], deployments: [] };
+    const held = {
+      tenantFieldSchema,
+      integrations,
+      templates,
+      own,
+      customizations: [],
+      deployments: [],
+      subscriptions: [],
+    };
     if (!includeTenants) return { ...held, tenants: null };
     return {
       ...held,
       tenants: await this.repository.listTenants(manager, workspaceId),
       customizations: await this.repository.listCustomizations(manager, workspaceId),
       deployments: await this.repository.listDeployments(manager, workspaceId),
+      subscriptions: await this.repository.listSubscriptions(manager, workspaceId),
     };
+  }
+}
+
+/**
+ * One level of links (API.md, "Linked tenants"): a tenant the document makes
+ * a child must not keep children here that the document does not name (those
+ * it names get the document's parents).
+ * @throws DomainException 409 naming each such tenant's path and children.
+ */
+function linkConflicts(tenants: ExportedTenant[], held: Columns<Tenant>[]): void {
+  const named = new Set(tenants.map((tenant) => tenant.internalId));
+  const heldByInternalId = new Map(held.map((row) => [row.internalId, row]));
+  const childrenOf = groupBy(
+    held.filter((row) => row.parentId !== null && !named.has(row.internalId)),
+    (row) => row.parentId ?? '',
+  );
+  const conflicts: string[] = [];
+  tenants.forEach((tenant, index) => {
+    const row = heldByInternalId.get(tenant.internalId);
+    if (!tenant.parentInternalId || !row) return;
+    const children = (childrenOf.get(row.id) ?? []).map((child) => `"${child.internalId}"`).sort(compareText);
+    if (children.length > 0) {
+      conflicts.push(
+        `/tenants/${index}/parentInternalId: "${tenant.internalId}" has children here the document does not name ` +
+          `(${children.slice(0, 5).join(', ')}${children.length > 5 ? ', …' : ''})`,
+      );
+    }
+  });
+  if (conflicts.length > 0) {
+    throw DomainException.conflict(
+      `Tenants link one level deep only: a tenant the document makes a child has children of its own here: ` +
+        conflicts.slice(0, 20).join('; '),
+    );
   }
 }
 
@@ -308,10 +384,12 @@ function toDocument(held: HeldState): TransferDocument {
     const customizations = groupBy(held.customizations, (row) => row.tenantId);
     const own = groupBy(held.own, (element) => element.row.tenantId ?? '');
     const deployments = groupBy(held.deployments, (row) => row.tenantId);
+    const subscriptions = groupBy(held.subscriptions, (row) => row.tenantId);
     const templates = new Map(held.templates.map((element) => [element.row.id, element.row]));
+    const internalIds = new Map(held.tenants.map((tenant) => [tenant.id, tenant.internalId]));
     document.tenants = held.tenants
       .map((tenant) =>
-        exportTenant(tenant, {
+        exportTenant(tenant, parentInternalIdOf(tenant, internalIds), {
           customizations: (customizations.get(tenant.id) ?? []).map((row) => ({
             type: row.elementType,
             key: row.key,
@@ -324,11 +402,36 @@ function toDocument(held: HeldState): TransferDocument {
             if (!template) throw new Error(`element_deployments: pin on ${row.elementId}, no such template`);
             return { type: template.elementType, key: template.key, revision: row.revision };
           }),
+          subscriptions: (subscriptions.get(tenant.id) ?? []).map(exportSubscription),
         }),
       )
       .sort((a, b) => compareText(a.internalId, b.internalId));
   }
   return document;
+}
+
+/** The parent's `internalId`: a tenant of the same workspace (a composite foreign key), read in the same transaction. */
+function parentInternalIdOf(row: Columns<Tenant>, internalIds: Map<string, string>): string | null {
+  if (row.parentId === null) return null;
+  const parent = internalIds.get(row.parentId);
+  if (parent === undefined) throw new Error(`tenants: ${row.id} has parent ${row.parentId}, no such tenant`);
+  return parent;
+}
+
+/** @throws Error for a stored type none of EVENT_TYPES: only those are ever written (a bug, not bad input). */
+function exportSubscription(row: Columns<EventSubscription>): ExportedSubscription {
+  if (!isEventType(row.eventType)) throw new Error(`event subscription ${row.id} has an unknown type ${row.eventType}`);
+  return { eventType: row.eventType, webhookUri: row.webhookUri };
+}
+
+/** Orders subscriptions by event type, then webhook URI. */
+function byTypeAndUri(a: ExportedSubscription, b: ExportedSubscription): number {
+  return compareText(a.eventType, b.eventType) || compareText(a.webhookUri, b.webhookUri);
+}
+
+/** A subscription's identity within its tenant: its content. */
+function subscriptionId(subscription: { eventType: string; webhookUri: string }): string {
+  return `${subscription.eventType} ${subscription.webhookUri}`;
 }
 
 function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {
@@ -374,10 +477,12 @@ function exportElement(element: HeldElement): ExportedElement {
 /** Never `sealedCredentials`, token revocations, activity or balances. */
 function exportTenant(
   row: Columns<Tenant>,
-  parts: Pick<ExportedTenant, 'customizations' | 'elements' | 'deployments'>,
+  parentInternalId: string | null,
+  parts: Required<Pick<ExportedTenant, 'customizations' | 'elements' | 'deployments' | 'subscriptions'>>,
 ): ExportedTenant {
   return {
     internalId: row.internalId,
+    parentInternalId,
     name: row.name,
     fields: row.fields,
     isTest: row.isTest,
@@ -386,6 +491,7 @@ function exportTenant(
     customizations: parts.customizations.sort(byTypeAndKey),
     elements: parts.elements.sort(byTypeAndKey),
     deployments: parts.deployments.sort(byTypeAndKey),
+    subscriptions: parts.subscriptions.sort(byTypeAndUri),
   };
 }
 
@@ -423,6 +529,7 @@ class Importer {
 
   constructor(
     private readonly repository: WorkspaceTransferRepository,
+    private readonly events: EventsRepository,
     private readonly manager: EntityManager,
     private readonly workspaceId: string,
     private readonly write: boolean,
@@ -437,6 +544,7 @@ class Importer {
       customizations: [],
       tenantElements: [],
       deployments: [],
+      subscriptions: [],
     };
     const integrations = new Map(held.integrations.map((row) => [row.key, row]));
     for (const integration of document.integrations) {
@@ -454,12 +562,24 @@ class Importer {
     }
     if (!document.tenants || !held.tenants) return changes;
     const tenants = new Map(held.tenants.map((row) => [row.internalId, row]));
+    const internalIds = new Map(held.tenants.map((row) => [row.id, row.internalId]));
+    const subscriptions = groupBy(held.subscriptions, (row) => row.tenantId);
+    /** Each tenant's id here by internalId (null: a dry run would create it), and the links to set once all exist. */
+    const ids = new Map<string, string | null>();
+    const links: { id: string | null; parentInternalId: string | null }[] = [];
     const own = new Map(held.own.map((element) => [`${element.row.tenantId} ${elementId(element.row)}`, element]));
     const customizations = new Map(held.customizations.map((row) => [`${row.tenantId} ${elementId(row)}`, row]));
     const pins = new Map(held.deployments.map((row) => [`${row.tenantId} ${row.elementId}`, row.revision]));
     for (const [index, tenant] of document.tenants.entries()) {
-      const { action, id } = await this.tenant(tenant, tenants.get(tenant.internalId) ?? null);
+      const current = tenants.get(tenant.internalId) ?? null;
+      // A version-1 document names no parents: links stay as they are.
+      const relink =
+        tenant.parentInternalId !== undefined &&
+        tenant.parentInternalId !== (current ? parentInternalIdOf(current, internalIds) : null);
+      const { action, id } = await this.tenant(tenant, current, relink);
       const internalId = tenant.internalId;
+      ids.set(internalId, id);
+      if (relink) links.push({ id, parentInternalId: tenant.parentInternalId ?? null });
       changes.tenants.push({ internalId, action });
       for (const element of tenant.elements) {
         const current = id === null ? undefined : own.get(`${id} ${elementId(element)}`);
@@ -482,7 +602,14 @@ class Importer {
         const action = await this.deployment(deployment, template, id, current, `/tenants/${index}/deployments/${at}`);
         changes.deployments.push({ internalId, type: deployment.type, key: deployment.key, action });
       }
+      const listed = tenant.subscriptions ?? [];
+      const actions = await this.subscriptions(id, listed, subscriptions.get(id ?? '') ?? [], `/tenants/${index}`);
+      listed.forEach((subscription, at) =>
+        changes.subscriptions.push({ internalId, ...subscription, action: actions[at]! }),
+      );
     }
+    // Children after parents: every tenant of the document exists by now.
+    for (const link of links) await this.link(link, ids);
     return changes;
   }
 
@@ -596,33 +723,94 @@ class Importer {
     return { action: changed ? 'updated' : 'unchanged', id: row.id, revisionOf };
   }
 
+  /**
+   * Creates or updates the tenant's row; `relink`: its parent differs too
+   * (set later, by `link`, once every tenant of the document exists).
+   */
   private async tenant(
     tenant: ExportedTenant,
     current: Columns<Tenant> | null,
+    relink: boolean,
   ): Promise<{ action: TransferAction; id: string | null }> {
-    const { customizations: _, elements: __, deployments: ___, ...values } = tenant;
+    const values = tenantValues(tenant);
     if (!current) {
       if (!this.writing()) return { action: 'created', id: null };
       const id = await this.repository.insertTenant(this.manager, this.workspaceId, values);
       this.createdTenants.push({ id, internalId: tenant.internalId });
       return { action: 'created', id };
     }
-    const {
-      customizations: ____,
-      elements: _____,
-      deployments: ______,
-      ...held
-    } = exportTenant(current, {
-      customizations: [],
-      elements: [],
-      deployments: [],
-    });
-    if (sameJson(held, values)) return { action: 'unchanged', id: current.id };
+    const held = tenantValues(
+      exportTenant(current, null, { customizations: [], elements: [], deployments: [], subscriptions: [] }),
+    );
+    const same = sameJson(held, values);
+    if (same && !relink) return { action: 'unchanged', id: current.id };
     if (this.writing()) {
-      await this.repository.updateTenant(this.manager, current.id, values);
+      if (!same) await this.repository.updateTenant(this.manager, current.id, values);
       this.changedTenants.push(current.internalId);
     }
     return { action: 'updated', id: current.id };
+  }
+
+  /** Sets a tenant's parent to the tenant of the document its `parentInternalId` names (validated), or none. */
+  private async link(
+    link: { id: string | null; parentInternalId: string | null },
+    ids: Map<string, string | null>,
+  ): Promise<void> {
+    if (!this.writing()) return;
+    const parentId = link.parentInternalId === null ? null : (ids.get(link.parentInternalId) ?? null);
+    // The tenant and its parent were found or created above.
+    if (link.id === null || (link.parentInternalId !== null && parentId === null)) {
+      throw new Error(`a link to ${link.parentInternalId} lost its tenant or parent`);
+    }
+    await this.repository.setTenantParent(this.manager, link.id, parentId);
+  }
+
+  /**
+   * Creates the listed subscriptions the tenant lacks, matched by content
+   * (one held subscription answers one listed), and reports each listed one
+   * `created` or `unchanged`. When writing, under the per-tenant lock that
+   * EventSubscriptionsService.create takes, reading what the tenant holds
+   * afresh.
+   * @throws DomainException 409 when the tenant would hold more than MAX_SUBSCRIPTIONS_PER_TENANT live ones.
+   */
+  private async subscriptions(
+    tenantId: string | null,
+    listed: ExportedSubscription[],
+    held: Columns<EventSubscription>[],
+    path: string,
+  ): Promise<('created' | 'unchanged')[]> {
+    if (listed.length === 0) return [];
+    if (this.write && tenantId !== null) {
+      await this.events.lockAndCountLive(this.manager, tenantId);
+      held = await this.repository.listSubscriptions(this.manager, this.workspaceId, tenantId);
+    }
+    const unmatched = new Map<string, number>();
+    for (const row of held) unmatched.set(subscriptionId(row), (unmatched.get(subscriptionId(row)) ?? 0) + 1);
+    const actions = listed.map((subscription): 'created' | 'unchanged' => {
+      const left = unmatched.get(subscriptionId(subscription)) ?? 0;
+      if (left === 0) return 'created';
+      unmatched.set(subscriptionId(subscription), left - 1);
+      return 'unchanged';
+    });
+    const created = listed.filter((_, at) => actions[at] === 'created');
+    if (created.length > 0 && held.length + created.length > MAX_SUBSCRIPTIONS_PER_TENANT) {
+      throw DomainException.conflict(
+        `${path}/subscriptions: the tenant would hold ${held.length + created.length} event subscriptions, more ` +
+          `than the ${MAX_SUBSCRIPTIONS_PER_TENANT} it may have; delete some first.`,
+      );
+    }
+    if (created.length > 0 && this.writing()) {
+      // The tenant was found or created above.
+      if (!tenantId) throw new Error(`${path}: subscriptions lost their tenant`);
+      for (const subscription of created) {
+        await this.events.insertSubscription(this.manager, {
+          workspaceId: this.workspaceId,
+          tenantId,
+          ...subscription,
+        });
+      }
+    }
+    return actions;
   }
 
   private async customization(
@@ -684,6 +872,19 @@ class Importer {
     if (this.write) this.wrote = true;
     return this.write;
   }
+}
+
+/** The tenant's own row values: what TenantTransferValues holds, nothing that hangs off it. */
+function tenantValues(tenant: ExportedTenant): TenantTransferValues {
+  const {
+    parentInternalId: _,
+    customizations: __,
+    elements: ___,
+    deployments: ____,
+    subscriptions: _____,
+    ...values
+  } = tenant;
+  return values;
 }
 
 function sameRevision(held: { name: string; definition: unknown } | undefined, revision: ExportedRevision): boolean {
