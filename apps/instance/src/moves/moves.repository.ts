@@ -443,17 +443,35 @@ export class MovesRepository {
     );
   }
 
-  /** Count and order-independent checksum of the table's rows of the workspace, in the caller's workspace-scope transaction. */
-  async tally(manager: EntityManager, workspaceId: string, table: MovedTable): Promise<Tally> {
-    const row = await queryRow(
+  /**
+   * Per table, the count and an order-independent checksum of the
+   * workspace's rows, in one statement (one round trip, one snapshot), in
+   * the caller's workspace-scope transaction. The checksum is the MD5 of the
+   * count and the XOR of each row's 64-bit `hash_record_extended` — every
+   * column hashed by its type's own hash function (uuid, text, jsonb,
+   * timestamptz as its value, not as text in a session's time zone), column
+   * by column in the table's order — so both sides' schemas, built by the
+   * same migrations, hash equal rows equally. Any column of a type without an
+   * extended hash function (`json`, `xml`, `point`) makes it fail: the
+   * migrated schema is checked for that (moved-tables.int-spec).
+   */
+  async tallies(manager: EntityManager, workspaceId: string, tables: readonly MovedTable[]): Promise<Tally[]> {
+    const rows = await queryRows(
       manager,
-      `SELECT count(*)::int AS count,
-              md5(count(*)::text || ':' || COALESCE(bit_xor(('x' || substr(md5(to_jsonb(t)::text), 1, 16))::bit(64)::bigint), 0)::text) AS checksum
-       FROM ${table.name} t WHERE t.${table.workspaceColumn} = $1`,
+      tables
+        .map(
+          (table, index) =>
+            `SELECT ${index} AS position, count(*)::int AS count,
+                    md5(count(*)::text || ':' || COALESCE(bit_xor(hash_record_extended(t, 0)), 0)::text) AS checksum
+             FROM ${table.name} t WHERE t.${table.workspaceColumn} = $1`,
+        )
+        .join('\nUNION ALL\n'),
       [workspaceId],
-      { count: 'number', checksum: 'string' },
+      { position: 'number', count: 'number', checksum: 'string' },
     );
-    return { table: table.name, count: row?.count ?? 0, checksum: row?.checksum ?? '' };
+    return rows
+      .sort((a, b) => a.position - b.position)
+      .map((row) => ({ table: tables[row.position]?.name ?? '', count: row.count, checksum: row.checksum }));
   }
 
   /** The table's column names, from the entity TypeORM maps to it. */
