@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 
-import { workspaceKeyOfRequest } from './move-gate.js';
+import { MoveGate, workspaceKeyOfRequest } from './move-gate.js';
 import { isMoveRefusal } from './move-refusal.interceptor.js';
+import type { GatedWorkspace, MovesRepository } from './moves.repository.js';
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 const jwt = (claims: object) =>
@@ -34,5 +35,27 @@ describe('isMoveRefusal', () => {
     expect(isMoveRefusal(new Error('other', { cause: { code: 'SB001' } }))).toBe(true);
     expect(isMoveRefusal({ code: '23505' })).toBe(false);
     expect(isMoveRefusal(undefined)).toBe(false);
+  });
+});
+
+describe('MoveGate.waitWhileFrozen', () => {
+  it('shares its database reads among the requests held on one workspace', async () => {
+    // Frozen for the first three reads, then moved.
+    let reads = 0;
+    const repository = {
+      gateOf: (key: string): Promise<GatedWorkspace | null> => {
+        reads++;
+        return Promise.resolve({
+          key,
+          state: reads > 3 ? 'moved' : 'frozen',
+          redirectUrl: reads > 3 ? 'http://target' : null,
+        });
+      },
+    } as unknown as MovesRepository;
+    const gate = new MoveGate(repository);
+    const held = await Promise.all(Array.from({ length: 50 }, () => gate.waitWhileFrozen('ws-a', 60_000)));
+    expect(held.map((state) => state?.state)).toEqual(Array.from({ length: 50 }, () => 'moved'));
+    // Each of the 50 polling on its own would read at least 4 times each: 200.
+    expect(reads).toBeLessThan(50);
   });
 });

@@ -31,6 +31,8 @@ const HOLD_POLL_MS = 20;
 export class MoveGate implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(MoveGate.name);
   private gated = new Map<string, GatedWorkspace>();
+  /** Per key, the last database read of a held workspace's state and when it ended (NaN: still running). */
+  private readonly reads = new Map<string, { state: Promise<GatedWorkspace | undefined>; endedAt: number }>();
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
 
@@ -58,15 +60,44 @@ export class MoveGate implements OnApplicationBootstrap, BeforeApplicationShutdo
 
   /**
    * Waits while the workspace is frozen, up to `timeoutMs`, reading its state
-   * from the database; what it is then (undefined: no longer moving, e.g. aborted).
+   * from the database every HOLD_POLL_MS; what it is then (undefined: no
+   * longer moving, e.g. aborted).
    */
   async waitWhileFrozen(key: string, timeoutMs: number): Promise<GatedWorkspace | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const now = (await this.repository.gateOf(key)) ?? undefined;
+      const now = await this.read(key);
       if (now?.state !== 'frozen' || Date.now() >= deadline) return now;
       await new Promise((resolve) => setTimeout(resolve, HOLD_POLL_MS));
     }
+  }
+
+  /**
+   * The workspace's state from the database, one read per key at a time and
+   * at most one every HOLD_POLL_MS, shared by every request held on it: the
+   * requests held at a cutover (the writer's rate times the pause) would
+   * otherwise each poll the source's database while the cutover works on it.
+   */
+  private read(key: string): Promise<GatedWorkspace | undefined> {
+    const last = this.reads.get(key);
+    if (last && (Number.isNaN(last.endedAt) || Date.now() - last.endedAt < HOLD_POLL_MS)) return last.state;
+    const read = {
+      state: this.repository.gateOf(key).then((row) => row ?? undefined),
+      endedAt: Number.NaN,
+    };
+    this.reads.set(key, read);
+    const forget = () => {
+      if (this.reads.get(key) === read) this.reads.delete(key);
+    };
+    void read.state.then(
+      () => {
+        read.endedAt = Date.now();
+        setTimeout(forget, HOLD_POLL_MS).unref();
+      },
+      // A failed read is not shared: the next waiter reads again (the failure reaches those that shared it).
+      forget,
+    );
+    return read.state;
   }
 
   private refresh(): Promise<void> {
