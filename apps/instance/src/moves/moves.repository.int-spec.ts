@@ -10,13 +10,14 @@ import { MOVED_TABLES } from './moved-tables.js';
 import { MovesRepository, type Tally } from './moves.repository.js';
 
 /**
- * The cutover's tally (MovesRepository.tallies) on two real databases, a
- * source and a copy made the way a move makes it (rows out as `to_jsonb`, in
- * through `jsonb_populate_recordset`): equal rows tally equal whatever the
- * session's time zone; a row missing, or one column of one row differing,
- * shows in that table's tally and no other.
+ * MovesRepository's copy and tally on two real databases, a source and a
+ * copy made the way a move makes it (rows out as `to_jsonb`, in through
+ * `jsonb_populate_recordset`). The copy's chunks walk every row once, in
+ * order, linked tenants' parents first. The cutover's tally is equal for
+ * equal rows whatever the session's time zone; a row missing, or one column
+ * of one row differing, shows in that table's tally and no other.
  */
-describe('the tally a move compares at its cutover', () => {
+describe('a move’s copy and tally, on the source and its copy', () => {
   const workspaceId = randomUUID();
   const sides: { database: TestDatabase; dataSource: DataSource; repository: MovesRepository }[] = [];
 
@@ -86,6 +87,49 @@ describe('the tally a move compares at its cutover', () => {
     for (const side of sides) {
       await side.dataSource.destroy();
       await side.database.drop();
+    }
+  });
+
+  it('exports a table in chunks that hold each row once, in primary key order, parents before linked tenants', async () => {
+    const { dataSource, repository } = sides[0]!;
+    // A linked tenant whose id sorts before its parent's: the first tenant, linked to the last.
+    const ordered = await admin<{ id: string }>(0, 'SELECT id FROM tenants WHERE workspace_id = $1 ORDER BY id', [
+      workspaceId,
+    ]);
+    const [first, last] = [ordered[0], ordered.at(-1)];
+    await admin(0, 'UPDATE tenants SET parent_id = $1 WHERE id = $2', [last!.id, first!.id]);
+    const exportAll = async (name: string): Promise<Record<string, unknown>[]> => {
+      const table = repository.tableNamed(name);
+      const rows: Record<string, unknown>[] = [];
+      let after: Record<string, unknown> | undefined;
+      for (;;) {
+        const chunk = await new TenantScope(dataSource).run({ workspaceId, tenantId: null }, (manager) =>
+          repository.exportChunk(manager, workspaceId, table, after, 7),
+        );
+        rows.push(...chunk);
+        const end = chunk.at(-1);
+        if (chunk.length < 7 || !end) return rows;
+        after = Object.fromEntries(
+          [...(table.parentColumn ? [table.parentColumn] : []), ...table.primaryKey].map((column) => [
+            column,
+            end[column],
+          ]),
+        );
+      }
+    };
+    try {
+      const connections = (await exportAll('connections')).map((row) => String(row['id']));
+      const expected = await admin<{ id: string }>(0, 'SELECT id FROM connections WHERE workspace_id = $1', [
+        workspaceId,
+      ]);
+      expect(connections).toEqual(expected.map((row) => row.id).sort());
+      const tenants = await exportAll('tenants');
+      expect(tenants).toHaveLength(50);
+      expect(new Set(tenants.map((row) => row['id'])).size).toBe(50);
+      expect(tenants.at(-1)?.['id']).toBe(first!.id);
+      expect(tenants.findIndex((row) => row['id'] === last!.id)).toBeLessThan(49);
+    } finally {
+      await admin(0, 'UPDATE tenants SET parent_id = NULL WHERE id = $1', [first!.id]);
     }
   });
 
