@@ -125,6 +125,13 @@ export class MoveGate implements OnApplicationBootstrap, BeforeApplicationShutdo
  * only read for its workspace key, not verified: the answer reveals no more
  * than the workspace's public API URL.
  *
+ * A request let in just before the gate learnt of the freeze (it rereads
+ * every REFRESH_MS) whose write the capture trigger then refused is answered
+ * `503 workspace_moving` by MoveRefusalInterceptor, nothing changed; on its
+ * way out (`onSend`) it waits like a held request and, once the workspace has
+ * moved, becomes the same `307` — writes wait at a cutover rather than fail
+ * (API.md), however close to the freeze they came.
+ *
  * A Fastify `onRequest` hook added at module init, not Nest middleware: the
  * services run without @fastify/middie (createService's `skipMiddie`), so Nest
  * middleware cannot be applied at all. Callback style, answering at once for a
@@ -132,6 +139,9 @@ export class MoveGate implements OnApplicationBootstrap, BeforeApplicationShutdo
  */
 @Injectable()
 export class MoveGateHook implements OnModuleInit {
+  /** Requests the gate answered itself (held already): their `503` is not held again on the way out. */
+  private readonly answered = new WeakSet<IncomingMessage>();
+
   constructor(
     private readonly gate: MoveGate,
     private readonly adapterHost: HttpAdapterHost,
@@ -151,6 +161,27 @@ export class MoveGateHook implements OnModuleInit {
         (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
       );
     });
+    fastify.addHook('onSend', (request, reply, payload, done) => {
+      if (reply.statusCode !== 503 || this.answered.has(request.raw) || !isMovingProblem(payload)) {
+        return done(null, payload);
+      }
+      const key = workspaceKeyOfRequest(request.raw);
+      if (key === undefined) return done(null, payload);
+      this.gate.waitWhileFrozen(key, MOVE_HOLD_MS).then(
+        (gated) => {
+          if (gated?.state !== 'moved' || gated.redirectUrl === null) return done(null, payload);
+          void reply
+            .code(307)
+            .header('Location', redirectTo(gated.redirectUrl, request))
+            .header('Cache-Control', 'no-store');
+          reply.removeHeader('Retry-After');
+          reply.removeHeader('Content-Type');
+          done(null, '');
+        },
+        // The refusal stands as it is: the client retries after Retry-After.
+        () => done(null, payload),
+      );
+    });
   }
 
   /** Answers the request of a workspace at or after its cutover; false when it may go on (no longer moving). */
@@ -162,15 +193,16 @@ export class MoveGateHook implements OnModuleInit {
   ): Promise<boolean> {
     const gated = known.state === 'frozen' ? await this.gate.waitWhileFrozen(key, MOVE_HOLD_MS) : known;
     if (gated?.state === 'moved' && gated.redirectUrl !== null) {
-      const path = request.raw.url ?? '/';
+      this.answered.add(request.raw);
       void reply
         .code(307)
-        .header('Location', `${gated.redirectUrl.replace(/\/+$/, '')}${path}`)
+        .header('Location', redirectTo(gated.redirectUrl, request))
         .header('Cache-Control', 'no-store')
         .send();
       return true;
     }
     if (gated?.state === 'frozen') {
+      this.answered.add(request.raw);
       void reply
         .code(503)
         .header('Content-Type', 'application/problem+json')
@@ -188,6 +220,17 @@ export class MoveGateHook implements OnModuleInit {
     }
     return false;
   }
+}
+
+/** The same path and query on the target's API URL. */
+function redirectTo(redirectUrl: string, request: FastifyRequest): string {
+  return `${redirectUrl.replace(/\/+$/, '')}${request.raw.url ?? '/'}`;
+}
+
+/** Whether a response body is the `workspace_moving` problem. */
+function isMovingProblem(payload: unknown): boolean {
+  const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
+  return text.includes('"code":"workspace_moving"');
 }
 
 /** The workspace key a request's credential names, unverified: a JWT's `iss` (or `workspaceKey`), or an API key's prefix. */
