@@ -461,7 +461,7 @@ export class MovesRepository {
    * Per table, the count and an order-independent checksum of the
    * workspace's rows, in one statement (one round trip, one snapshot), in
    * the caller's workspace-scope transaction. The checksum is the MD5 of the
-   * count and the XOR of each row's 64-bit `hash_record_extended` — every
+   * count and the XOR of each row's 64-bit `hash_record_extended` (PostgreSQL 14+) — every
    * column hashed by its type's own hash function (uuid, text, jsonb,
    * timestamptz as its value, not as text in a session's time zone), column
    * by column in the table's order — so both sides' schemas, built by the
