@@ -21,10 +21,16 @@ import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 
+import { DataSource } from 'typeorm';
+
 import { HUB_MIGRATIONS } from '../../apps/hub/dist/migrations/index.js';
+import { TenantScope } from '../../apps/instance/dist/database/tenant-scope.js';
+import { INSTANCE_ENTITIES } from '../../apps/instance/dist/instance.entities.js';
 import { INSTANCE_MIGRATIONS } from '../../apps/instance/dist/migrations/index.js';
+import { MOVED_TABLES } from '../../apps/instance/dist/moves/moved-tables.js';
+import { MovesRepository } from '../../apps/instance/dist/moves/moves.repository.js';
 import { generateSigningKeyPair, Keyring } from '../../libs/crypto/dist/index.js';
-import { setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
+import { postgresOptions, setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
 import { freePort, startServiceProcess } from '../../libs/testing/dist/index.js';
 
 const { values: options } = parseArgs({
@@ -348,6 +354,35 @@ try {
   const copyRows = progress.filter((p) => p.at <= copiedUntil).at(-1)?.rowsCopied ?? current.rowsCopied;
   const serverTotalMs = new Date(current.finishedAt).getTime() - new Date(current.startedAt).getTime();
 
+  // The cutover's two tallies again (MovesRepository.tallies as the app role, both sides at once), the writer
+  // stopped: what they cost without the rest of the cutover and the writer. Median of 3.
+  const tallyMs = async (name) => {
+    const dataSource = new DataSource(
+      postgresOptions({
+        url: withDatabase(adminUrl, databases[name], app),
+        entities: INSTANCE_ENTITIES,
+        poolSize: 1,
+        applicationName: 'bench-tally',
+      }),
+    );
+    await dataSource.initialize();
+    try {
+      const repository = new MovesRepository(dataSource);
+      const took = [];
+      for (let round = 0; round < 3; round++) {
+        const begun = performance.now();
+        await new TenantScope(dataSource).run({ workspaceId: workspace.id, tenantId: null }, (manager) =>
+          repository.tallies(manager, workspace.id, MOVED_TABLES),
+        );
+        took.push(performance.now() - begun);
+      }
+      return took.sort((a, b) => a - b)[1];
+    } finally {
+      await dataSource.destroy();
+    }
+  };
+  const [sourceTallyMs, targetTallyMs] = await Promise.all([tallyMs('instance-a'), tallyMs('instance-b')]);
+
   const [l1, l5, l15] = loadavg();
   const line = (name, sorted) =>
     console.log(
@@ -410,6 +445,10 @@ try {
     .map((line) => /"msg":"(move \S+ cut over[^"]*)"/.exec(line)?.[1])
     .find(Boolean);
   console.log(`  Hub: ${cutoverLog?.replace(/^move \S+ /, '') ?? 'no cutover line in its log'}`);
+  console.log(
+    `  the same tallies after the move, writer stopped, both at once: source ${ms(sourceTallyMs)}, ` +
+      `target ${ms(targetTallyMs)} (median of 3)`,
+  );
   console.log(`  load average: ${l1.toFixed(2)} ${l5.toFixed(2)} ${l15.toFixed(2)} (shared machine)`);
 } finally {
   await Promise.all(services.map((service) => service.stop()));
