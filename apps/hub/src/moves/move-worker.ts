@@ -231,13 +231,19 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
     const step = { moveId: move.id, workspaceId: move.orgWorkspaceId };
     const placedOn = await this.repository.placement(move.orgWorkspaceId);
     if (placedOn === null) throw new MoveFailed('The workspace was deleted during its move.');
+    // Where the write pause goes, step by step (ms since the cutover began), for the log.
+    const began = performance.now();
+    const steps: string[] = [];
+    const took = (what: string) => steps.push(`${what} ${(performance.now() - began).toFixed(0)}`);
     if (placedOn === move.fromInstanceId) {
       await this.ask(moveFreezeContract, step, move.fromInstanceId, SLOW_STEP_MS);
+      took('frozen');
       let current = move;
       for (let round = 0; ; round++) {
         const { replayed, remaining, last } = await this.replayBatch(current);
         current = await this.save(current, { changeCursor: last, rowsCopiedAdd: replayed });
         if (replayed === 0 && remaining === 0) break;
+        took(`${replayed} changes replayed`);
         // Writes are held: rows that can never be written must not hold them for ever.
         if (round > MAX_DRAIN_ROUNDS) throw new MoveFailed('The last changes could not all be written on the target.');
       }
@@ -245,15 +251,18 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
         this.ask(moveTallyContract, step, move.fromInstanceId, SLOW_STEP_MS),
         this.ask(moveTallyContract, step, move.toInstanceId, SLOW_STEP_MS),
       ]);
+      took('tallied');
       const differences = compareTallies(source.tables, target.tables);
       if (differences.length > 0) {
         throw new MoveFailed(`The copy differs from the source at the cutover: ${differences.join('; ')}.`);
       }
       await this.place(current);
+      took('placed');
     } else if (placedOn !== move.toInstanceId) {
       throw new MoveFailed(`The workspace was placed on ${placedOn} during its move.`);
     }
     await this.ask(moveTargetActivateContract, step, move.toInstanceId);
+    took('activated');
     const target = await this.instances.findById(move.toInstanceId);
     if (!target) throw new MoveFailed(`Instance ${move.toInstanceId} is no longer registered.`);
     const finished = await this.ask(
@@ -261,6 +270,8 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
       { ...step, redirectUrl: target.apiUrl },
       move.fromInstanceId,
     );
+    took('finished');
+    this.logger.log(`move ${move.id} cut over (ms): ${steps.join(', ')}; write pause ${finished.writePauseMs} ms`);
     this.replayed.delete(move.id);
     this.stalled.delete(move.id);
     return this.save(move, {

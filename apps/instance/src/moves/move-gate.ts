@@ -31,6 +31,8 @@ const HOLD_POLL_MS = 20;
 export class MoveGate implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(MoveGate.name);
   private gated = new Map<string, GatedWorkspace>();
+  /** Per key, the last database read of a held workspace's state and when it ended (NaN: still running). */
+  private readonly reads = new Map<string, { state: Promise<GatedWorkspace | undefined>; endedAt: number }>();
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
 
@@ -58,15 +60,44 @@ export class MoveGate implements OnApplicationBootstrap, BeforeApplicationShutdo
 
   /**
    * Waits while the workspace is frozen, up to `timeoutMs`, reading its state
-   * from the database; what it is then (undefined: no longer moving, e.g. aborted).
+   * from the database every HOLD_POLL_MS; what it is then (undefined: no
+   * longer moving, e.g. aborted).
    */
   async waitWhileFrozen(key: string, timeoutMs: number): Promise<GatedWorkspace | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const now = (await this.repository.gateOf(key)) ?? undefined;
+      const now = await this.read(key);
       if (now?.state !== 'frozen' || Date.now() >= deadline) return now;
       await new Promise((resolve) => setTimeout(resolve, HOLD_POLL_MS));
     }
+  }
+
+  /**
+   * The workspace's state from the database, one read per key at a time and
+   * at most one every HOLD_POLL_MS, shared by every request held on it: the
+   * requests held at a cutover (the writer's rate times the pause) would
+   * otherwise each poll the source's database while the cutover works on it.
+   */
+  private read(key: string): Promise<GatedWorkspace | undefined> {
+    const last = this.reads.get(key);
+    if (last && (Number.isNaN(last.endedAt) || Date.now() - last.endedAt < HOLD_POLL_MS)) return last.state;
+    const read = {
+      state: this.repository.gateOf(key).then((row) => row ?? undefined),
+      endedAt: Number.NaN,
+    };
+    this.reads.set(key, read);
+    const forget = () => {
+      if (this.reads.get(key) === read) this.reads.delete(key);
+    };
+    void read.state.then(
+      () => {
+        read.endedAt = Date.now();
+        setTimeout(forget, HOLD_POLL_MS).unref();
+      },
+      // A failed read is not shared: the next waiter reads again (the failure reaches those that shared it).
+      forget,
+    );
+    return read.state;
   }
 
   private refresh(): Promise<void> {
@@ -94,6 +125,13 @@ export class MoveGate implements OnApplicationBootstrap, BeforeApplicationShutdo
  * only read for its workspace key, not verified: the answer reveals no more
  * than the workspace's public API URL.
  *
+ * A request let in just before the gate learnt of the freeze (it rereads
+ * every REFRESH_MS) whose write the capture trigger then refused is answered
+ * `503 workspace_moving` by MoveRefusalInterceptor, nothing changed; on its
+ * way out (`onSend`) it waits like a held request and, once the workspace has
+ * moved, becomes the same `307` — writes wait at a cutover rather than fail
+ * (API.md), however close to the freeze they came.
+ *
  * A Fastify `onRequest` hook added at module init, not Nest middleware: the
  * services run without @fastify/middie (createService's `skipMiddie`), so Nest
  * middleware cannot be applied at all. Callback style, answering at once for a
@@ -101,6 +139,9 @@ export class MoveGate implements OnApplicationBootstrap, BeforeApplicationShutdo
  */
 @Injectable()
 export class MoveGateHook implements OnModuleInit {
+  /** Requests the gate answered itself (held already): their `503` is not held again on the way out. */
+  private readonly answered = new WeakSet<IncomingMessage>();
+
   constructor(
     private readonly gate: MoveGate,
     private readonly adapterHost: HttpAdapterHost,
@@ -120,6 +161,27 @@ export class MoveGateHook implements OnModuleInit {
         (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
       );
     });
+    fastify.addHook('onSend', (request, reply, payload, done) => {
+      if (reply.statusCode !== 503 || this.answered.has(request.raw) || !isMovingProblem(payload)) {
+        return done(null, payload);
+      }
+      const key = workspaceKeyOfRequest(request.raw);
+      if (key === undefined) return done(null, payload);
+      this.gate.waitWhileFrozen(key, MOVE_HOLD_MS).then(
+        (gated) => {
+          if (gated?.state !== 'moved' || gated.redirectUrl === null) return done(null, payload);
+          void reply
+            .code(307)
+            .header('Location', redirectTo(gated.redirectUrl, request))
+            .header('Cache-Control', 'no-store');
+          reply.removeHeader('Retry-After');
+          reply.removeHeader('Content-Type');
+          done(null, '');
+        },
+        // The refusal stands as it is: the client retries after Retry-After.
+        () => done(null, payload),
+      );
+    });
   }
 
   /** Answers the request of a workspace at or after its cutover; false when it may go on (no longer moving). */
@@ -131,15 +193,16 @@ export class MoveGateHook implements OnModuleInit {
   ): Promise<boolean> {
     const gated = known.state === 'frozen' ? await this.gate.waitWhileFrozen(key, MOVE_HOLD_MS) : known;
     if (gated?.state === 'moved' && gated.redirectUrl !== null) {
-      const path = request.raw.url ?? '/';
+      this.answered.add(request.raw);
       void reply
         .code(307)
-        .header('Location', `${gated.redirectUrl.replace(/\/+$/, '')}${path}`)
+        .header('Location', redirectTo(gated.redirectUrl, request))
         .header('Cache-Control', 'no-store')
         .send();
       return true;
     }
     if (gated?.state === 'frozen') {
+      this.answered.add(request.raw);
       void reply
         .code(503)
         .header('Content-Type', 'application/problem+json')
@@ -157,6 +220,17 @@ export class MoveGateHook implements OnModuleInit {
     }
     return false;
   }
+}
+
+/** The same path and query on the target's API URL. */
+function redirectTo(redirectUrl: string, request: FastifyRequest): string {
+  return `${redirectUrl.replace(/\/+$/, '')}${request.raw.url ?? '/'}`;
+}
+
+/** Whether a response body is the `workspace_moving` problem. */
+function isMovingProblem(payload: unknown): boolean {
+  const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '';
+  return text.includes('"code":"workspace_moving"');
 }
 
 /** The workspace key a request's credential names, unverified: a JWT's `iss` (or `workspaceKey`), or an API key's prefix. */

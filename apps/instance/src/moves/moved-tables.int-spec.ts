@@ -68,4 +68,14 @@ describe('the tables a move copies, against the migrated schema', () => {
       }).toEqual({ table: table.name, trigger: true });
     }
   });
+
+  it('have columns of types with an extended hash function only (the cutover tally hashes whole rows)', async () => {
+    for (const table of MOVED_TABLES) {
+      // An all-null row still needs each column's hash function, so a json, xml or point column fails here.
+      const hashed = await query<{ hash: string }>(
+        `SELECT hash_record_extended(jsonb_populate_record(NULL::${table.name}, '{}'), 0)::text AS hash`,
+      ).catch((error: unknown) => `${table.name}: ${String(error)}`);
+      expect(Array.isArray(hashed) ? table.name : hashed).toBe(table.name);
+    }
+  });
 });

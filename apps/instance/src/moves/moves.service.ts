@@ -184,11 +184,9 @@ export class MovesService {
   }
 
   async tally(step: MoveStep): Promise<MoveTallyReply> {
-    const tables = await this.scope.run({ workspaceId: step.workspaceId, tenantId: null }, async (manager) => {
-      const tallies = [];
-      for (const table of MOVED_TABLES) tallies.push(await this.repository.tally(manager, step.workspaceId, table));
-      return tallies;
-    });
+    const tables = await this.scope.run({ workspaceId: step.workspaceId, tenantId: null }, (manager) =>
+      this.repository.tallies(manager, step.workspaceId, MOVED_TABLES),
+    );
     return { tables };
   }
 

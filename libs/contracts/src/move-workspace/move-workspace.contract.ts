@@ -193,7 +193,7 @@ export const moveFreezeContract: Contract<MoveStep, MoveFreezeReply> = {
 export class TableTally {
   @IsString() @Length(1, 63) table!: string;
   @IsInt() @Min(0) count!: number;
-  /** MD5 of the table's rows of the workspace (JSON, in primary key order). */
+  /** MD5 of the count and of the XOR of the 64-bit hashes of the table's rows of the workspace (order-independent). */
   @IsString() @Length(32, 32) checksum!: string;
 }
 
