@@ -249,7 +249,9 @@ describe('aborting a workspace move in each phase', () => {
   it('aborts during the copy: the source stays authoritative, the target copy goes, a new move succeeds', async () => {
     const workspace = await seeded('Abort in copying');
     const writer = startWriter(workspace);
-    await waitFor(async () => (writer.written.acknowledged.length > 0 ? true : undefined), { what: 'a first write' });
+    await waitFor(() => Promise.resolve(writer.written.acknowledged.length > 0 ? true : undefined), {
+      what: 'a first write',
+    });
     const started = await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-b' });
     expect(started.status).toBe(202);
     const ackedAtStart = writer.written.acknowledged.length;
@@ -276,7 +278,7 @@ describe('aborting a workspace move in each phase', () => {
     for (let attempt = 1; ; attempt++) {
       const workspace = await seeded(`Abort in catching_up ${attempt}`);
       const writer = startWriter(workspace);
-      await waitFor(async () => (writer.written.acknowledged.length > 0 ? true : undefined), {
+      await waitFor(() => Promise.resolve(writer.written.acknowledged.length > 0 ? true : undefined), {
         what: 'a first write',
       });
       const started = await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-b' });
