@@ -517,6 +517,8 @@ describe('moving a workspace to another instance', () => {
   }, 60_000);
 
   it('moves it back right after, archived: restored, it is served by the first instance again', async () => {
+    // A token issued before the archive (the Hub issues none for an archived workspace).
+    const archivedToken = await token(workspace.id, 'seed-2');
     const archived = await hub('POST', `/org-workspaces/${workspace.id}/archive`);
     expect(archived.status).toBe(200);
     await synced(workspace.id, archived.body.sync.version);
@@ -526,6 +528,19 @@ describe('moving a workspace to another instance', () => {
     const source = await contents(stack.instanceDatabases['instance-b']!, workspace.id);
     const target = await contents(stack.instanceDatabases['instance-a']!, workspace.id);
     expect(target).toEqual({ ...source, workspaces: target['workspaces'] });
+    // Still archived after the move: the Hub places it on the first instance, which refuses its tokens, and the
+    // second redirects them there rather than serving its retained copy.
+    expect((await hub('GET', `/org-workspaces/${workspace.id}`)).body).toMatchObject({ instanceId: 'instance-a' });
+    const refused = await call(urlOf['instance-a']!, 'GET', '/self', archivedToken);
+    expect({ status: refused.status, code: refused.body?.code }).toEqual({ status: 403, code: 'workspace_archived' });
+    const redirected = await fetch(`${urlOf['instance-b']}/self`, {
+      headers: { authorization: `Bearer ${archivedToken}` },
+      redirect: 'manual',
+    });
+    expect({ status: redirected.status, location: redirected.headers.get('location') }).toEqual({
+      status: 307,
+      location: `${urlOf['instance-a']}/self`,
+    });
     const restored = await hub('POST', `/org-workspaces/${workspace.id}/restore`);
     expect(restored.status).toBe(200);
     expect(restored.body.apiUrl).toBe(urlOf['instance-a']);

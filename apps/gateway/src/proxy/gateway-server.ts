@@ -2,12 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 import replyFrom from '@fastify/reply-from';
+import type { WorkspacePlacement } from '@switchboard/contracts';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Agent, request as upstreamRequest } from 'undici';
 
 import type { PlacementTable } from '../placements/placement-table.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { withoutHopByHop } from './hop-by-hop.js';
+import {
+  classifyAnswer,
+  type HeldBody,
+  holdBody,
+  MAX_MOVE_HOPS,
+  placementAwayFrom,
+  REPLAY_BODY_BYTES,
+  RETRY_DELAY_MS,
+} from './move-follow.js';
 import { sendProblem } from './problems.js';
 import { workspaceKeyOf } from './workspace-key.js';
 
@@ -24,8 +34,24 @@ export interface GatewayServerOptions {
   publicUrl?: string;
   /** Serve `/metrics` on this port too (when there is no ops port). */
   metricsOnPublicPort: boolean;
+  /**
+   * Request bodies up to this many bytes (with a Content-Length and a Content-Type) are held, so that a
+   * request a moving workspace's source did not apply can be sent to its target (move-follow.ts); default
+   * REPLAY_BODY_BYTES, 0: none (a move's `307` and `503` then reach the client).
+   */
+  replayBodyBytes?: number;
   /** Where an upstream failure is reported (the gateway writes no line per request: the metrics count them). */
   log: { warn(fields: object, message: string): void };
+}
+
+/** One request on its way: its workspace, where it is sent now, its held body (undefined: streamed), sends so far. */
+interface Route {
+  workspaceKey: string;
+  placement: WorkspacePlacement;
+  held: HeldBody | undefined;
+  hops: number;
+  /** performance.now() when it arrived. */
+  started: number;
 }
 
 /** How long the OpenAPI document read from an instance is reused. */
@@ -43,10 +69,14 @@ const OPENAPI_CACHE_MS = 60_000;
  * 401 `unauthenticated` (no credentials) or `invalid_token` (none it can
  * read), 404 `unknown_workspace` (not placed; not forwarded), 502
  * `bad_gateway` (the instance cannot be reached, or broke off), 504
- * `gateway_timeout` (no connection, or no answer, in time).
+ * `gateway_timeout` (no connection, or no answer, in time). A request that
+ * a moving workspace's source did not apply (its `307`, its `503
+ * workspace_moving`) is sent again where the Hub places the workspace now,
+ * when its body was small enough to hold (move-follow.ts).
  */
 export async function createGatewayServer(options: GatewayServerOptions): Promise<FastifyInstance> {
   const { table, metrics } = options;
+  const replayBodyBytes = options.replayBodyBytes ?? REPLAY_BODY_BYTES;
   const app = Fastify({
     // No Fastify logger: its per-request child logger costs CPU on every request; failures go to `options.log`.
     logger: false,
@@ -119,7 +149,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     return sendProblem(reply, 500, 'internal_error', 'Internal Server Error', 'The gateway failed.', { errorId });
   });
 
-  const forward = (request: FastifyRequest, reply: FastifyReply) => {
+  const forward = async (request: FastifyRequest, reply: FastifyReply) => {
     const started = performance.now();
     // Only origin-form targets (RFC 9112 §3.2.1) are forwarded: an absolute-form one (`GET http://host/…`)
     // or `*` would be glued to the instance's URL; neither names a workspace API path.
@@ -153,20 +183,63 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       metrics.requests.inc({ instance: 'none', status: '404' });
       return sendProblem(reply, 404, 'unknown_workspace', 'Not Found', 'No workspace with this key is placed.');
     }
+    const held = await holdBody(request.method, request.headers, request.body, replayBodyBytes);
+    send(request, reply, { workspaceKey: credentials.workspaceKey, placement, held, hops: 0, started });
+    return reply;
+  };
+
+  /**
+   * Sends the request to the instance of `route.placement` and passes its answer on; when the answer is a
+   * move's (a `307`, a `503 workspace_moving`) and the body is held, sends it again where the workspace is
+   * now (move-follow.ts says when, and why that never applies a request twice).
+   */
+  const send = (request: FastifyRequest, reply: FastifyReply, route: Route) => {
+    const { placement, held } = route;
     const instance = placement.instanceId;
     const base = placement.apiUrl.endsWith('/') ? placement.apiUrl.slice(0, -1) : placement.apiUrl;
+    const deliver = (response: { stream: unknown }, body?: Buffer) => {
+      metrics.duration.observe({ instance }, (performance.now() - route.started) / 1000);
+      metrics.requests.inc({ instance, status: String(reply.statusCode) });
+      void reply.send(body ?? response.stream);
+    };
+    const again = (placementNow: WorkspacePlacement, reason: 'redirected' | 'moving') => {
+      metrics.moveHops.inc({ reason });
+      // The headers of the answer not passed on must not stick to the one that is.
+      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+      send(request, reply, { ...route, placement: placementNow, hops: route.hops + 1 });
+    };
     return reply.from(`${base}${request.url}`, {
+      ...(held !== undefined && held !== 'none' ? { body: held.bytes, contentType: held.contentType } : {}),
       timeout: options.upstreamTimeoutMs,
-      // No retries: a request may not be idempotent, and a 503 is the instance's answer to pass on.
+      // No retries here: a request may not be idempotent, and a 503 is the instance's answer to pass on
+      // (but for the move's, see move-follow.ts).
       retryDelay: () => null,
       rewriteRequestHeaders: (_request, headers) => forwardedHeaders(request, headers),
-      rewriteHeaders: (headers) => {
-        metrics.duration.observe({ instance }, (performance.now() - started) / 1000);
-        return withoutHopByHop(headers);
-      },
-      onResponse: (_request, reply, response) => {
-        metrics.requests.inc({ instance, status: String(reply.statusCode) });
-        void reply.send(response.stream);
+      rewriteHeaders: (headers) => withoutHopByHop(headers),
+      onResponse: (_request, _reply, response) => {
+        if (held === undefined || route.hops >= MAX_MOVE_HOPS) return deliver(response);
+        void (async () => {
+          const answer = await classifyAnswer(reply.statusCode, reply.getHeaders(), response.stream);
+          if (answer.kind === 'redirected') {
+            const moved = await placementAwayFrom(table, route.workspaceKey, instance);
+            if (moved) return again(moved, 'redirected');
+          } else if (answer.kind === 'moving') {
+            await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * (route.hops + 1)));
+            return again(table.lookup(route.workspaceKey) ?? placement, 'moving');
+          }
+          deliver(response, answer.body);
+        })().catch((error: unknown) => {
+          options.log.warn({ instance, url: request.url, err: error }, 'upstream answer failed');
+          if (!reply.sent) {
+            void sendProblem(
+              reply,
+              502,
+              'bad_gateway',
+              'Bad Gateway',
+              `The instance that holds the workspace (${instance}) broke off its answer.`,
+            );
+          }
+        });
       },
       onError: (_reply, { error }) => {
         const timedOut = isTimeout(error);

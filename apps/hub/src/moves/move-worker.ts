@@ -25,6 +25,7 @@ import { DataSource } from 'typeorm';
 
 import { HubConfig } from '../config.js';
 import { InstancesRepository } from '../instances/instances.repository.js';
+import { PlacementPublisher } from '../routing/placement-publisher.js';
 import { RoutingOutboxService } from '../routing/routing-outbox.service.js';
 import { RoutingOutboxRelay } from '../routing/routing-outbox-relay.js';
 import { type MoveProgress, MovesRepository } from './moves.repository.js';
@@ -75,7 +76,8 @@ class MoveFailed extends Error {
  *   replayed, both sides' tallies (count and checksum per table) must agree;
  *   then, in one Hub transaction, the workspace is placed on the target with
  *   a new config version and its snapshot queued on the routing outbox; the
- *   target is activated and the source redirects (`307`). A tally that
+ *   target is activated and the source redirects (`307`); then the gateways
+ *   are told the new placement. A tally that
  *   differs fails the move: the source is thawed, the copy discarded.
  * - `done`: after HUB_MOVE_RETENTION_SECONDS the source's copy is purged.
  * - `failed`/`aborted`: the target's copy and the source's change log go.
@@ -103,6 +105,7 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
     private readonly instances: InstancesRepository,
     private readonly outbox: RoutingOutboxService,
     private readonly relay: RoutingOutboxRelay,
+    private readonly placements: PlacementPublisher,
     private readonly nats: NatsClient,
     private readonly config: HubConfig,
   ) {}
@@ -272,6 +275,10 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
     );
     took('finished');
     this.logger.log(`move ${move.id} cut over (ms): ${steps.join(', ')}; write pause ${finished.writePauseMs} ms`);
+    // The gateways route to the target from now on (it serves, the source redirects): without this they
+    // would learn the placement only at their next resync, sending every request through the source's 307
+    // until then, and to a source that has forgotten the workspace after the retention.
+    this.placements.publish(move.orgWorkspaceId);
     this.replayed.delete(move.id);
     this.stalled.delete(move.id);
     return this.save(move, {
