@@ -475,4 +475,33 @@ describe('instances drain', () => {
     expect(JSON.parse(started.stdout)).toEqual({ instanceId: 'instance-a', started: 3 });
     expect(started.requests).toHaveLength(1);
   });
+
+  it('a Hub that answers something else than a drain or an instance is exit 7 at once, not a stack trace or a loop', async () => {
+    for (const argv of [['--no-wait', '--json'], []]) {
+      const notADrain = await runCli(['instances', 'drain', 'instance-a', ...argv], {
+        env: loggedIn,
+        answers: [json(202, null)],
+      });
+      expect({ argv, code: notADrain.code }).toEqual({ argv, code: ExitCode.ServerOrNetwork });
+      expect(notADrain.stderr).toContain('did not answer with a drain');
+      expect(notADrain.stderr).not.toContain('TypeError');
+      expect(notADrain.stdout).toBe('');
+    }
+    for (const listed of [
+      instance(1, { state: 'paused', remaining: 1 }),
+      { ...instance(1, null), workspaceCount: '1' },
+    ]) {
+      const odd = await runCli(['instances', 'drain', 'instance-a'], {
+        env: loggedIn,
+        // More pages than it may read: an answer it cannot tell the end of must not be polled again.
+        answers: [json(202, { instanceId: 'instance-a', started: 1 }), page(listed), page(listed), page(listed)],
+      });
+      expect({ listed, code: odd.code, requests: odd.requests.length }).toEqual({
+        listed,
+        code: ExitCode.ServerOrNetwork,
+        requests: 2,
+      });
+      expect(odd.stderr).toContain('did not answer with an instance');
+    }
+  });
 });

@@ -64,9 +64,7 @@ export function registerInstanceCommands(program: Command, context: CliContext):
     .option('--json', 'print the instance as `instances list --json` shows it where the drain ended')
     .action(async (id: string, options: Json & { wait: boolean }) => {
       const client = hubClient(context);
-      const answer = (await client.request('POST', `/instances/${segment(id)}/drain`, { body: {} })) as {
-        started?: unknown;
-      };
+      const answer = toDrainStarted(await client.request('POST', `/instances/${segment(id)}/drain`, { body: {} }));
       if (!options.wait) {
         printItem(context, answer, options.json);
         return;
@@ -77,7 +75,7 @@ export function registerInstanceCommands(program: Command, context: CliContext):
         const page = await fetchPages(client, '/instances', {}, { all: true });
         const instance = (page.items as Instance[]).find((item) => item.id === id);
         if (!instance) throw new CliError(ExitCode.NotFound, `Instance ${id} is no longer registered.`);
-        const state = drainState(instance);
+        const state = drainState(toDrainedInstance(instance));
         progress.show(
           `${state}\n${instance.workspaceCount}`,
           `${id}: ${state}, ${instance.workspaceCount} ${instance.workspaceCount === 1 ? 'workspace' : 'workspaces'} left`,
@@ -106,4 +104,33 @@ export function registerInstanceCommands(program: Command, context: CliContext):
 export function drainState(instance: Instance): 'draining' | 'drained' | 'stalled' {
   if (instance.drain) return instance.drain.state;
   return instance.workspaceCount === 0 ? 'drained' : 'draining';
+}
+
+const DRAIN_STATES: readonly string[] = ['draining', 'drained', 'stalled'];
+
+/** The Hub's answer to `POST /instances/{id}/drain`; exit 7 if it is not one (`{ instanceId, started }`). */
+function toDrainStarted(value: unknown): { instanceId: string; started: number } {
+  const answer = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  if (typeof answer['instanceId'] !== 'string' || !Number.isSafeInteger(answer['started'])) {
+    throw new CliError(ExitCode.ServerOrNetwork, `The Hub did not answer with a drain: ${snippet(value)}`);
+  }
+  return value as { instanceId: string; started: number };
+}
+
+/**
+ * The listed instance, when it says where its drain is (a `workspaceCount`, a `drain` null or in a known
+ * state); exit 7 otherwise, rather than following a drain whose end it could never tell.
+ */
+function toDrainedInstance(instance: Instance): Instance {
+  const drain = instance.drain as unknown;
+  const state = typeof drain === 'object' && drain !== null ? (drain as Record<string, unknown>)['state'] : undefined;
+  if (!Number.isSafeInteger(instance.workspaceCount) || (drain !== null && !DRAIN_STATES.includes(String(state)))) {
+    throw new CliError(ExitCode.ServerOrNetwork, `The Hub did not answer with an instance: ${snippet(instance)}`);
+  }
+  return instance;
+}
+
+function snippet(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

@@ -12,10 +12,12 @@ import { withoutHopByHop } from './hop-by-hop.js';
 import {
   classifyAnswer,
   type HeldBody,
+  HeldBytes,
   holdBody,
   MAX_MOVE_HOPS,
   placementAwayFrom,
   REPLAY_BODY_BYTES,
+  REPLAY_BUDGET_BYTES,
   RETRY_DELAY_MS,
 } from './move-follow.js';
 import { sendProblem } from './problems.js';
@@ -40,6 +42,8 @@ export interface GatewayServerOptions {
    * REPLAY_BODY_BYTES, 0: none (a move's `307` and `503` then reach the client).
    */
   replayBodyBytes?: number;
+  /** The held bodies of all requests together, at most this many bytes (default REPLAY_BUDGET_BYTES); past it, streamed. */
+  replayBudgetBytes?: number;
   /** Where an upstream failure is reported (the gateway writes no line per request: the metrics count them). */
   log: { warn(fields: object, message: string): void };
 }
@@ -77,6 +81,7 @@ const OPENAPI_CACHE_MS = 60_000;
 export async function createGatewayServer(options: GatewayServerOptions): Promise<FastifyInstance> {
   const { table, metrics } = options;
   const replayBodyBytes = options.replayBodyBytes ?? REPLAY_BODY_BYTES;
+  const heldBytes = new HeldBytes(options.replayBudgetBytes ?? REPLAY_BUDGET_BYTES);
   const app = Fastify({
     // No Fastify logger: its per-request child logger costs CPU on every request; failures go to `options.log`.
     logger: false,
@@ -183,7 +188,11 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       metrics.requests.inc({ instance: 'none', status: '404' });
       return sendProblem(reply, 404, 'unknown_workspace', 'Not Found', 'No workspace with this key is placed.');
     }
-    const held = await holdBody(request.method, request.headers, request.body, replayBodyBytes);
+    const held = await holdBody(request.method, request.headers, request.body, replayBodyBytes, heldBytes);
+    if (held !== undefined && held !== 'none') {
+      // 'close' follows the answer's end, or a client gone before it.
+      reply.raw.once('close', () => heldBytes.release(held.bytes.length));
+    }
     send(request, reply, { workspaceKey: credentials.workspaceKey, placement, held, hops: 0, started });
     return reply;
   };

@@ -38,6 +38,12 @@ import type { PlacementTable } from '../placements/placement-table.js';
 
 /** Bodies up to this many bytes are held so that the request can be sent again (1 MiB: every JSON call of the API). */
 export const REPLAY_BODY_BYTES = 1024 * 1024;
+/**
+ * The bodies held at once, all requests together, at most this many bytes (64 MiB): past it a body is
+ * streamed as if it were too large to hold, so that many concurrent requests (each up to
+ * REPLAY_BODY_BYTES, sent slowly) cannot hold the gateway's memory.
+ */
+export const REPLAY_BUDGET_BYTES = 64 * 1024 * 1024;
 /** Sends of one request after the first, at most. */
 export const MAX_MOVE_HOPS = 10;
 /** How long a request answered `307` waits for the Hub's new placement of its workspace, in ms. */
@@ -48,6 +54,35 @@ export const RETRY_DELAY_MS = 100;
 const SMALL_ANSWER_BYTES = 16 * 1024;
 const PLACEMENT_POLL_MS = 20;
 
+/**
+ * The bytes of request bodies the gateway holds at once, within a limit
+ * (REPLAY_BUDGET_BYTES by default): a body is held only when its
+ * Content-Length fits what is left, and its bytes are released when its
+ * answer has been sent (or its client went away).
+ */
+export class HeldBytes {
+  private held = 0;
+
+  constructor(readonly limit = REPLAY_BUDGET_BYTES) {}
+
+  /** The bytes reserved now. */
+  get current(): number {
+    return this.held;
+  }
+
+  /** Reserves `bytes`; false, reserving nothing, when that would go over the limit. */
+  reserve(bytes: number): boolean {
+    if (this.held + bytes > this.limit) return false;
+    this.held += bytes;
+    return true;
+  }
+
+  /** Gives back `bytes` reserved before. */
+  release(bytes: number): void {
+    this.held = Math.max(0, this.held - bytes);
+  }
+}
+
 /** A request body the gateway holds, so that it can send it again: `none` (no body), or its bytes and type. */
 export type HeldBody = 'none' | { bytes: Buffer; contentType: string };
 
@@ -55,21 +90,34 @@ export type HeldBody = 'none' | { bytes: Buffer; contentType: string };
  * The request's body held in memory when it may be sent again (see the module
  * docs): `none` for a request without one; undefined when it is to be streamed
  * instead (chunked, over `limit` bytes, without a Content-Type, or on a GET or
- * HEAD, whose body the gateway does not resend).
+ * HEAD, whose body the gateway does not resend, or when `budget` has not its
+ * Content-Length left). A body held keeps its `bytes.length` reserved in
+ * `budget`: the caller releases it once the request is answered.
  * @param body the request's body as the gateway's content parser left it: the request stream, or undefined.
+ * @throws the stream's error when the client breaks off the body (nothing stays reserved).
  */
 export async function holdBody(
   method: string,
   headers: IncomingHttpHeaders,
   body: unknown,
   limit = REPLAY_BODY_BYTES,
+  budget?: HeldBytes,
 ): Promise<HeldBody | undefined> {
   if (body === undefined || body === null) return 'none';
   if (method === 'GET' || method === 'HEAD' || headers['transfer-encoding'] !== undefined) return undefined;
   const length = Number(headers['content-length']);
   const contentType = headers['content-type'];
-  if (!Number.isSafeInteger(length) || length > limit || !contentType) return undefined;
-  const bytes = await readAll(body as Readable, limit);
+  if (!Number.isSafeInteger(length) || length < 0 || length > limit || !contentType) return undefined;
+  if (budget && !budget.reserve(length)) return undefined;
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await readAll(body as Readable, limit);
+  } catch (error) {
+    budget?.release(length);
+    throw error;
+  }
+  // Reserved: what was read (Node's parser ends a body at its Content-Length).
+  budget?.release(length - (bytes?.length ?? 0));
   return bytes === undefined ? undefined : { bytes, contentType };
 }
 
