@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 import replyFrom from '@fastify/reply-from';
 import type { WorkspacePlacement } from '@switchboard/contracts';
+import { answerClientError } from '@switchboard/server';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Agent, request as upstreamRequest } from 'undici';
 
@@ -88,6 +89,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     // The instance decides what it accepts; the gateway only streams.
     bodyLimit: Number.MAX_SAFE_INTEGER,
     return503OnClosing: true,
+    // What Node's parser refuses (a body cut short, headers too large) is problem+json here too.
+    clientErrorHandler: answerClientError,
   });
   // Bodies are not parsed: each is handed on as the stream it arrived as.
   app.removeAllContentTypeParsers();
@@ -188,7 +191,14 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       metrics.requests.inc({ instance: 'none', status: '404' });
       return sendProblem(reply, 404, 'unknown_workspace', 'Not Found', 'No workspace with this key is placed.');
     }
-    const held = await holdBody(request.method, request.headers, request.body, replayBodyBytes, heldBytes);
+    let held: Awaited<ReturnType<typeof holdBody>>;
+    try {
+      held = await holdBody(request.method, request.headers, request.body, replayBodyBytes, heldBytes);
+    } catch {
+      // The client's body ended before its Content-Length (or the client went away): its fault, nothing forwarded.
+      metrics.requests.inc({ instance: 'none', status: '400' });
+      return sendProblem(reply, 400, 'bad_request', 'Bad Request', 'The request body ended before its Content-Length.');
+    }
     if (held !== undefined && held !== 'none') {
       // 'close' follows the answer's end, or a client gone before it.
       reply.raw.once('close', () => heldBytes.release(held.bytes.length));

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 
 import type { WorkspacePlacement } from '@switchboard/contracts';
 import type { FastifyInstance } from 'fastify';
@@ -128,5 +129,27 @@ describe('gateway move-follow', () => {
     const again = await post('/writes', 'c');
     expect(again.status).toBe(201);
     expect(targetBodies).toEqual(['a'.repeat(BODY_BYTES), 'c'.repeat(BODY_BYTES)]);
+  });
+
+  it('answers 400 to a body that ends before its Content-Length, forwards nothing, and frees its bytes', async () => {
+    table.replaceAll([onSource], table.begin());
+    const port = (gateway.server.address() as AddressInfo).port;
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    socket.write(
+      `POST /writes HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ${token}\r\n` +
+        `Content-Type: text/plain\r\nContent-Length: ${BODY_BYTES}\r\n\r\n${'x'.repeat(10)}`,
+    );
+    socket.end();
+    await once(socket, 'close');
+    // Node's parser or the gateway's body reader, whichever sees the end first, answers: a problem either way.
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer.toLowerCase()).toContain('content-type: application/problem+json');
+    expect(targetBodies.filter((body) => body.startsWith('x'))).toEqual([]);
+    // Its reservation was released: a full body is held (and followed) again.
+    const followed = await post('/writes', 'd');
+    expect(followed.status).toBe(201);
   });
 });

@@ -1,5 +1,4 @@
-import { type IncomingMessage, STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -11,8 +10,9 @@ import { Logger } from 'nestjs-pino';
 
 import { DomainException } from '../errors/domain.exception.js';
 import { ErrorCode } from '../errors/error-code.js';
-import { type Problem, ProblemJsonFilter } from '../errors/problem-json.filter.js';
+import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
 import { bodyLimitOf } from '../http/body-limit.js';
+import { answerClientError } from '../http/client-error.js';
 import { CORS_POLICY, type CorsPolicy, enableCorsPolicy } from '../http/cors.js';
 import { assertStorableInput } from '../http/storable-input.js';
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
@@ -239,32 +239,4 @@ function acceptJsonBodiesOnly(fastify: FastifyInstanceOf): void {
       undefined,
     );
   });
-}
-
-/**
- * Answers what Node's HTTP parser refuses before Fastify has a request (the
- * server's `clientError` event): headers too large (431), a timeout (408),
- * anything unparsable such as an unknown method (400), as problem+json, then
- * closes the socket as Node does. A reset socket gets nothing.
- */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, detail] =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'The request line and headers exceed the size this server accepts.']
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'The request was not received in time.']
-        : error.code === 'HPE_INVALID_METHOD'
-          ? [400, 'The request names an HTTP method this server does not know.']
-          : [400, 'The request is not valid HTTP.'];
-  const title = STATUS_CODES[status] ?? 'Bad Request';
-  const problem: Problem = { type: 'about:blank', title, status, detail, code: ErrorCode.MalformedRequest };
-  const body = JSON.stringify(problem);
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy(error);
 }
