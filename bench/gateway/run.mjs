@@ -5,7 +5,8 @@
 // the placement-table request as the Hub would (`listWorkspacePlacementsContract`, Nest's wire format):
 // no Hub is needed to measure what the gateway adds. Target: through the gateway ≥ 80 % of direct.
 //
-//   npm run bench:gateway      (BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONCURRENCY, BENCH_POOL, BENCH_ROUNDS to tune)
+//   npm run bench:gateway      (BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONCURRENCY, BENCH_POOL, BENCH_ROUNDS to tune;
+//    GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the gateway process)
 import 'reflect-metadata';
 
 import { spawn } from 'node:child_process';
@@ -62,17 +63,21 @@ nats.subscribe(listSubject, {
 await nats.flush();
 
 const port = await freePort();
-const gateway = spawn(process.execPath, ['apps/gateway/dist/main.js'], {
-  env: {
-    PATH: process.env.PATH ?? '',
-    NATS_URL: natsUrl,
-    NATS_NAMESPACE: namespace,
-    GATEWAY_PORT: String(port),
-    GATEWAY_HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
+const gateway = spawn(
+  process.execPath,
+  [...(process.env.GATEWAY_NODE_ARGS ? process.env.GATEWAY_NODE_ARGS.split(' ') : []), 'apps/gateway/dist/main.js'],
+  {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NATS_URL: natsUrl,
+      NATS_NAMESPACE: namespace,
+      GATEWAY_PORT: String(port),
+      GATEWAY_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
   },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+);
 const gatewayUrl = `http://127.0.0.1:${port}`;
 
 try {
