@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 import { workspaceKeyOfRequest } from './move-gate.js';
-import { isMoveRefusal } from './move-refusal.interceptor.js';
+import { isMoveRefusal, moveRefusal } from './move-refusal.js';
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 const jwt = (claims: object) =>
@@ -34,5 +34,13 @@ describe('isMoveRefusal', () => {
     expect(isMoveRefusal(new Error('other', { cause: { code: 'SB001' } }))).toBe(true);
     expect(isMoveRefusal({ code: '23505' })).toBe(false);
     expect(isMoveRefusal(undefined)).toBe(false);
+  });
+});
+
+describe('moveRefusal', () => {
+  it('answers the refusal 503 workspace_moving, to retry in a second, and nothing else', () => {
+    const refused = moveRefusal({ driverError: { code: 'SB001' } });
+    expect(refused).toMatchObject({ status: 503, code: 'workspace_moving', extras: { retryAfterSeconds: 1 } });
+    expect(moveRefusal({ code: '23505' })).toBeUndefined();
   });
 });
