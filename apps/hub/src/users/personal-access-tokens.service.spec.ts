@@ -6,7 +6,7 @@ import type { TokenUser, UsersRepository } from './users.repository.js';
 const TOKEN = 'sbp_test-token';
 
 function row(change: Partial<TokenUser> = {}): TokenUser {
-  return {
+  const base: TokenUser = {
     token_id: 'token-1',
     revoked_at: null,
     expires_at: null,
@@ -18,8 +18,8 @@ function row(change: Partial<TokenUser> = {}): TokenUser {
     permissions: [],
     createdAt: new Date(),
     updatedAt: new Date(),
-    ...change,
-  } as TokenUser;
+  };
+  return { ...base, ...change };
 }
 
 /** A repository whose token reads the test answers one by one, counting them. */

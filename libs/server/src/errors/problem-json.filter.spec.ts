@@ -75,7 +75,10 @@ describe('ProblemJsonFilter', () => {
         return reply;
       },
     };
-    const host = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => reply }) } as unknown as ArgumentsHost;
+    const host = {
+      getType: () => 'http',
+      switchToHttp: () => ({ getResponse: () => reply }),
+    } as unknown as ArgumentsHost;
     sut.catch(frozen, host);
     expect(sent).toEqual({
       status: 503,
