@@ -9,7 +9,8 @@ import { MovesService } from './moves.service.js';
  * This instance's side of moving a workspace to another instance: the steps
  * the Hub asks over NATS, the gate that holds and redirects the requests of a
  * workspace at or after its cutover, and the mapping of a write the capture
- * trigger refused (moveRefusal, declared to ProblemJsonFilter by the root module). Top layer (like `auth/`): it reads credentials before
+ * trigger refused (moveRefusal, which the root module declares to
+ * ProblemJsonFilter). Top layer (like `auth/`): it reads credentials before
  * authentication runs; nothing imports it but the root module.
  */
 @Module({
