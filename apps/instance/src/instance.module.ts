@@ -20,6 +20,7 @@ import { INSTANCE_ENTITIES } from './instance.entities.js';
 import { IntegrationsModule } from './integrations/integrations.module.js';
 import { JournalModule } from './journal/journal.module.js';
 import { MembraneCompatModule } from './membrane-compat/membrane-compat.module.js';
+import { moveRefusal } from './moves/move-refusal.js';
 import { MovesModule } from './moves/moves.module.js';
 import { RegistrationModule } from './registration/registration.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
@@ -52,6 +53,7 @@ export class InstanceModule {
           readiness: { natsRequired: false },
           natsInboxPrefix: instanceInboxPrefix(config.INSTANCE_ID),
           uniqueConstraints: INSTANCE_UNIQUE_CONSTRAINTS,
+          errorTranslations: [moveRefusal],
         }),
         TypeOrmModule.forRoot(
           postgresOptions({

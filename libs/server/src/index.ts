@@ -12,6 +12,7 @@ export { BoundedCache, type BoundedCacheOptions } from './cache/bounded-cache.js
 export { describeError } from './errors/describe-error.js';
 export { DomainException, type FieldError } from './errors/domain.exception.js';
 export { ErrorCode } from './errors/error-code.js';
+export { declareErrorTranslations, type ErrorTranslation, translatedError } from './errors/error-translations.js';
 export { type Problem, ProblemJsonFilter } from './errors/problem-json.filter.js';
 export {
   declareUniqueConstraints,

@@ -67,6 +67,18 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
     max: ISSUANCE_CACHE_LIMIT,
     ttlMs: ISSUANCE_CACHE_MS,
   });
+  /**
+   * Issuance's reads in flight, by `userId:workspaceId`: the requests that
+   * find the cache expired (every ISSUANCE_CACHE_MS) share one read instead
+   * of each making one — while neither a membership nor the workspace's
+   * configuration changed on this replica since it started.
+   */
+  private readonly issuanceReads = new Map<
+    string,
+    { row: Promise<WorkspaceWithRole | undefined>; generation: number; configurationChanges: number }
+  >();
+  /** Configuration changes begun or committed on this replica: a read older than one is neither shared nor cached. */
+  private configurationChanges = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -252,7 +264,7 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
     changes: Record<string, unknown>,
     change: (workspace: Columns<OrgWorkspace>) => void,
   ): Promise<{ workspace: Columns<OrgWorkspace>; instance: Pick<Instance, 'apiUrl'> }> {
-    this.issuanceWorkspaces.delete(id);
+    this.forgetIssuanceWorkspace(id);
     const { workspace, instance } = await this.dataSource.transaction(async (manager) => {
       const locked = await this.repository.findPlaced(id, manager);
       if (!locked) throw DomainException.notFound('The org workspace');
@@ -277,7 +289,7 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
       return { workspace, instance: { apiUrl } };
     });
     // Again after commit: an issuance between the first drop and the commit may have cached the old row.
-    this.issuanceWorkspaces.delete(id);
+    this.forgetIssuanceWorkspace(id);
     this.relay.wake();
     this.placements.publish(id);
     return { workspace, instance: this.apiUrlOf(instance.apiUrl) };
@@ -383,16 +395,43 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
    * rotated away (still valid during the grace period), or be issued to a
    * member just demoted.
    */
-  private async workspaceWithRoleCached(userId: string, id: string): Promise<WorkspaceWithRole | undefined> {
-    const generation = this.access.membershipGeneration;
+  private workspaceWithRoleCached(userId: string, id: string): Promise<WorkspaceWithRole | undefined> {
     const cached = this.workspaceWithRoleFromCache(userId, id);
-    if (cached) return cached;
-    const row = await this.workspaceWithRole(userId, id);
-    if (row) {
-      this.issuanceWorkspaces.set(id, row.workspace);
-      this.issuanceRoles.set(`${row.workspace.orgId}:${userId}`, { role: row.callerRole, generation });
+    if (cached) return Promise.resolve(cached);
+    const key = `${userId}:${id}`;
+    const inFlight = this.issuanceReads.get(key);
+    if (
+      inFlight?.generation === this.access.membershipGeneration &&
+      inFlight.configurationChanges === this.configurationChanges
+    ) {
+      return inFlight.row;
     }
-    return row;
+    const read = {
+      generation: this.access.membershipGeneration,
+      configurationChanges: this.configurationChanges,
+      row: this.workspaceWithRole(userId, id)
+        .then((row) => {
+          if (row && read.configurationChanges === this.configurationChanges) {
+            this.issuanceWorkspaces.set(id, row.workspace);
+            this.issuanceRoles.set(`${row.workspace.orgId}:${userId}`, {
+              role: row.callerRole,
+              generation: read.generation,
+            });
+          }
+          return row;
+        })
+        .finally(() => {
+          if (this.issuanceReads.get(key) === read) this.issuanceReads.delete(key);
+        }),
+    };
+    this.issuanceReads.set(key, read);
+    return read.row;
+  }
+
+  /** Drops the workspace from issuance's cache, and from the reads in flight that may share it. */
+  private forgetIssuanceWorkspace(id: string): void {
+    this.configurationChanges += 1;
+    this.issuanceWorkspaces.delete(id);
   }
 
   /** What workspaceWithRoleCached answers from its cache alone (no promise), or `undefined`. */

@@ -6,7 +6,7 @@ import type { EntityManager } from 'typeorm';
 
 import type { PlatformPrincipal } from '../auth/platform-principal.js';
 import type { PersonalAccessToken } from './personal-access-token.entity.js';
-import { UsersRepository } from './users.repository.js';
+import { type TokenUser, UsersRepository } from './users.repository.js';
 
 /** Recognisable in logs and secret scanners: `sbp_` + 256 random bits. */
 export const TOKEN_PREFIX = 'sbp_';
@@ -49,6 +49,15 @@ export class PersonalAccessTokensService {
     ttlMs: PRINCIPAL_CACHE_MS,
   });
 
+  /**
+   * Reads of a token in flight, by hash: the requests that find its entry
+   * expired (every PRINCIPAL_CACHE_MS) share one read instead of each making
+   * one, with the count of revocations made here when it started.
+   */
+  private readonly reading = new Map<string, { row: Promise<TokenUser | null>; revocations: number }>();
+  /** Revocations made on this replica so far: a read older than one is not cached. */
+  private revocations = 0;
+
   constructor(private readonly users: UsersRepository) {}
 
   async issue(
@@ -87,7 +96,8 @@ export class PersonalAccessTokensService {
     const now = Date.now();
     const cached = this.cachedPrincipal(hash, now);
     if (cached) return cached;
-    const row = await this.users.findByTokenHash(hash);
+    const read = this.reading.get(hash) ?? this.read(hash);
+    const row = await read.row;
     if (!row) throw DomainException.unauthenticated('The token is not valid.', ErrorCode.InvalidToken);
     if (row.revoked_at) throw DomainException.unauthenticated('The token was revoked.', ErrorCode.TokenRevoked);
     if (row.expires_at && row.expires_at.getTime() <= now) {
@@ -108,8 +118,23 @@ export class PersonalAccessTokensService {
       updatedAt: row.updatedAt,
     };
     const principal = { user, tokenId: row.token_id };
-    this.principals.set(hash, { principal, tokenExpiresAt: row.expires_at?.getTime() ?? Infinity });
+    // A read that a revocation here overtook answers its own requests but is not remembered.
+    if (read.revocations === this.revocations) {
+      this.principals.set(hash, { principal, tokenExpiresAt: row.expires_at?.getTime() ?? Infinity });
+    }
     return principal;
+  }
+
+  /** Starts the one read of the token with this hash that concurrent requests share. */
+  private read(hash: string): { row: Promise<TokenUser | null>; revocations: number } {
+    const read = {
+      row: this.users.findByTokenHash(hash).finally(() => {
+        if (this.reading.get(hash) === read) this.reading.delete(hash);
+      }),
+      revocations: this.revocations,
+    };
+    this.reading.set(hash, read);
+    return read;
   }
 
   private cachedPrincipal(hash: string, now: number): PlatformPrincipal | undefined {
@@ -124,8 +149,13 @@ export class PersonalAccessTokensService {
   /** Revokes one of the user's active tokens; it stops working at once on this replica. */
   async revoke(userId: string, tokenId: string): Promise<boolean> {
     const revoked = await this.users.revokeToken(userId, tokenId, new Date());
+    // Any read started before this point may have seen the token unrevoked.
+    this.revocations += 1;
     // The cache is keyed by the token's hash, which the revoked row names.
-    for (const hash of revoked) this.principals.delete(hash);
+    for (const hash of revoked) {
+      this.principals.delete(hash);
+      this.reading.delete(hash);
+    }
     return revoked.length > 0;
   }
 

@@ -48,10 +48,15 @@ export interface ApiKeyValues {
 export class ApiKeysRepository {
   private readonly keys: Table<TenantApiKey>;
   private readonly tenants: Table<Tenant>;
+  /** The authentication read's text, built once: it runs on every request made with a key. */
+  private readonly authenticationSql: string;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.keys = Table.of(dataSource, TenantApiKey);
     this.tenants = Table.of(dataSource, Tenant);
+    this.authenticationSql = `SELECT k.key_id, k.key_role, k.key_user_id, k.key_expires_at, k.key_last_used_at, k.key_revoked_at,
+              ${this.tenants.columnsOf('t')}
+       FROM scoped_api_key_with_tenant($1, $2) k, LATERAL (SELECT (k.tenant).*) t`;
   }
 
   /**
@@ -62,14 +67,10 @@ export class ApiKeysRepository {
    * (GET /self answers from it: see TenantPreloads).
    */
   async findForAuthentication(workspaceId: string, keyHash: Buffer): Promise<KeyForAuthentication | null> {
-    const [raw] = await queryPrepared(
-      this.dataSource,
-      'scoped_api_key_with_tenant',
-      `SELECT k.key_id, k.key_role, k.key_user_id, k.key_expires_at, k.key_last_used_at, k.key_revoked_at,
-              ${this.tenants.columnsOf('t')}
-       FROM scoped_api_key_with_tenant($1, $2) k, LATERAL (SELECT (k.tenant).*) t`,
-      [workspaceId, keyHash],
-    );
+    const [raw] = await queryPrepared(this.dataSource, 'scoped_api_key_with_tenant', this.authenticationSql, [
+      workspaceId,
+      keyHash,
+    ]);
     if (raw === undefined) return null;
     const { key_id, key_role, key_user_id, key_expires_at, key_last_used_at, key_revoked_at, ...tenant } =
       this.tenants.decode(raw, KEY_COLUMNS);

@@ -4,7 +4,7 @@ import type { HttpAdapterHost } from '@nestjs/core';
 import Fastify from 'fastify';
 
 import { MoveGate, MoveGateHook, workspaceKeyOfRequest } from './move-gate.js';
-import { isMoveRefusal } from './move-refusal.interceptor.js';
+import { isMoveRefusal, moveRefusal } from './move-refusal.js';
 import type { GatedWorkspace, MovesRepository } from './moves.repository.js';
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
@@ -96,5 +96,13 @@ describe('MoveGateHook', () => {
     const aborted = await post('/connections');
     expect([aborted.statusCode, aborted.headers['retry-after'], aborted.body]).toEqual([503, '1', refused]);
     await app.close();
+  });
+});
+
+describe('moveRefusal', () => {
+  it('answers the refusal 503 workspace_moving, to retry in a second, and nothing else', () => {
+    const refused = moveRefusal({ driverError: { code: 'SB001' } });
+    expect(refused).toMatchObject({ status: 503, code: 'workspace_moving', extras: { retryAfterSeconds: 1 } });
+    expect(moveRefusal({ code: '23505' })).toBeUndefined();
   });
 });

@@ -53,6 +53,11 @@ export class MoveGate implements OnApplicationBootstrap, BeforeApplicationShutdo
     return this.gated.get(key);
   }
 
+  /** Whether no workspace is at or past a cutover here (nearly always): then no request needs its key read. */
+  get empty(): boolean {
+    return this.gated.size === 0;
+  }
+
   /** Rereads now (after a step of this replica froze, finished or abandoned a move). */
   refreshSoon(): void {
     void this.refresh();
@@ -135,7 +140,9 @@ export class MoveGate implements OnApplicationBootstrap, BeforeApplicationShutdo
  * A Fastify `onRequest` hook added at module init, not Nest middleware: the
  * services run without @fastify/middie (createService's `skipMiddie`), so Nest
  * middleware cannot be applied at all. Callback style, answering at once for a
- * request of a workspace not at a cutover (no promise on the hot path).
+ * request of a workspace not at a cutover (no promise on the hot path); while
+ * no workspace is at a cutover here, without reading the credential at all
+ * (decoding a JWT's payload was about 3 % of GET /tenants/self's CPU time).
  */
 @Injectable()
 export class MoveGateHook implements OnModuleInit {
@@ -151,6 +158,7 @@ export class MoveGateHook implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return; // an application context without HTTP
     fastify.addHook('onRequest', (request, reply, done) => {
+      if (this.gate.empty) return done();
       const key = workspaceKeyOfRequest(request.raw);
       const gated = key === undefined ? undefined : this.gate.get(key);
       if (key === undefined || !gated) return done();

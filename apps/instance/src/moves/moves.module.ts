@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 
 import { MoveGate, MoveGateHook } from './move-gate.js';
-import { MoveRefusalInterceptor } from './move-refusal.interceptor.js';
 import { MovesHandler } from './moves.handler.js';
 import { MovesRepository } from './moves.repository.js';
 import { MovesService } from './moves.service.js';
@@ -11,17 +9,12 @@ import { MovesService } from './moves.service.js';
  * This instance's side of moving a workspace to another instance: the steps
  * the Hub asks over NATS, the gate that holds and redirects the requests of a
  * workspace at or after its cutover, and the mapping of a write the capture
- * trigger refused. Top layer (like `auth/`): it reads credentials before
+ * trigger refused (moveRefusal, which the root module declares to
+ * ProblemJsonFilter). Top layer (like `auth/`): it reads credentials before
  * authentication runs; nothing imports it but the root module.
  */
 @Module({
   controllers: [MovesHandler],
-  providers: [
-    MovesRepository,
-    MovesService,
-    MoveGate,
-    MoveGateHook,
-    { provide: APP_INTERCEPTOR, useClass: MoveRefusalInterceptor },
-  ],
+  providers: [MovesRepository, MovesService, MoveGate, MoveGateHook],
 })
 export class MovesModule {}

@@ -29,15 +29,42 @@ export class WorkspaceCache {
     return this.entries.get(key);
   }
 
-  async byKey(key: string): Promise<Workspace | null> {
+  /** Reads of a key in flight: the requests that find its entry expired at once share one read. */
+  private readonly reading = new Map<string, Promise<Workspace | null>>();
+
+  /**
+   * The workspace with this key (`null`: none here), from the cache or read
+   * once for all who ask while it is being read: without that, every request
+   * in flight when the entry expired (every TTL_MS) read it again — 32 reads
+   * at a time under the API-key bench's load.
+   */
+  byKey(key: string): Promise<Workspace | null> {
     const cached = this.entries.get(key);
-    if (cached !== undefined) return cached;
-    const workspace = await this.repository.findByKey(key);
-    this.entries.set(key, workspace);
-    return workspace;
+    if (cached !== undefined) return Promise.resolve(cached);
+    return this.reading.get(key) ?? this.read(key);
   }
 
+  /** Drops the key's entry; a read of it in flight is then neither shared further nor cached. */
   invalidate(key: string): void {
     this.entries.delete(key);
+    this.reading.delete(key);
+  }
+
+  private read(key: string): Promise<Workspace | null> {
+    const reading: Promise<Workspace | null> = this.repository.findByKey(key).then(
+      (workspace) => {
+        if (this.reading.get(key) === reading) {
+          this.reading.delete(key);
+          this.entries.set(key, workspace);
+        }
+        return workspace;
+      },
+      (error: unknown) => {
+        if (this.reading.get(key) === reading) this.reading.delete(key);
+        throw error;
+      },
+    );
+    this.reading.set(key, reading);
+    return reading;
   }
 }

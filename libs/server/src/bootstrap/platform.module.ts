@@ -4,6 +4,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import type { DestinationStream } from 'pino';
 import { DataSource } from 'typeorm';
 
+import { declareErrorTranslations, type ErrorTranslation } from '../errors/error-translations.js';
 import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
 import { declareUniqueConstraints, type UniqueConstraintAnswer } from '../errors/unique-violation.js';
 import { HealthController, READINESS_RULES, type ReadinessRules } from '../health/health.controller.js';
@@ -33,6 +34,8 @@ export interface PlatformOptions {
   natsInboxPrefix?: string;
   /** The field behind each unique constraint of the service's schema, for its 409s (see declareUniqueConstraints). */
   uniqueConstraints?: Record<string, UniqueConstraintAnswer>;
+  /** How the service's own errors are answered, wherever thrown (see declareErrorTranslations). */
+  errorTranslations?: readonly ErrorTranslation[];
   /** `OPS_PORT`/`OPS_HOST`: when given, `/metrics` moves from the public port to this one (see OpsServer). */
   ops?: OpsListen;
   /**
@@ -54,6 +57,7 @@ export interface PlatformOptions {
 export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
     declareUniqueConstraints(options.uniqueConstraints ?? {});
+    declareErrorTranslations(options.errorTranslations ?? []);
     return {
       module: PlatformModule,
       global: true,

@@ -1,7 +1,8 @@
-import { BadRequestException, NotFoundException } from '@nestjs/common';
+import { type ArgumentsHost, BadRequestException, NotFoundException } from '@nestjs/common';
 
 import { DomainException } from './domain.exception.js';
 import { ErrorCode } from './error-code.js';
+import { declareErrorTranslations } from './error-translations.js';
 import { ProblemJsonFilter } from './problem-json.filter.js';
 
 describe('ProblemJsonFilter', () => {
@@ -49,5 +50,42 @@ describe('ProblemJsonFilter', () => {
     expect(problem.errorId).toMatch(/^[0-9a-f-]{36}$/);
     expect(problem.detail).toContain(problem.errorId);
     expect(JSON.stringify(problem)).not.toContain('secret');
+  });
+
+  it('answers an error a service declared as the DomainException it translates to, with its Retry-After', () => {
+    const frozen = Object.assign(new Error('refused'), { code: 'XX042' });
+    declareErrorTranslations([
+      (error) =>
+        (error as { code?: unknown }).code === 'XX042'
+          ? new DomainException(503, ErrorCode.WorkspaceMoving, 'Moving', 'Retry.', { retryAfterSeconds: 1 })
+          : undefined,
+    ]);
+    const sent: { status?: number; headers: Record<string, string>; body?: unknown } = { headers: {} };
+    const reply = {
+      status(code: number) {
+        sent.status = code;
+        return reply;
+      },
+      header(name: string, value: string) {
+        sent.headers[name] = value;
+        return reply;
+      },
+      send(body: unknown) {
+        sent.body = body;
+        return reply;
+      },
+    };
+    const host = {
+      getType: () => 'http',
+      switchToHttp: () => ({ getResponse: () => reply }),
+    } as unknown as ArgumentsHost;
+    sut.catch(frozen, host);
+    expect(sent).toEqual({
+      status: 503,
+      headers: { 'Retry-After': '1', 'Content-Type': 'application/problem+json' },
+      body: expect.objectContaining({ status: 503, code: ErrorCode.WorkspaceMoving, detail: 'Retry.' }),
+    });
+    // Any other error is untouched by the translation.
+    expect(sut.toProblem(new NotFoundException('nope'))).toMatchObject({ status: 404 });
   });
 });

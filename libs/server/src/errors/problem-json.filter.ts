@@ -7,6 +7,7 @@ import { type Observable, throwError } from 'rxjs';
 import { isDependencyUnavailable } from './dependency-unavailable.js';
 import { DomainException, type FieldError } from './domain.exception.js';
 import { ErrorCode } from './error-code.js';
+import { translatedError } from './error-translations.js';
 import { uniqueViolation } from './unique-violation.js';
 
 export interface Problem {
@@ -43,7 +44,9 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 export class ProblemJsonFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemJsonFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
+  catch(thrown: unknown, host: ArgumentsHost): Observable<never> | void {
+    // A service's own errors as it declared them (declareErrorTranslations), e.g. a write refused during a move.
+    const exception = translatedError(thrown) ?? thrown;
     if (host.getType() === 'rpc') {
       // Over NATS the same problem travels as the typed error of the reply (an `ErrorReply`: code and message).
       const problem = this.toProblem(exception);
