@@ -164,6 +164,21 @@ describe('pages', () => {
     expect(sut.stderr).toContain('--cursor next');
   });
 
+  it('stops with exit 7 when --all is handed back a cursor it had before (a → b → a would loop for ever)', async () => {
+    const sut = await runCli(['orgs', 'list', '--all', '--json'], {
+      env: loggedIn,
+      answers: [
+        json(200, { items: [{ id: 'a' }], cursor: 'c1' }),
+        json(200, { items: [{ id: 'b' }], cursor: 'c2' }),
+        json(200, { items: [{ id: 'c' }], cursor: 'c1' }),
+        json(200, { items: [{ id: 'd' }], cursor: 'c2' }),
+      ],
+    });
+    expect(sut.code).toBe(ExitCode.ServerOrNetwork);
+    expect(sut.stderr).toContain('returned a cursor it had returned before');
+    expect(sut.requests).toHaveLength(3);
+  });
+
   it('is a server error (exit 7) when a list does not answer with a page', async () => {
     const sut = await runCli(['orgs', 'list'], { env: loggedIn, answers: [json(200, [1, 2])] });
     expect(sut.code).toBe(ExitCode.ServerOrNetwork);

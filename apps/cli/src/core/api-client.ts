@@ -19,13 +19,15 @@ interface Problem {
 }
 
 const TIMEOUT_MS = 30_000;
+/** The largest answer read (a page holds at most 1,000 items): past it the answer is refused, not held in memory. */
+export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
 /**
  * JSON over HTTP to one service (the Hub, or a workspace's instance) with a bearer token.
  * Path segments are the caller's to encode (`segment()`), so an id typed on the command line can
  * never change the route. Every failure is a CliError: a non-2xx answer carries the problem's
- * `title` and `detail` and the exit code of its status; a network failure or timeout (30 s) is
- * exit code 7.
+ * `title` and `detail` and the exit code of its status; a network failure or timeout (30 s, the
+ * answer's body included), an answer cut short or one over MAX_ANSWER_BYTES is exit code 7.
  */
 export class ApiClient {
   constructor(
@@ -56,7 +58,12 @@ export class ApiClient {
     } catch (error) {
       throw new CliError(ExitCode.ServerOrNetwork, `Cannot reach ${this.label} (${this.baseUrl}): ${reason(error)}`);
     }
-    const text = await response.text().catch(() => '');
+    const text = await readText(response, MAX_ANSWER_BYTES).catch((error: unknown) => {
+      throw new CliError(
+        ExitCode.ServerOrNetwork,
+        `${this.label} (${this.baseUrl}) answered ${response.status}, but its body could not be read: ${reason(error)}`,
+      );
+    });
     const body = parseJson(text);
     if (response.ok) {
       if (text !== '' && body === undefined) {
@@ -99,6 +106,26 @@ export function describeFailure(status: number, body: unknown, text: string): st
     }
   }
   return lines.join('\n');
+}
+
+/** The body as UTF-8 text. @throws Error when it breaks off, times out or exceeds `limit` bytes (then cancelled). */
+async function readText(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    // fetch's body is a stream of bytes (Fetch standard, "body"); the DOM typings leave its chunks `any`.
+    const { done, value } = (await reader.read()) as { done: boolean; value?: Uint8Array };
+    if (done || value === undefined) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`it is larger than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseJson(text: string): unknown {

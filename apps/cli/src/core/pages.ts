@@ -37,8 +37,8 @@ export function parseLimit(value: string): number {
 
 /**
  * One page (from `cursor`), or with `all` every page from there, concatenated with `cursor: null`.
- * Throws exit code 7 if the answer is not a page, or if the service hands back the cursor it was given
- * (which would loop forever).
+ * Throws exit code 7 if the answer is not a page, or if the service hands back a cursor it gave before
+ * (which would loop forever: `a → b → a …` as well as `a → a`).
  */
 export async function fetchPages(
   client: ApiClient,
@@ -48,6 +48,7 @@ export async function fetchPages(
 ): Promise<Page> {
   const items: unknown[] = [];
   let cursor = options.cursor;
+  const seen = new Set<string>(cursor === undefined ? [] : [cursor]);
   for (;;) {
     const body = await client.request('GET', path, { query: { ...query, limit: options.limit, cursor } });
     if (!isPage(body)) {
@@ -56,9 +57,10 @@ export async function fetchPages(
     if (!options.all) return body;
     items.push(...body.items);
     if (body.cursor === null) return { items, cursor: null };
-    if (body.cursor === cursor) {
-      throw new CliError(ExitCode.ServerOrNetwork, `${path} returned the cursor it was given; stopping.`);
+    if (seen.has(body.cursor)) {
+      throw new CliError(ExitCode.ServerOrNetwork, `${path} returned a cursor it had returned before; stopping.`);
     }
+    seen.add(body.cursor);
     cursor = body.cursor;
   }
 }
