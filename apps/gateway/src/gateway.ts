@@ -35,6 +35,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     connections: config.GATEWAY_UPSTREAM_CONNECTIONS,
     publicUrl: config.GATEWAY_PUBLIC_URL,
     metricsOnPublicPort: config.OPS_PORT === undefined,
+    // A lost placement message shows as an instance's 307 with no change to follow: read the table again.
+    onStalePlacement: () => sync.resyncSoon(),
     log,
   });
   const ops =

@@ -38,6 +38,9 @@ export interface PlacementSyncOptions {
  * Nest application. Replies come back on `_INBOX.gateway.…`, the only inbox
  * its NATS user may read (deploy/nats/nats-server.conf).
  */
+/** The least time between two resyncs asked for by requests (`resyncSoon`), in milliseconds. */
+export const EARLY_RESYNC_MIN_INTERVAL_MS = 5000;
+
 export class PlacementSync {
   private connection: NatsConnection | undefined;
   private subscription: Subscription | undefined;
@@ -86,6 +89,26 @@ export class PlacementSync {
   resync(): Promise<void> {
     this.resyncing ??= this.readAll().finally(() => (this.resyncing = undefined));
     return this.resyncing;
+  }
+
+  /** When `resyncSoon` last started a resync (performance.now() ms), or undefined. */
+  private lastEarlyResync: number | undefined;
+
+  /**
+   * A resync ahead of the interval, when a request met a placement the table
+   * has wrong (a moved workspace's old instance answered 307 and no change came
+   * within the wait: a lost message). At most one per `minIntervalMs`, whatever
+   * the number of callers, so that requests cannot drive the Hub's table reads;
+   * failures are logged, not thrown.
+   */
+  resyncSoon(minIntervalMs = EARLY_RESYNC_MIN_INTERVAL_MS): void {
+    const now = performance.now();
+    if (this.stopped || (this.lastEarlyResync !== undefined && now - this.lastEarlyResync < minIntervalMs)) return;
+    this.lastEarlyResync = now;
+    this.options.log.info('a placement looks stale (an instance redirected a request): reading the table again');
+    this.resync().catch((error: unknown) =>
+      this.options.log.warn(`could not read the placement table from the Hub: ${describe(error)}`),
+    );
   }
 
   async stop(): Promise<void> {

@@ -45,6 +45,12 @@ export interface GatewayServerOptions {
   replayBodyBytes?: number;
   /** The held bodies of all requests together, at most this many bytes (default REPLAY_BUDGET_BYTES); past it, streamed. */
   replayBudgetBytes?: number;
+  /**
+   * Told when an instance redirected a request (`307`) and the table still named that instance after the
+   * wait for the move's placement: the table may have missed a message (the gateway wires it to
+   * PlacementSync.resyncSoon). The `307` itself is passed on.
+   */
+  onStalePlacement?: (workspaceKey: string) => void;
   /** Where an upstream failure is reported (the gateway writes no line per request: the metrics count them). */
   log: { warn(fields: object, message: string): void };
 }
@@ -242,6 +248,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
           if (answer.kind === 'redirected') {
             const moved = await placementAwayFrom(table, route.workspaceKey, instance);
             if (moved) return again(moved, 'redirected');
+            // No change came while the request waited: the table may have missed one.
+            options.onStalePlacement?.(route.workspaceKey);
           } else if (answer.kind === 'moving') {
             await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * (route.hops + 1)));
             return again(table.lookup(route.workspaceKey) ?? placement, 'moving');

@@ -33,6 +33,8 @@ describe('gateway move-follow', () => {
   let releaseHeld: () => void = () => undefined;
   let heldArrived: () => void = () => undefined;
   const targetBodies: string[] = [];
+  /** The workspaces the gateway said its table may be stale for. */
+  const stale: string[] = [];
   const token = jwt.sign({ iss: 'ws-moving', tenantKey: 't' }, 'any secret');
 
   beforeAll(async () => {
@@ -61,6 +63,7 @@ describe('gateway move-follow', () => {
       connections: 16,
       metricsOnPublicPort: true,
       replayBudgetBytes: BUDGET_BYTES,
+      onStalePlacement: (workspaceKey) => stale.push(workspaceKey),
       log: { warn: () => undefined },
     });
     await gateway.listen({ port: 0, host: '127.0.0.1' });
@@ -84,6 +87,11 @@ describe('gateway move-follow', () => {
       heldArrived();
       await released;
       response.writeHead(200, { 'content-type': 'text/plain' }).end('held');
+      return;
+    }
+    if (request.url === '/stale') {
+      // A move whose placement message the gateway never got: the table keeps naming the source.
+      response.writeHead(307, { location: `${onTarget.apiUrl}${request.url}`, 'content-length': '0' }).end();
       return;
     }
     // The cutover: the Hub places the workspace on the target, the source redirects there.
@@ -152,4 +160,12 @@ describe('gateway move-follow', () => {
     const followed = await post('/writes', 'd');
     expect(followed.status).toBe(201);
   });
+
+  it('passes on a 307 that no placement change follows, and says the table may be stale', async () => {
+    table.replaceAll([onSource], table.begin());
+    const redirected = await post('/stale', 's');
+    expect([redirected.status, redirected.headers.get('location')]).toEqual([307, `${onTarget.apiUrl}/stale`]);
+    expect(stale).toEqual(['ws-moving']);
+    expect(targetBodies.filter((body) => body.startsWith('s'))).toEqual([]);
+  }, 15_000);
 });
