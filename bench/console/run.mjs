@@ -22,6 +22,7 @@ import { HUB_MIGRATIONS } from '../../apps/hub/dist/migrations/index.js';
 import { INSTANCE_MIGRATIONS } from '../../apps/instance/dist/migrations/index.js';
 import { generateSigningKeyPair, Keyring } from '../../libs/crypto/dist/index.js';
 import { setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
+import { hubProcessEnv, instanceProcessEnv } from '../lib/process-env.mjs';
 
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const natsUrl = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -126,22 +127,18 @@ try {
   const [hubUrl] = await Promise.all([
     service('hub', 'apps/hub/dist/main.js', hubPort, {
       ...common,
-      HUB_PORT: String(hubPort),
-      HUB_HOST: '127.0.0.1',
-      DATABASE_URL: hubDb,
-      HUB_BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
-      HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-      HUB_SIGNING_KEY: keys.signingKey,
+      ...hubProcessEnv({ port: hubPort, databaseUrl: hubDb, adminToken, signingKey: keys.signingKey }),
     }),
     service('instance', 'apps/instance/dist/main.js', instancePort, {
       ...common,
-      INSTANCE_ID: 'bench-instance',
-      INSTANCE_PORT: String(instancePort),
-      INSTANCE_HOST: '127.0.0.1',
-      INSTANCE_API_URL: instanceUrl,
+      ...instanceProcessEnv({
+        id: 'bench-instance',
+        port: instancePort,
+        apiUrl: instanceUrl,
+        databaseUrl: instanceDb,
+        hubPublicKey: keys.publicKey,
+      }),
       INSTANCE_HEARTBEAT_INTERVAL_MS: '250',
-      DATABASE_URL: instanceDb,
-      HUB_PUBLIC_KEY: keys.publicKey,
     }),
   ]);
   await until('the instance registered and up', 20_000, async () => {

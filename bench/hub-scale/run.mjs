@@ -19,6 +19,7 @@ import { generateSigningKeyPair, Keyring } from '../../libs/crypto/dist/index.js
 import { setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
 import { freePort, startServiceProcess } from '../../libs/testing/dist/index.js';
 import { residentMiB, startSimulatedInstances } from '../lib/sim-instances.mjs';
+import { hubProcessEnv } from '../lib/process-env.mjs';
 
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const natsUrl = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -74,12 +75,12 @@ try {
       ENCRYPTION_KEYS: Keyring.generateKeySpec('bench'),
       LOG_LEVEL: 'error',
       DATABASE_POOL_SIZE: '10',
-      HUB_PORT: String(port),
-      HUB_HOST: '127.0.0.1',
-      DATABASE_URL: withDatabase(adminUrl, database, app),
-      HUB_BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
-      HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-      HUB_SIGNING_KEY: hubKeys.signingKey,
+      ...hubProcessEnv({
+        port: port,
+        databaseUrl: withDatabase(adminUrl, database, app),
+        adminToken,
+        signingKey: hubKeys.signingKey,
+      }),
     },
   });
   const api = async (method, path, body, token = adminToken) => {

@@ -20,6 +20,7 @@ import { INSTANCE_MIGRATIONS } from '../../apps/instance/dist/migrations/index.j
 import { generateSigningKeyPair, Keyring } from '../../libs/crypto/dist/index.js';
 import { setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
 import { freePort, startServiceProcess } from '../../libs/testing/dist/index.js';
+import { hubProcessEnv, instanceProcessEnv } from '../lib/process-env.mjs';
 
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const natsUrl = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -66,12 +67,12 @@ try {
     env: {
       ...common,
       DATABASE_POOL_SIZE: '10',
-      HUB_PORT: String(hubPort),
-      HUB_HOST: '127.0.0.1',
-      DATABASE_URL: withDatabase(adminUrl, databases.hub, app),
-      HUB_BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
-      HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-      HUB_SIGNING_KEY: hubKeys.signingKey,
+      ...hubProcessEnv({
+        port: hubPort,
+        databaseUrl: withDatabase(adminUrl, databases.hub, app),
+        adminToken,
+        signingKey: hubKeys.signingKey,
+      }),
     },
   });
   services.push(hub);
@@ -124,12 +125,12 @@ try {
       env: {
         ...common,
         DATABASE_POOL_SIZE: '10',
-        INSTANCE_ID: 'bench',
-        INSTANCE_PORT: String(instancePort),
-        INSTANCE_HOST: '127.0.0.1',
-        INSTANCE_API_URL: `http://127.0.0.1:${instancePort}`,
-        DATABASE_URL: withDatabase(adminUrl, databases.instance, app),
-        HUB_PUBLIC_KEY: hubKeys.publicKey,
+        ...instanceProcessEnv({
+          id: 'bench',
+          port: instancePort,
+          databaseUrl: withDatabase(adminUrl, databases.instance, app),
+          hubPublicKey: hubKeys.publicKey,
+        }),
       },
     });
     services.push(instance);

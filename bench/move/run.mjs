@@ -32,6 +32,7 @@ import { MovesRepository } from '../../apps/instance/dist/moves/moves.repository
 import { generateSigningKeyPair, Keyring } from '../../libs/crypto/dist/index.js';
 import { postgresOptions, setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
 import { freePort, startServiceProcess } from '../../libs/testing/dist/index.js';
+import { hubProcessEnv, instanceProcessEnv } from '../lib/process-env.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -119,12 +120,12 @@ try {
       port: hubPort,
       env: {
         ...common,
-        HUB_PORT: String(hubPort),
-        HUB_HOST: '127.0.0.1',
-        DATABASE_URL: withDatabase(adminUrl, databases.hub, app),
-        HUB_BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
-        HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-        HUB_SIGNING_KEY: hubKeys.signingKey,
+        ...hubProcessEnv({
+          port: hubPort,
+          databaseUrl: withDatabase(adminUrl, databases.hub, app),
+          adminToken,
+          signingKey: hubKeys.signingKey,
+        }),
         // The source keeps its copy after the move (as in production), so that nothing else runs meanwhile.
         HUB_MOVE_RETENTION_SECONDS: '3600',
         // MoveWorker's line on where the cutover's time went is at this level.
@@ -141,13 +142,13 @@ try {
         port,
         env: {
           ...common,
-          INSTANCE_ID: id,
-          INSTANCE_PORT: String(port),
-          INSTANCE_HOST: '127.0.0.1',
-          INSTANCE_API_URL: `http://127.0.0.1:${port}`,
+          ...instanceProcessEnv({
+            id: id,
+            port: port,
+            databaseUrl: withDatabase(adminUrl, databases[id], app),
+            hubPublicKey: hubKeys.publicKey,
+          }),
           INSTANCE_HEARTBEAT_INTERVAL_MS: '500',
-          DATABASE_URL: withDatabase(adminUrl, databases[id], app),
-          HUB_PUBLIC_KEY: hubKeys.publicKey,
         },
       }),
     );

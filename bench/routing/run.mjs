@@ -19,6 +19,7 @@ import { INSTANCE_MIGRATIONS } from '../../apps/instance/dist/migrations/index.j
 import { generateSigningKeyPair, Keyring } from '../../libs/crypto/dist/index.js';
 import { setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
 import { freePort, startServiceProcess } from '../../libs/testing/dist/index.js';
+import { hubProcessEnv, instanceProcessEnv } from '../lib/process-env.mjs';
 
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const natsUrl = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -102,12 +103,12 @@ try {
     port: hubPort,
     env: {
       ...common,
-      HUB_PORT: String(hubPort),
-      HUB_HOST: '127.0.0.1',
-      DATABASE_URL: withDatabase(adminUrl, databases.hub, app),
-      HUB_BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
-      HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-      HUB_SIGNING_KEY: hubKeys.signingKey,
+      ...hubProcessEnv({
+        port: hubPort,
+        databaseUrl: withDatabase(adminUrl, databases.hub, app),
+        adminToken,
+        signingKey: hubKeys.signingKey,
+      }),
     },
   });
   await start({
@@ -116,13 +117,13 @@ try {
     port: instancePort,
     env: {
       ...common,
-      INSTANCE_ID: 'bench',
-      INSTANCE_PORT: String(instancePort),
-      INSTANCE_HOST: '127.0.0.1',
-      INSTANCE_API_URL: `http://127.0.0.1:${instancePort}`,
+      ...instanceProcessEnv({
+        id: 'bench',
+        port: instancePort,
+        databaseUrl: withDatabase(adminUrl, databases.instance, app),
+        hubPublicKey: hubKeys.publicKey,
+      }),
       INSTANCE_HEARTBEAT_INTERVAL_MS: '1000',
-      DATABASE_URL: withDatabase(adminUrl, databases.instance, app),
-      HUB_PUBLIC_KEY: hubKeys.publicKey,
     },
   });
 

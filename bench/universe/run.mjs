@@ -28,6 +28,7 @@ import {
 } from '../../libs/crypto/dist/index.js';
 import { setupDatabase, withClient, withDatabase } from '../../libs/persistence/dist/index.js';
 import { freePort, startServiceProcess } from '../../libs/testing/dist/index.js';
+import { hubProcessEnv, instanceProcessEnv } from '../lib/process-env.mjs';
 
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const natsUrl = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -157,12 +158,12 @@ try {
     port: hubPort,
     env: {
       ...common,
-      HUB_PORT: String(hubPort),
-      HUB_HOST: '127.0.0.1',
-      DATABASE_URL: withDatabase(adminUrl, databases.hub, app),
-      HUB_BOOTSTRAP_ADMIN_EMAIL: 'bench@example.test',
-      HUB_BOOTSTRAP_ADMIN_TOKEN: adminToken,
-      HUB_SIGNING_KEY: hubKeys.signingKey,
+      ...hubProcessEnv({
+        port: hubPort,
+        databaseUrl: withDatabase(adminUrl, databases.hub, app),
+        adminToken,
+        signingKey: hubKeys.signingKey,
+      }),
     },
   });
   for (const id of REAL) {
@@ -173,13 +174,13 @@ try {
       port,
       env: {
         ...common,
-        INSTANCE_ID: id,
-        INSTANCE_PORT: String(port),
-        INSTANCE_HOST: '127.0.0.1',
-        INSTANCE_API_URL: `http://127.0.0.1:${port}`,
+        ...instanceProcessEnv({
+          id: id,
+          port: port,
+          databaseUrl: withDatabase(adminUrl, databases[id], app),
+          hubPublicKey: hubKeys.publicKey,
+        }),
         INSTANCE_HEARTBEAT_INTERVAL_MS: '1000',
-        DATABASE_URL: withDatabase(adminUrl, databases[id], app),
-        HUB_PUBLIC_KEY: hubKeys.publicKey,
       },
     });
   }
