@@ -144,6 +144,8 @@ describe('a workspace move survives SIGKILL of the source, the target and the Hu
     const started = await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-b' });
     expect(started.status).toBe(202);
     const phases: string[] = [];
+    /** When an instance (a sender of webhooks) was SIGKILLed, Date.now() ms. */
+    const kills: number[] = [];
     const copied = (rows: number, what: string) =>
       waitFor(async () => ((await move())?.rowsCopied > rows ? true : undefined), {
         what,
@@ -164,6 +166,7 @@ describe('a workspace move survives SIGKILL of the source, the target and the Hu
     // The source dies in the middle of the copy.
     await copied(2000, 'the copy under way');
     phases.push(`source killed at ${(await move())?.state} ${(await move())?.rowsCopied}`);
+    kills.push(Date.now());
     await stack.instances['instance-a']!.kill();
     await new Promise((resolve) => setTimeout(resolve, 500));
     await stack.restart('instance-a');
@@ -171,6 +174,7 @@ describe('a workspace move survives SIGKILL of the source, the target and the Hu
     // Then the target, further on.
     await copied(8000, 'more copied');
     phases.push(`target killed at ${(await move())?.state} ${(await move())?.rowsCopied}`);
+    kills.push(Date.now());
     await stack.instances['instance-b']!.kill();
     await new Promise((resolve) => setTimeout(resolve, 500));
     await stack.restart('instance-b');
@@ -278,10 +282,25 @@ describe('a workspace move survives SIGKILL of the source, the target and the Hu
       },
       { what: 'every event delivered', timeoutMs: 30_000, intervalMs: 200 },
     );
-    const deliveries = receiver.accepted('/hook').map((request) => request.event.id);
-    const counts = new Map<string, number>();
-    for (const id of deliveries) counts.set(id, (counts.get(id) ?? 0) + 1);
-    expect([...counts.entries()].filter(([, n]) => n > 1)).toEqual([]);
+    const accepted = receiver.accepted('/hook');
+    const deliveries = accepted.map((request) => request.event.id);
+    // Once each, but for one kind of repeat: an instance SIGKILLed after the receiver's 2xx and before it
+    // recorded the outcome sends the event again on restart, with the same `webhook-id` (Standard Webhooks:
+    // delivery is at least once, receivers dedupe by that id; no sender can do better across a crash).
+    // Such a repeat's first delivery arrived just before a kill of an instance; any other repeat is a bug.
+    const repeats = new Map<string, number[]>();
+    for (const request of accepted) {
+      repeats.set(request.event.id, [...(repeats.get(request.event.id) ?? []), request.receivedAt]);
+      expect(request.headers['webhook-id']).toBe(request.event.id);
+    }
+    const unexplained = [...repeats.entries()]
+      .filter(([, times]) => times.length > 1)
+      .filter(
+        ([, times]) =>
+          times.length > 2 || !kills.some((killedAt) => times[0]! <= killedAt && killedAt - times[0]! < 2000),
+      )
+      .map(([id, times]) => ({ id, times, kills }));
+    expect(unexplained).toEqual([]);
     const position = new Map(deliveries.map((id, index) => [id, index]));
     const outOfOrder: string[] = [];
     for (let i = 1; i < events.length; i++) {

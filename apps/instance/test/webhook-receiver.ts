@@ -14,6 +14,8 @@ export interface ReceivedRequest {
   /** The parsed body. */
   event: { eventType: string; data: Record<string, unknown>; id: string; createdAt: string };
   status: ReceiverReply;
+  /** When the whole request had arrived (Date.now(), ms). */
+  receivedAt: number;
 }
 
 export interface WebhookReceiver {
@@ -23,7 +25,7 @@ export interface WebhookReceiver {
   /** The requests answered with a 2xx, in arrival order. */
   accepted(path?: string): ReceivedRequest[];
   /** Decides each reply; the default accepts everything. */
-  reply: (request: Omit<ReceivedRequest, 'status'>, index: number) => ReceiverReply;
+  reply: (request: Omit<ReceivedRequest, 'status' | 'receivedAt'>, index: number) => ReceiverReply;
   /** Closes the port and every connection: the receiver is down. */
   stop(): Promise<void>;
   /** Listens again on the same port. */
@@ -52,7 +54,7 @@ export async function webhookReceiver(): Promise<WebhookReceiver> {
         event: JSON.parse(body) as ReceivedRequest['event'],
       };
       const status = receiver.reply(seen, requests.length);
-      requests.push({ ...seen, status });
+      requests.push({ ...seen, status, receivedAt: Date.now() });
       if (status === 'hang') {
         hanging.add(response);
         response.on('close', () => hanging.delete(response));
