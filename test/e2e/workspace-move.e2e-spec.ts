@@ -303,6 +303,23 @@ describe('moving a workspace to another instance', () => {
     expect((await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'nowhere' })).status).toBe(400);
     expect((await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-a' })).status).toBe(409);
     expect((await hub('POST', `/org-workspaces/not-a-uuid/move`, { instanceId: 'instance-b' })).status).toBe(400);
+    // A registered instance that has sent no heartbeat for an hour is down: a move there could never begin.
+    await withClient(stack.hubDatabase.adminUrl, (client) =>
+      client.query(
+        `INSERT INTO instances (id, name, api_url, last_seen_at) VALUES ('instance-gone', 'gone', 'http://127.0.0.1:1', now() - interval '1 hour')`,
+      ),
+    );
+    try {
+      const down = await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-gone' });
+      expect(down.status).toBe(409);
+      expect(down.body).toMatchObject({ code: 'no_instance_available' });
+      expect(down.body.detail).toMatch(/instance-gone is down: no heartbeat for \d+ s/);
+      expect((await hub('GET', `/org-workspaces/${workspace.id}/move`)).status).toBe(404);
+    } finally {
+      await withClient(stack.hubDatabase.adminUrl, (client) =>
+        client.query(`DELETE FROM instances WHERE id = 'instance-gone'`),
+      );
+    }
     expect((await hub('GET', `/org-workspaces/${workspace.id}/move`)).status).toBe(404);
     expect((await hub('POST', `/org-workspaces/${workspace.id}/move/abort`)).status).toBe(409);
     const outsider = await hub('POST', '/users', { email: 'outsider@example.test', name: 'Outsider' });

@@ -17,9 +17,12 @@ interface Recorded {
  * Runs the CLI in process against canned HTTP answers (one per request, in order). Waits take no time;
  * with `terminal`, stderr is a terminal and its status line is recorded.
  */
+/** A canned answer that never comes: the request waits until its signal aborts it (a timeout). */
+const NO_ANSWER = Symbol('no answer');
+
 async function runCli(
   argv: string[],
-  options: { answers?: (Response | Error)[]; env?: Record<string, string>; terminal?: boolean } = {},
+  options: { answers?: (Response | Error | typeof NO_ANSWER)[]; env?: Record<string, string>; terminal?: boolean } = {},
 ) {
   const stdout: string[] = [];
   const stderr: string[] = [];
@@ -40,6 +43,11 @@ async function runCli(
       });
       const answer = answers.shift();
       if (answer === undefined) return Promise.reject(new Error(`no canned answer for ${url}`));
+      if (answer === NO_ANSWER) {
+        return new Promise<Response>((_resolve, reject) =>
+          init.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)),
+        );
+      }
       return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
     },
     readSecret: () => Promise.resolve('sbp_from_prompt'),
@@ -229,6 +237,41 @@ describe('failures', () => {
     const sut = await runCli(['orgs', 'list'], { env: loggedIn, answers: [refused] });
     expect(sut.code).toBe(ExitCode.ServerOrNetwork);
     expect(sut.stderr).toBe('error: Cannot reach the Hub (http://hub.test): ECONNREFUSED');
+  });
+
+  it('gives up on an answer after --timeout seconds, else SWITCHBOARD_TIMEOUT, exit 7', async () => {
+    const byOption = await runCli(['--timeout', '0.05', 'orgs', 'list'], { env: loggedIn, answers: [NO_ANSWER] });
+    expect(byOption.code).toBe(ExitCode.ServerOrNetwork);
+    expect(byOption.stderr).toBe('error: Cannot reach the Hub (http://hub.test): no answer in 0.05 s');
+    const byEnvironment = await runCli(['orgs', 'list'], {
+      env: { ...loggedIn, SWITCHBOARD_TIMEOUT: '0.05' },
+      answers: [NO_ANSWER],
+    });
+    expect(byEnvironment.stderr).toBe('error: Cannot reach the Hub (http://hub.test): no answer in 0.05 s');
+    // The option wins over the variable.
+    const both = await runCli(['--timeout', '0.04', 'orgs', 'list'], {
+      env: { ...loggedIn, SWITCHBOARD_TIMEOUT: '600' },
+      answers: [NO_ANSWER],
+    });
+    expect(both.stderr).toBe('error: Cannot reach the Hub (http://hub.test): no answer in 0.04 s');
+  });
+
+  it.each([['0'], ['-1'], ['ten'], ['3601'], ['1e3'], ['0.0001']])(
+    'refuses --timeout %s as a usage error (exit 1), sending nothing',
+    async (value) => {
+      const sut = await runCli(['--timeout', value, 'orgs', 'list'], { env: loggedIn });
+      expect(sut.code).toBe(ExitCode.Usage);
+      expect(sut.requests).toHaveLength(0);
+    },
+  );
+
+  it('refuses a SWITCHBOARD_TIMEOUT that is not a timeout as a usage error naming it (exit 1)', async () => {
+    const sut = await runCli(['orgs', 'list'], { env: { ...loggedIn, SWITCHBOARD_TIMEOUT: 'forever' } });
+    expect(sut.code).toBe(ExitCode.Usage);
+    expect(sut.stderr).toBe(
+      'error: SWITCHBOARD_TIMEOUT "forever" must be a number of seconds greater than 0 and at most 3600.',
+    );
+    expect(sut.requests).toHaveLength(0);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 
 import { registerAuthCommands } from './commands/auth.js';
 import { registerInstanceCommands } from './commands/instances.js';
@@ -6,12 +6,14 @@ import { registerOrgCommands } from './commands/orgs.js';
 import { registerTenantCommands } from './commands/tenants.js';
 import { registerUniverseCommands } from './commands/universe.js';
 import { registerWorkspaceCommands } from './commands/workspaces.js';
+import { parseTimeoutSeconds } from './core/arguments.js';
 import type { CliContext } from './core/context.js';
 import { CliError, EXIT_CODES_HELP, ExitCode } from './core/exit-codes.js';
 
 const ENVIRONMENT_HELP = `Environment:
   SWITCHBOARD_HUB_URL  the Hub's base URL; overrides the stored login
   SWITCHBOARD_TOKEN    a personal access token; overrides the stored login
+  SWITCHBOARD_TIMEOUT  seconds to wait for each answer (default 30); --timeout overrides it
   XDG_CONFIG_HOME      where the login is kept: $XDG_CONFIG_HOME/switchboard/config.json
                        (default ~/.config/switchboard/config.json, mode 0600)`;
 
@@ -31,7 +33,16 @@ export function buildProgram(context: CliContext): Command {
       writeErr: (text) => context.err(text.replace(/\n$/, '')),
     })
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}`);
+    .option(
+      '--timeout <seconds>',
+      'how long to wait for each answer, body included (default 30, at most 3600)',
+      parseTimeoutSeconds,
+    )
+    .addHelpText('after', `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}`)
+    // Before any command: the request timeout, from --timeout, else SWITCHBOARD_TIMEOUT, else the client's default.
+    .hook('preAction', () => {
+      context.timeoutMs = program.opts<{ timeout?: number }>().timeout ?? timeoutFromEnvironment(context.env);
+    });
 
   registerAuthCommands(program, context);
   registerOrgCommands(program, context);
@@ -40,6 +51,23 @@ export function buildProgram(context: CliContext): Command {
   registerTenantCommands(program, context);
   registerUniverseCommands(program, context);
   return program;
+}
+
+/**
+ * SWITCHBOARD_TIMEOUT in milliseconds, or undefined when unset or empty.
+ * @throws CliError (usage, exit 1) naming the variable when its value is not a timeout `--timeout` takes.
+ */
+function timeoutFromEnvironment(env: CliContext['env']): number | undefined {
+  const value = env['SWITCHBOARD_TIMEOUT'];
+  if (!value) return undefined;
+  try {
+    return parseTimeoutSeconds(value);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) {
+      throw new CliError(ExitCode.Usage, `SWITCHBOARD_TIMEOUT ${JSON.stringify(value)} ${error.message}`);
+    }
+    throw error;
+  }
 }
 
 /**

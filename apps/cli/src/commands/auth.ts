@@ -42,7 +42,10 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
       );
       const token = (options.token ?? (await context.readSecret('Personal access token: '))).trim();
       if (token === '') throw new CliError(ExitCode.Usage, 'No token given.');
-      const user = await new ApiClient(hubUrl, token, context.fetch, 'the Hub').request('GET', '/users/me');
+      const user = await new ApiClient(hubUrl, token, context.fetch, 'the Hub', context.timeoutMs).request(
+        'GET',
+        '/users/me',
+      );
       store.write({ hubUrl, token });
       if (options.json) {
         printItem(context, user, true);

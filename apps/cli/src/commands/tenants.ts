@@ -44,7 +44,13 @@ export async function workspaceAdminClient(context: CliContext, workspaceId: str
   if (typeof workspace.apiUrl !== 'string' || typeof issued.token !== 'string') {
     throw new CliError(ExitCode.ServerOrNetwork, 'The Hub did not answer with the workspace apiUrl and a token.');
   }
-  return new ApiClient(workspace.apiUrl, issued.token, context.fetch, `the instance at ${workspace.apiUrl}`);
+  return new ApiClient(
+    workspace.apiUrl,
+    issued.token,
+    context.fetch,
+    `the instance at ${workspace.apiUrl}`,
+    context.timeoutMs,
+  );
 }
 
 /** `tenants list|get`: a workspace's tenants, read from its instance with a Hub-issued admin token. */

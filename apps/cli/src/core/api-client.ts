@@ -18,7 +18,8 @@ interface Problem {
   errors?: unknown;
 }
 
-const TIMEOUT_MS = 30_000;
+/** How long a request waits for its answer, body included, unless `--timeout` or SWITCHBOARD_TIMEOUT say otherwise. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
 /** The largest answer read (a page holds at most 1,000 items): past it the answer is refused, not held in memory. */
 export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
@@ -26,8 +27,8 @@ export const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
  * JSON over HTTP to one service (the Hub, or a workspace's instance) with a bearer token.
  * Path segments are the caller's to encode (`segment()`), so an id typed on the command line can
  * never change the route. Every failure is a CliError: a non-2xx answer carries the problem's
- * `title` and `detail` and the exit code of its status; a network failure or timeout (30 s, the
- * answer's body included), an answer cut short or one over MAX_ANSWER_BYTES is exit code 7.
+ * `title` and `detail` and the exit code of its status; a network failure or timeout (`timeoutMs`,
+ * 30 s unless given; the answer's body included), an answer cut short or one over MAX_ANSWER_BYTES is exit code 7.
  */
 export class ApiClient {
   constructor(
@@ -36,6 +37,8 @@ export class ApiClient {
     private readonly fetchFn: Fetch,
     /** Names the service in network errors: "the Hub", "the instance at …". */
     private readonly label: string,
+    /** How long each request may take, its answer's body included, in milliseconds. */
+    private readonly timeoutMs: number = DEFAULT_TIMEOUT_MS,
   ) {}
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
@@ -53,15 +56,18 @@ export class ApiClient {
           ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new CliError(ExitCode.ServerOrNetwork, `Cannot reach ${this.label} (${this.baseUrl}): ${reason(error)}`);
+      throw new CliError(
+        ExitCode.ServerOrNetwork,
+        `Cannot reach ${this.label} (${this.baseUrl}): ${reason(error, this.timeoutMs)}`,
+      );
     }
     const text = await readText(response, MAX_ANSWER_BYTES).catch((error: unknown) => {
       throw new CliError(
         ExitCode.ServerOrNetwork,
-        `${this.label} (${this.baseUrl}) answered ${response.status}, but its body could not be read: ${reason(error)}`,
+        `${this.label} (${this.baseUrl}) answered ${response.status}, but its body could not be read: ${reason(error, this.timeoutMs)}`,
       );
     });
     const body = parseJson(text);
@@ -142,8 +148,11 @@ function snippet(text: string): string {
   return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
 }
 
-function reason(error: unknown): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return `no answer in ${TIMEOUT_MS / 1000} s`;
+function reason(error: unknown, timeoutMs: number): string {
+  // AbortSignal.timeout's reason is a DOMException named TimeoutError (not always an Error of this realm).
+  if (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'TimeoutError') {
+    return `no answer in ${timeoutMs / 1000} s`;
+  }
   const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.message === 'string') return cause.message;

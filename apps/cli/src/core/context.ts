@@ -21,4 +21,9 @@ export interface CliContext {
    * stderr is a terminal, so that logs and pipes get whole lines from `err` and nothing else.
    */
   status?(text: string): void;
+  /**
+   * How long each request may take, in milliseconds: set from `--timeout` or SWITCHBOARD_TIMEOUT
+   * before a command runs (see buildProgram); unset, the client's default (30 s).
+   */
+  timeoutMs?: number;
 }

@@ -30,7 +30,7 @@ export function currentSession(context: CliContext): Session {
 /** A client for the Hub of the current session. */
 export function hubClient(context: CliContext): ApiClient {
   const session = currentSession(context);
-  return new ApiClient(session.hubUrl, session.token, context.fetch, 'the Hub');
+  return new ApiClient(session.hubUrl, session.token, context.fetch, 'the Hub', context.timeoutMs);
 }
 
 /** An http(s) URL without a trailing slash; a usage error for anything else. */

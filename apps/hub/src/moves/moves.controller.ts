@@ -19,7 +19,8 @@ export class MovesController {
   @ApiProblem(403, 'forbidden: the instance takes no new workspaces (org owners), or this needs the org owner.')
   @ApiProblem(
     409,
-    'conflict: the workspace is on that instance already, a move of it is running, or the keyrings differ.',
+    'conflict: the workspace is on that instance already, a move of it is running, or the keyrings differ; ' +
+      'no_instance_available: the target instance is down (no heartbeat within HUB_INSTANCE_DOWN_AFTER_MS).',
   )
   @Post(':id/move')
   @HttpCode(202)

@@ -43,7 +43,9 @@ export class MovesService {
    * @throws DomainException 404 (no such workspace, or the caller is neither a member nor a platform admin);
    *   403 (a member who is not its org's owner, or an owner naming an instance that takes no new workspaces);
    *   400 (no such instance); 409 (the workspace is on that instance already; a move of it runs already;
-   *   the target lacks a key version of the source's keyring, so could not open its sealed secrets).
+   *   the target lacks a key version of the source's keyring, so could not open its sealed secrets;
+   *   `no_instance_available`: the target is down — no heartbeat within HUB_INSTANCE_DOWN_AFTER_MS, the
+   *   `status` GET /instances shows — so the copy could not begin and the move would only wait to be aborted).
    */
   async start(caller: User, orgWorkspaceId: string, instanceId: string): Promise<WorkspaceMoveDto> {
     const found = await this.authorize(caller, orgWorkspaceId);
@@ -56,6 +58,15 @@ export class MovesService {
     if (!caller.isPlatformAdmin && !target.acceptsNewWorkspaces) {
       throw DomainException.forbidden(
         `Instance ${instanceId} takes no new workspaces; only a platform admin may move a workspace there.`,
+      );
+    }
+    const silentMs = Date.now() - target.lastSeenAt.getTime();
+    if (silentMs > this.config.HUB_INSTANCE_DOWN_AFTER_MS) {
+      throw new DomainException(
+        409,
+        ErrorCode.NoInstanceAvailable,
+        'The target instance is down',
+        `Instance ${instanceId} is down: no heartbeat for ${Math.round(silentMs / 1000)} s. Start it, or move the workspace to an instance that is up (GET /instances shows each one's status).`,
       );
     }
     const move = await this.begin(found.workspace.id, found.workspace.instanceId, target, false);
