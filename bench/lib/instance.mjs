@@ -18,8 +18,8 @@ const natsUrl = process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222';
  * Starts the instance and applies one workspace.
  * @param {{ poolSize: number }} options the app role's pool size (the baseline should use the same)
  * @returns the Nest app, its URL, its database name, the workspace's id, key and secret (HS256, for
- *   signing tenant tokens), the owner's URL of its database, and `close()`, which stops the app and
- *   drops the database.
+ *   signing tenant tokens), the owner's and the app role's URLs of its database, and `close()`, which
+ *   stops the app and drops the database.
  */
 export async function startBenchInstance({ poolSize }) {
   const database = `sb_bench_${randomBytes(4).toString('hex')}`;
@@ -88,6 +88,8 @@ export async function startBenchInstance({ poolSize }) {
     url,
     database,
     ownerUrl: withDatabase(adminUrl, database),
+    // The instance's own role (row-level security applies to it), for a baseline that reads as the instance does.
+    appUrl: withDatabase(adminUrl, database, app),
     workspaceId,
     workspaceKey,
     secret,

@@ -4,8 +4,11 @@ import pg from 'pg';
 
 import { withClient } from '../../libs/persistence/dist/index.js';
 
-const TENANT_BY_ID = `SELECT id, internal_id, name, fields, sealed_credentials, ai_credits_rolling_30_day_limit, created_at, updated_at, archived_at
-  FROM tenants WHERE id = $1`;
+const COLUMNS =
+  'id, internal_id, name, fields, sealed_credentials, ai_credits_rolling_30_day_limit, created_at, updated_at, archived_at';
+const TENANT_BY_ID = `SELECT ${COLUMNS} FROM tenants WHERE id = $1`;
+// What the instance runs for the row: the scope set and the row read in one call, under row-level security.
+const SCOPED_TENANT_BY_ID = `SELECT ${COLUMNS} FROM scoped_tenant_by_id($1, $2, $2)`;
 const toDto = (row) => ({
   id: row.id,
   internalId: row.internal_id,
@@ -22,11 +25,14 @@ const toDto = (row) => ({
  * The baseline: the same row by id (header `x-tenant-id`), no auth, no scope, the same pool size, as
  * the owner. `/tenants/self` plain; `/tenants/self-prepared` with a named prepared statement, as the
  * instance reads the row, so that what the statement saves is not mistaken for what the rest of the
- * stack costs.
+ * stack costs. With `scoped` (`{ appUrl, workspaceId }`), also `/tenants/self-scoped`: the instance's
+ * own statement (`scoped_tenant_by_id`, the tenant scope set and the row read under row-level
+ * security, as the app role), prepared — the part of the gap that is Postgres' work, not Node's.
  * @returns the Fastify app (listening on 127.0.0.1), its URL, and `close()`.
  */
-export async function startBareTenantServer(ownerUrl, poolSize) {
+export async function startBareTenantServer(ownerUrl, poolSize, scoped) {
   const pool = new pg.Pool({ connectionString: ownerUrl, max: poolSize });
+  const appPool = scoped ? new pg.Pool({ connectionString: scoped.appUrl, max: poolSize }) : undefined;
   const bare = Fastify();
   bare.get('/tenants/self', async (request) => {
     const { rows } = await pool.query(TENANT_BY_ID, [request.headers['x-tenant-id']]);
@@ -40,6 +46,16 @@ export async function startBareTenantServer(ownerUrl, poolSize) {
     });
     return toDto(rows[0]);
   });
+  if (appPool) {
+    bare.get('/tenants/self-scoped', async (request) => {
+      const { rows } = await appPool.query({
+        name: 'scoped_tenant_by_id',
+        text: SCOPED_TENANT_BY_ID,
+        values: [scoped.workspaceId, request.headers['x-tenant-id']],
+      });
+      return toDto(rows[0]);
+    });
+  }
   await bare.listen({ port: 0, host: '127.0.0.1' });
   return {
     app: bare,
@@ -47,6 +63,7 @@ export async function startBareTenantServer(ownerUrl, poolSize) {
     async close() {
       await bare.close();
       await pool.end();
+      await appPool?.end();
     },
   };
 }
