@@ -1,8 +1,9 @@
 /**
  * A table that holds a workspace's rows, as a move copies it: its name, the
- * column naming the workspace, its primary key columns, and its identity
- * column if any (whose sequence the target advances past the ids it
- * receives). Listed parents first, so that a chunk never points at a row not
+ * column naming the workspace, and its primary key columns. Rows keep their
+ * primary keys on the target, so none may be numbered per instance (an
+ * identity would collide with another workspace's rows there): ids are
+ * uuids, other keys include the workspace. Listed parents first, so that a chunk never points at a row not
  * yet copied (composite foreign keys to `tenants`, `integrations`,
  * `element_templates`, `events`, `event_subscriptions`).
  */
@@ -10,7 +11,6 @@ export interface MovedTable {
   name: string;
   workspaceColumn: string;
   primaryKey: readonly string[];
-  identity?: string;
   /**
    * The column by which a row names a parent row of the same table (with the
    * workspace column: `tenants.parent_id`, a linked tenant's parent). The copy
@@ -45,8 +45,8 @@ export const MOVED_TABLES: readonly MovedTable[] = [
   { name: 'event_subscriptions', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
   { name: 'events', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
   { name: 'event_deliveries', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
-  { name: 'usage_records', workspaceColumn: 'workspace_id', primaryKey: ['id'], identity: 'id' },
-  { name: 'balance_entries', workspaceColumn: 'workspace_id', primaryKey: ['id'], identity: 'id' },
+  { name: 'usage_records', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
+  { name: 'balance_entries', workspaceColumn: 'workspace_id', primaryKey: ['id'] },
   { name: 'tenant_balances', workspaceColumn: 'workspace_id', primaryKey: ['workspace_id', 'tenant_id'] },
   {
     name: 'rate_limit_windows',

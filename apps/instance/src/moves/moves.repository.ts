@@ -359,8 +359,7 @@ export class MovesRepository {
 
   /**
    * Writes the rows (insert, or update every column on a primary key
-   * conflict) with their ids, in the caller's workspace-scope transaction;
-   * moves an identity sequence past the largest id written.
+   * conflict) with their ids, in the caller's workspace-scope transaction.
    */
   async upsert(
     manager: EntityManager,
@@ -372,22 +371,11 @@ export class MovesRepository {
       .filter((column) => !table.primaryKey.includes(column))
       .map((column) => `${column} = EXCLUDED.${column}`);
     await manager.query(
-      `INSERT INTO ${table.name} OVERRIDING SYSTEM VALUE
+      `INSERT INTO ${table.name}
        SELECT * FROM jsonb_populate_recordset(NULL::${table.name}, $1::jsonb)
        ON CONFLICT (${table.primaryKey.join(', ')}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
       [JSON.stringify(rows)],
     );
-    if (table.identity) await this.advanceIdentity(manager, table, rows);
-  }
-
-  /** Moves the table's identity sequence past the largest id among the rows. */
-  private async advanceIdentity(
-    manager: EntityManager,
-    table: MovedTable,
-    rows: Record<string, unknown>[],
-  ): Promise<void> {
-    const largest = rows.reduce((max, row) => Math.max(max, Number(row[table.identity ?? 'id'] ?? 0)), 0);
-    if (largest > 0) await manager.query('SELECT move_advance_identity($1, $2)', [table.name, largest]);
   }
 
   /**
@@ -428,7 +416,6 @@ export class MovesRepository {
       const done = new Set(pass.map(keyOf));
       pending = pending.filter((row) => !done.has(keyOf(row)));
     }
-    if (table.identity) await this.advanceIdentity(manager, table, rows);
     return written;
   }
 
@@ -442,7 +429,7 @@ export class MovesRepository {
   ): Promise<Record<string, unknown>[]> {
     const written = await queryRows(
       manager,
-      `INSERT INTO ${table.name} OVERRIDING SYSTEM VALUE
+      `INSERT INTO ${table.name}
        SELECT r.* FROM jsonb_populate_recordset(NULL::${table.name}, $1::jsonb) r
        ${parents.length > 0 ? `WHERE ${parents.join(' AND ')}` : ''}
        ON CONFLICT (${table.primaryKey.join(', ')}) DO ${updates.length > 0 ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}

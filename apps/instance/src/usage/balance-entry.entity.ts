@@ -18,7 +18,8 @@ import { Tenant } from '../tenants/tenant.entity.js';
  * once) and per debit (negative `credits`, with the usage record it paid
  * for). The sum of a tenant's rows is its balance; `balanceAfter` is the
  * balance right after the row, so a replayed top-up answers as the first one
- * did. `bigint`s are strings from the driver.
+ * did. `bigint`s are strings from the driver. Ids are uuids, unique across
+ * instances: a move copies rows with their ids (migration 1766900000000).
  */
 @Entity('balance_entries')
 @Index('balance_entries_reference', ['workspaceId', 'tenantId', 'reference'], { unique: true })
@@ -27,7 +28,7 @@ import { Tenant } from '../tenants/tenant.entity.js';
   '("credits" > 0 AND "reference" IS NOT NULL AND "usage_record_id" IS NULL) OR ("credits" < 0 AND "reference" IS NULL AND "usage_record_id" IS NOT NULL)',
 )
 export class BalanceEntry {
-  @PrimaryGeneratedColumn('identity', { type: 'bigint' }) id!: string;
+  @PrimaryGeneratedColumn('uuid') id!: string;
   @Column({ name: 'workspace_id', type: 'uuid' }) workspaceId!: string;
   @Column({ name: 'tenant_id', type: 'uuid' }) tenantId!: string;
   @ManyToOne(() => Tenant, { onDelete: 'CASCADE' })
@@ -42,6 +43,6 @@ export class BalanceEntry {
   /** The caller's top-up reference; null for a debit. */
   @Column({ type: 'text', nullable: true }) reference!: string | null;
   /** The usage record a debit paid for (`usage_records.id`); null for a top-up. */
-  @Column({ name: 'usage_record_id', type: 'bigint', nullable: true }) usageRecordId!: string | null;
+  @Column({ name: 'usage_record_id', type: 'uuid', nullable: true }) usageRecordId!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

@@ -76,7 +76,7 @@ export class UsageRepository {
 
   /**
    * Records credits a tenant used.
-   * @returns the record's id (a `bigint`, as a string).
+   * @returns the record's id (a uuid).
    */
   async insert(
     manager: EntityManager,
