@@ -1,5 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
+import { onEveryRow } from './every-row.js';
+
 /**
  * Elements at every level (issue 12):
  * - `connector` is an element type;
@@ -13,6 +15,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - customisations target `(element_type, key)` instead of a template row, so
  *   a tenant can customise a universe element too (existing rows keep the key
  *   of the template they pointed at).
+ *
+ * Its UPDATEs and DELETEs run with forced row-level security lifted
+ * (`onEveryRow`): as first written, under the owner's forced policies, they
+ * changed no row, and on a database holding elements the migration failed
+ * (`published_revision` NOT NULL over rows it had not filled).
  */
 export class ElementsAtEveryLevel1764700000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
@@ -26,7 +33,9 @@ export class ElementsAtEveryLevel1764700000000 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE "element_templates" ADD "tenant_id" uuid`);
     await queryRunner.query(`ALTER TABLE "element_templates" ADD "parent_key" text`);
     await queryRunner.query(`ALTER TABLE "element_templates" ADD "published_revision" integer`);
-    await queryRunner.query(`UPDATE "element_templates" SET "published_revision" = "revision"`);
+    await onEveryRow(queryRunner, ['element_templates'], () =>
+      queryRunner.query(`UPDATE "element_templates" SET "published_revision" = "revision"`),
+    );
     await queryRunner.query(`ALTER TABLE "element_templates" ALTER COLUMN "published_revision" SET NOT NULL`);
     await queryRunner.query(
       `ALTER TABLE "element_templates" ADD CONSTRAINT "element_templates_published_revision" CHECK ("published_revision" >= 1 AND "published_revision" <= "revision")`,
@@ -46,8 +55,10 @@ export class ElementsAtEveryLevel1764700000000 implements MigrationInterface {
     // Customisations target (element_type, key).
     await queryRunner.query(`ALTER TABLE "element_customizations" ADD "element_type" text`);
     await queryRunner.query(`ALTER TABLE "element_customizations" ADD "key" text`);
-    await queryRunner.query(
-      `UPDATE "element_customizations" c SET "element_type" = t."element_type", "key" = t."key" FROM "element_templates" t WHERE t."id" = c."element_id"`,
+    await onEveryRow(queryRunner, ['element_customizations', 'element_templates'], () =>
+      queryRunner.query(
+        `UPDATE "element_customizations" c SET "element_type" = t."element_type", "key" = t."key" FROM "element_templates" t WHERE t."id" = c."element_id"`,
+      ),
     );
     await queryRunner.query(`ALTER TABLE "element_customizations" ALTER COLUMN "element_type" SET NOT NULL`);
     await queryRunner.query(`ALTER TABLE "element_customizations" ALTER COLUMN "key" SET NOT NULL`);
@@ -112,15 +123,17 @@ export class ElementsAtEveryLevel1764700000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "integrations" DROP COLUMN "connector_key"`);
     await queryRunner.query(`DROP TABLE "element_deployments"`);
-    await queryRunner.query(`DELETE FROM "element_revisions" WHERE "tenant_id" IS NOT NULL`);
-    await queryRunner.query(
-      `DELETE FROM "element_templates" WHERE "tenant_id" IS NOT NULL OR "element_type" = 'connector'`,
-    );
     await queryRunner.query(`ALTER TABLE "element_customizations" ADD "element_id" uuid`);
-    await queryRunner.query(
-      `UPDATE "element_customizations" c SET "element_id" = t."id" FROM "element_templates" t WHERE t."workspace_id" = c."workspace_id" AND t."element_type" = c."element_type" AND t."key" = c."key"`,
-    );
-    await queryRunner.query(`DELETE FROM "element_customizations" WHERE "element_id" IS NULL`);
+    await onEveryRow(queryRunner, ['element_revisions', 'element_templates', 'element_customizations'], async () => {
+      await queryRunner.query(`DELETE FROM "element_revisions" WHERE "tenant_id" IS NOT NULL`);
+      await queryRunner.query(
+        `DELETE FROM "element_templates" WHERE "tenant_id" IS NOT NULL OR "element_type" = 'connector'`,
+      );
+      await queryRunner.query(
+        `UPDATE "element_customizations" c SET "element_id" = t."id" FROM "element_templates" t WHERE t."workspace_id" = c."workspace_id" AND t."element_type" = c."element_type" AND t."key" = c."key"`,
+      );
+      await queryRunner.query(`DELETE FROM "element_customizations" WHERE "element_id" IS NULL`);
+    });
     await queryRunner.query(`ALTER TABLE "element_customizations" DROP CONSTRAINT "PK_53c1b25f29a5a684372ec5d147a"`);
     await queryRunner.query(
       `ALTER TABLE "element_customizations" DROP CONSTRAINT "element_customizations_element_type"`,
