@@ -4,6 +4,8 @@
 // (bench/lib/instance.mjs); the gateway learns its one placement over NATS, from this script answering
 // the placement-table request as the Hub would (`listWorkspacePlacementsContract`, Nest's wire format):
 // no Hub is needed to measure what the gateway adds. Target: through the gateway ≥ 80 % of direct.
+// Beside it, not the target, the floor: the same libraries passing requests through with nothing of
+// the gateway's own (bench/gateway/pass-through.mjs, its own process too), measured the same way.
 //
 //   npm run bench:gateway      (BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONCURRENCY, BENCH_POOL, BENCH_ROUNDS to tune;
 //    GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the gateway process)
@@ -79,6 +81,12 @@ const gateway = spawn(
   },
 );
 const gatewayUrl = `http://127.0.0.1:${port}`;
+const passThroughPort = await freePort();
+const passThrough = spawn(process.execPath, ['bench/gateway/pass-through.mjs'], {
+  env: { PATH: process.env.PATH ?? '', PASS_THROUGH_PORT: String(passThroughPort), PASS_THROUGH_UPSTREAM: bench.url },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+const passThroughUrl = `http://127.0.0.1:${passThroughPort}`;
 
 try {
   for (let attempt = 0; ; attempt++) {
@@ -90,6 +98,15 @@ try {
     if (attempt > 200 || gateway.exitCode !== null) throw new Error('the gateway did not become ready');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  for (let attempt = 0; ; attempt++) {
+    const listening = await fetch(`${passThroughUrl}/health/live`).then(
+      () => true,
+      () => false,
+    );
+    if (listening) break;
+    if (attempt > 200 || passThrough.exitCode !== null) throw new Error('the pass-through did not start');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 
   const tenants = await seedTenants(bench.ownerUrl, bench.workspaceId, 1000, 1000);
   const headers = tenants.map((tenant) => ({
@@ -98,27 +115,34 @@ try {
       expiresIn: 3600,
     })}`,
   }));
-  const targets = { direct: `${bench.url}/tenants/self`, gateway: `${gatewayUrl}/tenants/self` };
-  /** CPU time (µs) of the gateway process so far: utime + stime of /proc/<pid>/stat, in clock ticks of 10 ms. */
-  const gatewayCpu = () => {
-    const fields = readFileSync(`/proc/${gateway.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const targets = {
+    direct: `${bench.url}/tenants/self`,
+    gateway: `${gatewayUrl}/tenants/self`,
+    passThrough: `${passThroughUrl}/tenants/self`,
+  };
+  /** CPU time (µs) of a child process so far: utime + stime of /proc/<pid>/stat, in clock ticks of 10 ms. */
+  const processCpu = (pid) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10_000;
   };
+  // The proxy a target goes through (none for direct), whose CPU is counted as the gateway's.
+  const proxyOf = { [targets.gateway]: gateway.pid, [targets.passThrough]: passThrough.pid };
+  const gatewayCpu = (url) => (proxyOf[url] === undefined ? 0 : processCpu(proxyOf[url]));
   // Each run also counts CPU per request, which the machine's load does not change: the instance's (this
   // process, all its threads, less the load worker's own) and the gateway's (its process, all its threads).
   const load = async (url, durationMs) => {
-    const before = { instance: process.cpuUsage(), gateway: gatewayCpu() };
+    const before = { instance: process.cpuUsage(), gateway: gatewayCpu(url) };
     const result = await runLoad({ url, durationMs, concurrency, headers });
     const instance = process.cpuUsage(before.instance);
     const count = result.requests + result.errors;
     return {
       ...result,
       instanceCpu: (instance.user + instance.system - result.loadCpuMicros) / count,
-      gatewayCpu: (gatewayCpu() - before.gateway) / count,
+      gatewayCpu: (gatewayCpu(url) - before.gateway) / count,
     };
   };
   for (const url of Object.values(targets)) await load(url, warmupSeconds * 1000);
-  const results = { direct: [], gateway: [] };
+  const results = { direct: [], gateway: [], passThrough: [] };
   for (let round = 0; round < rounds; round++) {
     for (const [name, url] of Object.entries(targets)) results[name].push(await load(url, seconds * 1000));
   }
@@ -132,6 +156,7 @@ try {
   });
   const direct = total(results.direct);
   const through = total(results.gateway);
+  const floor = total(results.passThrough);
   const format = (r) =>
     `${r.throughput.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}`;
   console.log(
@@ -152,12 +177,19 @@ try {
     `  where CPU is the limit (instance and gateway on the same cores): ${((100 * through.instanceCpu) / (through.instanceCpu + through.gatewayCpu)).toFixed(1)}% of direct`,
   );
   console.log(
+    `  floor, not the target — bare Fastify + reply-from pass-through (bench/gateway/pass-through.mjs): ${format(floor)}`,
+  );
+  console.log(
+    `    = ${((100 * floor.throughput) / direct.throughput).toFixed(1)}% of direct; CPU per request: instance ${floor.instanceCpu.toFixed(0)} µs, pass-through ${floor.gatewayCpu.toFixed(0)} µs; where CPU is the limit: ${((100 * floor.instanceCpu) / (floor.instanceCpu + floor.gatewayCpu)).toFixed(1)}% of direct`,
+  );
+  console.log(
     `  load average: ${loadavg()
       .map((value) => value.toFixed(1))
       .join(' ')} on ${cpus().length} cores`,
   );
 } finally {
   gateway.kill('SIGTERM');
+  passThrough.kill('SIGTERM');
   await nats.close();
   await bench.close();
 }

@@ -9,13 +9,14 @@ import { Agent, request as upstreamRequest } from 'undici';
 
 import type { PlacementTable } from '../placements/placement-table.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
-import { withoutHopByHop } from './hop-by-hop.js';
+import { endToEndFields, withoutHopByHop } from './hop-by-hop.js';
 import {
   classifyAnswer,
   type HeldBody,
   HeldBytes,
   holdBody,
   MAX_MOVE_HOPS,
+  mayBeMoveAnswer,
   placementAwayFrom,
   REPLAY_BODY_BYTES,
   REPLAY_BUDGET_BYTES,
@@ -163,7 +164,12 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     return sendProblem(reply, 500, 'internal_error', 'Internal Server Error', 'The gateway failed.', { errorId });
   });
 
-  const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+  /**
+   * A route handler that is not async: a request without a body (nearly every GET) is sent at once, and
+   * Fastify gets `undefined` (reply-from sends the answer) rather than a promise to wait for. A request
+   * with a body returns the promise of holdAndSend, which resolves to the reply.
+   */
+  const forward = (request: FastifyRequest, reply: FastifyReply): FastifyReply | Promise<FastifyReply> | undefined => {
     const started = performance.now();
     // Only origin-form targets (RFC 9112 §3.2.1) are forwarded: an absolute-form one (`GET http://host/…`)
     // or `*` would be glued to the instance's URL; neither names a workspace API path.
@@ -197,6 +203,17 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       metrics.requests.inc({ instance: 'none', status: '404' });
       return sendProblem(reply, 404, 'unknown_workspace', 'Not Found', 'No workspace with this key is placed.');
     }
+    const route: Route = { workspaceKey: credentials.workspaceKey, placement, held: 'none', hops: 0, started };
+    if (request.body === undefined || request.body === null) {
+      // No body: holdBody's `none`, known without waiting.
+      send(request, reply, route);
+      return undefined;
+    }
+    return holdAndSend(request, reply, route);
+  };
+
+  /** Holds the request's body when it may have to be sent again (holdBody), then sends it. */
+  const holdAndSend = async (request: FastifyRequest, reply: FastifyReply, route: Route): Promise<FastifyReply> => {
     let held: Awaited<ReturnType<typeof holdBody>>;
     try {
       held = await holdBody(request.method, request.headers, request.body, replayBodyBytes, heldBytes);
@@ -209,7 +226,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       // 'close' follows the answer's end, or a client gone before it.
       reply.raw.once('close', () => heldBytes.release(held.bytes.length));
     }
-    send(request, reply, { workspaceKey: credentials.workspaceKey, placement, held, hops: 0, started });
+    send(request, reply, { ...route, held });
     return reply;
   };
 
@@ -240,9 +257,11 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       // (but for the move's, see move-follow.ts).
       retryDelay: () => null,
       rewriteRequestHeaders: (_request, headers) => forwardedHeaders(request, headers),
-      rewriteHeaders: (headers) => withoutHopByHop(headers),
+      rewriteHeaders: (headers) => endToEndFields(headers),
       onResponse: (_request, _reply, response) => {
-        if (held === undefined || route.hops >= MAX_MOVE_HOPS) return deliver(response);
+        if (held === undefined || route.hops >= MAX_MOVE_HOPS || !mayBeMoveAnswer(reply.statusCode)) {
+          return deliver(response);
+        }
         void (async () => {
           const answer = await classifyAnswer(reply.statusCode, reply.getHeaders(), response.stream);
           if (answer.kind === 'redirected') {

@@ -18,12 +18,42 @@ export const HOP_BY_HOP = [
   'upgrade',
 ] as const;
 
+const HOP_BY_HOP_NAMES: ReadonlySet<string> = new Set(HOP_BY_HOP);
+const NONE_NAMED: readonly string[] = [];
+
 /** `headers` less the hop-by-hop fields and those the `Connection` field names (mutated and returned). */
 export function withoutHopByHop<T extends IncomingHttpHeaders | OutgoingHttpHeaders>(headers: T): T {
-  const connection = headers['connection'];
-  const named = typeof connection === 'string' ? connection.split(',').map((name) => name.trim().toLowerCase()) : [];
-  for (const name of [...HOP_BY_HOP, ...named]) {
-    if (name !== '') delete headers[name];
+  // Runs for every request: no array is built, and only fields that are there are deleted.
+  const named = namedByConnection(headers['connection']);
+  for (const name of HOP_BY_HOP) {
+    if (headers[name] !== undefined) delete headers[name];
   }
+  for (const name of named) delete headers[name];
   return headers;
+}
+
+/**
+ * The end-to-end fields of `headers` (field names in lower case, as Node and undici give them) in a new
+ * object: those withoutHopByHop keeps, `headers` itself unchanged. For an instance's answer, which
+ * always has hop-by-hop fields (`Connection`, `Keep-Alive`): deleting them would turn the object into
+ * a slow dictionary that every later step reads.
+ */
+export function endToEndFields<T extends IncomingHttpHeaders | OutgoingHttpHeaders>(headers: T): T {
+  const named = namedByConnection(headers['connection']);
+  const kept: Record<string, unknown> = {};
+  for (const name of Object.keys(headers)) {
+    if (!HOP_BY_HOP_NAMES.has(name) && !named.includes(name)) kept[name] = headers[name];
+  }
+  return kept as T;
+}
+
+/** The field names a `Connection` field lists (lower case, no empty ones). */
+function namedByConnection(connection: unknown): readonly string[] {
+  if (typeof connection !== 'string') return NONE_NAMED;
+  const named: string[] = [];
+  for (const option of connection.split(',')) {
+    const name = option.trim().toLowerCase();
+    if (name !== '') named.push(name);
+  }
+  return named;
 }

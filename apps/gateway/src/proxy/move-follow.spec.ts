@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 
 import { PlacementTable } from '../placements/placement-table.js';
-import { classifyAnswer, holdBody, placementAwayFrom } from './move-follow.js';
+import { classifyAnswer, holdBody, mayBeMoveAnswer, placementAwayFrom } from './move-follow.js';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
@@ -24,6 +24,10 @@ describe('following a moving workspace', () => {
       ),
     ).toBeUndefined();
     expect(await holdBody('GET', headers, Readable.from([body]))).toBeUndefined();
+  });
+
+  it('classifies only the statuses a move answers with (307, 308, 503)', () => {
+    expect([200, 204, 301, 302, 307, 308, 404, 500, 502, 503, 504].filter(mayBeMoveAnswer)).toEqual([307, 308, 503]);
   });
 
   it("tells a move's answers (307, 503 workspace_moving) from any other, keeping what it read", async () => {

@@ -125,6 +125,14 @@ export async function holdBody(
 export type MoveAnswer = 'redirected' | 'moving' | 'other';
 
 /**
+ * Whether an answer with this status can be a move's (`307`/`308`, `503`): only those are classified
+ * (classifyAnswer); any other is passed on as it comes, without waiting for anything.
+ */
+export function mayBeMoveAnswer(status: number): boolean {
+  return status === 307 || status === 308 || status === 503;
+}
+
+/**
  * What an instance's answer says of a move: `redirected` (`307`/`308`),
  * `moving` (`503` problem `workspace_moving`) or `other`; with the body read
  * when it had to be (a small `503`), which is then what the client gets if it

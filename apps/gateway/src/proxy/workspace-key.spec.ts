@@ -54,4 +54,22 @@ describe('workspaceKeyOf', () => {
       });
     }
   });
+
+  it('answers a payload read before the same way, whatever the signature, and still refuses a malformed token', () => {
+    const token = jwt.sign({ iss: 'cached-1' }, 'first secret');
+    const [header, payload] = token.split('.');
+    expect(workspaceKeyOf({ authorization: `Bearer ${token}` })).toEqual({ workspaceKey: 'cached-1' });
+    expect(workspaceKeyOf({ authorization: `Bearer ${header}.${payload}.other-signature` })).toEqual({
+      workspaceKey: 'cached-1',
+    });
+    // The structure is checked before the cache is asked.
+    for (const malformed of [`${header}.${payload}`, `${token}.extra`, `${header}.${payload}.${payload}.x`]) {
+      expect(workspaceKeyOf({ authorization: `Bearer ${malformed}` })).toEqual({ missing: 'unreadable_credentials' });
+    }
+    // An unreadable payload stays unreadable when asked again.
+    const unreadable = `x.${Buffer.from('{"iss":7}').toString('base64url')}.y`;
+    for (let i = 0; i < 2; i++) {
+      expect(workspaceKeyOf({ authorization: `Bearer ${unreadable}` })).toEqual({ missing: 'unreadable_credentials' });
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 import { MAX_WORKSPACE_TOKEN_LENGTH } from '@switchboard/contracts';
+import { BoundedCache } from '@switchboard/server';
 
 const API_KEY_PREFIX = 'sbk_';
 /** An API key's random part: 32 bytes base64url, 43 characters (API.md, API keys). */
@@ -15,6 +16,17 @@ export type CredentialsWorkspace =
       missing:
         'no_credentials' /* neither header */ | 'unreadable_credentials'; /* neither an API key nor a JWT naming one */
     };
+
+/**
+ * JWT payloads read before → the workspace key they name (null: none). Keyed by the payload segment, not
+ * the token: without its signature a payload is no credential, so the cache holds none. A client sends
+ * the same token for its lifetime, so nearly every request is a hit (a miss costs a base64url decode and
+ * a JSON parse, a few µs). What a payload names never changes, so the TTL only bounds how long memory is
+ * held; at most PAYLOADS_CACHED payloads of at most PAYLOAD_CACHED_LENGTH characters (≤ 8 MiB).
+ */
+const PAYLOADS_CACHED = 4096;
+const PAYLOAD_CACHED_LENGTH = 2048;
+const readPayloads = new BoundedCache<string, string | null>({ max: PAYLOADS_CACHED, ttlMs: 60 * 60_000 });
 
 const NONE = { missing: 'no_credentials' } as const;
 const UNREADABLE = { missing: 'unreadable_credentials' } as const;
@@ -59,9 +71,20 @@ function apiKeyWorkspace(key: string): string | undefined {
 /** A compact JWS (RFC 7515 §7.1) whose payload is a JSON object with a string `iss` or `workspaceKey`. */
 function jwtWorkspace(token: string): string | undefined {
   if (token.length > MAX_WORKSPACE_TOKEN_LENGTH) return undefined;
-  const parts = token.split('.');
-  const payload = parts[1];
-  if (parts.length !== 3 || payload === undefined || !BASE64URL.test(payload)) return undefined;
+  // Three parts: exactly two dots.
+  const first = token.indexOf('.');
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1);
+  if (second < 0 || token.includes('.', second + 1)) return undefined;
+  const payload = token.slice(first + 1, second);
+  const cached = readPayloads.get(payload);
+  if (cached !== undefined) return cached ?? undefined;
+  const workspaceKey = BASE64URL.test(payload) ? payloadWorkspace(payload) : undefined;
+  if (payload.length <= PAYLOAD_CACHED_LENGTH) readPayloads.set(payload, workspaceKey ?? null);
+  return workspaceKey;
+}
+
+/** The `iss`, else the `workspaceKey`, of a base64url JSON object payload; undefined for anything else. */
+function payloadWorkspace(payload: string): string | undefined {
   let claims: unknown;
   try {
     claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
