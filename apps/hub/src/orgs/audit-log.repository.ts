@@ -37,25 +37,24 @@ export class AuditLogRepository {
 
   /**
    * Appends `entries` in one statement, outside any caller's transaction (see
-   * AuditLogService.recordBatched). One shape for any number of entries (arrays
-   * through `unnest`), so it is a named prepared statement: parsed and planned
-   * once per pooled connection, not once per batch.
+   * AuditLogService.recordBatched). One shape for any number of entries (the
+   * batch as one JSON array, read by `jsonb_to_recordset`), so it is a named
+   * prepared statement: parsed and planned once per pooled connection, not
+   * once per batch. One JSON text rather than an array per column: the driver
+   * then escapes no array elements, which cost the access-token route about a
+   * fifth more per entry.
    */
   async insertMany(entries: readonly NewAuditLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     await queryPrepared(
       this.dataSource,
-      'audit_log_insert_many',
+      'audit_log_insert_batch',
       `INSERT INTO audit_log (org_id, actor_user_id, action, target_type, target_id, changes)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::jsonb[])`,
-      [
-        entries.map((entry) => entry.orgId),
-        entries.map((entry) => entry.actorUserId),
-        entries.map((entry) => entry.action),
-        entries.map((entry) => entry.targetType),
-        entries.map((entry) => entry.targetId),
-        entries.map((entry) => JSON.stringify(entry.changes)),
-      ],
+       SELECT "orgId", "actorUserId", action, "targetType", "targetId", changes
+       FROM jsonb_to_recordset($1::jsonb)
+         AS entry("orgId" uuid, "actorUserId" uuid, action text, "targetType" text, "targetId" text, changes jsonb)`,
+      // Keys the column list does not name are ignored; NewAuditLogEntry names only these.
+      [JSON.stringify(entries)],
     );
   }
 

@@ -48,6 +48,9 @@ class BoundedValidationPipe extends ValidationPipe {
       const message = `must be nested at most ${MAX_BODY_DEPTH} levels deep`;
       throw DomainException.validation(`(body): ${message}`, [{ field: '(body)', message }]);
     }
+    // A path parameter declared as a string: what Nest's pipe returns (transformPrimitive: `String(value)`, the
+    // same string), without its long async function, which under load sometimes ran unoptimized (bench/access-token).
+    if (metadata.type === 'param' && metadata.metatype === String && typeof value === 'string') return value;
     if (metadata.type !== 'body' || typeof value !== 'object' || value === null || Array.isArray(value)) {
       return super.transform(value, metadata) as Promise<unknown>;
     }
