@@ -120,6 +120,36 @@ describe('Table', () => {
     ).rejects.toThrow(/things\.rank: expected number, got null/);
   });
 
+  it('decodes the columns beside the row into an object of their own, checked too', () => {
+    const raw = {
+      id: 'i',
+      owner_id: 'o',
+      name: 'n',
+      size: null,
+      settings: {},
+      active: false,
+      total: '1',
+      created_at: new Date(0),
+      rank: 2,
+    };
+    const { row, extra } = things.decodeBeside(raw, { rank: 'number' });
+    expect(row).toEqual({
+      id: 'i',
+      ownerId: 'o',
+      name: 'n',
+      size: null,
+      settings: {},
+      active: false,
+      total: '1',
+      createdAt: new Date(0),
+    });
+    expect(extra).toEqual({ rank: 2 });
+    expect(() => things.decodeBeside({ ...raw, rank: '2' }, { rank: 'number' })).toThrow(
+      /things\.rank: expected number, got string/,
+    );
+    expect(() => things.decodeBeside({ ...raw, name: 1 }, { rank: 'number' })).toThrow(/things\.name/);
+  });
+
   it('narrows to picked columns: selects and checks only those', async () => {
     const named = things.pick('name', 'size');
     expect(named.columns).toBe('name, size');

@@ -126,6 +126,25 @@ describe('tenant API keys and roles', () => {
     expect((await first.request('GET', '/self', { headers: { 'x-api-key': 'sbk_nope' } })).status).toBe(401);
   });
 
+  it("refuses a well-formed key it does not hold, and an archived tenant's key until the tenant is restored", async () => {
+    const unknown = `sbk_${workspace.snapshot.key}_${randomBytes(32).toString('base64url')}`;
+    const refused = await first.request('GET', '/self', { headers: { 'x-api-key': unknown } });
+    expect(refused.status).toBe(401);
+    expect((await json(refused)).code).toBe('invalid_token');
+
+    const owner = await tenant();
+    const created = await createKey(owner.id, { name: 'archived' });
+    const admin = { token: workspace.adminToken() };
+    expect((await first.request('DELETE', `/tenants/${owner.id}`, admin)).status).toBe(200);
+    const archived = await second.request('GET', '/self', { headers: { 'x-api-key': created.key } });
+    expect(archived.status).toBe(403);
+    expect((await json(archived)).code).toBe('tenant_archived');
+    expect((await first.request('POST', `/tenants/${owner.id}/restore`, admin)).status).toBe(200);
+    const restored = await second.request('GET', '/self', { headers: { 'x-api-key': created.key } });
+    expect(restored.status).toBe(200);
+    expect((await json(restored)).id).toBe(owner.id);
+  });
+
   it("enforces a key's role: a viewer reads but cannot write; a member cannot manage keys or credentials", async () => {
     const owner = await tenant();
     const viewer = await createKey(owner.id, { name: 'viewer', role: 'viewer' });

@@ -65,22 +65,27 @@ export class ApiKeysRepository {
    * prepared statement (it runs on every request made with a key). The
    * tenant's row comes along so that the request need not read it again
    * (GET /self answers from it: see TenantPreloads).
+   * @returns a promise that rejects with RowShapeError for a row of another
+   *   shape (a bug of ours), or with whatever Postgres raises.
    */
-  async findForAuthentication(workspaceId: string, keyHash: Buffer): Promise<KeyForAuthentication | null> {
-    const [raw] = await queryPrepared(this.dataSource, 'scoped_api_key_with_tenant', this.authenticationSql, [
+  findForAuthentication(workspaceId: string, keyHash: Buffer): Promise<KeyForAuthentication | null> {
+    // One `then`, not an async function and an await: it runs on every request made with a key.
+    return queryPrepared(this.dataSource, 'scoped_api_key_with_tenant', this.authenticationSql, [
       workspaceId,
       keyHash,
-    ]);
-    if (raw === undefined) return null;
-    const { key_id, key_role, key_user_id, key_expires_at, key_last_used_at, key_revoked_at, ...tenant } =
-      this.tenants.decode(raw, KEY_COLUMNS);
+    ]).then(([raw]) => (raw === undefined ? null : this.keyOf(raw)));
+  }
+
+  /** A row of `scoped_api_key_with_tenant`, checked: the key's columns and its tenant's row, each as its own object. */
+  private keyOf(raw: unknown): KeyForAuthentication {
+    const { row: tenant, extra: key } = this.tenants.decodeBeside(raw, KEY_COLUMNS);
     return {
-      id: key_id,
-      role: key_role,
-      userId: key_user_id,
-      expiresAt: key_expires_at,
-      lastUsedAt: key_last_used_at,
-      revokedAt: key_revoked_at,
+      id: key.key_id,
+      role: key.key_role,
+      userId: key.key_user_id,
+      expiresAt: key.key_expires_at,
+      lastUsedAt: key.key_last_used_at,
+      revokedAt: key.key_revoked_at,
       tenant,
     };
   }

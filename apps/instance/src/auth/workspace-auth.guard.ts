@@ -33,9 +33,9 @@ export class WorkspaceAuthGuard extends AuthGuard() {
 
   /**
    * `true` at once for NATS and `@Public()` routes, and for a token the
-   * strategy decides from memory (`principalFromMemory`); an API key's
-   * principal straight from the strategy (`principalFromApiKey`, one read);
-   * otherwise passport's answer. The same rules and errors either way, without
+   * strategy decides from memory; an API key's principal straight from the
+   * strategy (one read); both through `principalWithoutPassport`; otherwise
+   * passport's answer. The same rules and errors either way, without
    * passport's per-request strategy object and promises on the first two.
    */
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> | Observable<boolean> {
@@ -43,17 +43,16 @@ export class WorkspaceAuthGuard extends AuthGuard() {
     const isPublic = routeMetadata<boolean>(this.reflector, IS_PUBLIC, context);
     if (isPublic === true) return true;
     const request = context.switchToHttp().getRequest<{ principal?: WorkspacePrincipal }>();
-    const remembered = this.strategy.principalFromMemory(request);
-    if (remembered !== undefined) {
-      request.principal = this.handleRequest(null, remembered, undefined, context);
-      return true;
+    const decided = this.strategy.principalWithoutPassport(request);
+    if (decided === undefined) return super.canActivate(context);
+    if (decided instanceof Promise) {
+      return decided.then((principal) => {
+        request.principal = this.handleRequest(null, principal, undefined, context);
+        return true;
+      });
     }
-    const byApiKey = this.strategy.principalFromApiKey(request);
-    if (byApiKey === undefined) return super.canActivate(context);
-    return byApiKey.then((principal) => {
-      request.principal = this.handleRequest(null, principal, undefined, context);
-      return true;
-    });
+    request.principal = this.handleRequest(null, decided, undefined, context);
+    return true;
   }
 
   /**

@@ -161,31 +161,23 @@ export class WorkspaceJwtStrategy extends Strategy implements OnModuleDestroy {
   }
 
   /**
-   * The principal of the request when memory alone decides it: a bearer
-   * token (not an API key, which is read on every request) verified before,
-   * whose workspace and tenant are cached — nearly every request. Lets
-   * WorkspaceAuthGuard skip passport's per-request machinery (a strategy
-   * object, two promises) for them; `undefined` sends the request the
-   * passport way, which decides everything else with the same rules.
-   * @throws DomainException as `validate` does, for a remembered token that breaks a rule.
+   * The principal of the request when passport is not needed to decide it:
+   * for an API key (`X-API-Key`, or a bearer credential shaped like a key),
+   * a promise of it, read from the database as every API key is
+   * (`fromApiKey`); for a bearer token verified before whose workspace and
+   * tenant are cached — nearly every request — the principal itself
+   * (`fromMemory`). `undefined` sends the request the passport way, which
+   * decides everything else with the same rules. Lets WorkspaceAuthGuard skip
+   * passport's per-request machinery (a strategy object, two promises) for
+   * both, reading the request's credentials once.
+   * @throws DomainException as `validate` does, for a remembered token that
+   *   breaks a rule; the promise rejects with the DomainException `fromApiKey` throws.
    */
-  principalFromMemory(request: unknown): WorkspacePrincipal | undefined {
+  principalWithoutPassport(request: unknown): WorkspacePrincipal | Promise<WorkspacePrincipal> | undefined {
     const token = bearerToken(request);
-    if (!token || apiKeyOf(request, token) !== undefined) return undefined;
-    return this.fromMemory(token);
-  }
-
-  /**
-   * The principal of a request that carries an API key (`X-API-Key`, or a
-   * bearer credential shaped like a key), read from the database as every
-   * API key is (`fromApiKey`); `undefined` when the request carries none.
-   * Lets WorkspaceAuthGuard skip passport's per-request machinery for keys
-   * too: the same rules and errors as through `authenticate`.
-   * @returns a promise that rejects with the DomainException `fromApiKey` throws.
-   */
-  principalFromApiKey(request: unknown): Promise<WorkspacePrincipal> | undefined {
-    const apiKey = apiKeyOf(request, bearerToken(request));
-    return apiKey === undefined ? undefined : this.fromApiKey(apiKey);
+    const apiKey = apiKeyOf(request, token);
+    if (apiKey !== undefined) return this.fromApiKey(apiKey);
+    return token ? this.fromMemory(token) : undefined;
   }
 
   /**

@@ -18,6 +18,7 @@ import { Universe1764600000000 } from './1764600000000-universe.js';
 import { ElementsAtEveryLevel1764700000000 } from './1764700000000-elements-at-every-level.js';
 import { ArchivedParentSharesNothing1764710000000 } from './1764710000000-archived-parent-shares-nothing.js';
 import { WorkspaceMoves1765000000000 } from './1765000000000-workspace-moves.js';
+import { ApiKeyTenantById1766700000000 } from './1766700000000-api-key-tenant-by-id.js';
 import { UsageIdsAcrossInstances1766900000000 } from './1766900000000-usage-ids-across-instances.js';
 
 /** Every instance migration, in order. */
@@ -42,5 +43,6 @@ export const INSTANCE_MIGRATIONS = [
   ElementsAtEveryLevel1764700000000,
   ArchivedParentSharesNothing1764710000000,
   WorkspaceMoves1765000000000,
+  ApiKeyTenantById1766700000000,
   UsageIdsAcrossInstances1766900000000,
 ];
