@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 
 import { withClient } from '@switchboard/persistence';
 import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 import { INSTANCE_MIGRATIONS } from './index.js';
+import { undoLastMigrations } from './undo-migrations.testing.js';
 
 /** The migrations from 1764700000000 on: undone to reach the schema before it. */
 const LATER = INSTANCE_MIGRATIONS.filter((migration) => Number(/\d{13}$/.exec(migration.name)?.[0]) >= 1764700000000);
@@ -29,15 +30,7 @@ describe('migration 1764700000000 on a database holding elements', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('instance');
-    dataSource = new DataSource({
-      type: 'postgres',
-      url: database.migrationUrl,
-      migrations: INSTANCE_MIGRATIONS,
-      migrationsTableName: 'migrations',
-      logging: ['error'],
-    });
-    await dataSource.initialize();
-    for (let i = 0; i < LATER.length; i++) await dataSource.undoLastMigration({ transaction: 'all' });
+    dataSource = await undoLastMigrations(database, LATER.length);
 
     await sql(
       `INSERT INTO workspaces (id, org_id, key, name, sealed_secret, config_version) VALUES ($1, $1, 'w', 'w', 'sealed', 1)`,

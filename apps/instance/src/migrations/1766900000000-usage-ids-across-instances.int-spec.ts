@@ -2,9 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 
 import { withClient } from '@switchboard/persistence';
 import { createTestDatabase, type TestDatabase } from '@switchboard/testing';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
-import { INSTANCE_MIGRATIONS } from './index.js';
+import { undoLastMigrations } from './undo-migrations.testing.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -72,16 +72,8 @@ describe('migration 1766900000000: usage and ledger ids unique across instances'
 
   beforeAll(async () => {
     database = await createTestDatabase('instance');
-    dataSource = new DataSource({
-      type: 'postgres',
-      url: database.migrationUrl,
-      migrations: INSTANCE_MIGRATIONS,
-      migrationsTableName: 'migrations',
-      logging: ['error'],
-    });
-    await dataSource.initialize();
     // Back to the schema before the migration, as the owner runs it.
-    await dataSource.undoLastMigration({ transaction: 'all' });
+    dataSource = await undoLastMigrations(database, 1);
     expect(await columnType('usage_records', 'id')).toMatchObject({ type: 'bigint', identity: 'YES' });
     expect(await advanceIdentityExists()).toBe(true);
 
