@@ -22,7 +22,8 @@ export type CredentialsWorkspace =
  * the token: without its signature a payload is no credential, so the cache holds none. A client sends
  * the same token for its lifetime, so nearly every request is a hit (a miss costs a base64url decode and
  * a JSON parse, a few µs). What a payload names never changes, so the TTL only bounds how long memory is
- * held; at most PAYLOADS_CACHED payloads of at most PAYLOAD_CACHED_LENGTH characters (≤ 8 MiB).
+ * held; at most PAYLOADS_CACHED base64url payloads of at most PAYLOAD_CACHED_LENGTH characters (≤ 8 MiB),
+ * each a copy that shares no memory with the token it came from.
  */
 const PAYLOADS_CACHED = 4096;
 const PAYLOAD_CACHED_LENGTH = 2048;
@@ -78,9 +79,17 @@ function jwtWorkspace(token: string): string | undefined {
   const payload = token.slice(first + 1, second);
   const cached = readPayloads.get(payload);
   if (cached !== undefined) return cached ?? undefined;
-  const workspaceKey = BASE64URL.test(payload) ? payloadWorkspace(payload) : undefined;
-  if (payload.length <= PAYLOAD_CACHED_LENGTH) readPayloads.set(payload, workspaceKey ?? null);
+  if (!BASE64URL.test(payload)) return undefined;
+  const workspaceKey = payloadWorkspace(payload);
+  // Kept as a copy of its own: V8's slice of the header shares (and so keeps alive) the whole token, signature
+  // included, which would make the cache hold credentials and up to four times the memory it is sized for.
+  if (payload.length <= PAYLOAD_CACHED_LENGTH) readPayloads.set(detached(payload), workspaceKey ?? null);
   return workspaceKey;
+}
+
+/** `text` (base64url, so ASCII) copied into a string of its own, sharing no memory with the string it was sliced from. */
+function detached(text: string): string {
+  return Buffer.from(text, 'latin1').toString('latin1');
 }
 
 /** The `iss`, else the `workspaceKey`, of a base64url JSON object payload; undefined for anything else. */
