@@ -190,3 +190,20 @@ export async function startGateway(
     },
   });
 }
+
+/**
+ * A workspace access token the Hub issues to the stack's platform admin: for the tenant `tenantKey`, else a
+ * workspace-admin token.
+ * @throws Error naming the status and body when the Hub refuses.
+ */
+export async function accessToken(stack: Stack, workspaceId: string, tenantKey?: string): Promise<string> {
+  const issued = await call(
+    stack.hub.url,
+    'POST',
+    `/org-workspaces/${workspaceId}/access-token`,
+    stack.adminToken,
+    tenantKey ? { tenantKey } : { isAdmin: true },
+  );
+  if (issued.status !== 200) throw new Error(`access token: ${issued.status} ${JSON.stringify(issued.body)}`);
+  return issued.body.token as string;
+}

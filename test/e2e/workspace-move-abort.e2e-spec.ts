@@ -3,7 +3,7 @@ import { withClient } from '@switchboard/persistence';
 import { waitFor } from '@switchboard/testing';
 
 import { MOVED_TABLES } from '../../apps/instance/src/moves/moved-tables.js';
-import { call, type Stack, startStack } from './stack.js';
+import { accessToken, call, type Stack, startStack } from './stack.js';
 
 interface Workspace {
   id: string;
@@ -42,15 +42,7 @@ describe('aborting a workspace move in each phase', () => {
 
   const hub = (method: string, path: string, body?: unknown) =>
     call(stack.hub.url, method, path, stack.adminToken, body);
-  const token = async (workspaceId: string, tenantKey?: string): Promise<string> => {
-    const issued = await hub(
-      'POST',
-      `/org-workspaces/${workspaceId}/access-token`,
-      tenantKey ? { tenantKey } : { isAdmin: true },
-    );
-    expect(issued.status).toBe(200);
-    return issued.body.token as string;
-  };
+  const token = (workspaceId: string, tenantKey?: string) => accessToken(stack, workspaceId, tenantKey);
   const sql = async <T = Record<string, unknown>>(database: string, text: string, params: unknown[]): Promise<T[]> =>
     withClient(
       database === 'hub' ? stack.hubDatabase.adminUrl : stack.instanceDatabases[database]!.adminUrl,

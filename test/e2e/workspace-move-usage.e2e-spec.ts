@@ -1,7 +1,7 @@
 import { withClient } from '@switchboard/persistence';
 import { type TestDatabase, waitFor } from '@switchboard/testing';
 
-import { call, type Stack, startStack } from './stack.js';
+import { accessToken, call, type Stack, startStack } from './stack.js';
 
 /** A workspace's usage records and ledger rows on one instance, read as the superuser (no RLS). */
 interface Usage {
@@ -74,15 +74,7 @@ describe('moving a workspace with usage to an instance that holds usage of anoth
 
   const hub = (method: string, path: string, body?: unknown) =>
     call(stack.hub.url, method, path, stack.adminToken, body);
-  const token = async (workspaceId: string, tenantKey?: string): Promise<string> => {
-    const issued = await hub(
-      'POST',
-      `/org-workspaces/${workspaceId}/access-token`,
-      tenantKey ? { tenantKey } : { isAdmin: true },
-    );
-    expect(issued.status).toBe(200);
-    return issued.body.token as string;
-  };
+  const token = (workspaceId: string, tenantKey?: string) => accessToken(stack, workspaceId, tenantKey);
   const ok = async (status: number, response: Promise<{ status: number; body: any }>) => {
     const answer = await response;
     expect({ status: answer.status, body: answer.body }).toMatchObject({ status });
