@@ -1,4 +1,4 @@
-import { ApiClient, MAX_ANSWER_BYTES } from './api-client.js';
+import { ApiClient, describeFailure, MAX_ANSWER_BYTES } from './api-client.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
 /** An answer whose body is `chunks`, then (when `fail` is set) breaks off with that error. */
@@ -63,5 +63,22 @@ describe('ApiClient reading answers', () => {
     expect(failure.exitCode).toBe(ExitCode.ServerOrNetwork);
     expect(failure.message).toContain(`larger than ${MAX_ANSWER_BYTES} bytes`);
     expect(served).toBeLessThanOrEqual(MAX_ANSWER_BYTES + 3 * piece.byteLength);
+  });
+});
+
+describe('describeFailure', () => {
+  it("shows the server's text with control and bidirectional formatting characters as ?", () => {
+    const problem = {
+      title: 'Conflict\u001b[2J',
+      detail: 'The tenant "acme\u202egpj.exe" exists.\nrm -rf',
+      errors: [{ field: 'name\u0007', message: 'is taken\u2066' }],
+    };
+    expect(describeFailure(409, problem, '').split('\n')).toEqual([
+      'Conflict?[2J: The tenant "acme?gpj.exe" exists.?rm -rf',
+      '  name?: is taken?',
+    ]);
+    expect(describeFailure(502, undefined, '<h1>bad\u001b]0;title\u0007</h1>')).toBe(
+      'HTTP 502: <h1>bad?]0;title?</h1>',
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { CliError, ExitCode, exitCodeForStatus } from './exit-codes.js';
+import { showable } from './table.js';
 
 /** The `fetch` the client calls: the global one, or a test's. */
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
@@ -96,11 +97,14 @@ export function segment(value: string): string {
   return encodeURIComponent(value);
 }
 
-/** `Title: detail`, then one line per field error; a body that is not a problem is named by its status. */
+/**
+ * `Title: detail`, then one line per field error; a body that is not a problem is named by its status.
+ * Each piece of the server's text is `showable` (a name in a detail cannot drive the terminal).
+ */
 export function describeFailure(status: number, body: unknown, text: string): string {
   const problem = (typeof body === 'object' && body !== null ? body : {}) as Problem;
-  const title = typeof problem.title === 'string' ? problem.title : undefined;
-  const detail = typeof problem.detail === 'string' ? problem.detail : undefined;
+  const title = typeof problem.title === 'string' ? showable(problem.title) : undefined;
+  const detail = typeof problem.detail === 'string' ? showable(problem.detail) : undefined;
   if (title === undefined && detail === undefined) {
     return `HTTP ${status}${text ? `: ${snippet(text)}` : ''}`;
   }
@@ -108,7 +112,9 @@ export function describeFailure(status: number, body: unknown, text: string): st
   if (Array.isArray(problem.errors)) {
     for (const entry of problem.errors as unknown[]) {
       const { field, message } = (entry ?? {}) as { field?: unknown; message?: unknown };
-      if (typeof message === 'string') lines.push(`  ${typeof field === 'string' ? `${field}: ` : ''}${message}`);
+      if (typeof message === 'string') {
+        lines.push(`  ${typeof field === 'string' ? `${showable(field)}: ` : ''}${showable(message)}`);
+      }
     }
   }
   return lines.join('\n');
@@ -144,7 +150,7 @@ function parseJson(text: string): unknown {
 }
 
 function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = showable(text.replace(/\s+/g, ' ').trim());
   return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
 }
 

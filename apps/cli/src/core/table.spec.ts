@@ -36,6 +36,12 @@ describe('formatTable', () => {
     const sut = formatTable([{ id: 'x', name: 'evil\nname\u001b[31m' }], columns);
     expect(sut.split('\n')).toEqual(['ID  NAME', 'x   evil?name?[31m']);
   });
+
+  it('shows bidirectional formatting characters as ?, so a name cannot reorder what follows it', () => {
+    // An override (RLO … PDF), an isolate (RLI … PDI), the marks (LRM, RLM, ALM): each is one `?`.
+    const name = 'acme\u202egpj.exe\u202c \u2067x\u2069 \u200e\u200f\u061c';
+    expect(formatTable([{ id: 'x', name }], columns).split('\n')).toEqual(['ID  NAME', 'x   acme?gpj.exe? ?x? ???']);
+  });
 });
 
 describe('cell', () => {

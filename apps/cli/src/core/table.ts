@@ -6,8 +6,9 @@ export interface Column<Row> {
 
 /**
  * Aligned columns, a header line first, two spaces between columns, no trailing spaces.
- * Cells are one line: control characters (a newline in a name, a terminal escape) become `?`,
- * so what the API holds can neither break the layout nor drive the terminal. Widths count code
+ * Cells are one line: control characters (a newline in a name, a terminal escape) and Unicode's
+ * bidirectional formatting characters become `?`, so what the API holds can neither break the
+ * layout, drive the terminal, nor reorder what a cell shows. Widths count code
  * points, so East Asian wide characters may misalign (no width table is worth a dependency here).
  */
 export function formatTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
@@ -36,7 +37,17 @@ export function formatRecord(record: Record<string, unknown>): string {
   );
 }
 
-/** How a value shows in a cell: null and undefined as `-`, objects as JSON, control characters as `?`. */
+/**
+ * C0 and C1 controls (DEL included), and the bidirectional formatting characters of Unicode's
+ * UAX #9 §2 (ALM, LRM, RLM, the embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069):
+ * text that moves what follows it on screen — the "Trojan Source" trick (CVE-2021-42574) — in a name.
+ */
+const UNSHOWABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * How a value shows in a cell: null and undefined as `-`, objects as JSON, control and bidirectional
+ * formatting characters (UNSHOWABLE) as `?`.
+ */
 export function cell(value: unknown): string {
   let text: string;
   if (value === null || value === undefined) text = '-';
@@ -44,7 +55,12 @@ export function cell(value: unknown): string {
   else if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') text = String(value);
   else text = JSON.stringify(value) ?? '-';
 
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return showable(text);
+}
+
+/** `text` with each control or bidirectional formatting character (UNSHOWABLE) as `?`: one line, safe to print. */
+export function showable(text: string): string {
+  return text.replace(UNSHOWABLE, '?');
 }
 
 function width(text: string): number {
