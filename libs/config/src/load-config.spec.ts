@@ -8,6 +8,7 @@ import {
   ConfigError,
   configVariableNames,
   loadConfig,
+  MAX_SECRET_FILE_BYTES,
   printableConfig,
   secretFileVariableNames,
 } from './load-config.js';
@@ -80,6 +81,19 @@ describe('loadConfig with <NAME>_FILE', () => {
       `EXAMPLE_TOKEN_FILE names ${missing}, which cannot be read (ENOENT).`,
     );
     expect(() => loadConfig(ExampleConfig, { EXAMPLE_URL: 'x', EXAMPLE_TOKEN_FILE: directory })).toThrow(/EISDIR/);
+  });
+
+  it('reads a file of MAX_SECRET_FILE_BYTES, and names a larger or endless one instead of filling memory', () => {
+    const full = 'é'.repeat(MAX_SECRET_FILE_BYTES / 2);
+    const config = loadConfig(ExampleConfig, { EXAMPLE_URL: 'x', EXAMPLE_TOKEN_FILE: file('full', full) });
+    expect(config.EXAMPLE_TOKEN).toBe(full);
+    const large = file('large', `${full}x`);
+    expect(() => loadConfig(ExampleConfig, { EXAMPLE_URL: 'x', EXAMPLE_TOKEN_FILE: large })).toThrow(
+      `EXAMPLE_TOKEN_FILE names ${large}, which holds more than ${MAX_SECRET_FILE_BYTES} bytes.`,
+    );
+    expect(() => loadConfig(ExampleConfig, { EXAMPLE_URL: 'x', EXAMPLE_TOKEN_FILE: '/dev/zero' })).toThrow(
+      /EXAMPLE_TOKEN_FILE names \/dev\/zero, which holds more than/,
+    );
   });
 
   it('reads only secrets from files: other variables have no _FILE variant', () => {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 
 import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, type ValidationError } from 'class-validator';
@@ -51,11 +51,19 @@ export function loadConfig<T extends object>(schema: new () => T, env: NodeJS.Pr
 }
 
 /**
+ * The most a `<NAME>_FILE` may hold, in bytes. Secrets are keys, tokens and
+ * PEM documents of a few KiB at most; a path to something endless
+ * (`/dev/zero`, a log) is a mistake to name at boot, not memory to fill.
+ */
+export const MAX_SECRET_FILE_BYTES = 64 * 1024;
+
+/**
  * A secret's value: `NAME` itself, or the contents of the file `NAME_FILE`
- * names (Docker and Kubernetes secrets mounted as files), less one trailing
- * newline (`\n` or `\r\n`; an editor's or `echo`'s). Setting both is a
- * problem naming both; a file that cannot be read is a problem naming the
- * variable and the file. Problems are pushed to `problems`.
+ * names (Docker and Kubernetes secrets mounted as files, or a pipe), less one
+ * trailing newline (`\n` or `\r\n`; an editor's or `echo`'s). Setting both is
+ * a problem naming both; a file that cannot be read, or holds more than
+ * MAX_SECRET_FILE_BYTES, is a problem naming the variable and the file.
+ * Problems are pushed to `problems`.
  */
 function secretValue(name: string, env: NodeJS.ProcessEnv, problems: string[]): string | undefined {
   const value = env[name];
@@ -66,11 +74,38 @@ function secretValue(name: string, env: NodeJS.ProcessEnv, problems: string[]): 
     return undefined;
   }
   try {
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    const contents = readAtMost(file, MAX_SECRET_FILE_BYTES);
+    if (contents === undefined) {
+      problems.push(`${name}_FILE names ${file}, which holds more than ${MAX_SECRET_FILE_BYTES} bytes.`);
+      return undefined;
+    }
+    return contents.replace(/\r?\n$/, '');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     problems.push(`${name}_FILE names ${file}, which cannot be read (${reason}).`);
     return undefined;
+  }
+}
+
+/**
+ * The file at `path` as UTF-8, reading no more than `limit` + 1 bytes:
+ * `undefined` when it holds more than `limit`. Reads until end of file, so
+ * a pipe works as a file does.
+ * @throws the file system's error (ENOENT, EISDIR, EACCES, …).
+ */
+function readAtMost(path: string, limit: number): string | undefined {
+  const buffer = Buffer.alloc(limit + 1);
+  const descriptor = openSync(path, 'r');
+  try {
+    let length = 0;
+    for (;;) {
+      const read = readSync(descriptor, buffer, length, buffer.length - length, null);
+      if (read === 0) return buffer.toString('utf8', 0, length);
+      length += read;
+      if (length > limit) return undefined;
+    }
+  } finally {
+    closeSync(descriptor);
   }
 }
 
