@@ -75,6 +75,38 @@ describe('web console in Chromium', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('serves /docs (Swagger UI) under a CSP that lets the UI render and runs no injected inline script', async () => {
+    for (const service of [stack.hub, ...Object.values(stack.instances)]) {
+      const page = await browser.newPage();
+      const violations: string[] = [];
+      await page.exposeFunction('reportViolation', (directive: string) => violations.push(directive));
+      await page.addInitScript(() =>
+        document.addEventListener('securitypolicyviolation', (event) => {
+          (window as unknown as { reportViolation(directive: string): void }).reportViolation(event.violatedDirective);
+        }),
+      );
+      const answer = await page.goto(`${service.url}/docs`);
+      const csp = answer?.headers()['content-security-policy'] ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toMatch(/script-src[^;]*unsafe/);
+      expect(answer?.headers()['x-content-type-options']).toBe('nosniff');
+      // The UI renders the document under the policy: its operations are listed, nothing was refused.
+      await page.locator('.opblock').first().waitFor({ timeout: 20_000 });
+      expect(violations).toEqual([]);
+      // What an injection would add is refused: an inline script does not run.
+      const ran = await page.evaluate(async () => {
+        const script = document.createElement('script');
+        script.textContent = 'window.injected = true';
+        document.body.append(script);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return (window as unknown as { injected?: boolean }).injected === true;
+      });
+      expect(ran).toBe(false);
+      expect(violations).toContain('script-src-elem');
+      await page.close();
+    }
+  });
+
   it('an owner signs in, creates an org and a workspace, sees it synced, its tenants by schema, a tenant, rotates, reads the audit log; a member sees no owner actions', async () => {
     const page = await signedIn(stack.adminToken);
     page.on('dialog', (dialog) => void dialog.accept());
