@@ -1,6 +1,6 @@
-import type { INestApplication } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import type { FastifyInstance, onSendHookHandler } from 'fastify';
+import type { onSendHookHandler } from 'fastify';
 
 import { FieldErrorDto, ProblemDto } from './api-problem.js';
 import { type ApiDescriptionOptions, completeDocument } from './complete-document.js';
@@ -37,7 +37,7 @@ export function docsContentSecurityPolicy(serverUrl?: string): string {
  * route hooks of those routes alone (no cost to any other request).
  */
 export function setupOpenApi(
-  app: INestApplication,
+  app: NestFastifyApplication,
   title: string,
   description: string,
   options: ApiDescriptionOptions,
@@ -59,7 +59,7 @@ export function setupOpenApi(
   const policy = docsContentSecurityPolicy(options.serverUrl);
   app
     .getHttpAdapter()
-    .getInstance<FastifyInstance>()
+    .getInstance()
     .addHook('onRoute', (route) => {
       if (route.url === '/docs' || route.url.startsWith('/docs/')) route.onSend = [headers, route.onSend ?? []].flat();
     });
