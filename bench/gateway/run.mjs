@@ -129,16 +129,20 @@ try {
   const proxyOf = { [targets.gateway]: gateway.pid, [targets.passThrough]: passThrough.pid };
   const gatewayCpu = (url) => (proxyOf[url] === undefined ? 0 : processCpu(proxyOf[url]));
   // Each run also counts CPU per request, which the machine's load does not change: the instance's (this
-  // process, all its threads, less the load worker's own) and the gateway's (its process, all its threads).
+  // process, all its threads, less the load worker's own) and the gateway's (its process, all its threads),
+  // both over the load's window only: the worker's start and stop (some 80 ms of this process's CPU) were
+  // counted as the instance's before, which per request weighed more on the target that served fewer.
   const load = async (url, durationMs) => {
-    const before = { instance: process.cpuUsage(), gateway: gatewayCpu(url) };
-    const result = await runLoad({ url, durationMs, concurrency, headers });
-    const instance = process.cpuUsage(before.instance);
+    const at = [];
+    const onWindow = () => at.push({ instance: process.cpuUsage(), gateway: gatewayCpu(url) });
+    const result = await runLoad({ url, durationMs, concurrency, headers, onWindow });
+    const [start, end] = at;
     const count = result.requests + result.errors;
+    const instanceUsed = end.instance.user + end.instance.system - (start.instance.user + start.instance.system);
     return {
       ...result,
-      instanceCpu: (instance.user + instance.system - result.loadCpuMicros) / count,
-      gatewayCpu: (gatewayCpu(url) - before.gateway) / count,
+      instanceCpu: (instanceUsed - result.loadCpuMicros) / count,
+      gatewayCpu: (end.gateway - start.gateway) / count,
     };
   };
   for (const url of Object.values(targets)) await load(url, warmupSeconds * 1000);

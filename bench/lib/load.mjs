@@ -5,13 +5,21 @@
 import http from 'node:http';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 
-/** `headers`: a list of header sets; request i sends headers[i % length]. `body`: sent with every request. */
-export function runLoad({ url, durationMs, concurrency, headers, method = 'GET', body }) {
+/**
+ * `headers`: a list of header sets; request i sends headers[i % length]. `body`: sent with every request.
+ * `onWindow`: called when the worker starts its first request and again when it has ended its last (before
+ * it tears down), so that a caller can measure CPU over the load alone: starting and stopping the worker
+ * costs tens of ms of the process's CPU, which per request weighs more on the target that served fewer.
+ */
+export function runLoad({ url, durationMs, concurrency, headers, method = 'GET', body, onWindow }) {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), {
       workerData: { url, durationMs, concurrency, headers, method, body },
     });
-    worker.once('message', resolve);
+    worker.on('message', (message) => {
+      if (message === 'window') onWindow?.();
+      else resolve(message);
+    });
     worker.once('error', reject);
   });
 }
@@ -59,10 +67,12 @@ if (parentPort && workerData?.url) {
   const loop = async () => {
     while (performance.now() < deadline) await one();
   };
+  parentPort.postMessage('window');
   const begun = performance.now();
   const cpuBefore = process.threadCpuUsage();
   await Promise.all(Array.from({ length: concurrency }, loop));
   const cpu = process.threadCpuUsage(cpuBefore);
+  parentPort.postMessage('window');
   const elapsed = (performance.now() - begun) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;

@@ -114,6 +114,13 @@ describe('gateway server', () => {
       response.end(JSON.stringify({ received: seen.uploadChunks.reduce((sum, size) => sum + size, 0) }));
       return;
     }
+    if (path === '/small-stalls' || path === '/small-breaks') {
+      // A small answer announced whole, of which only a part comes: then silence, or the connection is cut.
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': 100, 'x-end-to-end': 'lost' });
+      response.write('{"part":');
+      if (path === '/small-breaks') setTimeout(() => response.socket?.destroy(), 50);
+      return;
+    }
     if (path === '/hang') return;
     response.writeHead(404).end();
   }
@@ -239,6 +246,26 @@ describe('gateway server', () => {
     });
     expect(stalled.status).toBe(200);
     await expect(stalled.text()).rejects.toThrow();
+  });
+
+  it('answers a problem, not part of a body, when a small answer stalls (504) or breaks off (502) before it is whole', async () => {
+    for (const [path, status, code] of [
+      ['/small-stalls', 504, 'gateway_timeout'],
+      ['/small-breaks', 502, 'bad_gateway'],
+    ] as const) {
+      const response = await fetch(`${gatewayUrl}${path}`, {
+        headers: { authorization: `Bearer ${tokenFor('ws-up')}` },
+      });
+      expect({ path, status: response.status }).toEqual({ path, status });
+      // None of the instance's fields describe the problem sent instead.
+      expect(response.headers.get('x-end-to-end')).toBeNull();
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await response.json()).toMatchObject({ status, code });
+    }
+    // Counted as what the client got.
+    const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_gateway_requests_total\{instance="up",status="504"\} [1-9]/);
+    expect(metrics).toMatch(/switchboard_gateway_requests_total\{instance="up",status="502"\} [1-9]/);
   });
 
   it('answers 502 when the instance cannot be reached', async () => {

@@ -5,7 +5,7 @@ import replyFrom from '@fastify/reply-from';
 import type { WorkspacePlacement } from '@switchboard/contracts';
 import { answerClientError } from '@switchboard/server';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { Agent, request as upstreamRequest } from 'undici';
+import { Agent, type Dispatcher, request as upstreamRequest } from 'undici';
 
 import type { PlacementTable } from '../placements/placement-table.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
@@ -74,7 +74,10 @@ const OPENAPI_CACHE_MS = 60_000;
  * instance"): every request but its own paths is forwarded, with
  * @fastify/reply-from over an undici pool per instance, to the instance that
  * holds the workspace its credentials name (`workspaceKeyOf`), as the
- * placement table says. Bodies stream both ways (no parsing, no buffering);
+ * placement table says. Bodies stream both ways (no parsing), but for an
+ * answer of at most 16 KiB announced by Content-Length, which is read whole and
+ * sent in one write (SMALL_ANSWER_BYTES; one that stalls or breaks off before
+ * it is whole is a 504 or 502 problem rather than a cut body);
  * hop-by-hop fields are dropped both ways, end-to-end ones (`traceparent`,
  * `tracestate`, `x-correlation-id`, `Authorization`, …) pass unchanged, and
  * `X-Forwarded-For/-Proto/-Host` are set. Its own answers are problem+json:
@@ -241,8 +244,45 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     const base = placement.apiUrl.endsWith('/') ? placement.apiUrl.slice(0, -1) : placement.apiUrl;
     const deliver = (response: { stream: unknown }, body?: Buffer) => {
       metrics.duration.observe({ instance }, (performance.now() - route.started) / 1000);
-      metrics.requests.inc({ instance, status: String(reply.statusCode) });
-      void reply.send(body ?? response.stream);
+      if (body !== undefined || !isSmallAnswer(request.method, reply)) {
+        metrics.requests.inc({ instance, status: String(reply.statusCode) });
+        return void reply.send(body ?? response.stream);
+      }
+      // A small answer (nearly every API answer) is read whole and sent in one write: for a body that has
+      // mostly arrived with its headers, piping undici's stream into the response costs more than the body.
+      (response.stream as Dispatcher.ResponseData['body']).bytes().then(
+        (bytes) => {
+          metrics.requests.inc({ instance, status: String(reply.statusCode) });
+          void reply.send(bytes);
+        },
+        (error: unknown) => brokeOff(error),
+      );
+    };
+    /** The instance's answer failed before anything of it was sent: the client gets a problem (504 if it stalled). */
+    const brokeOff = (error: unknown) => {
+      options.log.warn({ instance, url: request.url, err: error }, 'upstream answer failed');
+      if (reply.sent || reply.raw.headersSent) return;
+      // The instance's fields (its Content-Length among them) describe the answer that was not passed on.
+      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+      const timedOut = isTimeout(error);
+      metrics.requests.inc({ instance, status: timedOut ? '504' : '502' });
+      if (timedOut) {
+        void sendProblem(
+          reply,
+          504,
+          'gateway_timeout',
+          'Gateway Timeout',
+          `The instance that holds the workspace (${instance}) did not answer in time.`,
+        );
+        return;
+      }
+      void sendProblem(
+        reply,
+        502,
+        'bad_gateway',
+        'Bad Gateway',
+        `The instance that holds the workspace (${instance}) broke off its answer.`,
+      );
     };
     const again = (placementNow: WorkspacePlacement, reason: 'redirected' | 'moving') => {
       metrics.moveHops.inc({ reason });
@@ -274,18 +314,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
             return again(table.lookup(route.workspaceKey) ?? placement, 'moving');
           }
           deliver(response, answer.body);
-        })().catch((error: unknown) => {
-          options.log.warn({ instance, url: request.url, err: error }, 'upstream answer failed');
-          if (!reply.sent) {
-            void sendProblem(
-              reply,
-              502,
-              'bad_gateway',
-              'Bad Gateway',
-              `The instance that holds the workspace (${instance}) broke off its answer.`,
-            );
-          }
-        });
+        })().catch(brokeOff);
       },
       onError: (_reply, { error }) => {
         const timedOut = isTimeout(error);
@@ -381,6 +410,25 @@ function forwardedHeaders(request: FastifyRequest, headers: IncomingHttpHeaders)
   const host = request.headers.host;
   if (host) headers['x-forwarded-host'] ??= host;
   return headers;
+}
+
+/**
+ * Answers of at most this many bytes are read whole before they are sent on. A quarter of the 64 KiB that
+ * undici's body stream holds before it stops reading the socket: a streamed answer may take that much
+ * memory anyway, so reading a small one whole holds no more.
+ */
+const SMALL_ANSWER_BYTES = 16 * 1024;
+
+/**
+ * Whether the answer the reply holds (its status and fields copied from the instance's) is small enough
+ * to be read whole: a body announced by Content-Length, with a Content-Type (so that Fastify adds none),
+ * of at most SMALL_ANSWER_BYTES. Answers without a body (HEAD, 204, 304) and chunked ones are streamed.
+ */
+function isSmallAnswer(method: string, reply: FastifyReply): boolean {
+  if (method === 'HEAD' || reply.statusCode === 204 || reply.statusCode === 304) return false;
+  if (reply.getHeader('content-type') === undefined) return false;
+  const length = Number(reply.getHeader('content-length'));
+  return length > 0 && length <= SMALL_ANSWER_BYTES;
 }
 
 /** Whether reply-from's error (or its cause) is a timeout: connecting, waiting for headers, or between body parts. */
