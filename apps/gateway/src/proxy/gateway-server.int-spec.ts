@@ -305,6 +305,18 @@ describe('gateway server', () => {
     expect(seen.requests).toBe(before);
   });
 
+  it('answers a request target whose percent-encoding is not UTF-8 (in the path or the query) with a 400 problem, forwarding nothing', async () => {
+    const before = seen.requests;
+    const token = tokenFor('ws-up');
+    for (const target of ['/echo/%ff', '/echo?search=%ff', '/echo?a=%c3%28', '/echo?a=%e2%80']) {
+      const response = await fetch(`${gatewayUrl}${target}`, { headers: { authorization: `Bearer ${token}` } });
+      expect({ target, status: response.status }).toEqual({ target, status: 400 });
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await response.json()).toMatchObject({ status: 400, code: 'malformed_request' });
+    }
+    expect(seen.requests).toBe(before);
+  });
+
   it('gives up on an instance that does not answer a CORS preflight within the upstream timeout', async () => {
     const started = performance.now();
     const response = await fetch(`${gatewayUrl}/hang`, {

@@ -101,6 +101,9 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     return503OnClosing: true,
     // What Node's parser refuses (a body cut short, headers too large) is problem+json here too.
     clientErrorHandler: answerClientError,
+    // So is what the router refuses before any route runs: a path whose percent-encoding is not UTF-8 (`/%ff`).
+    frameworkErrors: (error, _request, reply) =>
+      void sendProblem(reply, 400, 'malformed_request', 'Bad Request', error.message),
   });
   // Bodies are not parsed: each is handed on as the stream it arrived as.
   app.removeAllContentTypeParsers();
@@ -159,6 +162,16 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   // a 4xx with its status, anything else a 500 with an errorId that is also logged.
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error.statusCode;
+    // reply-from decodes the target to look for `..` segments: a query not UTF-8 (`?q=%ff`) is the client's fault.
+    if (error instanceof URIError) {
+      return sendProblem(
+        reply,
+        400,
+        'malformed_request',
+        'Bad Request',
+        'The request target is not UTF-8 when percent-decoded.',
+      );
+    }
     if (status !== undefined && status >= 400 && status < 500) {
       return sendProblem(reply, status, 'bad_request', 'Bad Request', error.message);
     }
