@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { createConfig, lintFromString } from '@redocly/openapi-core';
+import { getMetadataStorage } from 'class-validator';
 import openapiTS, { astToString } from 'openapi-typescript';
 import ts from 'typescript';
 
@@ -33,6 +35,7 @@ interface Operation {
 
 interface Document {
   servers?: { url: string }[];
+  components: { schemas: Record<string, { properties?: Record<string, { type?: string }> }> };
   paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>;
 }
 
@@ -156,6 +159,36 @@ describe('OpenAPI documents', () => {
     const snapshot = `${ids.join('\n')}\n`;
     if (process.env['UPDATE_OPERATION_IDS'] === '1') writeFileSync(OPERATION_IDS, snapshot);
     expect(snapshot).toBe(readFileSync(OPERATION_IDS, 'utf8'));
+  });
+
+  it('type as integer every body field whose validation takes only integers (@IsInt)', async () => {
+    // Each app's DTO classes (its *.dto.ts files), their class-validator rules, and the document's schema
+    // of the same name: a field typed `number` there tells clients that 1.5 is fine, and it is a 400.
+    const checked: string[] = [];
+    const problems: string[] = [];
+    for (const name of ['hub', 'instance'] as const) {
+      const schemas = documents[name].document.components.schemas;
+      const sources = fileURLToPath(new URL(`../../apps/${name}/src`, import.meta.url));
+      const files = readdirSync(sources, { recursive: true, encoding: 'utf8' }).filter((file) =>
+        file.endsWith('.dto.ts'),
+      );
+      for (const file of files) {
+        const exported = Object.values((await import(join(sources, file))) as Record<string, unknown>);
+        for (const dto of exported.filter((value): value is new () => object => typeof value === 'function')) {
+          const schema = schemas[dto.name];
+          if (!schema) continue;
+          for (const rule of getMetadataStorage().getTargetValidationMetadatas(dto, '', false, false)) {
+            if (rule.name !== 'isInt') continue;
+            checked.push(`${dto.name}.${rule.propertyName}`);
+            const type = schema.properties?.[rule.propertyName]?.type;
+            if (type !== 'integer') problems.push(`${name} ${dto.name}.${rule.propertyName} is ${type}`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    // The walk found the fields it is about (a rename of the files or of the rule would otherwise pass it).
+    expect(checked).toEqual(expect.arrayContaining(['AccessTokenRequestDto.expiresIn', 'TopUpBalanceDto.credits']));
   });
 
   it('generate a typed client that compiles', async () => {

@@ -109,6 +109,7 @@ export class UpdateOrgWorkspaceDto {
 
 export class RotateSecretDto {
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 0,
     maximum: 604_800,
     default: 86_400,

@@ -108,6 +108,7 @@ export class AccessTokenRequestDto {
     unknown
   >;
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 1,
     maximum: MAX_WORKSPACE_TOKEN_LIFETIME_SECONDS,
     default: 3600,

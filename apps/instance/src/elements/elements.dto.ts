@@ -211,7 +211,7 @@ export class UpdateElementDto {
 const TENANT_IDS_DOC = 'Only these tenants (a canary, each pinned to the revision); absent: every tenant.';
 
 export class RollbackElementDto {
-  @ApiProperty({ minimum: 1, description: 'The revision to copy into a new revision.' })
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'The revision to copy into a new revision.' })
   @IsInt()
   @Min(1)
   @Max(MAX_REVISION)
@@ -230,7 +230,11 @@ export class RollbackElementDto {
 
 /** `POST /{type}/{key}/publish`: which revision the tenants (all, or the listed ones) see. */
 export class PublishElementDto {
-  @ApiProperty({ minimum: 1, description: 'An existing revision (a draft, or an older one: a rollback).' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    description: 'An existing revision (a draft, or an older one: a rollback).',
+  })
   @IsInt()
   @Min(1)
   @Max(MAX_REVISION)

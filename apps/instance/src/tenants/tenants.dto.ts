@@ -154,7 +154,7 @@ export class ReplaceTenantDto {
   @IsObject()
   @MaxJsonBytes(MAX_TENANT_FIELDS_BYTES)
   credentials?: Record<string, unknown>;
-  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0 })
   @Optional()
   @Nullable()
   @IsInt()
@@ -179,7 +179,7 @@ export class UpdateTenantDto {
   @IsObject()
   @MaxJsonBytes(MAX_TENANT_FIELDS_BYTES)
   credentials?: Record<string, unknown> | null;
-  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 0 })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 0 })
   @Optional()
   @Nullable()
   @IsInt()

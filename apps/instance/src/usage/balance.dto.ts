@@ -3,7 +3,7 @@ import { IsInt, IsString, Length, Max, Min } from 'class-validator';
 
 /** `POST /tenants/{id}/balance/top-ups`: credits to add, once per `reference`. */
 export class TopUpBalanceDto {
-  @ApiProperty({ minimum: 1, maximum: 1_000_000_000, description: 'Credits to add (whole credits).' })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 1_000_000_000, description: 'Credits to add (whole credits).' })
   @IsInt()
   @Min(1)
   @Max(1_000_000_000)

@@ -3,7 +3,7 @@ import { Optional } from '@switchboard/server';
 import { IsInt, IsString, IsUUID, Length, Max, Min } from 'class-validator';
 
 export class RecordUsageDto {
-  @ApiProperty({ minimum: 1, maximum: 1_000_000 }) @IsInt() @Min(1) @Max(1_000_000) credits!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 1_000_000 }) @IsInt() @Min(1) @Max(1_000_000) credits!: number;
   @ApiPropertyOptional({ maxLength: 100 }) @Optional() @IsString() @Length(1, 100) kind?: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'Admin tokens only: the tenant that used the credits.' })
   @Optional()
