@@ -172,7 +172,7 @@ export class OrgWorkspacesController {
   @ApiOperation({
     summary: 'Issue an access token',
     description:
-      "Owners and admins of the workspace's org. A workspace access token (JWT, HS256) for the workspace's instance: a workspace-admin token, or a token for one customer (tenant) named by `tenantId` or `tenantKey` (its internalId). Every issuance is written to the org's audit log (`access_token_issued`: tenant, admin or not, expiry; never the token). Users holding the `switch_account` platform permission may issue tokens for any org's workspace: with a required `reason`, for at most 3600 seconds, carrying `act: {sub: <their user id>}` (RFC 8693), which the instance records on every request made with it. 409 if the workspace is archived.",
+      "Owners and admins of the workspace's org. A workspace access token (JWT, HS256) for the workspace's instance: a workspace-admin token, or a token for one customer (tenant) named by `tenantId` or `tenantKey` (its internalId). Every issuance is written to the org's audit log (`access_token_issued`: tenant, admin or not, expiry; never the token). Users holding the `switch_account` platform permission may issue tokens for any org's workspace: with a required `reason`, for at most 3600 seconds, without `name` or `fields` (the token acts as the tenant is), carrying `act: {sub: <their user id>}` (RFC 8693), which the instance records on every request made with it. 409 if the workspace is archived.",
   })
   accessToken(
     @CurrentPrincipal() principal: PlatformPrincipal,

@@ -317,7 +317,8 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
    * (RFC 8693 §4.1). The workspace and role come from the issuance cache
    * when it holds them (see workspaceWithRoleCached).
    * @throws DomainException 404 (no such workspace, or a non-member without the permission), 409
-   *   `workspace_archived`, 400 for contradictory or unsignable claims, a missing reason, too long a lifetime.
+   *   `workspace_archived`, 400 for contradictory or unsignable claims, a missing reason, too long a lifetime,
+   *   name or fields when switching.
    */
   async issueAccessToken(caller: User, id: string, request: AccessTokenRequestDto): Promise<AccessTokenDto> {
     const row = this.workspaceWithRoleFromCache(caller.id, id) ?? (await this.workspaceWithRoleCached(caller.id, id));
@@ -451,7 +452,8 @@ export class OrgWorkspacesService implements WorkspaceRoleLookup {
 
 /**
  * The rules of a token issued through the `switch_account` permission (API.md, Switch Account).
- * @throws DomainException 400 without a `reason`, or with `expiresIn` over SWITCH_ACCOUNT_MAX_SECONDS.
+ * @throws DomainException 400 without a `reason`, with `expiresIn` over SWITCH_ACCOUNT_MAX_SECONDS, or with
+ *   `name` or `fields` (claims an instance would write to the tenant).
  */
 function refuseUnfitSwitch(request: AccessTokenRequestDto): void {
   if (request.reason === undefined || request.reason.trim() === '') {
@@ -462,6 +464,15 @@ function refuseUnfitSwitch(request: AccessTokenRequestDto): void {
   if (request.expiresIn !== undefined && request.expiresIn > SWITCH_ACCOUNT_MAX_SECONDS) {
     const message = `must be at most ${SWITCH_ACCOUNT_MAX_SECONDS} when acting through the switch_account permission`;
     throw DomainException.validation(`expiresIn: ${message}`, [{ field: 'expiresIn', message }]);
+  }
+  // An instance sets a tenant's name and fields from its token's claims: acting as a customer must not
+  // rewrite the customer, where the audit log would not show it.
+  for (const field of ['name', 'fields'] as const) {
+    if (request[field] !== undefined) {
+      const message =
+        'cannot be set when acting through the switch_account permission (the token acts as the tenant is)';
+      throw DomainException.validation(`${field}: ${message}`, [{ field, message }]);
+    }
   }
 }
 

@@ -141,6 +141,17 @@ describe('Switch Account on the Hub', () => {
       expect(jwt.decode((await json(hour)).token)).toMatchObject({ isAdmin: true, act: { sub: support.id } });
     });
 
+    it('sets nothing of the tenant: name and fields are refused, so acting as a customer cannot rewrite them unseen', async () => {
+      for (const [field, value] of [
+        ['name', 'Renamed by support'],
+        ['fields', { plan: 'enterprise' }],
+      ] as const) {
+        const refused = await issue(support.token, { tenantKey: 'customer-7', reason: 'r', [field]: value });
+        expect(refused.status).toBe(400);
+        expect((await json(refused)).errors[0].field).toBe(field);
+      }
+    });
+
     it('still answers 404 for a workspace that does not exist, and 400 for a malformed id', async () => {
       expect(
         (await issue(support.token, { isAdmin: true, reason: 'r' }, '00000000-0000-4000-8000-000000000000')).status,
