@@ -14,7 +14,8 @@
 // nats-server) stops on its own, and prints its banner only once its own
 // services answer /readyz. On a terminal the services' JSON logs are shown
 // pretty (pino-pretty), one line each; otherwise they pass through as JSON.
-// SWITCHBOARD_DEV_BASE_PORT (default 8080) moves the four ports together (the gateway is base + 10).
+// SWITCHBOARD_DEV_BASE_PORT (default 8080) moves the four ports together (the gateway is base + 10), and gives
+// the stack databases of its own (named with the base port).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -49,12 +50,15 @@ if (!Number.isInteger(basePort) || basePort < 1 || basePort > 65525) {
   process.exit(1);
 }
 const gatewayPort = basePort + 10;
+// A moved stack has databases of its own (switchboard_hub_18080, …), so that two stacks on one Postgres do not
+// share the instance registry and rewrite each other's instance URLs.
+const databaseSuffix = basePort === 8080 ? '' : `_${basePort}`;
 const services = [
   {
     name: 'hub',
     app: 'hub',
     port: basePort,
-    database: 'switchboard_hub',
+    database: `switchboard_hub${databaseSuffix}`,
     env: {
       HUB_PORT: String(basePort),
       // Clients are handed the gateway's URL for every workspace.
@@ -70,7 +74,7 @@ const services = [
     name: `instance-${letter}`,
     app: 'instance',
     port: basePort + 1 + index,
-    database: `switchboard_instance_${letter}`,
+    database: `switchboard_instance_${letter}${databaseSuffix}`,
     env: {
       INSTANCE_PORT: String(basePort + 1 + index),
       INSTANCE_ID: `instance-${letter}`,
