@@ -170,7 +170,7 @@ describe('moving a workspace between instances at different schema levels', () =
     });
     expect(response.status).toBe(409);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
-    const problem = await response.json();
+    const problem = (await response.json()) as { detail: string };
     expect(problem).toMatchObject({ status: 409, code: 'instance_schema_mismatch' });
     expect(problem.detail).toContain(`instance-a is at schema level ${CURRENT}`);
     expect(problem.detail).toContain(`instance-b at ${PREVIOUS}`);

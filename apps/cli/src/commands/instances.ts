@@ -20,6 +20,8 @@ export interface Instance {
   lastSeenAt: string;
   /** The universe version the instance has applied (API.md, "Universe"). */
   universeVersion: number;
+  /** The latest migration applied to its database; null: not reported (moves need the same on both sides). */
+  schemaLevel?: string | null;
   /** Where draining it is (POST /instances/{id}/drain): `remaining` workspaces still on it; null if never drained. */
   drain: { state: 'draining' | 'drained' | 'stalled'; remaining: number } | null;
 }
@@ -32,6 +34,7 @@ export const INSTANCE_COLUMNS: Column<Instance>[] = [
   { header: 'WORKSPACES', value: (i) => i.workspaceCount },
   { header: 'ACCEPTS NEW', value: (i) => (i.acceptsNewWorkspaces ? 'yes' : 'no') },
   { header: 'UNIVERSE', value: (i) => i.universeVersion },
+  { header: 'SCHEMA', value: (i) => i.schemaLevel ?? 'unknown' },
   { header: 'API URL', value: (i) => i.apiUrl },
   { header: 'LAST SEEN', value: (i) => i.lastSeenAt },
   { header: 'DRAIN', value: (i) => (i.drain ? `${i.drain.state} (${i.drain.remaining} left)` : null) },
