@@ -8,7 +8,7 @@ import {
   registerInstanceContract,
 } from '@switchboard/contracts';
 import { Keyring } from '@switchboard/crypto';
-import { DomainException, NatsClient } from '@switchboard/server';
+import { DomainException, ErrorCode, NatsClient, NatsErrorReply } from '@switchboard/server';
 
 import { InstanceConfig } from '../config.js';
 import { UniverseSyncService } from '../universe/universe-sync.service.js';
@@ -57,6 +57,12 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
   private stopped = false;
   /** The schema level read last; undefined when the last read failed (the heartbeat then omits it). */
   private schemaLevel: string | undefined;
+  /**
+   * False once a Hub refused a registration that carried the level as invalid: a Hub from before levels
+   * (its contract refuses unknown fields), which an instance upgraded first meets. This process then
+   * registers and beats without it (unknown to the Hub) until it restarts, rather than not registering.
+   */
+  private hubTakesSchemaLevel = true;
   private readingSchemaLevel = false;
 
   constructor(
@@ -175,6 +181,7 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
 
   private async registerUntilDone(): Promise<void> {
     while (!this.stopped) {
+      const withLevel = this.hubTakesSchemaLevel;
       try {
         await this.readSchemaLevel();
         const reply = await this.nats.request(
@@ -184,7 +191,7 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
             name: this.config.INSTANCE_NAME ?? this.config.INSTANCE_ID,
             apiUrl: this.config.INSTANCE_API_URL,
             keyIds: this.keyring.versions,
-            ...(this.schemaLevel !== undefined ? { schemaLevel: this.schemaLevel } : {}),
+            ...(withLevel && this.schemaLevel !== undefined ? { schemaLevel: this.schemaLevel } : {}),
           },
           { instanceId: this.config.INSTANCE_ID },
         );
@@ -200,6 +207,13 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
         );
         return;
       } catch (error) {
+        if (withLevel && error instanceof NatsErrorReply && error.code === String(ErrorCode.ValidationFailed)) {
+          this.hubTakesSchemaLevel = false;
+          this.logger.warn(
+            `the Hub refused the registration (${error.reason}); registering without the schema level, which an older Hub does not take`,
+          );
+          continue;
+        }
         this.logger.warn(`could not register with the Hub yet: ${describe(error)}`);
         await new Promise((resolve) => this.timers.push(setTimeout(resolve, RETRY_MS)));
       }
@@ -214,7 +228,7 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
         instanceId: this.config.INSTANCE_ID,
         apiUrl: this.config.INSTANCE_API_URL,
         sentAt: new Date().toISOString(),
-        ...(this.schemaLevel !== undefined ? { schemaLevel: this.schemaLevel } : {}),
+        ...(this.hubTakesSchemaLevel && this.schemaLevel !== undefined ? { schemaLevel: this.schemaLevel } : {}),
       },
       this.config.INSTANCE_ID,
     );
