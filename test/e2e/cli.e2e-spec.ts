@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 import { waitFor } from '@switchboard/testing';
 
+import { INSTANCE_MIGRATIONS } from '../../apps/instance/src/migrations/index.js';
 import { runCli } from './cli-runner.js';
 import { call, type Stack, startStack } from './stack.js';
 
@@ -181,7 +182,14 @@ describe('switchboard CLI against the real stack', () => {
   it('instances list for a platform admin; 403 (exit 3) and 404 (exit 4) for another user', async () => {
     const instances = await cliJson(['instances', 'list']);
     expect(instances).toEqual({
-      items: [expect.objectContaining({ id: 'instance-a', status: 'up', apiUrl: stack.instances['instance-a']!.url })],
+      items: [
+        expect.objectContaining({
+          id: 'instance-a',
+          status: 'up',
+          apiUrl: stack.instances['instance-a']!.url,
+          schemaLevel: INSTANCE_MIGRATIONS.at(-1)!.name,
+        }),
+      ],
       cursor: null,
     });
 

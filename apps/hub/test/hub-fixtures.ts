@@ -20,6 +20,9 @@ export interface OrgFixture {
 
 export const json = async (response: Response): Promise<any> => response.json();
 
+/** The schema level of the fixtures' instances (any migration name would do: they are compared, not read). */
+export const FIXTURE_SCHEMA_LEVEL = 'FixtureLevel1700000000000';
+
 let counter = 0;
 const unique = (label: string) => `${label}-${process.pid}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
@@ -45,13 +48,17 @@ export class HubFixtures {
     return { id: created.id, email, token: created.token };
   }
 
-  /** An instance row the Hub places workspaces on (no instance process is needed for the Hub's own routes). */
+  /**
+   * An instance row the Hub places workspaces on (no instance process is needed for the Hub's own routes), at
+   * the schema level every fixture instance reports (FIXTURE_SCHEMA_LEVEL), so workspaces may move among them.
+   */
   async registerInstance(id: string, lastSeen = 'now()'): Promise<void> {
     await withClient(this.hub.database.adminUrl, (client) =>
       client.query(
-        `INSERT INTO instances (id, name, api_url, last_seen_at) VALUES ($1, $1, 'http://127.0.0.1:9', ${lastSeen})
+        `INSERT INTO instances (id, name, api_url, schema_level, last_seen_at)
+         VALUES ($1, $1, 'http://127.0.0.1:9', $2, ${lastSeen})
          ON CONFLICT (id) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at`,
-        [id],
+        [id, FIXTURE_SCHEMA_LEVEL],
       ),
     );
   }

@@ -6,6 +6,7 @@ export * from './move-workspace/move-workspace.contract.js';
 export { plainToInstanceKeepingKeys } from './plain-to-instance.js';
 export * from './reconcile-instance/reconcile-instance.contract.js';
 export * from './register-instance/register-instance.contract.js';
+export { SCHEMA_LEVEL } from './register-instance/schema-level.js';
 export { findUnstorable, isStorableString, type UnstorableField } from './storable/storable-value.js';
 export {
   ANY_INSTANCE,

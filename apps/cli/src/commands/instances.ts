@@ -20,6 +20,8 @@ export interface Instance {
   lastSeenAt: string;
   /** The universe version the instance has applied (API.md, "Universe"). */
   universeVersion: number;
+  /** The latest migration applied to its database; null: not reported (moves need the same on both sides). */
+  schemaLevel?: string | null;
   /** Where draining it is (POST /instances/{id}/drain): `remaining` workspaces still on it; null if never drained. */
   drain: { state: 'draining' | 'drained' | 'stalled'; remaining: number } | null;
 }
@@ -31,6 +33,7 @@ export const INSTANCE_COLUMNS: Column<Instance>[] = [
   { header: 'STATUS', value: (i) => i.status },
   { header: 'WORKSPACES', value: (i) => i.workspaceCount },
   { header: 'ACCEPTS NEW', value: (i) => (i.acceptsNewWorkspaces ? 'yes' : 'no') },
+  { header: 'SCHEMA', value: (i) => i.schemaLevel ?? 'unknown' },
   { header: 'UNIVERSE', value: (i) => i.universeVersion },
   { header: 'API URL', value: (i) => i.apiUrl },
   { header: 'LAST SEEN', value: (i) => i.lastSeenAt },

@@ -41,6 +41,7 @@ export function InstancesPage({ session }: { session: Session }) {
           { header: 'Workspaces', cell: (i) => i.workspaceCount },
           { header: 'Version', cell: (i) => i.version ?? i.labels['version'] ?? '—' },
           { header: 'Universe', cell: (i) => i.universeVersion ?? '—' },
+          { header: 'Schema', cell: (i) => i.schemaLevel ?? 'unknown' },
           { header: 'New workspaces', cell: (i) => (i.acceptsNewWorkspaces ? 'accepted' : 'refused') },
           { header: 'API URL', cell: (i) => i.apiUrl },
           { header: 'Last seen', cell: (i) => when(i.lastSeenAt) },

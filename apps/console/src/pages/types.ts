@@ -58,6 +58,8 @@ export interface Instance {
   version?: string | null;
   /** The universe version the instance has applied (API.md, "Universe"). */
   universeVersion?: number;
+  /** The latest migration applied to its database; null: not reported. A move needs the same on both sides. */
+  schemaLevel?: string | null;
   /** Where draining it is (`POST /instances/{id}/drain`): workspaces `remaining` on it; null if never drained. */
   drain?: { state: 'draining' | 'drained' | 'stalled'; remaining: number } | null;
 }

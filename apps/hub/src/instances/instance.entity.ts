@@ -15,5 +15,10 @@ export class Instance {
   @Column({ name: 'universe_version', type: 'integer', default: 0 }) universeVersion!: number;
   /** The digest of the universe it reported holding (null: none yet). */
   @Column({ name: 'universe_digest', type: 'text', nullable: true }) universeDigest!: string | null;
+  /**
+   * The latest migration applied to the instance's database (`SCHEMA_LEVEL` in `@switchboard/contracts`), as
+   * it last reported it (null: never reported, unknown). Moves need the same on both sides (`schemaMismatch`).
+   */
+  @Column({ name: 'schema_level', type: 'text', nullable: true }) schemaLevel!: string | null;
   @CreateDateColumn({ name: 'registered_at', type: 'timestamptz' }) registeredAt!: Date;
 }

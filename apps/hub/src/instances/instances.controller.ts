@@ -34,7 +34,7 @@ export class InstancesController {
   @ApiOperation({
     summary: 'List instances',
     description:
-      'Platform admins only. The registered instances with their status, workspace count and key ids; cursor-paged.',
+      'Platform admins only. The registered instances with their status, workspace count, key ids and schema level; cursor-paged.',
   })
   async list(@Query() query: PageQueryDto): Promise<Page<InstanceDto>> {
     const limit = pageLimit(query);
@@ -80,6 +80,7 @@ export class InstancesController {
       keyIds: instance.keyIds,
       keyringMismatch: this.instances.keyringMismatch(instance),
       universeVersion: instance.universeVersion,
+      schemaLevel: instance.schemaLevel,
       drain:
         drainState === 'draining' || drainState === 'drained' || drainState === 'stalled'
           ? { state: drainState, remaining: workspaceCount }

@@ -28,6 +28,15 @@ export class InstanceDto {
   @ApiProperty({ description: 'The universe version the instance last reported holding (0: none yet).' })
   universeVersion!: number;
   @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'UsageIdsAcrossInstances1766900000000',
+    description:
+      "The latest migration applied to the instance's database, as it last reported it (null: never reported, " +
+      'unknown). A workspace moves only between instances at the same level (409 instance_schema_mismatch).',
+  })
+  schemaLevel!: string | null;
+  @ApiProperty({
     type: () => DrainDto,
     nullable: true,
     description: 'Progress of draining the instance (POST /instances/{id}/drain); null if it was never drained.',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type Columns, type ExtraRow, queryRow, Table } from '@switchboard/persistence';
+import { type Columns, type ExtraRow, queryRow, queryRows, Table } from '@switchboard/persistence';
 import type { CursorPosition } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
@@ -32,22 +32,35 @@ export class InstancesRepository {
     this.instances = Table.of(dataSource, Instance);
   }
 
-  /** Inserts or updates an instance as it announced itself; `keyIds` are its keyring's versions. */
-  async upsertRegistered(id: string, name: string, apiUrl: string, keyIds: string[]): Promise<void> {
+  /**
+   * Inserts or updates an instance as it announced itself; `keyIds` are its keyring's versions, `schemaLevel`
+   * its database's (null when it reported none: unknown from now on).
+   */
+  async upsertRegistered(
+    id: string,
+    name: string,
+    apiUrl: string,
+    keyIds: string[],
+    schemaLevel: string | null,
+  ): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO instances (id, name, api_url, key_ids, last_seen_at) VALUES ($1, $2, $3, $4, now())
+      `INSERT INTO instances (id, name, api_url, key_ids, schema_level, last_seen_at) VALUES ($1, $2, $3, $4, $5, now())
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, api_url = EXCLUDED.api_url, key_ids = EXCLUDED.key_ids,
-         last_seen_at = now()`,
-      [id, name, apiUrl, JSON.stringify(keyIds)],
+         schema_level = EXCLUDED.schema_level, last_seen_at = now()`,
+      [id, name, apiUrl, JSON.stringify(keyIds), schemaLevel],
     );
   }
 
-  /** Records a heartbeat: seen now at `apiUrl`; an unknown instance is inserted, named by its id. */
-  async upsertHeartbeat(id: string, apiUrl: string): Promise<void> {
+  /**
+   * Records a heartbeat: seen now at `apiUrl`, with its schema level when it carried one (else the recorded
+   * level stays); an unknown instance is inserted, named by its id.
+   */
+  async upsertHeartbeat(id: string, apiUrl: string, schemaLevel: string | null): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO instances (id, name, api_url, last_seen_at) VALUES ($1, $1, $2, now())
-       ON CONFLICT (id) DO UPDATE SET api_url = EXCLUDED.api_url, last_seen_at = now()`,
-      [id, apiUrl],
+      `INSERT INTO instances (id, name, api_url, schema_level, last_seen_at) VALUES ($1, $1, $2, $3, now())
+       ON CONFLICT (id) DO UPDATE SET api_url = EXCLUDED.api_url,
+         schema_level = COALESCE(EXCLUDED.schema_level, instances.schema_level), last_seen_at = now()`,
+      [id, apiUrl, schemaLevel],
     );
   }
 
@@ -75,16 +88,35 @@ export class InstancesRepository {
     );
   }
 
-  /** As leastLoaded, among the instances other than `exceptId` (where a drained instance's workspaces go). */
-  async leastLoadedOtherThan(exceptId: string, seenAfter: Date): Promise<Columns<Instance> | null> {
+  /**
+   * As leastLoaded, among the instances other than `exceptId` (where a drained instance's workspaces go); with
+   * `schemaLevel` given, only among those at that schema level (null: any level, or none).
+   */
+  async leastLoadedOtherThan(
+    exceptId: string,
+    seenAfter: Date,
+    schemaLevel: string | null = null,
+  ): Promise<Columns<Instance> | null> {
     return this.instances.queryOne(
       this.dataSource,
       `SELECT ${this.instances.columnsOf('i')} FROM instances i
        WHERE i.accepts_new_workspaces = true AND i.last_seen_at > $1 AND i.id <> $2
+         AND ($3::text IS NULL OR i.schema_level = $3)
        ORDER BY (SELECT count(*) FROM org_workspaces w WHERE w.instance_id = i.id) ASC, i.id ASC
        LIMIT 1`,
-      [seenAfter, exceptId],
+      [seenAfter, exceptId, schemaLevel],
     );
+  }
+
+  /** The schema levels of the two instances (null: unknown, or not registered), in one round trip. */
+  async schemaLevels(a: string, b: string): Promise<Map<string, string | null>> {
+    const rows = await queryRows(
+      this.dataSource,
+      'SELECT id, schema_level FROM instances WHERE id = ANY($1::text[])',
+      [[a, b]],
+      { id: 'string', schema_level: 'string?' },
+    );
+    return new Map(rows.map((row) => [row.id, row.schema_level]));
   }
 
   /** Up to `limit` instances in the order they registered, after the cursor position `after`. */

@@ -18,9 +18,15 @@ export class InstancesService {
     private readonly keyring: Keyring,
   ) {}
 
-  /** Records an instance as it announced itself, with the versions of its keyring. */
+  /** Records an instance as it announced itself, with the versions of its keyring and its schema level (absent: unknown). */
   async register(request: RegisterInstanceRequest): Promise<void> {
-    await this.repository.upsertRegistered(request.instanceId, request.name, request.apiUrl, request.keyIds);
+    await this.repository.upsertRegistered(
+      request.instanceId,
+      request.name,
+      request.apiUrl,
+      request.keyIds,
+      request.schemaLevel ?? null,
+    );
   }
 
   /**
@@ -32,9 +38,9 @@ export class InstancesService {
     return instance.keyIds === null ? null : !instance.keyIds.includes(this.keyring.currentVersion);
   }
 
-  /** A heartbeat from an instance the Hub has not seen registers it. */
+  /** A heartbeat from an instance the Hub has not seen registers it; one without a schema level keeps the recorded one. */
   async heartbeat(heartbeat: InstanceHeartbeat): Promise<void> {
-    await this.repository.upsertHeartbeat(heartbeat.instanceId, heartbeat.apiUrl);
+    await this.repository.upsertHeartbeat(heartbeat.instanceId, heartbeat.apiUrl, heartbeat.schemaLevel ?? null);
   }
 
   statusOf(instance: Instance, now = Date.now()): InstanceStatus {

@@ -6,6 +6,7 @@ import { UserPermissions1764200000000 } from './1764200000000-user-permissions.j
 import { Universe1764600000000 } from './1764600000000-universe.js';
 import { WorkspaceMoves1765000000000 } from './1765000000000-workspace-moves.js';
 import { OrgWorkspacesIndexes1765100000000 } from './1765100000000-org-workspaces-indexes.js';
+import { InstanceSchemaLevel1767200000000 } from './1767200000000-instance-schema-level.js';
 
 /** Every Hub migration, in order. */
 export const HUB_MIGRATIONS = [
@@ -17,4 +18,5 @@ export const HUB_MIGRATIONS = [
   Universe1764600000000,
   WorkspaceMoves1765000000000,
   OrgWorkspacesIndexes1765100000000,
+  InstanceSchemaLevel1767200000000,
 ];

@@ -25,6 +25,7 @@ import { DataSource } from 'typeorm';
 
 import { HubConfig } from '../config.js';
 import { InstancesRepository } from '../instances/instances.repository.js';
+import { schemaMismatch } from '../instances/schema-level.js';
 import { PlacementPublisher } from '../routing/placement-publisher.js';
 import { RoutingOutboxService } from '../routing/routing-outbox.service.js';
 import { RoutingOutboxRelay } from '../routing/routing-outbox-relay.js';
@@ -81,6 +82,12 @@ class MoveFailed extends Error {
  *   differs fails the move: the source is thawed, the copy discarded.
  * - `done`: after HUB_MOVE_RETENTION_SECONDS the source's copy is purged.
  * - `failed`/`aborted`: the target's copy and the source's change log go.
+ *
+ * The two instances' schema levels are compared (`schemaMismatch`, `running`) when a move in `copying` or
+ * `catching_up` is claimed (also after a step failed and was given back), before the catch-up begins and
+ * before the freeze: a move whose sides now differ (one was upgraded during it) fails with that reason,
+ * its copy discarded and the source authoritative, instead of retrying imports the target cannot take.
+ * One read of two instance rows on the Hub each time, none per chunk.
  */
 @Injectable()
 export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -145,6 +152,9 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
   private async work(claimed: Columns<WorkspaceMove>): Promise<void> {
     let move = claimed;
     try {
+      if (!move.cleanupPending && (move.state === 'copying' || move.state === 'catching_up')) {
+        await this.checkSchemaLevels(move);
+      }
       for (;;) {
         if (this.stopping) throw new MoveLost('shutting down');
         const next = await this.step(move);
@@ -200,7 +210,10 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
       await this.ask(moveSourceStartContract, step, move.fromInstanceId, SLOW_STEP_MS);
     }
     const table = MOVED_TABLE_NAMES[move.copyTable];
-    if (table === undefined) return this.save(move, { state: 'catching_up' });
+    if (table === undefined) {
+      await this.checkSchemaLevels(move);
+      return this.save(move, { state: 'catching_up' });
+    }
     const chunk = await this.ask(
       moveExportContract,
       { ...step, table, ...(move.copyAfter ? { after: move.copyAfter } : {}) },
@@ -239,6 +252,7 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
     const steps: string[] = [];
     const took = (what: string) => steps.push(`${what} ${(performance.now() - began).toFixed(0)}`);
     if (placedOn === move.fromInstanceId) {
+      await this.checkSchemaLevels(move);
       await this.ask(moveFreezeContract, step, move.fromInstanceId, SLOW_STEP_MS);
       took('frozen');
       let current = move;
@@ -383,6 +397,20 @@ export class MoveWorker implements OnApplicationBootstrap, BeforeApplicationShut
     );
     const last = changes.ids.at(-1) ?? move.changeCursor;
     return { replayed: written.length, remaining: changes.remaining + skipped.size, last, skipped: skipped.size };
+  }
+
+  /**
+   * @throws MoveFailed naming both levels when the two instances' schema levels differ now (`schemaMismatch`,
+   *   `running`): the source's rows could not be written as they are on the target.
+   */
+  private async checkSchemaLevels(move: Columns<WorkspaceMove>): Promise<void> {
+    const levels = await this.instances.schemaLevels(move.fromInstanceId, move.toInstanceId);
+    const mismatch = schemaMismatch(
+      { id: move.fromInstanceId, schemaLevel: levels.get(move.fromInstanceId) ?? null },
+      { id: move.toInstanceId, schemaLevel: levels.get(move.toInstanceId) ?? null },
+      'running',
+    );
+    if (mismatch) throw new MoveFailed(mismatch);
   }
 
   /** Records progress; @throws MoveLost when the move is no longer this worker's in this state (aborted meanwhile). */

@@ -20,7 +20,9 @@ export class MovesController {
   @ApiProblem(
     409,
     'conflict: the workspace is on that instance already, a move of it is running, or the keyrings differ; ' +
-      'no_instance_available: the target instance is down (no heartbeat within HUB_INSTANCE_DOWN_AFTER_MS).',
+      'no_instance_available: the target instance is down (no heartbeat within HUB_INSTANCE_DOWN_AFTER_MS); ' +
+      'instance_schema_mismatch: the two instances are at different schema levels, or one has not reported its ' +
+      'level (`schemaLevel` on GET /instances).',
   )
   @Post(':id/move')
   @HttpCode(202)
@@ -31,7 +33,9 @@ export class MovesController {
       'Starts an online move: the source keeps serving while its rows are copied and caught up; at the cutover ' +
       'writes wait (about a second at most), the workspace is placed on the target (new `apiUrl`, new config ' +
       'version) and the source answers `307` to the target. Platform admins; org owners to an instance with ' +
-      '`acceptsNewWorkspaces`. An archived workspace may be moved.',
+      '`acceptsNewWorkspaces`. An archived workspace may be moved. Both instances must be at the same schema ' +
+      'level (`schemaLevel` on GET /instances); a move during which one of them changes level fails, the source ' +
+      'keeping the workspace.',
   })
   start(
     @CurrentPrincipal() principal: PlatformPrincipal,
@@ -80,7 +84,11 @@ export class DrainController {
   @Access('platform admin')
   @Idempotent()
   @ApiProblem(404, 'not_found: no such instance.')
-  @ApiProblem(409, 'no_instance_available: no other instance is up and accepting new workspaces.')
+  @ApiProblem(
+    409,
+    'no_instance_available: no other instance is up and accepting new workspaces; instance_schema_mismatch: ' +
+      "some are, but none at this instance's schema level (or its level is unknown).",
+  )
   @Post(':id/drain')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: DrainStartedDto })
@@ -88,7 +96,7 @@ export class DrainController {
     summary: 'Drain an instance',
     description:
       'Stops the instance taking new workspaces and starts moving each of its workspaces to the least loaded other ' +
-      'instance that is up and accepts new workspaces. Progress: `drain` on `GET /instances`.',
+      'instance that is up and accepts new workspaces and is at its schema level. Progress: `drain` on `GET /instances`.',
   })
   drain(@Param('id') id: string): Promise<DrainStartedDto> {
     // An id no instance may have (see INSTANCE_ID) is simply not found.

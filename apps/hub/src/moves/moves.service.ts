@@ -9,6 +9,7 @@ import type { User } from '../auth/user.entity.js';
 import { HubConfig } from '../config.js';
 import type { Instance } from '../instances/instance.entity.js';
 import { InstancesRepository } from '../instances/instances.repository.js';
+import { schemaMismatch } from '../instances/schema-level.js';
 import { OrgWorkspacesRepository } from '../org-workspaces/org-workspaces.repository.js';
 import { AuditLogService } from '../orgs/audit-log.service.js';
 import { MoveWorker } from './move-worker.js';
@@ -44,6 +45,7 @@ export class MovesService {
    *   403 (a member who is not its org's owner, or an owner naming an instance that takes no new workspaces);
    *   400 (no such instance); 409 (the workspace is on that instance already; a move of it runs already;
    *   the target lacks a key version of the source's keyring, so could not open its sealed secrets;
+   *   `instance_schema_mismatch`: the two instances' schema levels differ or one is unknown, see `schemaMismatch`;
    *   `no_instance_available`: the target is down — no heartbeat within HUB_INSTANCE_DOWN_AFTER_MS, the
    *   `status` GET /instances shows — so the copy could not begin and the move would only wait to be aborted).
    */
@@ -123,21 +125,34 @@ export class MovesService {
    * Drains an instance (platform admins): starts a move of every workspace
    * placed on it (and not moving already) to the least loaded other instance
    * that is up and accepts new workspaces; the instance stops taking new
-   * workspaces itself. Progress: `drain` on `GET /instances`.
-   * @throws DomainException 404 for an unknown instance; 409 `no_instance_available` when no other instance can take them (a state of the platform the caller can change, not a fault of ours).
+   * workspaces itself. Only instances at the drained one's schema level are chosen (`schemaMismatch`).
+   * Progress: `drain` on `GET /instances`.
+   * @throws DomainException 404 for an unknown instance; 409 `no_instance_available` when no other instance can take them (a state of the platform the caller can change, not a fault of ours);
+   *   409 `instance_schema_mismatch` when some could but none is at the drained instance's schema level (or its level is unknown).
    */
   async drain(instanceId: string): Promise<{ instanceId: string; started: number }> {
     const instance = await this.instances.findById(instanceId);
     if (!instance) throw DomainException.notFound('The instance');
     await this.instances.updateSettings(instanceId, false, instance.labels);
     let started = 0;
+    const upSince = () => new Date(Date.now() - this.config.HUB_INSTANCE_DOWN_AFTER_MS);
     for (const workspaceId of await this.repository.workspacesToDrain(instanceId)) {
-      const target = await this.instances.leastLoadedOtherThan(
-        instanceId,
-        new Date(Date.now() - this.config.HUB_INSTANCE_DOWN_AFTER_MS),
-      );
+      // An instance of unknown level matches none: the drain then finds no target, and says why below.
+      const target =
+        instance.schemaLevel === null
+          ? null
+          : await this.instances.leastLoadedOtherThan(instanceId, upSince(), instance.schemaLevel);
       if (!target) {
         if (started > 0) break;
+        const other = await this.instances.leastLoadedOtherThan(instanceId, upSince());
+        if (other) {
+          throw new DomainException(
+            409,
+            ErrorCode.InstanceSchemaMismatch,
+            'No instance at the same schema level',
+            `No other instance that is up and accepts new workspaces is at the schema level of ${instanceId} (${instance.schemaLevel ?? 'unknown (not reported)'}); ${other.id}, for one, is at ${other.schemaLevel ?? 'unknown (not reported)'}. Upgrade the instances to the same version, then drain again.`,
+          );
+        }
         throw new DomainException(
           409,
           ErrorCode.NoInstanceAvailable,
@@ -166,6 +181,15 @@ export class MovesService {
       throw DomainException.conflict(`The workspace is on instance ${target.id} already.`);
     }
     const source = await this.instances.findById(fromInstanceId);
+    const mismatch = schemaMismatch({ id: fromInstanceId, schemaLevel: source?.schemaLevel ?? null }, target, 'start');
+    if (mismatch) {
+      throw new DomainException(
+        409,
+        ErrorCode.InstanceSchemaMismatch,
+        'The instances differ in schema level',
+        mismatch,
+      );
+    }
     const missing = source?.keyIds && target.keyIds ? source.keyIds.filter((id) => !target.keyIds?.includes(id)) : [];
     if (missing.length > 0) {
       throw DomainException.conflict(

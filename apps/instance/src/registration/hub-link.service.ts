@@ -8,12 +8,13 @@ import {
   registerInstanceContract,
 } from '@switchboard/contracts';
 import { Keyring } from '@switchboard/crypto';
-import { DomainException, NatsClient } from '@switchboard/server';
+import { DomainException, ErrorCode, NatsClient, NatsErrorReply } from '@switchboard/server';
 
 import { InstanceConfig } from '../config.js';
 import { UniverseSyncService } from '../universe/universe-sync.service.js';
 import { WorkspaceSyncService } from '../workspaces/workspace-sync.service.js';
 import { ReconcileMetrics } from './reconcile-metrics.js';
+import { SchemaLevelRepository } from './schema-level.repository.js';
 
 const RETRY_MS = 1000;
 /** A bound on one reconciliation, in case the Hub kept answering `more`; the next one carries on. */
@@ -37,6 +38,16 @@ const APPLY_CONCURRENCY = 8;
  * heartbeats, and reconciles — at start and periodically it tells the Hub
  * which workspace versions it holds and applies what it lacks. None of this
  * blocks startup: while the Hub or NATS is away it keeps retrying.
+ *
+ * The registration and every heartbeat carry the database's schema level (the
+ * latest migration applied, read from its `migrations` table), which the Hub
+ * compares before and during a move. It is read from the database, not taken
+ * from the migrations this build ships, because the database is what a move
+ * copies into: migrations run as their own step, before or after replicas of
+ * either version start, and every replica of the instance shares the one
+ * database, so each reports the same level whichever build it runs. It is read
+ * again after each heartbeat (one row of a small table), so a migration run while
+ * the instance runs reaches the Hub within an interval, a move under way included.
  */
 @Injectable()
 export class HubLinkService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -44,6 +55,15 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
   private readonly timers: NodeJS.Timeout[] = [];
   private heartbeatMs: number;
   private stopped = false;
+  /** The schema level read last; undefined when the last read failed (the heartbeat then omits it). */
+  private schemaLevel: string | undefined;
+  /**
+   * False once a Hub refused a registration that carried the level as invalid: a Hub from before levels
+   * (its contract refuses unknown fields), which an instance upgraded first meets. This process then
+   * registers and beats without it (unknown to the Hub) until it restarts, rather than not registering.
+   */
+  private hubTakesSchemaLevel = true;
+  private readingSchemaLevel = false;
 
   constructor(
     private readonly config: InstanceConfig,
@@ -52,6 +72,7 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
     private readonly keyring: Keyring,
     private readonly metrics: ReconcileMetrics,
     private readonly universe: UniverseSyncService,
+    private readonly schemaLevels: SchemaLevelRepository,
   ) {
     this.heartbeatMs = config.INSTANCE_HEARTBEAT_INTERVAL_MS;
   }
@@ -160,7 +181,9 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
 
   private async registerUntilDone(): Promise<void> {
     while (!this.stopped) {
+      const withLevel = this.hubTakesSchemaLevel;
       try {
+        await this.readSchemaLevel();
         const reply = await this.nats.request(
           registerInstanceContract,
           {
@@ -168,6 +191,7 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
             name: this.config.INSTANCE_NAME ?? this.config.INSTANCE_ID,
             apiUrl: this.config.INSTANCE_API_URL,
             keyIds: this.keyring.versions,
+            ...(withLevel && this.schemaLevel !== undefined ? { schemaLevel: this.schemaLevel } : {}),
           },
           { instanceId: this.config.INSTANCE_ID },
         );
@@ -183,18 +207,45 @@ export class HubLinkService implements OnApplicationBootstrap, OnApplicationShut
         );
         return;
       } catch (error) {
+        if (withLevel && error instanceof NatsErrorReply && error.code === String(ErrorCode.ValidationFailed)) {
+          this.hubTakesSchemaLevel = false;
+          this.logger.warn(
+            `the Hub refused the registration (${error.reason}); registering without the schema level, which an older Hub does not take`,
+          );
+          continue;
+        }
         this.logger.warn(`could not register with the Hub yet: ${describe(error)}`);
         await new Promise((resolve) => this.timers.push(setTimeout(resolve, RETRY_MS)));
       }
     }
   }
 
+  /** Sends the schema level read after the previous heartbeat, then reads it again without holding up the next. */
   private async heartbeat(): Promise<void> {
     await this.nats.emit(
       instanceHeartbeatContract,
-      { instanceId: this.config.INSTANCE_ID, apiUrl: this.config.INSTANCE_API_URL, sentAt: new Date().toISOString() },
+      {
+        instanceId: this.config.INSTANCE_ID,
+        apiUrl: this.config.INSTANCE_API_URL,
+        sentAt: new Date().toISOString(),
+        ...(this.hubTakesSchemaLevel && this.schemaLevel !== undefined ? { schemaLevel: this.schemaLevel } : {}),
+      },
       this.config.INSTANCE_ID,
     );
+    if (!this.readingSchemaLevel) void this.readSchemaLevel();
+  }
+
+  /** Reads the schema level into `schemaLevel` (undefined when the database cannot tell now: logged). */
+  private async readSchemaLevel(): Promise<void> {
+    this.readingSchemaLevel = true;
+    try {
+      this.schemaLevel = (await this.schemaLevels.latest()) ?? undefined;
+    } catch (error) {
+      this.schemaLevel = undefined;
+      this.logger.warn(`could not read the schema level: ${describe(error)}`);
+    } finally {
+      this.readingSchemaLevel = false;
+    }
   }
 
   /** Runs `task` now (if asked) and then every `intervalMs`, never two at once, logging failures. */

@@ -1,7 +1,8 @@
-import { ArrayMaxSize, IsArray, IsInt, IsString, IsUrl, Length, Matches, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Min } from 'class-validator';
 
 import type { Contract } from '../contract.js';
 import { subjectTemplate } from '../subjects.js';
+import { SCHEMA_LEVEL } from './schema-level.js';
 
 /**
  * An instance announces itself to the Hub when it starts.
@@ -18,6 +19,13 @@ export class RegisterInstanceRequest {
   @ArrayMaxSize(100)
   @Matches(/^[A-Za-z0-9_-]{1,32}$/, { each: true, message: 'each of $property must be a keyring version' })
   keyIds!: string[];
+  /**
+   * The instance database's schema level (see `SCHEMA_LEVEL`); absent from an instance built before it was
+   * reported, which the Hub treats as unknown.
+   */
+  @IsOptional()
+  @Matches(SCHEMA_LEVEL, { message: '$property must be the name of a migration' })
+  schemaLevel?: string;
 }
 
 export class RegisterInstanceReply {

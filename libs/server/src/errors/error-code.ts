@@ -27,6 +27,8 @@ export enum ErrorCode {
   /** `402`: a prepaid tenant's balance holds fewer credits than the request would use. */
   BalanceExhausted = 'balance_exhausted',
   NoInstanceAvailable = 'no_instance_available',
+  /** `409`: a move's two instances are at different (or unknown) schema levels (API.md, "Moving a workspace"). */
+  InstanceSchemaMismatch = 'instance_schema_mismatch',
   ServiceUnavailable = 'service_unavailable',
   WorkspaceKeysUnavailable = 'workspace_keys_unavailable',
   InternalError = 'internal_error',
