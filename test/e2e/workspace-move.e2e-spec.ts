@@ -569,9 +569,24 @@ describe('moving a workspace to another instance', () => {
 
   it('drains an instance: every workspace moves away, progress on GET /instances', async () => {
     expect((await hub('POST', '/instances/no-such-instance/drain')).status).toBe(404);
-    const drained = await hub('POST', '/instances/instance-a/drain');
-    expect(drained.status).toBe(202);
-    expect(drained.body).toEqual({ instanceId: 'instance-a', started: 2 });
+    const elsewhere = await hub('POST', '/org-workspaces', { orgId, name: 'Elsewhere', instanceId: 'instance-b' });
+    expect(elsewhere.status).toBe(201);
+    await withClient(stack.instanceDatabases['instance-b']!.adminUrl, async (client) => {
+      // Holds the drain's moves in their copy: the target's import of their tenants waits for this lock.
+      await client.query('BEGIN');
+      await client.query('LOCK TABLE tenants IN SHARE MODE');
+      try {
+        const drained = await hub('POST', '/instances/instance-a/drain');
+        expect(drained.status).toBe(202);
+        expect(drained.body).toEqual({ instanceId: 'instance-a', started: 2 });
+        // While instance-a is being emptied it takes no move in, not even a platform admin's.
+        const into = await hub('POST', `/org-workspaces/${elsewhere.body.id}/move`, { instanceId: 'instance-a' });
+        expect(into).toMatchObject({ status: 409, body: { code: 'conflict' } });
+        expect(into.body.detail).toContain('instance-a is being drained');
+      } finally {
+        await client.query('COMMIT');
+      }
+    });
     const finished = await waitFor(
       async () => {
         const instances = await hub('GET', '/instances');

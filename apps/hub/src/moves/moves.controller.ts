@@ -19,7 +19,8 @@ export class MovesController {
   @ApiProblem(403, 'forbidden: the instance takes no new workspaces (org owners), or this needs the org owner.')
   @ApiProblem(
     409,
-    'conflict: the workspace is on that instance already, a move of it is running, or the keyrings differ; ' +
+    'conflict: the workspace is on that instance already, a move of it is running, the target is being drained, ' +
+      'or the keyrings differ; ' +
       'no_instance_available: the target instance is down (no heartbeat within HUB_INSTANCE_DOWN_AFTER_MS); ' +
       'instance_schema_mismatch: the two instances are at different schema levels, or one has not reported its ' +
       'level (`schemaLevel` on GET /instances).',

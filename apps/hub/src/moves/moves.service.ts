@@ -47,7 +47,8 @@ export class MovesService {
    *   the target lacks a key version of the source's keyring, so could not open its sealed secrets;
    *   `instance_schema_mismatch`: the two instances' schema levels differ or one is unknown, see `schemaMismatch`;
    *   `no_instance_available`: the target is down — no heartbeat within HUB_INSTANCE_DOWN_AFTER_MS, the
-   *   `status` GET /instances shows — so the copy could not begin and the move would only wait to be aborted).
+   *   `status` GET /instances shows — so the copy could not begin and the move would only wait to be aborted;
+   *   the target is being drained — its workspaces are moving away — whoever asks, platform admins too).
    */
   async start(caller: User, orgWorkspaceId: string, instanceId: string): Promise<WorkspaceMoveDto> {
     const found = await this.authorize(caller, orgWorkspaceId);
@@ -69,6 +70,13 @@ export class MovesService {
         ErrorCode.NoInstanceAvailable,
         'The target instance is down',
         `Instance ${instanceId} is down: no heartbeat for ${Math.round(silentMs / 1000)} s. Start it, or move the workspace to an instance that is up (GET /instances shows each one's status).`,
+      );
+    }
+    // A platform admin may place on an instance that takes no new workspaces, but not on one being emptied:
+    // the move would race the drain, which would then report itself stalled.
+    if ((await this.instances.drainState(instanceId)) === 'draining') {
+      throw DomainException.conflict(
+        `Instance ${instanceId} is being drained: its workspaces are moving away. Move the workspace to another instance, or wait until the drain is done.`,
       );
     }
     const move = await this.begin(found.workspace.id, found.workspace.instanceId, target, false);
