@@ -86,9 +86,9 @@ function guardWith(roles: Record<string, OrgRole>, workspaces: Record<string, st
   return { sut: new AccessGuard(new Reflector(), access, lookup), calls };
 }
 
-async function statusOf(promise: Promise<unknown>): Promise<number | 'allowed' | 'error'> {
+async function statusOf(verdict: boolean | Promise<boolean>): Promise<number | 'allowed' | 'error'> {
   try {
-    await promise;
+    await verdict;
     return 'allowed';
   } catch (error) {
     if (error instanceof DomainException) return error.status;
@@ -180,6 +180,34 @@ describe('AccessGuard', () => {
       `callerRole ${ORG} cached=false`,
       `callerRole ${WORKSPACE} cached=true`,
     ]);
+  });
+
+  it('allows a rule met from the issuance cache at once (no promise), and refuses from it as from the lookup', async () => {
+    const member = '77777777-7777-4777-8777-777777777777';
+    const stranger = '88888888-8888-4888-8888-888888888888';
+    const roles: Record<string, OrgRole | null> = { [WORKSPACE]: 'admin', [member]: 'member', [stranger]: null };
+    const calls: string[] = [];
+    const lookup: WorkspaceRoleLookup = {
+      callerRole: (_userId, workspaceId, cached) => {
+        calls.push(`callerRole ${workspaceId} cached=${cached}`);
+        return Promise.resolve({ orgId: ORG, role: roles[workspaceId] ?? null });
+      },
+      cachedCallerRole: (_userId, workspaceId) =>
+        workspaceId in roles ? { orgId: ORG, role: roles[workspaceId] ?? null } : undefined,
+    };
+    const access = { requireRole: () => Promise.reject(new Error('not asked')) } satisfies OrgRoleLookup;
+    const sut = new AccessGuard(new Reflector(), access, lookup);
+
+    const allowed = requestOf({ params: { id: WORKSPACE } });
+    expect(sut.canActivate(contextFor('managerOfWorkspaceCached', allowed))).toBe(true);
+    expect(allowed.authorizedOrg).toEqual({ orgId: ORG, role: 'admin' });
+    const belowTheRule = sut.canActivate(contextFor('managerOfWorkspaceCached', requestOf({ params: { id: member } })));
+    expect(belowTheRule).toBeInstanceOf(Promise);
+    expect(await statusOf(belowTheRule)).toBe(403);
+    const notAMember = sut.canActivate(contextFor('managerOfWorkspaceCached', requestOf({ params: { id: stranger } })));
+    expect(notAMember).toBeInstanceOf(Promise);
+    expect(await statusOf(notAMember)).toBe(404);
+    expect(calls).toEqual([]);
   });
 
   it('answers bad input with 400 even to callers it refuses, as the pipes did before the rules moved into it', async () => {

@@ -46,7 +46,38 @@ export class AccessGuard implements CanActivate {
     private readonly workspaces: WorkspaceRoleLookup,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * `true` at once, no promise, when the route's rule is met from memory
+   * (nearly every access-token issuance: Nest then awaits nothing for this
+   * guard); otherwise the promise of `decide`, as always.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    return this.allowedFromMemory(context) || this.decide(context);
+  }
+
+  /**
+   * Whether `decide` would allow the request without awaiting anything:
+   * `enforceFromMemory` met the route's rule (and set `request.authorizedOrg`).
+   * Never throws: anything else, a refusal included, is `false`, and `decide`
+   * then gives the verdict and the error.
+   */
+  private allowedFromMemory(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http' || routeMetadata<boolean>(this.reflector, IS_PUBLIC, context) === true) {
+      return false;
+    }
+    const declaration = routeMetadata<AccessDeclaration>(this.reflector, ACCESS_METADATA, context);
+    const request = context.switchToHttp().getRequest<AuthorizedRequest>();
+    const principal = request.principal;
+    if (!declaration || !principal) return false;
+    const route = (): string => `${context.getClass().name}.${context.getHandler().name}`;
+    try {
+      return this.enforceFromMemory(route, declaration, request, principal);
+    } catch {
+      return false;
+    }
+  }
+
+  private async decide(context: ExecutionContext): Promise<boolean> {
     if (context.getType() === 'rpc') return true;
     if (routeMetadata<boolean>(this.reflector, IS_PUBLIC, context) === true) return true;
     const declaration = routeMetadata<AccessDeclaration>(this.reflector, ACCESS_METADATA, context);
@@ -59,7 +90,7 @@ export class AccessGuard implements CanActivate {
     if (!principal) throw new Error(`${route()} was reached without an authenticated principal`);
 
     try {
-      // Decided from memory when it can be (nearly every access-token issuance): no promise below this one.
+      // A rule met from memory was let through by canActivate; here it can only be refused from memory.
       if (!this.enforceFromMemory(route, declaration, request, principal)) {
         await this.enforce(route, declaration, request, principal);
       }
