@@ -227,9 +227,10 @@ export class WorkspaceJwtStrategy extends Strategy implements OnModuleDestroy {
    * A tenant API key, read from the database on every request (one indexed
    * read in one round trip), so a revoked key is refused at once on every
    * replica. The workspace comes from the key's prefix. For a key this
-   * replica has seen, only its `revoked_at` and its tenant's row are read
-   * (`findRevocation`); its other columns never change, and are taken from
-   * `knownKeys` — its expiry is checked on every request as well.
+   * replica has seen, only whether it was revoked and its tenant's row are
+   * read (`findRevocation`, by the key's and the tenant's ids); its other
+   * columns never change, and are taken from `knownKeys` — its expiry is
+   * checked on every request as well.
    * @throws DomainException 401 `invalid_token` (malformed, unknown),
    *   `token_revoked`, `token_expired`; 401/403 as for a token's workspace;
    *   403 `tenant_archived`.
@@ -244,11 +245,11 @@ export class WorkspaceJwtStrategy extends Strategy implements OnModuleDestroy {
     const digest = apiKeyDigest(key);
     const known = this.knownKeys.get(digest);
     if (known !== undefined && known.workspaceId === workspace.id) {
-      const current = await this.apiKeys.findRevocation(workspace.id, digest);
-      // Its tenant never changes: another one means the row is not the one remembered; read it all again.
-      if (current !== null && current.tenant.id === known.tenantId) return this.keyPrincipal(workspace, known, current);
+      const current = await this.apiKeys.findRevocation(workspace.id, known.tenantId, known.id);
+      if (current !== null) return this.keyPrincipal(workspace, known, current);
+      // Gone (with its tenant, or its workspace moved away): the next request reads it as a key not seen before.
       this.knownKeys.delete(digest);
-      if (current === null) throw DomainException.unauthenticated('The API key is not valid.', ErrorCode.InvalidToken);
+      throw DomainException.unauthenticated('The API key is not valid.', ErrorCode.InvalidToken);
     }
     const row = await this.apiKeys.findForAuthentication(workspace.id, digest);
     if (!row) throw DomainException.unauthenticated('The API key is not valid.', ErrorCode.InvalidToken);
@@ -263,7 +264,7 @@ export class WorkspaceJwtStrategy extends Strategy implements OnModuleDestroy {
       touchedAt: 0,
     };
     this.knownKeys.set(digest, read);
-    return this.keyPrincipal(workspace, read, row);
+    return this.keyPrincipal(workspace, read, { revoked: row.revokedAt !== null, tenant: row.tenant });
   }
 
   /**
@@ -273,7 +274,7 @@ export class WorkspaceJwtStrategy extends Strategy implements OnModuleDestroy {
    * @throws DomainException 401 `token_revoked`, `token_expired`; 403 `tenant_archived`.
    */
   private keyPrincipal(workspace: Workspace, key: KnownApiKey, current: KeyRevocation): WorkspacePrincipal {
-    if (current.revokedAt) throw DomainException.unauthenticated('The API key was revoked.', ErrorCode.TokenRevoked);
+    if (current.revoked) throw DomainException.unauthenticated('The API key was revoked.', ErrorCode.TokenRevoked);
     const now = Date.now();
     if (key.expiresAt <= now) throw DomainException.unauthenticated('The API key has expired.', ErrorCode.TokenExpired);
     const tenant = current.tenant;
