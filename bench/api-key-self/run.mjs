@@ -1,7 +1,7 @@
 // GET /tenants/self on one real instance, authenticated two ways side by side
 // in one run: a tenant JWT (verified once, then decided from memory) and a
-// tenant API key (read from the database on every request — no cache, so a
-// revoked key is refused at once on every replica). Same tenants, same
+// tenant API key (its revocation read from the database on every request, so
+// a revoked key is refused at once on every replica). Same tenants, same
 // concurrency, same pool; alternating rounds so that neither gets the warmer
 // machine. Target: the API key path ≥ 90 % of the JWT path's throughput.
 //

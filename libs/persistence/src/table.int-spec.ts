@@ -91,9 +91,9 @@ describe('Table', () => {
       dataSource.manager,
       `INSERT INTO things (owner_id, name, size, settings, active, total)
        VALUES ($1, 'a', NULL, '{"k":[1]}', true, 9007199254740993)
-       RETURNING ${things.columns}, 7 AS rank, NULL::text AS note`,
+       RETURNING ${things.columns}, 7 AS rank, NULL::text AS note, NULL::boolean AS flagged, false AS seen`,
       [owner.id],
-      { rank: 'number', note: 'string?' },
+      { rank: 'number', note: 'string?', flagged: 'boolean?', seen: 'boolean?' },
     );
     const row = only(rows);
     expect(row).toMatchObject({
@@ -105,6 +105,8 @@ describe('Table', () => {
       total: '9007199254740993',
       rank: 7,
       note: null,
+      flagged: null,
+      seen: false,
     });
     expect(row.createdAt).toBeInstanceOf(Date);
     expect(Object.keys(row)).not.toContain('owner_id');
@@ -118,6 +120,9 @@ describe('Table', () => {
     await expect(
       things.query(dataSource.manager, `SELECT ${things.columns}, NULL AS rank FROM things`, [], { rank: 'number' }),
     ).rejects.toThrow(/things\.rank: expected number, got null/);
+    await expect(
+      things.query(dataSource.manager, `SELECT ${things.columns}, 'f' AS seen FROM things`, [], { seen: 'boolean?' }),
+    ).rejects.toThrow(/things\.seen: expected boolean\?, got/);
   });
 
   it('decodes the columns beside the row into an object of their own, checked too', () => {

@@ -14,7 +14,8 @@ export type Columns<E> = { [K in keyof E as undefined extends E[K] ? never : K]:
 export type ExtraColumns = Record<string, ValueKind>;
 
 /** The JavaScript value node-postgres gives a column, as the decoder checks it. */
-export type ValueKind = 'string' | 'number' | 'boolean' | 'date' | 'json' | 'buffer' | 'string?' | 'number?' | 'date?';
+export type ValueKind =
+  'string' | 'number' | 'boolean' | 'date' | 'json' | 'buffer' | 'string?' | 'number?' | 'boolean?' | 'date?';
 
 type ValueOf<K extends ValueKind> = K extends 'string'
   ? string
@@ -30,9 +31,11 @@ type ValueOf<K extends ValueKind> = K extends 'string'
             ? string | null
             : K extends 'number?'
               ? number | null
-              : K extends 'date?'
-                ? Date | null
-                : unknown;
+              : K extends 'boolean?'
+                ? boolean | null
+                : K extends 'date?'
+                  ? Date | null
+                  : unknown;
 
 /** The typed shape of `extra`. */
 export type ExtraRow<X extends ExtraColumns> = { [K in keyof X]: ValueOf<X[K]> };
@@ -113,6 +116,7 @@ function matches(kind: ValueKind, value: unknown): boolean {
     case 'number?':
       return typeof value === 'number';
     case 'boolean':
+    case 'boolean?':
       return typeof value === 'boolean';
     case 'date':
     case 'date?':

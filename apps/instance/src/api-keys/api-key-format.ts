@@ -22,11 +22,20 @@ export function generateApiKey(workspaceKey: string): NewApiKey {
   return { key, prefix: `${PREFIX}${workspaceKey}_${random.slice(0, SHOWN_RANDOM)}`, hash: hashApiKey(key) };
 }
 
-/** SHA-256 of the whole key, 32 bytes: a key has 256 random bits, so no salt or slow hash is needed. */
+/** SHA-256 of the whole key, 32 bytes (what is stored): a key has 256 random bits, so no salt or slow hash is needed. */
 export function hashApiKey(key: string): Buffer {
-  // One-shot `crypto.hash` (Node 21.7+): no Hash object per request. Hex, then a Buffer from Node's pool:
-  // half the CPU of its 'buffer' output, which allocates an ArrayBuffer of its own for every call.
-  return Buffer.from(hash('sha256', key, 'hex'), 'hex');
+  // Hex, then a Buffer from Node's pool: half the CPU of crypto.hash's 'buffer' output, which allocates
+  // an ArrayBuffer of its own for every call.
+  return Buffer.from(apiKeyDigest(key), 'hex');
+}
+
+/**
+ * The same SHA-256 as {@link hashApiKey}, as 64 lowercase hex characters: what a request made with a key
+ * computes (one-shot `crypto.hash`, Node 21.7+: no Hash object, no Buffer), both to look the key up in
+ * memory and, as `\x<hex>` (bytea's text form), to find it in Postgres.
+ */
+export function apiKeyDigest(key: string): string {
+  return hash('sha256', key, 'hex');
 }
 
 /** Whether a bearer credential is shaped like an API key rather than a JWT (a JWT never starts with `sbk_`). */

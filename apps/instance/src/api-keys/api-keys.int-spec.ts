@@ -126,6 +126,23 @@ describe('tenant API keys and roles', () => {
     expect((await first.request('GET', '/self', { headers: { 'x-api-key': 'sbk_nope' } })).status).toBe(401);
   });
 
+  it('refuses a key whose row is gone, on a replica that has authenticated it before', async () => {
+    const owner = await tenant();
+    const created = await createKey(owner.id, { name: 'gone' });
+    for (let i = 0; i < 2; i++) {
+      expect((await second.request('GET', '/self', { headers: { 'x-api-key': created.key } })).status).toBe(200);
+    }
+    await withClient(first.database.migrationUrl, async (client) => {
+      await client.query(`SELECT set_config('app.workspace_id', $1, false)`, [workspace.snapshot.workspaceId]);
+      expect((await client.query('DELETE FROM tenant_api_keys WHERE id = $1', [created.id])).rowCount).toBe(1);
+    });
+    for (let i = 0; i < 2; i++) {
+      const refused = await second.request('GET', '/self', { headers: { 'x-api-key': created.key } });
+      expect(refused.status).toBe(401);
+      expect((await json(refused)).code).toBe('invalid_token');
+    }
+  });
+
   it("refuses a well-formed key it does not hold, and an archived tenant's key until the tenant is restored", async () => {
     const unknown = `sbk_${workspace.snapshot.key}_${randomBytes(32).toString('base64url')}`;
     const refused = await first.request('GET', '/self', { headers: { 'x-api-key': unknown } });

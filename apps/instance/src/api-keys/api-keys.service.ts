@@ -84,8 +84,9 @@ export class ApiKeysService {
   }
 
   /**
-   * Revokes a key: the next request with it, on any replica, is 401 (keys are
-   * read from the database on every request; nothing caches them).
+   * Revokes a key: the next request with it, on any replica, is 401 (a key's
+   * `revoked_at` is read from the database on every request; a replica
+   * remembers only what never changes about a key).
    * @throws DomainException 403 as `create`; 404 for no such live key.
    */
   async revoke(principal: WorkspacePrincipal, tenantId: string, keyId: string): Promise<void> {

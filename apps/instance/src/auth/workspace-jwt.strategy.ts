@@ -4,8 +4,8 @@ import { BoundedCache, DomainException, ErrorCode } from '@switchboard/server';
 import passport from 'passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 
-import { hashApiKey, looksLikeApiKey, workspaceKeyOf } from '../api-keys/api-key-format.js';
-import { ApiKeysRepository } from '../api-keys/api-keys.repository.js';
+import { apiKeyDigest, looksLikeApiKey, workspaceKeyOf } from '../api-keys/api-key-format.js';
+import { ApiKeysRepository, type KeyRevocation } from '../api-keys/api-keys.repository.js';
 import { InstanceConfig } from '../config.js';
 import { actingAs } from '../journal/acting-user.js';
 import { TenantPreloads } from '../tenants/tenant-preloads.js';
@@ -29,6 +29,26 @@ const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
 /** `last_used_at` moves at most once a minute per key (API.md: no write per request). */
 const TOUCH_INTERVAL_MS = 60_000;
+
+/**
+ * What never changes about a tenant API key once it is created — its
+ * workspace, id, tenant, role, user and expiry (only `revoked_at` and
+ * `last_used_at` are ever written after the INSERT) — as this replica read
+ * it, by the key's SHA-256 (hex). Lets a request made with a known key read
+ * only what can change; revocation is never taken from here.
+ */
+interface KnownApiKey {
+  readonly workspaceId: string;
+  readonly id: string;
+  readonly tenantId: string;
+  readonly role: TenantRole;
+  /** The principals' actor, one object for every request made with the key (nothing writes to an actor). */
+  readonly actor: PrincipalActor;
+  /** Epoch milliseconds; Infinity for a key that does not expire. */
+  readonly expiresAt: number;
+  /** When this replica last moved the key's `last_used_at` (epoch ms; 0: not yet, or the write failed). */
+  touchedAt: number;
+}
 
 /** The API key a request carries: `X-API-Key`, else a bearer credential shaped like a key; undefined if none. */
 function apiKeyOf(request: unknown, bearer: string | null): string | undefined {
@@ -196,13 +216,21 @@ export class WorkspaceJwtStrategy extends Strategy implements OnModuleDestroy {
     return tenant === undefined ? undefined : principalOf(workspace, tenant, claims);
   }
 
-  /** Keys whose `last_used_at` this replica moved within the last minute. */
-  private readonly touched = new BoundedCache<string, true>({ max: 100_000, ttlMs: TOUCH_INTERVAL_MS });
+  /**
+   * Keys this replica has authenticated, by SHA-256: their immutable facts
+   * (KnownApiKey), never their revocation. Bounded; an entry that is gone
+   * only costs the next request the longer read.
+   */
+  private readonly knownKeys = new BoundedCache<string, KnownApiKey>({ max: 100_000, ttlMs: 60 * 60_000 });
 
   /**
    * A tenant API key, read from the database on every request (one indexed
-   * read; no cache), so a revoked key is refused at once on every replica.
-   * The workspace comes from the key's prefix.
+   * read in one round trip), so a revoked key is refused at once on every
+   * replica. The workspace comes from the key's prefix. For a key this
+   * replica has seen, only whether it was revoked and its tenant's row are
+   * read (`findRevocation`, by the key's and the tenant's ids); its other
+   * columns never change, and are taken from `knownKeys` — its expiry is
+   * checked on every request as well.
    * @throws DomainException 401 `invalid_token` (malformed, unknown),
    *   `token_revoked`, `token_expired`; 401/403 as for a token's workspace;
    *   403 `tenant_archived`.
@@ -214,36 +242,59 @@ export class WorkspaceJwtStrategy extends Strategy implements OnModuleDestroy {
     }
     const cached = this.workspaces.cached(workspaceKey);
     const workspace = usableWorkspace(cached === undefined ? await this.workspaces.byKey(workspaceKey) : cached);
-    const row = await this.apiKeys.findForAuthentication(workspace.id, hashApiKey(key));
-    if (!row) throw DomainException.unauthenticated('The API key is not valid.', ErrorCode.InvalidToken);
-    if (row.revokedAt) throw DomainException.unauthenticated('The API key was revoked.', ErrorCode.TokenRevoked);
-    const now = Date.now();
-    if (row.expiresAt && row.expiresAt.getTime() <= now) {
-      throw DomainException.unauthenticated('The API key has expired.', ErrorCode.TokenExpired);
+    const digest = apiKeyDigest(key);
+    const known = this.knownKeys.get(digest);
+    if (known !== undefined && known.workspaceId === workspace.id) {
+      const current = await this.apiKeys.findRevocation(workspace.id, known.tenantId, known.id);
+      if (current !== null) return this.keyPrincipal(workspace, known, current);
+      // Gone (with its tenant, or its workspace moved away): the next request reads it as a key not seen before.
+      this.knownKeys.delete(digest);
+      throw DomainException.unauthenticated('The API key is not valid.', ErrorCode.InvalidToken);
     }
-    if (row.tenant.archivedAt) throw tenantArchived();
-    if ((row.lastUsedAt === null || now - row.lastUsedAt.getTime() >= TOUCH_INTERVAL_MS) && !this.touched.get(row.id)) {
-      this.touched.set(row.id, true);
-      this.apiKeys.touch(workspace.id, row.id).catch((error: unknown) => {
-        this.touched.delete(row.id);
+    const row = await this.apiKeys.findForAuthentication(workspace.id, digest);
+    if (!row) throw DomainException.unauthenticated('The API key is not valid.', ErrorCode.InvalidToken);
+    const read: KnownApiKey = {
+      workspaceId: workspace.id,
+      id: row.id,
+      tenantId: row.tenant.id,
+      // A role the database holds is one this code wrote; anything else gets the least.
+      role: isTenantRole(row.role) ? row.role : 'viewer',
+      actor: { type: 'api_key', id: row.id, ...(row.userId === null ? {} : { userId: row.userId }) },
+      expiresAt: row.expiresAt === null ? Infinity : row.expiresAt.getTime(),
+      touchedAt: 0,
+    };
+    this.knownKeys.set(digest, read);
+    return this.keyPrincipal(workspace, read, { revoked: row.revokedAt !== null, tenant: row.tenant });
+  }
+
+  /**
+   * The principal of a key, from its immutable facts and what was just read
+   * of it, after the checks in the order they always ran; moves its
+   * `last_used_at` when this replica has not in the last minute (not awaited).
+   * @throws DomainException 401 `token_revoked`, `token_expired`; 403 `tenant_archived`.
+   */
+  private keyPrincipal(workspace: Workspace, key: KnownApiKey, current: KeyRevocation): WorkspacePrincipal {
+    if (current.revoked) throw DomainException.unauthenticated('The API key was revoked.', ErrorCode.TokenRevoked);
+    const now = Date.now();
+    if (key.expiresAt <= now) throw DomainException.unauthenticated('The API key has expired.', ErrorCode.TokenExpired);
+    const tenant = current.tenant;
+    if (tenant.archivedAt) throw tenantArchived();
+    if (now - key.touchedAt >= TOUCH_INTERVAL_MS) {
+      key.touchedAt = now;
+      this.apiKeys.touch(workspace.id, key.id).catch((error: unknown) => {
+        key.touchedAt = 0;
         this.logger.warn({ err: error }, 'could not record an API key use');
       });
     }
-    const actor: PrincipalActor = {
-      type: 'api_key',
-      id: row.id,
-      ...(row.userId === null ? {} : { userId: row.userId }),
-    };
     const principal: WorkspacePrincipal = {
       workspace,
       isAdmin: false,
-      tenant: { id: row.tenant.id, internalId: row.tenant.internalId, parentId: row.tenant.parentId },
+      tenant: { id: tenant.id, internalId: tenant.internalId, parentId: tenant.parentId },
       claims: {},
-      // A role the database holds is one this code wrote; anything else gets the least.
-      role: isTenantRole(row.role) ? row.role : 'viewer',
-      actor,
+      role: key.role,
+      actor: key.actor,
     };
-    this.preloads.set(principal, row.tenant);
+    this.preloads.set(principal, tenant);
     return principal;
   }
 
