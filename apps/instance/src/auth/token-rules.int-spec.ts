@@ -92,6 +92,21 @@ describe('workspace token rules', () => {
     });
   });
 
+  describe('iat (RFC 7519 §4.1.6)', () => {
+    const now = () => Math.floor(Date.now() / 1000);
+
+    it('refuses a token issued in the future, which a revocation of tokens issued until now would not reach', async () => {
+      const before = await tenantCount();
+      const token = workspace.sign({ tenantKey: 'from-the-future', iat: now() + 3600 });
+      await expectProblem(await self(token), 401, 'invalid_token');
+      expect(await tenantCount()).toBe(before);
+    });
+
+    it('accepts an iat less than a minute ahead (clocks differ)', async () => {
+      expect((await self(workspace.sign({ tenantKey: 'skewed', iat: now() + 30 }))).status).toBe(200);
+    });
+  });
+
   describe('maximum lifetime (INSTANCE_MAX_TOKEN_LIFETIME_SECONDS, default 30 days)', () => {
     it('refuses a token whose exp lies more than 30 days ahead, creating no tenant', async () => {
       const before = await tenantCount();

@@ -302,14 +302,23 @@ export class WorkspaceJwtStrategy extends Strategy implements OnModuleDestroy {
 }
 
 /**
- * A token must expire, and not later than this instance accepts.
- * @throws DomainException 401 `token_missing_expiry`, `token_lifetime_too_long`.
+ * A token must expire, and not later than this instance accepts; and it must not say it was issued later
+ * than now (RFC 7519 §4.1.6 `iat`, with CLOCK_SKEW_SECONDS for clocks that differ): a revocation refuses
+ * the tenant's tokens issued until then by their `iat`, which one dated ahead would outlive.
+ * @throws DomainException 401 `token_missing_expiry`, `token_lifetime_too_long`, `invalid_token` (`iat` ahead).
  */
 function checkLifetime(claims: WorkspaceTokenClaims, maxLifetime: number): void {
   if (typeof claims.exp !== 'number') {
     throw DomainException.unauthenticated('The token has no exp claim; it must expire.', ErrorCode.TokenMissingExpiry);
   }
-  if (claims.exp - Date.now() / 1000 > maxLifetime + CLOCK_SKEW_SECONDS) {
+  const now = Date.now() / 1000;
+  if (typeof claims.iat === 'number' && claims.iat - now > CLOCK_SKEW_SECONDS) {
+    throw DomainException.unauthenticated(
+      'The token says it was issued in the future (iat); issue it with the current time.',
+      ErrorCode.InvalidToken,
+    );
+  }
+  if (claims.exp - now > maxLifetime + CLOCK_SKEW_SECONDS) {
     throw DomainException.unauthenticated(
       `The token expires more than ${maxLifetime} seconds from now; ask for a shorter-lived token.`,
       ErrorCode.TokenLifetimeTooLong,
