@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 
 import { withClient } from '@switchboard/persistence';
 import { freePort, type ServiceProcess, waitFor } from '@switchboard/testing';
@@ -116,6 +118,34 @@ describe('the gateway in front of the Hub and two instances', () => {
         createdAt,
       });
       expect(same(direct.body)).toEqual(same(through.body));
+    }
+  });
+
+  it('keeps answering a workspace while more clients than its pool has connections stall their bodies (unsigned tokens naming a workspace of that instance)', async () => {
+    const { token } = await tenantToken(onA, `stalled-${randomUUID()}`);
+    // The gateway cannot verify signatures: a token that names onA's key routes there whatever it is signed with.
+    const unsigned = jwt.sign({ iss: onA.key, tenantKey: 'attacker' }, 'not the workspace secret');
+    const target = new URL(gatewayUrl);
+    const sockets: Socket[] = [];
+    try {
+      // More than the gateway's 128 connections to instance-a, each a chunked POST that sends one part and stalls.
+      for (let index = 0; index < 140; index += 1) {
+        const socket = connect(Number(target.port), target.hostname);
+        socket.on('error', () => undefined);
+        await once(socket, 'connect');
+        socket.write(
+          `POST /usage HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${unsigned}\r\n` +
+            'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n',
+        );
+        sockets.push(socket);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const started = performance.now();
+      const through = await call(gatewayUrl, 'GET', '/tenants/self', token);
+      expect(through.status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(2000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
     }
   });
 

@@ -1,9 +1,15 @@
+import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 
 import { HubFixtures, json } from '../../apps/hub/test/hub-fixtures.js';
 import { type HubHarness, startHub } from '../../apps/hub/test/hub-harness.js';
 import { type InstanceHarness, startInstance } from '../../apps/instance/test/instance-harness.js';
 import { FIXTURE_KEYS, seedWorkspace, type WorkspaceFixture } from '../../apps/instance/test/workspace-fixture.js';
+
+/** Both services here give a client this long to send a whole request (HTTP_REQUEST_TIMEOUT_MS), headers 1 s. */
+const REQUEST_TIMEOUT_MS = 3000;
+const SHORT_TIMEOUTS = { HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), HTTP_HEADERS_TIMEOUT_MS: '1000' };
 
 const NUL = 'a\u0000b';
 const LONE_SURROGATE = 'a\ud800b';
@@ -63,14 +69,14 @@ describe('the input edge', () => {
   let ownerToken: string;
 
   beforeAll(async () => {
-    hub = await startHub({ HUB_INSTANCE_DOWN_AFTER_MS: '600000' });
+    hub = await startHub({ HUB_INSTANCE_DOWN_AFTER_MS: '600000', ...SHORT_TIMEOUTS });
     fixtures = new HubFixtures(hub);
     await fixtures.registerInstance('input-edge');
     const org = await fixtures.org();
     orgId = org.orgId;
     workspaceId = org.workspaceId;
     ownerToken = org.owner.token;
-    instance = await startInstance({ ENCRYPTION_KEYS: FIXTURE_KEYS });
+    instance = await startInstance({ ENCRYPTION_KEYS: FIXTURE_KEYS, ...SHORT_TIMEOUTS });
     workspace = await seedWorkspace(instance);
   });
 
@@ -262,6 +268,33 @@ describe('the input edge', () => {
       expect(response).toMatchObject({ status: 431, body: { status: 431, code: expect.any(String) } });
       expect(response.contentType).toMatch(/^application\/problem\+json/);
     });
+
+    it.each([
+      ['Hub', () => hub.url, '/orgs'],
+      ['instance', () => instance.url, '/tenants'],
+    ])(
+      '%s: a body that stalls is a 408 problem once HTTP_REQUEST_TIMEOUT_MS has passed, and the connection is closed',
+      async (_label, url, path) => {
+        const target = new URL(url());
+        const socket = connect(Number(target.port), target.hostname);
+        await once(socket, 'connect');
+        let answer = '';
+        socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+        const started = performance.now();
+        // One part of a chunked JSON body, then nothing (with a token that names nothing: it is never read).
+        socket.write(
+          `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer not-a-token\r\n` +
+            'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n',
+        );
+        await once(socket, 'close');
+        const elapsed = performance.now() - started;
+        expect(answer.split(' ')[1]).toBe('408');
+        expect(answer.toLowerCase()).toContain('content-type: application/problem+json');
+        expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ status: 408 });
+        expect(elapsed).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
+        expect(elapsed).toBeLessThan(REQUEST_TIMEOUT_MS + 2000);
+      },
+    );
 
     it.each([
       ['PROPFIND', '/orgs'],

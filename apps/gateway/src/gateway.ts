@@ -33,6 +33,7 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
     connectTimeoutMs: config.GATEWAY_CONNECT_TIMEOUT_MS,
     connections: config.GATEWAY_UPSTREAM_CONNECTIONS,
+    requestTimeouts: config.requestTimeouts(),
     publicUrl: config.GATEWAY_PUBLIC_URL,
     metricsOnPublicPort: config.OPS_PORT === undefined,
     // A lost placement message shows as an instance's 307 with no change to follow: read the table again.

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     ...hubApiDescription(config),
     natsUrl: config.NATS_URL,
     natsCredentials: config.natsCredentials(),
+    requestTimeouts: config.requestTimeouts(),
     subjectVariables: { namespace: config.NATS_NAMESPACE },
     serviceName: 'hub',
   });

@@ -55,6 +55,7 @@ export async function startHub(overrides: Record<string, string> = {}): Promise<
   const app = await createService(HubModule.forRoot(config), {
     ...hubApiDescription(config),
     natsUrl: config.NATS_URL,
+    requestTimeouts: config.requestTimeouts(),
     subjectVariables: { namespace },
     serviceName: 'hub',
   });

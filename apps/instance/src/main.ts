@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     ...instanceApiDescription(config),
     natsUrl: config.NATS_URL,
     natsCredentials: config.natsCredentials(),
+    requestTimeouts: config.requestTimeouts(),
     subjectVariables: { namespace: config.NATS_NAMESPACE, instanceId: config.INSTANCE_ID },
     serviceName: `instance-${config.INSTANCE_ID}`,
   });

@@ -55,6 +55,7 @@ export async function startInstance(
   const app = await createService(InstanceModule.forRoot(config), {
     ...instanceApiDescription(config),
     natsUrl: config.NATS_URL,
+    requestTimeouts: config.requestTimeouts(),
     subjectVariables: { namespace, instanceId: config.INSTANCE_ID },
     serviceName: `instance-${config.INSTANCE_ID}`,
   });

@@ -131,6 +131,23 @@ describe('ServiceConfig: published secrets', () => {
   });
 });
 
+describe('ServiceConfig: request timeouts', () => {
+  it('gives a client 30 s for a whole request and 10 s for its headers unless told otherwise', () => {
+    expect(load({}).requestTimeouts()).toEqual({ requestTimeoutMs: 30_000, headersTimeoutMs: 10_000 });
+    expect(load({ HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '2000' }).requestTimeouts()).toEqual({
+      requestTimeoutMs: 5000,
+      headersTimeoutMs: 2000,
+    });
+  });
+
+  it('refuses no timeout at all, and headers given longer than the whole request', () => {
+    expect(problemsOf({ HTTP_REQUEST_TIMEOUT_MS: '0' }).join(' ')).toContain('HTTP_REQUEST_TIMEOUT_MS');
+    expect(problemsOf({ HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '6000' })).toEqual([
+      expect.stringContaining('HTTP_HEADERS_TIMEOUT_MS (6000) is longer than HTTP_REQUEST_TIMEOUT_MS (5000)'),
+    ]);
+  });
+});
+
 describe('secretMaterial', () => {
   it('is the password of a URL, each key of a keyring, or the whole value', () => {
     expect(secretMaterial('postgres://app:p%40ss@db:5432/x')).toEqual(['p@ss']);

@@ -82,6 +82,19 @@ export abstract class NatsServiceConfig implements CrossChecked {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL: string = 'info';
 
   /**
+   * How long a client may take to send a whole request to the HTTP server, headers and body, in ms
+   * (Node's `requestTimeout`); past it the request is answered `408` and its connection closed.
+   */
+  @IsInt() @Min(100) @Max(3_600_000) HTTP_REQUEST_TIMEOUT_MS: number = 30_000;
+  /** How long a client may take to send the request line and headers, in ms (Node's `headersTimeout`); at most HTTP_REQUEST_TIMEOUT_MS. */
+  @IsInt() @Min(100) @Max(600_000) HTTP_HEADERS_TIMEOUT_MS: number = 10_000;
+
+  /** HTTP_REQUEST_TIMEOUT_MS / HTTP_HEADERS_TIMEOUT_MS for the HTTP server (createService, the gateway). */
+  requestTimeouts(): { requestTimeoutMs: number; headersTimeoutMs: number } {
+    return { requestTimeoutMs: this.HTTP_REQUEST_TIMEOUT_MS, headersTimeoutMs: this.HTTP_HEADERS_TIMEOUT_MS };
+  }
+
+  /**
    * Accept the secrets the repository publishes (development defaults and
    * examples). Only `npm start` sets it; a deployment never should.
    */
@@ -89,7 +102,7 @@ export abstract class NatsServiceConfig implements CrossChecked {
 
   /** The rules across variables; see the class comment. */
   crossCheck(): string[] {
-    return [...this.natsAuthProblems(), ...this.publishedSecrets()];
+    return [...this.natsAuthProblems(), ...this.publishedSecrets(), ...this.timeoutProblems()];
   }
 
   /** What `NatsClient` and the NATS microservice authenticate with. */
@@ -126,6 +139,14 @@ export abstract class NatsServiceConfig implements CrossChecked {
       if (path !== undefined && !readable(path)) problems.push(`${name} names ${path}, which cannot be read.`);
     }
     return problems;
+  }
+
+  private timeoutProblems(): string[] {
+    return this.HTTP_HEADERS_TIMEOUT_MS > this.HTTP_REQUEST_TIMEOUT_MS
+      ? [
+          `HTTP_HEADERS_TIMEOUT_MS (${this.HTTP_HEADERS_TIMEOUT_MS}) is longer than HTTP_REQUEST_TIMEOUT_MS (${this.HTTP_REQUEST_TIMEOUT_MS}): the headers are part of the request.`,
+        ]
+      : [];
   }
 
   private publishedSecrets(): string[] {

@@ -37,6 +37,7 @@ export {
 } from './http/pagination.js';
 export { IS_PUBLIC, Public } from './http/public.decorator.js';
 export { QueryInt } from './http/query-int.js';
+export { DEFAULT_REQUEST_TIMEOUTS, requestTimeoutOptions, type RequestTimeouts } from './http/request-timeouts.js';
 export { routeMetadata } from './http/route-metadata.js';
 export { assertStorableInput, MAX_BODY_DEPTH, STORED_HEADERS } from './http/storable-input.js';
 export {

@@ -110,7 +110,13 @@ describe('gateway server', () => {
       return;
     }
     if (path === '/upload') {
-      for await (const chunk of request) seen.uploadChunks.push((chunk as Buffer).length);
+      // A client that stalls is cut off in the end (by the test or the gateway): its upload breaks off.
+      request.on('error', () => undefined);
+      try {
+        for await (const chunk of request) seen.uploadChunks.push((chunk as Buffer).length);
+      } catch {
+        return;
+      }
       response.end(JSON.stringify({ received: seen.uploadChunks.reduce((sum, size) => sum + size, 0) }));
       return;
     }
@@ -213,15 +219,16 @@ describe('gateway server', () => {
     expect(rest).toContain('second part');
   });
 
-  it('streams a request body to the instance as it arrives', async () => {
+  it('streams a request body larger than it holds (1 MiB) to the instance as it arrives', async () => {
     seen.uploadChunks = [];
     const request = httpRequest(`${gatewayUrl}/upload`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tokenFor('ws-up')}`, 'content-type': 'application/octet-stream' },
     });
     const response = new Promise<IncomingMessage>((resolve) => request.on('response', resolve));
-    request.write(CHUNK);
-    // The instance has the first part while the client still holds the rest.
+    const firstParts = 17; // 17 × 64 KiB: just over the 1 MiB the gateway reads before it sends
+    for (let part = 0; part < firstParts; part += 1) request.write(CHUNK);
+    // The instance has the first parts while the client still holds the rest.
     const deadline = Date.now() + 2000;
     while (seen.uploadChunks.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(seen.uploadChunks.length).toBeGreaterThan(0);
@@ -229,7 +236,121 @@ describe('gateway server', () => {
     const answered = await response;
     let text = '';
     for await (const chunk of answered) text += String(chunk);
-    expect(JSON.parse(text)).toEqual({ received: 2 * CHUNK.length });
+    expect(JSON.parse(text)).toEqual({ received: (firstParts + 1) * CHUNK.length });
+  });
+
+  it('takes no connection to the instance for a body still arriving: more stalled uploads than the pool holds do not hold up other requests', async () => {
+    seen.uploadChunks = [];
+    const before = seen.requests;
+    const token = tokenFor('ws-up');
+    // Chunked and with a Content-Length, each sends a part of its body, then nothing: twice the pool's 16 connections.
+    const stalled = await Promise.all(
+      Array.from({ length: 32 }, (_, index) =>
+        openSocket(
+          `POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+            (index % 2 === 0 ? 'Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n' : 'Content-Length: 100\r\n\r\n{"a":'),
+        ),
+      ),
+    );
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // None of them reached the instance.
+      expect(seen.requests).toBe(before);
+      for (const method of ['GET', 'POST']) {
+        const started = performance.now();
+        const response = await fetch(`${gatewayUrl}/echo`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(method === 'POST' ? { body: '{"small":true}' } : {}),
+          signal: AbortSignal.timeout(5000),
+        });
+        expect({ method, status: response.status }).toEqual({ method, status: 200 });
+        expect(performance.now() - started).toBeLessThan(1000);
+      }
+      // A stalled body that comes whole after all is forwarded then.
+      stalled[0]!.socket.write('9\r\n"late":1}\r\n0\r\n\r\n');
+      await waitFor(() => stalled[0]!.answer().includes('"received":10'));
+    } finally {
+      for (const { socket } of stalled) socket.destroy();
+    }
+  });
+
+  it('streams at most an eighth of the pool of larger bodies to an instance at once: the rest are a 503 gateway_busy', async () => {
+    const token = tokenFor('ws-up');
+    const head =
+      `POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+      'Content-Length: 4194304\r\n\r\n';
+    const large: Array<Awaited<ReturnType<typeof openSocket>>> = [];
+    try {
+      // 16 connections: 2 streamed bodies at once; each sends 1 MiB and a bit, then stalls.
+      for (let index = 0; index < 4; index += 1) {
+        const opened = await openSocket(head);
+        opened.socket.write(Buffer.alloc(1024 * 1024 + 10, 'x'));
+        large.push(opened);
+      }
+      await waitFor(() => large.filter(({ answer }) => answer().startsWith('HTTP/1.1 503')).length === 2);
+      const refused = large.find(({ answer }) => answer().startsWith('HTTP/1.1 503'))!.answer();
+      expect(refused.toLowerCase()).toContain('retry-after: 1');
+      expect(refused).toContain('"code":"gateway_busy"');
+      // The pool still has room for everyone else.
+      const response = await fetch(`${gatewayUrl}/echo`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      for (const { socket } of large) socket.destroy();
+    }
+  });
+
+  it('answers a request whose body has not arrived within the request timeout with a 408 problem, and closes it', async () => {
+    const table = new PlacementTable();
+    table.replaceAll(
+      [
+        {
+          workspaceId: crypto.randomUUID(),
+          workspaceKey: 'ws-up',
+          instanceId: 'up',
+          apiUrl: upstreamUrl,
+          version: 1,
+          archived: false,
+        },
+      ],
+      table.begin(),
+    );
+    const quick = await createGatewayServer({
+      table,
+      metrics: new GatewayMetrics(table),
+      upstreamTimeoutMs: TIMEOUT_MS,
+      connectTimeoutMs: 1000,
+      connections: 16,
+      metricsOnPublicPort: false,
+      requestTimeouts: { requestTimeoutMs: 1000, headersTimeoutMs: 500 },
+      log: { warn: () => undefined },
+    });
+    await quick.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const port = (quick.server.address() as AddressInfo).port;
+      for (const [label, bytes] of [
+        [
+          'a body that stalls',
+          `POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tokenFor('ws-up')}\r\n` +
+            'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n',
+        ],
+        ['headers that stall', 'POST /upload HTTP/1.1\r\nHost: x\r\n'],
+      ] as const) {
+        const started = performance.now();
+        const opened = await openSocket(bytes, port);
+        await once(opened.socket, 'close');
+        const elapsed = performance.now() - started;
+        expect({ label, status: opened.answer().split(' ')[1] }).toEqual({ label, status: '408' });
+        expect(opened.answer().toLowerCase()).toContain('content-type: application/problem+json');
+        expect(opened.answer()).toContain('"status":408');
+        expect(elapsed).toBeLessThan(3000);
+      }
+    } finally {
+      await quick.close();
+    }
   });
 
   it('answers 504 when the instance sends no headers in time, and cuts a body that stalls', async () => {
@@ -340,6 +461,25 @@ describe('gateway server', () => {
     expect(echoed.headers['content-length']).toBe('2');
     expect(echoed.headers.expect).toBeUndefined();
   });
+
+  /** A connection to the gateway (or `port`) that has sent `bytes` and stays open; what came back so far. */
+  async function openSocket(bytes: string, port = (gateway.server.address() as AddressInfo).port) {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+    socket.on('error', () => undefined);
+    socket.write(bytes);
+    return { socket, answer: () => answer };
+  }
+
+  async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error('timed out waiting');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 
   /** Bytes written to the gateway as they are (a request target fetch and node's client would not send); the whole answer. */
   async function rawSocket(bytes: string): Promise<string> {

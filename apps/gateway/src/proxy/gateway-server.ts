@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 
 import replyFrom from '@fastify/reply-from';
 import type { WorkspacePlacement } from '@switchboard/contracts';
-import { answerClientError } from '@switchboard/server';
+import { answerClientError, requestTimeoutOptions, type RequestTimeouts } from '@switchboard/server';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Agent, type Dispatcher, request as upstreamRequest } from 'undici';
 
@@ -14,7 +15,6 @@ import {
   classifyAnswer,
   type HeldBody,
   HeldBytes,
-  holdBody,
   MAX_MOVE_HOPS,
   mayBeMoveAnswer,
   placementAwayFrom,
@@ -23,6 +23,7 @@ import {
   RETRY_DELAY_MS,
 } from './move-follow.js';
 import { sendProblem } from './problems.js';
+import { readRequestBody, StreamedBodies } from './request-body.js';
 import { workspaceKeyOf } from './workspace-key.js';
 
 export interface GatewayServerOptions {
@@ -34,17 +35,27 @@ export interface GatewayServerOptions {
   connectTimeoutMs: number;
   /** Connections kept per instance. */
   connections: number;
+  /**
+   * Requests streaming a body larger than the gateway holds to one instance at once, at most this many
+   * (default: an eighth of `connections`, at least 1); past it `503 gateway_busy`.
+   */
+  streamedBodiesPerInstance?: number;
+  /** How long a client may take to send a whole request, and its headers (default 30 s, 10 s): past it `408`. */
+  requestTimeouts?: RequestTimeouts;
   /** The public base URL for the OpenAPI document's `servers`; undefined: from the request's Host. */
   publicUrl?: string;
   /** Serve `/metrics` on this port too (when there is no ops port). */
   metricsOnPublicPort: boolean;
   /**
-   * Request bodies up to this many bytes (with a Content-Length and a Content-Type) are held, so that a
-   * request a moving workspace's source did not apply can be sent to its target (move-follow.ts); default
-   * REPLAY_BODY_BYTES, 0: none (a move's `307` and `503` then reach the client).
+   * Request bodies up to this many bytes are read whole before the request is sent (request-body.ts), and
+   * held so that a request a moving workspace's source did not apply can be sent to its target
+   * (move-follow.ts); default REPLAY_BODY_BYTES. Larger ones are streamed once this much has arrived.
    */
   replayBodyBytes?: number;
-  /** The held bodies of all requests together, at most this many bytes (default REPLAY_BUDGET_BYTES); past it, streamed. */
+  /**
+   * The bodies held (or being read) by all requests together, at most this many bytes (default
+   * REPLAY_BUDGET_BYTES); a request whose body finds no room is answered `503 gateway_busy`.
+   */
   replayBudgetBytes?: number;
   /**
    * Told when an instance redirected a request (`307`) and the table still named that instance after the
@@ -66,6 +77,9 @@ interface Route {
   started: number;
 }
 
+/** What a client refused for want of room (held bytes, streamed bodies) is told to wait, in seconds. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
 /** How long the OpenAPI document read from an instance is reused. */
 const OPENAPI_CACHE_MS = 60_000;
 
@@ -74,7 +88,10 @@ const OPENAPI_CACHE_MS = 60_000;
  * instance"): every request but its own paths is forwarded, with
  * @fastify/reply-from over an undici pool per instance, to the instance that
  * holds the workspace its credentials name (`workspaceKeyOf`), as the
- * placement table says. Bodies stream both ways (no parsing), but for an
+ * placement table says. A request body is read whole before the request is
+ * sent, up to `replayBodyBytes` (request-body.ts: a body still arriving takes
+ * no connection to the instance); a larger one streams, a few per instance at
+ * once. Answers stream (no parsing), but for an
  * answer of at most 16 KiB announced by Content-Length, which is read whole and
  * sent in one write (SMALL_ANSWER_BYTES; one that stalls or breaks off before
  * it is whole is a 504 or 502 problem rather than a cut body);
@@ -84,7 +101,9 @@ const OPENAPI_CACHE_MS = 60_000;
  * 401 `unauthenticated` (no credentials) or `invalid_token` (none it can
  * read), 404 `unknown_workspace` (not placed; not forwarded), 502
  * `bad_gateway` (the instance cannot be reached, or broke off), 504
- * `gateway_timeout` (no connection, or no answer, in time). A request that
+ * `gateway_timeout` (no connection, or no answer, in time), 503
+ * `gateway_busy` with Retry-After (no room to hold the body, or to stream it),
+ * 408 (the request did not arrive within the request timeout). A request that
  * a moving workspace's source did not apply (its `307`, its `503
  * workspace_moving`) is sent again where the Hub places the workspace now,
  * when its body was small enough to hold (move-follow.ts).
@@ -93,12 +112,17 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   const { table, metrics } = options;
   const replayBodyBytes = options.replayBodyBytes ?? REPLAY_BODY_BYTES;
   const heldBytes = new HeldBytes(options.replayBudgetBytes ?? REPLAY_BUDGET_BYTES);
+  const streamed = new StreamedBodies(
+    options.streamedBodiesPerInstance ?? Math.max(1, Math.floor(options.connections / 8)),
+  );
   const app = Fastify({
     // No Fastify logger: its per-request child logger costs CPU on every request; failures go to `options.log`.
     logger: false,
     // The instance decides what it accepts; the gateway only streams.
     bodyLimit: Number.MAX_SAFE_INTEGER,
     return503OnClosing: true,
+    // A request (its body included) that has not arrived in time is a 408 problem (answerClientError).
+    ...requestTimeoutOptions(options.requestTimeouts),
     // What Node's parser refuses (a body cut short, headers too large) is problem+json here too.
     clientErrorHandler: answerClientError,
     // So is what the router refuses before any route runs: a path whose percent-encoding is not UTF-8 (`/%ff`).
@@ -228,22 +252,57 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     return holdAndSend(request, reply, route);
   };
 
-  /** Holds the request's body when it may have to be sent again (holdBody), then sends it. */
+  /**
+   * Reads the request's body before anything is sent to the instance (request-body.ts): a body of at most
+   * `replayBodyBytes` is sent whole (and held, so that it can be sent again, move-follow.ts); a larger one
+   * is streamed on once that much has arrived, if the instance has a place for one more streamed body.
+   * Refused (`503 gateway_busy`, nothing forwarded) when the held bytes have no room for it, or no place.
+   */
   const holdAndSend = async (request: FastifyRequest, reply: FastifyReply, route: Route): Promise<FastifyReply> => {
-    let held: Awaited<ReturnType<typeof holdBody>>;
+    const reservation = { bytes: 0 };
+    // 'close' follows the answer's end, or a client gone before it.
+    reply.raw.once('close', () => heldBytes.release(reservation.bytes));
+    let body: Awaited<ReturnType<typeof readRequestBody>>;
     try {
-      held = await holdBody(request.method, request.headers, request.body, replayBodyBytes, heldBytes);
+      body = await readRequestBody(request.body as Readable, replayBodyBytes, heldBytes, reservation);
     } catch {
       // The client's body ended before its Content-Length (or the client went away): its fault, nothing forwarded.
       metrics.requests.inc({ instance: 'none', status: '400' });
-      return sendProblem(reply, 400, 'bad_request', 'Bad Request', 'The request body ended before its Content-Length.');
+      return sendProblem(reply, 400, 'bad_request', 'Bad Request', 'The request body ended before it was complete.');
     }
-    if (held !== undefined && held !== 'none') {
-      // 'close' follows the answer's end, or a client gone before it.
-      reply.raw.once('close', () => heldBytes.release(held.bytes.length));
+    if (body.kind === 'whole') {
+      // No Content-Type from the client: none to the instance either (forwardedHeaders drops this stand-in).
+      const contentType = request.headers['content-type'] ?? 'application/octet-stream';
+      send(request, reply, { ...route, held: { bytes: body.bytes, contentType } });
+      return reply;
     }
-    send(request, reply, { ...route, held });
+    const instance = route.placement.instanceId;
+    if (body.kind === 'busy') {
+      return busy(reply, 'The gateway holds as many request bodies as it may at once.');
+    }
+    if (!streamed.acquire(instance)) {
+      return busy(
+        reply,
+        `As many large request bodies as the gateway streams at once go to this instance (${instance}).`,
+      );
+    }
+    reply.raw.once('close', () => streamed.release(instance));
+    // reply-from streams request.body on; not held, so a move's answer reaches the client (move-follow.ts).
+    request.body = body.stream;
+    send(request, reply, { ...route, held: undefined });
     return reply;
+  };
+
+  /**
+   * `503 gateway_busy` with Retry-After: a request refused for want of room, not for anything of its own, and
+   * not counted against one client (the gateway cannot tell clients apart: it verifies no credentials), so
+   * not a 429 (RFC 6585 §4: "the user has sent too many requests"), but the server's temporary overload
+   * (RFC 9110 §15.6.4). The connection is closed after the answer: the rest of the body is not read.
+   */
+  const busy = (reply: FastifyReply, detail: string): FastifyReply => {
+    metrics.requests.inc({ instance: 'none', status: '503' });
+    void reply.header('retry-after', String(BUSY_RETRY_AFTER_SECONDS)).header('connection', 'close');
+    return sendProblem(reply, 503, 'gateway_busy', 'Service Unavailable', `${detail} Try again shortly.`);
   };
 
   /**
@@ -411,6 +470,8 @@ async function preflight(
 /** The request's end-to-end fields for the instance, with X-Forwarded-* (the de-facto fields; RFC 7239 names `Forwarded`). */
 function forwardedHeaders(request: FastifyRequest, headers: IncomingHttpHeaders): IncomingHttpHeaders {
   withoutHopByHop(headers);
+  // A held body is sent with a Content-Type (reply-from needs one): the stand-in for a client that sent none goes.
+  if (request.headers['content-type'] === undefined) delete headers['content-type'];
   // `Expect: 100-continue` (RFC 9110 §10.1.1) was answered to the client already (node sends the 100), and the
   // body is streamed on as it comes; undici refuses to send the field (NotSupportedError), which was a 502.
   delete headers.expect;

@@ -114,7 +114,7 @@ describe('gateway move-follow', () => {
       redirect: 'manual',
     });
 
-  it('follows a 307 with a held body, but holds no more bodies at once than its budget: the rest are streamed', async () => {
+  it('follows a 307 with a held body, but holds no more bodies at once than its budget: the rest are a 503 gateway_busy', async () => {
     table.replaceAll([onSource], table.begin());
     const followed = await post('/writes', 'a');
     expect({ status: followed.status, body: await followed.text() }).toEqual({ status: 201, body: 'applied' });
@@ -125,10 +125,15 @@ describe('gateway move-follow', () => {
     const arrived = new Promise<void>((resolve) => (heldArrived = resolve));
     const held = post('/held', 'h');
     await arrived;
-    const streamed = await post('/writes', 'b');
-    // Not held, so not sent again: the source's 307 reaches the client, who repeats it (RFC 9110 §15.4.8).
-    expect(streamed.status).toBe(307);
+    const refused = await post('/writes', 'b');
+    // No room to read it before it is sent: refused, with when to try again, and sent nowhere.
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await refused.json()).toMatchObject({ status: 503, code: 'gateway_busy' });
     expect(targetBodies).toEqual(['a'.repeat(BODY_BYTES)]);
+    const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_gateway_requests_total\{instance="none",status="503"\} 1/);
 
     // The held request answered, its bytes are free again.
     releaseHeld();

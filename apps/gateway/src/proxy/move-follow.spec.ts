@@ -1,31 +1,11 @@
 import { Readable } from 'node:stream';
 
 import { PlacementTable } from '../placements/placement-table.js';
-import { classifyAnswer, holdBody, mayBeMoveAnswer, placementAwayFrom } from './move-follow.js';
+import { classifyAnswer, mayBeMoveAnswer, placementAwayFrom } from './move-follow.js';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 describe('following a moving workspace', () => {
-  it('holds a small body with its length and type, and streams the rest', async () => {
-    const body = json({ credits: 1 });
-    const headers = { 'content-length': String(body.length), 'content-type': 'application/json' };
-    expect(await holdBody('POST', headers, Readable.from([body]))).toEqual({
-      bytes: body,
-      contentType: 'application/json',
-    });
-    expect(await holdBody('GET', {}, undefined)).toBe('none');
-    expect(await holdBody('POST', headers, Readable.from([body]), body.length - 1)).toBeUndefined();
-    expect(await holdBody('POST', { ...headers, 'content-type': undefined }, Readable.from([body]))).toBeUndefined();
-    expect(
-      await holdBody(
-        'POST',
-        { 'transfer-encoding': 'chunked', 'content-type': 'application/json' },
-        Readable.from([body]),
-      ),
-    ).toBeUndefined();
-    expect(await holdBody('GET', headers, Readable.from([body]))).toBeUndefined();
-  });
-
   it('classifies only the statuses a move answers with (307, 308, 503)', () => {
     expect([200, 204, 301, 302, 307, 308, 404, 500, 502, 503, 504].filter(mayBeMoveAnswer)).toEqual([307, 308, 503]);
   });

@@ -1,4 +1,3 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 
 import type { WorkspacePlacement } from '@switchboard/contracts';
@@ -30,17 +29,17 @@ import type { PlacementTable } from '../placements/placement-table.js';
  * Nothing else is sent twice: a `502`/`504` or any other answer may follow a
  * request that was applied, and is passed on as it is. Only a request whose
  * body the gateway still holds can be sent again: none, or one of at most
- * REPLAY_BODY_BYTES with a Content-Length and a Content-Type (held in memory
- * before it is sent). A larger or chunked body is streamed as before, and a
- * `307` or `503` for it reaches the client, who repeats it (RFC 9110 §15.4.8).
+ * REPLAY_BODY_BYTES (every body is read whole before it is sent, up to that
+ * size: request-body.ts). A larger body is streamed, and a `307` or `503` for
+ * it reaches the client, who repeats it (RFC 9110 §15.4.8).
  * At most MAX_MOVE_HOPS sends follow the first.
  */
 
 /** Bodies up to this many bytes are held so that the request can be sent again (1 MiB: every JSON call of the API). */
 export const REPLAY_BODY_BYTES = 1024 * 1024;
 /**
- * The bodies held at once, all requests together, at most this many bytes (64 MiB): past it a body is
- * streamed as if it were too large to hold, so that many concurrent requests (each up to
+ * The bodies held at once, all requests together, at most this many bytes (64 MiB): a request whose body
+ * finds no room is refused (`503 gateway_busy`), so that many concurrent requests (each up to
  * REPLAY_BODY_BYTES, sent slowly) cannot hold the gateway's memory.
  */
 export const REPLAY_BUDGET_BYTES = 64 * 1024 * 1024;
@@ -56,9 +55,9 @@ const PLACEMENT_POLL_MS = 20;
 
 /**
  * The bytes of request bodies the gateway holds at once, within a limit
- * (REPLAY_BUDGET_BYTES by default): a body is held only when its
- * Content-Length fits what is left, and its bytes are released when its
- * answer has been sent (or its client went away).
+ * (REPLAY_BUDGET_BYTES by default): each part of a body is reserved as it
+ * arrives (readRequestBody), and its bytes are released when its answer has
+ * been sent (or its client went away).
  */
 export class HeldBytes {
   private held = 0;
@@ -85,41 +84,6 @@ export class HeldBytes {
 
 /** A request body the gateway holds, so that it can send it again: `none` (no body), or its bytes and type. */
 export type HeldBody = 'none' | { bytes: Buffer; contentType: string };
-
-/**
- * The request's body held in memory when it may be sent again (see the module
- * docs): `none` for a request without one; undefined when it is to be streamed
- * instead (chunked, over `limit` bytes, without a Content-Type, or on a GET or
- * HEAD, whose body the gateway does not resend, or when `budget` has not its
- * Content-Length left). A body held keeps its `bytes.length` reserved in
- * `budget`: the caller releases it once the request is answered.
- * @param body the request's body as the gateway's content parser left it: the request stream, or undefined.
- * @throws the stream's error when the client breaks off the body (nothing stays reserved).
- */
-export async function holdBody(
-  method: string,
-  headers: IncomingHttpHeaders,
-  body: unknown,
-  limit = REPLAY_BODY_BYTES,
-  budget?: HeldBytes,
-): Promise<HeldBody | undefined> {
-  if (body === undefined || body === null) return 'none';
-  if (method === 'GET' || method === 'HEAD' || headers['transfer-encoding'] !== undefined) return undefined;
-  const length = Number(headers['content-length']);
-  const contentType = headers['content-type'];
-  if (!Number.isSafeInteger(length) || length < 0 || length > limit || !contentType) return undefined;
-  if (budget && !budget.reserve(length)) return undefined;
-  let bytes: Buffer | undefined;
-  try {
-    bytes = await readAll(body as Readable, limit);
-  } catch (error) {
-    budget?.release(length);
-    throw error;
-  }
-  // Reserved: what was read (Node's parser ends a body at its Content-Length).
-  budget?.release(length - (bytes?.length ?? 0));
-  return bytes === undefined ? undefined : { bytes, contentType };
-}
 
 /** Whether an instance's answer is one a move explains, so that the request may be sent again (see the module docs). */
 export type MoveAnswer = 'redirected' | 'moving' | 'other';

@@ -14,6 +14,7 @@ import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
 import { bodyLimitOf } from '../http/body-limit.js';
 import { answerClientError } from '../http/client-error.js';
 import { CORS_POLICY, type CorsPolicy, enableCorsPolicy } from '../http/cors.js';
+import { requestTimeoutOptions, type RequestTimeouts } from '../http/request-timeouts.js';
 import { assertStorableInput } from '../http/storable-input.js';
 import { CORRELATION_HEADER, correlationIdFrom, withCorrelationId } from '../logging/correlation.js';
 import { withoutFrameworkChatter } from '../logging/framework-chatter.js';
@@ -66,6 +67,8 @@ export interface ServiceOptions {
   /** Names the queue group shared by the replicas of this service. */
   serviceName: string;
   bodyLimitBytes?: number;
+  /** How long a client may take to send a request (HTTP_REQUEST_TIMEOUT_MS / HTTP_HEADERS_TIMEOUT_MS); default 30 s, headers 10 s. */
+  requestTimeouts?: RequestTimeouts;
 }
 
 /**
@@ -78,6 +81,9 @@ export async function createService(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    // A request (its body included) that has not arrived in time is a 408 problem (answerClientError), so
+    // that a client sending a body slowly, or not at all, cannot hold a connection (and its parser) forever.
+    ...requestTimeoutOptions(options.requestTimeouts),
     trustProxy: true,
     // Each request's id is its correlation id: the caller's, when it is a safe token, else a new one.
     requestIdHeader: false,

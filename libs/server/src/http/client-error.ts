@@ -10,6 +10,13 @@ import type { Problem } from '../errors/problem-json.filter.js';
  * anything unparsable such as an unknown method (400), as problem+json, then
  * closes the socket as Node does. A reset socket gets nothing. For Fastify's
  * `clientErrorHandler` option (both services and the gateway).
+ *
+ * The 408 is what a request that did not fully arrive within the server's
+ * `requestTimeout`/`headersTimeout` gets (requestTimeoutOptions): Node emits
+ * `clientError` with `ERR_HTTP_REQUEST_TIMEOUT` for both, also while a route is
+ * reading the body. As Node's own handler does, nothing is written when the
+ * response in flight on the socket has sent its status line already (the
+ * client would read it as part of that answer): the socket is only closed.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -24,7 +31,8 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   const title = STATUS_CODES[status] ?? 'Bad Request';
   const problem: Problem = { type: 'about:blank', title, status, detail, code: ErrorCode.MalformedRequest };
   const body = JSON.stringify(problem);
-  if (socket.writable) {
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (socket.writable && inFlight?.headersSent !== true) {
     socket.write(
       `HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
