@@ -330,31 +330,28 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
         (error: unknown) => brokeOff(error),
       );
     };
-    /** The instance's answer failed before anything of it was sent: the client gets a problem (504 if it stalled). */
-    const brokeOff = (error: unknown) => {
-      options.log.warn({ instance, url: request.url, err: error }, 'upstream answer failed');
-      if (reply.sent || reply.raw.headersSent) return;
-      // The instance's fields (its Content-Length among them) describe the answer that was not passed on.
-      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+    /**
+     * The instance failed the request (`failure`, completing "The instance that holds the workspace (…) …"):
+     * logged as `message`, counted, and answered 504 when it was a timeout, else 502.
+     */
+    const failUpstream = (error: unknown, message: string, failure: string) => {
       const timedOut = isTimeout(error);
       metrics.requests.inc({ instance, status: timedOut ? '504' : '502' });
-      if (timedOut) {
-        void sendProblem(
-          reply,
-          504,
-          'gateway_timeout',
-          'Gateway Timeout',
-          `The instance that holds the workspace (${instance}) did not answer in time.`,
-        );
+      options.log.warn({ instance, url: request.url, err: error }, message);
+      const holder = `The instance that holds the workspace (${instance})`;
+      void (timedOut
+        ? sendProblem(reply, 504, 'gateway_timeout', 'Gateway Timeout', `${holder} did not answer in time.`)
+        : sendProblem(reply, 502, 'bad_gateway', 'Bad Gateway', `${holder} ${failure}.`));
+    };
+    /** The instance's answer failed before anything of it was sent: the client gets a problem (504 if it stalled). */
+    const brokeOff = (error: unknown) => {
+      if (reply.sent || reply.raw.headersSent) {
+        options.log.warn({ instance, url: request.url, err: error }, 'upstream answer failed');
         return;
       }
-      void sendProblem(
-        reply,
-        502,
-        'bad_gateway',
-        'Bad Gateway',
-        `The instance that holds the workspace (${instance}) broke off its answer.`,
-      );
+      // The instance's fields (its Content-Length among them) describe the answer that was not passed on.
+      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
+      failUpstream(error, 'upstream answer failed', 'broke off its answer');
     };
     const again = (placementNow: WorkspacePlacement, reason: 'redirected' | 'moving') => {
       metrics.moveHops.inc({ reason });
@@ -388,28 +385,7 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
           deliver(response, answer.body);
         })().catch(brokeOff);
       },
-      onError: (_reply, { error }) => {
-        const timedOut = isTimeout(error);
-        metrics.requests.inc({ instance, status: timedOut ? '504' : '502' });
-        options.log.warn({ instance, url: request.url, err: error }, 'upstream failed');
-        if (timedOut) {
-          void sendProblem(
-            reply,
-            504,
-            'gateway_timeout',
-            'Gateway Timeout',
-            `The instance that holds the workspace (${instance}) did not answer in time.`,
-          );
-          return;
-        }
-        void sendProblem(
-          reply,
-          502,
-          'bad_gateway',
-          'Bad Gateway',
-          `The instance that holds the workspace (${instance}) could not be reached.`,
-        );
-      },
+      onError: (_reply, { error }) => failUpstream(error, 'upstream failed', 'could not be reached'),
     });
   };
   app.all('/', forward);
