@@ -39,5 +39,10 @@ const kind = process.env.TEST_KIND;
 
 export default {
   testTimeout: 30_000,
+  // Once (one clean-clone CI run of 2026-11-30, all 1,376 tests passed), Jest did not exit after the run and
+  // waited for minutes on a handle no single project leaves (each of unit, integration and e2e exits at once
+  // alone, with --detectOpenHandles finding nothing). Until it is found, a finished run ends here rather than
+  // hang CI; the note of that day says so.
+  forceExit: true,
   projects: kind ? projects.filter((project) => project.displayName === kind) : projects,
 };

@@ -78,7 +78,18 @@ describe('a workspace move survives SIGKILL of the source, the target and the Hu
         });
         return created.status === 201 ? created.body : undefined;
       },
-      { what: 'both instances registered', timeoutMs: 15_000 },
+      { what: 'instance-a registered', timeoutMs: 15_000 },
+    );
+    // The move below needs its target registered and its schema level known, which instance-b may not yet be
+    // (one CI run got 400: no instance instance-b is registered).
+    await waitFor(
+      async () => {
+        const items = ((await hub('GET', '/instances')).body.items ?? []) as { id: string; schemaLevel: unknown }[];
+        return ['instance-a', 'instance-b'].every((id) => items.some((item) => item.id === id && item.schemaLevel))
+          ? true
+          : undefined;
+      },
+      { what: 'both instances registered with their schema levels', timeoutMs: 15_000 },
     );
     const patched = await hub('PATCH', `/org-workspaces/${workspace.id}`, { webhookUri: `${receiver.url}/hook` });
     expect(patched.status).toBe(200);
