@@ -155,8 +155,17 @@ describe('a workspace move survives SIGKILL of the source, the target and the Hu
     const started = await hub('POST', `/org-workspaces/${workspace.id}/move`, { instanceId: 'instance-b' });
     expect(started.status).toBe(202);
     const phases: string[] = [];
-    /** When an instance (a sender of webhooks) was SIGKILLed, Date.now() ms. */
-    const kills: number[] = [];
+    /**
+     * When an instance (a sender of webhooks) was SIGKILLed: Date.now() ms just before the signal and once its
+     * exit was seen. The receiver runs in this process, so a request the instance sent before it died can be
+     * handled after `kill` was called, even after the exit was seen (socket data and SIGCHLD are separate events).
+     */
+    const kills: { from: number; to: number }[] = [];
+    const killed = async (instanceId: string) => {
+      const from = Date.now();
+      await stack.instances[instanceId]!.kill();
+      kills.push({ from, to: Date.now() });
+    };
     const copied = (rows: number, what: string) =>
       waitFor(async () => ((await move())?.rowsCopied > rows ? true : undefined), {
         what,
@@ -177,16 +186,14 @@ describe('a workspace move survives SIGKILL of the source, the target and the Hu
     // The source dies in the middle of the copy.
     await copied(2000, 'the copy under way');
     phases.push(`source killed at ${(await move())?.state} ${(await move())?.rowsCopied}`);
-    kills.push(Date.now());
-    await stack.instances['instance-a']!.kill();
+    await killed('instance-a');
     await new Promise((resolve) => setTimeout(resolve, 500));
     await stack.restart('instance-a');
 
     // Then the target, further on.
     await copied(8000, 'more copied');
     phases.push(`target killed at ${(await move())?.state} ${(await move())?.rowsCopied}`);
-    kills.push(Date.now());
-    await stack.instances['instance-b']!.kill();
+    await killed('instance-b');
     await new Promise((resolve) => setTimeout(resolve, 500));
     await stack.restart('instance-b');
 
@@ -298,7 +305,8 @@ describe('a workspace move survives SIGKILL of the source, the target and the Hu
     // Once each, but for one kind of repeat: an instance SIGKILLed after the receiver's 2xx and before it
     // recorded the outcome sends the event again on restart, with the same `webhook-id` (Standard Webhooks:
     // delivery is at least once, receivers dedupe by that id; no sender can do better across a crash).
-    // Such a repeat's first delivery arrived just before a kill of an instance; any other repeat is a bug.
+    // Such a repeat's first delivery arrived at most 2 s before a kill of an instance (or while it was being
+    // killed, give or take this process's event-loop lag) and its second after; any other repeat is a bug.
     const repeats = new Map<string, number[]>();
     for (const request of accepted) {
       repeats.set(request.event.id, [...(repeats.get(request.event.id) ?? []), request.receivedAt]);
@@ -308,7 +316,8 @@ describe('a workspace move survives SIGKILL of the source, the target and the Hu
       .filter(([, times]) => times.length > 1)
       .filter(
         ([, times]) =>
-          times.length > 2 || !kills.some((killedAt) => times[0]! <= killedAt && killedAt - times[0]! < 2000),
+          times.length > 2 ||
+          !kills.some(({ from, to }) => times[0]! > from - 2000 && times[0]! < to + 250 && times[1]! > to),
       )
       .map(([id, times]) => ({ id, times, kills }));
     expect(unexplained).toEqual([]);
