@@ -61,5 +61,6 @@ describe('deploy/grafana/switchboard.json', () => {
     } finally {
       await Promise.all([instance.close(), hub.close()]);
     }
-  });
+    // Two services start in this one test (not in hooks): on a loaded two-core machine that alone took over 30 s.
+  }, 90_000);
 });
