@@ -97,7 +97,8 @@ export class DrainController {
     summary: 'Drain an instance',
     description:
       'Stops the instance taking new workspaces and starts moving each of its workspaces to the least loaded other ' +
-      'instance that is up and accepts new workspaces and is at its schema level. Progress: `drain` on `GET /instances`.',
+      'instance that is up and accepts new workspaces and is at its schema level. Progress: `drain` on `GET /instances`. ' +
+      'A refused drain (409: no move started) changes nothing: the instance takes new workspaces as before.',
   })
   drain(@Param('id') id: string): Promise<DrainStartedDto> {
     // An id no instance may have (see INSTANCE_ID) is simply not found.
