@@ -64,4 +64,41 @@ describe('a refused drain', () => {
     expect(await json(started)).toEqual({ instanceId: 'drained', started: 1 });
     expect(await acceptsNew('drained')).toBe(false);
   }, 60_000);
+
+  it('is over once the instance takes new workspaces again: a workspace placed there later is not left by a drain', async () => {
+    await fixtures.registerInstance('reopened');
+    await fixtures.registerInstance('emptied-into');
+    const owner = await fixtures.user('reopen-owner');
+    const { id: orgId } = await fixtures.ok('POST', '/orgs', owner.token, { name: 'Reopened' });
+    const moved = await fixtures.ok('POST', '/org-workspaces', owner.token, {
+      orgId,
+      name: 'M',
+      instanceId: 'reopened',
+    });
+    // A drain that finished long ago: its one move is done, and the workspace is elsewhere.
+    await fixtures.sql(
+      `INSERT INTO workspace_moves (org_workspace_id, from_instance_id, to_instance_id, state, drain)
+       VALUES ($1, 'reopened', 'emptied-into', 'done', true)`,
+      [moved.id],
+    );
+    await fixtures.sql("UPDATE org_workspaces SET instance_id = 'emptied-into' WHERE id = $1", [moved.id]);
+    await fixtures.sql("UPDATE instances SET accepts_new_workspaces = false WHERE id = 'reopened'");
+    const drainOf = async (id: string) => {
+      const listed = await fixtures.ok('GET', '/instances?limit=1000', hub.adminToken);
+      return (listed.items as { id: string; drain: unknown }[]).find((i) => i.id === id)?.drain;
+    };
+    expect(await drainOf('reopened')).toEqual({ state: 'drained', remaining: 0 });
+
+    // Still closed, a workspace a platform admin places there is one the drain left: stalled, as before.
+    const platformAdmin = await fixtures.user('reopen-admin', true);
+    await fixtures.ok('POST', `/orgs/${orgId}/members`, owner.token, { userId: platformAdmin.id, role: 'admin' });
+    await fixtures.ok('POST', '/org-workspaces', platformAdmin.token, { orgId, name: 'N', instanceId: 'reopened' });
+    expect(await drainOf('reopened')).toEqual({ state: 'stalled', remaining: 1 });
+
+    // Opened again by an operator: no drain is shown any more, whatever it holds (it showed `stalled` for ever).
+    await fixtures.ok('PATCH', '/instances/reopened', hub.adminToken, { acceptsNewWorkspaces: true });
+    expect(await drainOf('reopened')).toBeNull();
+    await fixtures.ok('POST', '/org-workspaces', owner.token, { orgId, name: 'O', instanceId: 'reopened' });
+    expect(await drainOf('reopened')).toBeNull();
+  }, 60_000);
 });
