@@ -101,4 +101,37 @@ describe('a refused drain', () => {
     await fixtures.ok('POST', '/org-workspaces', owner.token, { orgId, name: 'O', instanceId: 'reopened' });
     expect(await drainOf('reopened')).toBeNull();
   }, 60_000);
+
+  it('is refused while a workspace is moving onto the instance, which would land there after the drain', async () => {
+    await fixtures.registerInstance('incoming-source');
+    await fixtures.registerInstance('incoming-target');
+    await fixtures.registerInstance('incoming-other');
+    const owner = await fixtures.user('incoming-owner');
+    const { id: orgId } = await fixtures.ok('POST', '/orgs', owner.token, { name: 'Incoming' });
+    const arriving = await fixtures.ok('POST', '/org-workspaces', owner.token, {
+      orgId,
+      name: 'A',
+      instanceId: 'incoming-source',
+    });
+    await fixtures.ok('POST', '/org-workspaces', owner.token, { orgId, name: 'S', instanceId: 'incoming-target' });
+    // A move onto the instance, running (held back from the worker: these instances never answer).
+    await fixtures.sql(
+      `INSERT INTO workspace_moves (org_workspace_id, from_instance_id, to_instance_id, state, next_attempt_at)
+       VALUES ($1, 'incoming-source', 'incoming-target', 'copying', now() + interval '1 hour')`,
+      [arriving.id],
+    );
+
+    const refused = await fixtures.call('POST', '/instances/incoming-target/drain', hub.adminToken);
+    expect(refused.status).toBe(409);
+    const problem = await json(refused);
+    expect(problem).toMatchObject({ code: 'conflict' });
+    expect(problem.detail).toContain('moving onto instance incoming-target');
+    expect(await acceptsNew('incoming-target')).toBe(true);
+
+    // Once that move has ended, the drain goes ahead.
+    await fixtures.sql("UPDATE workspace_moves SET state = 'aborted' WHERE org_workspace_id = $1", [arriving.id]);
+    const started = await fixtures.call('POST', '/instances/incoming-target/drain', hub.adminToken);
+    expect(started.status).toBe(202);
+    expect(await json(started)).toEqual({ instanceId: 'incoming-target', started: 1 });
+  }, 60_000);
 });

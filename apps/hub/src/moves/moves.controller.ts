@@ -87,7 +87,8 @@ export class DrainController {
   @ApiProblem(404, 'not_found: no such instance.')
   @ApiProblem(
     409,
-    'no_instance_available: no other instance is up and accepting new workspaces; instance_schema_mismatch: ' +
+    'conflict: a workspace is moving onto the instance (wait for that move, or abort it); ' +
+      'no_instance_available: no other instance is up and accepting new workspaces; instance_schema_mismatch: ' +
       "some are, but none at this instance's schema level (or its level is unknown).",
   )
   @Post(':id/drain')

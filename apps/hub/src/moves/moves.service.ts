@@ -137,12 +137,21 @@ export class MovesService {
    * Progress: `drain` on `GET /instances`. A refused drain (no move started) changes nothing: the
    * instance takes new workspaces again if it did before (a 409 says the request was not carried out).
    * Closed first all the same, so that no workspace is placed on the instance while its moves start.
-   * @throws DomainException 404 for an unknown instance; 409 `no_instance_available` when no other instance can take them (a state of the platform the caller can change, not a fault of ours);
+   * @throws DomainException 404 for an unknown instance; 409 `conflict` while a move onto the instance runs;
+   *   409 `no_instance_available` when no other instance can take them (a state of the platform the caller can change, not a fault of ours);
    *   409 `instance_schema_mismatch` when some could but none is at the drained instance's schema level (or its level is unknown).
    */
   async drain(instanceId: string): Promise<{ instanceId: string; started: number }> {
     const instance = await this.instances.findById(instanceId);
     if (!instance) throw DomainException.notFound('The instance');
+    // A workspace moving onto the instance would land there after the drain emptied it, which would then
+    // report itself stalled though no move failed; as a move onto a draining instance is refused, so is this.
+    const incoming = await this.repository.runningMovesInto(instanceId);
+    if (incoming > 0) {
+      throw DomainException.conflict(
+        `${incoming} workspace(s) moving onto instance ${instanceId}: wait until those moves end (or abort them), then drain.`,
+      );
+    }
     await this.instances.updateSettings(instanceId, false, instance.labels);
     let started = 0;
     try {
