@@ -270,6 +270,21 @@ describe('the input edge', () => {
     });
 
     it.each([
+      ['Hub', () => hub.url],
+      ['instance', () => instance.url],
+    ])('%s: an Expect other than 100-continue is a 417 problem', async (_label, url) => {
+      const response = await raw(
+        url(),
+        'POST',
+        '/orgs',
+        { expect: '200-ok', 'content-type': 'application/json' },
+        '{}',
+      );
+      expect(response).toMatchObject({ status: 417, body: { status: 417, code: 'malformed_request' } });
+      expect(response.contentType).toMatch(/^application\/problem\+json/);
+    });
+
+    it.each([
       ['Hub', () => hub.url, '/orgs'],
       ['instance', () => instance.url, '/tenants'],
     ])(

@@ -21,7 +21,7 @@ export {
   uniqueViolation,
 } from './errors/unique-violation.js';
 export { BodyLimit } from './http/body-limit.js';
-export { answerClientError } from './http/client-error.js';
+export { answerClientError, answerUnmetExpectation } from './http/client-error.js';
 export { CORS_POLICY, type CorsPolicy, enableCorsPolicy, staticCorsPolicy } from './http/cors.js';
 export { FastAccept, type FastAcceptCheck, fastAcceptOf } from './http/fast-accept.js';
 export { exceedsDepth } from './http/json-depth.js';

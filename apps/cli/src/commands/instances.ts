@@ -22,7 +22,7 @@ export interface Instance {
   universeVersion: number;
   /** The latest migration applied to its database; null: not reported (moves need the same on both sides). */
   schemaLevel?: string | null;
-  /** Where draining it is (POST /instances/{id}/drain): `remaining` workspaces still on it; null if never drained. */
+  /** Where draining it is (POST /instances/{id}/drain): `remaining` workspaces still on it; null if never drained, or open to new workspaces again. */
   drain: { state: 'draining' | 'drained' | 'stalled'; remaining: number } | null;
 }
 

@@ -60,7 +60,7 @@ export interface Instance {
   universeVersion?: number;
   /** The latest migration applied to its database; null: not reported. A move needs the same on both sides. */
   schemaLevel?: string | null;
-  /** Where draining it is (`POST /instances/{id}/drain`): workspaces `remaining` on it; null if never drained. */
+  /** Where draining it is (`POST /instances/{id}/drain`): workspaces `remaining` on it; null if never drained, or open to new workspaces again. */
   drain?: { state: 'draining' | 'drained' | 'stalled'; remaining: number } | null;
 }
 

@@ -462,6 +462,21 @@ describe('gateway server', () => {
     expect(echoed.headers.expect).toBeUndefined();
   });
 
+  it('answers an Expect other than 100-continue with a 417 problem, forwarding nothing', async () => {
+    const before = seen.requests;
+    const raw = await rawSocket(
+      `POST /echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${tokenFor('ws-up')}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 2\r\nExpect: 200-ok\r\n\r\n{}',
+    );
+    expect(raw.split(' ')[1]).toBe('417');
+    expect(raw.toLowerCase()).toContain('content-type: application/problem+json');
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      status: 417,
+      code: 'malformed_request',
+    });
+    expect(seen.requests).toBe(before);
+  });
+
   /** A connection to the gateway (or `port`) that has sent `bytes` and stays open; what came back so far. */
   async function openSocket(bytes: string, port = (gateway.server.address() as AddressInfo).port) {
     const socket = connect(port, '127.0.0.1');

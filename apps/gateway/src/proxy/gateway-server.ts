@@ -4,7 +4,12 @@ import type { Readable } from 'node:stream';
 
 import replyFrom from '@fastify/reply-from';
 import type { WorkspacePlacement } from '@switchboard/contracts';
-import { answerClientError, requestTimeoutOptions, type RequestTimeouts } from '@switchboard/server';
+import {
+  answerClientError,
+  answerUnmetExpectation,
+  requestTimeoutOptions,
+  type RequestTimeouts,
+} from '@switchboard/server';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { Agent, type Dispatcher, request as upstreamRequest } from 'undici';
 
@@ -129,6 +134,8 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
     frameworkErrors: (error, _request, reply) =>
       void sendProblem(reply, 400, 'malformed_request', 'Bad Request', error.message),
   });
+  // An Expect other than 100-continue: a 417 problem, nothing forwarded (Node's own answer has an empty body).
+  app.server.on('checkExpectation', answerUnmetExpectation);
   // Bodies are not parsed: each is handed on as the stream it arrived as.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));

@@ -39,7 +39,9 @@ export class InstanceDto {
   @ApiProperty({
     type: () => DrainDto,
     nullable: true,
-    description: 'Progress of draining the instance (POST /instances/{id}/drain); null if it was never drained.',
+    description:
+      'Progress of draining the instance (POST /instances/{id}/drain); null if it was never drained, or takes ' +
+      'new workspaces again (acceptsNewWorkspaces set true by PATCH /instances/{id} ends a drain that is not running).',
   })
   drain!: DrainDto | null;
 }

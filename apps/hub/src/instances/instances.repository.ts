@@ -10,13 +10,15 @@ const LISTED = { workspace_count: 'number', position: 'string', drain_state: 'st
 
 /**
  * Where draining the instance `i` is (POST /instances/{id}/drain starts moves marked `drain`): null when it
- * was never drained; `draining` while such moves run; `drained` once no workspace is placed on it; else
- * `stalled` (a move failed or was aborted: drain again).
+ * was never drained; `draining` while such moves run; null again once it takes new workspaces (an operator
+ * opened it: the drain is over, and a workspace placed there later is not one the drain left); `drained`
+ * once no workspace is placed on it; else `stalled` (a move failed or was aborted: drain again).
  */
 const DRAIN_STATE = `(CASE
   WHEN NOT EXISTS (SELECT 1 FROM workspace_moves m WHERE m.from_instance_id = i.id AND m.drain) THEN NULL
   WHEN EXISTS (SELECT 1 FROM workspace_moves m WHERE m.from_instance_id = i.id AND m.drain
                AND m.state IN ('copying', 'catching_up', 'cutover')) THEN 'draining'
+  WHEN i.accepts_new_workspaces THEN NULL
   WHEN NOT EXISTS (SELECT 1 FROM org_workspaces w WHERE w.instance_id = i.id) THEN 'drained'
   ELSE 'stalled' END)`;
 

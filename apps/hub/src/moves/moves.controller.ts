@@ -87,7 +87,8 @@ export class DrainController {
   @ApiProblem(404, 'not_found: no such instance.')
   @ApiProblem(
     409,
-    'no_instance_available: no other instance is up and accepting new workspaces; instance_schema_mismatch: ' +
+    'conflict: a workspace is moving onto the instance (wait for that move, or abort it); ' +
+      'no_instance_available: no other instance is up and accepting new workspaces; instance_schema_mismatch: ' +
       "some are, but none at this instance's schema level (or its level is unknown).",
   )
   @Post(':id/drain')
@@ -97,7 +98,8 @@ export class DrainController {
     summary: 'Drain an instance',
     description:
       'Stops the instance taking new workspaces and starts moving each of its workspaces to the least loaded other ' +
-      'instance that is up and accepts new workspaces and is at its schema level. Progress: `drain` on `GET /instances`.',
+      'instance that is up and accepts new workspaces and is at its schema level. Progress: `drain` on `GET /instances`. ' +
+      'A refused drain (409: no move started) changes nothing: the instance takes new workspaces as before.',
   })
   drain(@Param('id') id: string): Promise<DrainStartedDto> {
     // An id no instance may have (see INSTANCE_ID) is simply not found.

@@ -230,6 +230,18 @@ export class MovesRepository {
     return rows.map((row) => row.id);
   }
 
+  /** How many moves onto `instanceId` are running (copying, catching up or at their cutover). */
+  async runningMovesInto(instanceId: string): Promise<number> {
+    const row = await queryRow(
+      this.dataSource,
+      `SELECT count(*)::int AS n FROM workspace_moves
+       WHERE to_instance_id = $1 AND state IN ('copying', 'catching_up', 'cutover')`,
+      [instanceId],
+      { n: 'number' },
+    );
+    return row?.n ?? 0;
+  }
+
   /** Per instance being drained (a drain move of it exists): moves running and failed, workspaces still placed there. */
   async drainProgress(instanceIds: string[]): Promise<DrainProgress[]> {
     const rows = await queryRows(

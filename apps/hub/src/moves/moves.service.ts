@@ -134,47 +134,66 @@ export class MovesService {
    * placed on it (and not moving already) to the least loaded other instance
    * that is up and accepts new workspaces; the instance stops taking new
    * workspaces itself. Only instances at the drained one's schema level are chosen (`schemaMismatch`).
-   * Progress: `drain` on `GET /instances`.
-   * @throws DomainException 404 for an unknown instance; 409 `no_instance_available` when no other instance can take them (a state of the platform the caller can change, not a fault of ours);
+   * Progress: `drain` on `GET /instances`. A refused drain (no move started) changes nothing: the
+   * instance takes new workspaces again if it did before (a 409 says the request was not carried out).
+   * Closed first all the same, so that no workspace is placed on the instance while its moves start.
+   * @throws DomainException 404 for an unknown instance; 409 `conflict` while a move onto the instance runs;
+   *   409 `no_instance_available` when no other instance can take them (a state of the platform the caller can change, not a fault of ours);
    *   409 `instance_schema_mismatch` when some could but none is at the drained instance's schema level (or its level is unknown).
    */
   async drain(instanceId: string): Promise<{ instanceId: string; started: number }> {
     const instance = await this.instances.findById(instanceId);
     if (!instance) throw DomainException.notFound('The instance');
+    // A workspace moving onto the instance would land there after the drain emptied it, which would then
+    // report itself stalled though no move failed; as a move onto a draining instance is refused, so is this.
+    const incoming = await this.repository.runningMovesInto(instanceId);
+    if (incoming > 0) {
+      throw DomainException.conflict(
+        `${incoming} workspace(s) moving onto instance ${instanceId}: wait until those moves end (or abort them), then drain.`,
+      );
+    }
     await this.instances.updateSettings(instanceId, false, instance.labels);
     let started = 0;
-    const upSince = () => new Date(Date.now() - this.config.HUB_INSTANCE_DOWN_AFTER_MS);
-    for (const workspaceId of await this.repository.workspacesToDrain(instanceId)) {
-      // An instance of unknown level matches none: the drain then finds no target, and says why below.
-      const target =
-        instance.schemaLevel === null
-          ? null
-          : await this.instances.leastLoadedOtherThan(instanceId, upSince(), instance.schemaLevel);
-      if (!target) {
-        if (started > 0) break;
-        const other = await this.instances.leastLoadedOtherThan(instanceId, upSince());
-        if (other) {
+    try {
+      const upSince = () => new Date(Date.now() - this.config.HUB_INSTANCE_DOWN_AFTER_MS);
+      for (const workspaceId of await this.repository.workspacesToDrain(instanceId)) {
+        // An instance of unknown level matches none: the drain then finds no target, and says why below.
+        const target =
+          instance.schemaLevel === null
+            ? null
+            : await this.instances.leastLoadedOtherThan(instanceId, upSince(), instance.schemaLevel);
+        if (!target) {
+          if (started > 0) break;
+          const other = await this.instances.leastLoadedOtherThan(instanceId, upSince());
+          if (other) {
+            throw new DomainException(
+              409,
+              ErrorCode.InstanceSchemaMismatch,
+              'No instance at the same schema level',
+              `No other instance that is up and accepts new workspaces is at the schema level of ${instanceId} (${instance.schemaLevel ?? 'unknown (not reported)'}); ${other.id}, for one, is at ${other.schemaLevel ?? 'unknown (not reported)'}. Upgrade the instances to the same version, then drain again.`,
+            );
+          }
           throw new DomainException(
             409,
-            ErrorCode.InstanceSchemaMismatch,
-            'No instance at the same schema level',
-            `No other instance that is up and accepts new workspaces is at the schema level of ${instanceId} (${instance.schemaLevel ?? 'unknown (not reported)'}); ${other.id}, for one, is at ${other.schemaLevel ?? 'unknown (not reported)'}. Upgrade the instances to the same version, then drain again.`,
+            ErrorCode.NoInstanceAvailable,
+            'No instance available',
+            'No other instance is up and accepting new workspaces to drain this one to.',
           );
         }
-        throw new DomainException(
-          409,
-          ErrorCode.NoInstanceAvailable,
-          'No instance available',
-          'No other instance is up and accepting new workspaces to drain this one to.',
-        );
+        try {
+          await this.begin(workspaceId, instanceId, target, true);
+          started += 1;
+        } catch (error) {
+          // A move started meanwhile (by a person or another drain) is as good.
+          if (!(error instanceof DomainException && error.status === 409)) throw error;
+        }
       }
-      try {
-        await this.begin(workspaceId, instanceId, target, true);
-        started += 1;
-      } catch (error) {
-        // A move started meanwhile (by a person or another drain) is as good.
-        if (!(error instanceof DomainException && error.status === 409)) throw error;
+    } catch (error) {
+      // Refused (or failed) before any move started: the instance takes new workspaces again if it did.
+      if (started === 0 && instance.acceptsNewWorkspaces) {
+        await this.instances.updateSettings(instanceId, true, instance.labels);
       }
+      throw error;
     }
     return { instanceId, started };
   }

@@ -20,7 +20,8 @@ const CREATE_DESCRIPTION =
   'The key (`sbk_<workspace key>_<256 random bits, base64url>`) is in this response only; the instance keeps its ' +
   'SHA-256. It authenticates as `X-API-Key: <key>` or `Authorization: Bearer <key>`, acting as the tenant with the ' +
   "key's `role` (default `member`) until it expires or is revoked. Not idempotent by `Idempotency-Key`: a stored " +
-  'response would keep the key at rest.';
+  'response would keep the key at rest. A Switch Account token (one carrying `act`) may not create keys (403): a ' +
+  'key would outlive the hour such a token lasts.';
 
 /**
  * Tenant API keys and JWT revocation (API.md, "Tenant API keys, roles and

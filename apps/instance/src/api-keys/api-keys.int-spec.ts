@@ -89,6 +89,24 @@ describe('tenant API keys and roles', () => {
     expect((await first.request('DELETE', `/self/api-keys/${created.id}`, { token: owner.token })).status).toBe(404);
   });
 
+  it('refuses to create a key with a Switch Account token (act): the key would outlive its hour', async () => {
+    const internalId = unique('switched');
+    const acting = workspace.tenantToken(internalId, { act: { sub: '6f1c1c8e-6a55-4d7e-9d0c-2f2b8a1e0b11' } });
+    const self = await json(await first.request('GET', '/self', { token: acting }));
+    for (const path of ['/self/api-keys', `/tenants/${self.id}/api-keys`]) {
+      const refused = await first.request('POST', path, { token: acting, body: { name: 'kept', role: 'owner' } });
+      expect(refused.status).toBe(403);
+      expect(await json(refused)).toMatchObject({
+        code: 'forbidden',
+        detail: expect.stringContaining('Switch Account'),
+      });
+    }
+    // Nothing was created; the tenant's own token (no act) still may.
+    const owner = workspace.tenantToken(internalId);
+    expect((await json(await first.request('GET', '/self/api-keys', { token: owner }))).items).toEqual([]);
+    expect((await first.request('POST', '/self/api-keys', { token: owner, body: { name: 'own' } })).status).toBe(201);
+  });
+
   it('refuses an expired key', async () => {
     const owner = await tenant();
     const created = await createKey(owner.id, { name: 'short', expiresAt: new Date(Date.now() + 1500).toISOString() });

@@ -36,11 +36,18 @@ export class ApiKeysService {
   ) {}
 
   /**
-   * @throws DomainException 403 (a tenant below `owner`), 404 (no such tenant
-   *   for the caller), 400 (`expiresAt` not in the future), 409 (too many live keys).
+   * @throws DomainException 403 (a tenant below `owner`, or a Switch Account token: one carrying `act`, RFC 8693
+   *   §4.1, which the Hub issues for at most an hour and which must not mint a credential that outlives it),
+   *   404 (no such tenant for the caller), 400 (`expiresAt` not in the future), 409 (too many live keys).
    */
   async create(principal: WorkspacePrincipal, tenantId: string, dto: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     this.mayManage(principal, tenantId);
+    if (principal.claims.act) {
+      throw DomainException.forbidden(
+        'A token issued through Switch Account (act) may not create API keys: a key would outlive the hour such a ' +
+          "token lasts. The tenant's owner, or the workspace's admin, creates them with a token of their own.",
+      );
+    }
     const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
     if (expiresAt && expiresAt.getTime() <= Date.now()) {
       throw DomainException.validation('expiresAt must lie in the future.', [

@@ -12,7 +12,7 @@ import { DomainException } from '../errors/domain.exception.js';
 import { ErrorCode } from '../errors/error-code.js';
 import { ProblemJsonFilter } from '../errors/problem-json.filter.js';
 import { bodyLimitOf } from '../http/body-limit.js';
-import { answerClientError } from '../http/client-error.js';
+import { answerClientError, answerUnmetExpectation } from '../http/client-error.js';
 import { CORS_POLICY, type CorsPolicy, enableCorsPolicy } from '../http/cors.js';
 import { requestTimeoutOptions, type RequestTimeouts } from '../http/request-timeouts.js';
 import { assertStorableInput } from '../http/storable-input.js';
@@ -102,6 +102,8 @@ export async function createService(
     // middie, no request runs through its hook for nothing.
     skipMiddie: true,
   });
+  // An Expect other than 100-continue: a 417 problem (Node's own answer has an empty body).
+  adapter.getInstance().server.on('checkExpectation', answerUnmetExpectation);
   // Bodies are parsed below, JSON only; Nest would add a form parser besides.
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,

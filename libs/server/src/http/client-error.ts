@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 
 import { ErrorCode } from '../errors/error-code.js';
@@ -39,4 +39,28 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
     );
   }
   socket.destroy(error);
+}
+
+/**
+ * Answers a request whose `Expect` field asks for anything but `100-continue` (the server's
+ * `checkExpectation` event): `417 Expectation Failed` (RFC 9110 §10.1.1) as problem+json, then closes the
+ * connection (the body, if any, is not read). Without a listener Node answers it itself with an empty
+ * chunked body. For `server.on('checkExpectation', …)` on the Hub, the instances and the gateway.
+ */
+export function answerUnmetExpectation(request: IncomingMessage, response: ServerResponse): void {
+  const problem: Problem = {
+    type: 'about:blank',
+    title: 'Expectation Failed',
+    status: 417,
+    detail: 'The server meets no expectation but "100-continue" (the Expect field).',
+    code: ErrorCode.MalformedRequest,
+  };
+  const body = JSON.stringify(problem);
+  request.resume();
+  response.writeHead(417, {
+    connection: 'close',
+    'content-type': 'application/problem+json',
+    'content-length': Buffer.byteLength(body),
+  });
+  response.end(body);
 }
