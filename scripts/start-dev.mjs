@@ -186,7 +186,11 @@ if (!natsUrl) {
   natsServer = spawn(natsServerBin, ['-c', natsConfig, '-a', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { PATH: env.PATH ?? '', ...natsPasswords },
+    // Its own process group: a Ctrl-C on the terminal reaches the services, not it, and `stop` ends it once
+    // they have closed their connections (else each logs the lost connection as an error while stopping).
+    detached: true,
   });
+  process.on('exit', () => natsServer.kill('SIGTERM'));
   // Its banner is long: keep its last lines, shown only if it stops on its own.
   const natsLog = [];
   natsServer.stderr.on('data', (chunk) => {
@@ -291,11 +295,17 @@ function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
-  // NATS last, so that the services can close their connections first.
-  setTimeout(() => {
+  // NATS last, once every service has exited (or after 10 s), so that they close their connections first.
+  const exited = children.map((child) =>
+    child.exitCode !== null || child.signalCode !== null
+      ? undefined
+      : new Promise((resolve) => child.once('exit', resolve)),
+  );
+  const giveUp = new Promise((resolve) => setTimeout(resolve, 10_000).unref());
+  void Promise.race([Promise.all(exited), giveUp]).then(() => {
     natsServer?.kill('SIGTERM');
     process.exit(exitCode);
-  }, 1500).unref();
+  });
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));

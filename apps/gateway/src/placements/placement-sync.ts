@@ -24,6 +24,8 @@ export interface PlacementSyncOptions {
   resyncIntervalMs: number;
   /** Placements per page asked of the Hub (at most `MAX_PLACEMENT_PAGE_SIZE`). */
   pageSize?: number;
+  /** How long after start, before the first table, a Hub that does not answer is logged at info; default STARTUP_GRACE_MS. */
+  startupGraceMs?: number;
   log: { info(message: string): void; warn(message: string): void };
 }
 
@@ -41,12 +43,17 @@ export interface PlacementSyncOptions {
 /** The least time between two resyncs asked for by requests (`resyncSoon`), in milliseconds. */
 export const EARLY_RESYNC_MIN_INTERVAL_MS = 5000;
 
+/** How long after start, before its first table, the gateway logs a Hub that does not answer at info, in ms. */
+export const STARTUP_GRACE_MS = 30_000;
+
 export class PlacementSync {
   private connection: NatsConnection | undefined;
   private subscription: Subscription | undefined;
   private timer: NodeJS.Timeout | undefined;
   private resyncing: Promise<void> | undefined;
   private stopped = false;
+  /** When `start` was called (performance.now() ms). */
+  private startedAt = 0;
 
   constructor(
     private readonly table: PlacementTable,
@@ -55,6 +62,7 @@ export class PlacementSync {
 
   /** Connects (retrying for ever in the background) and starts the subscription and the resync loop; returns at once. */
   async start(): Promise<void> {
+    this.startedAt = performance.now();
     this.connection = await connect({
       ...natsConnectionOptions(this.options.natsUrl, this.options.credentials, GATEWAY_INBOX_PREFIX),
       name: 'switchboard-gateway',
@@ -123,7 +131,13 @@ export class PlacementSync {
     try {
       await this.resync();
     } catch (error) {
-      this.options.log.warn(`could not read the placement table from the Hub: ${describe(error)}`);
+      // A gateway started with its Hub (npm start, a Kubernetes rollout) finds none answering at first: that is
+      // news only once it lasts. Before the first table, for STARTUP_GRACE_MS, it is said at info.
+      const starting =
+        !this.table.ready && performance.now() - this.startedAt < (this.options.startupGraceMs ?? STARTUP_GRACE_MS);
+      const message = `could not read the placement table from the Hub: ${describe(error)}`;
+      if (starting) this.options.log.info(`${message} (the gateway is starting: trying again)`);
+      else this.options.log.warn(message);
     }
     if (this.stopped) return;
     // Until the first table arrives, ask again soon; then at the resync interval.
