@@ -2,13 +2,17 @@
 import Fastify from 'fastify';
 import pg from 'pg';
 
-import { withClient } from '../../libs/persistence/dist/index.js';
+import { queryPreparedAfter, withClient } from '../../libs/persistence/dist/index.js';
 
 const COLUMNS =
   'id, internal_id, name, fields, sealed_credentials, ai_credits_rolling_30_day_limit, created_at, updated_at, archived_at';
 const TENANT_BY_ID = `SELECT ${COLUMNS} FROM tenants WHERE id = $1`;
-// What the instance runs for the row: the scope set and the row read in one call, under row-level security.
-const SCOPED_TENANT_BY_ID = `SELECT ${COLUMNS} FROM scoped_tenant_by_id($1, $2, $2)`;
+// What the instance runs for the row (TenantsRepository.findVisible): the tenant scope's settings, then the row
+// by id under row-level security, two named prepared statements in one round trip and one transaction.
+const SET_SCOPE =
+  "SELECT set_config('app.workspace_id', $1::uuid::text, true), " +
+  "set_config('app.tenant_id', COALESCE($2::uuid::text, ''), true), " +
+  "set_config('app.parent_tenant_id', COALESCE($3::uuid::text, ''), true)";
 const toDto = (row) => ({
   id: row.id,
   internalId: row.internal_id,
@@ -26,8 +30,9 @@ const toDto = (row) => ({
  * the owner. `/tenants/self` plain; `/tenants/self-prepared` with a named prepared statement, as the
  * instance reads the row, so that what the statement saves is not mistaken for what the rest of the
  * stack costs. With `scoped` (`{ appUrl, workspaceId }`), also `/tenants/self-scoped`: the instance's
- * own statement (`scoped_tenant_by_id`, the tenant scope set and the row read under row-level
- * security, as the app role), prepared — the part of the gap that is Postgres' work, not Node's.
+ * own statements (the tenant scope's settings, then the row read under row-level security, as the app
+ * role, in one round trip: queryPreparedAfter, as TenantsRepository.findVisible) — the part of the gap
+ * that is Postgres' work, not Node's.
  * @returns the Fastify app (listening on 127.0.0.1), its URL, and `close()`.
  */
 export async function startBareTenantServer(ownerUrl, poolSize, scoped) {
@@ -48,11 +53,12 @@ export async function startBareTenantServer(ownerUrl, poolSize, scoped) {
   });
   if (appPool) {
     bare.get('/tenants/self-scoped', async (request) => {
-      const { rows } = await appPool.query({
-        name: 'scoped_tenant_by_id',
-        text: SCOPED_TENANT_BY_ID,
-        values: [scoped.workspaceId, request.headers['x-tenant-id']],
-      });
+      const id = request.headers['x-tenant-id'];
+      const rows = await queryPreparedAfter(
+        appPool,
+        { name: 'set_scope', text: SET_SCOPE, values: [scoped.workspaceId, id, null] },
+        { name: 'tenant_by_id', text: TENANT_BY_ID, values: [id] },
+      );
       return toDto(rows[0]);
     });
   }

@@ -12,7 +12,7 @@ export {
 } from './outbox-drainer.js';
 export { PgListener, type PgListenerOptions } from './pg-listener.js';
 export { postgresOptions } from './postgres-options.js';
-export { queryPrepared } from './prepared-query.js';
+export { type PreparedStatement, queryPrepared, queryPreparedAfter } from './prepared-query.js';
 export {
   type RewrapOptions,
   rewrapSealedColumns,

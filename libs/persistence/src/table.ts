@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
 
-import { queryPrepared } from './prepared-query.js';
+import { type PreparedStatement, queryPrepared, queryPreparedAfter } from './prepared-query.js';
 
 /**
  * An entity's columns: its properties without the relations. By the house
@@ -264,6 +264,19 @@ export class Table<E extends ObjectLiteral> {
    */
   async queryPrepared(dataSource: DataSource, name: string, sql: string, params: unknown[]): Promise<Columns<E>[]> {
     const rows = await queryPrepared(dataSource, name, sql, params);
+    return rows.map((raw) => this.decode(raw));
+  }
+
+  /**
+   * As {@link queryPrepared}, after `before` in the same round trip and
+   * transaction (see queryPreparedAfter: a scope's settings, then the read).
+   */
+  async queryPreparedAfter(
+    dataSource: DataSource,
+    before: PreparedStatement,
+    statement: PreparedStatement,
+  ): Promise<Columns<E>[]> {
+    const rows = await queryPreparedAfter(dataSource, before, statement);
     return rows.map((raw) => this.decode(raw));
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { PreparedStatement } from '@switchboard/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 
 /**
@@ -26,6 +27,28 @@ export interface Scope {
    * Meaningless without `tenantId`.
    */
   parentTenantId?: string | null;
+}
+
+/**
+ * The statement that sets `scope` for the rest of its transaction, as
+ * TenantScope.run's first statement does, with the ids as parameters (cast to
+ * uuid, so that anything else is refused): for a read sent in the same round
+ * trip and transaction after it (queryPreparedAfter), which row-level
+ * security then filters by these settings. The settings are
+ * transaction-local (`set_config(…, true)`): they end with that transaction.
+ * @throws Error when an id is not a UUID (before anything is sent).
+ */
+export function scopeStatement(scope: Scope): PreparedStatement {
+  const tenantId = scope.tenantId === null ? null : uuid(scope.tenantId);
+  const parent = tenantId === null || !scope.parentTenantId ? null : uuid(scope.parentTenantId);
+  return {
+    name: 'set_scope',
+    text:
+      "SELECT set_config('app.workspace_id', $1::uuid::text, true), " +
+      "set_config('app.tenant_id', COALESCE($2::uuid::text, ''), true), " +
+      "set_config('app.parent_tenant_id', COALESCE($3::uuid::text, ''), true)",
+    values: [uuid(scope.workspaceId), tenantId, parent],
+  };
 }
 
 /**

