@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type Columns, queryPrepared, queryRows, Table } from '@switchboard/persistence';
+import { type Columns, queryPrepared, queryPreparedAfter, queryRows, Table } from '@switchboard/persistence';
 import { DataSource, type EntityManager } from 'typeorm';
 
+import { scopeStatement } from '../database/tenant-scope.js';
 import { Tenant } from '../tenants/tenant.entity.js';
 import { TenantApiKey } from './tenant-api-key.entity.js';
 
@@ -65,11 +66,11 @@ export class ApiKeysRepository {
     this.authenticationSql = `SELECT k.key_id, k.key_role, k.key_user_id, k.key_expires_at, k.key_revoked_at,
               ${this.tenants.columnsOf('t')}
        FROM scoped_api_key_with_tenant($1, $2) k, LATERAL (SELECT (k.tenant).*) t`;
-    // The key is read in a subquery that refers to the tenant's row, so it runs once that row is out of the
-    // function, after the function set the scope (were it run before, no scope would show it: refused, not leaked).
+    // Run after the scope's own statement, in its transaction (queryPreparedAfter): row-level security shows
+    // the tenant and its key only within that scope (with none set, nothing: refused, not leaked).
     this.revocationSql = `SELECT ${this.tenants.columnsOf('t')},
-              (SELECT k.revoked_at IS NOT NULL FROM tenant_api_keys k WHERE k.id = $3 AND k.tenant_id = t.id) AS key_revoked
-       FROM scoped_tenant_by_id($1, $2, $2) t`;
+              (SELECT k.revoked_at IS NOT NULL FROM tenant_api_keys k WHERE k.id = $2 AND k.tenant_id = t.id) AS key_revoked
+       FROM tenants t WHERE t.id = $1`;
   }
 
   /**
@@ -92,22 +93,23 @@ export class ApiKeysRepository {
   /**
    * For a key whose other columns the caller already holds (they never
    * change after creation): its tenant's row, read as GET /self reads it with
-   * a token (`scoped_tenant_by_id`, in the tenant's own scope), and in the
+   * a token (the tenant's own scope set by scopeStatement, then the row by id
+   * in the same round trip and transaction: queryPreparedAfter), and in the
    * same statement whether the key `keyId` of that tenant was revoked; null
    * when the scope sees no such tenant, `revoked` null when it sees no such
-   * key of it. One round trip, a named prepared statement: it runs on every
-   * request made with a key known to the replica, so a revocation counts at
-   * once on every replica. Cheaper for Postgres than the key by its hash and
-   * then the tenant (`scoped_api_key_with_tenant`): no second statement in
-   * the function, no composite row to expand.
-   * @returns a promise that rejects as `findForAuthentication`'s.
+   * key of it. Named prepared statements: this runs on every request made
+   * with a key known to the replica, so a revocation counts at once on every
+   * replica. Cheaper for Postgres than the key by its hash and then the
+   * tenant (`scoped_api_key_with_tenant`), and than a plpgsql function.
+   * @returns a promise that rejects as `findForAuthentication`'s; throws
+   *   Error (before anything is sent) when an id is not a UUID.
    */
   findRevocation(workspaceId: string, tenantId: string, keyId: string): Promise<KeyRevocation | null> {
-    return queryPrepared(this.dataSource, 'scoped_api_key_revocation', this.revocationSql, [
-      workspaceId,
-      tenantId,
-      keyId,
-    ]).then(([raw]) => (raw === undefined ? null : this.revocationOf(raw)));
+    return queryPreparedAfter(this.dataSource, scopeStatement({ workspaceId, tenantId }), {
+      name: 'api_key_revocation',
+      text: this.revocationSql,
+      values: [tenantId, keyId],
+    }).then(([raw]) => (raw === undefined ? null : this.revocationOf(raw)));
   }
 
   /** A row of `scoped_api_key_with_tenant`, checked: the key's columns and its tenant's row, each as its own object. */
