@@ -149,6 +149,53 @@ describe('the gateway in front of the Hub and two instances', () => {
     }
   });
 
+  it('refuses one client address past its share of held bodies (429) while another address still writes (the attacker’s 1 MiB bodies, one byte short)', async () => {
+    const { token } = await tenantToken(onA, `writer-${randomUUID()}`);
+    const unsigned = jwt.sign({ iss: onA.key, tenantKey: 'attacker' }, 'not the workspace secret');
+    const target = new URL(gatewayUrl);
+    const open = async (localAddress: string, head: string, body: Buffer | string) => {
+      const socket = connect({ port: Number(target.port), host: target.hostname, localAddress });
+      socket.on('error', () => undefined);
+      await once(socket, 'connect');
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+      socket.write(head);
+      socket.write(body);
+      return { socket, answer: () => answer };
+    };
+    const attack = (): Promise<{ socket: Socket; answer: () => string }> =>
+      open(
+        '127.0.0.1',
+        `POST /usage HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${unsigned}\r\n` +
+          'Content-Type: application/json\r\nContent-Length: 1048576\r\n\r\n',
+        Buffer.alloc(1048575, ' '),
+      );
+    const sockets: Socket[] = [];
+    try {
+      // Eight such bodies are the 8 MiB one client may have held; the ninth is refused.
+      for (let index = 0; index < 8; index += 1) sockets.push((await attack()).socket);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const ninth = await attack();
+      sockets.push(ninth.socket);
+      await once(ninth.socket, 'close');
+      expect(ninth.answer().split(' ')[1]).toBe('429');
+      expect(ninth.answer()).toContain('"code":"rate_limited"');
+      // Another client address writes as if nothing were held.
+      const body = JSON.stringify({ credits: 1 });
+      const write = await open(
+        '127.0.0.2',
+        `POST /usage HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${token}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+        body,
+      );
+      sockets.push(write.socket);
+      await once(write.socket, 'close');
+      expect(write.answer().split(' ')[1]).toMatch(/^2\d\d$/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+    }
+  });
+
   it('routes an API key, as X-API-Key or as a bearer credential, to its workspace', async () => {
     const tenantKey = `keyed-${randomUUID()}`;
     const { token } = await tenantToken(onB, tenantKey);

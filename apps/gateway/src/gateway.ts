@@ -33,6 +33,8 @@ export async function startGateway(config: GatewayConfig): Promise<RunningGatewa
     upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
     connectTimeoutMs: config.GATEWAY_CONNECT_TIMEOUT_MS,
     connections: config.GATEWAY_UPSTREAM_CONNECTIONS,
+    heldBytesPerClient: config.GATEWAY_HELD_BYTES_PER_CLIENT,
+    trustedProxies: config.trustedProxies(),
     requestTimeouts: config.requestTimeouts(),
     publicUrl: config.GATEWAY_PUBLIC_URL,
     metricsOnPublicPort: config.OPS_PORT === undefined,

@@ -1,3 +1,4 @@
+export { IsCidrList } from './cidr-list.decorator.js';
 export {
   corsOriginListProblems,
   corsOriginProblem,

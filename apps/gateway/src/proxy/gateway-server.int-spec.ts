@@ -282,9 +282,10 @@ describe('gateway server', () => {
       'Content-Length: 4194304\r\n\r\n';
     const large: Array<Awaited<ReturnType<typeof openSocket>>> = [];
     try {
-      // 16 connections: 2 streamed bodies at once; each sends 1 MiB and a bit, then stalls.
+      // 16 connections: 2 streamed bodies at once; each sends 1 MiB and a bit, then stalls. Each from a client
+      // address of its own: one client may stream only one at once (its share, a quarter of the 2, at least 1).
       for (let index = 0; index < 4; index += 1) {
-        const opened = await openSocket(head);
+        const opened = await openSocket(head, undefined, `127.0.0.${index + 1}`);
         opened.socket.write(Buffer.alloc(1024 * 1024 + 10, 'x'));
         large.push(opened);
       }
@@ -477,9 +478,173 @@ describe('gateway server', () => {
     expect(seen.requests).toBe(before);
   });
 
-  /** A connection to the gateway (or `port`) that has sent `bytes` and stays open; what came back so far. */
-  async function openSocket(bytes: string, port = (gateway.server.address() as AddressInfo).port) {
-    const socket = connect(port, '127.0.0.1');
+  describe('each client address has its share of the bodies held and streamed', () => {
+    /** A gateway holding bodies of up to 1000 bytes, 8000 in all, 2500 (and one streamed body) per client. */
+    let shared: FastifyInstance;
+    let port: number;
+    const token = tokenFor('ws-up');
+    const TRUSTED_PROXY = '127.0.0.10';
+    /** A POST announcing `length` bytes of which `sent` come now, from `from`, with these extra fields. */
+    const holding = (length: number, sent: number, from: string, extra = '') =>
+      openSocket(
+        `POST /echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/plain\r\n` +
+          `${extra}Content-Length: ${length}\r\n\r\n${'x'.repeat(sent)}`,
+        port,
+        from,
+      );
+    const statusOf = (answer: string) => answer.split(' ')[1];
+    const metricsText = async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const heldGauges = async () => {
+      const text = await metricsText();
+      const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+      return {
+        bytes: gauge('switchboard_gateway_held_body_bytes'),
+        clients: gauge('switchboard_gateway_held_body_clients'),
+      };
+    };
+
+    beforeAll(async () => {
+      const table = new PlacementTable();
+      table.replaceAll(
+        [
+          {
+            workspaceId: crypto.randomUUID(),
+            workspaceKey: 'ws-up',
+            instanceId: 'up',
+            apiUrl: upstreamUrl,
+            version: 1,
+            archived: false,
+          },
+        ],
+        table.begin(),
+      );
+      shared = await createGatewayServer({
+        table,
+        metrics: new GatewayMetrics(table),
+        upstreamTimeoutMs: TIMEOUT_MS,
+        connectTimeoutMs: 1000,
+        connections: 16,
+        metricsOnPublicPort: true,
+        replayBodyBytes: 1000,
+        replayBudgetBytes: 8000,
+        heldBytesPerClient: 2500,
+        streamedBodiesPerInstance: 4,
+        trustedProxies: [`${TRUSTED_PROXY}/32`],
+        requestTimeouts: { requestTimeoutMs: 1500, headersTimeoutMs: 1000 },
+        log: { warn: () => undefined },
+      });
+      await shared.listen({ port: 0, host: '127.0.0.1' });
+      port = (shared.server.address() as AddressInfo).port;
+    });
+
+    afterAll(async () => {
+      await shared?.close();
+    });
+
+    it('answers 429 rate_limited to a client past its share, forwarding nothing, while another client address gets through', async () => {
+      const before = seen.requests;
+      const held = [await holding(1000, 900, '127.0.0.1'), await holding(1000, 900, '127.0.0.1')];
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const third = await holding(1000, 800, '127.0.0.1');
+        await once(third.socket, 'close');
+        const refused = third.answer();
+        expect(statusOf(refused)).toBe('429');
+        expect(refused.toLowerCase()).toContain('retry-after: 1');
+        expect(refused.toLowerCase()).toContain('content-type: application/problem+json');
+        expect(refused).toContain('"code":"rate_limited"');
+        expect(seen.requests).toBe(before);
+
+        // Another client address: its own share, forwarded.
+        const other = await holding(1000, 1000, '127.0.0.2');
+        await waitFor(() => statusOf(other.answer()) !== undefined);
+        expect(statusOf(other.answer())).toBe('200');
+        other.socket.destroy();
+        expect(await metricsText()).toMatch(/switchboard_gateway_requests_total\{instance="none",status="429"\} 1/);
+      } finally {
+        for (const { socket } of held) socket.destroy();
+      }
+    });
+
+    it('counts a trusted proxy’s request against the client its X-Forwarded-For names, and ignores the field from any other peer', async () => {
+      const viaProxy = (client: string, sent: number) =>
+        holding(1000, sent, TRUSTED_PROXY, `X-Forwarded-For: ${client}\r\n`);
+      const held = [await viaProxy('198.51.100.7', 900), await viaProxy('198.51.100.7', 900)];
+      // An untrusted peer naming another client each time: counted against the peer itself.
+      const untrusted = [
+        await holding(1000, 900, '127.0.0.3', 'X-Forwarded-For: 198.51.100.20\r\n'),
+        await holding(1000, 900, '127.0.0.3', 'X-Forwarded-For: 198.51.100.21\r\n'),
+      ];
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const sameClient = await viaProxy('198.51.100.7', 800);
+        await once(sameClient.socket, 'close');
+        expect(statusOf(sameClient.answer())).toBe('429');
+
+        const otherClient = await viaProxy('198.51.100.8', 1000);
+        await waitFor(() => statusOf(otherClient.answer()) !== undefined);
+        expect(statusOf(otherClient.answer())).toBe('200');
+        otherClient.socket.destroy();
+
+        const renamed = await holding(1000, 800, '127.0.0.3', 'X-Forwarded-For: 198.51.100.22\r\n');
+        await once(renamed.socket, 'close');
+        expect(statusOf(renamed.answer())).toBe('429');
+      } finally {
+        for (const { socket } of [...held, ...untrusted]) socket.destroy();
+      }
+    });
+
+    it('releases every client’s share on every path: broken off, timed out, refused, streamed, answered', async () => {
+      // What the tests before held is given back once their sockets have closed.
+      await waitFor(async () => (await heldGauges()).bytes === 0);
+      const large = (from: string) =>
+        openSocket(
+          `POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: text/plain\r\n` +
+            `Content-Length: 5000\r\n\r\n${'x'.repeat(1100)}`,
+          port,
+          from,
+        );
+      const opened: Array<Awaited<ReturnType<typeof openSocket>>> = [];
+      try {
+        // Two clients each stream a large body, and one more past their share of streamed bodies (429); three
+        // others hold stalled bodies, the fifth past their share of held bytes (429). 2 × 1100 + 3 × 2400 bytes
+        // held: the last ones find no room in the 8000 (503).
+        for (const from of ['127.0.0.21', '127.0.0.22']) opened.push(await large(from), await large(from));
+        for (const from of ['127.0.0.23', '127.0.0.24', '127.0.0.25']) {
+          for (let index = 0; index < 5; index += 1) opened.push(await holding(1000, 600, from));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect((await heldGauges()).clients).toBeGreaterThan(0);
+        const statuses = opened.map(({ answer }) => statusOf(answer()));
+        expect(statuses).toEqual(expect.arrayContaining(['429', '503']));
+        // A body broken off, the rest left to time out (408) or closed after their refusal.
+        for (const { socket } of opened.slice(0, 7)) socket.destroy();
+        await waitFor(() => opened.every(({ socket }) => socket.readyState === 'closed'), 10_000);
+      } finally {
+        for (const { socket } of opened) socket.destroy();
+      }
+      await waitFor(async () => {
+        const gauges = await heldGauges();
+        return gauges.bytes === 0 && gauges.clients === 0;
+      }, 10_000);
+      // Whole again: a client holds its full share.
+      const again = await holding(1000, 1000, '127.0.0.21');
+      await waitFor(() => statusOf(again.answer()) !== undefined);
+      expect(statusOf(again.answer())).toBe('200');
+      again.socket.destroy();
+    }, 30_000);
+  });
+
+  /**
+   * A connection to the gateway (or `port`) from `localAddress` (any of 127/8: a client address of its own) that
+   * has sent `bytes` and stays open; what came back so far.
+   */
+  async function openSocket(
+    bytes: string,
+    port = (gateway.server.address() as AddressInfo).port,
+    localAddress = '127.0.0.1',
+  ) {
+    const socket = connect({ port, host: '127.0.0.1', localAddress });
     await once(socket, 'connect');
     let answer = '';
     socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
@@ -488,9 +653,9 @@ describe('gateway server', () => {
     return { socket, answer: () => answer };
   }
 
-  async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
+    while (!(await condition())) {
       if (Date.now() > deadline) throw new Error('timed out waiting');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -7,6 +7,7 @@ import type { WorkspacePlacement } from '@switchboard/contracts';
 import {
   answerClientError,
   answerUnmetExpectation,
+  ErrorCode,
   requestTimeoutOptions,
   type RequestTimeouts,
 } from '@switchboard/server';
@@ -14,6 +15,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { Agent, type Dispatcher, request as upstreamRequest } from 'undici';
 
 import type { PlacementTable } from '../placements/placement-table.js';
+import { clientKeyOf, ClientShares } from './client-shares.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { endToEndFields, withoutHopByHop } from './hop-by-hop.js';
 import {
@@ -45,6 +47,22 @@ export interface GatewayServerOptions {
    * (default: an eighth of `connections`, at least 1); past it `503 gateway_busy`.
    */
   streamedBodiesPerInstance?: number;
+  /**
+   * Held bytes one client (clientKeyOf: an IPv4 address, an IPv6 /64) may take at once, at most (default: an
+   * eighth of `replayBudgetBytes`); past it `429 rate_limited` (client-shares.ts).
+   */
+  heldBytesPerClient?: number;
+  /**
+   * Bodies one client may stream at once, to all instances together, at most (default: a quarter of
+   * `streamedBodiesPerInstance`, at least 1); past it `429 rate_limited`.
+   */
+  streamedBodiesPerClient?: number;
+  /**
+   * Peers trusted to name the client in X-Forwarded-For (CIDRs, as Fastify's `trustProxy` takes them,
+   * proxy-addr): a request from one of them is counted against the client it names, any other against its
+   * TCP peer. Default none.
+   */
+  trustedProxies?: readonly string[];
   /** How long a client may take to send a whole request, and its headers (default 30 s, 10 s): past it `408`. */
   requestTimeouts?: RequestTimeouts;
   /** The public base URL for the OpenAPI document's `servers`; undefined: from the request's Host. */
@@ -106,7 +124,9 @@ const OPENAPI_CACHE_MS = 60_000;
  * 401 `unauthenticated` (no credentials) or `invalid_token` (none it can
  * read), 404 `unknown_workspace` (not placed; not forwarded), 502
  * `bad_gateway` (the instance cannot be reached, or broke off), 504
- * `gateway_timeout` (no connection, or no answer, in time), 503
+ * `gateway_timeout` (no connection, or no answer, in time), 429
+ * `rate_limited` with Retry-After (the client, by its address, holds its share
+ * of the bodies held or streamed already: client-shares.ts), 503
  * `gateway_busy` with Retry-After (no room to hold the body, or to stream it),
  * 408 (the request did not arrive within the request timeout). A request that
  * a moving workspace's source did not apply (its `307`, its `503
@@ -120,12 +140,22 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   const streamed = new StreamedBodies(
     options.streamedBodiesPerInstance ?? Math.max(1, Math.floor(options.connections / 8)),
   );
+  // An eighth of the bytes: eight clients (or /64s) to take them all. A quarter of an instance's streamed
+  // bodies: four clients to take one instance's; one client uploading large bodies rarely sends more at once.
+  const shares = new ClientShares(
+    options.heldBytesPerClient ?? Math.floor(heldBytes.limit / 8),
+    options.streamedBodiesPerClient ?? Math.max(1, Math.floor(streamed.perInstance / 4)),
+  );
+  metrics.watchHeld(() => ({ bytes: heldBytes.current, clients: shares.clients }));
+  const trustedProxies = options.trustedProxies ?? [];
   const app = Fastify({
     // No Fastify logger: its per-request child logger costs CPU on every request; failures go to `options.log`.
     logger: false,
     // The instance decides what it accepts; the gateway only streams.
     bodyLimit: Number.MAX_SAFE_INTEGER,
     return503OnClosing: true,
+    // request.ip: the client a trusted proxy names in X-Forwarded-For; without any, the TCP peer (at no cost).
+    ...(trustedProxies.length > 0 ? { trustProxy: [...trustedProxies] } : {}),
     // A request (its body included) that has not arrived in time is a 408 problem (answerClientError).
     ...requestTimeoutOptions(options.requestTimeouts),
     // What Node's parser refuses (a body cut short, headers too large) is problem+json here too.
@@ -263,15 +293,26 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
    * Reads the request's body before anything is sent to the instance (request-body.ts): a body of at most
    * `replayBodyBytes` is sent whole (and held, so that it can be sent again, move-follow.ts); a larger one
    * is streamed on once that much has arrived, if the instance has a place for one more streamed body.
-   * Refused (`503 gateway_busy`, nothing forwarded) when the held bytes have no room for it, or no place.
+   * Both count against the client's share too (client-shares.ts). Refused, nothing forwarded: `429
+   * rate_limited` when the client's share has no room for it, else `503 gateway_busy` when the held bytes
+   * have none, or the instance no place.
    */
   const holdAndSend = async (request: FastifyRequest, reply: FastifyReply, route: Route): Promise<FastifyReply> => {
     const reservation = { bytes: 0 };
+    // Fastify's `ip` is the socket's remoteAddress, undefined once the socket is gone (its type says string).
+    const peer: string | undefined = request.ip;
+    const client = clientKeyOf(peer ?? '');
     // 'close' follows the answer's end, or a client gone before it.
-    reply.raw.once('close', () => heldBytes.release(reservation.bytes));
+    reply.raw.once('close', () => {
+      heldBytes.release(reservation.bytes);
+      shares.releaseBytes(client, reservation.bytes);
+    });
     let body: Awaited<ReturnType<typeof readRequestBody>>;
     try {
-      body = await readRequestBody(request.body as Readable, replayBodyBytes, heldBytes, reservation);
+      body = await readRequestBody(request.body as Readable, replayBodyBytes, heldBytes, reservation, {
+        shares,
+        client,
+      });
     } catch {
       // The client's body ended before its Content-Length (or the client went away): its fault, nothing forwarded.
       metrics.requests.inc({ instance: 'none', status: '400' });
@@ -284,16 +325,26 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
       return reply;
     }
     const instance = route.placement.instanceId;
+    if (body.kind === 'over_share') {
+      return overShare(reply, `Request bodies of this client (${client}) take as many bytes as one client's may.`);
+    }
     if (body.kind === 'busy') {
       return busy(reply, 'The gateway holds as many request bodies as it may at once.');
     }
+    if (!shares.acquireStream(client)) {
+      return overShare(reply, `This client (${client}) streams as many large request bodies as one client may.`);
+    }
     if (!streamed.acquire(instance)) {
+      shares.releaseStream(client);
       return busy(
         reply,
         `As many large request bodies as the gateway streams at once go to this instance (${instance}).`,
       );
     }
-    reply.raw.once('close', () => streamed.release(instance));
+    reply.raw.once('close', () => {
+      streamed.release(instance);
+      shares.releaseStream(client);
+    });
     // reply-from streams request.body on; not held, so a move's answer reaches the client (move-follow.ts).
     request.body = body.stream;
     send(request, reply, { ...route, held: undefined });
@@ -301,15 +352,32 @@ export async function createGatewayServer(options: GatewayServerOptions): Promis
   };
 
   /**
-   * `503 gateway_busy` with Retry-After: a request refused for want of room, not for anything of its own, and
-   * not counted against one client (the gateway cannot tell clients apart: it verifies no credentials), so
-   * not a 429 (RFC 6585 §4: "the user has sent too many requests"), but the server's temporary overload
-   * (RFC 9110 §15.6.4). The connection is closed after the answer: the rest of the body is not read.
+   * `503 gateway_busy` with Retry-After: a request refused for want of room that many clients took together
+   * (each within its share), not for anything of its own, so not a 429 (RFC 6585 §4: "the user has sent too
+   * many requests"), but the server's temporary overload (RFC 9110 §15.6.4). The connection is closed after
+   * the answer: the rest of the body is not read.
    */
   const busy = (reply: FastifyReply, detail: string): FastifyReply => {
     metrics.requests.inc({ instance: 'none', status: '503' });
     void reply.header('retry-after', String(BUSY_RETRY_AFTER_SECONDS)).header('connection', 'close');
     return sendProblem(reply, 503, 'gateway_busy', 'Service Unavailable', `${detail} Try again shortly.`);
+  };
+
+  /**
+   * `429 rate_limited` with Retry-After (RFC 6585 §4): the client (its address, client-shares.ts) holds its
+   * share of the request bodies already. Counted as the gateway's own answer; the connection is closed after
+   * it, the rest of the body unread.
+   */
+  const overShare = (reply: FastifyReply, detail: string): FastifyReply => {
+    metrics.requests.inc({ instance: 'none', status: '429' });
+    void reply.header('retry-after', String(BUSY_RETRY_AFTER_SECONDS)).header('connection', 'close');
+    return sendProblem(
+      reply,
+      429,
+      ErrorCode.RateLimited,
+      'Too Many Requests',
+      `${detail} Try again once one of its requests is answered.`,
+    );
   };
 
   /**

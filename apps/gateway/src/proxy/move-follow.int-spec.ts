@@ -63,6 +63,8 @@ describe('gateway move-follow', () => {
       connections: 16,
       metricsOnPublicPort: true,
       replayBudgetBytes: BUDGET_BYTES,
+      // Every request here comes from one client (127.0.0.1): its share is no limit, the budget is what is tested.
+      heldBytesPerClient: 2 * BUDGET_BYTES,
       onStalePlacement: (workspaceKey) => stale.push(workspaceKey),
       log: { warn: () => undefined },
     });
@@ -161,7 +163,11 @@ describe('gateway move-follow', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     expect(answer.toLowerCase()).toContain('content-type: application/problem+json');
     expect(targetBodies.filter((body) => body.startsWith('x'))).toEqual([]);
-    // Its reservation was released: a full body is held (and followed) again.
+    // Its reservation was released, in the budget and in its client's share (no entry left for the client).
+    const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^switchboard_gateway_held_body_bytes 0$/m);
+    expect(metrics).toMatch(/^switchboard_gateway_held_body_clients 0$/m);
+    // A full body is held (and followed) again.
     const followed = await post('/writes', 'd');
     expect(followed.status).toBe(201);
   });

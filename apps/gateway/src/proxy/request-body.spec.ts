@@ -1,5 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 
+import { ClientShares } from './client-shares.js';
 import { HeldBytes } from './move-follow.js';
 import { readRequestBody, StreamedBodies } from './request-body.js';
 
@@ -34,6 +35,27 @@ describe('reading a request body before it is sent on', () => {
     const body = await readRequestBody(Readable.from([bytes(10), bytes(20)]), 100, budget, reservation);
     expect(body).toEqual({ kind: 'busy' });
     expect([reservation.bytes, budget.current]).toEqual([10, 40]);
+  });
+
+  it("says over_share when the client's share has no room for the next part, the budget still having some", async () => {
+    const budget = new HeldBytes(1000);
+    const shares = new ClientShares(25, 1);
+    const reservation = { bytes: 0 };
+    const share = { shares, client: '203.0.113.7' };
+    const body = await readRequestBody(Readable.from([bytes(10), bytes(20)]), 100, budget, reservation, share);
+    expect(body).toEqual({ kind: 'over_share' });
+    // The refused part is reserved in neither: what is, is the same in both.
+    expect([reservation.bytes, budget.current, shares.holdingOf('203.0.113.7').bytes]).toEqual([10, 10, 10]);
+  });
+
+  it('reserves nothing of the share for a part the budget refuses', async () => {
+    const budget = new HeldBytes(15);
+    const shares = new ClientShares(100, 1);
+    const reservation = { bytes: 0 };
+    const share = { shares, client: 'a' };
+    const body = await readRequestBody(Readable.from([bytes(10), bytes(20)]), 100, budget, reservation, share);
+    expect(body).toEqual({ kind: 'busy' });
+    expect([reservation.bytes, budget.current, shares.holdingOf('a').bytes]).toEqual([10, 10, 10]);
   });
 
   it('fails when the body breaks off', async () => {

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 
+import type { ClientShares } from './client-shares.js';
 import type { HeldBytes } from './move-follow.js';
 
 /*
@@ -23,19 +24,29 @@ import type { HeldBytes } from './move-follow.js';
  * A request body as far as the gateway read it: `whole` (every byte, reserved
  * in the budget), `large` (more than the limit: what was read is put back into
  * the stream, which is to be streamed on; its bytes stay reserved until the
- * answer), or `busy` (the budget had no room for the next part: the request is
- * refused, nothing forwarded).
+ * answer), `busy` (the budget had no room for the next part) or `over_share`
+ * (the client's share had none: client-shares.ts); refused either way, nothing
+ * forwarded.
  */
-export type ReadBody = { kind: 'whole'; bytes: Buffer } | { kind: 'large'; stream: Readable } | { kind: 'busy' };
+export type ReadBody =
+  { kind: 'whole'; bytes: Buffer } | { kind: 'large'; stream: Readable } | { kind: 'busy' } | { kind: 'over_share' };
+
+/** The client a body is counted against: its key (clientKeyOf) in `shares`. */
+export interface BodyShare {
+  shares: ClientShares;
+  client: string;
+}
 
 /**
  * Reads `stream` (a request body) up to `limit` bytes, each part reserved in
- * `budget` as it arrives (counted in `reservation.bytes`, which the caller
- * releases once the request is answered, whatever the outcome).
+ * `budget` and, when given, in the client's `share` as it arrives (counted in
+ * `reservation.bytes`, the same in both, which the caller releases from both
+ * once the request is answered, whatever the outcome).
  * @returns `whole` when the body ended within `limit`; `large` once more than
  *   `limit` bytes came (the stream, paused, with those bytes unshifted into
- *   it, so that whoever reads it next gets the whole body); `busy` when the
- *   budget had no room for a part.
+ *   it, so that whoever reads it next gets the whole body); `over_share` when
+ *   the client's share had no room for a part, else `busy` when the budget had
+ *   none (a part refused is reserved in neither).
  * @throws Error when the body breaks off (the client went away, or its body
  *   ended before its Content-Length).
  */
@@ -44,6 +55,7 @@ export function readRequestBody(
   limit: number,
   budget: HeldBytes,
   reservation: { bytes: number },
+  share?: BodyShare,
 ): Promise<ReadBody> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -61,7 +73,13 @@ export function readRequestBody(
         chunk = stream.read() as Buffer | string | null
       ) {
         const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        if (share !== undefined && !share.shares.reserveBytes(share.client, buffer.length)) {
+          done();
+          resolve({ kind: 'over_share' });
+          return;
+        }
         if (!budget.reserve(buffer.length)) {
+          share?.shares.releaseBytes(share.client, buffer.length);
           done();
           resolve({ kind: 'busy' });
           return;
