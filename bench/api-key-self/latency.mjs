@@ -9,8 +9,7 @@
 // this one between 90 % and 97 %.
 //
 //   npm run build --silent && node bench/api-key-self/latency.mjs     (BENCH_ROUNDS, BENCH_REQUESTS to tune)
-import jwt from 'jsonwebtoken';
-
+import { tenantsWithKeys } from '../lib/api-keys.mjs';
 import { startBenchInstance } from '../lib/instance.mjs';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -32,22 +31,7 @@ async function call(method, url, headers, body) {
 }
 
 try {
-  const adminToken = jwt.sign({ iss: workspaceKey, isAdmin: true }, secret, { algorithm: 'HS256', expiresIn: 3600 });
-  const tenants = [];
-  for (let i = 0; i < 100; i++) {
-    const token = jwt.sign({ iss: workspaceKey, tenantKey: `tenant-${i}` }, secret, {
-      algorithm: 'HS256',
-      expiresIn: 3600,
-    });
-    const self = await call('GET', '/tenants/self', { authorization: `Bearer ${token}` });
-    const key = await call(
-      'POST',
-      `/tenants/${self.id}/api-keys`,
-      { authorization: `Bearer ${adminToken}` },
-      { name: 'bench' },
-    );
-    tenants.push({ token, key: key.key });
-  }
+  const tenants = await tenantsWithKeys(call, { workspaceKey, secret, count: 100 });
   const ways = {
     jwt: (tenant) => ({ authorization: `Bearer ${tenant.token}` }),
     'api key (X-API-Key)': (tenant) => ({ 'x-api-key': tenant.key }),

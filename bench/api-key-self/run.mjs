@@ -6,8 +6,7 @@
 // machine. Target: the API key path ≥ 90 % of the JWT path's throughput.
 //
 //   npm run bench:api-key-self            (BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONCURRENCY, BENCH_POOL, BENCH_ROUNDS to tune)
-import jwt from 'jsonwebtoken';
-
+import { tenantsWithKeys } from '../lib/api-keys.mjs';
 import { startBenchInstance } from '../lib/instance.mjs';
 import { runLoad } from '../lib/load.mjs';
 
@@ -22,7 +21,6 @@ const sampleTenants = 200;
 const bench = await startBenchInstance({ poolSize });
 const { url: instanceUrl, workspaceKey, secret } = bench;
 
-const adminToken = jwt.sign({ iss: workspaceKey, isAdmin: true }, secret, { algorithm: 'HS256', expiresIn: 3600 });
 async function call(method, path, headers, body) {
   const response = await fetch(`${instanceUrl}${path}`, {
     method,
@@ -34,21 +32,7 @@ async function call(method, path, headers, body) {
 }
 
 // Tenants made as tokens make them, each with one member key.
-const tenants = [];
-for (let i = 0; i < sampleTenants; i++) {
-  const token = jwt.sign({ iss: workspaceKey, tenantKey: `tenant-${i}` }, secret, {
-    algorithm: 'HS256',
-    expiresIn: 3600,
-  });
-  const self = await call('GET', '/tenants/self', { authorization: `Bearer ${token}` });
-  const key = await call(
-    'POST',
-    `/tenants/${self.id}/api-keys`,
-    { authorization: `Bearer ${adminToken}` },
-    { name: 'bench' },
-  );
-  tenants.push({ token, key: key.key });
-}
+const tenants = await tenantsWithKeys(call, { workspaceKey, secret, count: sampleTenants });
 
 const targets = {
   jwt: tenants.map((tenant) => ({ authorization: `Bearer ${tenant.token}` })),
