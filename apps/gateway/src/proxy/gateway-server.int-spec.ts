@@ -26,6 +26,24 @@ const TIMEOUT_MS = 1500;
  * backpressure, hop-by-hop fields, trace context, timeouts (504), an instance
  * that is down (502), and what is never forwarded.
  */
+
+/** A placed workspace, version 1, not archived. */
+const placement = (workspaceKey: string, apiUrl: string, instanceId: string) => ({
+  workspaceId: crypto.randomUUID(),
+  workspaceKey,
+  instanceId,
+  apiUrl,
+  version: 1,
+  archived: false,
+});
+
+/** A placement table holding exactly these placements. */
+const tableOf = (...placements: ReturnType<typeof placement>[]): PlacementTable => {
+  const table = new PlacementTable();
+  table.replaceAll(placements, table.begin());
+  return table;
+};
+
 describe('gateway server', () => {
   let upstream: Server;
   let upstreamUrl: string;
@@ -43,18 +61,9 @@ describe('gateway server', () => {
     await once(upstream, 'listening');
     upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     const closedPort = await freePort();
-    const table = new PlacementTable();
-    const placement = (key: string, apiUrl: string, instanceId: string) => ({
-      workspaceId: crypto.randomUUID(),
-      workspaceKey: key,
-      instanceId,
-      apiUrl,
-      version: 1,
-      archived: false,
-    });
-    table.replaceAll(
-      [placement('ws-up', `${upstreamUrl}/`, 'up'), placement('ws-down', `http://127.0.0.1:${closedPort}`, 'down')],
-      table.begin(),
+    const table = tableOf(
+      placement('ws-up', `${upstreamUrl}/`, 'up'),
+      placement('ws-down', `http://127.0.0.1:${closedPort}`, 'down'),
     );
     gateway = await createGatewayServer({
       table,
@@ -305,20 +314,7 @@ describe('gateway server', () => {
   });
 
   it('answers a request whose body has not arrived within the request timeout with a 408 problem, and closes it', async () => {
-    const table = new PlacementTable();
-    table.replaceAll(
-      [
-        {
-          workspaceId: crypto.randomUUID(),
-          workspaceKey: 'ws-up',
-          instanceId: 'up',
-          apiUrl: upstreamUrl,
-          version: 1,
-          archived: false,
-        },
-      ],
-      table.begin(),
-    );
+    const table = tableOf(placement('ws-up', upstreamUrl, 'up'));
     const quick = await createGatewayServer({
       table,
       metrics: new GatewayMetrics(table),
@@ -504,20 +500,7 @@ describe('gateway server', () => {
     };
 
     beforeAll(async () => {
-      const table = new PlacementTable();
-      table.replaceAll(
-        [
-          {
-            workspaceId: crypto.randomUUID(),
-            workspaceKey: 'ws-up',
-            instanceId: 'up',
-            apiUrl: upstreamUrl,
-            version: 1,
-            archived: false,
-          },
-        ],
-        table.begin(),
-      );
+      const table = tableOf(placement('ws-up', upstreamUrl, 'up'));
       shared = await createGatewayServer({
         table,
         metrics: new GatewayMetrics(table),
